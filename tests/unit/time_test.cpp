@@ -1,0 +1,56 @@
+#include "passerelle/shared/time.h"
+
+#include <gtest/gtest.h>
+
+using namespace passerelle;
+
+TEST(Time, FormatsUtcWithMilliseconds) {
+  EXPECT_EQ(format_rfc3339(from_unix_ms(1700000000123)), "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(format_rfc3339(from_unix_ms(0)), "1970-01-01T00:00:00.000Z");
+}
+
+TEST(Time, ParsesOffsetsAndFractions) {
+  auto t = parse_rfc3339("2023-11-14T22:13:20.123Z");
+  ASSERT_TRUE(t);
+  EXPECT_EQ(to_unix_ms(*t), 1700000000123);
+  auto u = parse_rfc3339("2023-11-14T17:13:20-05:00");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(to_unix_ms(*u), 1700000000000);
+  auto v = parse_rfc3339("2023-11-15t03:43:20.123456789+05:30");
+  ASSERT_TRUE(v);
+  EXPECT_EQ(to_unix_ms(*v), 1700000000123);
+}
+
+TEST(Time, RejectsInvalid) {
+  for (const char* bad : {"", "2023-11-14", "2023-11-14T22:13:20", "2023-13-01T00:00:00Z",
+                          "2023-02-30T00:00:00Z", "2023-11-14T24:00:00Z", "2023-11-14T22:13:20.Z",
+                          "2023-11-14T22:13:20Zjunk", "2023-11-14 22:13:20Z", "2023-11-14T22:13:20+5:00"})
+    EXPECT_FALSE(parse_rfc3339(bad).has_value()) << bad;
+}
+
+TEST(Time, RoundTrip) {
+  Timestamp now = now_utc();
+  auto back = parse_rfc3339(format_rfc3339(now));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(*back, now);
+}
+
+TEST(Time, Dates) {
+  auto d = parse_date("2027-02-28");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(format_date(*d), "2027-02-28");
+  EXPECT_FALSE(parse_date("2027-02-29"));
+  EXPECT_TRUE(parse_date("2028-02-29"));
+  EXPECT_FALSE(parse_date("2027-2-28"));
+}
+
+TEST(Time, Zones) {
+  EXPECT_TRUE(is_valid_time_zone("America/Toronto"));
+  EXPECT_TRUE(is_valid_time_zone("Africa/Casablanca"));
+  EXPECT_FALSE(is_valid_time_zone("Mars/Olympus"));
+  EXPECT_FALSE(is_valid_time_zone(""));
+  // 2026-03-08 is the DST switch in Toronto: 07:30Z is 03:30 EDT, 06:30Z was 01:30 EST.
+  EXPECT_EQ(*format_local(*parse_rfc3339("2026-03-08T07:30:00Z"), "America/Toronto"), "2026-03-08 03:30");
+  EXPECT_EQ(*format_local(*parse_rfc3339("2026-03-08T06:30:00Z"), "America/Toronto"), "2026-03-08 01:30");
+  EXPECT_FALSE(format_local(now_utc(), "Nowhere/Land").has_value());
+}
