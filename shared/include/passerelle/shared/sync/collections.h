@@ -1,0 +1,28 @@
+// The replicated collections and the shape of their rows (docs/sync.md lists every field).
+// Rows are JSON objects; these helpers build the ones the system itself creates.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <string_view>
+
+#include "passerelle/shared/protocol.h"
+#include "passerelle/shared/time.h"
+
+namespace passerelle::sync {
+
+namespace collection {
+// One per user, id = user id. Read by the user, their coach, their candidates (for a coach).
+inline constexpr std::string_view profiles = "profiles";
+// Conversation between a candidate and their coach (kind "coaching"). Read by its members.
+inline constexpr std::string_view threads = "threads";
+// One message of a thread. Read by the thread's members.
+inline constexpr std::string_view messages = "messages";
+}  // namespace collection
+
+// Longest message body in bytes of UTF-8.
+inline constexpr std::size_t kMaxMessageBytes = 8 * 1024;
+
+// The profile row the server writes when an account is created.
+boost::json::object new_profile_row(const protocol::UserInfo& user, Timestamp now);
+
+}  // namespace passerelle::sync

@@ -1,0 +1,66 @@
+// Wire forms of the sync protocol (docs/sync.md): ops pushed by a device, their outcomes, and
+// the row changes a pull returns. Server and client encode and decode them here only.
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "passerelle/shared/error.h"
+
+namespace passerelle::sync {
+
+// Most ops one push may carry; a device with more queued sends several pushes in order.
+inline constexpr std::size_t kMaxOpsPerPush = 100;
+// Page size of a pull when the client names none, and the most it may ask for.
+inline constexpr std::int64_t kDefaultPullLimit = 500;
+inline constexpr std::int64_t kMaxPullLimit = 1000;
+
+// One named write made on a device: `op_id` is a UUIDv7 made there, unique per user forever.
+struct Op {
+  std::string op_id;
+  std::string name;
+  boost::json::object args;
+};
+boost::json::object to_json(const Op& op);
+Result<Op> op_from_json(const boost::json::value& v, std::string path = "op");
+
+enum class OpStatus { applied, rejected };
+
+// The server's final word on one op. The same op pushed again gets the same result.
+struct OpResult {
+  std::string op_id;
+  OpStatus status = OpStatus::applied;
+  std::optional<Error> error;  // set when rejected
+};
+boost::json::object to_json(const OpResult& r);
+Result<OpResult> op_result_from_json(const boost::json::value& v, std::string path = "result");
+
+// The latest state of one row as a pull returns it; `deleted` rows carry no data (tombstone).
+// A row also comes back deleted when the caller stopped being allowed to see it.
+struct Change {
+  std::string collection;
+  std::string id;
+  std::int64_t seq = 0;
+  bool deleted = false;
+  boost::json::object data;
+};
+boost::json::object to_json(const Change& c);
+Result<Change> change_from_json(const boost::json::value& v, std::string path = "change");
+
+// One page of a pull. `resync` means the cursor is older than the server keeps (or from another
+// database): the client starts again from cursor 0, keeping its outbox.
+struct PullPage {
+  std::vector<Change> changes;
+  std::int64_t cursor = 0;
+  bool more = false;
+  bool resync = false;
+  std::string epoch;  // identifies the server database; a change of epoch also means resync
+};
+boost::json::object to_json(const PullPage& p);
+Result<PullPage> pull_page_from_json(const boost::json::object& answer);
+
+}  // namespace passerelle::sync

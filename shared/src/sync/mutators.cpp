@@ -1,0 +1,39 @@
+// The registry: every mutator the protocol knows, by name. A new mutator adds one line here.
+#include "mutators/mutators.h"
+
+#include "passerelle/shared/sync/collections.h"
+
+namespace passerelle::sync {
+
+const std::vector<Mutator>& all_mutators() {
+  static const std::vector<Mutator> kAll = {
+      mutators::profile_update(),
+      mutators::caseload_assign(),
+      mutators::message_send(),
+      mutators::message_delete(),
+  };
+  return kAll;
+}
+
+const Mutator* find_mutator(std::string_view name) {
+  for (const auto& m : all_mutators())
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+Status run_mutator(MutationContext& ctx, std::string_view name, const boost::json::object& args) {
+  const Mutator* m = find_mutator(name);
+  if (!m) return Status(ErrorCode::bad_request, "unknown mutator '" + std::string(name) + "'");
+  return m->apply(ctx, args);
+}
+
+boost::json::object new_profile_row(const protocol::UserInfo& user, Timestamp now) {
+  return boost::json::object{{"id", user.id},
+                             {"role", protocol::to_string(user.role)},
+                             {"name", user.name},
+                             {"locale", protocol::to_string(user.locale)},
+                             {"created_at", format_rfc3339(now)},
+                             {"updated_at", format_rfc3339(now)}};
+}
+
+}  // namespace passerelle::sync
