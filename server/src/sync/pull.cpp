@@ -1,0 +1,88 @@
+#include "sync/pull.h"
+
+#include <boost/json/parse.hpp>
+
+#include "passerelle/shared/ids.h"
+#include "sync/change_log.h"
+
+namespace passerelle::server::sync {
+namespace json = boost::json;
+using passerelle::sync::Change;
+using passerelle::sync::PullPage;
+
+void init_sync_state(soci::session& sql) {
+  long long n = 0;
+  sql << "SELECT COUNT(*) FROM sync_epoch", soci::into(n);
+  if (n == 0) {
+    std::string epoch = new_id();
+    sql << "INSERT INTO sync_epoch (epoch) VALUES (:e)", soci::use(epoch);
+  }
+}
+
+std::string sync_epoch(soci::session& sql) {
+  std::string epoch;
+  sql << "SELECT epoch FROM sync_epoch", soci::into(epoch);
+  return epoch;
+}
+
+PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor, std::int64_t limit) {
+  PullPage page;
+  page.epoch = sync_epoch(sql);
+  // Read the end of the log first: every change at or below it is already committed, so a
+  // final page may move the cursor up to it without skipping anything.
+  std::int64_t end = current_seq(sql);
+  std::int64_t horizon = compaction_horizon(sql);
+  if ((cursor > 0 && cursor < horizon) || cursor > end) {
+    page.resync = true;
+    page.cursor = 0;
+    page.more = true;
+    return page;
+  }
+
+  long long after = cursor, take = limit + 1;
+  soci::rowset<soci::row> rs =
+      (sql.prepare << "SELECT a.collection, a.row_id, a.seq, a.visible, r.deleted, r.data"
+                      " FROM sync_audience a LEFT JOIN sync_rows r"
+                      "   ON r.collection = a.collection AND r.id = a.row_id"
+                      " WHERE a.user_id = :u AND a.seq > :c ORDER BY a.seq LIMIT :n",
+       soci::use(user_id), soci::use(after), soci::use(take));
+  for (const soci::row& row : rs) {
+    if (static_cast<std::int64_t>(page.changes.size()) == limit) {
+      page.more = true;
+      break;
+    }
+    Change c;
+    c.collection = row.get<std::string>(0);
+    c.id = row.get<std::string>(1);
+    c.seq = row.get<long long>(2);
+    bool visible = row.get<int>(3) != 0;
+    bool row_deleted = row.get_indicator(4) != soci::i_ok || row.get<int>(4) != 0;
+    c.deleted = !visible || row_deleted;
+    if (!c.deleted) {
+      json::value v = json::parse(row.get<std::string>(5));
+      if (v.is_object()) c.data = std::move(v.get_object());
+    }
+    page.changes.push_back(std::move(c));
+  }
+  page.cursor = page.changes.empty() ? cursor : page.changes.back().seq;
+  if (!page.more) page.cursor = std::max(page.cursor, end);
+  return page;
+}
+
+std::int64_t compact_change_log(soci::session& sql, Timestamp older_than) {
+  long long cutoff = to_unix_ms(older_than);
+  long long top = 0;
+  soci::indicator ind = soci::i_null;
+  sql << "SELECT MAX(seq) FROM sync_audience WHERE visible = 0 AND changed_at_ms < :t", soci::use(cutoff),
+      soci::into(top, ind);
+  std::int64_t horizon = compaction_horizon(sql);
+  if (ind != soci::i_ok || top <= horizon) return horizon;
+  sql << "DELETE FROM sync_audience WHERE visible = 0 AND seq <= :h", soci::use(top);
+  sql << "DELETE FROM sync_rows WHERE deleted = 1 AND seq <= :h AND NOT EXISTS"
+         " (SELECT 1 FROM sync_audience a WHERE a.collection = sync_rows.collection AND a.row_id = sync_rows.id)",
+      soci::use(top);
+  sql << "UPDATE sync_meta SET value = :h WHERE key = 'horizon'", soci::use(top);
+  return top;
+}
+
+}  // namespace passerelle::server::sync

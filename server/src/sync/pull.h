@@ -1,0 +1,28 @@
+// pull: the changes a user may see after their cursor, latest state per row, in pages.
+#pragma once
+
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <string>
+
+#include "passerelle/shared/sync/wire.h"
+#include "passerelle/shared/time.h"
+
+namespace passerelle::server::sync {
+
+// Reads one page for `user_id` on any (read) connection. `limit` must be 1..kMaxPullLimit.
+// Answers `resync` when the cursor is below the compaction horizon or beyond the log's end
+// (the device synced with another database).
+passerelle::sync::PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor,
+                                    std::int64_t limit);
+
+// The change log's identity, made once per database (call after migrations, on the writer).
+void init_sync_state(soci::session& sql);
+std::string sync_epoch(soci::session& sql);
+
+// Purges tombstones written before `older_than` and raises the horizon accordingly.
+// Returns the new horizon. Runs on the writer's connection.
+std::int64_t compact_change_log(soci::session& sql, Timestamp older_than);
+
+}  // namespace passerelle::server::sync

@@ -1,0 +1,77 @@
+#include "sync/push.h"
+
+#include "sync/change_log.h"
+
+namespace passerelle::server::sync {
+using passerelle::sync::Op;
+using passerelle::sync::OpResult;
+using passerelle::sync::OpStatus;
+
+namespace {
+
+std::optional<OpResult> recorded_outcome(soci::session& sql, const std::string& user, const std::string& op_id) {
+  std::string status, code, message;
+  soci::indicator code_ind = soci::i_null, message_ind = soci::i_null;
+  sql << "SELECT status, error_code, error_message FROM sync_ops WHERE user_id = :u AND op_id = :o",
+      soci::use(user), soci::use(op_id), soci::into(status), soci::into(code, code_ind),
+      soci::into(message, message_ind);
+  if (!sql.got_data()) return std::nullopt;
+  OpResult r{op_id, status == "applied" ? OpStatus::applied : OpStatus::rejected, std::nullopt};
+  if (r.status == OpStatus::rejected)
+    r.error = Error{parse_error_code(code_ind == soci::i_ok ? code : "").value_or(ErrorCode::internal),
+                    message_ind == soci::i_ok ? message : std::string()};
+  return r;
+}
+
+void record_outcome(soci::session& sql, const std::string& user, const Op& op, const OpResult& r,
+                    std::int64_t seq, Timestamp now) {
+  std::string status = r.status == OpStatus::applied ? "applied" : "rejected";
+  std::string code = r.error ? std::string(to_string(r.error->code)) : std::string();
+  std::string message = r.error ? r.error->message : std::string();
+  soci::indicator err_ind = r.error ? soci::i_ok : soci::i_null;
+  long long s = seq, at = to_unix_ms(now);
+  sql << "INSERT INTO sync_ops (user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms)"
+         " VALUES (:u, :o, :n, :st, :c, :m, :s, :t)",
+      soci::use(user), soci::use(op.op_id), soci::use(op.name), soci::use(status), soci::use(code, err_ind),
+      soci::use(message, err_ind), soci::use(s), soci::use(at);
+}
+
+}  // namespace
+
+PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, const std::vector<Op>& ops,
+                     Timestamp now) {
+  PushOutcome out;
+  ChangeLog log(sql, now);
+  for (const Op& op : ops) {
+    if (auto seen = recorded_outcome(sql, actor.user_id, op.op_id)) {
+      out.results.push_back(std::move(*seen));
+      continue;
+    }
+    sql << "SAVEPOINT passerelle_op";
+    auto mark = log.mark();
+    passerelle::sync::MutationContext ctx{actor, log, now, op.op_id, true};
+    Status st;
+    try {
+      st = passerelle::sync::run_mutator(ctx, op.name, op.args);
+    } catch (...) {
+      sql << "ROLLBACK TO SAVEPOINT passerelle_op";
+      sql << "RELEASE SAVEPOINT passerelle_op";
+      throw;
+    }
+    OpResult r{op.op_id, OpStatus::applied, std::nullopt};
+    if (!st) {
+      sql << "ROLLBACK TO SAVEPOINT passerelle_op";
+      log.rewind(mark);
+      r.status = OpStatus::rejected;
+      r.error = st.error();
+    }
+    record_outcome(sql, actor.user_id, op, r, st ? log.last_seq() : 0, now);
+    sql << "RELEASE SAVEPOINT passerelle_op";
+    out.results.push_back(std::move(r));
+  }
+  out.touched_users = log.touched_users();
+  out.last_seq = log.last_seq();
+  return out;
+}
+
+}  // namespace passerelle::server::sync

@@ -1,0 +1,28 @@
+// push: runs a device's ops in order, each exactly once per (user, op_id).
+#pragma once
+
+#include <soci/soci.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "passerelle/shared/sync/mutator.h"
+#include "passerelle/shared/sync/wire.h"
+
+namespace passerelle::server::sync {
+
+struct PushOutcome {
+  std::vector<passerelle::sync::OpResult> results;  // one per op, in order
+  std::set<std::string> touched_users;              // poke them once the commit is durable
+  std::int64_t last_seq = 0;                        // highest seq written, 0 if none
+};
+
+// Runs `ops` for `actor` on the writer's connection, inside the caller's transaction. Each op
+// gets its own savepoint: a rejected op undoes only its own writes and its outcome is recorded
+// all the same. An op already recorded for this user returns that outcome and runs nothing.
+// Storage failures throw; the caller's transaction then records nothing and the device retries.
+PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor,
+                     const std::vector<passerelle::sync::Op>& ops, Timestamp now);
+
+}  // namespace passerelle::server::sync

@@ -1,0 +1,237 @@
+// The server's change log, push and pull, against a real SQLite database through SOCI.
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <algorithm>
+
+#include "passerelle/shared/ids.h"
+#include "passerelle/shared/sync/collections.h"
+#include "sync/change_log.h"
+#include "sync/pull.h"
+#include "sync/push.h"
+#include "sync/sync_schema.h"
+
+using namespace passerelle;
+using namespace passerelle::sync;
+using namespace passerelle::server::sync;
+using passerelle::protocol::Role;
+namespace json = boost::json;
+
+namespace {
+
+class ChangeLogTest : public ::testing::Test {
+ protected:
+  soci::session sql{soci::sqlite3, "db=:memory:"};
+  std::string admin = new_id(), coach = new_id(), coach2 = new_id(), cand = new_id(), cand2 = new_id();
+
+  void SetUp() override {
+    for (const char* stmt : kSyncSchemaSql) sql << stmt;
+    init_sync_state(sql);
+    add_user(admin, Role::admin, "Ada");
+    add_user(coach, Role::coach, "Claire");
+    add_user(coach2, Role::coach, "Karim");
+    add_user(cand, Role::candidate, "Amina");
+    add_user(cand2, Role::candidate, "Juan");
+  }
+
+  void add_user(const std::string& id, Role role, const std::string& name) {
+    ChangeLog log(sql, now_utc());
+    log.put(collection::profiles, id, new_profile_row({id, role, name + "@x.org", name, protocol::Locale::fr}, now_utc()),
+            {id});
+  }
+
+  PushOutcome push(const std::string& user, Role role, std::vector<Op> ops) {
+    soci::transaction tx(sql);
+    auto out = run_push(sql, Actor{user, role}, ops, now_utc());
+    tx.commit();
+    return out;
+  }
+
+  Op op(std::string name, json::object args) { return Op{new_id(), std::move(name), std::move(args)}; }
+
+  std::string assign(const std::string& candidate, const std::string& to) {
+    std::string thread = new_id();
+    auto out = push(admin, Role::admin,
+                    {op("caseload.assign", {{"candidate_id", candidate}, {"coach_id", to}, {"thread_id", thread}})});
+    EXPECT_EQ(out.results.at(0).status, OpStatus::applied);
+    return thread;
+  }
+
+  // Everything `user` can see, by pulling from 0 in pages of `limit`.
+  std::map<std::string, json::object> pull_all(const std::string& user, std::int64_t limit = 1000,
+                                               std::int64_t* cursor_out = nullptr) {
+    std::map<std::string, json::object> rows;
+    std::int64_t cursor = 0;
+    for (int guard = 0; guard < 10000; ++guard) {
+      PullPage page = run_pull(sql, user, cursor, limit);
+      EXPECT_FALSE(page.resync);
+      for (auto& c : page.changes) {
+        EXPECT_GT(c.seq, cursor);
+        if (c.deleted)
+          rows.erase(c.collection + "/" + c.id);
+        else
+          rows[c.collection + "/" + c.id] = c.data;
+      }
+      cursor = page.cursor;
+      if (!page.more) break;
+    }
+    if (cursor_out) *cursor_out = cursor;
+    return rows;
+  }
+};
+
+}  // namespace
+
+TEST_F(ChangeLogTest, ReplayedOpAppliesOnce) {
+  std::string thread = assign(cand, coach);
+  Op send = op("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "Bonjour"}});
+  for (int i = 0; i < 3; ++i) {
+    auto out = push(cand, Role::candidate, {send});
+    ASSERT_EQ(out.results.size(), 1u);
+    EXPECT_EQ(out.results[0].status, OpStatus::applied);
+    if (i > 0) EXPECT_EQ(out.last_seq, 0) << "a replay must write nothing";
+  }
+  long long n = 0;
+  sql << "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'", soci::into(n);
+  EXPECT_EQ(n, 1);
+}
+
+TEST_F(ChangeLogTest, RejectedOpIsRecordedAndDoesNotStallTheRest) {
+  std::string thread = assign(cand, coach);
+  Op bad = op("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", ""}});
+  Op good = op("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "ok"}});
+  auto out = push(cand, Role::candidate, {bad, good});
+  ASSERT_EQ(out.results.size(), 2u);
+  EXPECT_EQ(out.results[0].status, OpStatus::rejected);
+  EXPECT_EQ(out.results[0].error->code, ErrorCode::bad_request);
+  EXPECT_EQ(out.results[1].status, OpStatus::applied);
+  // The same rejected op again: same answer, from the record.
+  auto again = push(cand, Role::candidate, {bad});
+  EXPECT_EQ(again.results[0].status, OpStatus::rejected);
+  EXPECT_EQ(again.results[0].error->message, out.results[0].error->message);
+}
+
+TEST_F(ChangeLogTest, RejectedOpLeavesNoPartialWrites) {
+  // Another coach may not take an assigned candidate: nothing of that op may remain.
+  assign(cand, coach);
+  std::int64_t before = current_seq(sql);
+  auto out = push(coach2, Role::coach,
+                  {op("caseload.assign", {{"candidate_id", cand}, {"coach_id", coach2}, {"thread_id", new_id()}})});
+  EXPECT_EQ(out.results[0].status, OpStatus::rejected);
+  EXPECT_EQ(out.results[0].error->code, ErrorCode::conflict);
+  EXPECT_EQ(current_seq(sql), before);
+  EXPECT_TRUE(out.touched_users.empty());
+}
+
+TEST_F(ChangeLogTest, SameOpIdFromAnotherUserIsAnotherOp) {
+  std::string thread = assign(cand, coach);
+  std::string op_id = new_id();
+  auto a = push(cand, Role::candidate, {Op{op_id, "message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "a"}}}});
+  auto b = push(coach, Role::coach, {Op{op_id, "message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "b"}}}});
+  EXPECT_EQ(a.results[0].status, OpStatus::applied);
+  EXPECT_EQ(b.results[0].status, OpStatus::applied);
+  EXPECT_GT(b.last_seq, 0);
+}
+
+TEST_F(ChangeLogTest, PullIsScopedToTheAudience) {
+  std::string t1 = assign(cand, coach);
+  std::string t2 = assign(cand2, coach2);
+  push(cand, Role::candidate, {op("message.send", {{"id", new_id()}, {"thread_id", t1}, {"body", "secret 1"}})});
+  push(cand2, Role::candidate, {op("message.send", {{"id", new_id()}, {"thread_id", t2}, {"body", "secret 2"}})});
+
+  auto seen_by = [&](const std::string& user) { return pull_all(user); };
+  auto c1 = seen_by(cand), c2 = seen_by(cand2), k1 = seen_by(coach), k2 = seen_by(coach2);
+  auto has = [](const auto& rows, const std::string& key) { return rows.count(key) > 0; };
+  EXPECT_TRUE(has(c1, "threads/" + t1));
+  EXPECT_FALSE(has(c1, "threads/" + t2));
+  EXPECT_FALSE(has(c1, "profiles/" + cand2));
+  EXPECT_TRUE(has(k1, "profiles/" + cand));
+  EXPECT_FALSE(has(k1, "profiles/" + cand2));
+  EXPECT_FALSE(has(k2, "threads/" + t1));
+  for (const auto& [key, row] : c2) {
+    auto body = row.find("body");
+    if (body != row.end()) EXPECT_NE(body->value().as_string(), "secret 1");
+  }
+  EXPECT_EQ(std::count_if(k1.begin(), k1.end(), [](auto& kv) { return kv.first.rfind("messages/", 0) == 0; }), 1);
+}
+
+TEST_F(ChangeLogTest, PagesCoverEverythingOnceWithLatestState) {
+  std::string thread = assign(cand, coach);
+  for (int i = 0; i < 37; ++i)
+    push(cand, Role::candidate, {op("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "m" + std::to_string(i)}})});
+  for (int i = 0; i < 5; ++i)
+    push(cand, Role::candidate, {op("profile.update", {{"bio", "v" + std::to_string(i)}})});
+  std::int64_t cursor = 0;
+  auto rows = pull_all(coach, 4, &cursor);
+  EXPECT_EQ(std::count_if(rows.begin(), rows.end(), [](auto& kv) { return kv.first.rfind("messages/", 0) == 0; }), 37);
+  EXPECT_EQ(rows.at("profiles/" + cand).at("bio").as_string(), "v4");
+  EXPECT_EQ(cursor, current_seq(sql));
+  // Latest state per row: the profile changed 6 times but comes once in a fresh pull.
+  PullPage all = run_pull(sql, coach, 0, 1000);
+  EXPECT_EQ(std::count_if(all.changes.begin(), all.changes.end(),
+                          [&](const Change& c) { return c.collection == "profiles" && c.id == cand; }),
+            1);
+  // Nothing new: an empty final page.
+  PullPage none = run_pull(sql, coach, cursor, 10);
+  EXPECT_TRUE(none.changes.empty());
+  EXPECT_FALSE(none.more);
+  EXPECT_EQ(none.cursor, cursor);
+}
+
+TEST_F(ChangeLogTest, DeletesAndLostAccessAreTombstones) {
+  std::string thread = assign(cand, coach);
+  std::string msg = new_id();
+  push(cand, Role::candidate, {op("message.send", {{"id", msg}, {"thread_id", thread}, {"body", "oops"}})});
+  std::int64_t coach_cursor = 0;
+  pull_all(coach, 1000, &coach_cursor);
+  push(cand, Role::candidate, {op("message.delete", {{"id", msg}})});
+  assign(cand, coach2);  // the admin reassigns: the first coach loses the profile
+  PullPage page = run_pull(sql, coach, coach_cursor, 1000);
+  auto find = [&](const std::string& c, const std::string& id) {
+    return std::find_if(page.changes.begin(), page.changes.end(),
+                        [&](const Change& ch) { return ch.collection == c && ch.id == id; });
+  };
+  ASSERT_NE(find("messages", msg), page.changes.end());
+  EXPECT_TRUE(find("messages", msg)->deleted);
+  EXPECT_TRUE(find("messages", msg)->data.empty());
+  ASSERT_NE(find("profiles", cand), page.changes.end());
+  EXPECT_TRUE(find("profiles", cand)->deleted);
+  std::string data;
+  sql << "SELECT data FROM sync_rows WHERE id = :i", soci::use(msg), soci::into(data);
+  EXPECT_EQ(data, "{}") << "a deleted message keeps no content";
+}
+
+TEST_F(ChangeLogTest, CompactionPurgesOldTombstonesAndOldCursorsResync) {
+  std::string thread = assign(cand, coach);
+  std::string msg = new_id();
+  push(cand, Role::candidate, {op("message.send", {{"id", msg}, {"thread_id", thread}, {"body", "x"}})});
+  push(cand, Role::candidate, {op("message.delete", {{"id", msg}})});
+  std::int64_t end = current_seq(sql);
+  std::int64_t horizon = compact_change_log(sql, now_utc() + std::chrono::hours(1));
+  EXPECT_GT(horizon, 0);
+  EXPECT_LE(horizon, end);
+  long long n = 0;
+  sql << "SELECT COUNT(*) FROM sync_rows WHERE id = :i", soci::use(msg), soci::into(n);
+  EXPECT_EQ(n, 0);
+  EXPECT_TRUE(run_pull(sql, coach, 1, 100).resync);
+  EXPECT_FALSE(run_pull(sql, coach, 0, 100).resync);
+  EXPECT_FALSE(run_pull(sql, coach, horizon, 100).resync);
+  // A cursor from a future this database never had (another database, a restored backup).
+  EXPECT_TRUE(run_pull(sql, coach, end + 50, 100).resync);
+}
+
+TEST_F(ChangeLogTest, EpochIsStable) {
+  std::string e = sync_epoch(sql);
+  EXPECT_TRUE(is_uuid(e));
+  init_sync_state(sql);
+  EXPECT_EQ(sync_epoch(sql), e);
+  EXPECT_EQ(run_pull(sql, cand, 0, 10).epoch, e);
+}
+
+TEST_F(ChangeLogTest, PushTellsWhomToPoke) {
+  std::string thread = assign(cand, coach);
+  auto out = push(cand, Role::candidate, {op("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "x"}})});
+  EXPECT_EQ(out.touched_users, (std::set<std::string>{cand, coach}));
+  EXPECT_EQ(out.last_seq, current_seq(sql));
+}
