@@ -1,0 +1,455 @@
+// The only translation unit of the client core that instantiates Boost.Beast, Asio and SSL
+// templates (the library code itself is compiled once, in passerelle_net). Structure follows
+// Beast's websocket_client_awaitable example: C++20 coroutines on one I/O thread, so all the
+// state below is touched by that thread only and needs no lock.
+#include "connection.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <optional>
+#include <thread>
+
+namespace passerelle::client {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+constexpr auto kAwait = net::use_awaitable;
+// The server closes connections silent for its idle timeout; Beast pings at half this value.
+constexpr std::chrono::seconds kIdleTimeout{40};
+
+std::string seconds_text(std::chrono::milliseconds ms) {
+  auto s = std::chrono::duration<double>(ms).count();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, s == static_cast<long long>(s) ? "%.0f s" : "%.1f s", s);
+  return buf;
+}
+
+std::string lowercase_first(std::string s) {
+  if (!s.empty()) s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  return s;
+}
+}  // namespace
+
+struct Connection::Impl {
+  using PlainWs = websocket::stream<beast::tcp_stream>;
+  using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
+
+  struct Pending {
+    AnswerHandler done;
+    std::unique_ptr<net::steady_timer> timer;
+  };
+  enum class State { idle, connecting, hello, open, closing, closed };
+
+  Impl(ConnectionOptions o, EventHandler e, ClosedHandler c)
+      : options(std::move(o)), on_event(std::move(e)), on_closed(std::move(c)) {
+    thread = std::thread([this] { io.run(); });
+  }
+
+  // io first: destroyed last, after every object that uses it.
+  net::io_context io;
+  ConnectionOptions options;
+  EventHandler on_event;
+  ClosedHandler on_closed;
+  net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(io);
+  ssl::context ssl_ctx{ssl::context::tls_client};
+  tcp::resolver resolver{io};
+  std::unique_ptr<PlainWs> plain;
+  std::unique_ptr<TlsWs> tls;
+  State state = State::idle;
+  std::atomic<bool> open_flag{false};
+  bool handlers_off = false;  // set on destruction: callers' objects may already be gone
+  std::int64_t next_id = 1;
+  std::map<std::int64_t, Pending> pending;
+  std::deque<std::string> outbox;  // deque: push_back keeps front() valid during a write
+  bool writing = false;
+  std::thread thread;  // last: starts once everything above exists
+
+  std::string where() const { return options.url.str(); }
+
+  Failure unreachable(const std::string& why) const {
+    return network_failure("cannot reach the server at " + where() + ": " + why);
+  }
+
+  std::string describe(const error_code& ec) const {
+    if (ec == beast::error::timeout || ec == net::error::timed_out)
+      return "no answer within " + seconds_text(options.connect_timeout);
+    if (ec == net::error::connection_refused) return "connection refused";
+    if (ec == net::error::host_not_found || ec == net::error::host_not_found_try_again)
+      return "host '" + options.url.host + "' not found";
+    if (ec == net::error::network_unreachable) return "network unreachable";
+    if (ec == net::error::host_unreachable) return "host unreachable";
+    if (ec == net::error::connection_reset) return "connection reset by the server";
+    if (ec == net::error::eof || ec == net::ssl::error::stream_truncated) return "the server closed the connection";
+    return lowercase_first(ec.message());
+  }
+
+  Failure tls_failure(const TlsWs& ws, const error_code& ec) {
+    SSL* ssl_handle = const_cast<TlsWs&>(ws).next_layer().native_handle();
+    bool verify_failed = ec.category() == net::error::get_ssl_category() &&
+                         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
+    long result = SSL_get_verify_result(ssl_handle);
+    if (verify_failed || result != X509_V_OK) {
+      std::string why = result != X509_V_OK ? X509_verify_cert_error_string(result)
+                                            : "the certificate does not name this host";
+      return network_failure("TLS certificate verification failed for host " + options.url.host + " (" + why +
+                             ") at " + where());
+    }
+    if (ec == beast::error::timeout) return unreachable(describe(ec));
+    return network_failure("TLS handshake with the server at " + where() + " failed: " + describe(ec));
+  }
+
+  // --- connecting -----------------------------------------------------------------------------
+
+  net::awaitable<std::optional<Failure>> open_transport() {
+    error_code ec;
+    if (options.url.tls) {
+      ssl_ctx.set_verify_mode(ssl::verify_peer);
+      // A device without a system store may still verify against the extra CA below.
+      ssl_ctx.set_default_verify_paths(ec);
+      if (!options.ca_file.empty()) {
+        std::error_code fs_ec;
+        if (!std::filesystem::is_regular_file(options.ca_file, fs_ec))
+          co_return usage_failure("the CA file " + options.ca_file + " does not exist or is not a file");
+        ssl_ctx.load_verify_file(options.ca_file, ec);
+        if (ec) co_return usage_failure("cannot use the CA file " + options.ca_file + ": " + describe(ec));
+      }
+    }
+
+    // The resolver has no timeout of its own: a timer cancels it.
+    bool timed_out = false;
+    net::steady_timer deadline(io);
+    deadline.expires_after(options.connect_timeout);
+    deadline.async_wait([this, &timed_out](error_code e) {
+      if (!e) {
+        timed_out = true;
+        resolver.cancel();
+      }
+    });
+    auto endpoints = co_await resolver.async_resolve(options.url.host, std::to_string(options.url.port),
+                                                     net::redirect_error(kAwait, ec));
+    deadline.cancel();
+    if (timed_out) co_return unreachable("no answer within " + seconds_text(options.connect_timeout));
+    if (ec) co_return unreachable(describe(ec));
+
+    if (options.url.tls) {
+      tls = std::make_unique<TlsWs>(io, ssl_ctx);
+      co_return co_await handshake(*tls, endpoints);
+    }
+    plain = std::make_unique<PlainWs>(io);
+    co_return co_await handshake(*plain, endpoints);
+  }
+
+  template <class WS>
+  net::awaitable<std::optional<Failure>> handshake(WS& ws, const tcp::resolver::results_type& endpoints) {
+    error_code ec;
+    auto& tcp_layer = beast::get_lowest_layer(ws);
+    tcp_layer.expires_after(options.connect_timeout);
+    co_await tcp_layer.async_connect(endpoints, net::redirect_error(kAwait, ec));
+    if (ec) co_return unreachable(describe(ec));
+
+    if constexpr (std::is_same_v<WS, TlsWs>) {
+      auto& stream = ws.next_layer();
+      // SNI carries host names only (RFC 6066), never IP literals.
+      if (!options.url.host_is_ip() && !SSL_set_tlsext_host_name(stream.native_handle(), options.url.host.c_str()))
+        co_return network_failure("cannot set the TLS server name " + options.url.host);
+      stream.set_verify_callback(ssl::host_name_verification(options.url.host));
+      tcp_layer.expires_after(options.connect_timeout);
+      co_await stream.async_handshake(ssl::stream_base::client, net::redirect_error(kAwait, ec));
+      if (ec) co_return tls_failure(ws, ec);
+    }
+
+    // From here the WebSocket's own timeouts apply (handshake, idle with keep-alive pings).
+    tcp_layer.expires_never();
+    websocket::stream_base::timeout timeouts{};
+    timeouts.handshake_timeout = options.connect_timeout;
+    timeouts.idle_timeout = kIdleTimeout;
+    timeouts.keep_alive_pings = true;
+    ws.set_option(timeouts);
+    ws.read_message_max(options.max_frame);
+    ws.set_option(websocket::stream_base::decorator([](websocket::request_type& req) {
+      req.set(beast::http::field::user_agent, "passerelle-client/0.1.0");
+    }));
+    websocket::response_type response;
+    co_await ws.async_handshake(response, options.url.host_port(), options.url.path, net::redirect_error(kAwait, ec));
+    if (ec) {
+      if (ec == websocket::error::upgrade_declined)
+        co_return network_failure("the server at " + where() + " refused the WebSocket connection on " +
+                                  options.url.path + " (HTTP " + std::to_string(response.result_int()) + ")");
+      co_return unreachable(describe(ec));
+    }
+    ws.text(true);
+    co_return std::nullopt;
+  }
+
+  void start_connect(std::function<void(Outcome<Done>)> done) {
+    if (state != State::idle) {
+      done(network_failure("this connection was already used; open a new one"));
+      return;
+    }
+    state = State::connecting;
+    net::co_spawn(io, open_transport(),
+                  [this, done](std::exception_ptr ex, std::optional<Failure> failure) mutable {
+                    if (ex) failure = network_failure("connecting to " + where() + " failed unexpectedly");
+                    if (handlers_off) return;
+                    if (failure) {
+                      state = State::closed;
+                      hard_close();
+                      done(std::move(*failure));
+                      return;
+                    }
+                    state = State::hello;
+                    start_read_loop();
+                    send("hello", {{"protocol", protocol::kVersion}},
+                         [this, done](Outcome<boost::json::object> answer) mutable {
+                           if (!answer) {
+                             Failure f = std::move(answer).failure();
+                             if (f.origin == Origin::server)
+                               f.error.message = "the server at " + where() + " refused this client's protocol: " +
+                                                 f.error.message;
+                             hard_close();
+                             state = State::closed;
+                             done(std::move(f));
+                             return;
+                           }
+                           state = State::open;
+                           open_flag = true;
+                           done(Done{});
+                         });
+                  });
+  }
+
+  // --- reading and writing --------------------------------------------------------------------
+
+  void start_read_loop() {
+    auto on_exit = [](std::exception_ptr) {};
+    if (tls)
+      net::co_spawn(io, read_loop(*tls), on_exit);
+    else
+      net::co_spawn(io, read_loop(*plain), on_exit);
+  }
+
+  template <class WS>
+  net::awaitable<void> read_loop(WS& ws) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      error_code ec;
+      co_await ws.async_read(buffer, net::redirect_error(kAwait, ec));
+      if (ec) {
+        lost(ec, std::string(ws.reason().reason.data(), ws.reason().reason.size()));
+        co_return;
+      }
+      std::string frame = beast::buffers_to_string(buffer.data());
+      buffer.consume(buffer.size());
+      if (ws.got_text()) dispatch(frame);
+    }
+  }
+
+  void dispatch(const std::string& frame) {
+    auto message = protocol::parse_server_message(frame);
+    if (!message) return;  // unreadable frame: nothing to correlate it with
+    if (message->re) {
+      auto it = pending.find(*message->re);
+      if (it == pending.end()) return;  // timed out already
+      Pending p = std::move(it->second);
+      pending.erase(it);
+      p.timer->cancel();
+      if (message->ok) {
+        message->body.erase("re");
+        message->body.erase("ok");
+        p.done(std::move(message->body));
+      } else {
+        p.done(server_failure(*message->error));
+      }
+    } else if (!message->type.empty() && on_event && !handlers_off) {
+      on_event(message->body);
+    }
+  }
+
+  void send(std::string_view type, boost::json::object fields, AnswerHandler done) {
+    std::int64_t id = next_id++;
+    std::string frame = protocol::serialize_request(id, type, std::move(fields));
+    if (frame.size() > options.max_frame) {
+      done(usage_failure("the request is too large (" + std::to_string(frame.size()) + " bytes; the limit is " +
+                         std::to_string(options.max_frame) + ")"));
+      return;
+    }
+    Pending p{std::move(done), std::make_unique<net::steady_timer>(io)};
+    p.timer->expires_after(options.request_timeout);
+    p.timer->async_wait([this, id](error_code ec) {
+      if (ec) return;
+      auto it = pending.find(id);
+      if (it == pending.end()) return;
+      AnswerHandler late = std::move(it->second.done);
+      pending.erase(it);
+      late(network_failure("the server at " + where() + " did not answer within " +
+                           seconds_text(options.request_timeout)));
+    });
+    pending.emplace(id, std::move(p));
+    outbox.push_back(std::move(frame));
+    if (!writing) {
+      writing = true;
+      auto on_exit = [](std::exception_ptr) {};
+      if (tls)
+        net::co_spawn(io, write_loop(*tls), on_exit);
+      else
+        net::co_spawn(io, write_loop(*plain), on_exit);
+    }
+  }
+
+  template <class WS>
+  net::awaitable<void> write_loop(WS& ws) {
+    while (!outbox.empty() && state != State::closed) {
+      error_code ec;
+      co_await ws.async_write(net::buffer(outbox.front()), net::redirect_error(kAwait, ec));
+      if (ec) {
+        outbox.clear();
+        writing = false;
+        lost(ec, {});
+        co_return;
+      }
+      outbox.pop_front();
+    }
+    writing = false;
+  }
+
+  // --- ending ---------------------------------------------------------------------------------
+
+  void fail_all(const Failure& f) {
+    auto failed = std::move(pending);
+    pending.clear();
+    for (auto& [id, p] : failed) {
+      p.timer->cancel();
+      if (!handlers_off) p.done(f);
+    }
+  }
+
+  void lost(const error_code& ec, const std::string& close_reason) {
+    bool was_open = state == State::open;
+    if (state == State::closed || state == State::closing) {
+      state = State::closed;
+      return;
+    }
+    state = State::closed;
+    open_flag = false;
+    std::string why;
+    if (ec == websocket::error::closed)
+      why = close_reason.empty() ? "the server closed the connection" : "the server closed the connection: " + close_reason;
+    else if (ec == websocket::error::message_too_big)
+      why = "the server sent a message over the " + std::to_string(options.max_frame) + "-byte limit";
+    else
+      why = describe(ec);
+    Failure f = network_failure("the connection to the server at " + where() + " was lost: " + why);
+    fail_all(f);
+    if (was_open && on_closed && !handlers_off) on_closed(f);
+  }
+
+  void polite_close() {
+    if (state != State::open && state != State::hello) {
+      hard_close();
+      return;
+    }
+    state = State::closing;
+    open_flag = false;
+    fail_all(network_failure("the connection to " + where() + " was closed"));
+    auto on_exit = [](std::exception_ptr) {};
+    if (tls)
+      net::co_spawn(io, close_ws(*tls), on_exit);
+    else if (plain)
+      net::co_spawn(io, close_ws(*plain), on_exit);
+  }
+
+  // Bounded by the handshake timeout, which Beast also applies to the closing handshake.
+  template <class WS>
+  static net::awaitable<void> close_ws(WS& ws) {
+    error_code ec;
+    co_await ws.async_close(websocket::close_code::normal, net::redirect_error(kAwait, ec));
+  }
+
+  void hard_close() {
+    error_code ignored;
+    resolver.cancel();
+    if (plain) beast::get_lowest_layer(*plain).socket().close(ignored);
+    if (tls) beast::get_lowest_layer(*tls).socket().close(ignored);
+    open_flag = false;
+  }
+};
+
+Connection::Connection(ConnectionOptions options, EventHandler on_event, ClosedHandler on_closed)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(on_event), std::move(on_closed))) {}
+
+Connection::~Connection() {
+  Impl* impl = impl_.get();
+  net::post(impl->io, [impl] {
+    impl->handlers_off = true;
+    impl->hard_close();
+    impl->io.stop();
+  });
+  impl->work.reset();
+  impl->thread.join();
+}
+
+void Connection::connect(std::function<void(Outcome<Done>)> done) {
+  net::post(impl_->io, [impl = impl_.get(), done = std::move(done)]() mutable { impl->start_connect(std::move(done)); });
+}
+
+void Connection::request(std::string type, boost::json::object fields, AnswerHandler done) {
+  net::post(impl_->io, [impl = impl_.get(), type = std::move(type), fields = std::move(fields),
+                        done = std::move(done)]() mutable {
+    if (impl->state != Impl::State::open) {
+      done(network_failure("not connected to the server at " + impl->where()));
+      return;
+    }
+    impl->send(type, std::move(fields), std::move(done));
+  });
+}
+
+void Connection::close() {
+  net::post(impl_->io, [impl = impl_.get()] { impl->polite_close(); });
+}
+
+bool Connection::is_open() const { return impl_->open_flag; }
+
+Outcome<Done> Connection::connect_and_wait() {
+  std::promise<Outcome<Done>> promise;
+  auto future = promise.get_future();
+  connect([&promise](Outcome<Done> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+Outcome<boost::json::object> Connection::request_and_wait(std::string type, boost::json::object fields) {
+  std::promise<Outcome<boost::json::object>> promise;
+  auto future = promise.get_future();
+  request(std::move(type), std::move(fields),
+          [&promise](Outcome<boost::json::object> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+}  // namespace passerelle::client

@@ -1,0 +1,377 @@
+#include "sync/sync_store.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "passerelle/shared/ids.h"
+#include "passerelle/shared/time.h"
+
+namespace passerelle::client {
+namespace json = boost::json;
+using passerelle::sync::Op;
+using passerelle::sync::OpResult;
+using passerelle::sync::OpStatus;
+using passerelle::sync::PullPage;
+
+namespace {
+
+// A storage failure inside a mutator run: RowStore reports those by exception (the mutator
+// cannot do anything about them); the SyncStore method catches it and returns the Error.
+struct StorageFailure {
+  Error error;
+};
+
+template <class T>
+T must(Result<T> r) {
+  if (!r) throw StorageFailure{r.error()};
+  return std::move(*r);
+}
+void must(Status s) {
+  if (!s) throw StorageFailure{s.error()};
+}
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back unless committed.
+class Transaction {
+ public:
+  explicit Transaction(sqlite::Database& db) : db_(db) { must(db_.exec("BEGIN IMMEDIATE")); }
+  ~Transaction() {
+    if (!done_) (void)db_.exec("ROLLBACK");
+  }
+  void commit() {
+    must(db_.exec("COMMIT"));
+    done_ = true;
+  }
+
+ private:
+  sqlite::Database& db_;
+  bool done_ = false;
+};
+
+json::object parse_object(const std::string& text) {
+  json::value v = json::parse(text);
+  if (!v.is_object()) throw StorageFailure{Error{ErrorCode::internal, "a stored row is not a JSON object"}};
+  return std::move(v.get_object());
+}
+
+// The mutators' view of the device: reads and writes the local view, and remembers every row
+// a replayed op wrote (the overlay) so the next rebase knows what to reset.
+class ViewRowStore : public passerelle::sync::RowStore {
+ public:
+  ViewRowStore(sqlite::Database& db, ChangedRows* touched) : db_(db), touched_(touched) {}
+
+  std::optional<json::object> get(std::string_view c, std::string_view id) override {
+    auto st = must(db_.prepare("SELECT data FROM view_rows WHERE collection = ? AND id = ?"));
+    st.bind(1, c).bind(2, id);
+    if (!must(st.step())) return std::nullopt;
+    return parse_object(st.text(0));
+  }
+  void put(std::string_view c, std::string_view id, const json::object& data,
+           const std::vector<std::string>&) override {
+    auto st = must(db_.prepare(
+        "INSERT INTO view_rows (collection, id, data) VALUES (?, ?, ?)"
+        " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data"));
+    st.bind(1, c).bind(2, id).bind(3, json::serialize(data));
+    must(st.run());
+    note(c, id);
+  }
+  void remove(std::string_view c, std::string_view id) override {
+    auto st = must(db_.prepare("DELETE FROM view_rows WHERE collection = ? AND id = ?"));
+    st.bind(1, c).bind(2, id);
+    must(st.run());
+    note(c, id);
+  }
+  std::vector<std::string> audience(std::string_view, std::string_view) override { return {}; }
+
+ private:
+  void note(std::string_view c, std::string_view id) {
+    auto st = must(db_.prepare("INSERT OR IGNORE INTO view_overlay (collection, id) VALUES (?, ?)"));
+    st.bind(1, c).bind(2, id);
+    must(st.run());
+    if (touched_) touched_->emplace(std::string(c), std::string(id));
+  }
+
+  sqlite::Database& db_;
+  ChangedRows* touched_;
+};
+
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const StorageFailure& e) {
+    return e.error;
+  } catch (const std::exception& e) {
+    return Error{ErrorCode::internal, std::string("local sync store failed: ") + e.what()};
+  }
+}
+
+}  // namespace
+
+std::vector<sqlite::Migration> SyncStore::migrations(int v) {
+  return {
+      {v,
+       "CREATE TABLE server_rows (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
+       " seq INTEGER NOT NULL, PRIMARY KEY (collection, id));"
+       "CREATE TABLE view_rows (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
+       " PRIMARY KEY (collection, id));"
+       "CREATE TABLE view_overlay (collection TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (collection, id));"
+       "CREATE TABLE outbox (position INTEGER PRIMARY KEY AUTOINCREMENT, op_id TEXT NOT NULL UNIQUE,"
+       " name TEXT NOT NULL, args TEXT NOT NULL, created_at TEXT NOT NULL);"
+       "CREATE TABLE rejections (op_id TEXT PRIMARY KEY, name TEXT NOT NULL, args TEXT NOT NULL,"
+       " code TEXT NOT NULL, message TEXT NOT NULL, rejected_at TEXT NOT NULL);"
+       "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+       "CREATE TABLE resync_seen (collection TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (collection, id));"},
+  };
+}
+
+SyncStore::SyncStore(sqlite::Database& db, passerelle::sync::Actor actor) : db_(db), actor_(std::move(actor)) {}
+
+Result<std::string> SyncStore::state(std::string_view key, std::string_view fallback) {
+  auto st = db_.prepare("SELECT value FROM sync_state WHERE key = ?");
+  if (!st) return st.error();
+  st->bind(1, key);
+  auto row = st->step();
+  if (!row) return row.error();
+  return *row ? st->text(0) : std::string(fallback);
+}
+
+Status SyncStore::set_state(std::string_view key, std::string_view value) {
+  auto st = db_.prepare(
+      "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  if (!st) return st.error();
+  st->bind(1, key).bind(2, value);
+  return st->run();
+}
+
+Result<std::string> SyncStore::mutate(std::string_view name, const json::object& args, ChangedRows* changed) {
+  const passerelle::sync::Mutator* m = passerelle::sync::find_mutator(name);
+  if (!m) return Error{ErrorCode::bad_request, "unknown mutator '" + std::string(name) + "'"};
+  if (auto v = m->validate(args); !v) return v.error();
+  return guarded([&]() -> Result<std::string> {
+    Transaction tx(db_);
+    std::string op_id = new_id();
+    ChangedRows touched;
+    ViewRowStore view(db_, &touched);
+    passerelle::sync::MutationContext ctx{actor_, view, now_utc(), op_id, false};
+    Status applied = m->apply(ctx, args);
+    if (!applied) return applied.error();  // the transaction rolls back: nothing queued
+    auto st = must(db_.prepare("INSERT INTO outbox (op_id, name, args, created_at) VALUES (?, ?, ?, ?)"));
+    st.bind(1, op_id).bind(2, name).bind(3, json::serialize(args)).bind(4, format_rfc3339(now_utc()));
+    must(st.run());
+    tx.commit();
+    if (changed) changed->insert(touched.begin(), touched.end());
+    return op_id;
+  });
+}
+
+Result<std::optional<json::object>> SyncStore::get(std::string_view collection, std::string_view id) {
+  return guarded([&]() -> Result<std::optional<json::object>> {
+    ViewRowStore view(db_, nullptr);
+    return view.get(collection, id);
+  });
+}
+
+Result<std::vector<json::object>> SyncStore::list(std::string_view collection, std::string_view field,
+                                                  std::string_view value) {
+  return guarded([&]() -> Result<std::vector<json::object>> {
+    std::vector<json::object> out;
+    auto st = must(db_.prepare("SELECT data FROM view_rows WHERE collection = ? ORDER BY id"));
+    st.bind(1, collection);
+    while (must(st.step())) {
+      json::object row = parse_object(st.text(0));
+      if (!field.empty()) {
+        auto it = row.find(field);
+        if (it == row.end() || !it->value().is_string() || it->value().get_string() != value) continue;
+      }
+      out.push_back(std::move(row));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<Op>> SyncStore::pending(std::size_t max) {
+  return guarded([&]() -> Result<std::vector<Op>> {
+    std::vector<Op> ops;
+    auto st = must(db_.prepare("SELECT op_id, name, args FROM outbox ORDER BY position LIMIT ?"));
+    st.bind(1, static_cast<std::int64_t>(max));
+    while (must(st.step())) ops.push_back(Op{st.text(0), st.text(1), parse_object(st.text(2))});
+    return ops;
+  });
+}
+
+Result<std::int64_t> SyncStore::pending_count() {
+  return guarded([&]() -> Result<std::int64_t> {
+    auto st = must(db_.prepare("SELECT COUNT(*) FROM outbox"));
+    must(st.step());
+    return st.integer(0);
+  });
+}
+
+Status SyncStore::rebase(const std::set<RowKey>& touched_by_server, ChangedRows* changed) {
+  // 1. Rows the server changed, and rows pending ops had written, go back to server state.
+  std::set<RowKey> reset = touched_by_server;
+  {
+    auto st = must(db_.prepare("SELECT collection, id FROM view_overlay"));
+    while (must(st.step())) reset.emplace(st.text(0), st.text(1));
+  }
+  must(db_.exec("DELETE FROM view_overlay"));
+  for (const auto& [c, id] : reset) {
+    auto del = must(db_.prepare("DELETE FROM view_rows WHERE collection = ? AND id = ?"));
+    del.bind(1, c).bind(2, id);
+    must(del.run());
+    auto copy = must(db_.prepare(
+        "INSERT INTO view_rows (collection, id, data) SELECT collection, id, data FROM server_rows"
+        " WHERE collection = ? AND id = ?"));
+    copy.bind(1, c).bind(2, id);
+    must(copy.run());
+  }
+  if (changed) changed->insert(reset.begin(), reset.end());
+  // 2. Replay what is still pending, in order. An op that no longer applies locally stays
+  //    queued: only the server may reject it.
+  auto ops = must(pending(std::numeric_limits<std::int32_t>::max()));
+  ViewRowStore view(db_, changed);
+  for (const Op& op : ops) {
+    must(db_.exec("SAVEPOINT replay"));
+    passerelle::sync::MutationContext ctx{actor_, view, now_utc(), op.op_id, false};
+    Status st = passerelle::sync::run_mutator(ctx, op.name, op.args);
+    if (!st) must(db_.exec("ROLLBACK TO SAVEPOINT replay"));
+    must(db_.exec("RELEASE SAVEPOINT replay"));
+  }
+  return Status::Ok();
+}
+
+Status SyncStore::apply_push_results(const std::vector<OpResult>& results, ChangedRows* changed) {
+  return guarded([&]() -> Status {
+    Transaction tx(db_);
+    bool any_rejected = false;
+    for (const OpResult& r : results) {
+      if (r.status == OpStatus::rejected) {
+        auto ins = must(db_.prepare(
+            "INSERT OR REPLACE INTO rejections (op_id, name, args, code, message, rejected_at)"
+            " SELECT op_id, name, args, ?, ?, ? FROM outbox WHERE op_id = ?"));
+        Error e = r.error.value_or(Error{ErrorCode::internal, "rejected"});
+        ins.bind(1, to_string(e.code)).bind(2, e.message).bind(3, format_rfc3339(now_utc())).bind(4, r.op_id);
+        must(ins.run());
+        any_rejected = true;
+      }
+      auto del = must(db_.prepare("DELETE FROM outbox WHERE op_id = ?"));
+      del.bind(1, r.op_id);
+      must(del.run());
+    }
+    // Applied ops keep their optimistic effect until the pull brings the server's version;
+    // a rejected op's effect must go now.
+    if (any_rejected) must(rebase({}, changed));
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
+  return guarded([&]() -> Status {
+    Transaction tx(db_);
+    std::string epoch = must(state("epoch", ""));
+    bool resyncing = must(state("resync", "0")) == "1";
+    if (page.resync || (!epoch.empty() && !page.epoch.empty() && page.epoch != epoch)) {
+      // The server no longer knows our cursor (or is another database): start again from 0.
+      must(set_state("resync", "1"));
+      must(set_state("cursor", "0"));
+      must(set_state("epoch", page.epoch));
+      must(db_.exec("DELETE FROM resync_seen"));
+      tx.commit();
+      return Status::Ok();
+    }
+    if (epoch.empty() && !page.epoch.empty()) must(set_state("epoch", page.epoch));
+
+    std::set<RowKey> touched;
+    for (const auto& c : page.changes) {
+      touched.emplace(c.collection, c.id);
+      if (c.deleted) {
+        auto del = must(db_.prepare("DELETE FROM server_rows WHERE collection = ? AND id = ?"));
+        del.bind(1, c.collection).bind(2, c.id);
+        must(del.run());
+      } else {
+        auto up = must(db_.prepare(
+            "INSERT INTO server_rows (collection, id, data, seq) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, seq = excluded.seq"));
+        up.bind(1, c.collection).bind(2, c.id).bind(3, json::serialize(c.data)).bind(4, c.seq);
+        must(up.run());
+      }
+      if (resyncing) {
+        auto seen = must(db_.prepare("INSERT OR IGNORE INTO resync_seen (collection, id) VALUES (?, ?)"));
+        seen.bind(1, c.collection).bind(2, c.id);
+        must(seen.run());
+      }
+    }
+    if (resyncing && !page.more) {
+      // The resync is complete: whatever the server did not send again is gone for us.
+      auto gone = must(db_.prepare(
+          "SELECT collection, id FROM server_rows s WHERE NOT EXISTS"
+          " (SELECT 1 FROM resync_seen r WHERE r.collection = s.collection AND r.id = s.id)"));
+      while (must(gone.step())) touched.emplace(gone.text(0), gone.text(1));
+      must(db_.exec(
+          "DELETE FROM server_rows WHERE NOT EXISTS (SELECT 1 FROM resync_seen r"
+          " WHERE r.collection = server_rows.collection AND r.id = server_rows.id)"));
+      must(db_.exec("DELETE FROM resync_seen"));
+      must(set_state("resync", "0"));
+    }
+    must(set_state("cursor", std::to_string(page.cursor)));
+    if (!page.more) must(set_state("last_synced_at", format_rfc3339(now_utc())));
+    must(rebase(touched, changed));
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+Status SyncStore::begin_resync() {
+  return guarded([&]() -> Status {
+    Transaction tx(db_);
+    must(set_state("resync", "1"));
+    must(set_state("cursor", "0"));
+    must(db_.exec("DELETE FROM resync_seen"));
+    tx.commit();
+    return Status::Ok();
+  });
+}
+
+bool SyncStore::needs_resync() {
+  auto v = state("resync", "0");
+  return v && *v == "1";
+}
+
+Result<std::int64_t> SyncStore::cursor() {
+  auto v = state("cursor", "0");
+  if (!v) return v.error();
+  try {
+    return static_cast<std::int64_t>(std::stoll(*v));
+  } catch (const std::exception&) {
+    return Error{ErrorCode::internal, "the stored sync cursor is damaged"};
+  }
+}
+
+Result<std::vector<Rejection>> SyncStore::rejections() {
+  return guarded([&]() -> Result<std::vector<Rejection>> {
+    std::vector<Rejection> out;
+    auto st = must(db_.prepare("SELECT op_id, name, args, code, message, rejected_at FROM rejections ORDER BY rejected_at, op_id"));
+    while (must(st.step()))
+      out.push_back(Rejection{st.text(0), st.text(1), parse_object(st.text(2)),
+                              Error{parse_error_code(st.text(3)).value_or(ErrorCode::internal), st.text(4)},
+                              st.text(5)});
+    return out;
+  });
+}
+
+Status SyncStore::dismiss_rejection(std::string_view op_id) {
+  auto st = db_.prepare("DELETE FROM rejections WHERE op_id = ?");
+  if (!st) return st.error();
+  st->bind(1, op_id);
+  return st->run();
+}
+
+Result<std::optional<std::string>> SyncStore::last_synced_at() {
+  auto v = state("last_synced_at", "");
+  if (!v) return v.error();
+  if (v->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(*v);
+}
+
+}  // namespace passerelle::client

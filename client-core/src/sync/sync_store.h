@@ -1,0 +1,89 @@
+// The device's half of the sync model (docs/sync.md), over the account's SQLite file:
+// server rows as last pulled, the local view (server rows + pending ops replayed), the outbox,
+// the rejections list and the cursor. Every method is one SQLite transaction, so a kill -9 at
+// any point leaves either the state before or the state after — never a half-applied pull, a
+// write in the view but not in the outbox, or a cursor ahead of its rows.
+//
+// Not thread-safe: the client serializes calls (one owner thread or a mutex).
+#pragma once
+
+#include <boost/json/object.hpp>
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "passerelle/shared/error.h"
+#include "passerelle/shared/sync/mutator.h"
+#include "passerelle/shared/sync/wire.h"
+#include "sqlite.h"
+
+namespace passerelle::client {
+
+// Rows of the local view that changed, as (collection, id): what observers are told.
+using RowKey = std::pair<std::string, std::string>;
+using ChangedRows = std::set<RowKey>;
+
+// An op the server refused, kept for the person to see (and dismiss).
+struct Rejection {
+  std::string op_id;
+  std::string name;
+  boost::json::object args;
+  Error error;
+  std::string rejected_at;  // RFC 3339, device time
+};
+
+class SyncStore {
+ public:
+  // The schema steps this store needs, for the account file's migration list. Append-only.
+  static std::vector<sqlite::Migration> migrations(int first_version);
+
+  // `actor` is the signed-in user: local replays run as them.
+  SyncStore(sqlite::Database& db, passerelle::sync::Actor actor);
+
+  // Validates `args`, applies the mutator to the local view, and queues the op, all in one
+  // transaction. A mutator that rejects locally (bad args, not allowed on what the device
+  // sees) queues nothing and returns its error. Returns the new op's id.
+  Result<std::string> mutate(std::string_view name, const boost::json::object& args, ChangedRows* changed);
+
+  // The local view.
+  Result<std::optional<boost::json::object>> get(std::string_view collection, std::string_view id);
+  // Rows of a collection, optionally only those whose top-level string `field` equals `value`,
+  // ordered by id (UUIDv7 ids make that creation order).
+  Result<std::vector<boost::json::object>> list(std::string_view collection, std::string_view field = {},
+                                                std::string_view value = {});
+
+  // The oldest `max` queued ops, in the order they were written.
+  Result<std::vector<passerelle::sync::Op>> pending(std::size_t max);
+  Result<std::int64_t> pending_count();
+  // Drops answered ops from the outbox; rejected ones go to the rejections list and their
+  // optimistic effect is undone (a rebase). Results for unknown op ids are ignored.
+  Status apply_push_results(const std::vector<passerelle::sync::OpResult>& results, ChangedRows* changed);
+
+  // Writes one pulled page: server rows, cursor and epoch, then rebases the view — atomically.
+  // A page from another epoch than the one stored starts a resync instead (returns ok; the
+  // caller sees needs_resync() and pulls from 0).
+  Status apply_pull_page(const passerelle::sync::PullPage& page, ChangedRows* changed);
+  // Starts again from cursor 0, keeping the outbox; rows the server no longer sends are
+  // removed when the resync's last page arrives.
+  Status begin_resync();
+  bool needs_resync();
+
+  Result<std::int64_t> cursor();
+  Result<std::vector<Rejection>> rejections();
+  Status dismiss_rejection(std::string_view op_id);
+  // Device time of the last pull that reached the end of the log, if any (RFC 3339).
+  Result<std::optional<std::string>> last_synced_at();
+
+ private:
+  Status rebase(const std::set<RowKey>& touched, ChangedRows* changed);
+  Result<std::string> state(std::string_view key, std::string_view fallback);
+  Status set_state(std::string_view key, std::string_view value);
+
+  sqlite::Database& db_;
+  passerelle::sync::Actor actor_;
+};
+
+}  // namespace passerelle::client
