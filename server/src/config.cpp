@@ -1,0 +1,250 @@
+#include "config.h"
+
+#include <charconv>
+#include <functional>
+#include <sstream>
+#include <thread>
+
+#include "passerelle/shared/protocol.h"
+
+#ifndef PASSERELLE_WEB_ROOT
+#define PASSERELLE_WEB_ROOT "web"
+#endif
+#ifndef PASSERELLE_VERSION
+#define PASSERELLE_VERSION "0.1.0"
+#endif
+
+namespace passerelle::server {
+namespace {
+
+// One flag: its name, what it takes, and how to store it. `set` returns an error text or "".
+struct Flag {
+  std::string name;
+  std::string metavar;  // empty for a boolean flag
+  std::string help;
+  std::string default_text;
+  std::function<std::string(const std::string&)> set;
+};
+
+template <class Int>
+std::function<std::string(const std::string&)> int_setter(Int* out, long long lo, long long hi) {
+  return [out, lo, hi](const std::string& v) -> std::string {
+    long long n = 0;
+    auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    if (ec != std::errc() || p != v.data() + v.size() || n < lo || n > hi)
+      return "must be an integer between " + std::to_string(lo) + " and " + std::to_string(hi);
+    *out = static_cast<Int>(n);
+    return "";
+  };
+}
+
+std::function<std::string(const std::string&)> days_setter(double* out) {
+  return [out](const std::string& v) -> std::string {
+    try {
+      std::size_t used = 0;
+      double d = std::stod(v, &used);
+      if (used != v.size() || !(d > 0) || d > 3650) return "must be a number of days in (0, 3650]";
+      *out = d;
+      return "";
+    } catch (...) {
+      return "must be a number of days in (0, 3650]";
+    }
+  };
+}
+
+std::function<std::string(const std::string&)> string_setter(std::string* out) {
+  return [out](const std::string& v) -> std::string {
+    if (v.empty()) return "must not be empty";
+    *out = v;
+    return "";
+  };
+}
+
+std::string render_help(const std::string& usage, const std::vector<Flag>& flags) {
+  std::ostringstream out;
+  out << usage << "\n\nOptions:\n";
+  for (const auto& f : flags) {
+    std::string left = "  --" + f.name + (f.metavar.empty() ? "" : " " + f.metavar);
+    out << left;
+    if (left.size() < 34) out << std::string(34 - left.size(), ' ');
+    else out << "\n" << std::string(34, ' ');
+    out << f.help;
+    if (!f.default_text.empty()) out << " (default: " << f.default_text << ")";
+    out << "\n";
+  }
+  out << "  --help                          show this help\n";
+  return out.str();
+}
+
+// Parses flags from args[start...]. Returns false with an error for unknown flags/bad values,
+// sets *help when --help was given.
+Status parse_flags(const std::vector<std::string>& args, std::size_t start,
+                   const std::vector<Flag>& flags, bool* help) {
+  for (std::size_t i = start; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      *help = true;
+      return Status::Ok();
+    }
+    if (arg.rfind("--", 0) != 0)
+      return Status(ErrorCode::bad_request, "unexpected argument '" + arg + "'");
+    std::string name = arg.substr(2), value;
+    bool has_inline = false;
+    if (auto eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_inline = true;
+    }
+    const Flag* flag = nullptr;
+    for (const auto& f : flags)
+      if (f.name == name) flag = &f;
+    if (!flag) return Status(ErrorCode::bad_request, "unknown option '--" + name + "'");
+    if (flag->metavar.empty()) {
+      if (has_inline) return Status(ErrorCode::bad_request, "option '--" + name + "' takes no value");
+      flag->set("");
+      continue;
+    }
+    if (!has_inline) {
+      if (i + 1 >= args.size())
+        return Status(ErrorCode::bad_request, "option '--" + name + "' needs a value " + flag->metavar);
+      value = args[++i];
+    }
+    if (std::string err = flag->set(value); !err.empty())
+      return Status(ErrorCode::bad_request, "option '--" + name + "': '" + value + "' " + err);
+  }
+  return Status::Ok();
+}
+
+std::function<std::string(const std::string&)> listen_setter(ServeConfig* c) {
+  return [c](const std::string& v) -> std::string {
+    auto colon = v.rfind(':');
+    if (colon == std::string::npos || colon == 0) return "must be HOST:PORT";
+    std::string host = v.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    std::string port = v.substr(colon + 1);
+    unsigned n = 0;
+    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), n);
+    if (ec != std::errc() || p != port.data() + port.size() || n > 65535)
+      return "must be HOST:PORT with a port in 0..65535";
+    c->listen_host = host;
+    c->listen_port = static_cast<std::uint16_t>(n);
+    return "";
+  };
+}
+
+const char* kTopUsage =
+    "Usage: passerelle-server <command> [options]\n"
+    "\n"
+    "Commands:\n"
+    "  serve          run the HTTP + WebSocket server\n"
+    "  admin create   create an account (password read from stdin)\n"
+    "\n"
+    "Options:\n"
+    "  --help         show this help (also: serve --help, admin --help, admin create --help)\n"
+    "  --version      print the version\n";
+
+const char* kAdminUsage =
+    "Usage: passerelle-server admin <subcommand> [options]\n"
+    "\n"
+    "Subcommands:\n"
+    "  create   create an account; reads the password (one line, >= 10 characters) from stdin\n";
+
+}  // namespace
+
+std::string server_version() { return std::string("passerelle-server ") + PASSERELLE_VERSION; }
+
+Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
+  ParsedArgs out;
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    if (args.empty()) return Error{ErrorCode::bad_request, std::string("no command given\n\n") + kTopUsage};
+    out.command = ParsedArgs::Command::help;
+    out.help_text = kTopUsage;
+    return out;
+  }
+  if (args[0] == "--version" || args[0] == "version") {
+    out.command = ParsedArgs::Command::version;
+    return out;
+  }
+  if (args[0] == "serve") {
+    ServeConfig& c = out.serve;
+    c.web_root = PASSERELLE_WEB_ROOT;
+    std::vector<Flag> flags = {
+        {"listen", "HOST:PORT", "address to listen on; port 0 picks a free port", "127.0.0.1:8080", listen_setter(&c)},
+        {"db", "URL", "database, sqlite:PATH (parent directory is created)", c.db, string_setter(&c.db)},
+        {"mail-dir", "DIR", "where outgoing e-mails are written as <uuid>.eml", c.mail_dir, string_setter(&c.mail_dir)},
+        {"mail-command", "CMD", "pipe each e-mail to this shell command instead, e.g. '/usr/sbin/sendmail -t'", "", string_setter(&c.mail_command)},
+        {"tls-cert", "FILE", "PEM certificate chain; with --tls-key serves https/wss only", "", string_setter(&c.tls_cert)},
+        {"tls-key", "FILE", "PEM private key", "", string_setter(&c.tls_key)},
+        {"web-root", "DIR", "static files served at /", c.web_root, string_setter(&c.web_root)},
+        {"threads", "N", "I/O threads", "hardware concurrency", int_setter(&c.threads, 1, 256)},
+        {"token-ttl-days", "DAYS", "session token lifetime", "30", days_setter(&c.token_ttl_days)},
+        {"invite-ttl-days", "DAYS", "invitation lifetime", "14", days_setter(&c.invite_ttl_days)},
+        {"max-frame", "BYTES", "largest accepted WebSocket message", "65536", int_setter(&c.max_frame, 1024, 16 * 1024 * 1024)},
+        {"handshake-timeout-ms", "MS", "time allowed for the TLS/HTTP/WebSocket handshake", "10000", int_setter(&c.handshake_timeout_ms, 100, 600000)},
+        {"idle-timeout-ms", "MS", "close a connection silent this long (server pings at half)", "60000", int_setter(&c.idle_timeout_ms, 200, 3600000)},
+        {"scrypt-log2n", "N", "scrypt cost log2(N) for new password hashes (10..20)", "17", int_setter(&c.scrypt_log2n, 10, 20)},
+        {"ready-file", "PATH", "after listening, atomically write \"HOST:PORT\\n\" here", "", string_setter(&c.ready_file)},
+        {"public-url", "URL", "base URL used in invitation e-mails", "http://<listen>", string_setter(&c.public_url)},
+        {"demo", "", "seed a demo program (idempotent) and print its accounts", "", [&c](const std::string&) { c.demo = true; return std::string(); }},
+    };
+    bool help = false;
+    if (auto st = parse_flags(args, 1, flags, &help); !st) return st.error();
+    if (help) {
+      out.command = ParsedArgs::Command::help;
+      out.help_text = render_help("Usage: passerelle-server serve [options]", flags);
+      return out;
+    }
+    if (c.tls_cert.empty() != c.tls_key.empty())
+      return Error{ErrorCode::bad_request, "--tls-cert and --tls-key must be given together"};
+    if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
+    if (c.public_url.empty()) {
+      std::string host = c.listen_host.find(':') != std::string::npos ? "[" + c.listen_host + "]" : c.listen_host;
+      c.public_url = std::string(c.tls() ? "https://" : "http://") + host + ":" + std::to_string(c.listen_port);
+    }
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+    out.command = ParsedArgs::Command::serve;
+    return out;
+  }
+  if (args[0] == "admin") {
+    if (args.size() < 2 || args[1] == "--help" || args[1] == "-h") {
+      if (args.size() < 2) return Error{ErrorCode::bad_request, std::string("admin: no subcommand given\n\n") + kAdminUsage};
+      out.command = ParsedArgs::Command::help;
+      out.help_text = kAdminUsage;
+      return out;
+    }
+    if (args[1] != "create")
+      return Error{ErrorCode::bad_request, "admin: unknown subcommand '" + args[1] + "'\n\n" + kAdminUsage};
+    AdminCreateConfig& a = out.admin;
+    std::vector<Flag> flags = {
+        {"db", "URL", "database, sqlite:PATH", a.db, string_setter(&a.db)},
+        {"email", "EMAIL", "the account's e-mail (required)", "", string_setter(&a.email)},
+        {"name", "NAME", "the person's name (required)", "", string_setter(&a.name)},
+        {"role", "ROLE", "admin, coach, mentor or candidate (required)", "", [&a](const std::string& v) -> std::string {
+           if (!protocol::parse_role(v)) return "must be one of admin, coach, mentor, candidate";
+           a.role = v;
+           return "";
+         }},
+        {"locale", "fr|en", "language of the account", "fr", [&a](const std::string& v) -> std::string {
+           if (!protocol::parse_locale(v)) return "must be fr or en";
+           a.locale = v;
+           return "";
+         }},
+        {"scrypt-log2n", "N", "scrypt cost log2(N) (10..20)", "17", int_setter(&a.scrypt_log2n, 10, 20)},
+    };
+    bool help = false;
+    if (auto st = parse_flags(args, 2, flags, &help); !st) return st.error();
+    if (help) {
+      out.command = ParsedArgs::Command::help;
+      out.help_text = render_help(
+          "Usage: passerelle-server admin create --email E --name N --role ROLE [options] < password", flags);
+      return out;
+    }
+    for (auto [v, n] : {std::pair{&a.email, "email"}, {&a.name, "name"}, {&a.role, "role"}})
+      if (v->empty()) return Error{ErrorCode::bad_request, std::string("option '--") + n + "' is required"};
+    out.command = ParsedArgs::Command::admin_create;
+    return out;
+  }
+  return Error{ErrorCode::bad_request, "unknown command '" + args[0] + "'\n\n" + kTopUsage};
+}
+
+}  // namespace passerelle::server

@@ -1,0 +1,54 @@
+// Command-line configuration of `passerelle-server`. Parsing never exits the process: it
+// returns a usage error (exit code 2 in main) or a request for help.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "passerelle/shared/error.h"
+
+namespace passerelle::server {
+
+struct ServeConfig {
+  std::string listen_host = "127.0.0.1";
+  std::uint16_t listen_port = 8080;
+  std::string db = "sqlite:./data/passerelle.db";
+  std::string mail_dir = "./data/outbox";
+  std::string mail_command;  // empty: write files into mail_dir
+  std::string tls_cert, tls_key;
+  std::string web_root;  // default: PASSERELLE_WEB_ROOT
+  unsigned threads = 0;  // default: hardware concurrency
+  double token_ttl_days = 30;
+  double invite_ttl_days = 14;
+  std::size_t max_frame = 65536;
+  int handshake_timeout_ms = 10000;
+  int idle_timeout_ms = 60000;
+  int scrypt_log2n = 17;
+  std::string ready_file;
+  std::string public_url;  // default: http(s)://<listen>
+  bool demo = false;
+
+  bool tls() const { return !tls_cert.empty(); }
+};
+
+struct AdminCreateConfig {
+  std::string db = "sqlite:./data/passerelle.db";
+  std::string email, name, role, locale = "fr";
+  int scrypt_log2n = 17;
+};
+
+// What the command line asked for.
+struct ParsedArgs {
+  enum class Command { help, version, serve, admin_create } command = Command::help;
+  std::string help_text;  // for Command::help
+  ServeConfig serve;
+  AdminCreateConfig admin;
+};
+
+// argv without the program name. A bad_request error is a usage error.
+Result<ParsedArgs> parse_args(const std::vector<std::string>& args);
+
+std::string server_version();  // "passerelle-server 0.1.0"
+
+}  // namespace passerelle::server

@@ -1,0 +1,116 @@
+// auth.login, auth.resume, auth.logout (docs/protocol.md).
+#include <soci/soci.h>
+
+#include <chrono>
+
+#include "../auth/accounts.h"
+#include "../log.h"
+#include "../services.h"
+#include "passerelle/shared/crypto.h"
+#include "passerelle/shared/json_reader.h"
+#include "passerelle/shared/time.h"
+#include "session_answer.h"
+
+namespace passerelle::server::handlers {
+namespace {
+
+using net::Access;
+using net::Context;
+using net::Reply;
+
+std::string expiry_after_days(double days) {
+  auto ms = static_cast<std::int64_t>(days * 86400.0 * 1000.0);
+  return format_rfc3339(now_utc() + std::chrono::milliseconds(ms));
+}
+
+void login(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
+  JsonReader in(req.body);
+  std::string email_raw = in.string("email");
+  std::string password = in.string("password");
+  if (auto st = in.status(); !st) return reply.fail(st.error());
+  auto normalized = protocol::normalize_email(email_raw);
+  // An address that cannot exist still costs a hash and answers like a wrong password.
+  std::string email = normalized ? *normalized : email_raw;
+
+  if (auto wait = svc.throttle.check(email, ctx.remote_address)) {
+    log::warn("login_throttled", {{"remote", ctx.remote_address}, {"retry_after_ms", wait->count()}});
+    return reply.fail(Error{ErrorCode::rate_limited, "too many failed sign-in attempts; try again later"},
+                      {{"retry_after_ms", wait->count()}});
+  }
+  svc.workers.post([&svc, reply, email, password = std::move(password), remote = ctx.remote_address,
+                    valid = normalized.ok()] {
+    std::optional<auth::UserRecord> user;
+    if (valid) user = svc.db.read([&](soci::session& sql) { return auth::find_user_by_email(sql, email); });
+    bool ok = false;
+    if (user && !user->disabled) ok = auth::verify_password(password, user->password_hash);
+    else (void)auth::verify_password(password, svc.decoy_hash);  // same cost as a real account
+    if (!ok) {
+      auto delay = svc.throttle.failed(email, remote);
+      svc.metrics.login(false);
+      log::info("login_failed", {{"remote", remote}});
+      svc.schedule(delay, [reply] { reply.fail(ErrorCode::unauthenticated, "wrong e-mail or password"); });
+      return;
+    }
+    svc.throttle.succeeded(email);
+    std::string token = new_token();
+    std::string token_hash = sha256_hex(token);
+    std::string now = format_rfc3339(now_utc());
+    std::string expires = expiry_after_days(svc.config.token_ttl_days);
+    protocol::UserInfo info = user->info;
+    svc.db.writer().submit(
+        [=](soci::session& sql) {
+          auth::insert_session(sql, token_hash, info.id, now, expires);
+          return Status::Ok();
+        },
+        [&svc, reply, info, token, token_hash, expires, remote](Status st) {
+          if (!st) return reply.fail(st.error());
+          svc.metrics.login(true);
+          log::info("login_ok", {{"user_id", info.id}, {"remote", remote}});
+          reply.ok(session_fields(info, expires, &token), sign_in(info, token_hash));
+        });
+  });
+}
+
+void resume(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
+  JsonReader in(req.body);
+  std::string token = in.string("token");
+  if (auto st = in.status(); !st) return reply.fail(st.error());
+  svc.workers.post([&svc, reply, token_hash = sha256_hex(token), remote = ctx.remote_address] {
+    std::string now = format_rfc3339(now_utc());
+    auto session = svc.db.read([&](soci::session& sql) { return auth::find_session(sql, token_hash, now); });
+    if (!session) return reply.fail(ErrorCode::unauthenticated, "unknown, expired or revoked token; sign in again");
+    log::info("resume_ok", {{"user_id", session->user.id}, {"remote", remote}});
+    reply.ok(session_fields(session->user, session->expires_at, nullptr), sign_in(session->user, token_hash));
+  });
+}
+
+void logout(Services& svc, const Context& ctx, const protocol::Request&, Reply reply) {
+  std::string token_hash = ctx.token_hash;
+  std::string user_id = ctx.user ? ctx.user->id : "";
+  svc.db.writer().submit(
+      [token_hash](soci::session& sql) {
+        auth::revoke_session(sql, token_hash, format_rfc3339(now_utc()));
+        return Status::Ok();
+      },
+      [reply, user_id](Status st) {
+        if (!st) return reply.fail(st.error());
+        log::info("logout", {{"user_id", user_id}});
+        reply.ok({}, [](net::SessionState& s) {
+          s.user.reset();
+          s.token_hash.clear();
+        });
+      });
+}
+
+}  // namespace
+
+void register_auth_handlers(net::Dispatcher& d, Services& svc) {
+  d.add("auth.login", Access::anonymous,
+        [&svc](const Context& c, const protocol::Request& r, Reply reply) { login(svc, c, r, std::move(reply)); });
+  d.add("auth.resume", Access::anonymous,
+        [&svc](const Context& c, const protocol::Request& r, Reply reply) { resume(svc, c, r, std::move(reply)); });
+  d.add("auth.logout", Access::authenticated,
+        [&svc](const Context& c, const protocol::Request& r, Reply reply) { logout(svc, c, r, std::move(reply)); });
+}
+
+}  // namespace passerelle::server::handlers

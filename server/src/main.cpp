@@ -1,0 +1,170 @@
+// passerelle-server: `serve` (HTTP + WebSocket), `admin create`. Exit codes: 0 ok, 1 runtime
+// failure (database, listen, TLS files...), 2 usage error.
+#include <boost/json/serialize.hpp>
+#include <soci/soci.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <thread>
+
+#include "auth/accounts.h"
+#include "demo.h"
+#include "log.h"
+#include "net/server.h"
+#include "passerelle/shared/crypto.h"
+#include "passerelle/shared/ids.h"
+#include "passerelle/shared/time.h"
+#include "services.h"
+
+namespace ps = passerelle::server;
+using passerelle::ErrorCode;
+
+namespace {
+
+int fail(int code, const std::string& message) {
+  std::cerr << "passerelle-server: " << message << "\n";
+  return code;
+}
+
+// Writes "HOST:PORT\n" atomically (temp file + rename) so a reader never sees half of it.
+bool write_ready_file(const std::string& path, const std::string& address) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << address << "\n";
+    if (!out.flush()) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+int serve(const ps::ServeConfig& config) {
+  ps::storage::Database::Options db_options;
+  db_options.read_connections = std::max(2u, std::min(8u, config.threads + 2));
+  auto db = ps::storage::Database::open(config.db, db_options);
+  if (!db) {
+    ps::log::error("database_open_failed", {{"message", db.error().message}});
+    return fail(1, db.error().message);
+  }
+  ps::log::info("database_open", {{"db", config.db}});
+  ps::auth::ScryptParams scrypt{config.scrypt_log2n, 8, 1};
+  if (config.demo) {
+    auto seeded = ps::seed_demo(**db, scrypt);
+    if (!seeded) return fail(1, "demo seeding failed: " + seeded.error().message);
+    ps::log::info("demo_seeded", {{"created", *seeded}});
+  }
+
+  ps::Metrics metrics;
+  ps::net::Hub hub;
+  ps::net::Dispatcher dispatcher(metrics);
+  ps::WorkerPool workers(std::max(2u, std::min(4u, config.threads)));
+  ps::mail::Mailer mailer(config.mail_dir, config.mail_command);
+  ps::auth::LoginThrottle throttle;
+  auto decoy = ps::auth::hash_password(passerelle::new_token(), scrypt);
+  if (!decoy) return fail(1, decoy.error().message);
+
+  ps::net::Server server(config, dispatcher, hub, metrics);
+  ps::Services services{config, **db, workers, mailer, hub, metrics, throttle,
+                        [&server](auto delay, auto fn) { server.schedule(delay, std::move(fn)); }, *decoy};
+  ps::handlers::register_auth_handlers(dispatcher, services);
+  ps::handlers::register_invite_handlers(dispatcher, services);
+
+  if (auto st = server.start(); !st) {
+    ps::log::error("listen_failed", {{"message", st.error().message}});
+    return fail(1, st.error().message);
+  }
+  std::string address = server.address();
+  ps::log::info("listening", {{"address", address}, {"tls", config.tls()}, {"threads", config.threads}});
+  if (!config.ready_file.empty() && !write_ready_file(config.ready_file, address))
+    return fail(1, "cannot write --ready-file " + config.ready_file);
+  if (config.demo) {
+    std::string url = std::string(config.tls() ? "https://" : "http://") + address;
+    std::cout << ps::demo_banner(url) << std::flush;
+  }
+
+  server.wait_for_signal();
+  // Graceful shutdown: no new connections; close frames (1001) to everyone; let in-flight
+  // work finish (workers, then the writer commits what it holds); then stop the I/O threads.
+  ps::log::info("shutdown_started", {{"connections", static_cast<std::int64_t>(hub.size())}});
+  server.stop_accepting();
+  hub.shut_down_all();
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::min(config.handshake_timeout_ms, 5000));
+  while (hub.size() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  workers.join();
+  (*db)->writer().stop();
+  server.stop();
+  ps::log::info("shutdown_complete", {});
+  return 0;
+}
+
+int admin_create(const ps::AdminCreateConfig& a) {
+  auto email = passerelle::protocol::normalize_email(a.email);
+  if (!email) return fail(2, "--email: " + email.error().message);
+  std::string password;
+  if (!std::getline(std::cin, password)) return fail(2, "expected the password on stdin (one line)");
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  if (password.size() < ps::auth::kMinPasswordLength)
+    return fail(2, "the password must be at least 10 characters");
+  std::string name = a.name;
+  if (name.size() > 200) return fail(2, "--name is longer than 200 bytes");
+
+  ps::storage::Database::Options opts;
+  opts.read_connections = 1;
+  auto db = ps::storage::Database::open(a.db, opts);
+  if (!db) return fail(1, db.error().message);
+  auto hash = ps::auth::hash_password(password, {a.scrypt_log2n, 8, 1});
+  if (!hash) return fail(1, hash.error().message);
+  ps::auth::UserRecord u;
+  u.info.id = passerelle::new_id();
+  u.info.email = *email;
+  u.info.name = name;
+  u.info.role = *passerelle::protocol::parse_role(a.role);
+  u.info.locale = *passerelle::protocol::parse_locale(a.locale);
+  u.password_hash = *hash;
+  std::promise<passerelle::Status> done;
+  (*db)->writer().submit(
+      [&u](soci::session& sql) -> passerelle::Status {
+        if (ps::auth::email_taken(sql, u.info.email))
+          return passerelle::Status(ErrorCode::conflict, "an account already uses " + u.info.email);
+        u.created_at = passerelle::format_rfc3339(passerelle::now_utc());
+        ps::auth::insert_user(sql, u);
+        ps::auth::put_profile(sql, u.info.id, "{}", u.created_at);
+        return passerelle::Status::Ok();
+      },
+      [&done](passerelle::Status st) { done.set_value(std::move(st)); });
+  auto st = done.get_future().get();
+  if (!st) return fail(1, st.error().message);
+  std::cout << "created " << a.role << " " << u.info.email << " (" << u.info.id << ")\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    auto parsed = ps::parse_args(args);
+    if (!parsed) return fail(2, parsed.error().message + "\n(try --help)");
+    switch (parsed->command) {
+      case ps::ParsedArgs::Command::help:
+        std::cout << parsed->help_text;
+        return 0;
+      case ps::ParsedArgs::Command::version:
+        std::cout << ps::server_version() << "\n";
+        return 0;
+      case ps::ParsedArgs::Command::serve:
+        return serve(parsed->serve);
+      case ps::ParsedArgs::Command::admin_create:
+        return admin_create(parsed->admin);
+    }
+  } catch (const std::exception& e) {
+    ps::log::error("fatal", {{"what", e.what()}});
+    return fail(1, std::string("fatal error: ") + e.what());
+  }
+  return 1;
+}

@@ -1,0 +1,35 @@
+// What the protocol layer needs from one WebSocket connection, whatever its transport
+// (ws or wss). Implemented by the session types in server.cpp; used by Reply and Hub.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "passerelle/shared/protocol.h"
+
+namespace passerelle::server::net {
+
+// Per-connection protocol state. Lives on the connection's strand; touched only there.
+struct SessionState {
+  bool hello_done = false;
+  std::optional<protocol::UserInfo> user;  // set by login/resume/accept_invite
+  std::string token_hash;                  // SHA-256 hex of this connection's session token
+};
+
+// A change to SessionState made by a handler; applied on the strand right before its answer is
+// queued, so a client that saw "ok" for login can immediately send authenticated requests.
+using StateChange = std::function<void(SessionState&)>;
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Thread-safe: posts to the connection's strand, applies `change` (if any), queues `text`.
+  virtual void deliver(std::string text, StateChange change) = 0;
+  // Thread-safe: queues a server event frame (e.g. a poke).
+  virtual void send_event(std::string text) = 0;
+  // Thread-safe: closes with 1001 "going away" once queued frames are written.
+  virtual void shut_down() = 0;
+};
+
+}  // namespace passerelle::server::net

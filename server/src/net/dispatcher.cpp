@@ -1,0 +1,130 @@
+#include "dispatcher.h"
+
+#include <boost/json/serialize.hpp>
+
+#include <atomic>
+#include <stdexcept>
+
+#include "../log.h"
+#include "passerelle/shared/json_reader.h"
+
+namespace passerelle::server::net {
+
+struct Reply::Core {
+  std::weak_ptr<Connection> conn;
+  std::int64_t id;
+  std::string type;
+  Metrics* metrics;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  std::atomic<bool> answered{false};
+
+  void send(std::string text, std::optional<Error> error, StateChange change) {
+    if (answered.exchange(true)) return;
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (metrics) metrics->request_done(type, error ? std::optional(error->code) : std::nullopt, seconds);
+    if (error) {
+      auto level = error->code == ErrorCode::internal ? log::Level::error : log::Level::info;
+      log::write(level, "request_failed",
+                 {{"type", type}, {"code", to_string(error->code)}, {"message", error->message}});
+    }
+    if (auto c = conn.lock()) c->deliver(std::move(text), std::move(change));
+  }
+
+  ~Core() {
+    if (!answered.load())
+      send(protocol::serialize_error(id, Error{ErrorCode::internal, "the server dropped this request; please retry"}),
+           Error{ErrorCode::internal, "request dropped without an answer"}, {});
+  }
+};
+
+Reply::Reply(std::weak_ptr<Connection> conn, std::int64_t id, std::string type, Metrics* metrics)
+    : core_(std::make_shared<Core>()) {
+  core_->conn = std::move(conn);
+  core_->id = id;
+  core_->type = std::move(type);
+  core_->metrics = metrics;
+}
+
+void Reply::ok(boost::json::object fields, StateChange change) const {
+  core_->send(protocol::serialize_ok(core_->id, std::move(fields)), std::nullopt, std::move(change));
+}
+
+void Reply::fail(Error error) const {
+  std::string text = protocol::serialize_error(core_->id, error);
+  core_->send(std::move(text), std::move(error), {});
+}
+
+void Reply::fail(Error error, boost::json::object extra) const {
+  boost::json::object err{{"code", to_string(error.code)}, {"message", error.message}};
+  for (auto& kv : extra) err[kv.key()] = std::move(kv.value());
+  boost::json::object o{{"re", core_->id}, {"ok", false}, {"error", std::move(err)}};
+  core_->send(boost::json::serialize(o), std::move(error), {});
+}
+
+void Reply::operator()(Result<boost::json::object> r) const {
+  if (r) ok(std::move(r.value()));
+  else fail(r.error());
+}
+
+std::int64_t Reply::id() const { return core_->id; }
+const std::string& Reply::type() const { return core_->type; }
+
+void Dispatcher::add(std::string type, Access access, Handler handler) {
+  if (routes_.count(type)) throw std::logic_error("request type registered twice: " + type);
+  routes_.emplace(std::move(type), Route{access, std::move(handler)});
+}
+
+bool Dispatcher::has(std::string_view type) const { return routes_.find(type) != routes_.end(); }
+
+std::string Dispatcher::protocol_error(std::optional<std::int64_t> re, Error error) const {
+  metrics_.error(error.code);
+  log::info("request_failed", {{"code", to_string(error.code)}, {"message", error.message}});
+  return protocol::serialize_error(re, error);
+}
+
+void Dispatcher::dispatch(std::string_view frame, SessionState& state, const std::string& remote_address,
+                          const std::shared_ptr<Connection>& conn) const {
+  std::optional<std::int64_t> id_seen;
+  auto parsed = protocol::parse_request(frame, &id_seen);
+  if (!parsed) {
+    conn->deliver(protocol_error(id_seen, parsed.error()), {});
+    return;
+  }
+  protocol::Request& req = *parsed;
+  // Metric label: registered types and hello by name, anything else "unknown" (bounded).
+  std::string label = (req.type == "hello" || has(req.type)) ? req.type : "unknown";
+  Reply reply(conn, req.id, label, &metrics_);
+
+  if (req.type == "hello") {
+    if (state.hello_done) return reply.fail(ErrorCode::unsupported, "hello was already sent on this connection");
+    auto it = req.body.find("protocol");
+    if (it == req.body.end()) return reply.fail(ErrorCode::bad_request, "field 'protocol' is missing");
+    if (!it->value().is_int64())
+      return reply.fail(ErrorCode::bad_request, "field 'protocol' must be an integer, got " +
+                                                    std::string(json_type_name(it->value())));
+    if (it->value().as_int64() != protocol::kVersion)
+      return reply.fail(ErrorCode::unsupported, "protocol version " + std::to_string(it->value().as_int64()) +
+                                                    " is not supported; this server speaks version 1");
+    state.hello_done = true;  // on the strand, before any later frame is read
+    return reply.ok({{"protocol", protocol::kVersion}, {"server", "passerelle/" PASSERELLE_VERSION}});
+  }
+  if (!state.hello_done) return reply.fail(ErrorCode::bad_request, "send hello first");
+  auto route = routes_.find(req.type);
+  if (route == routes_.end())
+    return reply.fail(ErrorCode::bad_request, "unknown request type '" + req.type + "'");
+  if (route->second.access == Access::authenticated && !state.user)
+    return reply.fail(ErrorCode::unauthenticated, "sign in first (auth.login or auth.resume)");
+
+  Context ctx{state.user, state.token_hash, remote_address};
+  try {
+    route->second.handler(ctx, req, reply);
+  } catch (const std::exception& e) {
+    log::error("handler_exception", {{"type", req.type}, {"what", e.what()}});
+    reply.fail(ErrorCode::internal, "the server failed to handle this request; please retry");
+  } catch (...) {
+    log::error("handler_exception", {{"type", req.type}, {"what", "unknown exception"}});
+    reply.fail(ErrorCode::internal, "the server failed to handle this request; please retry");
+  }
+}
+
+}  // namespace passerelle::server::net

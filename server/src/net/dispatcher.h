@@ -1,0 +1,91 @@
+// The request registry. Feature modules register their handlers at startup:
+//
+//   dispatcher.add("invite.create", Access::authenticated,
+//                  [&svc](const Context& ctx, const protocol::Request& req, Reply reply) {
+//                    ... // read fields with JsonReader(req.body); do work anywhere
+//                    reply.ok({{"invitation", ...}});  // or reply.fail(error), from any thread
+//                  });
+//
+// The dispatcher itself enforces the connection rules of docs/protocol.md: parse errors
+// (bad_request, re:null when no id), `hello` first and only once, unknown types, and
+// authentication. A handler that throws answers `internal` (logged); a handler never needs to
+// catch. Handlers are called on the connection's strand and must not block: hand slow work to
+// the WorkerPool or the Writer and answer later through the Reply.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "../metrics.h"
+#include "connection.h"
+#include "passerelle/shared/error.h"
+#include "passerelle/shared/protocol.h"
+
+namespace passerelle::server::net {
+
+// The answer to one request. Copyable, thread-safe; the first ok()/fail() wins and later calls
+// are ignored. If every copy is destroyed unanswered, the client gets `internal` (so a lost
+// callback never leaves a request hanging). The answer is posted to the connection's strand;
+// if the connection is gone it is dropped.
+class Reply {
+ public:
+  Reply(std::weak_ptr<Connection> conn, std::int64_t id, std::string type, Metrics* metrics);
+
+  // `change` runs on the strand before the answer is queued (e.g. login sets the user).
+  void ok(boost::json::object fields = {}, StateChange change = {}) const;
+  void fail(Error error) const;
+  void fail(ErrorCode code, std::string message) const { fail(Error{code, std::move(message)}); }
+  // An error with extra members inside "error", e.g. {"retry_after_ms": 1200}.
+  void fail(Error error, boost::json::object extra) const;
+  // Convenience: ok(*r) or fail(r.error()).
+  void operator()(Result<boost::json::object> r) const;
+
+  std::int64_t id() const;
+  const std::string& type() const;
+
+ private:
+  struct Core;
+  std::shared_ptr<Core> core_;
+};
+
+// What a handler knows about its caller (a snapshot taken when the request arrived).
+struct Context {
+  std::optional<protocol::UserInfo> user;  // set for Access::authenticated handlers
+  std::string token_hash;
+  std::string remote_address;  // IP address, for throttling and logs
+};
+
+enum class Access { anonymous, authenticated };
+
+using Handler = std::function<void(const Context&, const protocol::Request&, Reply)>;
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(Metrics& metrics) : metrics_(metrics) {}
+
+  // Registers `type`; registering a type twice is a programming error (throws logic_error).
+  void add(std::string type, Access access, Handler handler);
+  bool has(std::string_view type) const;
+
+  // Handles one text frame. Called on `conn`'s strand with its state.
+  void dispatch(std::string_view frame, SessionState& state, const std::string& remote_address,
+                const std::shared_ptr<Connection>& conn) const;
+
+  // An error answer outside any request (binary frame, too large): counted and logged.
+  std::string protocol_error(std::optional<std::int64_t> re, Error error) const;
+
+ private:
+  struct Route {
+    Access access;
+    Handler handler;
+  };
+  Metrics& metrics_;
+  std::map<std::string, Route, std::less<>> routes_;
+};
+
+}  // namespace passerelle::server::net

@@ -1,0 +1,70 @@
+#include "hub.h"
+
+namespace passerelle::server::net {
+
+void Hub::add(const std::shared_ptr<Connection>& conn) {
+  std::lock_guard lock(mutex_);
+  all_[conn.get()] = Entry{conn, {}};
+}
+
+void Hub::remove(Connection* conn) {
+  std::lock_guard lock(mutex_);
+  auto it = all_.find(conn);
+  if (it == all_.end()) return;
+  if (!it->second.user_id.empty()) {
+    auto u = by_user_.find(it->second.user_id);
+    if (u != by_user_.end()) {
+      u->second.erase(conn);
+      if (u->second.empty()) by_user_.erase(u);
+    }
+  }
+  all_.erase(it);
+}
+
+void Hub::set_user(Connection* conn, const std::string& user_id) {
+  std::lock_guard lock(mutex_);
+  auto it = all_.find(conn);
+  if (it == all_.end() || it->second.user_id == user_id) return;
+  if (!it->second.user_id.empty()) {
+    auto u = by_user_.find(it->second.user_id);
+    if (u != by_user_.end()) {
+      u->second.erase(conn);
+      if (u->second.empty()) by_user_.erase(u);
+    }
+  }
+  it->second.user_id = user_id;
+  if (!user_id.empty()) by_user_[user_id].insert(conn);
+}
+
+std::size_t Hub::send_event(const std::vector<std::string>& user_ids, const std::string& text) {
+  std::vector<std::shared_ptr<Connection>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& uid : user_ids) {
+      auto u = by_user_.find(uid);
+      if (u == by_user_.end()) continue;
+      for (Connection* c : u->second)
+        if (auto sp = all_[c].conn.lock()) targets.push_back(std::move(sp));
+    }
+  }
+  // Outside the lock: deliver() only posts, but keep the critical section minimal anyway.
+  for (auto& t : targets) t->send_event(text);
+  return targets.size();
+}
+
+void Hub::shut_down_all() {
+  std::vector<std::shared_ptr<Connection>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [_, e] : all_)
+      if (auto sp = e.conn.lock()) targets.push_back(std::move(sp));
+  }
+  for (auto& t : targets) t->shut_down();
+}
+
+std::size_t Hub::size() const {
+  std::lock_guard lock(mutex_);
+  return all_.size();
+}
+
+}  // namespace passerelle::server::net

@@ -1,0 +1,607 @@
+// Listener, HTTP session and WebSocket session over plain TCP or TLS (the Beast/Asio/SSL
+// templates of the server, kept in this one translation unit to keep builds fast).
+#include "server.h"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/http/message_generator.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+
+#include <openssl/ssl.h>
+
+#include <deque>
+#include <filesystem>
+#include <future>
+#include <thread>
+#include <type_traits>
+
+#include "../log.h"
+
+namespace passerelle::server::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class S>
+constexpr bool kIsTls = std::is_same_v<S, TlsStream>;
+
+// A small per-connection outgoing queue: beyond this the peer is not reading (1008 "too slow").
+constexpr std::size_t kMaxQueuedFrames = 1024;
+constexpr std::size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+
+struct Shared {
+  const ServeConfig& config;
+  Dispatcher& dispatcher;
+  Hub& hub;
+  Metrics& metrics;
+};
+
+const char* kBuiltinPage =
+    "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
+    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    "<title>Passerelle</title></head>\n<body style=\"font-family:sans-serif;max-width:40em;margin:3em auto\">"
+    "<h1>Passerelle</h1>\n<p>Le tableau de bord des coachs arrive bientôt.</p>\n"
+    "<p lang=\"en\">The coach dashboard is coming soon.</p>\n</body></html>\n";
+
+// ---------------------------------------------------------------- HTTP answers
+
+std::string_view mime_type(const std::filesystem::path& p) {
+  std::string ext = p.extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".html" || ext == ".htm") return "text/html; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
+  if (ext == ".json" || ext == ".webmanifest") return "application/json";
+  if (ext == ".svg") return "image/svg+xml";
+  if (ext == ".png") return "image/png";
+  if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
+  if (ext == ".ico") return "image/x-icon";
+  if (ext == ".woff2") return "font/woff2";
+  if (ext == ".txt") return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
+      return std::nullopt;
+    out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+    i += 2;
+  }
+  return out;
+}
+
+// Maps a request path to a file under `root`, refusing anything that could escape it.
+std::optional<std::filesystem::path> resolve_static(const std::string& root, std::string_view path) {
+  namespace fs = std::filesystem;
+  auto decoded = percent_decode(path);
+  if (!decoded || decoded->empty() || decoded->front() != '/') return std::nullopt;
+  std::string rel = decoded->substr(1);
+  if (rel.find('\0') != std::string::npos || rel.find('\\') != std::string::npos) return std::nullopt;
+  for (const auto& part : fs::path(rel))
+    if (part == ".." || part == ".") return std::nullopt;
+  if (rel.empty() || rel.back() == '/') rel += "index.html";
+  std::error_code ec;
+  fs::path base = fs::canonical(root, ec);
+  if (ec) return std::nullopt;
+  fs::path full = fs::weakly_canonical(base / rel, ec);
+  if (ec) return std::nullopt;
+  auto [b, f] = std::mismatch(base.begin(), base.end(), full.begin(), full.end());
+  if (b != base.end()) return std::nullopt;  // outside the root (e.g. through a symlink)
+  if (!fs::is_regular_file(full, ec)) return std::nullopt;
+  return full;
+}
+
+template <class Body>
+void common_headers(http::response<Body>& res, bool keep_alive) {
+  res.set(http::field::server, "passerelle/" PASSERELLE_VERSION);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.keep_alive(keep_alive);
+}
+
+http::message_generator text_response(const http::request<http::string_body>& req, http::status status,
+                                      std::string body, std::string_view type = "text/plain; charset=utf-8") {
+  http::response<http::string_body> res{status, req.version()};
+  common_headers(res, req.keep_alive());
+  res.set(http::field::content_type, type);
+  if (req.method() != http::verb::head) res.body() = std::move(body);
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.content_length(body.size());
+  return res;
+}
+
+http::message_generator handle_http(const Shared& shared, http::request<http::string_body>&& req) {
+  shared.metrics.http_request();
+  std::string_view target = req.target();
+  std::string_view path = target.substr(0, target.find_first_of("?#"));
+  if (req.method() != http::verb::get && req.method() != http::verb::head) {
+    auto res = text_response(req, http::status::method_not_allowed, "method not allowed\n");
+    return res;
+  }
+  if (path == "/healthz") return text_response(req, http::status::ok, "ok\n");
+  if (path == "/metrics")
+    return text_response(req, http::status::ok, shared.metrics.render(), "text/plain; version=0.0.4; charset=utf-8");
+  if (path == "/v1/ws") {
+    http::response<http::string_body> res{http::status::upgrade_required, req.version()};
+    common_headers(res, req.keep_alive());
+    res.set(http::field::upgrade, "websocket");
+    res.set(http::field::connection, "Upgrade");
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.body() = "this endpoint speaks WebSocket only\n";
+    res.prepare_payload();
+    return res;
+  }
+  if (auto file = resolve_static(shared.config.web_root, path)) {
+    http::file_body::value_type body;
+    beast::error_code ec;
+    body.open(file->string().c_str(), beast::file_mode::scan, ec);
+    if (!ec) {
+      auto size = body.size();
+      http::response<http::file_body> res{std::piecewise_construct, std::make_tuple(std::move(body)),
+                                          std::make_tuple(http::status::ok, req.version())};
+      common_headers(res, req.keep_alive());
+      res.set(http::field::content_type, mime_type(*file));
+      res.content_length(size);
+      if (req.method() == http::verb::head) {
+        http::response<http::empty_body> head{http::status::ok, req.version()};
+        common_headers(head, req.keep_alive());
+        head.set(http::field::content_type, mime_type(*file));
+        head.content_length(size);
+        return head;
+      }
+      return res;
+    }
+  }
+  if (path == "/" || path == "/index.html")
+    return text_response(req, http::status::ok, kBuiltinPage, "text/html; charset=utf-8");
+  return text_response(req, http::status::not_found, "not found\n");
+}
+
+// ---------------------------------------------------------------- WebSocket session
+
+template <class Stream>
+class WsSession : public Connection, public std::enable_shared_from_this<WsSession<Stream>> {
+ public:
+  WsSession(Stream&& stream, Shared& shared, std::string remote)
+      : ws_(std::move(stream)), shared_(shared), remote_(std::move(remote)), close_timer_(ws_.get_executor()) {}
+
+  void run(http::request<http::string_body> req) {
+    websocket::stream_base::timeout t;
+    t.handshake_timeout = std::chrono::milliseconds(shared_.config.handshake_timeout_ms);
+    t.idle_timeout = std::chrono::milliseconds(shared_.config.idle_timeout_ms);
+    t.keep_alive_pings = true;  // pings at idle/2; a peer silent for idle_timeout is closed
+    ws_.set_option(t);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "passerelle/" PASSERELLE_VERSION); }));
+    // We enforce max_frame ourselves (read_some) so the too_large answer can go out first.
+    ws_.read_message_max(shared_.config.max_frame * 2 + 1024);
+    ws_.auto_fragment(false);
+    ws_.async_accept(req, beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
+  }
+
+  void deliver(std::string text, StateChange change) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), text = std::move(text),
+                                    change = std::move(change)]() mutable {
+      if (change) {
+        std::string before = self->state_.user ? self->state_.user->id : "";
+        change(self->state_);
+        std::string after = self->state_.user ? self->state_.user->id : "";
+        if (before != after && self->registered_) self->shared_.hub.set_user(self.get(), after);
+      }
+      self->enqueue(std::move(text));
+    });
+  }
+
+  void send_event(std::string text) override {
+    asio::post(ws_.get_executor(),
+               [self = this->shared_from_this(), text = std::move(text)]() mutable { self->enqueue(std::move(text)); });
+  }
+
+  void shut_down() override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
+      self->begin_close(websocket::close_reason(websocket::close_code::going_away, "server shutting down"));
+    });
+  }
+
+ private:
+  void on_accept(beast::error_code ec) {
+    if (ec) {
+      log::info("ws_handshake_failed", {{"remote", remote_}, {"error", ec.message()}});
+      return;
+    }
+    registered_ = true;
+    shared_.metrics.connection_opened();
+    shared_.hub.add(this->shared_from_this());
+    log::info("connection_opened", {{"remote", remote_}, {"tls", kIsTls<Stream>}});
+    do_read();
+  }
+
+  void do_read() {
+    std::size_t max = shared_.config.max_frame;
+    std::size_t room = max + 1 > buffer_.size() ? max + 1 - buffer_.size() : 1;
+    ws_.async_read_some(buffer_, room, beast::bind_front_handler(&WsSession::on_read, this->shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec) {
+      if (ec != websocket::error::closed && ec != asio::error::operation_aborted)
+        log::info("connection_error", {{"remote", remote_}, {"error", ec.message()}});
+      return finish();
+    }
+    if (closing_) return;  // a close is under way; the close operation reads the rest
+    if (buffer_.size() > shared_.config.max_frame) {
+      enqueue(shared_.dispatcher.protocol_error(
+          std::nullopt, Error{ErrorCode::too_large, "frame larger than " + std::to_string(shared_.config.max_frame) +
+                                                        " bytes; closing the connection"}));
+      buffer_.consume(buffer_.size());
+      return begin_close(websocket::close_reason(websocket::close_code::too_big, "message too big"));
+    }
+    if (!ws_.is_message_done()) return do_read();
+    if (ws_.got_binary()) {
+      enqueue(shared_.dispatcher.protocol_error(
+          std::nullopt, Error{ErrorCode::unsupported, "binary frames are not supported; send JSON text frames"}));
+    } else {
+      std::string frame = beast::buffers_to_string(buffer_.data());
+      shared_.dispatcher.dispatch(frame, state_, remote_, this->shared_from_this());
+    }
+    buffer_.consume(buffer_.size());
+    do_read();
+  }
+
+  void enqueue(std::string text) {
+    if (finished_ || closing_) return;
+    if (queue_.size() >= kMaxQueuedFrames || queued_bytes_ + text.size() > kMaxQueuedBytes) {
+      log::warn("connection_too_slow", {{"remote", remote_}, {"queued", queue_.size()}});
+      // Keep only the frame being written (its buffer is in use).
+      while (queue_.size() > (writing_ ? 1u : 0u)) {
+        queued_bytes_ -= queue_.back().size();
+        queue_.pop_back();
+      }
+      return begin_close(websocket::close_reason(websocket::close_code::policy_error, "too slow"));
+    }
+    queued_bytes_ += text.size();
+    queue_.push_back(std::move(text));
+    if (!writing_) do_write();
+  }
+
+  void do_write() {
+    writing_ = true;
+    ws_.text(true);
+    ws_.async_write(asio::buffer(queue_.front()),
+                    beast::bind_front_handler(&WsSession::on_write, this->shared_from_this()));
+  }
+
+  void on_write(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    queued_bytes_ -= queue_.front().size();
+    queue_.pop_front();
+    if (ec) {
+      queue_.clear();
+      queued_bytes_ = 0;
+      return finish_transport();
+    }
+    if (!queue_.empty()) return do_write();
+    if (close_reason_ && !close_started_) do_close();
+  }
+
+  // Closes once the queued frames are out. A peer that never reads cannot hold us: the
+  // socket is torn down after the handshake timeout regardless.
+  void begin_close(websocket::close_reason reason) {
+    if (finished_ || closing_) return;
+    closing_ = true;
+    close_reason_ = reason;
+    close_timer_.expires_after(std::chrono::milliseconds(shared_.config.handshake_timeout_ms));
+    close_timer_.async_wait([self = this->shared_from_this()](beast::error_code ec) {
+      if (!ec) self->finish_transport();
+    });
+    if (!writing_ && queue_.empty()) do_close();
+  }
+
+  void do_close() {
+    close_started_ = true;
+    ws_.async_close(*close_reason_, [self = this->shared_from_this()](beast::error_code) {
+      self->close_timer_.cancel();
+      self->finish();
+    });
+  }
+
+  void finish_transport() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+    finish();
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    close_timer_.cancel();
+    if (!registered_) return;
+    shared_.hub.remove(this);
+    shared_.metrics.connection_closed();
+    boost::json::object f{{"remote", remote_}};
+    if (state_.user) f["user_id"] = state_.user->id;
+    if (close_reason_) f["code"] = static_cast<int>(close_reason_->code);
+    log::info("connection_closed", std::move(f));
+  }
+
+  websocket::stream<Stream> ws_;
+  Shared& shared_;
+  std::string remote_;
+  asio::steady_timer close_timer_;
+  beast::flat_buffer buffer_;
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool close_started_ = false;
+  bool finished_ = false;
+  bool registered_ = false;
+  std::optional<websocket::close_reason> close_reason_;
+  SessionState state_;
+};
+
+// ---------------------------------------------------------------- HTTP session
+
+template <class Stream>
+class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
+ public:
+  template <class... Args>
+  HttpSession(Shared& shared, std::string remote, Args&&... args)
+      : stream_(std::forward<Args>(args)...), shared_(shared), remote_(std::move(remote)) {}
+
+  void run() {
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (kIsTls<Stream>) {
+        beast::get_lowest_layer(self->stream_).expires_after(self->handshake_timeout());
+        self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return log::info("tls_handshake_failed", {{"remote", self->remote_}, {"error", ec.message()}});
+          self->do_read();
+        });
+      } else {
+        self->do_read();
+      }
+    });
+  }
+
+ private:
+  std::chrono::milliseconds handshake_timeout() const {
+    return std::chrono::milliseconds(shared_.config.handshake_timeout_ms);
+  }
+
+  void do_read() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(16 * 1024);
+    // The first request must arrive within the handshake timeout; keep-alive waits idle_timeout.
+    beast::get_lowest_layer(stream_).expires_after(
+        first_ ? handshake_timeout() : std::chrono::milliseconds(shared_.config.idle_timeout_ms));
+    first_ = false;
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) return do_shutdown();
+    if (ec) {
+      if (ec == beast::error::timeout) log::info("http_timeout", {{"remote", remote_}});
+      return;  // the stream closes when the session is destroyed
+    }
+    auto req = parser_->release();
+    std::string_view target = req.target();
+    std::string_view path = target.substr(0, target.find_first_of("?#"));
+    if (websocket::is_upgrade(req) && path == "/v1/ws") {
+      beast::get_lowest_layer(stream_).expires_never();  // the WebSocket has its own timeouts
+      std::make_shared<WsSession<Stream>>(std::move(stream_), shared_, remote_)->run(std::move(req));
+      return;
+    }
+    bool keep_alive = req.keep_alive();
+    beast::async_write(stream_, handle_http(shared_, std::move(req)),
+                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                         if (ec) return;
+                         if (!keep_alive) return self->do_shutdown();
+                         self->do_read();
+                       });
+  }
+
+  void do_shutdown() {
+    if constexpr (kIsTls<Stream>) {
+      beast::get_lowest_layer(stream_).expires_after(handshake_timeout());
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {});
+    } else {
+      beast::error_code ec;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  Stream stream_;
+  Shared& shared_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  bool first_ = true;
+};
+
+// ---------------------------------------------------------------- listener
+
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& ioc, Shared& shared, ssl::context* tls) : ioc_(ioc), acceptor_(ioc), shared_(shared), tls_(tls) {}
+
+  Status open(const tcp::endpoint& endpoint) {
+    beast::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec)
+      return Status(ErrorCode::internal, "cannot listen on " + endpoint.address().to_string() + ":" +
+                                             std::to_string(endpoint.port()) + ": " + ec.message());
+    return Status::Ok();
+  }
+
+  tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+  void start() { do_accept(); }
+
+  void stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ec;
+      self->acceptor_.close(ec);
+    });
+  }
+
+ private:
+  void do_accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_),
+                           beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
+  }
+
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+      // E.g. out of file descriptors: log and keep serving the connections we have.
+      log::warn("accept_failed", {{"error", ec.message()}});
+      auto timer = std::make_shared<asio::steady_timer>(ioc_, std::chrono::milliseconds(50));
+      timer->async_wait([self = shared_from_this(), timer](beast::error_code) { self->do_accept(); });
+      return;
+    }
+    beast::error_code rec;
+    auto ep = socket.remote_endpoint(rec);
+    std::string remote = rec ? "unknown" : ep.address().to_string();
+    socket.set_option(tcp::no_delay(true), rec);
+    if (tls_)
+      std::make_shared<HttpSession<TlsStream>>(shared_, remote, std::move(socket), *tls_)->run();
+    else
+      std::make_shared<HttpSession<PlainStream>>(shared_, remote, std::move(socket))->run();
+    do_accept();
+  }
+
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  Shared& shared_;
+  ssl::context* tls_;
+};
+
+// Mozilla "intermediate" (v5.7): TLS 1.2 and 1.3, these TLS 1.2 ciphers, no compression,
+// no renegotiation, the client's cipher preference.
+Status configure_tls(ssl::context& ctx, const ServeConfig& config) {
+  SSL_CTX* native = ctx.native_handle();
+  SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
+                                  SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
+  const char* ciphers =
+      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+      "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+      "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+  if (SSL_CTX_set_cipher_list(native, ciphers) != 1) return Status(ErrorCode::internal, "cannot set the TLS cipher list");
+  beast::error_code ec;
+  ctx.use_certificate_chain_file(config.tls_cert, ec);
+  if (ec) return Status(ErrorCode::internal, "cannot load --tls-cert " + config.tls_cert + ": " + ec.message());
+  ctx.use_private_key_file(config.tls_key, ssl::context::pem, ec);
+  if (ec) return Status(ErrorCode::internal, "cannot load --tls-key " + config.tls_key + ": " + ec.message());
+  if (SSL_CTX_check_private_key(native) != 1)
+    return Status(ErrorCode::internal, "--tls-key does not match --tls-cert");
+  return Status::Ok();
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(const ServeConfig& c, Dispatcher& d, Hub& h, Metrics& m)
+      : config(c), shared{c, d, h, m}, ioc(static_cast<int>(c.threads)), signals(ioc, SIGINT, SIGTERM) {}
+  const ServeConfig& config;
+  Shared shared;
+  asio::io_context ioc;
+  asio::signal_set signals;
+  std::optional<ssl::context> tls;
+  std::shared_ptr<Listener> listener;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  std::string address;
+  std::promise<int> signal_promise;
+};
+
+Server::Server(const ServeConfig& config, Dispatcher& dispatcher, Hub& hub, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(config, dispatcher, hub, metrics)) {}
+
+Server::~Server() { stop(); }
+
+Status Server::start() {
+  auto& im = *impl_;
+  if (im.config.tls()) {
+    im.tls.emplace(ssl::context::tls_server);
+    if (auto st = configure_tls(*im.tls, im.config); !st) return st;
+  }
+  beast::error_code ec;
+  auto addr = asio::ip::make_address(im.config.listen_host, ec);
+  if (ec) {
+    tcp::resolver resolver(im.ioc);
+    auto results = resolver.resolve(im.config.listen_host, std::to_string(im.config.listen_port), ec);
+    if (ec || results.empty())
+      return Status(ErrorCode::bad_request, "cannot resolve --listen host '" + im.config.listen_host + "'");
+    addr = results.begin()->endpoint().address();
+  }
+  im.listener = std::make_shared<Listener>(im.ioc, im.shared, im.tls ? &*im.tls : nullptr);
+  if (auto st = im.listener->open(tcp::endpoint(addr, im.config.listen_port)); !st) return st;
+  auto ep = im.listener->local_endpoint();
+  std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  im.address = host + ":" + std::to_string(ep.port());
+  im.signals.async_wait([&im](beast::error_code ec, int sig) {
+    if (!ec) im.signal_promise.set_value(sig);
+  });
+  im.listener->start();
+  im.work.emplace(im.ioc.get_executor());
+  for (unsigned i = 0; i < std::max(1u, im.config.threads); ++i) im.threads.emplace_back([&im] { im.ioc.run(); });
+  return Status::Ok();
+}
+
+std::string Server::address() const { return impl_->address; }
+
+void Server::schedule(std::chrono::milliseconds delay, std::function<void()> fn) {
+  auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, delay);
+  timer->async_wait([timer, fn = std::move(fn)](beast::error_code) { fn(); });
+}
+
+void Server::wait_for_signal() {
+  int sig = impl_->signal_promise.get_future().get();
+  log::info("signal", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
+}
+
+void Server::stop_accepting() {
+  if (impl_->listener) impl_->listener->stop();
+}
+
+void Server::stop() {
+  auto& im = *impl_;
+  if (im.threads.empty()) return;
+  im.work.reset();
+  im.ioc.stop();
+  for (auto& t : im.threads) t.join();
+  im.threads.clear();
+}
+
+}  // namespace passerelle::server::net

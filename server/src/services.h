@@ -1,0 +1,44 @@
+// What feature handlers may use. Built once in `serve` and passed to each module's
+// register_*_handlers(Dispatcher&, Services&). Everything here is thread-safe.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "auth/password.h"
+#include "auth/throttle.h"
+#include "config.h"
+#include "mail/mailer.h"
+#include "metrics.h"
+#include "net/dispatcher.h"
+#include "net/hub.h"
+#include "storage/database.h"
+#include "worker_pool.h"
+
+namespace passerelle::server {
+
+struct Services {
+  const ServeConfig& config;
+  storage::Database& db;      // db.read(...) on a worker; db.writer().submit(...) from anywhere
+  WorkerPool& workers;        // scrypt, reads, mail: never block an I/O thread
+  mail::Mailer& mailer;
+  net::Hub& hub;
+  Metrics& metrics;
+  auth::LoginThrottle& throttle;
+  // Runs `fn` after `delay` on an I/O thread (timers; e.g. the failed-login delay).
+  std::function<void(std::chrono::milliseconds delay, std::function<void()> fn)> schedule;
+  // A hash of a random password made at startup: verified against when an e-mail is unknown
+  // so that the answer takes as long as for a real account.
+  std::string decoy_hash;
+
+  auth::ScryptParams scrypt() const { return auth::ScryptParams{config.scrypt_log2n, 8, 1}; }
+};
+
+namespace handlers {
+// Each feature module registers its request types (one call each in serve).
+void register_auth_handlers(net::Dispatcher& dispatcher, Services& services);
+void register_invite_handlers(net::Dispatcher& dispatcher, Services& services);
+}  // namespace handlers
+
+}  // namespace passerelle::server

@@ -1,0 +1,46 @@
+#include "database.h"
+
+#include <soci/soci.h>
+
+#include "migrations.h"
+
+namespace passerelle::server::storage {
+
+Result<std::unique_ptr<Database>> Database::open(std::string_view url, Options options) {
+  auto parsed = parse_db_url(url);
+  if (!parsed) return parsed.error();
+  std::unique_ptr<Database> db(new Database());
+  db->url_ = *parsed;
+  if (auto st = open_connection(db->write_sql_, db->url_); !st) return st.error();
+  if (auto st = migrate(db->write_sql_, begin_write_sql(db->url_)); !st) return st.error();
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, options.read_connections); ++i) {
+    auto s = std::make_unique<soci::session>();
+    if (auto st = open_connection(*s, db->url_); !st) return st.error();
+    db->free_.push_back(s.get());
+    db->readers_.push_back(std::move(s));
+  }
+  options.writer.begin_sql = begin_write_sql(db->url_);
+  db->writer_ = std::make_unique<Writer>(db->write_sql_, options.writer);
+  return db;
+}
+
+Database::~Database() {
+  if (writer_) writer_->stop();
+}
+
+Database::Lease::Lease(Database& d) : db(d) {
+  std::unique_lock lock(db.mutex_);
+  db.cv_.wait(lock, [&] { return !db.free_.empty(); });
+  sql = db.free_.back();
+  db.free_.pop_back();
+}
+
+Database::Lease::~Lease() {
+  {
+    std::lock_guard lock(db.mutex_);
+    db.free_.push_back(sql);
+  }
+  db.cv_.notify_one();
+}
+
+}  // namespace passerelle::server::storage

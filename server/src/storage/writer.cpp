@@ -1,0 +1,126 @@
+#include "writer.h"
+
+#include <soci/soci.h>
+
+#include <exception>
+#include <vector>
+
+#include "../log.h"
+
+namespace passerelle::server::storage {
+
+Writer::Writer(soci::session& sql, Options options) : sql_(sql), options_(options) {
+  thread_ = std::thread([this] { run(); });
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::submit(Work work, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(Item{std::move(work), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  if (done) done(Status(ErrorCode::internal, "the server is shutting down"));
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+Writer::Stats Writer::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+void Writer::run() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) return;  // stopping and drained
+    std::deque<Item> batch;
+    run_batch(batch, lock);
+  }
+}
+
+// Called with the lock held and a non-empty queue; returns with the lock held.
+void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lock) {
+  std::vector<std::pair<Done, Status>> results;
+  bool begun = false;
+  lock.unlock();
+  try {
+    sql_ << options_.begin_sql;
+    begun = true;
+  } catch (const std::exception& e) {
+    log::error("writer_begin_failed", {{"what", e.what()}});
+  }
+  lock.lock();
+
+  while (results.size() < options_.max_batch) {
+    if (queue_.empty()) {
+      // Linger briefly so concurrent clients share this batch's fsync.
+      if (stopping_ || !cv_.wait_for(lock, options_.linger, [&] { return !queue_.empty(); })) break;
+    }
+    Item item = std::move(queue_.front());
+    queue_.pop_front();
+    lock.unlock();
+    Status st;
+    if (!begun) {
+      st = Status(ErrorCode::internal, "storage is unavailable");
+    } else {
+      try {
+        sql_ << "SAVEPOINT item";
+        try {
+          st = item.work(sql_);
+        } catch (const std::exception& e) {
+          log::error("write_item_failed", {{"what", e.what()}});
+          st = Status(ErrorCode::internal, "storage failure; please retry");
+        } catch (...) {
+          log::error("write_item_failed", {{"what", "unknown exception"}});
+          st = Status(ErrorCode::internal, "storage failure; please retry");
+        }
+        if (!st) sql_ << "ROLLBACK TO SAVEPOINT item";
+        sql_ << "RELEASE SAVEPOINT item";
+      } catch (const std::exception& e) {
+        log::error("write_savepoint_failed", {{"what", e.what()}});
+        if (st) st = Status(ErrorCode::internal, "storage failure; please retry");
+      }
+    }
+    results.emplace_back(std::move(item.done), std::move(st));
+    lock.lock();
+  }
+  lock.unlock();
+
+  if (begun) {
+    try {
+      sql_ << "COMMIT";
+    } catch (const std::exception& e) {
+      log::error("writer_commit_failed", {{"what", e.what()}, {"items", results.size()}});
+      try { sql_ << "ROLLBACK"; } catch (...) {}
+      for (auto& r : results)
+        if (r.second) r.second = Status(ErrorCode::internal, "storage failure; please retry");
+    }
+  }
+  for (auto& [done, st] : results) {
+    if (!done) continue;
+    try {
+      done(std::move(st));
+    } catch (const std::exception& e) {
+      log::error("writer_done_failed", {{"what", e.what()}});
+    } catch (...) {
+    }
+  }
+  lock.lock();
+  ++stats_.batches;
+  stats_.items += results.size();
+}
+
+}  // namespace passerelle::server::storage

@@ -1,0 +1,83 @@
+// The write path: one thread owns the only write connection and group-commits work items.
+//
+//   writer.submit(
+//       [=](soci::session& sql) -> Status {        // on the writer thread, inside a SAVEPOINT
+//         sql << "INSERT ...", soci::use(x);
+//         if (already_there) return Status(ErrorCode::conflict, "...");  // rolls back this item
+//         return Status::Ok();
+//       },
+//       [=](Status st) { reply(st); });            // after COMMIT returned: durable
+//
+// Contract:
+//  * Items run in submission order, one at a time, each inside `SAVEPOINT item` within a batch
+//    transaction. An item that returns a non-ok Status or throws is rolled back to its
+//    savepoint alone (a throw becomes an `internal` error); the rest of the batch commits.
+//  * A batch commits when it holds `max_batch` items or when no new item arrived for `linger`.
+//  * `done` is called exactly once, on the writer thread, only AFTER the batch's COMMIT
+//    returned (durable acknowledgement). If the COMMIT fails, every item of the batch gets
+//    `internal`. Keep `done` short: post the answer elsewhere (Reply does that).
+//  * After stop() began, submit() answers `internal` ("the server is shutting down") at once.
+//    stop() runs everything already queued, commits, and joins the thread.
+#pragma once
+
+#include <soci/session.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "passerelle/shared/error.h"
+
+namespace passerelle::server::storage {
+
+class Writer {
+ public:
+  using Work = std::function<Status(soci::session&)>;
+  using Done = std::function<void(Status)>;
+
+  struct Options {
+    std::size_t max_batch = 256;
+    std::chrono::microseconds linger{1000};
+    const char* begin_sql = "BEGIN";  // the dialect's write transaction opener
+  };
+
+  // `sql` must outlive the writer and is used by the writer thread only.
+  Writer(soci::session& sql, Options options);
+  ~Writer();  // stop()
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Thread-safe.
+  void submit(Work work, Done done);
+  // Drains, commits and joins. Idempotent.
+  void stop();
+
+  struct Stats {
+    std::uint64_t batches = 0;
+    std::uint64_t items = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Item {
+    Work work;
+    Done done;
+  };
+  void run();
+  void run_batch(std::deque<Item>& first, std::unique_lock<std::mutex>& lock);
+
+  soci::session& sql_;
+  Options options_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  bool stopping_ = false;
+  Stats stats_;
+  std::thread thread_;
+};
+
+}  // namespace passerelle::server::storage
