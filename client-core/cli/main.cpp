@@ -37,7 +37,8 @@ commands:
   logout                            sign out: revoke the session on the server when it can be
                                     reached, and always remove the session from this device
   accept-invite --token T --name N  create the invited account and sign in; the new password
-                                    is read from standard input
+                                    is read from standard input (the token may also be given
+                                    alone: accept-invite T)
   <command> --help                  help for one command
 
 options:
@@ -70,7 +71,7 @@ const std::map<std::string, std::string> kCommandHelp = {
      "Revokes the session on the server when it can be reached and always removes it from this\n"
      "device. When the server cannot be told, a warning says so and the exit code is still 0.\n"},
     {"accept-invite",
-     "usage: passerelle [global options] accept-invite --token T --name N\n\n"
+     "usage: passerelle [global options] accept-invite [--token] T --name N\n\n"
      "Accepts an invitation (the token from the invitation e-mail), creating the account with\n"
      "the password read from standard input (at least 10 characters), and signs in.\n"},
 };
@@ -170,6 +171,11 @@ std::optional<std::string> parse_args(int argc, char** argv, Args& out) {
         out.flags[name] = value;
       continue;
     }
+    // The invitation e-mail shows "accept-invite <token>": a bare token is accepted too.
+    if (out.command == "accept-invite" && !out.flags.count("--token")) {
+      out.flags["--token"] = arg;
+      continue;
+    }
     if (!out.command.empty()) return "unexpected argument '" + arg + "' (see passerelle --help)";
     if (!kCommandFlags.count(arg)) return "unknown command '" + arg + "' (see passerelle --help)";
     out.command = arg;
@@ -255,10 +261,16 @@ int run(int argc, char** argv) {
     auto token = args.flags.find("--token");
     auto name = args.flags.find("--name");
     if (token == args.flags.end()) return fail(kUsage, "accept-invite needs --token T (from the invitation e-mail)");
-    if (name == args.flags.end()) return fail(kUsage, "accept-invite needs --name N");
-    auto password = read_line("New password: ", true);
+    std::string person;
+    if (name != args.flags.end())
+      person = name->second;
+    else if (::isatty(STDIN_FILENO) == 1)
+      person = read_line("Your name: ", false).value_or("");
+    else
+      return fail(kUsage, "accept-invite needs --name N when standard input is not a terminal");
+    auto password = read_line("New password (at least 10 characters): ", true);
     if (!password) return fail(kUsage, "no password on standard input");
-    auto user = client.accept_invite(token->second, name->second, *password);
+    auto user = client.accept_invite(token->second, person, *password);
     if (!user) return fail(user.failure());
     std::cout << "welcome, " << user->name << "; signed in as " << user->email << " ("
               << protocol::to_string(user->role) << ") on " << client.server_url().str() << "\n";

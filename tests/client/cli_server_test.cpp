@@ -1,0 +1,105 @@
+// The `passerelle` CLI as a process against the real server.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "passerelle/client.h"
+
+#include "passerelle/test/test_server.h"
+#include "run_cli.h"
+#include "temp_dir.h"
+
+namespace passerelle::client {
+namespace {
+
+using passerelle::test::TestServer;
+using testing::run_cli;
+using testing::TempDir;
+
+const std::string kCli = PASSERELLE_CLI_PATH;
+
+class CliWithServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server.ok()) << server.last_error();
+    ASSERT_TRUE(server.create_user("sami@example.org", "Sami Haddad", "mentor", "correct horse battery", "en"));
+  }
+  testing::CliResult cli(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {"--data", dir.path().string()});
+    return run_cli(kCli, args, input);
+  }
+  TestServer server;
+  TempDir dir;
+};
+
+TEST_F(CliWithServer, LoginWhoamiLogout) {
+  auto login = cli({"--server", server.url(), "login", "--email", "sami@example.org"}, "correct horse battery\n");
+  ASSERT_EQ(login.exit_code, 0) << login.err;
+  EXPECT_EQ(login.out, "signed in as Sami Haddad <sami@example.org> (mentor) on " + server.url() + "\n");
+  EXPECT_TRUE(login.err.empty()) << login.err;
+
+  // whoami is offline: no --server, and the server is not even needed.
+  auto whoami = cli({"whoami"});
+  ASSERT_EQ(whoami.exit_code, 0) << whoami.err;
+  EXPECT_EQ(whoami.out, "name:   Sami Haddad\ne-mail: sami@example.org\nrole:   mentor\nserver: " + server.url() + "\n");
+
+  // logout finds the server from device.sqlite.
+  auto logout = cli({"logout"});
+  ASSERT_EQ(logout.exit_code, 0) << logout.err;
+  EXPECT_EQ(logout.out, "signed out\n");
+  EXPECT_TRUE(logout.err.empty()) << logout.err;
+
+  auto after = cli({"whoami"});
+  EXPECT_EQ(after.exit_code, 1);
+  EXPECT_EQ(after.out, "not signed in\n");
+}
+
+TEST_F(CliWithServer, WrongPasswordExits1) {
+  auto r = cli({"--server", server.url(), "login", "--email=sami@example.org"}, "not the password\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "passerelle: wrong e-mail or password\n");
+  EXPECT_TRUE(r.out.empty());
+}
+
+TEST_F(CliWithServer, LogoutWhileServerIsDownWarnsAndStillSignsOut) {
+  ASSERT_EQ(cli({"--server", server.url(), "login", "--email", "sami@example.org"}, "correct horse battery\n").exit_code, 0);
+  server.kill9();
+  auto r = cli({"logout"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "signed out on this device\n");
+  EXPECT_NE(r.err.find("passerelle: warning: the server was not told"), std::string::npos) << r.err;
+  EXPECT_EQ(cli({"whoami"}).exit_code, 1);
+}
+
+TEST_F(CliWithServer, AcceptInviteFromTheMailedToken) {
+  ASSERT_TRUE(server.create_user("coach@example.org", "Claire Coach", "coach", "correct horse battery"));
+  // The coach invites through the library (the CLI has no invite command yet).
+  ClientOptions options;
+  TempDir coach_dir;
+  options.data_dir = coach_dir.path();
+  options.server_url = server.url();
+  auto coach = Client::open(options);
+  ASSERT_TRUE(coach);
+  ASSERT_TRUE((*coach)->login("coach@example.org", "correct horse battery"));
+  ASSERT_TRUE((*coach)->request("invite.create", {{"email", "new@example.org"}, {"role", "candidate"}, {"locale", "fr"}}));
+  auto mails = server.mails();
+  ASSERT_EQ(mails.size(), 1u);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(mails[0], m, std::regex(R"(code[^:\r\n]*: ?([A-Za-z0-9_-]{43}))"))) << mails[0];
+  std::string token = m[1].str();
+
+  auto r = cli({"--server", server.url(), "accept-invite", "--token", token, "--name", "Nadia Nouvelle"},
+               "a long new password\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("welcome, Nadia Nouvelle"), std::string::npos) << r.out;
+
+  TempDir other;
+  auto again = run_cli(kCli, {"--data", other.path().string(), "--server", server.url(), "accept-invite", token,
+                              "--name", "Someone Else"},
+                       "another long password\n");
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_EQ(again.err.rfind("passerelle: ", 0), 0u);
+}
+
+}  // namespace
+}  // namespace passerelle::client
