@@ -24,7 +24,8 @@ std::string expiry_after_days(double days) {
 }
 
 void login(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
-  JsonReader in(req.body);
+  const boost::json::value body(req.body);  // JsonReader keeps a pointer: it must outlive it
+  JsonReader in(body);
   std::string email_raw = in.string("email");
   std::string password = in.string("password");
   if (auto st = in.status(); !st) return reply.fail(st.error());
@@ -72,7 +73,8 @@ void login(Services& svc, const Context& ctx, const protocol::Request& req, Repl
 }
 
 void resume(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
-  JsonReader in(req.body);
+  const boost::json::value body(req.body);  // JsonReader keeps a pointer: it must outlive it
+  JsonReader in(body);
   std::string token = in.string("token");
   if (auto st = in.status(); !st) return reply.fail(st.error());
   svc.workers.post([&svc, reply, token_hash = sha256_hex(token), remote = ctx.remote_address] {

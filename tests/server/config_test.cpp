@@ -1,0 +1,39 @@
+#include <gtest/gtest.h>
+
+#include "config.h"
+
+using namespace passerelle::server;
+
+TEST(Config, ServeDefaults) {
+  auto p = parse_args({"serve"});
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->serve.listen_host, "127.0.0.1");
+  EXPECT_EQ(p->serve.listen_port, 8080);
+  EXPECT_EQ(p->serve.scrypt_log2n, 17);
+  EXPECT_EQ(p->serve.max_frame, 65536u);
+  EXPECT_EQ(p->serve.public_url, "http://127.0.0.1:8080");
+  EXPECT_GE(p->serve.threads, 1u);
+}
+
+TEST(Config, BadValuesAndUnknownFlagsAreUsageErrors) {
+  EXPECT_FALSE(parse_args({"serve", "--nope"}).ok());
+  EXPECT_FALSE(parse_args({"serve", "--scrypt-log2n", "9"}).ok());
+  EXPECT_FALSE(parse_args({"serve", "--listen", "localhost"}).ok());
+  EXPECT_FALSE(parse_args({"serve", "--threads"}).ok());
+  EXPECT_FALSE(parse_args({"serve", "--tls-cert", "x.pem"}).ok());
+  EXPECT_FALSE(parse_args({"admin", "create", "--email", "a@b.c", "--name", "A", "--role", "king"}).ok());
+  EXPECT_FALSE(parse_args({"admin", "create", "--email", "a@b.c"}).ok());
+  EXPECT_FALSE(parse_args({}).ok());
+}
+
+TEST(Config, HelpEverywhere) {
+  for (auto args : std::vector<std::vector<std::string>>{{"--help"}, {"serve", "--help"}, {"admin", "--help"},
+                                                          {"admin", "create", "--help"}}) {
+    auto p = parse_args(args);
+    ASSERT_TRUE(p.ok());
+    EXPECT_EQ(p->command, ParsedArgs::Command::help);
+    EXPECT_FALSE(p->help_text.empty());
+  }
+  auto serve = parse_args({"serve", "--help"});
+  EXPECT_NE(serve->help_text.find("--scrypt-log2n"), std::string::npos);
+}

@@ -1,0 +1,135 @@
+#include <gtest/gtest.h>
+#include <soci/soci.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <latch>
+#include <vector>
+
+#include "storage/database.h"
+#include "storage/migrations.h"
+
+using namespace passerelle;
+using namespace passerelle::server::storage;
+
+namespace {
+struct TempDb {
+  TempDb() {
+    dir = std::filesystem::temp_directory_path() / ("pw-" + std::to_string(::getpid()) + "-" +
+                                                     std::to_string(counter++));
+    std::filesystem::create_directories(dir);
+  }
+  ~TempDb() { std::filesystem::remove_all(dir); }
+  std::string url() const { return "sqlite:" + (dir / "db.sqlite").string(); }
+  std::filesystem::path dir;
+  static inline int counter = 0;
+};
+
+void create_table(Database& db) {
+  std::promise<Status> p;
+  db.writer().submit([](soci::session& sql) {
+    sql << "CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)";
+    return Status::Ok();
+  }, [&](Status st) { p.set_value(st); });
+  ASSERT_TRUE(p.get_future().get().ok());
+}
+
+long long count_rows(Database& db) {
+  return db.read([](soci::session& sql) {
+    long long n = 0;
+    sql << "SELECT COUNT(*) FROM t", soci::into(n);
+    return n;
+  });
+}
+}  // namespace
+
+TEST(Writer, ManyItemsShareBatches) {
+  TempDb tmp;
+  Database::Options opts;
+  opts.writer.linger = std::chrono::milliseconds(50);  // generous so items surely share a batch
+  auto db = Database::open(tmp.url(), opts);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  create_table(**db);
+  auto before = (*db)->writer().stats();
+  constexpr int kItems = 100;
+  std::latch all(kItems);
+  std::atomic<int> ok{0};
+  for (int i = 0; i < kItems; ++i)
+    (*db)->writer().submit([i](soci::session& sql) {
+      sql << "INSERT INTO t(k, v) VALUES(:k, 'x')", soci::use(i);
+      return Status::Ok();
+    }, [&](Status st) { ok += st.ok(); all.count_down(); });
+  all.wait();
+  EXPECT_EQ(ok.load(), kItems);
+  auto after = (*db)->writer().stats();
+  EXPECT_EQ(after.items - before.items, static_cast<unsigned>(kItems));
+  EXPECT_LT(after.batches - before.batches, static_cast<unsigned>(kItems));  // grouped
+  EXPECT_EQ(count_rows(**db), kItems);
+}
+
+TEST(Writer, FailingItemDoesNotPoisonTheBatch) {
+  TempDb tmp;
+  Database::Options opts;
+  opts.writer.linger = std::chrono::milliseconds(50);
+  auto db = Database::open(tmp.url(), opts);
+  ASSERT_TRUE(db.ok());
+  create_table(**db);
+  std::promise<Status> a, b, c, d;
+  auto& w = (*db)->writer();
+  w.submit([](soci::session& sql) { sql << "INSERT INTO t(k, v) VALUES(1, 'a')"; return Status::Ok(); },
+           [&](Status st) { a.set_value(st); });
+  w.submit([](soci::session& sql) -> Status {
+    sql << "INSERT INTO t(k, v) VALUES(2, 'b')";
+    throw std::runtime_error("boom");
+  }, [&](Status st) { b.set_value(st); });
+  w.submit([](soci::session& sql) -> Status {
+    sql << "INSERT INTO t(k, v) VALUES(3, 'c')";
+    return Status(ErrorCode::conflict, "taken");
+  }, [&](Status st) { c.set_value(st); });
+  w.submit([](soci::session& sql) { sql << "INSERT INTO t(k, v) VALUES(4, 'd')"; return Status::Ok(); },
+           [&](Status st) { d.set_value(st); });
+  EXPECT_TRUE(a.get_future().get().ok());
+  auto sb = b.get_future().get();
+  ASSERT_FALSE(sb.ok());
+  EXPECT_EQ(sb.error().code, ErrorCode::internal);
+  auto sc = c.get_future().get();
+  ASSERT_FALSE(sc.ok());
+  EXPECT_EQ(sc.error().code, ErrorCode::conflict);
+  EXPECT_TRUE(d.get_future().get().ok());
+  auto keys = (*db)->read([](soci::session& sql) {
+    std::vector<int> ks(10);
+    sql << "SELECT k FROM t ORDER BY k", soci::into(ks);
+    return ks;
+  });
+  EXPECT_EQ(keys, (std::vector<int>{1, 4}));
+}
+
+TEST(Writer, DoneRunsOnlyAfterCommitIsVisible) {
+  TempDb tmp;
+  auto db = Database::open(tmp.url(), {});
+  ASSERT_TRUE(db.ok());
+  create_table(**db);
+  // In `done`, a separate read connection must already see the row: the commit happened.
+  std::promise<long long> seen;
+  (*db)->writer().submit([](soci::session& sql) { sql << "INSERT INTO t(k, v) VALUES(7, 'z')"; return Status::Ok(); },
+                         [&](Status) { seen.set_value(count_rows(**db)); });
+  EXPECT_EQ(seen.get_future().get(), 1);
+}
+
+TEST(Writer, StopDrainsQueuedItemsAndRefusesNewOnes) {
+  TempDb tmp;
+  auto db = Database::open(tmp.url(), {});
+  ASSERT_TRUE(db.ok());
+  create_table(**db);
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 20; ++i)
+    (*db)->writer().submit([i](soci::session& sql) { sql << "INSERT INTO t(k) VALUES(:k)", soci::use(i); return Status::Ok(); },
+                           [&](Status st) { ok += st.ok(); });
+  (*db)->writer().stop();
+  EXPECT_EQ(ok.load(), 20);
+  std::optional<Status> late;
+  (*db)->writer().submit([](soci::session&) { return Status::Ok(); }, [&](Status st) { late = st; });
+  ASSERT_TRUE(late.has_value());
+  EXPECT_EQ(late->error().code, ErrorCode::internal);
+}

@@ -1,0 +1,104 @@
+// Integration-test support: run the real `passerelle-server` binary on an ephemeral loopback
+// port in a fresh temporary directory.
+//
+//   passerelle::test::TestServer server;               // starts it; ASSERT_TRUE(server.ok())
+//   server.create_user("amina@example.org", "Amina Benali", "candidate", "correct horse 1");
+//   RawWsClient ws; ws.connect(server.port());
+//
+// The server runs with
+//   serve --listen 127.0.0.1:0 --ready-file <dir>/ready --scrypt-log2n 10
+//         --mail-dir <dir>/outbox --db sqlite:<dir>/db.sqlite  <extra args>
+// and its stderr/stdout (JSON log lines) go to <dir>/server.log, which failure messages point
+// at. Every wait is bounded. The directory is removed on destruction unless the environment
+// variable PASSERELLE_KEEP_TEST_DIRS is set.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace passerelle::test {
+
+// Path of the passerelle-server binary under test (compiled in).
+std::string server_binary();
+
+struct ProcessResult {
+  int exit_code = -1;  // -1 when killed by a signal or timed out
+  std::string out, err;
+  bool timed_out = false;
+};
+
+// Runs `argv` (argv[0] is the program path), feeding `stdin_text`, capturing output; kills it
+// after `timeout`.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_text = {},
+                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// A fresh directory under $TMPDIR (or /tmp); removed by the destructor.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class TestServer {
+ public:
+  struct Options {
+    std::vector<std::string> extra_args;  // appended to the serve command line
+    bool start = true;                    // false: call start() yourself
+    std::chrono::milliseconds ready_timeout{std::chrono::seconds(30)};
+  };
+
+  TestServer();
+  explicit TestServer(Options options);
+  ~TestServer();  // stop()
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+
+  // Starts the process and waits for its ready file. False on failure (see last_error()).
+  bool start();
+  // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit code (-1 if killed/not running).
+  int stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+  // stop() then start() with the same directory and arguments (the port changes).
+  bool restart();
+  // SIGKILL now, no grace (crash simulation).
+  void kill9();
+  bool running() const { return pid_ > 0; }
+  bool ok() const { return running() && port_ != 0; }
+
+  std::uint16_t port() const { return port_; }
+  std::string host() const { return "127.0.0.1"; }
+  std::string url() const;        // "ws://127.0.0.1:PORT" (wss:// with --tls-cert)
+  std::string http_url() const;   // "http://127.0.0.1:PORT" (https://)
+  const std::string& data_dir() const { return dir_.path(); }
+  std::string db_path() const;    // <dir>/db.sqlite
+  std::string db_url() const;     // sqlite:<dir>/db.sqlite
+  std::string mail_dir() const;   // <dir>/outbox
+  std::string log_path() const;   // <dir>/server.log
+  std::string log() const;        // contents of server.log
+  const std::string& last_error() const { return error_; }
+
+  // Runs `passerelle-server admin create` on this server's database. True on exit code 0.
+  bool create_user(const std::string& email, const std::string& name, const std::string& role,
+                   const std::string& password, const std::string& locale = "fr");
+  // The e-mails written to mail_dir(), oldest first (file contents).
+  std::vector<std::string> mails() const;
+
+ private:
+  Options options_;
+  TempDir dir_;
+  pid_t pid_ = -1;
+  std::uint16_t port_ = 0;
+  std::string error_;
+};
+
+}  // namespace passerelle::test
