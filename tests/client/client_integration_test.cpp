@@ -60,12 +60,13 @@ TEST_F(ClientWithServer, LoginStoresTheSessionAndWorksOfflineAfterwards) {
   EXPECT_TRUE(is_uuid(user->id));
   EXPECT_TRUE(std::filesystem::exists(dir / ("accounts/" + user->id + ".sqlite")));
 
+  std::string url = server.url();
   server.kill9();  // whoami needs no server
   auto me = client->current_user();
   ASSERT_TRUE(me);
   ASSERT_TRUE(*me);
   EXPECT_EQ((*me)->user.id, user->id);
-  EXPECT_EQ((*me)->server_url, server.url());
+  EXPECT_EQ((*me)->server_url, url);
 }
 
 TEST_F(ClientWithServer, WrongPasswordIsUnauthenticated) {
