@@ -1,0 +1,193 @@
+// The device's sync store: optimistic writes, outbox, rebase, rejections, resync.
+#include <boost/json/serialize.hpp>
+
+#include <fstream>
+
+#include "sync_harness.h"
+
+using namespace passerelle;
+using namespace passerelle::testing;
+using passerelle::protocol::Role;
+namespace json = boost::json;
+
+namespace {
+
+class SyncStoreTest : public ::testing::Test {
+ protected:
+  FakeServer server;
+  std::string admin = new_id(), coach = new_id(), coach2 = new_id(), cand = new_id();
+  std::string thread = new_id();
+  std::unique_ptr<Device> amina, claire;
+
+  void SetUp() override {
+    server.add_user(admin, Role::admin, "Ada");
+    server.add_user(coach, Role::coach, "Claire");
+    server.add_user(coach2, Role::coach, "Karim");
+    server.add_user(cand, Role::candidate, "Amina");
+    auto out = server.push({admin, Role::admin},
+                           {{new_id(), "caseload.assign", {{"candidate_id", cand}, {"coach_id", coach}, {"thread_id", thread}}}});
+    ASSERT_EQ(out.results[0].status, sync::OpStatus::applied);
+    amina = std::make_unique<Device>(sync::Actor{cand, Role::candidate}, fresh_dir("amina"));
+    claire = std::make_unique<Device>(sync::Actor{coach, Role::coach}, fresh_dir("claire"));
+    amina->pull(server);
+    claire->pull(server);
+  }
+
+  json::object send_args(const std::string& body, std::string id = new_id()) {
+    return {{"id", id}, {"thread_id", thread}, {"body", body}};
+  }
+  std::size_t messages(Device& d) { return d.store->list(sync::collection::messages, "thread_id", thread)->size(); }
+};
+
+}  // namespace
+
+TEST_F(SyncStoreTest, FreshDeviceSeesItsRows) {
+  EXPECT_TRUE(amina->store->get("profiles", cand)->has_value());
+  EXPECT_TRUE(amina->store->get("threads", thread)->has_value());
+  EXPECT_TRUE(amina->store->get("profiles", coach)->has_value());
+  EXPECT_FALSE(amina->store->get("profiles", coach2)->has_value());
+  EXPECT_GT(*amina->store->cursor(), 0);
+  EXPECT_TRUE(amina->store->last_synced_at()->has_value());
+}
+
+TEST_F(SyncStoreTest, WriteIsVisibleAtOnceAndQueued) {
+  client::ChangedRows changed;
+  std::string msg = new_id();
+  auto op = amina->store->mutate("message.send", send_args("Bonjour !", msg), &changed);
+  ASSERT_TRUE(op.ok()) << op.error().message;
+  EXPECT_TRUE(changed.count({"messages", msg}));
+  EXPECT_EQ(messages(*amina), 1u);
+  EXPECT_EQ(*amina->store->pending_count(), 1);
+  EXPECT_EQ(messages(*claire), 0u);
+}
+
+TEST_F(SyncStoreTest, InvalidWriteIsRefusedAndNotQueued) {
+  auto r = amina->store->mutate("message.send", send_args("   "), nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "field 'args.body' must not be empty");
+  EXPECT_EQ(amina->store->mutate("nope", {}, nullptr).error().code, ErrorCode::bad_request);
+  // Not a member on what the device sees: refused locally too.
+  auto other = amina->store->mutate("message.send", {{"id", new_id()}, {"thread_id", new_id()}, {"body", "x"}}, nullptr);
+  EXPECT_EQ(other.error().code, ErrorCode::not_found);
+  EXPECT_EQ(*amina->store->pending_count(), 0);
+  EXPECT_EQ(messages(*amina), 0u);
+}
+
+TEST_F(SyncStoreTest, QueuedWriteSurvivesAKillAndArrivesOnce) {
+  std::string msg = new_id();
+  amina->mutate("message.send", send_args("écrit hors ligne", msg));
+  amina->reopen();  // kill -9 between the local write and its push
+  EXPECT_EQ(*amina->store->pending_count(), 1);
+  EXPECT_EQ(messages(*amina), 1u);
+  // The push reaches the server but the answer is lost: the device pushes the same op again.
+  auto ops = *amina->store->pending(10);
+  server.push(amina->actor, ops);
+  amina->sync(server);
+  amina->sync(server);
+  claire->sync(server);
+  EXPECT_EQ(messages(*amina), 1u);
+  EXPECT_EQ(messages(*claire), 1u);
+  long long n = 0;
+  *server.sql << "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'", soci::into(n);
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(*amina->store->pending_count(), 0);
+}
+
+TEST_F(SyncStoreTest, PendingWritesStayOnTopOfPulledChanges) {
+  amina->mutate("profile.update", {{"bio", "Infirmière, 8 ans d'expérience"}});
+  // Meanwhile the server changes other rows the device can see.
+  claire->mutate("message.send", send_args("Bienvenue Amina"));
+  claire->sync(server);
+  amina->pull(server);
+  EXPECT_EQ(messages(*amina), 1u);
+  EXPECT_EQ((*amina->store->get("profiles", cand))->at("bio").as_string(), "Infirmière, 8 ans d'expérience");
+  EXPECT_EQ(*amina->store->pending_count(), 1);
+  amina->sync(server);
+  claire->sync(server);
+  EXPECT_EQ((*claire->store->get("profiles", cand))->at("bio").as_string(), "Infirmière, 8 ans d'expérience");
+}
+
+TEST_F(SyncStoreTest, RejectedWriteLeavesTheQueueAndItsEffectDisappears) {
+  // Karim's device cannot see that Amina already has a coach: it takes her optimistically.
+  Device karim(sync::Actor{coach2, Role::coach}, fresh_dir("karim"));
+  karim.pull(server);
+  std::string t = new_id();
+  karim.mutate("caseload.assign", {{"candidate_id", cand}, {"coach_id", coach2}, {"thread_id", t}});
+  karim.mutate("profile.update", {{"bio", "Coach en génie civil"}});  // queued behind it
+  EXPECT_TRUE(karim.store->get("threads", t)->has_value());
+  client::ChangedRows changed;
+  auto ops = *karim.store->pending(10);
+  auto out = server.push(karim.actor, ops);
+  ASSERT_TRUE(karim.store->apply_push_results(out.results, &changed).ok());
+  EXPECT_FALSE(karim.store->get("threads", t)->has_value()) << "the rejected op's effect must go";
+  EXPECT_TRUE(changed.count({"threads", t}));
+  auto rejected = *karim.store->rejections();
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].name, "caseload.assign");
+  EXPECT_EQ(rejected[0].error.code, ErrorCode::conflict);
+  EXPECT_EQ(*karim.store->pending_count(), 0) << "the op behind the rejected one was not stalled";
+  karim.pull(server);
+  EXPECT_EQ((*karim.store->get("profiles", coach2))->at("bio").as_string(), "Coach en génie civil");
+  ASSERT_TRUE(karim.store->dismiss_rejection(rejected[0].op_id).ok());
+  EXPECT_TRUE(karim.store->rejections()->empty());
+}
+
+TEST_F(SyncStoreTest, TombstonesRemoveRows) {
+  std::string msg = new_id();
+  amina->mutate("message.send", send_args("oups", msg));
+  amina->sync(server);
+  claire->sync(server);
+  EXPECT_EQ(messages(*claire), 1u);
+  amina->mutate("message.delete", {{"id", msg}});
+  EXPECT_EQ(messages(*amina), 0u);
+  amina->sync(server);
+  claire->sync(server);
+  EXPECT_EQ(messages(*claire), 0u);
+  EXPECT_EQ(messages(*amina), 0u);
+}
+
+TEST_F(SyncStoreTest, ResyncAfterCompactionKeepsPendingWrites) {
+  std::string gone = new_id();
+  claire->mutate("message.send", send_args("à effacer", gone));
+  claire->sync(server);
+  amina->sync(server);
+  // Amina goes offline for a long time; meanwhile the message is deleted and the log compacted.
+  amina->mutate("message.send", send_args("écrit pendant la panne"));
+  claire->mutate("message.delete", {{"id", gone}});
+  claire->mutate("message.send", send_args("nouveau"));
+  claire->sync(server);
+  { soci::transaction tx(*server.sql);
+    server::sync::compact_change_log(*server.sql, now_utc() + std::chrono::hours(1));
+    tx.commit(); }
+  auto page = server::sync::run_pull(*server.sql, cand, *amina->store->cursor(), 100);
+  ASSERT_TRUE(page.resync);
+  amina->sync(server);
+  EXPECT_FALSE(amina->store->get("messages", gone)->has_value());
+  EXPECT_EQ(messages(*amina), 2u);
+  EXPECT_EQ(*amina->store->pending_count(), 0);
+  claire->sync(server);
+  EXPECT_EQ(messages(*claire), 2u);
+}
+
+TEST_F(SyncStoreTest, AnotherDatabaseMeansResync) {
+  amina->mutate("message.send", send_args("avant la restauration"));
+  FakeServer other;  // e.g. the server restored from an old backup: another epoch
+  other.add_user(cand, Role::candidate, "Amina");
+  amina->pull(other);
+  EXPECT_FALSE(amina->store->get("threads", thread)->has_value());
+  EXPECT_TRUE(amina->store->get("profiles", cand)->has_value());
+  EXPECT_EQ(*amina->store->pending_count(), 1) << "pending writes survive a resync";
+}
+
+TEST_F(SyncStoreTest, ADamagedFileIsAClearError) {
+  auto dir = fresh_dir("damaged");
+  {
+    std::ofstream f(dir / "account.sqlite");
+    f << "this is not a database, just some text that is long enough to be a header.......";
+  }
+  auto opened = client::sqlite::Database::open(dir / "account.sqlite", "the account file", client::SyncStore::migrations(1));
+  ASSERT_FALSE(opened.ok());
+  EXPECT_NE(opened.error().message.find("is damaged or is not a Passerelle database"), std::string::npos)
+      << opened.error().message;
+  std::filesystem::remove_all(dir);
+}
