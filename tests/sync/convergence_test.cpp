@@ -131,7 +131,8 @@ TEST(Convergence, RandomWritesDisconnectsAndRestarts) {
           }
         }
         if (chance(70)) {
-          auto page = server::sync::run_pull(*server.sql, d.actor.user_id, *d.store->cursor(), 1 + pick(20));
+          auto page = server::sync::run_pull(*server.sql, d.actor.user_id, *d.store->cursor(), 1 + pick(20),
+                                             d.store->full_pull_horizon());
           ASSERT_TRUE(d.store->apply_pull_page(page, nullptr).ok());
           // Monotonic reads: a row the device holds never goes back to an older version.
           auto now = server_seqs_of(d);
@@ -169,7 +170,15 @@ TEST(Convergence, RandomWritesDisconnectsAndRestarts) {
 
   for (auto& d : devices) {
     EXPECT_EQ(*d->store->pending_count(), 0);
-    EXPECT_EQ(view_of(*d), server_view(server, d->actor.user_id)) << "device " << d->actor.user_id << " diverged";
+    Rows mine = view_of(*d), truth = server_view(server, d->actor.user_id);
+    std::vector<std::string> diff;
+    for (auto& [k, v] : mine)
+      if (!truth.count(k)) diff.push_back("extra " + k);
+      else if (truth[k] != v) diff.push_back("stale " + k);
+    for (auto& [k, v] : truth)
+      if (!mine.count(k)) diff.push_back("missing " + k);
+    EXPECT_TRUE(diff.empty()) << "device " << d->actor.user_id << " diverged: " << diff.size() << " rows, first: "
+                              << (diff.empty() ? "" : diff.front());
   }
   // Exactly once: every acknowledged op has one outcome record, and it says applied.
   for (const auto& op_id : acknowledged_ops) {

@@ -191,3 +191,32 @@ TEST_F(SyncStoreTest, ADamagedFileIsAClearError) {
       << opened.error().message;
   std::filesystem::remove_all(dir);
 }
+
+TEST_F(SyncStoreTest, CompactionDuringAFullPullRestartsIt) {
+  // Amina's fresh device re-reads from 0 in small pages. After her first page (which holds the
+  // message), the message is deleted and the log compacted: the tombstone she needs is gone,
+  // so her next page must restart the full pull rather than keep the deleted message.
+  std::string msg = new_id();
+  claire->mutate("message.send", send_args("supprimé bientôt", msg));
+  claire->mutate("profile.update", {{"bio", "Conseillère en emploi"}});  // a later change Amina sees
+  claire->sync(server);
+  Device fresh(sync::Actor{cand, Role::candidate}, fresh_dir("fresh"));
+  bool saw_message = false;
+  while (!saw_message) {
+    auto page = server::sync::run_pull(*server.sql, cand, *fresh.store->cursor(), 1, fresh.store->full_pull_horizon());
+    ASSERT_TRUE(fresh.store->apply_pull_page(page, nullptr).ok());
+    ASSERT_TRUE(page.more);
+    saw_message = fresh.store->get("messages", msg)->has_value();
+  }
+  claire->mutate("message.delete", {{"id", msg}});
+  claire->mutate("message.send", send_args("après"));  // so the tombstone is not the log's end
+  claire->sync(server);
+  { soci::transaction tx(*server.sql);
+    server::sync::compact_change_log(*server.sql, now_utc() + std::chrono::hours(1));
+    tx.commit(); }
+  auto page = server::sync::run_pull(*server.sql, cand, *fresh.store->cursor(), 1, fresh.store->full_pull_horizon());
+  EXPECT_TRUE(page.resync);
+  fresh.pull(server);
+  EXPECT_FALSE(fresh.store->get("messages", msg)->has_value());
+  EXPECT_EQ(messages(fresh), 1u);
+}

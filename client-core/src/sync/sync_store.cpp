@@ -270,7 +270,14 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
   return guarded([&]() -> Status {
     Transaction tx(db_);
     std::string epoch = must(state("epoch", ""));
-    bool resyncing = must(state("resync", "0")) == "1";
+    // Any pull from 0 is a full one: the rows it does not bring back are gone.
+    bool resyncing = must(state("resync", "0")) == "1" || must(state("cursor", "0")) == "0";
+    if (resyncing && must(state("resync", "0")) != "1") {
+      must(set_state("resync", "1"));
+      must(db_.exec("DELETE FROM resync_seen"));
+    }
+    if (resyncing && must(state("cursor", "0")) == "0" && !page.resync)
+      must(set_state("full_horizon", std::to_string(page.horizon)));
     if (page.resync || (!epoch.empty() && !page.epoch.empty() && page.epoch != epoch)) {
       // The server no longer knows our cursor (or is another database): start again from 0.
       must(set_state("resync", "1"));
@@ -336,6 +343,17 @@ Status SyncStore::begin_resync() {
 bool SyncStore::needs_resync() {
   auto v = state("resync", "0");
   return v && *v == "1";
+}
+
+std::optional<std::int64_t> SyncStore::full_pull_horizon() {
+  if (!needs_resync()) return std::nullopt;
+  auto v = state("full_horizon", "");
+  if (!v || v->empty()) return std::nullopt;
+  try {
+    return static_cast<std::int64_t>(std::stoll(*v));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
 }
 
 Result<std::int64_t> SyncStore::cursor() {

@@ -70,6 +70,10 @@ class SyncStore {
   // removed when the resync's last page arrives.
   Status begin_resync();
   bool needs_resync();
+  // While the device re-reads everything from cursor 0 (first sync, or a resync), the horizon
+  // its first page saw: the next pull request carries it (`full_horizon`). Rows not sent
+  // again are dropped at the last page. Empty otherwise, or before the first page.
+  std::optional<std::int64_t> full_pull_horizon();
 
   Result<std::int64_t> cursor();
   Result<std::vector<Rejection>> rejections();

@@ -25,14 +25,17 @@ std::string sync_epoch(soci::session& sql) {
   return epoch;
 }
 
-PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor, std::int64_t limit) {
+PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor, std::int64_t limit,
+                  std::optional<std::int64_t> full_horizon) {
   PullPage page;
   page.epoch = sync_epoch(sql);
   // Read the end of the log first: every change at or below it is already committed, so a
   // final page may move the cursor up to it without skipping anything.
   std::int64_t end = current_seq(sql);
   std::int64_t horizon = compaction_horizon(sql);
-  if ((cursor > 0 && cursor < horizon) || cursor > end) {
+  page.horizon = horizon;
+  bool stale = cursor > 0 && cursor < horizon && full_horizon != horizon;
+  if (stale || cursor > end) {
     page.resync = true;
     page.cursor = 0;
     page.more = true;

@@ -4,6 +4,7 @@
 #include <soci/soci.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "passerelle/shared/sync/wire.h"
@@ -12,10 +13,13 @@
 namespace passerelle::server::sync {
 
 // Reads one page for `user_id` on any (read) connection. `limit` must be 1..kMaxPullLimit.
-// Answers `resync` when the cursor is below the compaction horizon or beyond the log's end
-// (the device synced with another database).
+// Answers `resync` when the cursor is beyond the log's end (the device synced with another
+// database), or below the compaction horizon — except during a full pull (a device re-reading
+// everything from 0, which drops whatever it is not sent again) whose first page saw this same
+// horizon: `full_horizon` is that page's horizon. If compaction ran since, the full pull
+// restarts, since a tombstone for a row it already re-read may be gone.
 passerelle::sync::PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor,
-                                    std::int64_t limit);
+                                    std::int64_t limit, std::optional<std::int64_t> full_horizon = std::nullopt);
 
 // The change log's identity, made once per database (call after migrations, on the writer).
 void init_sync_state(soci::session& sql);

@@ -68,7 +68,8 @@ json::object to_json(const PullPage& p) {
   json::array changes;
   changes.reserve(p.changes.size());
   for (const auto& c : p.changes) changes.emplace_back(to_json(c));
-  json::object o{{"changes", std::move(changes)}, {"cursor", p.cursor}, {"more", p.more}, {"epoch", p.epoch}};
+  json::object o{{"changes", std::move(changes)}, {"cursor", p.cursor}, {"more", p.more}, {"epoch", p.epoch},
+                 {"horizon", p.horizon}};
   if (p.resync) o["resync"] = true;
   return o;
 }
@@ -81,6 +82,7 @@ Result<PullPage> pull_page_from_json(const json::object& answer) {
   p.epoch = in.optional_string("epoch").value_or("");
   p.cursor = in.optional_integer("cursor").value_or(0);
   p.more = in.optional_boolean("more").value_or(false);
+  p.horizon = in.optional_integer("horizon").value_or(0);
   if (!p.resync) {
     const json::array& changes = in.array("changes");
     if (auto st = in.status(); !st) return st.error();

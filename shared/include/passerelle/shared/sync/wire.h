@@ -59,6 +59,10 @@ struct PullPage {
   bool more = false;
   bool resync = false;
   std::string epoch;  // identifies the server database; a change of epoch also means resync
+  // The compaction horizon when this page was read. A device re-reading everything from 0
+  // sends the horizon of its first page with each later page: if compaction ran meanwhile,
+  // a tombstone it needed may be gone, and the server makes it start again.
+  std::int64_t horizon = 0;
 };
 boost::json::object to_json(const PullPage& p);
 Result<PullPage> pull_page_from_json(const boost::json::object& answer);
