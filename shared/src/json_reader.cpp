@@ -43,6 +43,8 @@ JsonReader::JsonReader(const json::value& value, std::string path) : path_(std::
   }
 }
 
+JsonReader::JsonReader(const json::object& object, std::string path) : object_(&object), path_(std::move(path)) {}
+
 std::string JsonReader::field_name(std::string_view key) const {
   return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
 }

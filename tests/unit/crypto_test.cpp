@@ -30,3 +30,15 @@ TEST(Crypto, ConstantTimeEqual) {
   EXPECT_FALSE(constant_time_equal("abc", "abd"));
   EXPECT_FALSE(constant_time_equal("abc", "abcd"));
 }
+
+TEST(Crypto, StandardBase64RoundTrip) {
+  EXPECT_EQ(base64(""), "");
+  EXPECT_EQ(base64("f"), "Zg==");
+  EXPECT_EQ(base64("fo"), "Zm8=");
+  EXPECT_EQ(base64("foobar"), "Zm9vYmFy");
+  for (std::string s : {std::string(""), std::string("f"), std::string("fo"), std::string("foo"),
+                        std::string("\x00\xff\x10", 3)})
+    EXPECT_EQ(base64_decode(base64(s)), s);
+  EXPECT_FALSE(base64_decode("Zg=").has_value());
+  EXPECT_FALSE(base64_decode("Z!==").has_value());
+}

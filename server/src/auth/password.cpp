@@ -13,28 +13,6 @@ namespace {
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kKeyBytes = 32;
 
-std::string b64_encode(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-bool b64_decode(std::string_view text, std::string* out) {
-  if (text.empty() || text.size() % 4 != 0) return false;
-  std::string buf(text.size() / 4 * 3 + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(buf.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return false;
-  std::size_t pad = 0;
-  if (text.back() == '=') ++pad;
-  if (text.size() >= 2 && text[text.size() - 2] == '=') ++pad;
-  buf.resize(static_cast<std::size_t>(n) - pad);
-  *out = std::move(buf);
-  return true;
-}
-
 bool derive(std::string_view password, std::string_view salt, const ScryptParams& p, std::string* key,
             std::size_t key_len) {
   if (p.log2n < 1 || p.log2n > 22 || p.r < 1 || p.r > 32 || p.p < 1 || p.p > 16) return false;
@@ -71,7 +49,7 @@ Result<std::string> hash_password(std::string_view password, ScryptParams params
   if (!derive(password, salt, params, &key, kKeyBytes))
     return Error{ErrorCode::internal, "password hashing failed"};
   return "scrypt$" + std::to_string(params.log2n) + "$" + std::to_string(params.r) + "$" +
-         std::to_string(params.p) + "$" + b64_encode(salt) + "$" + b64_encode(key);
+         std::to_string(params.p) + "$" + base64(salt) + "$" + base64(key);
 }
 
 bool verify_password(std::string_view password, std::string_view stored) {
@@ -80,7 +58,10 @@ bool verify_password(std::string_view password, std::string_view stored) {
   ScryptParams p;
   std::string salt, expected, actual;
   if (!to_int(parts[1], &p.log2n) || !to_int(parts[2], &p.r) || !to_int(parts[3], &p.p)) return false;
-  if (!b64_decode(parts[4], &salt) || !b64_decode(parts[5], &expected) || expected.empty()) return false;
+  auto salt_bytes = base64_decode(parts[4]), key_bytes = base64_decode(parts[5]);
+  if (!salt_bytes || !key_bytes || salt_bytes->empty() || key_bytes->empty()) return false;
+  salt = std::move(*salt_bytes);
+  expected = std::move(*key_bytes);
   if (!derive(password, salt, p, &actual, expected.size())) return false;
   return constant_time_equal(actual, expected);
 }

@@ -24,8 +24,7 @@ std::string expiry_after_days(double days) {
 }
 
 void login(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
-  const boost::json::value body(req.body);  // JsonReader keeps a pointer: it must outlive it
-  JsonReader in(body);
+  JsonReader in(req.body);
   std::string email_raw = in.string("email");
   std::string password = in.string("password");
   if (auto st = in.status(); !st) return reply.fail(st.error());
@@ -73,8 +72,7 @@ void login(Services& svc, const Context& ctx, const protocol::Request& req, Repl
 }
 
 void resume(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
-  const boost::json::value body(req.body);  // JsonReader keeps a pointer: it must outlive it
-  JsonReader in(body);
+  JsonReader in(req.body);
   std::string token = in.string("token");
   if (auto st = in.status(); !st) return reply.fail(st.error());
   svc.workers.post([&svc, reply, token_hash = sha256_hex(token), remote = ctx.remote_address] {

@@ -31,8 +31,7 @@ bool may_invite(Role inviter, Role invitee) {
 }
 
 void create_invite(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
-  const boost::json::value body(req.body);  // JsonReader keeps a pointer: it must outlive it
-  JsonReader in(body);
+  JsonReader in(req.body);
   std::string email_raw = in.string("email");
   std::string role_text = in.string("role");
   auto locale_text = in.optional_string("locale");
@@ -92,8 +91,7 @@ Status check_invitation(const std::optional<auth::InvitationRecord>& inv, const 
 }
 
 void accept_invite(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
-  const boost::json::value body(req.body);  // JsonReader keeps a pointer: it must outlive it
-  JsonReader in(body);
+  JsonReader in(req.body);
   std::string token = in.string("token");
   std::string name = in.string("name");
   std::string password = in.string("password");

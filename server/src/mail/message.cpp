@@ -5,18 +5,11 @@
 #include <chrono>
 #include <cstdio>
 
+#include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 
 namespace passerelle::server::mail {
 namespace {
-
-std::string b64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
 
 bool plain_ascii(std::string_view s) {
   for (unsigned char c : s)
@@ -46,7 +39,7 @@ std::string encode_header(std::string_view text) {
     // Never cut a UTF-8 sequence: back up over continuation bytes.
     while (end < text.size() && end > i && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
     if (!out.empty()) out += "\r\n ";
-    out += "=?UTF-8?B?" + b64(text.substr(i, end - i)) + "?=";
+    out += "=?UTF-8?B?" + base64(text.substr(i, end - i)) + "?=";
     i = end;
   }
   return out;

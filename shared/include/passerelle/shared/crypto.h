@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,10 @@ namespace passerelle {
 std::string random_bytes(std::size_t n);
 // Lower-case hex of arbitrary bytes.
 std::string to_hex(std::string_view bytes);
+// Standard padded base64 (RFC 4648 section 4), as e-mail and password hashes use it.
+std::string base64(std::string_view bytes);
+// Decodes standard padded base64; nullopt for anything malformed.
+std::optional<std::string> base64_decode(std::string_view text);
 // Unpadded base64url (RFC 4648 section 5): safe in URLs, e-mail links and JSON.
 std::string base64url(std::string_view bytes);
 // SHA-256 of `data`, as raw bytes and as lower-case hex.

@@ -22,7 +22,11 @@ namespace passerelle {
 class JsonReader {
  public:
   // `path` prefixes field names in messages ("args" gives "field 'args.email' ...").
+  // The reader keeps a pointer to what it reads: it must outlive the reader (temporaries are refused).
   explicit JsonReader(const boost::json::value& value, std::string path = {});
+  explicit JsonReader(const boost::json::object& object, std::string path = {});
+  JsonReader(boost::json::value&&, std::string = {}) = delete;
+  JsonReader(boost::json::object&&, std::string = {}) = delete;
 
   std::string string(std::string_view key);
   std::optional<std::string> optional_string(std::string_view key);
