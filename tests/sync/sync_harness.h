@@ -72,7 +72,12 @@ struct Device {
   std::unique_ptr<client::sqlite::Database> db;
   std::unique_ptr<client::SyncStore> store;
 
-  Device(sync::Actor a, std::filesystem::path d) : dir(std::move(d)), actor(std::move(a)) { open(); }
+  client::SyncStore::Clock clock = now_utc;
+
+  Device(sync::Actor a, std::filesystem::path d, client::SyncStore::Clock c = now_utc)
+      : dir(std::move(d)), actor(std::move(a)), clock(std::move(c)) {
+    open();
+  }
   ~Device() {
     store.reset();
     db.reset();
@@ -84,7 +89,7 @@ struct Device {
                                                  client::SyncStore::migrations(1));
     ASSERT_TRUE(opened.ok()) << opened.error().message;
     db = std::move(*opened);
-    store = std::make_unique<client::SyncStore>(*db, actor);
+    store = std::make_unique<client::SyncStore>(*db, actor, clock);
   }
   // What a kill -9 leaves: the file, reopened by a new process.
   void reopen() {

@@ -220,3 +220,42 @@ TEST_F(SyncStoreTest, CompactionDuringAFullPullRestartsIt) {
   EXPECT_FALSE(fresh.store->get("messages", msg)->has_value());
   EXPECT_EQ(messages(fresh), 1u);
 }
+
+TEST_F(SyncStoreTest, DeviceClocksDecideNothing) {
+  // Two coaches, one device a day ahead, one a day behind, race for the same new candidate and
+  // write in the same thread. The server's arrival order decides both, never the device clocks.
+  std::string newcomer = new_id();
+  server.add_user(newcomer, Role::candidate, "Yassine");
+  auto ahead = [] { return now_utc() + std::chrono::hours(24); };
+  auto behind = [] { return now_utc() - std::chrono::hours(24); };
+  Device fast(sync::Actor{coach, Role::coach}, fresh_dir("ahead"), ahead);
+  Device slow(sync::Actor{coach2, Role::coach}, fresh_dir("behind"), behind);
+  fast.pull(server);
+  slow.pull(server);
+  // The device a day behind writes later but pushes first: it wins the candidate.
+  fast.mutate("caseload.assign", {{"candidate_id", newcomer}, {"coach_id", coach}, {"thread_id", new_id()}});
+  slow.mutate("caseload.assign", {{"candidate_id", newcomer}, {"coach_id", coach2}, {"thread_id", new_id()}});
+  slow.sync(server);
+  fast.sync(server);
+  ASSERT_EQ(fast.store->rejections()->size(), 1u);
+  EXPECT_EQ((*fast.store->rejections())[0].error.code, ErrorCode::conflict);
+  EXPECT_TRUE(slow.store->rejections()->empty());
+  // Messages: server time orders them, device-written times are only shown.
+  Device amina_ahead(sync::Actor{cand, Role::candidate}, fresh_dir("amina-ahead"), ahead);
+  amina_ahead.pull(server);
+  std::string first = new_id(), second = new_id();
+  amina_ahead.mutate("message.send", send_args("premier", first));
+  amina_ahead.sync(server);
+  claire->mutate("message.send", send_args("deuxième", second));
+  claire->sync(server);
+  amina_ahead.pull(server);
+  auto a = *(*amina_ahead.store->get("messages", first));
+  auto b = *(*amina_ahead.store->get("messages", second));
+  EXPECT_LE(a.at("sent_at").as_string(), b.at("sent_at").as_string());
+  long long seq_a = 0, seq_b = 0;
+  *server.sql << "SELECT seq FROM sync_rows WHERE id = :i", soci::use(first), soci::into(seq_a);
+  *server.sql << "SELECT seq FROM sync_rows WHERE id = :i", soci::use(second), soci::into(seq_b);
+  EXPECT_LT(seq_a, seq_b);
+  EXPECT_LT(std::abs(to_unix_ms(*parse_rfc3339(std::string(a.at("sent_at").as_string()))) - to_unix_ms(now_utc())),
+            60'000) << "sent_at is the server's time, not the device's";
+}

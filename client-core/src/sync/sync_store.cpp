@@ -124,7 +124,8 @@ std::vector<sqlite::Migration> SyncStore::migrations(int v) {
   };
 }
 
-SyncStore::SyncStore(sqlite::Database& db, passerelle::sync::Actor actor) : db_(db), actor_(std::move(actor)) {}
+SyncStore::SyncStore(sqlite::Database& db, passerelle::sync::Actor actor, Clock clock)
+    : db_(db), actor_(std::move(actor)), clock_(std::move(clock)) {}
 
 Result<std::string> SyncStore::state(std::string_view key, std::string_view fallback) {
   auto st = db_.prepare("SELECT value FROM sync_state WHERE key = ?");
@@ -149,14 +150,14 @@ Result<std::string> SyncStore::mutate(std::string_view name, const json::object&
   if (auto v = m->validate(args); !v) return v.error();
   return guarded([&]() -> Result<std::string> {
     Transaction tx(db_);
-    std::string op_id = new_id();
+    std::string op_id = Uuid::v7_at(to_unix_ms(clock_())).str();
     ChangedRows touched;
     ViewRowStore view(db_, &touched);
-    passerelle::sync::MutationContext ctx{actor_, view, now_utc(), op_id, false};
+    passerelle::sync::MutationContext ctx{actor_, view, clock_(), op_id, false};
     Status applied = m->apply(ctx, args);
     if (!applied) return applied.error();  // the transaction rolls back: nothing queued
     auto st = must(db_.prepare("INSERT INTO outbox (op_id, name, args, created_at) VALUES (?, ?, ?, ?)"));
-    st.bind(1, op_id).bind(2, name).bind(3, json::serialize(args)).bind(4, format_rfc3339(now_utc()));
+    st.bind(1, op_id).bind(2, name).bind(3, json::serialize(args)).bind(4, format_rfc3339(clock_()));
     must(st.run());
     tx.commit();
     if (changed) changed->insert(touched.begin(), touched.end());
@@ -232,7 +233,7 @@ Status SyncStore::rebase(const std::set<RowKey>& touched_by_server, ChangedRows*
   ViewRowStore view(db_, changed);
   for (const Op& op : ops) {
     must(db_.exec("SAVEPOINT replay"));
-    passerelle::sync::MutationContext ctx{actor_, view, now_utc(), op.op_id, false};
+    passerelle::sync::MutationContext ctx{actor_, view, clock_(), op.op_id, false};
     Status st = passerelle::sync::run_mutator(ctx, op.name, op.args);
     if (!st) must(db_.exec("ROLLBACK TO SAVEPOINT replay"));
     must(db_.exec("RELEASE SAVEPOINT replay"));
@@ -250,7 +251,7 @@ Status SyncStore::apply_push_results(const std::vector<OpResult>& results, Chang
             "INSERT OR REPLACE INTO rejections (op_id, name, args, code, message, rejected_at)"
             " SELECT op_id, name, args, ?, ?, ? FROM outbox WHERE op_id = ?"));
         Error e = r.error.value_or(Error{ErrorCode::internal, "rejected"});
-        ins.bind(1, to_string(e.code)).bind(2, e.message).bind(3, format_rfc3339(now_utc())).bind(4, r.op_id);
+        ins.bind(1, to_string(e.code)).bind(2, e.message).bind(3, format_rfc3339(clock_())).bind(4, r.op_id);
         must(ins.run());
         any_rejected = true;
       }
@@ -322,7 +323,7 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
       must(set_state("resync", "0"));
     }
     must(set_state("cursor", std::to_string(page.cursor)));
-    if (!page.more) must(set_state("last_synced_at", format_rfc3339(now_utc())));
+    if (!page.more) must(set_state("last_synced_at", format_rfc3339(clock_())));
     must(rebase(touched, changed));
     tx.commit();
     return Status::Ok();

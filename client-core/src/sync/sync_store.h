@@ -9,6 +9,7 @@
 
 #include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,6 +19,7 @@
 #include "passerelle/shared/error.h"
 #include "passerelle/shared/sync/mutator.h"
 #include "passerelle/shared/sync/wire.h"
+#include "passerelle/shared/time.h"
 #include "sqlite.h"
 
 namespace passerelle::client {
@@ -40,8 +42,12 @@ class SyncStore {
   // The schema steps this store needs, for the account file's migration list. Append-only.
   static std::vector<sqlite::Migration> migrations(int first_version);
 
+  // The device's clock. It stamps only what the device shows and its own ids; order and
+  // conflicts are decided by the server, so a wrong device clock changes no outcome.
+  using Clock = std::function<Timestamp()>;
+
   // `actor` is the signed-in user: local replays run as them.
-  SyncStore(sqlite::Database& db, passerelle::sync::Actor actor);
+  SyncStore(sqlite::Database& db, passerelle::sync::Actor actor, Clock clock = now_utc);
 
   // Validates `args`, applies the mutator to the local view, and queues the op, all in one
   // transaction. A mutator that rejects locally (bad args, not allowed on what the device
@@ -88,6 +94,7 @@ class SyncStore {
 
   sqlite::Database& db_;
   passerelle::sync::Actor actor_;
+  Clock clock_;
 };
 
 }  // namespace passerelle::client
