@@ -138,6 +138,7 @@ const char* kTopUsage =
     "Commands:\n"
     "  serve          run the HTTP + WebSocket server\n"
     "  admin create   create an account (password read from stdin)\n"
+    "  admin compact  purge old tombstones from the change log (beside a running server or not)\n"
     "\n"
     "Options:\n"
     "  --help         show this help (also: serve --help, admin --help, admin create --help)\n"
@@ -147,7 +148,8 @@ const char* kAdminUsage =
     "Usage: passerelle-server admin <subcommand> [options]\n"
     "\n"
     "Subcommands:\n"
-    "  create   create an account; reads the password (one line, >= 10 characters) from stdin\n";
+    "  create   create an account; reads the password (one line, >= 10 characters) from stdin\n"
+    "  compact  purge tombstones older than --older-than-days from the change log\n";
 
 }  // namespace
 
@@ -185,6 +187,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"scrypt-log2n", "N", "scrypt cost log2(N) for new password hashes (10..20)", "17", int_setter(&c.scrypt_log2n, 10, 20)},
         {"ready-file", "PATH", "after listening, atomically write \"HOST:PORT\\n\" here", "", string_setter(&c.ready_file)},
         {"public-url", "URL", "base URL used in invitation e-mails", "http://<listen>", string_setter(&c.public_url)},
+        {"tombstone-days", "DAYS", "purge deleted-row tombstones older than this (at start, then hourly); devices with older cursors resync", "30", int_setter(&c.tombstone_days, 1, 36500)},
         {"demo", "", "seed a demo program (idempotent) and print its accounts", "", [&c](const std::string&) { c.demo = true; return std::string(); }},
     };
     bool help = false;
@@ -210,6 +213,23 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
       if (args.size() < 2) return Error{ErrorCode::bad_request, std::string("admin: no subcommand given\n\n") + kAdminUsage};
       out.command = ParsedArgs::Command::help;
       out.help_text = kAdminUsage;
+      return out;
+    }
+    if (args[1] == "compact") {
+      AdminCompactConfig& a = out.compact;
+      std::vector<Flag> flags = {
+          {"db", "URL", "database, sqlite:PATH", a.db, string_setter(&a.db)},
+          {"older-than-days", "N", "purge tombstones older than N days; 0 purges all of them and makes every device resync", "30",
+           int_setter(&a.older_than_days, 0, 36500)},
+      };
+      bool help = false;
+      if (auto st = parse_flags(args, 2, flags, &help); !st) return st.error();
+      if (help) {
+        out.command = ParsedArgs::Command::help;
+        out.help_text = render_help("Usage: passerelle-server admin compact [--db URL] [--older-than-days N]", flags);
+        return out;
+      }
+      out.command = ParsedArgs::Command::admin_compact;
       return out;
     }
     if (args[1] != "create")

@@ -28,6 +28,7 @@ struct ServeConfig {
   std::string ready_file;
   std::string public_url;  // default: http(s)://<listen>
   bool demo = false;
+  int tombstone_days = 30;  // tombstones older than this are purged (at start, then hourly)
 
   bool tls() const { return !tls_cert.empty(); }
 };
@@ -38,12 +39,18 @@ struct AdminCreateConfig {
   int scrypt_log2n = 17;
 };
 
+struct AdminCompactConfig {
+  std::string db = "sqlite:./data/passerelle.db";
+  int older_than_days = 30;  // 0: purge every tombstone and make every older cursor resync
+};
+
 // What the command line asked for.
 struct ParsedArgs {
-  enum class Command { help, version, serve, admin_create } command = Command::help;
+  enum class Command { help, version, serve, admin_create, admin_compact } command = Command::help;
   std::string help_text;  // for Command::help
   ServeConfig serve;
   AdminCreateConfig admin;
+  AdminCompactConfig compact;
 };
 
 // argv without the program name. A bad_request error is a usage error.

@@ -1,5 +1,6 @@
 #include "demo.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <soci/soci.h>
 
@@ -7,6 +8,8 @@
 #include <sstream>
 
 #include "auth/accounts.h"
+#include "storage/profiles.h"
+#include "sync/push.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/time.h"
 
@@ -49,6 +52,111 @@ const std::vector<DemoAccount>& demo_accounts() {
   return list;
 }
 
+namespace {
+
+struct DemoLine {
+  bool from_coach;
+  const char* body;
+};
+struct DemoCaseload {
+  const char* candidate_email;
+  const char* coach_email;
+  std::vector<DemoLine> conversation;  // in the candidate's language
+};
+
+const std::vector<DemoCaseload>& demo_caseloads() {
+  static const std::vector<DemoCaseload> list = {
+      {"amina.benali@demo.passerelle.quebec",
+       "coach.gagnon@demo.passerelle.quebec",
+       {{true, "Bonjour Amina, bienvenue dans Passerelle ! Je suis Marc-André, votre coach. "
+               "Avez-vous déjà reçu votre CSQ ?"},
+        {false, "Bonjour Marc-André, merci ! Oui, j'ai reçu mon CSQ le mois dernier. "
+                "J'attends maintenant la résidence permanente."},
+        {true, "Excellente nouvelle. Votre arrivée est toujours prévue pour le 1er septembre ? "
+               "On peut commencer votre demande auprès de l'OIIQ dès maintenant."},
+        {false, "Oui, le 1er septembre à Montréal. Je prépare mes diplômes pour l'OIIQ cette semaine."}}},
+      {"carlos.restrepo@demo.passerelle.quebec",
+       "coach.nguyen@demo.passerelle.quebec",
+       {{true, "Hi Carlos, welcome to Passerelle! I'm Linh, your coach. Have you received your CSQ yet?"},
+        {false, "Hi Linh, thanks! Yes, my CSQ came through in March. I'm waiting for my work permit now."},
+        {true, "Great. Are you still planning to arrive on July 15? We can find you a mentor in software "
+               "development before then."},
+        {false, "Yes, July 15, in Montréal. A mentor would be amazing!"}}},
+      {"maria.santos@demo.passerelle.quebec",
+       "coach.nguyen@demo.passerelle.quebec",
+       {{true, "Hello Maria, welcome! I'm Linh, your coach. Where are you with your CSQ application?"},
+        {false, "Hello Linh! It is still being processed. I hope to arrive by October 1."},
+        {true, "Thank you. Meanwhile, let's look at the steps with CPA Québec to have your accounting "
+               "credentials recognized."}}},
+      {"julien.moreau@demo.passerelle.quebec",
+       "coach.gagnon@demo.passerelle.quebec",
+       {{true, "Bonjour Julien, bienvenue ! Je suis Marc-André, votre coach. Où en êtes-vous avec votre CSQ ?"},
+        {false, "Bonjour ! CSQ reçu, et mon arrivée est prévue le 20 août à Montréal."},
+        {true, "Parfait. Pour travailler comme électricien, il vous faudra le certificat de qualification "
+               "d'Emploi-Québec. On en parle à notre prochain appel ?"}}},
+      {"yassine.trabelsi@demo.passerelle.quebec",
+       "coach.gagnon@demo.passerelle.quebec",
+       {{true, "Bonjour Yassine, bienvenue dans Passerelle ! Avez-vous reçu votre CSQ ?"},
+        {false, "Bonjour, pas encore. Je pense le recevoir cet été, pour une arrivée en novembre."},
+        {true, "D'accord. En attendant, préparons votre dossier pour l'Ordre des ingénieurs du Québec."}}},
+  };
+  return list;
+}
+
+// Runs one push for `actor` and turns a rejected op into an error: demo data must be whole.
+Status push_or_fail(soci::session& sql, const passerelle::sync::Actor& actor, passerelle::sync::Op op, Timestamp at) {
+  auto out = server::sync::run_push(sql, actor, {std::move(op)}, at);
+  const auto& r = out.results.front();
+  if (r.status == passerelle::sync::OpStatus::rejected)
+    return Status(ErrorCode::internal, "demo op refused: " + r.error->message);
+  return Status::Ok();
+}
+
+// Puts each demo candidate in a coach's caseload (as the admin, like the dashboard would) and
+// seeds a short conversation, all through the mutators so devices see exactly what real use
+// produces. A candidate who already has a coach is left alone: restarting never duplicates.
+Status seed_demo_caseloads(storage::Database& db) {
+  auto id_of = [&db](const std::string& email) {
+    return db.read([&](soci::session& sql) {
+      auto u = auth::find_user_by_email(sql, email);
+      return u ? std::optional<protocol::UserInfo>(u->info) : std::nullopt;
+    });
+  };
+  auto admin = id_of("admin@demo.passerelle.quebec");
+  if (!admin) return Status(ErrorCode::internal, "the demo admin is missing");
+  for (const auto& c : demo_caseloads()) {
+    auto candidate = id_of(c.candidate_email);
+    auto coach = id_of(c.coach_email);
+    if (!candidate || !coach) return Status(ErrorCode::internal, std::string("demo account missing for ") + c.candidate_email);
+    std::promise<Status> done;
+    db.writer().submit(
+        [&c, admin = *admin, candidate = *candidate, coach = *coach](soci::session& sql) -> Status {
+          auto profile = storage::read_profile(sql, candidate.id);
+          if (!profile) return Status(ErrorCode::internal, "no profile row for " + candidate.email);
+          if (profile->contains("coach_id")) return Status::Ok();  // seeded before
+          // A plausible past: the assignment two days ago, the messages a few hours apart.
+          Timestamp at = now_utc() - std::chrono::hours(48);
+          std::string thread_id = new_id();
+          passerelle::sync::Op assign{new_id(), "caseload.assign",
+                          {{"candidate_id", candidate.id}, {"coach_id", coach.id}, {"thread_id", thread_id}}};
+          if (auto st = push_or_fail(sql, {admin.id, admin.role}, std::move(assign), at); !st) return st;
+          for (const auto& line : c.conversation) {
+            at += std::chrono::hours(5);
+            const auto& author = line.from_coach ? coach : candidate;
+            passerelle::sync::Op send{new_id(), "message.send",
+                          {{"id", new_id()}, {"thread_id", thread_id}, {"body", line.body}}};
+            if (auto st = push_or_fail(sql, {author.id, author.role}, std::move(send), at); !st) return st;
+          }
+          return Status::Ok();
+        },
+        [&done](Status st) { done.set_value(std::move(st)); });
+    if (auto st = done.get_future().get(); !st) return st;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<int> seed_demo(storage::Database& db, auth::ScryptParams params) {
   int created = 0;
   for (const auto& a : demo_accounts()) {
@@ -65,25 +173,27 @@ Result<int> seed_demo(storage::Database& db, auth::ScryptParams params) {
     u.password_hash = *hash;
     std::promise<Status> done;
     db.writer().submit(
-        [u, json = a.profile_json](soci::session& sql) mutable -> Status {
+        [u, fields = boost::json::parse(a.profile_json).as_object()](soci::session& sql) mutable -> Status {
           if (auth::email_taken(sql, u.info.email)) return Status::Ok();  // raced with admin create
-          u.created_at = format_rfc3339(now_utc());
+          Timestamp now = now_utc();
+          u.created_at = format_rfc3339(now);
           auth::insert_user(sql, u);
-          auth::put_profile(sql, u.info.id, json, u.created_at);
+          storage::write_new_profile(sql, u.info, now, fields);
           return Status::Ok();
         },
         [&done](Status st) { done.set_value(std::move(st)); });
     if (auto st = done.get_future().get(); !st) return st.error();
     ++created;
   }
+  if (auto st = seed_demo_caseloads(db); !st) return st.error();
   return created;
 }
 
 std::string demo_banner(const std::string& url) {
+  std::string ws_url = url.rfind("https://", 0) == 0 ? "wss://" + url.substr(8) : "ws://" + url.substr(7);
   std::ostringstream out;
   out << "\n=== Passerelle demo ===========================================================\n"
-      << "Server: " << url << "   (WebSocket: "
-      << (url.rfind("https://", 0) == 0 ? "wss://" + url.substr(8) : "ws://" + url.substr(7)) << "/v1/ws)\n\n";
+      << "Server: " << url << "   (WebSocket: " << ws_url << "/v1/ws)\n\n";
   auto pad = [](std::string s, std::size_t n) {
     // Pad by characters, not bytes, so accented names line up.
     std::size_t chars = 0;
@@ -94,6 +204,9 @@ std::string demo_banner(const std::string& url) {
   out << pad("e-mail", 42) << pad("password", 22) << "role\n";
   out << std::string(42 + 22 + 9, '-') << "\n";
   for (const auto& a : demo_accounts()) out << pad(a.email, 42) << pad(a.password, 22) << a.role << "\n";
+  out << "\nEach candidate has a coach and a conversation. Try the command-line client:\n"
+      << "  passerelle --server " << ws_url << " --data /tmp/amina login --email amina.benali@demo.passerelle.quebec\n"
+      << "  passerelle --data /tmp/amina sync && passerelle --data /tmp/amina threads\n";
   out << "================================================================================\n\n";
   return out.str();
 }

@@ -1,4 +1,4 @@
-// passerelle-server: `serve` (HTTP + WebSocket), `admin create`. Exit codes: 0 ok, 1 runtime
+// passerelle-server: `serve` (HTTP + WebSocket), `admin create`, `admin compact`. Exit codes: 0 ok, 1 runtime
 // failure (database, listen, TLS files...), 2 usage error.
 #include <boost/json/serialize.hpp>
 #include <soci/soci.h>
@@ -8,6 +8,8 @@
 #include <fstream>
 #include <future>
 #include <iostream>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 #include "auth/accounts.h"
@@ -18,6 +20,8 @@
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/time.h"
 #include "services.h"
+#include "storage/compaction.h"
+#include "storage/profiles.h"
 
 namespace ps = passerelle::server;
 using passerelle::ErrorCode;
@@ -42,6 +46,45 @@ bool write_ready_file(const std::string& path, const std::string& address) {
   return !ec;
 }
 
+// Compacts the change log through the writer now and then every hour until stopped.
+class CompactionLoop {
+ public:
+  CompactionLoop(ps::storage::Database& db, int days) : thread_([this, &db, days] { run(db, days); }) {}
+  ~CompactionLoop() { stop(); }
+  void stop() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void run(ps::storage::Database& db, int days) {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      auto horizon = std::make_shared<std::int64_t>(0);
+      db.writer().submit(
+          [days, horizon](soci::session& sql) -> passerelle::Status {
+            *horizon = ps::storage::compact(sql, days, passerelle::now_utc());
+            return passerelle::Status::Ok();
+          },
+          [days, horizon](passerelle::Status st) {
+            if (st) ps::log::info("change_log_compacted", {{"older_than_days", days}, {"horizon", *horizon}});
+            else ps::log::error("change_log_compaction_failed", {{"message", st.error().message}});
+          });
+      lock.lock();
+      cv_.wait_for(lock, std::chrono::hours(1), [this] { return stopping_; });
+    }
+  }
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
 int serve(const ps::ServeConfig& config) {
   ps::storage::Database::Options db_options;
   db_options.read_connections = std::max(2u, std::min(8u, config.threads + 2));
@@ -58,6 +101,8 @@ int serve(const ps::ServeConfig& config) {
     ps::log::info("demo_seeded", {{"created", *seeded}});
   }
 
+  CompactionLoop compaction(**db, config.tombstone_days);
+
   ps::Metrics metrics;
   ps::net::Hub hub;
   ps::net::Dispatcher dispatcher(metrics);
@@ -72,6 +117,7 @@ int serve(const ps::ServeConfig& config) {
                         [&server](auto delay, auto fn) { server.schedule(delay, std::move(fn)); }, *decoy};
   ps::handlers::register_auth_handlers(dispatcher, services);
   ps::handlers::register_invite_handlers(dispatcher, services);
+  ps::handlers::register_sync_handlers(dispatcher, services);
 
   if (auto st = server.start(); !st) {
     ps::log::error("listen_failed", {{"message", st.error().message}});
@@ -96,6 +142,7 @@ int serve(const ps::ServeConfig& config) {
   while (hub.size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   workers.join();
+  compaction.stop();
   (*db)->writer().stop();
   server.stop();
   ps::log::info("shutdown_complete", {});
@@ -131,15 +178,37 @@ int admin_create(const ps::AdminCreateConfig& a) {
       [&u](soci::session& sql) -> passerelle::Status {
         if (ps::auth::email_taken(sql, u.info.email))
           return passerelle::Status(ErrorCode::conflict, "an account already uses " + u.info.email);
-        u.created_at = passerelle::format_rfc3339(passerelle::now_utc());
+        auto now = passerelle::now_utc();
+        u.created_at = passerelle::format_rfc3339(now);
         ps::auth::insert_user(sql, u);
-        ps::auth::put_profile(sql, u.info.id, "{}", u.created_at);
+        ps::storage::write_new_profile(sql, u.info, now);
         return passerelle::Status::Ok();
       },
       [&done](passerelle::Status st) { done.set_value(std::move(st)); });
   auto st = done.get_future().get();
   if (!st) return fail(1, st.error().message);
   std::cout << "created " << a.role << " " << u.info.email << " (" << u.info.id << ")\n";
+  return 0;
+}
+
+int admin_compact(const ps::AdminCompactConfig& a) {
+  ps::storage::Database::Options opts;
+  opts.read_connections = 1;
+  auto db = ps::storage::Database::open(a.db, opts);
+  if (!db) return fail(1, db.error().message);
+  // Through the writer: BEGIN IMMEDIATE waits for a running server's batch instead of failing.
+  std::int64_t horizon = 0;
+  std::promise<passerelle::Status> done;
+  (*db)->writer().submit(
+      [&a, &horizon](soci::session& sql) -> passerelle::Status {
+        horizon = ps::storage::compact(sql, a.older_than_days, passerelle::now_utc());
+        return passerelle::Status::Ok();
+      },
+      [&done](passerelle::Status st) { done.set_value(std::move(st)); });
+  auto st = done.get_future().get();
+  if (!st) return fail(1, st.error().message);
+  std::cout << "compacted the change log (tombstones older than " << a.older_than_days
+            << " days); horizon is now " << horizon << "\n";
   return 0;
 }
 
@@ -161,6 +230,8 @@ int main(int argc, char** argv) {
         return serve(parsed->serve);
       case ps::ParsedArgs::Command::admin_create:
         return admin_create(parsed->admin);
+      case ps::ParsedArgs::Command::admin_compact:
+        return admin_compact(parsed->compact);
     }
   } catch (const std::exception& e) {
     ps::log::error("fatal", {{"what", e.what()}});

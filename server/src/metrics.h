@@ -26,6 +26,11 @@ class Metrics {
   void error(ErrorCode code);
   void login(bool ok) { (ok ? logins_ok_ : logins_failed_).fetch_add(1); }
   void http_request() { http_requests_.fetch_add(1); }
+  // Sync: one committed push (its ops by outcome, time from request to commit), one pull
+  // answered (rows it carried), pokes queued to connections.
+  void push_done(std::uint64_t applied, std::uint64_t rejected, double seconds);
+  void pull_done(std::uint64_t rows) { pulls_.fetch_add(1); rows_pulled_.fetch_add(rows); }
+  void pokes_sent(std::uint64_t n) { pokes_.fetch_add(n); }
 
   std::int64_t open_connections() const { return open_connections_.load(); }
   std::string render() const;
@@ -38,6 +43,12 @@ class Metrics {
   std::atomic<std::uint64_t> logins_ok_{0};
   std::atomic<std::uint64_t> logins_failed_{0};
   std::atomic<std::uint64_t> http_requests_{0};
+  std::atomic<std::uint64_t> pushes_{0};
+  std::atomic<std::uint64_t> ops_applied_{0};
+  std::atomic<std::uint64_t> ops_rejected_{0};
+  std::atomic<std::uint64_t> pulls_{0};
+  std::atomic<std::uint64_t> rows_pulled_{0};
+  std::atomic<std::uint64_t> pokes_{0};
 
   mutable std::mutex mutex_;
   std::map<std::string, std::uint64_t, std::less<>> requests_by_type_;
@@ -45,6 +56,8 @@ class Metrics {
   std::array<std::uint64_t, kBuckets.size() + 1> latency_counts_{};  // last is +Inf
   double latency_sum_ = 0;
   std::uint64_t latency_count_ = 0;
+  std::array<std::uint64_t, kBuckets.size() + 1> push_latency_counts_{};
+  double push_latency_sum_ = 0;
 };
 
 }  // namespace passerelle::server

@@ -39,6 +39,7 @@ namespace handlers {
 // Each feature module registers its request types (one call each in serve).
 void register_auth_handlers(net::Dispatcher& dispatcher, Services& services);
 void register_invite_handlers(net::Dispatcher& dispatcher, Services& services);
+void register_sync_handlers(net::Dispatcher& dispatcher, Services& services);
 }  // namespace handlers
 
 }  // namespace passerelle::server

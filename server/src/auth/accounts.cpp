@@ -100,15 +100,4 @@ void mark_invitation_used(soci::session& sql, const std::string& id, const std::
   sql << "UPDATE invitations SET used_at = :now WHERE id = :id", soci::use(now), soci::use(id);
 }
 
-void put_profile(soci::session& sql, const std::string& user_id, const std::string& json,
-                 const std::string& now) {
-  // Portable "upsert": update, and insert when nothing was there (runs inside one transaction).
-  soci::statement st = (sql.prepare << "UPDATE profiles SET data = :d, updated_at = :n WHERE user_id = :u",
-                        soci::use(json), soci::use(now), soci::use(user_id));
-  st.execute(true);
-  if (st.get_affected_rows() == 0)
-    sql << "INSERT INTO profiles(user_id, data, updated_at) VALUES(:u, :d, :n)", soci::use(user_id),
-        soci::use(json), soci::use(now);
-}
-
 }  // namespace passerelle::server::auth

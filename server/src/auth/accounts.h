@@ -1,4 +1,4 @@
-// SQL over the account tables (users, sessions, invitations, profiles). Plain functions of a
+// SQL over the account tables (users, sessions, invitations). Plain functions of a
 // soci::session so they run on a read connection or inside a Writer item alike. They throw
 // soci errors on storage failure (the Writer turns that into `internal`).
 #pragma once
@@ -43,8 +43,6 @@ std::optional<InvitationRecord> find_invitation(soci::session& sql, const std::s
 void insert_invitation(soci::session& sql, const InvitationRecord& inv);
 void mark_invitation_used(soci::session& sql, const std::string& id, const std::string& now);
 
-// Profile document (JSON text) of a user; inserts or replaces.
-void put_profile(soci::session& sql, const std::string& user_id, const std::string& json,
-                 const std::string& now);
+// Profiles are `profiles` sync rows: see storage/profiles.h (write_new_profile, read_profile).
 
 }  // namespace passerelle::server::auth

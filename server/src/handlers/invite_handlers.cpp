@@ -6,6 +6,7 @@
 #include "../auth/accounts.h"
 #include "../log.h"
 #include "../services.h"
+#include "../storage/profiles.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/json_reader.h"
@@ -122,14 +123,15 @@ void accept_invite(Services& svc, const Context& ctx, const protocol::Request& r
     std::string expires = after_days(svc.config.token_ttl_days);
     svc.db.writer().submit(
         [user, token_hash, session_hash, expires](soci::session& sql) mutable -> Status {
-          std::string now = format_rfc3339(now_utc());
+          Timestamp now_ts = now_utc();
+          std::string now = format_rfc3339(now_ts);
           auto current = auth::find_invitation(sql, token_hash);
           if (auto st = check_invitation(current, now); !st) return st;
           if (auth::email_taken(sql, user.info.email))
             return Status(ErrorCode::conflict, "an account already uses this e-mail");
           user.created_at = now;
           auth::insert_user(sql, user);
-          auth::put_profile(sql, user.info.id, "{}", now);
+          storage::write_new_profile(sql, user.info, now_ts);
           auth::mark_invitation_used(sql, current->id, now);
           auth::insert_session(sql, session_hash, user.info.id, now, expires);
           return Status::Ok();

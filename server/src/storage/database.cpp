@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include "migrations.h"
+#include "sync/pull.h"
 
 namespace passerelle::server::storage {
 
@@ -13,6 +14,11 @@ Result<std::unique_ptr<Database>> Database::open(std::string_view url, Options o
   db->url_ = *parsed;
   if (auto st = open_connection(db->write_sql_, db->url_); !st) return st.error();
   if (auto st = migrate(db->write_sql_, begin_write_sql(db->url_)); !st) return st.error();
+  try {
+    sync::init_sync_state(db->write_sql_);  // the change log's epoch, made once per database
+  } catch (const std::exception& e) {
+    return Error{ErrorCode::internal, std::string("cannot initialise the change log: ") + e.what()};
+  }
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options.read_connections); ++i) {
     auto s = std::make_unique<soci::session>();
     if (auto st = open_connection(*s, db->url_); !st) return st.error();

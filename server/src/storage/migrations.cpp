@@ -1,10 +1,66 @@
 #include "migrations.h"
 
+#include <boost/json/parse.hpp>
 #include <soci/soci.h>
 
+#include "passerelle/shared/protocol.h"
+#include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/time.h"
+#include "profiles.h"
+#include "sync/change_log.h"
+#include "sync/sync_schema.h"
 
 namespace passerelle::server::storage {
+
+namespace {
+
+std::vector<std::string_view> sync_schema_statements() {
+  return {std::begin(server::sync::kSyncSchemaSql), std::end(server::sync::kSyncSchemaSql)};
+}
+
+// Migration 2: every user gets their `profiles` sync row (the old profile document's fields on
+// top of new_profile_row), written through the change log so devices receive it at their first
+// pull; then the old table goes, leaving one source of truth for profiles.
+void move_profiles_into_sync_rows(soci::session& sql) {
+  struct Old {
+    protocol::UserInfo user;
+    std::string created_at, data, updated_at;
+  };
+  std::vector<Old> olds;
+  {
+    soci::rowset<soci::row> rs =
+        (sql.prepare << "SELECT u.id, u.role, u.email, u.name, u.locale, u.created_at, p.data, p.updated_at"
+                        " FROM users u LEFT JOIN profiles p ON p.user_id = u.id ORDER BY u.id");
+    for (const soci::row& r : rs) {
+      Old o;
+      o.user.id = r.get<std::string>(0);
+      o.user.role = protocol::parse_role(r.get<std::string>(1)).value_or(protocol::Role::candidate);
+      o.user.email = r.get<std::string>(2);
+      o.user.name = r.get<std::string>(3);
+      o.user.locale = protocol::parse_locale(r.get<std::string>(4)).value_or(protocol::Locale::fr);
+      o.created_at = r.get<std::string>(5);
+      if (r.get_indicator(6) == soci::i_ok) o.data = r.get<std::string>(6);
+      if (r.get_indicator(7) == soci::i_ok) o.updated_at = r.get<std::string>(7);
+      olds.push_back(std::move(o));
+    }
+  }
+  Timestamp now = now_utc();
+  server::sync::ChangeLog log(sql, now);
+  for (const Old& o : olds) {
+    boost::json::object extra;
+    if (!o.data.empty()) {
+      boost::system::error_code ec;
+      auto v = boost::json::parse(o.data, ec);
+      if (!ec && v.is_object()) extra = std::move(v.get_object());
+    }
+    auto row = new_profile_row_with(o.user, parse_rfc3339(o.created_at).value_or(now), extra);
+    if (parse_rfc3339(o.updated_at)) row["updated_at"] = o.updated_at;
+    log.put(passerelle::sync::collection::profiles, o.user.id, row, {o.user.id});
+  }
+  sql << "DROP TABLE profiles";
+}
+
+}  // namespace
 
 const std::vector<Migration>& all_migrations() {
   static const std::vector<Migration> list = {
@@ -44,6 +100,8 @@ const std::vector<Migration>& all_migrations() {
                 data TEXT NOT NULL,
                 updated_at TEXT NOT NULL))",
        }},
+      // The change log of docs/sync.md; profiles become replicated rows.
+      {2, "sync", sync_schema_statements(), move_profiles_into_sync_rows},
   };
   return list;
 }
@@ -88,6 +146,7 @@ Status migrate(soci::session& sql, const char* begin_sql) {
       for (const auto& m : all_migrations()) {
         if (m.version <= current) continue;
         for (auto stmt : m.statements) sql << std::string(stmt);
+        if (m.after) m.after(sql);
         std::string name(m.name), at = format_rfc3339(now_utc());
         sql << "INSERT INTO schema_migrations(version, name, applied_at) VALUES(:v, :n, :a)",
             soci::use(m.version), soci::use(name), soci::use(at);

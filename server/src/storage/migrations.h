@@ -6,6 +6,7 @@
 
 #include <soci/session.h>
 
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -17,6 +18,9 @@ struct Migration {
   int version;
   std::string_view name;
   std::vector<std::string_view> statements;  // one SQL statement each
+  // Data moves that plain SQL cannot express portably; runs after `statements`, in the same
+  // transaction. Throws on failure (the whole migration rolls back).
+  std::function<void(soci::session&)> after = {};
 };
 
 const std::vector<Migration>& all_migrations();

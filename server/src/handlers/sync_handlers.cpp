@@ -1,0 +1,119 @@
+// push and pull (docs/protocol.md, docs/sync.md); the poke event after each commit.
+//
+// push runs on the writer thread inside the group-commit batch and is answered only after the
+// COMMIT returned, so an acknowledged op is durable. pull reads on a read connection from the
+// worker pool: it never blocks an I/O thread nor waits behind the writer.
+#include <soci/soci.h>
+
+#include <chrono>
+#include <memory>
+
+#include "../log.h"
+#include "../services.h"
+#include "passerelle/shared/json_reader.h"
+#include "passerelle/shared/sync/wire.h"
+#include "passerelle/shared/time.h"
+#include "sync/pull.h"
+#include "sync/push.h"
+
+namespace passerelle::server::handlers {
+namespace {
+
+using net::Access;
+using net::Context;
+using net::Reply;
+namespace ws = passerelle::sync;
+
+// Decodes the ops of a push; the error names the offending field ("ops[3].op_id").
+Result<std::vector<ws::Op>> read_ops(const boost::json::object& body) {
+  JsonReader in(body);
+  const boost::json::array& items = in.array("ops");
+  if (in.ok() && items.empty()) in.fail("ops", "must hold at least one op");
+  if (in.ok() && items.size() > ws::kMaxOpsPerPush)
+    in.fail("ops", "holds " + std::to_string(items.size()) + " ops; at most " +
+                       std::to_string(ws::kMaxOpsPerPush) + " per push");
+  if (auto st = in.status(); !st) return st.error();
+  std::vector<ws::Op> ops;
+  ops.reserve(items.size());
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    auto op = ws::op_from_json(items[i], "ops[" + std::to_string(i) + "]");
+    if (!op) return op.error();
+    ops.push_back(std::move(*op));
+  }
+  return ops;
+}
+
+void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
+  auto ops = read_ops(req.body);
+  if (!ops) return reply.fail(ops.error());
+  ws::Actor actor{ctx.user->id, ctx.user->role};
+  auto started = std::chrono::steady_clock::now();
+  auto outcome = std::make_shared<server::sync::PushOutcome>();
+  svc.db.writer().submit(
+      [actor, ops = std::move(*ops), outcome](soci::session& sql) -> Status {
+        // A storage failure throws: the writer rolls this item back (nothing recorded) and
+        // answers `internal`; the device pushes the same ops again.
+        *outcome = server::sync::run_push(sql, actor, ops, now_utc());
+        return Status::Ok();
+      },
+      [&svc, reply, outcome, started, user_id = actor.user_id](Status st) {
+        if (!st) {
+          log::error("push_failed", {{"user_id", user_id}, {"message", st.error().message}});
+          return reply.fail(ErrorCode::internal, "the ops could not be recorded; push them again");
+        }
+        boost::json::array results;
+        std::uint64_t applied = 0, rejected = 0;
+        for (const auto& r : outcome->results) {
+          (r.status == ws::OpStatus::applied ? applied : rejected) += 1;
+          results.push_back(ws::to_json(r));
+        }
+        reply.ok({{"results", std::move(results)}});
+        svc.metrics.push_done(applied, rejected,
+                              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        if (outcome->last_seq > 0 && !outcome->touched_users.empty()) {
+          std::vector<std::string> users(outcome->touched_users.begin(), outcome->touched_users.end());
+          auto n = svc.hub.send_event(users, protocol::serialize_event("poke", {{"seq", outcome->last_seq}}));
+          svc.metrics.pokes_sent(n);
+        }
+      });
+}
+
+void pull(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
+  JsonReader in(req.body);
+  std::int64_t cursor = in.integer("cursor");
+  auto limit = in.optional_integer("limit");
+  auto full_horizon = in.optional_integer("full_horizon");
+  if (in.ok() && cursor < 0) in.fail("cursor", "must be an integer >= 0");
+  if (in.ok() && limit && (*limit < 1 || *limit > ws::kMaxPullLimit))
+    in.fail("limit", "must be an integer between 1 and " + std::to_string(ws::kMaxPullLimit));
+  if (in.ok() && full_horizon && *full_horizon < 0) in.fail("full_horizon", "must be an integer >= 0");
+  if (auto st = in.status(); !st) return reply.fail(st.error());
+
+  svc.workers.post([&svc, reply, user_id = ctx.user->id, cursor, limit = limit.value_or(ws::kDefaultPullLimit),
+                    full_horizon] {
+    ws::PullPage page;
+    try {
+      page = svc.db.read([&](soci::session& sql) {
+        return server::sync::run_pull(sql, user_id, cursor, limit, full_horizon);
+      });
+    } catch (const std::exception& e) {
+      log::error("pull_failed", {{"user_id", user_id}, {"message", e.what()}});
+      return reply.fail(ErrorCode::internal, "the changes could not be read; pull again");
+    }
+    svc.metrics.pull_done(page.changes.size());
+    reply.ok(ws::to_json(page));
+  });
+}
+
+}  // namespace
+
+void register_sync_handlers(net::Dispatcher& d, Services& svc) {
+  d.add("push", Access::authenticated, [&svc](const Context& c, const protocol::Request& r, Reply reply) {
+    push(svc, c, r, std::move(reply));
+  });
+  d.add("pull", Access::authenticated, [&svc](const Context& c, const protocol::Request& r, Reply reply) {
+    pull(svc, c, r, std::move(reply));
+  });
+}
+
+}  // namespace passerelle::server::handlers
