@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include "passerelle/shared/crypto.h"
+
 #include <chrono>
 #include <mutex>
 #include <stdexcept>
@@ -69,6 +71,15 @@ Uuid Uuid::v7_at(std::int64_t unix_ms) {
   std::uint8_t r[2];
   fill_random(r, 2);
   return build_v7(unix_ms, static_cast<std::uint16_t>(((r[0] << 8) | r[1]) & 0x0FFF));
+}
+
+Uuid Uuid::derived(std::string_view name) {
+  std::string digest = sha256(name);
+  std::array<std::uint8_t, 16> b{};
+  for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<std::uint8_t>(digest[i]);
+  b[6] = static_cast<std::uint8_t>(0x80 | (b[6] & 0x0F));  // version 8
+  b[8] = static_cast<std::uint8_t>(0x80 | (b[8] & 0x3F));  // variant 10
+  return Uuid(b);
 }
 
 std::optional<Uuid> Uuid::parse(std::string_view text) {

@@ -87,6 +87,16 @@ bool is_valid_time_zone(std::string_view name) {
   }
 }
 
+std::optional<sys_days> local_date(Timestamp t, std::string_view zone) {
+  try {
+    const date::time_zone* z = date::locate_zone(zone);
+    auto local = z->to_local(t);
+    return sys_days(floor<days>(local).time_since_epoch());
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 std::optional<std::string> format_local(Timestamp t, std::string_view zone) {
   try {
     const date::time_zone* z = date::locate_zone(zone);

@@ -11,6 +11,16 @@ const std::vector<Mutator>& all_mutators() {
       mutators::caseload_assign(),
       mutators::message_send(),
       mutators::message_delete(),
+      mutators::plan_create(),
+      mutators::step_add(),
+      mutators::step_remove(),
+      mutators::step_move(),
+      mutators::step_reschedule(),
+      mutators::step_set_status(),
+      mutators::step_note(),
+      mutators::step_comment(),
+      mutators::step_attach(),
+      mutators::plan_share(),
   };
   return kAll;
 }

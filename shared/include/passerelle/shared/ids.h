@@ -21,6 +21,9 @@ class Uuid {
   static Uuid v7();
   // A UUIDv7 for a given Unix time in milliseconds (tests, back-dating imports).
   static Uuid v7_at(std::int64_t unix_ms);
+  // A name-based id (RFC 9562 UUIDv8 over SHA-256 of `name`): the same name always gives the
+  // same id, so a device and the server expanding the same template make the same step ids.
+  static Uuid derived(std::string_view name);
   // Accepts the canonical 8-4-4-4-12 form, either case. Any UUID version parses.
   static std::optional<Uuid> parse(std::string_view text);
 

@@ -27,6 +27,10 @@ std::optional<Timestamp> parse_rfc3339(std::string_view text);
 std::optional<std::chrono::sys_days> parse_date(std::string_view text);
 std::string format_date(std::chrono::sys_days d);
 
+// The calendar date in `zone` at instant `t` (a due date is overdue once the candidate's own
+// date has passed it); nullopt for an unknown zone.
+std::optional<std::chrono::sys_days> local_date(Timestamp t, std::string_view zone);
+
 // True when `name` is a zone of the system's IANA database, e.g. "America/Toronto".
 bool is_valid_time_zone(std::string_view name);
 // The wall-clock time in `zone` as "YYYY-MM-DD HH:MM"; nullopt for an unknown zone.

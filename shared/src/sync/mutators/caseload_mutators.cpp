@@ -75,6 +75,11 @@ Status apply(MutationContext& ctx, const CaseloadAssignArgs& a) {
       ctx.rows.put(collection::profiles, former_coach, *former,
                    without_user(ctx.rows.audience(collection::profiles, former_coach), a.candidate_id));
   }
+  if (candidate) {
+    auto plan_id = candidate->find("plan_id");
+    if (plan_id != candidate->end() && plan_id->value().is_string())
+      move_plan_to_coach(ctx, std::string(plan_id->value().get_string()), a.coach_id);
+  }
   json::object thread{{"id", a.thread_id},
                       {"kind", "coaching"},
                       {"candidate_id", a.candidate_id},

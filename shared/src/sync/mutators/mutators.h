@@ -14,6 +14,19 @@ Mutator profile_update();
 Mutator caseload_assign();
 Mutator message_send();
 Mutator message_delete();
+Mutator plan_create();
+Mutator step_add();
+Mutator step_remove();
+Mutator step_move();
+Mutator step_reschedule();
+Mutator step_set_status();
+Mutator step_note();
+Mutator step_comment();
+Mutator step_attach();
+Mutator plan_share();
+
+// When a candidate changes coach, their plan follows: the new coach reads and edits it.
+void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const std::string& coach_id);
 
 inline std::vector<std::string> with_user(std::vector<std::string> audience, const std::string& user) {
   if (!user.empty() && std::find(audience.begin(), audience.end(), user) == audience.end())

@@ -17,6 +17,12 @@ inline constexpr std::string_view profiles = "profiles";
 inline constexpr std::string_view threads = "threads";
 // One message of a thread. Read by the thread's members.
 inline constexpr std::string_view messages = "messages";
+// Action-plan templates, id = template key. Written by admins (server side for now).
+inline constexpr std::string_view templates = "templates";
+// A candidate's action plan (one per candidate); holds the ordered step ids.
+inline constexpr std::string_view plans = "plans";
+// One step of a plan. Read by whoever reads its plan.
+inline constexpr std::string_view plan_steps = "plan_steps";
 }  // namespace collection
 
 // Longest message body in bytes of UTF-8.

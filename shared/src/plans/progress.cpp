@@ -1,0 +1,46 @@
+#include "passerelle/shared/plans/progress.h"
+
+namespace passerelle::plans {
+namespace json = boost::json;
+
+namespace {
+std::string str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+}  // namespace
+
+PlanProgress compute_progress(const json::object& plan, const std::vector<json::object>& steps, Timestamp now,
+                              std::string_view time_zone, const ProgressRules& rules) {
+  PlanProgress p;
+  auto today = local_date(now, time_zone.empty() ? "UTC" : time_zone);
+  if (!today) today = local_date(now, "UTC");
+  std::optional<Timestamp> last_activity = parse_rfc3339(str(plan, "created_at"));
+  for (const auto& step : steps) {
+    ++p.total;
+    std::string status = str(step, "status");
+    bool open = status != "done" && status != "skipped";
+    if (status == "done") ++p.done;
+    else if (status == "skipped") ++p.skipped;
+    else if (status == "in_progress") ++p.in_progress;
+    else ++p.todo;
+    if (open) {
+      if (!p.next_step_id) p.next_step_id = str(step, "id");
+      auto due = parse_date(str(step, "due_date"));
+      if (due && today && *today > *due) ++p.overdue;
+    }
+    if (auto at = parse_rfc3339(str(step, "last_activity_at")); at && (!last_activity || *at > *last_activity))
+      last_activity = at;
+  }
+  int counted = p.total - p.skipped;
+  p.percent_done = counted == 0 ? 100 : (p.done * 100) / counted;
+  if (last_activity)
+    p.days_since_activity = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::hours>(now - *last_activity).count() / 24);
+  bool open_steps = p.todo + p.in_progress > 0;
+  p.off_track = open_steps && ((p.days_since_activity && *p.days_since_activity >= rules.off_track_idle_days) ||
+                               p.overdue > rules.off_track_overdue_steps);
+  return p;
+}
+
+}  // namespace passerelle::plans
