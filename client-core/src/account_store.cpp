@@ -3,25 +3,32 @@
 #include <system_error>
 
 #include "passerelle/shared/ids.h"
+#include "sync/sync_store.h"
 
 namespace passerelle::client {
 
 namespace {
 const std::vector<sqlite::Migration>& migrations() {
-  static const std::vector<sqlite::Migration> list = {
-      {1,
-       "CREATE TABLE account ("
-       "  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),"
-       "  user_id TEXT NOT NULL,"
-       "  role TEXT NOT NULL,"
-       "  email TEXT NOT NULL,"
-       "  name TEXT NOT NULL,"
-       "  locale TEXT NOT NULL,"
-       "  server_url TEXT NOT NULL,"
-       "  token TEXT,"
-       "  token_expires_at TEXT"
-       ");"},
-  };
+  static const std::vector<sqlite::Migration> list = [] {
+    std::vector<sqlite::Migration> l = {
+        {1,
+         "CREATE TABLE account ("
+         "  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),"
+         "  user_id TEXT NOT NULL,"
+         "  role TEXT NOT NULL,"
+         "  email TEXT NOT NULL,"
+         "  name TEXT NOT NULL,"
+         "  locale TEXT NOT NULL,"
+         "  server_url TEXT NOT NULL,"
+         "  token TEXT,"
+         "  token_expires_at TEXT"
+         ");"},
+    };
+    // 2..: the replicated rows, outbox, rejections and cursor (SyncStore). Files made before
+    // sync existed gain them on open. Append-only: new steps go after these.
+    for (auto& m : SyncStore::migrations(2)) l.push_back(m);
+    return l;
+  }();
   return list;
 }
 }  // namespace

@@ -1,5 +1,6 @@
 #include "passerelle/client.h"
 
+#include <map>
 #include <mutex>
 #include <system_error>
 
@@ -8,6 +9,9 @@
 #include "device_store.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/json_reader.h"
+#include "passerelle/shared/sync/mutator.h"
+#include "sync/sync_engine.h"
+#include "sync/sync_store.h"
 
 namespace passerelle::client {
 
@@ -24,7 +28,125 @@ struct Client::Impl {
   std::mutex handler_mutex;  // the handler is set on the caller's thread, read on the I/O thread
   EventHandler event_handler;
 
-  ~Impl() { connection.reset(); }  // first: its handlers point into this object
+  // The signed-in account's sync side: its own connection to the account file, the store on
+  // it, the mutex every store call holds (caller threads and the engine thread), the engine.
+  struct SyncSide {
+    std::string user_id;
+    std::unique_ptr<AccountStore> account;
+    std::unique_ptr<SyncStore> store;
+    std::mutex store_mutex;
+    std::unique_ptr<SyncEngine> engine;
+  };
+  // Guards the `sync` pointer and the engine pointer in it; never held while an engine thread
+  // is joined or an observer runs.
+  std::mutex sync_mutex;
+  std::unique_ptr<SyncSide> sync;
+
+  // Observers. Held while one runs, so unobserve() returns only once no call is running;
+  // recursive so an observer may itself mutate() (which notifies) or unobserve().
+  std::recursive_mutex observers_mutex;
+  Client::ObserverToken next_token = 1;
+  std::map<Client::ObserverToken, Client::RowsObserver> rows_observers;
+  std::map<Client::ObserverToken, Client::StateObserver> state_observers;
+  std::map<Client::ObserverToken, Client::RejectionObserver> rejection_observers;
+  Client* self = nullptr;
+
+  ~Impl() {
+    // First the engine (its hooks reach the observers here), then the connection (its
+    // handlers point into this object).
+    if (sync && sync->engine) sync->engine->stop();
+    sync.reset();
+    connection.reset();
+  }
+
+  void notify_rows(const ChangedRows& rows) {
+    if (rows.empty()) return;
+    std::lock_guard lock(observers_mutex);
+    auto observers = rows_observers;  // a copy: an observer may unobserve itself
+    for (auto& [token, f] : observers) f(rows);
+  }
+  void notify_rejection(const Rejection& r) {
+    std::lock_guard lock(observers_mutex);
+    auto observers = rejection_observers;
+    for (auto& [token, f] : observers) f(r);
+  }
+  void notify_state() {
+    {
+      std::lock_guard lock(observers_mutex);
+      if (state_observers.empty()) return;
+    }
+    auto st = self->status();
+    if (!st) return;
+    std::lock_guard lock(observers_mutex);
+    auto observers = state_observers;
+    for (auto& [token, f] : observers) f(*st);
+  }
+
+  // The sync side of the signed-in account, opened on first use.
+  Outcome<SyncSide*> ensure_sync() {
+    {
+      std::lock_guard lock(sync_mutex);
+      if (sync && device->current_user_id() == sync->user_id) return sync.get();
+    }
+    auto current = load_current();
+    if (!current) return std::move(current).failure();
+    if (!*current) return Failure{Origin::usage, Error{ErrorCode::unauthenticated, "not signed in; log in first"}};
+    std::unique_ptr<SyncSide> old;
+    std::lock_guard lock(sync_mutex);
+    if (sync && sync->user_id == (*current)->record.user.id) return sync.get();
+    auto side = std::make_unique<SyncSide>();
+    side->user_id = (*current)->record.user.id;
+    side->account = std::move((*current)->store);
+    side->store = std::make_unique<SyncStore>(
+        side->account->db(), passerelle::sync::Actor{side->user_id, (*current)->record.user.role});
+    old = std::move(sync);
+    sync = std::move(side);
+    if (old && old->engine) old->engine->stop();
+    return sync.get();
+  }
+
+  // A new engine carrying the current token, unless one runs.
+  Outcome<SyncEngine*> ensure_engine(SyncSide& side) {
+    auto current = load_current();
+    if (!current) return std::move(current).failure();
+    if (!*current || (*current)->record.user.id != side.user_id)
+      return Failure{Origin::usage, Error{ErrorCode::unauthenticated, "not signed in; log in first"}};
+    std::lock_guard lock(sync_mutex);
+    if (side.engine && side.engine->running()) return side.engine.get();
+    SyncEngineConfig config;
+    config.connection.url = url;
+    config.connection.ca_file = options.ca_file;
+    config.connection.connect_timeout = options.connect_timeout;
+    config.connection.request_timeout = options.request_timeout;
+    config.connection.max_frame = options.max_frame;
+    config.token = *(*current)->record.token;
+    config.backoff_min = options.sync_backoff_min;
+    config.backoff_max = options.sync_backoff_max;
+    config.pull_limit = options.pull_limit;
+    SyncEngineHooks hooks;
+    hooks.rows_changed = [this](const ChangedRows& rows) { notify_rows(rows); };
+    hooks.rejected = [this](const Rejection& r) { notify_rejection(r); };
+    hooks.state_changed = [this] { notify_state(); };
+    side.engine = std::make_unique<SyncEngine>(std::move(config), *side.store, side.store_mutex, std::move(hooks));
+    return side.engine.get();
+  }
+
+  SyncEngine* engine_of(SyncSide& side) {
+    std::lock_guard lock(sync_mutex);
+    return side.engine.get();
+  }
+
+  // Stops and forgets the sync side (logout, another account).
+  void drop_sync() {
+    SyncEngine* engine = nullptr;
+    {
+      std::lock_guard lock(sync_mutex);
+      if (sync) engine = sync->engine.get();
+    }
+    if (engine) engine->stop();
+    std::lock_guard lock(sync_mutex);
+    sync.reset();
+  }
 
   Outcome<Done> ensure_connected() {
     if (connection && connection->is_open()) return Done{};
@@ -145,7 +267,9 @@ Outcome<std::unique_ptr<Client>> Client::open(ClientOptions options) {
     impl->url = *url;
   }
   impl->options = std::move(options);
-  return std::unique_ptr<Client>(new Client(std::move(impl)));
+  auto client = std::unique_ptr<Client>(new Client(std::move(impl)));
+  client->impl_->self = client.get();
+  return client;
 }
 
 const ServerUrl& Client::server_url() const { return impl_->url; }
@@ -213,6 +337,7 @@ Outcome<LogoutResult> Client::logout() {
   LogoutResult result;
   if (!*current) return result;
   result.was_signed_in = true;
+  impl_->drop_sync();
   auto& [store, record] = **current;
 
   // Revoking needs a connection carrying this session: a fresh process resumes it first.
@@ -253,5 +378,160 @@ void Client::set_event_handler(EventHandler handler) {
 }
 
 bool Client::is_connected() const { return impl_->connection && impl_->connection->is_open(); }
+
+// --- offline-first data -------------------------------------------------------------------------
+
+namespace {
+// A SyncStore error: storage failures are local; anything else is the mutator refusing.
+Failure store_failure(const Error& e) {
+  return Failure{e.code == ErrorCode::internal ? Origin::local : Origin::usage, e};
+}
+}  // namespace
+
+Outcome<std::string> Client::mutate(std::string_view name, const json::object& args) {
+  const passerelle::sync::Mutator* m = passerelle::sync::find_mutator(name);
+  if (!m) return usage_failure("unknown mutator '" + std::string(name) + "'");
+  if (auto v = m->validate(args); !v) return Failure{Origin::usage, v.error()};
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  ChangedRows changed;
+  Result<std::string> op_id = Error{ErrorCode::internal, "not run"};
+  {
+    std::lock_guard lock((*side)->store_mutex);
+    op_id = (*side)->store->mutate(name, args, &changed);
+  }
+  if (!op_id) return store_failure(op_id.error());
+  impl_->notify_rows(changed);
+  if (SyncEngine* e = impl_->engine_of(**side)) e->notify_local_write();
+  return *op_id;
+}
+
+Outcome<std::optional<json::object>> Client::get(std::string_view collection, std::string_view id) {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  std::lock_guard lock((*side)->store_mutex);
+  auto row = (*side)->store->get(collection, id);
+  if (!row) return local_failure(row.error());
+  return std::move(*row);
+}
+
+Outcome<std::vector<json::object>> Client::list(std::string_view collection, std::string_view field,
+                                                std::string_view value) {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  std::lock_guard lock((*side)->store_mutex);
+  auto rows = (*side)->store->list(collection, field, value);
+  if (!rows) return local_failure(rows.error());
+  return std::move(*rows);
+}
+
+Outcome<std::vector<passerelle::sync::Op>> Client::pending_ops() {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  std::lock_guard lock((*side)->store_mutex);
+  auto ops = (*side)->store->pending(std::numeric_limits<std::int32_t>::max());
+  if (!ops) return local_failure(ops.error());
+  return std::move(*ops);
+}
+
+Outcome<SyncStatus> Client::status() {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  SyncStatus st;
+  {
+    std::lock_guard lock((*side)->store_mutex);
+    SyncStore& store = *(*side)->store;
+    auto pending = store.pending_count();
+    if (!pending) return local_failure(pending.error());
+    auto last = store.last_synced_at();
+    if (!last) return local_failure(last.error());
+    auto cursor = store.cursor();
+    if (!cursor) return local_failure(cursor.error());
+    auto rejected = store.rejections();
+    if (!rejected) return local_failure(rejected.error());
+    st.pending_ops = *pending;
+    st.last_synced_at = *last;
+    st.cursor = *cursor;
+    st.rejections = static_cast<std::int64_t>(rejected->size());
+  }
+  if (SyncEngine* e = impl_->engine_of(**side)) {
+    auto snap = e->snapshot();
+    st.online = snap.online;
+    st.state = snap.state;
+    st.last_error = snap.last_error;
+  }
+  return st;
+}
+
+Outcome<std::vector<Rejection>> Client::rejections() {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  std::lock_guard lock((*side)->store_mutex);
+  auto r = (*side)->store->rejections();
+  if (!r) return local_failure(r.error());
+  return std::move(*r);
+}
+
+Outcome<Done> Client::dismiss_rejection(std::string_view op_id) {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  std::lock_guard lock((*side)->store_mutex);
+  if (auto st = (*side)->store->dismiss_rejection(op_id); !st) return local_failure(st.error());
+  return Done{};
+}
+
+Outcome<Done> Client::start_sync() {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  auto engine = impl_->ensure_engine(**side);
+  if (!engine) return std::move(engine).failure();
+  (*engine)->start();
+  return Done{};
+}
+
+void Client::stop_sync() {
+  SyncEngine* engine = nullptr;
+  {
+    std::lock_guard lock(impl_->sync_mutex);
+    if (impl_->sync) engine = impl_->sync->engine.get();
+  }
+  if (engine) engine->stop();
+}
+
+Outcome<SyncSummary> Client::sync_once(std::chrono::milliseconds timeout, ProgressHandler progress) {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  auto engine = impl_->ensure_engine(**side);
+  if (!engine) return std::move(engine).failure();
+  return (*engine)->run_once(timeout, progress);
+}
+
+Client::ObserverToken Client::observe_rows(RowsObserver observer) {
+  std::lock_guard lock(impl_->observers_mutex);
+  auto token = impl_->next_token++;
+  impl_->rows_observers.emplace(token, std::move(observer));
+  return token;
+}
+
+Client::ObserverToken Client::observe_state(StateObserver observer) {
+  std::lock_guard lock(impl_->observers_mutex);
+  auto token = impl_->next_token++;
+  impl_->state_observers.emplace(token, std::move(observer));
+  return token;
+}
+
+Client::ObserverToken Client::observe_rejections(RejectionObserver observer) {
+  std::lock_guard lock(impl_->observers_mutex);
+  auto token = impl_->next_token++;
+  impl_->rejection_observers.emplace(token, std::move(observer));
+  return token;
+}
+
+void Client::unobserve(ObserverToken token) {
+  std::lock_guard lock(impl_->observers_mutex);
+  impl_->rows_observers.erase(token);
+  impl_->state_observers.erase(token);
+  impl_->rejection_observers.erase(token);
+}
 
 }  // namespace passerelle::client

@@ -18,25 +18,45 @@
 // - Handlers (events, request_async answers) run on the I/O thread: return quickly, do not call
 //   blocking Client methods from them, and do not destroy the Client in them.
 // - Data directory: device.sqlite (device id, server URL last used, current account) and
-//   accounts/<user_id>.sqlite (session token, user info; later the replicated rows, cursor and
-//   outbox), all 0600. Logging out removes the token from disk (the file keeps the user's name
-//   and e-mail only).
+//   accounts/<user_id>.sqlite (session token, user info, the replicated rows, the cursor, the
+//   outbox and the rejections), all 0600. Logging out removes the token from disk (the file
+//   keeps the user's name, e-mail and synced data).
+//
+// Offline-first data (docs/sync.md):
+//
+//   auto op = client->mutate("message.send", {{"id", new_id()}, {"thread_id", t}, {"body", "Bonjour"}});
+//   auto row = client->get("messages", id);             // the local view, at once, offline
+//   client->start_sync();                               // background: push, pull, pokes, reconnects
+//   auto token = client->observe_rows([](const ChangedRows& rows) { ... });
+//
+// - mutate/get/list/status/rejections/dismiss_rejection/pending_ops may be called from any
+//   thread, also while the background engine runs (the local store is behind a mutex). They
+//   never touch the network.
+// - Observers run on the thread that caused the change: rows changed by mutate() on the
+//   caller's thread before mutate() returns; everything from the network (pushed, pulled,
+//   rejected, state changes) on the sync engine's thread. No lock is held while they run: they
+//   may call the local calls above, but not start_sync/stop_sync/sync_once or the blocking
+//   network calls, and must not destroy the Client. UIs post to their main thread from them.
 #pragma once
 
 #include <boost/json/object.hpp>
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "passerelle/outcome.h"
 #include "passerelle/server_url.h"
 #include "passerelle/shared/protocol.h"
+#include "passerelle/shared/sync/wire.h"
+#include "passerelle/sync_types.h"
 
 namespace passerelle::client {
 
@@ -54,6 +74,10 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds request_timeout{30'000};
   std::size_t max_frame = protocol::kDefaultMaxFrame;
+  // Sync engine: reconnection delays (min doubling up to max, with jitter) and pull page size.
+  std::chrono::milliseconds sync_backoff_min{500};
+  std::chrono::milliseconds sync_backoff_max{60'000};
+  std::int64_t pull_limit = 500;
 };
 
 // The person signed in on this device, as last seen from the server.
@@ -107,6 +131,53 @@ class Client {
   // Receives server events such as {"type":"poke","seq":N}, on the I/O thread.
   void set_event_handler(EventHandler handler);
   bool is_connected() const;
+
+  // --- offline-first data (sync) --------------------------------------------------------------
+  // All of these need a signed-in account (else Origin::usage, code unauthenticated) and work
+  // offline against accounts/<user_id>.sqlite.
+
+  // Runs mutator `name` (docs/sync.md) on the local view and queues it, in one transaction;
+  // returns the op id. Bad args fail with Origin::usage and the mutator's message, which names
+  // the field ("field 'args.body' must not be empty"); so does a mutator refusing locally.
+  // Wakes the background engine, if it runs. The server's verdict comes later: a refused op
+  // shows up in rejections() and the op-rejected observers.
+  Outcome<std::string> mutate(std::string_view name, const boost::json::object& args);
+  // The local view (server rows + pending ops): one row, or nullopt.
+  Outcome<std::optional<boost::json::object>> get(std::string_view collection, std::string_view id);
+  // Rows of a collection, optionally only those whose string `field` equals `value`; by id.
+  Outcome<std::vector<boost::json::object>> list(std::string_view collection, std::string_view field = {},
+                                                 std::string_view value = {});
+  // The queued ops not yet answered by the server, oldest first.
+  Outcome<std::vector<passerelle::sync::Op>> pending_ops();
+  Outcome<SyncStatus> status();
+  Outcome<std::vector<Rejection>> rejections();
+  Outcome<Done> dismiss_rejection(std::string_view op_id);
+
+  // Starts the background sync engine (its own thread): connects, resumes the session, pushes
+  // the outbox, pulls to the end, then follows pokes and local writes; reconnects with backoff
+  // (sync_backoff_min doubling to sync_backoff_max, with jitter) after any network failure.
+  // A session the server refuses stops it in SyncState::error ("signed out on the server: log
+  // in again"). Returns at once; no effect when it runs.
+  Outcome<Done> start_sync();
+  // Stops the engine and waits for its thread (bounded: it abandons a request in flight; the
+  // outbox keeps the op and the next sync resends it, which the server answers from its record).
+  void stop_sync();
+  // One blocking round on the caller's thread: connect, resume, push everything, pull to the
+  // end, all within `timeout`. `progress` runs on the caller's thread after each push answer and
+  // each pulled page. Refused (Origin::usage) while the background engine runs.
+  Outcome<SyncSummary> sync_once(std::chrono::milliseconds timeout, ProgressHandler progress = {});
+
+  // Observers; each returns a token for unobserve(). See the top of this file for threads.
+  using ObserverToken = std::uint64_t;
+  using RowsObserver = std::function<void(const ChangedRows&)>;
+  using StateObserver = std::function<void(const SyncStatus&)>;
+  using RejectionObserver = std::function<void(const Rejection&)>;
+  ObserverToken observe_rows(RowsObserver observer);
+  ObserverToken observe_state(StateObserver observer);
+  ObserverToken observe_rejections(RejectionObserver observer);
+  // After it returns the observer is not called again (a call already running on another
+  // thread finishes first).
+  void unobserve(ObserverToken token);
 
  private:
   struct Impl;

@@ -17,25 +17,13 @@
 #include <vector>
 
 #include "passerelle/shared/error.h"
+#include "../../include/passerelle/sync_types.h"  // tests/sync builds this file without client-core/include
 #include "passerelle/shared/sync/mutator.h"
 #include "passerelle/shared/sync/wire.h"
 #include "passerelle/shared/time.h"
 #include "sqlite.h"
 
 namespace passerelle::client {
-
-// Rows of the local view that changed, as (collection, id): what observers are told.
-using RowKey = std::pair<std::string, std::string>;
-using ChangedRows = std::set<RowKey>;
-
-// An op the server refused, kept for the person to see (and dismiss).
-struct Rejection {
-  std::string op_id;
-  std::string name;
-  boost::json::object args;
-  Error error;
-  std::string rejected_at;  // RFC 3339, device time
-};
 
 class SyncStore {
  public:
