@@ -235,3 +235,20 @@ TEST_F(ChangeLogTest, PushTellsWhomToPoke) {
   EXPECT_EQ(out.touched_users, (std::set<std::string>{cand, coach}));
   EXPECT_EQ(out.last_seq, current_seq(sql));
 }
+
+TEST_F(ChangeLogTest, RoleAudiencesReachEveryUserOfTheRole) {
+  {
+    soci::transaction tx(sql);
+    ChangeLog log(sql, now_utc());
+    log.put(collection::templates, "t", {{"key", "t"}}, {role_audience(Role::coach)});
+    tx.commit();
+  }
+  auto has_template = [&](const std::string& user, Role role) {
+    auto page = run_pull(sql, user, 0, 1000, std::nullopt, role_audience(role));
+    return std::any_of(page.changes.begin(), page.changes.end(), [](const Change& c) { return c.collection == "templates"; });
+  };
+  EXPECT_TRUE(has_template(coach, Role::coach));
+  EXPECT_TRUE(has_template(coach2, Role::coach));
+  EXPECT_FALSE(has_template(cand, Role::candidate));
+  EXPECT_FALSE(has_template(admin, Role::admin));
+}

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "memory_row_store.h"
 #include "passerelle/shared/ids.h"
@@ -275,4 +277,34 @@ TEST(Progress, ActivityAndCompletion) {
   EXPECT_EQ(p.days_since_activity, 1);
   EXPECT_FALSE(p.off_track);
   EXPECT_FALSE(p.next_step_id.has_value());
+}
+
+TEST(PlanTemplate, TheShippedTemplateIsValidAndCoversEveryCategory) {
+  std::ifstream f(std::string(PASSERELLE_TEMPLATES_DIR) + "/quebec-skilled-worker.json");
+  ASSERT_TRUE(f.good());
+  std::stringstream text;
+  text << f.rdbuf();
+  auto t = plans::template_from_json(json::parse(text.str()));
+  ASSERT_TRUE(t.ok()) << t.error().message;
+  for (const char* c : plans::kCategories)
+    EXPECT_TRUE(std::any_of(t->steps.begin(), t->steps.end(), [&](const auto& s) { return s.category == c; })) << c;
+  for (const auto& s : t->steps) {
+    EXPECT_FALSE(s.description.fr.empty()) << s.key;
+    EXPECT_FALSE(s.description.en.empty()) << s.key;
+  }
+}
+
+TEST(PlanTemplate, AdminsPublishNewEditions) {
+  PlanWorld w;
+  json::object args{{"template", json::parse(kTemplate)}};
+  EXPECT_EQ(w.code(w.run(w.coach, Role::coach, "template.put", args)), ErrorCode::forbidden);
+  ASSERT_TRUE(w.run(w.admin, Role::admin, "template.put", args).ok());
+  EXPECT_EQ(w.store.get(collection::templates, "test-plan")->at("version").as_int64(), 4);
+  EXPECT_TRUE(w.sees(role_audience(Role::coach), collection::templates, "test-plan"));
+  ASSERT_TRUE(w.create().ok());
+  EXPECT_EQ(w.plan_row().at("template_version").as_int64(), 4);
+  json::object bad = json::parse(kTemplate).as_object();
+  bad["key"] = "Test Plan";
+  EXPECT_EQ(w.run(w.admin, Role::admin, "template.put", {{"template", bad}}).error().message,
+            "field 'template.key' may hold only a-z, 0-9 and '-'");
 }

@@ -26,7 +26,7 @@ std::string sync_epoch(soci::session& sql) {
 }
 
 PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor, std::int64_t limit,
-                  std::optional<std::int64_t> full_horizon) {
+                  std::optional<std::int64_t> full_horizon, const std::string& group) {
   PullPage page;
   page.epoch = sync_epoch(sql);
   // Read the end of the log first: every change at or below it is already committed, so a
@@ -47,8 +47,8 @@ PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t c
       (sql.prepare << "SELECT a.collection, a.row_id, a.seq, a.visible, r.deleted, r.data"
                       " FROM sync_audience a LEFT JOIN sync_rows r"
                       "   ON r.collection = a.collection AND r.id = a.row_id"
-                      " WHERE a.user_id = :u AND a.seq > :c ORDER BY a.seq LIMIT :n",
-       soci::use(user_id), soci::use(after), soci::use(take));
+                      " WHERE a.user_id IN (:u, :g) AND a.seq > :c ORDER BY a.seq LIMIT :n",
+       soci::use(user_id), soci::use(group.empty() ? user_id : group), soci::use(after), soci::use(take));
   for (const soci::row& row : rs) {
     if (static_cast<std::int64_t>(page.changes.size()) == limit) {
       page.more = true;

@@ -17,9 +17,11 @@ namespace passerelle::server::sync {
 // database), or below the compaction horizon — except during a full pull (a device re-reading
 // everything from 0, which drops whatever it is not sent again) whose first page saw this same
 // horizon: `full_horizon` is that page's horizon. If compaction ran since, the full pull
-// restarts, since a tombstone for a row it already re-read may be gone.
+// restarts, since a tombstone for a row it already re-read may be gone. `group` is the caller's
+// role audience (sync::role_audience): rows written for every coach reach each coach.
 passerelle::sync::PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor,
-                                    std::int64_t limit, std::optional<std::int64_t> full_horizon = std::nullopt);
+                                    std::int64_t limit, std::optional<std::int64_t> full_horizon = std::nullopt,
+                                    const std::string& group = {});
 
 // The change log's identity, made once per database (call after migrations, on the writer).
 void init_sync_state(soci::session& sql);

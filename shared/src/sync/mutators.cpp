@@ -11,6 +11,7 @@ const std::vector<Mutator>& all_mutators() {
       mutators::caseload_assign(),
       mutators::message_send(),
       mutators::message_delete(),
+      mutators::template_put(),
       mutators::plan_create(),
       mutators::step_add(),
       mutators::step_remove(),
@@ -36,6 +37,8 @@ Status run_mutator(MutationContext& ctx, std::string_view name, const boost::jso
   if (!m) return Status(ErrorCode::bad_request, "unknown mutator '" + std::string(name) + "'");
   return m->apply(ctx, args);
 }
+
+std::string role_audience(protocol::Role role) { return "role:" + std::string(protocol::to_string(role)); }
 
 boost::json::object new_profile_row(const protocol::UserInfo& user, Timestamp now) {
   return boost::json::object{{"id", user.id},

@@ -14,6 +14,7 @@ Mutator profile_update();
 Mutator caseload_assign();
 Mutator message_send();
 Mutator message_delete();
+Mutator template_put();
 Mutator plan_create();
 Mutator step_add();
 Mutator step_remove();

@@ -459,7 +459,41 @@ Status apply_share(MutationContext& ctx, const ShareArgs& a) {
   return Status::Ok();
 }
 
+// ---------------------------------------------------------------- template.put
+struct TemplatePutArgs {
+  plans::PlanTemplate tpl;
+};
+
+Result<TemplatePutArgs> decode_template(JsonReader& in) {
+  const json::value& v = in.value("template");
+  if (auto st = in.status(); !st) return st.error();
+  auto t = plans::template_from_json(v);
+  if (!t) return t.error();
+  for (char c : t->key)
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+      return Error{ErrorCode::bad_request, "field 'template.key' may hold only a-z, 0-9 and '-'"};
+  return TemplatePutArgs{std::move(*t)};
+}
+
+Status apply_template(MutationContext& ctx, const TemplatePutArgs& a) {
+  if (ctx.actor.role != Role::admin) return Status(ErrorCode::forbidden, "only an admin edits templates");
+  plans::PlanTemplate t = a.tpl;
+  // Each edition gets the next version; plans made earlier keep the version they came from.
+  t.version = 1;
+  if (auto old = ctx.rows.get(collection::templates, t.key)) {
+    auto v = old->find("version");
+    if (v != old->end() && v->value().is_int64()) t.version = static_cast<int>(v->value().get_int64()) + 1;
+  }
+  json::object row = plans::to_json(t);
+  row["updated_at"] = format_rfc3339(ctx.now);
+  row["updated_by"] = ctx.actor.user_id;
+  ctx.rows.put(collection::templates, t.key, row, {role_audience(Role::coach), role_audience(Role::admin)});
+  return Status::Ok();
+}
+
 }  // namespace
+
+Mutator template_put() { return make_mutator<TemplatePutArgs>("template.put", decode_template, apply_template); }
 
 void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const std::string& coach_id) {
   auto plan = ctx.rows.get(collection::plans, plan_id);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <string>
 #include <string_view>
 
 #include "passerelle/shared/protocol.h"
@@ -27,6 +28,10 @@ inline constexpr std::string_view plan_steps = "plan_steps";
 
 // Longest message body in bytes of UTF-8.
 inline constexpr std::size_t kMaxMessageBytes = 8 * 1024;
+
+// An audience entry standing for every user of a role ("role:coach"): rows such as plan
+// templates that all coaches read, without one entry per coach.
+std::string role_audience(protocol::Role role);
 
 // The profile row the server writes when an account is created.
 boost::json::object new_profile_row(const protocol::UserInfo& user, Timestamp now);
