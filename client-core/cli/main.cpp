@@ -1,17 +1,28 @@
 // `passerelle`: the client core as a command line. Parses arguments, reads secrets from
 // stdin, calls the C++ API and turns each Failure into one line on stderr and an exit code.
+#include <pthread.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include <boost/json/serialize.hpp>
+
 #include "passerelle/client.h"
+#include "passerelle/shared/ids.h"
+#include "passerelle/shared/sync/collections.h"
+#include "passerelle/shared/sync/mutator.h"
 
 namespace {
 
@@ -39,7 +50,26 @@ commands:
   accept-invite --token T --name N  create the invited account and sign in; the new password
                                     is read from standard input (the token may also be given
                                     alone: accept-invite T)
+  status                            pending ops, last sync, rejected ops (offline)
+  sync [--watch]                    push queued writes and pull changes; --watch stays
+                                    connected and prints a line per event until Ctrl-C
+  threads                           your conversations (offline)
+  messages --thread ID              the messages of a thread, oldest first (offline)
+  message send --thread ID [TEXT]   queue a message (TEXT, else standard input)
+  message delete ID                 queue the deletion of your message
+  profile                           show your profile (offline)
+  profile set [--name N] [--locale fr|en] [--time-zone Z] [--country CC] [--profession P]
+              [--planned-arrival YYYY-MM-DD] [--bio B]
+                                    queue changes to your profile
+  caseload assign --candidate ID --coach ID
+                                    queue assigning a candidate to a coach (admin, or a coach
+                                    for themself); creates their coaching thread
+  rejections [--dismiss OP_ID]      writes the server refused, with the reason; --dismiss
+                                    removes one from the list
   <command> --help                  help for one command
+
+Writes work offline: they apply at once on this device, are queued, and reach the server at
+the next `passerelle sync` (a refusal then shows in `status` and `rejections`).
 
 options:
   --server URL    ws://, wss://, http:// or https:// address of the server. Default: the server
@@ -51,8 +81,10 @@ options:
 
 exit codes:
   0  success
-  1  the server refused (wrong e-mail or password, conflict, forbidden...), or whoami: not signed in
-  2  usage error (unknown command or flag, bad URL, missing argument)
+  1  the server refused (wrong e-mail or password, conflict, forbidden...), or whoami: not signed
+     in, or sync: the session ended on the server (log in again)
+  2  usage error (unknown command or flag, bad URL, missing argument, invalid field value,
+     unknown thread or message)
   3  the server cannot be reached (network, TLS certificate, timeout)
   4  local data error (data directory or its SQLite files)
 )";
@@ -74,6 +106,50 @@ const std::map<std::string, std::string> kCommandHelp = {
      "usage: passerelle [global options] accept-invite [--token] T --name N\n\n"
      "Accepts an invitation (the token from the invitation e-mail), creating the account with\n"
      "the password read from standard input (at least 10 characters), and signs in.\n"},
+    {"status",
+     "usage: passerelle [global options] status\n\n"
+     "Shows, from local data only: the sync state, the queued writes not yet sent, the time of\n"
+     "the last complete sync, and the writes the server refused with its reasons.\n"},
+    {"sync",
+     "usage: passerelle [global options] sync [--watch]\n\n"
+     "Connects, sends every queued write (at most 100 per request), then pulls every change up to\n"
+     "now. Long pulls print progress (\"pulled 1500 rows\"). Refused writes are listed; they do\n"
+     "not stop the others (exit 0). Exit 3 when the server cannot be reached (writes stay\n"
+     "queued), 1 when the session ended on the server (log in again).\n\n"
+     "--watch  stay connected: sync on every server poke and retry with backoff when the link\n"
+     "         drops; one line per event until SIGINT or SIGTERM (then exit 0).\n"},
+    {"threads",
+     "usage: passerelle [global options] threads\n\n"
+     "Lists your threads from local data: id, kind, the other member's name, message count.\n"},
+    {"messages",
+     "usage: passerelle [global options] messages --thread ID\n\n"
+     "Shows a thread's messages in server order (sent time, then id): id, sent time, author,\n"
+     "body. Messages still queued on this device are marked \"(queued)\".\n"},
+    {"message",
+     "usage: passerelle [global options] message send --thread ID [TEXT...]\n"
+     "       passerelle [global options] message delete ID\n"},
+    {"caseload",
+     "usage: passerelle [global options] caseload assign --candidate ID --coach ID\n"},
+    {"message send",
+     "usage: passerelle [global options] message send --thread ID [TEXT...]\n\n"
+     "Queues a message to the thread; without TEXT the body is read from standard input. Works\n"
+     "offline; it reaches the server at the next sync.\n"},
+    {"message delete",
+     "usage: passerelle [global options] message delete ID\n\n"
+     "Queues the deletion of one of your messages.\n"},
+    {"profile",
+     "usage: passerelle [global options] profile\n"
+     "       passerelle [global options] profile set [--name N] [--locale fr|en] [--time-zone Z]\n"
+     "           [--country CC] [--profession P] [--planned-arrival YYYY-MM-DD] [--bio B]\n\n"
+     "Shows your profile, or queues changes to it (time zone: an IANA name such as\n"
+     "America/Toronto; country: ISO 3166 code).\n"},
+    {"caseload assign",
+     "usage: passerelle [global options] caseload assign --candidate ID --coach ID\n\n"
+     "Queues assigning a candidate to a coach (an admin, or a coach for themself) and creates\n"
+     "their coaching thread.\n"},
+    {"rejections",
+     "usage: passerelle [global options] rejections [--dismiss OP_ID]\n\n"
+     "Lists the writes the server refused, with its reason; --dismiss OP_ID removes one.\n"},
 };
 
 int fail(int code, const std::string& message) {
@@ -122,17 +198,53 @@ struct Args {
   std::optional<std::string> server, data, ca_file;
   std::string command;
   std::map<std::string, std::string> flags;  // the command's own --name value pairs
+  std::vector<std::string> positional;       // the command's own bare words (message text, ids)
+  bool watch = false;
   bool help = false;
   bool version = false;
 };
 
+struct CommandSpec {
+  std::vector<std::string> flags;  // flags taking a value
+  std::vector<std::string> switches;  // flags without value
+  std::size_t max_positional = 0;
+};
+
+const std::map<std::string, CommandSpec>& command_specs() {
+  static const std::map<std::string, CommandSpec> specs = {
+      {"login", {{"--email"}, {}, 0}},
+      {"whoami", {}},
+      {"logout", {}},
+      {"accept-invite", {{"--token", "--name"}, {}, 1}},
+      {"status", {}},
+      {"sync", {{}, {"--watch"}, 0}},
+      {"threads", {}},
+      {"messages", {{"--thread"}, {}, 0}},
+      {"message", {}},
+      {"message send", {{"--thread"}, {}, 1'000'000}},
+      {"message delete", {{}, {}, 1}},
+      {"profile", {}},
+      {"profile set",
+       {{"--name", "--locale", "--time-zone", "--country", "--profession", "--planned-arrival", "--bio"}, {}, 0}},
+      {"caseload", {}},
+      {"caseload assign", {{"--candidate", "--coach"}, {}, 0}},
+      {"rejections", {{"--dismiss"}, {}, 0}},
+  };
+  return specs;
+}
+
 // Global options may come before or after the command; "--flag value" and "--flag=value".
+// Commands with sub-commands ("message send") take the sub-command as their second word.
 std::optional<std::string> parse_args(int argc, char** argv, Args& out) {
-  static const std::map<std::string, std::vector<std::string>> kCommandFlags = {
-      {"login", {"--email"}}, {"whoami", {}}, {"logout", {}}, {"accept-invite", {"--token", "--name"}}};
+  const auto& specs = command_specs();
+  auto has = [](const std::vector<std::string>& list, const std::string& name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+  };
   std::vector<std::string> args(argv + 1, argv + argc);
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string arg = args[i];
+    const CommandSpec* spec = nullptr;
+    if (auto it = specs.find(out.command); it != specs.end()) spec = &it->second;
     if (arg == "--help" || arg == "-h") {
       out.help = true;
       continue;
@@ -141,7 +253,7 @@ std::optional<std::string> parse_args(int argc, char** argv, Args& out) {
       out.version = true;
       continue;
     }
-    if (arg.rfind("--", 0) == 0) {
+    if (arg.rfind("--", 0) == 0 && arg.size() > 2) {
       std::string name = arg, value;
       bool inline_value = false;
       if (auto eq = arg.find('='); eq != std::string::npos) {
@@ -149,10 +261,12 @@ std::optional<std::string> parse_args(int argc, char** argv, Args& out) {
         value = arg.substr(eq + 1);
         inline_value = true;
       }
+      if (spec && has(spec->switches, name) && !inline_value) {
+        if (name == "--watch") out.watch = true;
+        continue;
+      }
       bool global = name == "--server" || name == "--data" || name == "--ca-file";
-      bool known_for_command = false;
-      if (auto it = kCommandFlags.find(out.command); it != kCommandFlags.end())
-        for (const auto& f : it->second) known_for_command |= f == name;
+      bool known_for_command = spec && has(spec->flags, name);
       if (!global && !known_for_command) {
         if (out.command.empty()) return "unknown option '" + name + "' (see passerelle --help)";
         return "unknown option '" + name + "' for " + out.command + " (see passerelle " + out.command + " --help)";
@@ -171,14 +285,29 @@ std::optional<std::string> parse_args(int argc, char** argv, Args& out) {
         out.flags[name] = value;
       continue;
     }
+    if (out.command.empty()) {
+      if (!specs.count(arg)) return "unknown command '" + arg + "' (see passerelle --help)";
+      out.command = arg;
+      continue;
+    }
+    // A sub-command right after its command, before any other bare word.
+    if (out.positional.empty() && specs.count(out.command + " " + arg) &&
+        (out.command == "message" || out.command == "caseload" || out.command == "profile")) {
+      out.command += " " + arg;
+      continue;
+    }
     // The invitation e-mail shows "accept-invite <token>": a bare token is accepted too.
-    if (out.command == "accept-invite" && !out.flags.count("--token")) {
+    if (out.command == "accept-invite") {
+      if (out.flags.count("--token")) return "unexpected argument '" + arg + "' (see passerelle --help)";
       out.flags["--token"] = arg;
       continue;
     }
-    if (!out.command.empty()) return "unexpected argument '" + arg + "' (see passerelle --help)";
-    if (!kCommandFlags.count(arg)) return "unknown command '" + arg + "' (see passerelle --help)";
-    out.command = arg;
+    if (!spec || out.positional.size() >= spec->max_positional) {
+      if (out.command == "message" || out.command == "caseload")
+        return "unknown " + out.command + " command '" + arg + "' (see passerelle " + out.command + " --help)";
+      return "unexpected argument '" + arg + "' (see passerelle " + out.command + " --help)";
+    }
+    out.positional.push_back(arg);
   }
   return std::nullopt;
 }
@@ -196,6 +325,298 @@ void print_user(const UserInfo& user, const std::string& server) {
             << "server: " << server << "\n";
 }
 
+// --- offline-first data commands ----------------------------------------------------------------
+
+namespace json = boost::json;
+
+std::string field(const json::object& row, std::string_view key) {
+  auto* v = row.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+// Failures of the data commands: "not signed in" is exit 1 like whoami, the rest by origin.
+int fail_data(const Failure& f) {
+  if (f.origin == Origin::usage && f.code() == ErrorCode::unauthenticated) return fail(kRefused, f.message());
+  return fail(f);
+}
+
+std::string person_name(Client& client, const std::string& id) {
+  if (id.empty()) return "(nobody)";
+  auto p = client.get(sync::collection::profiles, id);
+  if (p && *p) {
+    auto name = field(**p, "name");
+    if (!name.empty()) return name;
+  }
+  return id;
+}
+
+void print_rejection(const Rejection& r, const char* prefix) {
+  std::cout << prefix << r.op_id << "  " << r.name << "  " << to_string(r.error.code) << ": " << r.error.message
+            << "\n";
+}
+
+// Runs a mutator and says it was queued.
+int queue(Client& client, std::string_view name, const json::object& a, const std::string& what) {
+  auto op = client.mutate(name, a);
+  if (!op) return fail_data(op.failure());
+  std::cout << "queued: " << what << " (op " << *op << "); it reaches the server at the next sync\n";
+  return kOk;
+}
+
+// The thread must be on this device: the mutator cannot refuse what the device does not see
+// (the server decides), but a typo in an id is the person's to fix now.
+std::optional<int> check_thread(Client& client, const std::string& id) {
+  auto t = client.get(sync::collection::threads, id);
+  if (!t) return fail_data(t.failure());
+  if (!*t) return fail(kUsage, "unknown thread '" + id + "' on this device (see passerelle threads; passerelle sync fetches new ones)");
+  return std::nullopt;
+}
+
+int run_watch(Client& client) {
+  // SIGINT/SIGTERM are blocked in every thread (the engine's thread inherits the mask) and
+  // taken here with sigtimedwait: no async-signal-safety puzzles, a clean stop_sync().
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  std::mutex out;
+  SyncState last_state = SyncState::offline;
+  bool first = true;
+  auto say = [&out](const std::string& line) {
+    std::lock_guard lock(out);
+    std::cout << line << std::endl;
+  };
+  client.observe_state([&](const SyncStatus& st) {
+    if (!first && st.state == last_state) return;
+    first = false;
+    last_state = st.state;
+    std::string line = "state: " + std::string(to_string(st.state)) + " (" + std::to_string(st.pending_ops) + " pending)";
+    if (st.last_error && st.state != SyncState::up_to_date) line += ": " + st.last_error->message();
+    say(line);
+  });
+  client.observe_rows([&](const ChangedRows& rows) {
+    std::map<std::string, int> by;
+    for (const auto& [c, id] : rows) ++by[c];
+    std::string line = "changed:";
+    for (const auto& [c, n] : by) line += " " + c + " " + std::to_string(n);
+    say(line);
+  });
+  client.observe_rejections([&](const Rejection& r) {
+    say("rejected: " + r.op_id + "  " + r.name + "  " + std::string(to_string(r.error.code)) + ": " + r.error.message);
+  });
+  if (auto st = client.start_sync(); !st) return fail_data(st.failure());
+  say("watching " + client.server_url().str() + " (Ctrl-C to stop)");
+  for (;;) {
+    timespec wait{0, 200'000'000};
+    int sig = sigtimedwait(&stop_signals, nullptr, &wait);
+    if (sig == SIGINT || sig == SIGTERM) break;
+    auto st = client.status();
+    if (st && st->state == SyncState::error) {
+      client.stop_sync();
+      return fail(kRefused, st->last_error ? st->last_error->message() : "signed out on the server: log in again");
+    }
+  }
+  client.stop_sync();
+  say("stopped");
+  return kOk;
+}
+
+int run_data_command(Client& client, const Args& args) {
+  auto me = client.current_user();
+  if (!me) return fail(me.failure());
+  if (!*me) return fail(kRefused, "not signed in; log in first");
+  const UserInfo& user = (*me)->user;
+  const std::string& cmd = args.command;
+  auto flag = [&](const std::string& name) -> std::optional<std::string> {
+    auto it = args.flags.find(name);
+    if (it == args.flags.end()) return std::nullopt;
+    return it->second;
+  };
+
+  if (cmd == "status") {
+    auto st = client.status();
+    if (!st) return fail_data(st.failure());
+    auto rejected = client.rejections();
+    if (!rejected) return fail_data(rejected.failure());
+    std::cout << "account:   " << user.name << " <" << user.email << "> (" << protocol::to_string(user.role) << ")\n"
+              << "server:    " << client.server_url().str() << "\n"
+              << "state:     " << (st->online ? "online" : "offline") << " (this command does not connect; "
+              << "passerelle sync does)\n"
+              << "pending:   " << st->pending_ops << (st->pending_ops == 1 ? " op" : " ops") << " queued\n"
+              << "last sync: " << st->last_synced_at.value_or("never") << "\n"
+              << "cursor:    " << st->cursor << "\n"
+              << "rejected:  " << rejected->size() << "\n";
+    for (const auto& r : *rejected) print_rejection(r, "  ");
+    return kOk;
+  }
+
+  if (cmd == "sync") {
+    if (args.watch) return run_watch(client);
+    auto summary = client.sync_once(std::chrono::minutes(10), [](const SyncProgress& p) {
+      if (p.pulling && p.more) std::cout << "pulled " << p.pulled_rows << " rows" << std::endl;
+    });
+    if (!summary) {
+      const Failure& f = summary.failure();
+      if (f.origin == Origin::network) return fail(kNetwork, f.message() + " (queued writes stay queued)");
+      return fail_data(f);
+    }
+    std::cout << "synced with " << client.server_url().str() << ": pushed " << summary->pushed << " ("
+              << summary->applied << " applied, " << summary->rejected << " rejected), pulled " << summary->pulled_rows
+              << " rows\n";
+    for (const auto& r : summary->new_rejections) print_rejection(r, "rejected: ");
+    return kOk;
+  }
+
+  if (cmd == "threads") {
+    auto threads = client.list(sync::collection::threads);
+    if (!threads) return fail_data(threads.failure());
+    if (threads->empty()) std::cout << "no threads on this device (passerelle sync fetches them)\n";
+    for (const auto& t : *threads) {
+      std::string id = field(t, "id"), cand = field(t, "candidate_id"), coach = field(t, "coach_id");
+      std::string with;
+      if (user.id == cand)
+        with = person_name(client, coach);
+      else if (user.id == coach)
+        with = person_name(client, cand);
+      else
+        with = person_name(client, cand) + " & " + person_name(client, coach);
+      auto msgs = client.list(sync::collection::messages, "thread_id", id);
+      if (!msgs) return fail_data(msgs.failure());
+      std::cout << id << "  " << field(t, "kind") << "  with " << with << "  " << msgs->size()
+                << (msgs->size() == 1 ? " message" : " messages") << "\n";
+    }
+    return kOk;
+  }
+
+  if (cmd == "messages") {
+    auto thread = flag("--thread");
+    if (!thread) return fail(kUsage, "messages needs --thread ID (see passerelle threads)");
+    if (auto bad = check_thread(client, *thread)) return *bad;
+    auto msgs = client.list(sync::collection::messages, "thread_id", *thread);
+    if (!msgs) return fail_data(msgs.failure());
+    auto pending = client.pending_ops();
+    if (!pending) return fail_data(pending.failure());
+    std::set<std::string> queued;
+    for (const auto& op : *pending)
+      if (op.name == "message.send") queued.insert(field(op.args, "id"));
+    // Server order: sent_at (server time once acknowledged), then id.
+    std::sort(msgs->begin(), msgs->end(), [](const json::object& a, const json::object& b) {
+      return std::pair(field(a, "sent_at"), field(a, "id")) < std::pair(field(b, "sent_at"), field(b, "id"));
+    });
+    if (msgs->empty()) std::cout << "no messages yet\n";
+    for (const auto& m : *msgs) {
+      std::string id = field(m, "id");
+      std::cout << id << "  " << field(m, "sent_at") << "  " << person_name(client, field(m, "author_id"))
+                << (queued.count(id) ? "  (queued, not yet sent)" : "") << "\n";
+      std::string body = field(m, "body");
+      std::size_t start = 0;
+      while (start <= body.size()) {
+        auto end = body.find('\n', start);
+        if (end == std::string::npos) end = body.size();
+        std::cout << "    " << body.substr(start, end - start) << "\n";
+        start = end + 1;
+      }
+    }
+    return kOk;
+  }
+
+  if (cmd == "message send") {
+    auto thread = flag("--thread");
+    if (!thread) return fail(kUsage, "message send needs --thread ID (see passerelle threads)");
+    std::string body;
+    if (!args.positional.empty()) {
+      for (const auto& w : args.positional) body += (body.empty() ? "" : " ") + w;
+    } else {
+      std::string line;
+      while (std::getline(std::cin, line)) body += line + "\n";
+      while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
+    }
+    json::object a{{"id", new_id()}, {"thread_id", *thread}, {"body", body}};
+    // Field errors first (they name the field), then whether the thread exists here.
+    if (auto v = sync::find_mutator("message.send")->validate(a); !v) return fail(kUsage, v.error().message);
+    if (auto bad = check_thread(client, *thread)) return *bad;
+    return queue(client, "message.send", a, "message " + field(a, "id") + " to thread " + *thread);
+  }
+
+  if (cmd == "message delete") {
+    if (args.positional.empty()) return fail(kUsage, "message delete needs the message ID (see passerelle messages)");
+    const std::string& id = args.positional[0];
+    auto m = client.get(sync::collection::messages, id);
+    if (!m) return fail_data(m.failure());
+    if (!*m) return fail(kUsage, "unknown message '" + id + "' on this device");
+    return queue(client, "message.delete", {{"id", id}}, "delete message " + id);
+  }
+
+  if (cmd == "message" || cmd == "caseload")
+    return fail(kUsage, cmd + " needs a sub-command (see passerelle " + cmd + " --help)");
+
+  if (cmd == "profile") {
+    auto p = client.get(sync::collection::profiles, user.id);
+    if (!p) return fail_data(p.failure());
+    if (!*p) {
+      std::cout << "no profile on this device yet (passerelle sync fetches it)\n";
+      return kOk;
+    }
+    static const std::vector<std::pair<const char*, const char*>> kShown = {
+        {"name", "name"},          {"role", "role"},       {"locale", "locale"},
+        {"time_zone", "time zone"}, {"country", "country"}, {"profession", "profession"},
+        {"planned_arrival", "planned arrival"}, {"bio", "bio"}, {"coach_id", "coach"}};
+    for (const auto& [key, label] : kShown) {
+      std::string v = field(**p, key);
+      if (v.empty()) continue;
+      if (std::string_view(key) == "coach_id") v = person_name(client, v) + " (" + v + ")";
+      std::string padded = std::string(label) + ":";
+      padded.resize(17, ' ');
+      std::cout << padded << v << "\n";
+    }
+    return kOk;
+  }
+
+  if (cmd == "profile set") {
+    static const std::vector<std::pair<const char*, const char*>> kFields = {
+        {"--name", "name"},           {"--locale", "locale"},         {"--time-zone", "time_zone"},
+        {"--country", "country"},     {"--profession", "profession"}, {"--planned-arrival", "planned_arrival"},
+        {"--bio", "bio"}};
+    json::object a;
+    for (const auto& [f, key] : kFields)
+      if (auto v = flag(f)) a[key] = *v;
+    if (a.empty())
+      return fail(kUsage, "profile set needs at least one of --name, --locale, --time-zone, --country, --profession, "
+                          "--planned-arrival, --bio");
+    return queue(client, "profile.update", a, "profile update");
+  }
+
+  if (cmd == "caseload assign") {
+    auto cand = flag("--candidate");
+    auto coach = flag("--coach");
+    if (!cand || !coach) return fail(kUsage, "caseload assign needs --candidate ID and --coach ID");
+    json::object a{{"candidate_id", *cand}, {"coach_id", *coach}, {"thread_id", new_id()}};
+    return queue(client, "caseload.assign", a,
+                 "assign candidate " + *cand + " to coach " + *coach + " (thread " + field(a, "thread_id") + ")");
+  }
+
+  if (cmd == "rejections") {
+    auto list = client.rejections();
+    if (!list) return fail_data(list.failure());
+    if (auto id = flag("--dismiss")) {
+      bool known = std::any_of(list->begin(), list->end(), [&](const Rejection& r) { return r.op_id == *id; });
+      if (!known) return fail(kUsage, "no rejected op '" + *id + "' (see passerelle rejections)");
+      if (auto st = client.dismiss_rejection(*id); !st) return fail_data(st.failure());
+      std::cout << "dismissed " << *id << "\n";
+      return kOk;
+    }
+    if (list->empty()) std::cout << "no rejected writes\n";
+    for (const auto& r : *list) {
+      std::cout << r.op_id << "  " << r.name << "  " << to_string(r.error.code) << ": " << r.error.message << "\n"
+                << "    at " << r.rejected_at << "  args " << json::serialize(r.args) << "\n";
+    }
+    return kOk;
+  }
+  return fail(kUsage, "unknown command '" + cmd + "'");
+}
+
 int run(int argc, char** argv) {
   Args args;
   if (auto problem = parse_args(argc, argv, args)) return fail(kUsage, *problem);
@@ -205,6 +626,7 @@ int run(int argc, char** argv) {
   }
   if (args.help) {
     auto it = kCommandHelp.find(args.command);
+    if (it == kCommandHelp.end()) it = kCommandHelp.find(args.command.substr(0, args.command.find(' ')));
     std::cout << (it != kCommandHelp.end() ? it->second : std::string(kHelp));
     return kOk;
   }
@@ -291,7 +713,7 @@ int run(int argc, char** argv) {
     }
     return kOk;
   }
-  return fail(kUsage, "unknown command '" + args.command + "'");
+  return run_data_command(client, args);
 }
 
 }  // namespace
