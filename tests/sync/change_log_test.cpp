@@ -7,6 +7,7 @@
 
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/sync/collections.h"
+#include "plans/template_store.h"
 #include "sync/change_log.h"
 #include "sync/pull.h"
 #include "sync/push.h"
@@ -251,4 +252,24 @@ TEST_F(ChangeLogTest, RoleAudiencesReachEveryUserOfTheRole) {
   EXPECT_TRUE(has_template(coach2, Role::coach));
   EXPECT_FALSE(has_template(cand, Role::candidate));
   EXPECT_FALSE(has_template(admin, Role::admin));
+}
+
+TEST_F(ChangeLogTest, ShippedTemplatesImportOnceAndVersionOnChange) {
+  auto imported = passerelle::server::plans::import_template_dir(sql, PASSERELLE_TEMPLATES_DIR, now_utc());
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  ASSERT_FALSE(imported->empty());
+  EXPECT_TRUE((*imported)[0].changed);
+  EXPECT_EQ((*imported)[0].version, 1);
+  std::int64_t seq = current_seq(sql);
+  auto again = passerelle::server::plans::import_template_dir(sql, PASSERELLE_TEMPLATES_DIR, now_utc());
+  EXPECT_FALSE((*again)[0].changed) << "a restart publishes nothing new";
+  EXPECT_EQ(current_seq(sql), seq);
+  auto tpl = passerelle::server::plans::read_template_file(std::string(PASSERELLE_TEMPLATES_DIR) + "/quebec-skilled-worker.json");
+  ASSERT_TRUE(tpl.ok());
+  tpl->steps[0].title.en += " (updated)";
+  auto edition = passerelle::server::plans::import_template(sql, *tpl, now_utc());
+  EXPECT_TRUE(edition.changed);
+  EXPECT_EQ(edition.version, 2);
+  auto bad = passerelle::server::plans::read_template_file("/nonexistent/plan.json");
+  EXPECT_EQ(bad.error().code, ErrorCode::not_found);
 }
