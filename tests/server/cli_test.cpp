@@ -7,7 +7,8 @@ using namespace passerelle::test;
 
 TEST(Cli, HelpAndVersionExitZero) {
   for (auto args : std::vector<std::vector<std::string>>{{"--help"}, {"serve", "--help"}, {"admin", "--help"},
-                                                          {"admin", "create", "--help"}, {"--version"}}) {
+                                                          {"admin", "create", "--help"}, {"admin", "compact", "--help"},
+                                                          {"--version"}}) {
     args.insert(args.begin(), server_binary());
     auto r = run_process(args);
     EXPECT_EQ(r.exit_code, 0) << args[1];
@@ -15,6 +16,19 @@ TEST(Cli, HelpAndVersionExitZero) {
   }
   auto r = run_process({server_binary(), "serve", "--help"});
   EXPECT_NE(r.out.find("--ready-file"), std::string::npos);
+  EXPECT_NE(r.out.find("--tombstone-days"), std::string::npos);
+  EXPECT_NE(run_process({server_binary(), "admin", "compact", "--help"}).out.find("--older-than-days"), std::string::npos);
+}
+
+TEST(Cli, AdminCompactWithoutAServer) {
+  TempDir dir;
+  std::string db = "sqlite:" + dir.path() + "/db.sqlite";
+  auto r = run_process({server_binary(), "admin", "compact", "--db", db, "--older-than-days", "0"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("horizon is now 1"), std::string::npos) << r.out;
+  EXPECT_EQ(run_process({server_binary(), "admin", "compact", "--db", db}).exit_code, 0);
+  EXPECT_EQ(run_process({server_binary(), "admin", "compact", "--db", db, "--older-than-days", "-1"}).exit_code, 2);
+  EXPECT_EQ(run_process({server_binary(), "serve", "--tombstone-days", "0"}).exit_code, 2);
 }
 
 TEST(Cli, UsageErrorsExitTwo) {

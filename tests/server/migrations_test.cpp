@@ -6,6 +6,7 @@
 
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "sync/pull.h"
 
 using namespace passerelle;
 using namespace passerelle::server::storage;
@@ -60,4 +61,54 @@ TEST(Migrations, BadUrlIsRefused) {
   auto db = Database::open("mysql://nope", {});
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, ErrorCode::bad_request);
+}
+
+// A database made by a binary that knew only migration 1 (accounts + the old `profiles` table).
+TEST(Migrations, Migration2MovesProfilesIntoSyncRows) {
+  auto dir = fresh_dir("pmig-two");
+  std::filesystem::create_directories(dir);
+  auto path = dir / "db.sqlite";
+  {
+    soci::session sql(soci::sqlite3, path.string());
+    sql << "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+    for (auto stmt : all_migrations().at(0).statements) sql << std::string(stmt);
+    sql << "INSERT INTO schema_migrations VALUES (1, 'accounts', '2026-01-01T00:00:00.000Z')";
+    sql << "INSERT INTO users VALUES ('01900000-0000-7000-8000-000000000001', 'amina@example.org', 'Amina Benali',"
+           " 'candidate', 'fr', 'x', '2026-01-02T03:04:05.000Z', 0)";
+    sql << "INSERT INTO profiles VALUES ('01900000-0000-7000-8000-000000000001',"
+           " '{\"country\":\"MA\",\"profession\":\"nurse\",\"time_zone\":\"Africa/Casablanca\",\"role\":\"admin\"}',"
+           " '2026-01-03T00:00:00.000Z')";
+    // A user without a profile document still gets a row.
+    sql << "INSERT INTO users VALUES ('01900000-0000-7000-8000-000000000002', 'linh@example.org', 'Linh Nguyen',"
+           " 'coach', 'en', 'x', '2026-01-02T03:04:05.000Z', 0)";
+  }
+  auto db = Database::open("sqlite:" + path.string(), {});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  (*db)->read([&](soci::session& sql) {
+    int old_table = -1;
+    sql << "SELECT COUNT(*) FROM sqlite_master WHERE name = 'profiles'", soci::into(old_table);
+    EXPECT_EQ(old_table, 0);
+    int rows = 0;
+    sql << "SELECT COUNT(*) FROM sync_rows WHERE collection = 'profiles'", soci::into(rows);
+    EXPECT_EQ(rows, 2);
+    auto page = passerelle::server::sync::run_pull(sql, "01900000-0000-7000-8000-000000000001", 0, 100);
+    ASSERT_EQ(page.changes.size(), 1u);
+    const auto& row = page.changes[0].data;
+    EXPECT_EQ(page.changes[0].collection, "profiles");
+    EXPECT_EQ(row.at("id"), "01900000-0000-7000-8000-000000000001");
+    EXPECT_EQ(row.at("role"), "candidate");  // the stored document never overrides identity
+    EXPECT_EQ(row.at("name"), "Amina Benali");
+    EXPECT_EQ(row.at("locale"), "fr");
+    EXPECT_EQ(row.at("country"), "MA");
+    EXPECT_EQ(row.at("profession"), "nurse");
+    EXPECT_EQ(row.at("time_zone"), "Africa/Casablanca");
+    EXPECT_EQ(row.at("created_at"), "2026-01-02T03:04:05.000Z");
+    EXPECT_EQ(row.at("updated_at"), "2026-01-03T00:00:00.000Z");
+    EXPECT_FALSE(page.epoch.empty());
+    auto coach = passerelle::server::sync::run_pull(sql, "01900000-0000-7000-8000-000000000002", 0, 100);
+    ASSERT_EQ(coach.changes.size(), 1u);
+    EXPECT_EQ(coach.changes[0].data.at("role"), "coach");
+    EXPECT_EQ(schema_version(sql).value(), 2);
+  });
+  std::filesystem::remove_all(dir);
 }

@@ -67,9 +67,10 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
           (r.status == ws::OpStatus::applied ? applied : rejected) += 1;
           results.push_back(ws::to_json(r));
         }
-        reply.ok({{"results", std::move(results)}});
+        // Counted before answering so that whoever saw the answer also sees the count.
         svc.metrics.push_done(applied, rejected,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        reply.ok({{"results", std::move(results)}});
         if (outcome->last_seq > 0 && !outcome->touched_users.empty()) {
           std::vector<std::string> users(outcome->touched_users.begin(), outcome->touched_users.end());
           auto n = svc.hub.send_event(users, protocol::serialize_event("poke", {{"seq", outcome->last_seq}}));
@@ -100,7 +101,7 @@ void pull(Services& svc, const Context& ctx, const protocol::Request& req, Reply
       log::error("pull_failed", {{"user_id", user_id}, {"message", e.what()}});
       return reply.fail(ErrorCode::internal, "the changes could not be read; pull again");
     }
-    svc.metrics.pull_done(page.changes.size());
+    svc.metrics.pull_done(page.changes.size());  // before the answer, as for push
     reply.ok(ws::to_json(page));
   });
 }

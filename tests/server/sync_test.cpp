@@ -1,0 +1,464 @@
+// push / pull / poke over the wire against the real server binary (docs/protocol.md, docs/sync.md).
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <boost/json.hpp>
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "passerelle/shared/ids.h"
+#include "passerelle/test/raw_ws_client.h"
+#include "passerelle/test/test_server.h"
+
+using namespace passerelle::test;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+const char* kPassword = "correct horse battery";
+
+std::string code_of(const json::object& answer) {
+  if (!answer.contains("error")) return answer.empty() ? "<no answer>" : "<ok>";
+  return std::string(answer.at("error").at("code").as_string());
+}
+std::string message_of(const json::object& answer) {
+  if (!answer.contains("error")) return "";
+  return std::string(answer.at("error").at("message").as_string());
+}
+
+// One signed-in connection.
+struct Peer {
+  std::unique_ptr<RawWsClient> ws;
+  std::string id;
+  std::int64_t next = 10;
+  json::object call(const std::string& type, json::object fields = {}, std::chrono::milliseconds t = 10s) {
+    return ws->call(next++, type, std::move(fields), t);
+  }
+};
+
+std::unique_ptr<RawWsClient> connect(TestServer& s) {
+  auto ws = std::make_unique<RawWsClient>();
+  EXPECT_TRUE(ws->connect(s.port())) << ws->last_error();
+  auto a = ws->call(1, "hello", {{"protocol", 1}});
+  EXPECT_EQ(a["ok"], true) << json::serialize(a);
+  return ws;
+}
+
+Peer sign_in(TestServer& s, const std::string& email, const std::string& password = kPassword) {
+  Peer p;
+  p.ws = connect(s);
+  auto a = p.ws->call(2, "auth.login", {{"email", email}, {"password", password}}, 10s);
+  EXPECT_EQ(a["ok"], true) << email << " " << json::serialize(a);
+  if (a.contains("user")) p.id = std::string(a.at("user").at("id").as_string());
+  return p;
+}
+
+json::object op(const std::string& name, json::object args, std::string op_id = passerelle::new_id()) {
+  return {{"op_id", op_id}, {"name", name}, {"args", std::move(args)}};
+}
+json::object send_op(const std::string& thread_id, const std::string& body, std::string message_id = passerelle::new_id()) {
+  return op("message.send", {{"id", message_id}, {"thread_id", thread_id}, {"body", body}});
+}
+json::object push(Peer& p, json::array ops) { return p.call("push", {{"ops", std::move(ops)}}); }
+
+// Every change a user can see after `cursor`, following pages; key "collection/id".
+struct Pulled {
+  std::map<std::string, json::object> rows;  // change objects
+  std::int64_t cursor = 0;
+  int pages = 0;
+  int changes = 0;
+};
+Pulled pull_all(Peer& p, std::int64_t cursor = 0, std::int64_t limit = 500) {
+  Pulled out;
+  out.cursor = cursor;
+  for (int guard = 0; guard < 1000; ++guard) {
+    auto a = p.call("pull", {{"cursor", out.cursor}, {"limit", limit}});
+    EXPECT_EQ(a["ok"], true) << json::serialize(a);
+    if (a["ok"] != true) break;
+    EXPECT_FALSE(a.contains("resync") && a.at("resync") == true) << json::serialize(a);
+    ++out.pages;
+    for (const auto& c : a.at("changes").as_array()) {
+      const auto& o = c.as_object();
+      ++out.changes;
+      out.rows[std::string(o.at("collection").as_string()) + "/" + std::string(o.at("id").as_string())] = o;
+    }
+    out.cursor = a.at("cursor").as_int64();
+    if (a.at("more") != true) break;
+  }
+  return out;
+}
+
+std::size_t count_prefix(const Pulled& p, const std::string& collection, bool include_deleted = false) {
+  std::size_t n = 0;
+  for (const auto& [k, v] : p.rows)
+    if (k.rfind(collection + "/", 0) == 0 && (include_deleted || v.at("deleted") == false)) ++n;
+  return n;
+}
+
+std::optional<json::object> read_poke(RawWsClient& ws, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto f = ws.read(std::max(left, 1ms));
+    if (!f.is_text()) return std::nullopt;
+    auto v = json::parse(f.data).as_object();
+    if (v.contains("type") && v.at("type") == "poke") return v;
+  }
+  return std::nullopt;
+}
+
+long long sqlite_count(const std::string& db_path, const std::string& query) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open(db_path.c_str(), &db) != SQLITE_OK) return -1;
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* st = nullptr;
+  long long n = -1;
+  if (sqlite3_prepare_v2(db, query.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+// Two coaches, two candidates, an admin and a mentor nobody is linked to.
+class SyncTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server.ok()) << server.last_error();
+    for (auto [email, name, role, locale] :
+         {std::tuple{"admin@example.org", "Sophie Tremblay", "admin", "fr"},
+          {"linh@example.org", "Linh Nguyen", "coach", "en"},
+          {"marc@example.org", "Marc-André Gagnon", "coach", "fr"},
+          {"amina@example.org", "Amina Benali", "candidate", "fr"},
+          {"carlos@example.org", "Carlos Restrepo", "candidate", "en"},
+          {"priya@example.org", "Priya Singh", "mentor", "en"}})
+      ASSERT_TRUE(server.create_user(email, name, role, kPassword, locale)) << server.last_error();
+  }
+
+  // The admin puts `candidate` in `coach`'s caseload; returns the thread id.
+  std::string assign(Peer& admin, const Peer& candidate, const Peer& coach) {
+    std::string thread = passerelle::new_id();
+    auto a = push(admin, {op("caseload.assign", {{"candidate_id", candidate.id}, {"coach_id", coach.id}, {"thread_id", thread}})});
+    EXPECT_EQ(a["ok"], true) << json::serialize(a);
+    if (a["ok"] == true) EXPECT_EQ(a.at("results").at(0).at("status"), "applied") << json::serialize(a);
+    return thread;
+  }
+
+  TestServer server;
+};
+
+}  // namespace
+
+TEST_F(SyncTest, PushThenPullRoundTrip) {
+  auto amina = sign_in(server, "amina@example.org");
+  auto first = pull_all(amina);
+  ASSERT_EQ(first.rows.count("profiles/" + amina.id), 1u);  // written with the account
+  EXPECT_EQ(first.rows["profiles/" + amina.id].at("data").at("name"), "Amina Benali");
+
+  auto a = push(amina, {op("profile.update", {{"country", "MA"}, {"profession", "infirmière"}})});
+  ASSERT_EQ(a["ok"], true) << json::serialize(a);
+  ASSERT_EQ(a.at("results").as_array().size(), 1u);
+  EXPECT_EQ(a.at("results").at(0).at("status"), "applied");
+
+  auto next = pull_all(amina, first.cursor);
+  ASSERT_EQ(next.rows.size(), 1u);
+  const auto& data = next.rows["profiles/" + amina.id].at("data").as_object();
+  EXPECT_EQ(data.at("country"), "MA");
+  EXPECT_EQ(data.at("profession"), "infirmière");
+  EXPECT_GT(next.cursor, first.cursor);
+  auto page = amina.call("pull", {{"cursor", next.cursor}});  // default limit
+  EXPECT_EQ(page["ok"], true);
+  EXPECT_TRUE(page.at("changes").as_array().empty());
+  EXPECT_EQ(page.at("more"), false);
+  EXPECT_FALSE(page.at("epoch").as_string().empty());
+
+  auto m = http_get(server.port(), "/metrics");
+  for (const char* needle : {"passerelle_sync_pushes_total 1", "passerelle_sync_ops_total{status=\"applied\"} 1",
+                             "passerelle_sync_pulls_total", "passerelle_sync_push_duration_seconds_count 1"})
+    EXPECT_NE(m.body.find(needle), std::string::npos) << needle;
+}
+
+TEST_F(SyncTest, SamePushThreeTimesAndAfterRestartAppliesOnce) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto linh = sign_in(server, "linh@example.org");
+  std::string thread = assign(admin, amina, linh);
+  std::string message_id = passerelle::new_id();
+  json::array ops{send_op(thread, "Bonjour Linh", message_id), op("profile.update", {{"country", "MA"}})};
+
+  auto first = push(amina, ops);
+  ASSERT_EQ(first["ok"], true) << json::serialize(first);
+  auto cursor = pull_all(amina).cursor;
+  for (int i = 0; i < 2; ++i) {
+    auto replay = push(amina, ops);
+    ASSERT_EQ(replay["ok"], true) << json::serialize(replay);
+    EXPECT_EQ(json::serialize(replay.at("results")), json::serialize(first.at("results")));
+  }
+  ASSERT_TRUE(server.restart()) << server.last_error();
+  amina = sign_in(server, "amina@example.org");
+  auto again = push(amina, ops);
+  ASSERT_EQ(again["ok"], true);
+  EXPECT_EQ(json::serialize(again.at("results")), json::serialize(first.at("results")));
+
+  auto all = pull_all(amina);
+  EXPECT_EQ(all.cursor, cursor) << "a replay must not write anything";
+  EXPECT_EQ(count_prefix(all, "messages"), 1u);
+  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"), 1);
+}
+
+TEST_F(SyncTest, Kill9WhilePushesInFlightThenRetriedOpsApplyOnce) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto linh = sign_in(server, "linh@example.org");
+  std::string thread = assign(admin, amina, linh);
+
+  constexpr int kPushes = 40;
+  std::vector<json::array> pushes;
+  std::set<std::string> message_ids;
+  for (int i = 0; i < kPushes; ++i) {
+    json::array ops;
+    for (int j = 0; j < 3; ++j) {
+      std::string id = passerelle::new_id();
+      message_ids.insert(id);
+      ops.push_back(send_op(thread, "message " + std::to_string(i) + "." + std::to_string(j), id));
+    }
+    pushes.push_back(std::move(ops));
+  }
+  // Fire every push without waiting, read a few answers, then crash the server.
+  for (int i = 0; i < kPushes; ++i)
+    ASSERT_TRUE(amina.ws->send_text(json::serialize(json::object{{"id", 1000 + i}, {"type", "push"}, {"ops", pushes[i]}})));
+  std::set<std::int64_t> acknowledged;
+  while (acknowledged.size() < 5) {
+    auto f = amina.ws->read(10s);
+    ASSERT_TRUE(f.is_text());
+    auto v = json::parse(f.data).as_object();
+    if (v.contains("re") && v.at("ok") == true) acknowledged.insert(v.at("re").as_int64());
+  }
+  server.kill9();
+  ASSERT_TRUE(server.start()) << server.last_error();
+
+  amina = sign_in(server, "amina@example.org");
+  for (int i = 0; i < kPushes; ++i) {
+    auto a = push(amina, pushes[i]);
+    ASSERT_EQ(a["ok"], true) << json::serialize(a);
+    for (const auto& r : a.at("results").as_array()) EXPECT_EQ(r.at("status"), "applied") << json::serialize(r);
+  }
+  auto all = pull_all(amina);
+  std::set<std::string> seen;
+  for (const auto& [key, change] : all.rows)
+    if (key.rfind("messages/", 0) == 0) seen.insert(std::string(change.at("id").as_string()));
+  EXPECT_EQ(seen, message_ids);
+  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"),
+            static_cast<long long>(message_ids.size()));
+  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'"),
+            static_cast<long long>(message_ids.size()));
+}
+
+TEST_F(SyncTest, CoachIsPokedWhenTheirCandidateWritesAndAStrangerIsNot) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto linh = sign_in(server, "linh@example.org");
+  auto stranger = sign_in(server, "carlos@example.org");
+  std::string thread = assign(admin, amina, linh);
+  auto assigned = read_poke(*linh.ws, 5s);
+  ASSERT_TRUE(assigned) << "the assignment changed rows the coach sees";
+
+  auto a = push(amina, {send_op(thread, "Bonjour, j'ai reçu mon CSQ !")});
+  ASSERT_EQ(a["ok"], true) << json::serialize(a);
+  std::int64_t message_seq = pull_all(amina).cursor;  // nothing else was written since
+  ASSERT_GT(message_seq, assigned->at("seq").as_int64());
+  // A failed read closes a RawWsClient, so wait for the poke carrying the message's seq
+  // (the assignment's pokes come first) instead of timing reads out.
+  std::optional<json::object> poke;
+  while ((poke = read_poke(*linh.ws, 5s)) && poke->at("seq").as_int64() < message_seq) {
+  }
+  ASSERT_TRUE(poke);
+  EXPECT_EQ(poke->at("seq").as_int64(), message_seq);
+  EXPECT_EQ(count_prefix(pull_all(linh, 0), "messages"), 1u);
+
+  // The stranger's first poke must be about their own later write, never about the message.
+  ASSERT_EQ(push(stranger, {op("profile.update", {{"country", "CO"}})})["ok"], true);
+  auto own = read_poke(*stranger.ws, 5s);
+  ASSERT_TRUE(own);
+  EXPECT_GT(own->at("seq").as_int64(), message_seq) << "carlos was poked about a thread he is not in";
+  EXPECT_EQ(count_prefix(pull_all(stranger), "messages"), 0u);
+}
+
+TEST_F(SyncTest, EachPullReturnsOnlyTheCallersRows) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto carlos = sign_in(server, "carlos@example.org");
+  auto linh = sign_in(server, "linh@example.org");
+  auto marc = sign_in(server, "marc@example.org");
+  auto priya = sign_in(server, "priya@example.org");
+  std::string t1 = assign(admin, amina, marc);
+  std::string t2 = assign(admin, carlos, linh);
+  ASSERT_EQ(push(amina, {send_op(t1, "Bonjour Marc-André")})["ok"], true);
+  ASSERT_EQ(push(marc, {send_op(t1, "Bienvenue Amina")})["ok"], true);
+  ASSERT_EQ(push(carlos, {send_op(t2, "Hi Linh")})["ok"], true);
+
+  auto keys = [](const Pulled& p) {
+    std::set<std::string> out;
+    for (const auto& [k, v] : p.rows)
+      if (v.at("deleted") == false) out.insert(k);
+    return out;
+  };
+  auto a = pull_all(amina), c = pull_all(carlos), l = pull_all(linh), m = pull_all(marc), p = pull_all(priya);
+  std::set<std::string> expected{"profiles/" + amina.id, "profiles/" + marc.id, "threads/" + t1};
+  for (const auto& k : keys(m))
+    if (k.rfind("messages/", 0) == 0) expected.insert(k);
+  EXPECT_EQ(keys(a), expected);
+  EXPECT_EQ(count_prefix(a, "messages"), 2u);
+  EXPECT_EQ(count_prefix(m, "messages"), 2u);
+  EXPECT_EQ(count_prefix(c, "messages"), 1u);
+  EXPECT_EQ(count_prefix(l, "messages"), 1u);
+  EXPECT_EQ(keys(p), std::set<std::string>{"profiles/" + priya.id});
+  for (const auto& k : keys(a)) EXPECT_EQ(keys(c).count(k), 0u) << k;
+  for (const auto& k : keys(l)) EXPECT_EQ(keys(m).count(k), 0u) << k;
+  EXPECT_EQ(keys(l).count("profiles/" + carlos.id), 1u);
+  EXPECT_EQ(keys(l).count("profiles/" + amina.id), 0u);
+  EXPECT_EQ(keys(m).count("threads/" + t1), 1u);
+  EXPECT_EQ(keys(m).count("threads/" + t2), 0u);
+}
+
+TEST_F(SyncTest, SmallPagesCoverEverythingOnce) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto marc = sign_in(server, "marc@example.org");
+  std::string thread = assign(admin, amina, marc);
+  json::array ops;
+  for (int i = 0; i < 23; ++i) ops.push_back(send_op(thread, "message " + std::to_string(i)));
+  ASSERT_EQ(push(amina, ops)["ok"], true);
+
+  auto whole = pull_all(amina, 0, 1000);
+  EXPECT_EQ(whole.pages, 1);
+  for (std::int64_t limit : {1, 2, 7}) {
+    auto paged = pull_all(amina, 0, limit);
+    EXPECT_EQ(paged.changes, static_cast<int>(whole.rows.size())) << "limit " << limit << ": a row came twice";
+    EXPECT_EQ(paged.rows.size(), whole.rows.size());
+    EXPECT_EQ(paged.cursor, whole.cursor);
+    EXPECT_GE(paged.pages, static_cast<int>(whole.rows.size() / limit));
+  }
+  EXPECT_EQ(count_prefix(whole, "messages"), 23u);
+}
+
+TEST_F(SyncTest, DeleteLeavesATombstoneAndCompactionMakesOldCursorsResync) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto marc = sign_in(server, "marc@example.org");
+  std::string thread = assign(admin, amina, marc);
+  std::string message_id = passerelle::new_id();
+  ASSERT_EQ(push(amina, {send_op(thread, "à effacer", message_id)})["ok"], true);
+  auto before = pull_all(marc);
+  ASSERT_EQ(before.rows.count("messages/" + message_id), 1u);
+
+  auto del = push(amina, {op("message.delete", {{"id", message_id}})});
+  ASSERT_EQ(del["ok"], true);
+  EXPECT_EQ(del.at("results").at(0).at("status"), "applied") << json::serialize(del);
+  auto after = pull_all(marc, before.cursor);
+  ASSERT_EQ(after.rows.count("messages/" + message_id), 1u);
+  EXPECT_EQ(after.rows["messages/" + message_id].at("deleted"), true);
+  EXPECT_FALSE(after.rows["messages/" + message_id].contains("data"));
+
+  // Beside the running server, as an operator would.
+  auto r = run_process({server_binary(), "admin", "compact", "--db", server.db_url(), "--older-than-days", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("horizon"), std::string::npos);
+  for (std::int64_t old : {before.cursor, after.cursor}) {
+    auto a = marc.call("pull", {{"cursor", old}});
+    ASSERT_EQ(a["ok"], true) << json::serialize(a);
+    EXPECT_EQ(a.at("resync"), true) << "cursor " << old << ": " << json::serialize(a);
+    EXPECT_EQ(a.at("cursor"), 0);
+  }
+  auto fresh = pull_all(marc, 0);
+  EXPECT_EQ(fresh.rows.count("messages/" + message_id), 0u);
+  EXPECT_EQ(fresh.rows.count("threads/" + thread), 1u);
+}
+
+TEST_F(SyncTest, RejectedOpDoesNotStopTheNextOne) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto carlos = sign_in(server, "carlos@example.org");
+  auto marc = sign_in(server, "marc@example.org");
+  std::string thread = assign(admin, amina, marc);
+  auto a = push(carlos, {send_op(thread, "intrusion"), op("profile.update", {{"country", "CO"}})});
+  ASSERT_EQ(a["ok"], true) << json::serialize(a);
+  const auto& results = a.at("results").as_array();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_EQ(results[0].at("status"), "rejected");
+  EXPECT_EQ(results[0].at("error").at("code"), "forbidden");
+  EXPECT_EQ(results[1].at("status"), "applied");
+  auto mine = pull_all(carlos);
+  EXPECT_EQ(mine.rows["profiles/" + carlos.id].at("data").at("country"), "CO");
+  EXPECT_EQ(count_prefix(pull_all(marc), "messages"), 0u);
+}
+
+TEST_F(SyncTest, BadInputGetsTheRightErrorNamingTheFieldAndTheServerStaysUp) {
+  auto anon = connect(server);
+  EXPECT_EQ(code_of(anon->call(5, "push", {{"ops", json::array{op("profile.update", {{"country", "MA"}})}}})),
+            "unauthenticated");
+  EXPECT_EQ(code_of(anon->call(6, "pull", {{"cursor", 0}})), "unauthenticated");
+
+  auto amina = sign_in(server, "amina@example.org");
+  auto expect_bad = [&](const std::string& type, json::object fields, const std::string& field) {
+    auto a = amina.call(type, std::move(fields));
+    EXPECT_EQ(code_of(a), "bad_request") << field << ": " << json::serialize(a);
+    EXPECT_NE(message_of(a).find(field), std::string::npos) << field << ": " << message_of(a);
+  };
+  expect_bad("push", {}, "ops");
+  expect_bad("push", {{"ops", "nope"}}, "ops");
+  expect_bad("push", {{"ops", json::array{}}}, "ops");
+  json::array many;
+  for (int i = 0; i < 101; ++i) many.push_back(op("profile.update", {{"country", "MA"}}));
+  expect_bad("push", {{"ops", many}}, "ops");
+  expect_bad("push", {{"ops", json::array{op("profile.update", {{"country", "MA"}}, "not-a-uuid")}}}, "ops[0].op_id");
+  json::object args_not_object{{"op_id", passerelle::new_id()}, {"name", "profile.update"}, {"args", 3}};
+  expect_bad("push", {{"ops", json::array{op("profile.update", {{"country", "MA"}}), args_not_object}}}, "ops[1].args");
+  expect_bad("pull", {}, "cursor");
+  expect_bad("pull", {{"cursor", -1}}, "cursor");
+  expect_bad("pull", {{"cursor", "0"}}, "cursor");
+  expect_bad("pull", {{"cursor", 0}, {"limit", 0}}, "limit");
+  expect_bad("pull", {{"cursor", 0}, {"limit", 5000}}, "limit");
+  expect_bad("pull", {{"cursor", 0}, {"full_horizon", -3}}, "full_horizon");
+
+  // An unknown mutator is the op's own rejection, not the push's.
+  auto unknown = push(amina, {op("no.such.mutator", {})});
+  ASSERT_EQ(unknown["ok"], true) << json::serialize(unknown);
+  EXPECT_EQ(unknown.at("results").at(0).at("status"), "rejected");
+
+  // Nothing above was recorded, and the connection and server still work.
+  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'profile.update'"), 0);
+  EXPECT_EQ(pull_all(amina).rows.size(), 1u);
+  EXPECT_EQ(http_get(server.port(), "/healthz").status, 200);
+}
+
+TEST(SyncDemo, DemoSeedsCaseloadsAndConversationsOnce) {
+  TestServer server({{"--demo"}});
+  ASSERT_TRUE(server.ok()) << server.last_error();
+  EXPECT_NE(server.log().find("--data /tmp/amina login --email amina.benali@demo.passerelle.quebec"), std::string::npos);
+  auto check = [&] {
+    auto amina = sign_in(server, "amina.benali@demo.passerelle.quebec", "demo-candidate-2026");
+    auto mine = pull_all(amina);
+    EXPECT_EQ(count_prefix(mine, "threads"), 1u);
+    EXPECT_GE(count_prefix(mine, "messages"), 3u);
+    const auto& profile = mine.rows["profiles/" + amina.id].at("data").as_object();
+    EXPECT_EQ(profile.at("country"), "MA");
+    ASSERT_TRUE(profile.contains("coach_id"));
+    EXPECT_EQ(mine.rows.count("profiles/" + std::string(profile.at("coach_id").as_string())), 1u);
+    bool french = false;
+    for (const auto& [k, v] : mine.rows)
+      if (k.rfind("messages/", 0) == 0 && std::string(v.at("data").at("body").as_string()).find("CSQ") != std::string::npos)
+        french = true;
+    EXPECT_TRUE(french);
+    auto coach = sign_in(server, "coach.gagnon@demo.passerelle.quebec", "demo-coach-2026");
+    EXPECT_EQ(count_prefix(pull_all(coach), "threads"), 3u);
+  };
+  check();
+  ASSERT_TRUE(server.restart()) << server.last_error();
+  check();
+  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'threads'"), 5);
+}
