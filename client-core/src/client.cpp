@@ -1,5 +1,6 @@
 #include "passerelle/client.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <system_error>
@@ -118,7 +119,7 @@ struct Client::Impl {
     config.connection.ca_file = options.ca_file;
     config.connection.connect_timeout = options.connect_timeout;
     config.connection.request_timeout = options.request_timeout;
-    config.connection.max_frame = options.max_frame;
+    config.connection.max_frame = std::max(options.max_frame, options.sync_max_frame);
     config.token = *(*current)->record.token;
     config.backoff_min = options.sync_backoff_min;
     config.backoff_max = options.sync_backoff_max;

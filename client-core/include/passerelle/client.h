@@ -78,6 +78,9 @@ struct ClientOptions {
   std::chrono::milliseconds sync_backoff_min{500};
   std::chrono::milliseconds sync_backoff_max{60'000};
   std::int64_t pull_limit = 500;
+  // Largest frame the sync connection accepts: a pull page of 500 rows is far over the 64 KiB
+  // of max_frame (which bounds the sign-in connection).
+  std::size_t sync_max_frame = 16 * 1024 * 1024;
 };
 
 // The person signed in on this device, as last seen from the server.

@@ -1,6 +1,7 @@
 #include "sync/sync_engine.h"
 
 #include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 
@@ -210,8 +211,20 @@ Outcome<Done> SyncEngine::push_all(Connection& c, Deadline deadline, SyncSummary
       ops = std::move(*p);
     }
     if (ops.empty()) return Done{};
+    // The server refuses frames over its limit (64 KiB by default) and closes the connection,
+    // so a batch is also bounded by size: 100 ops of 8 KiB messages would never get through.
     json::array list;
-    for (const Op& op : ops) list.push_back(passerelle::sync::to_json(op));
+    std::size_t bytes = 64;
+    for (std::size_t i = 0; i < ops.size(); ++i) {
+      json::object o = passerelle::sync::to_json(ops[i]);
+      std::size_t size = json::serialize(o).size() + 1;
+      if (i > 0 && bytes + size > config_.max_push_bytes) {
+        ops.resize(i);
+        break;
+      }
+      bytes += size;
+      list.push_back(std::move(o));
+    }
     auto answer = call(c, "push", {{"ops", std::move(list)}}, deadline);
     if (!answer) return std::move(answer).failure();
 

@@ -50,6 +50,9 @@ struct SyncEngineConfig {
   std::chrono::milliseconds backoff_min{500};
   std::chrono::milliseconds backoff_max{60'000};
   std::int64_t pull_limit = 500;
+  // Most bytes of ops in one push frame: below the server's default 64 KiB frame limit with
+  // room for the envelope.
+  std::size_t max_push_bytes = 48 * 1024;
 };
 
 // What the engine tells the Client; each runs on the engine's thread (or the run_once caller's),

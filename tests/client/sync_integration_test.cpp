@@ -1,0 +1,474 @@
+// The sync engine and the data commands against the real passerelle-server: live pokes between
+// two devices, writes queued while the server is down, crashes of the CLI and of the server in
+// the middle of a push (exactly once, nothing acknowledged lost), rejections that do not block
+// the queue, resync after compaction. Every wait is bounded.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "passerelle/client.h"
+#include "passerelle/shared/ids.h"
+#include "passerelle/test/test_server.h"
+#include "run_cli.h"
+#include "temp_dir.h"
+
+namespace passerelle::client {
+namespace {
+
+namespace json = boost::json;
+using passerelle::test::TestServer;
+using testing::run_cli;
+using testing::TempDir;
+using namespace std::chrono_literals;
+
+const std::string kCli = PASSERELLE_CLI_PATH;
+const std::string kPassword = "correct horse battery";
+
+// A count from the server's SQLite file, opened read-only beside the running (or dead) server.
+std::int64_t server_count(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return -1;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* st = nullptr;
+  std::int64_t n = -1;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+class SyncWithServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server.ok()) << server.last_error();
+    ASSERT_TRUE(server.create_user("admin@example.org", "Ada Admin", "admin", kPassword));
+    ASSERT_TRUE(server.create_user("claire@example.org", "Claire Coach", "coach", kPassword));
+    ASSERT_TRUE(server.create_user("karim@example.org", "Karim Coach", "coach", kPassword));
+    ASSERT_TRUE(server.create_user("amina@example.org", "Amina Benali", "candidate", kPassword));
+    amina = signed_in(amina_dir, "amina@example.org", &amina_id);
+    claire = signed_in(claire_dir, "claire@example.org", &claire_id);
+    ASSERT_TRUE(amina && claire);
+  }
+
+  std::unique_ptr<Client> device(const TempDir& dir) {
+    ClientOptions o;
+    o.data_dir = dir.path();
+    o.server_url = server.url();
+    o.connect_timeout = 5s;
+    o.request_timeout = 20s;
+    o.sync_backoff_min = 50ms;
+    o.sync_backoff_max = 500ms;
+    auto c = Client::open(o);
+    EXPECT_TRUE(c.ok()) << (c ? "" : c.error().message);
+    return c ? std::move(*c) : nullptr;
+  }
+  std::unique_ptr<Client> signed_in(const TempDir& dir, const std::string& email, std::string* id = nullptr) {
+    auto c = device(dir);
+    auto u = c->login(email, kPassword);
+    EXPECT_TRUE(u.ok()) << (u ? "" : u.error().message);
+    if (u && id) *id = u->id;
+    return c;
+  }
+
+  // The admin assigns Amina to Claire; returns the coaching thread id.
+  std::string assign() {
+    auto admin = signed_in(admin_dir, "admin@example.org");
+    auto op = admin->mutate("caseload.assign", {{"candidate_id", amina_id}, {"coach_id", claire_id}, {"thread_id", thread}});
+    EXPECT_TRUE(op.ok()) << (op ? "" : op.error().message);
+    auto s = admin->sync_once(30s);
+    EXPECT_TRUE(s.ok()) << (s ? "" : s.error().message);
+    if (s) {
+      EXPECT_EQ(s->applied, 1u);
+      EXPECT_EQ(s->rejected, 0u);
+    }
+    return thread;
+  }
+
+  testing::CliResult cli(const TempDir& dir, std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {"--data", dir.path().string()});
+    return run_cli(kCli, args, input);
+  }
+
+  TestServer server;
+  TempDir admin_dir, claire_dir, amina_dir, karim_dir;
+  std::string amina_id, claire_id, thread = new_id();
+  std::unique_ptr<Client> amina, claire;
+};
+
+// Waits (bounded) until `pred` holds, checking at each rows-changed call and every 50 ms.
+template <class Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit = 15s) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return pred();
+}
+
+std::size_t count_messages(Client& c, const std::string& thread, const std::string& body) {
+  auto msgs = c.list("messages", "thread_id", thread);
+  if (!msgs) return 0;
+  std::size_t n = 0;
+  for (const auto& m : *msgs)
+    if (m.at("body").as_string() == body) ++n;
+  return n;
+}
+
+TEST_F(SyncWithServer, CoachEngineGetsTheCandidatesMessageByPoke) {
+  assign();
+  // Claire's background engine: connected and up to date before Amina writes.
+  std::mutex m;
+  std::condition_variable cv;
+  std::set<std::string> seen_messages;
+  auto token = claire->observe_rows([&](const ChangedRows& rows) {
+    std::lock_guard lock(m);
+    for (const auto& [c, id] : rows)
+      if (c == "messages") seen_messages.insert(id);
+    cv.notify_all();
+  });
+  ASSERT_TRUE(claire->start_sync().ok());
+  ASSERT_TRUE(eventually([&] { return claire->status()->state == SyncState::up_to_date; }));
+  EXPECT_TRUE(claire->status()->online);
+  ASSERT_TRUE(eventually([&] { return claire->get("threads", thread)->has_value(); }));
+
+  ASSERT_TRUE(amina->sync_once(30s).ok());  // brings the thread to Amina's device
+  std::string id = new_id();
+  auto op = amina->mutate("message.send", {{"id", id}, {"thread_id", thread}, {"body", "Bonjour Claire"}});
+  ASSERT_TRUE(op.ok()) << op.error().message;
+  auto pushed = amina->sync_once(30s);
+  ASSERT_TRUE(pushed.ok()) << pushed.error().message;
+  EXPECT_EQ(pushed->applied, 1u);
+
+  // No explicit sync on Claire's side: the poke makes her engine pull.
+  {
+    std::unique_lock lock(m);
+    ASSERT_TRUE(cv.wait_for(lock, 15s, [&] { return seen_messages.count(id) > 0; }));
+  }
+  auto row = claire->get("messages", id);
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((**row).at("body").as_string(), "Bonjour Claire");
+  EXPECT_EQ((**row).at("author_id").as_string(), amina_id);
+
+  // And back: Claire answers through her running engine (a local write wakes it).
+  std::string reply = new_id();
+  ASSERT_TRUE(claire->mutate("message.send", {{"id", reply}, {"thread_id", thread}, {"body", "Bonjour Amina"}}).ok());
+  ASSERT_TRUE(eventually([&] { return claire->status()->pending_ops == 0; }));
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+  EXPECT_EQ(count_messages(*amina, thread, "Bonjour Amina"), 1u);
+  claire->unobserve(token);
+  claire->stop_sync();
+  EXPECT_FALSE(claire->status()->online);
+}
+
+TEST_F(SyncWithServer, WriteWhileServerIsDownArrivesOnceAfterRestart) {
+  assign();
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+  server.kill9();
+  std::string id = new_id();
+  ASSERT_TRUE(amina->mutate("message.send", {{"id", id}, {"thread_id", thread}, {"body", "hors ligne"}}).ok());
+  EXPECT_EQ(count_messages(*amina, thread, "hors ligne"), 1u);  // the local view shows it at once
+  auto down = amina->sync_once(10s);
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.origin(), Origin::network);
+  EXPECT_EQ(amina->status()->pending_ops, 1);
+
+  ASSERT_TRUE(server.restart()) << server.last_error();
+  amina.reset();
+  amina = device(amina_dir);  // the restarted server listens on another port
+  auto up = amina->sync_once(30s);
+  ASSERT_TRUE(up.ok()) << up.error().message;
+  EXPECT_EQ(up->applied, 1u);
+  EXPECT_EQ(amina->status()->pending_ops, 0);
+  auto again = amina->sync_once(30s);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->pushed, 0u);
+
+  claire.reset();
+  claire = device(claire_dir);
+  ASSERT_TRUE(claire->sync_once(30s).ok());
+  EXPECT_EQ(count_messages(*claire, thread, "hors ligne"), 1u);
+}
+
+TEST_F(SyncWithServer, BackgroundEngineReconnectsAfterServerRestart) {
+  assign();
+  ASSERT_TRUE(amina->start_sync().ok());
+  ASSERT_TRUE(eventually([&] { return amina->status()->state == SyncState::up_to_date; }));
+  server.kill9();
+  ASSERT_TRUE(eventually([&] { return !amina->status()->online; }));
+  EXPECT_TRUE(amina->status()->last_error.has_value());
+  ASSERT_TRUE(amina->mutate("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "en attente"}}).ok());
+  EXPECT_EQ(amina->status()->pending_ops, 1);
+  amina->stop_sync();  // prompt even while it backs off
+}
+
+TEST_F(SyncWithServer, RejectedOpIsReportedAndDoesNotBlockTheNext) {
+  assign();
+  std::string karim_id;
+  auto karim = signed_in(karim_dir, "karim@example.org", &karim_id);
+  std::vector<Rejection> told;
+  karim->observe_rejections([&](const Rejection& r) { told.push_back(r); });
+  // Karim takes a candidate who already has a coach: the server refuses (conflict).
+  auto bad = karim->mutate("caseload.assign", {{"candidate_id", amina_id}, {"coach_id", karim_id}, {"thread_id", new_id()}});
+  ASSERT_TRUE(bad.ok()) << bad.error().message;  // the device cannot know: queued
+  auto good = karim->mutate("profile.update", {{"profession", "career coach"}});
+  ASSERT_TRUE(good.ok());
+  auto s = karim->sync_once(30s);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->pushed, 2u);
+  EXPECT_EQ(s->applied, 1u);
+  EXPECT_EQ(s->rejected, 1u);
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_EQ(told[0].op_id, *bad);
+  EXPECT_EQ(told[0].error.code, ErrorCode::conflict);
+  auto list = karim->rejections();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(karim->status()->rejections, 1);
+  EXPECT_EQ(karim->status()->pending_ops, 0);
+  auto me = karim->get("profiles", karim_id);
+  ASSERT_TRUE(me.ok() && me->has_value());
+  EXPECT_EQ((**me).at("profession").as_string(), "career coach");
+
+  karim.reset();
+  auto status = cli(karim_dir, {"status"});
+  EXPECT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("rejected:  1"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find(*bad + "  caseload.assign  conflict: "), std::string::npos) << status.out;
+  auto dismiss = cli(karim_dir, {"rejections", "--dismiss", *bad});
+  EXPECT_EQ(dismiss.exit_code, 0) << dismiss.err;
+  EXPECT_EQ(cli(karim_dir, {"rejections"}).out, "no rejected writes\n");
+}
+
+TEST_F(SyncWithServer, ResyncAfterCompactionKeepsPendingWrites) {
+  assign();
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+  ASSERT_TRUE(claire->sync_once(30s).ok());
+  // A tombstone newer than Amina's cursor, then purged: her cursor falls below the horizon.
+  std::string gone = new_id();
+  ASSERT_TRUE(claire->mutate("message.send", {{"id", gone}, {"thread_id", thread}, {"body", "oups"}}).ok());
+  ASSERT_TRUE(claire->sync_once(30s).ok());
+  ASSERT_TRUE(claire->mutate("message.delete", {{"id", gone}}).ok());
+  ASSERT_TRUE(claire->sync_once(30s).ok());
+  auto compact = passerelle::test::run_process(
+      {passerelle::test::server_binary(), "admin", "compact", "--db", server.db_url(), "--older-than-days", "0"});
+  ASSERT_EQ(compact.exit_code, 0) << compact.err << compact.out;
+
+  ASSERT_TRUE(amina->mutate("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "après"}}).ok());
+  auto s = amina->sync_once(30s);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->applied, 1u);
+  EXPECT_EQ(amina->status()->pending_ops, 0);
+  EXPECT_EQ(count_messages(*amina, thread, "après"), 1u);
+  EXPECT_EQ(count_messages(*amina, thread, "oups"), 0u);
+  EXPECT_TRUE(amina->get("threads", thread)->has_value());
+  EXPECT_TRUE(amina->get("profiles", claire_id)->has_value());
+}
+
+// Queues `n` messages through the library (fast), then closes the client.
+void queue_burst(Client& c, const std::string& thread, int n, const std::string& prefix) {
+  for (int i = 0; i < n; ++i)
+    ASSERT_TRUE(c.mutate("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", prefix + std::to_string(i)}}).ok());
+}
+
+TEST_F(SyncWithServer, KillNineOfTheCliMidSyncThenSyncDeliversEveryOpOnce) {
+  assign();
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+  constexpr int kOps = 600;
+  queue_burst(*amina, thread, kOps, "rafale-");
+  amina.reset();
+
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_WRONLY);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execl(kCli.c_str(), kCli.c_str(), "--data", amina_dir.path().c_str(), "--server", server.url().c_str(), "sync",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Let it get into the pushes, then kill it without warning.
+  auto until = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < until &&
+         server_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'") < 100)
+    std::this_thread::sleep_for(5ms);
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  auto before = server_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'");
+  EXPECT_GT(before, 0);
+
+  auto r = cli(amina_dir, {"sync"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(server_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send' AND status = 'applied'"), kOps);
+  EXPECT_EQ(server_count(server.db_path(),
+                         "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND data LIKE '%rafale-%'"),
+            kOps);
+  EXPECT_NE(cli(amina_dir, {"status"}).out.find("pending:   0 ops queued"), std::string::npos);
+}
+
+TEST_F(SyncWithServer, ServerKillNineDuringALargePushLosesNothingAndAppliesOnce) {
+  assign();
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+  constexpr int kOps = 800;
+  queue_burst(*amina, thread, kOps, "salve-");
+  auto running = std::async(std::launch::async, [&] { return amina->sync_once(60s); });
+  auto until = std::chrono::steady_clock::now() + 20s;
+  while (std::chrono::steady_clock::now() < until &&
+         server_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'") < 100)
+    std::this_thread::sleep_for(5ms);
+  server.kill9();
+  auto first = running.get();
+  // Whatever was acknowledged left the outbox and is in the server's file.
+  auto acked = first.ok() ? kOps : kOps - amina->status()->pending_ops;
+  auto durable = server_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'");
+  EXPECT_GE(durable, acked);
+
+  ASSERT_TRUE(server.restart()) << server.last_error();
+  amina.reset();
+  amina = device(amina_dir);
+  auto second = amina->sync_once(60s);
+  ASSERT_TRUE(second.ok()) << second.error().message;
+  EXPECT_EQ(amina->status()->pending_ops, 0);
+  EXPECT_EQ(server_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send' AND status = 'applied'"), kOps);
+  EXPECT_EQ(server_count(server.db_path(),
+                         "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND data LIKE '%salve-%'"),
+            kOps);
+}
+
+// --- the CLI's data commands --------------------------------------------------------------------
+
+TEST_F(SyncWithServer, CliThreadsMessagesSendAndProfile) {
+  assign();
+  amina.reset();
+  auto sync = cli(amina_dir, {"sync"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.err;
+  EXPECT_NE(sync.out.find("synced with " + server.url()), std::string::npos) << sync.out;
+
+  auto threads = cli(amina_dir, {"threads"});
+  ASSERT_EQ(threads.exit_code, 0) << threads.err;
+  EXPECT_EQ(threads.out, thread + "  coaching  with Claire Coach  0 messages\n");
+
+  auto send = cli(amina_dir, {"message", "send", "--thread", thread, "Bonjour", "Claire"});
+  ASSERT_EQ(send.exit_code, 0) << send.err;
+  EXPECT_EQ(send.out.rfind("queued: message ", 0), 0u) << send.out;
+  auto from_stdin = cli(amina_dir, {"message", "send", "--thread", thread}, "deuxième\nligne\n");
+  ASSERT_EQ(from_stdin.exit_code, 0) << from_stdin.err;
+
+  auto listed = cli(amina_dir, {"messages", "--thread", thread});
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_NE(listed.out.find("Amina Benali  (queued, not yet sent)\n    Bonjour Claire\n"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("    deuxième\n    ligne\n"), std::string::npos) << listed.out;
+
+  auto empty = cli(amina_dir, {"message", "send", "--thread", thread, ""});
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_EQ(empty.err, "passerelle: field 'args.body' must not be empty\n");
+  auto unknown = cli(amina_dir, {"message", "send", "--thread", new_id(), "allo"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  EXPECT_NE(unknown.err.find("unknown thread"), std::string::npos) << unknown.err;
+  auto bad_zone = cli(amina_dir, {"profile", "set", "--time-zone", "Mars/Olympus"});
+  EXPECT_EQ(bad_zone.exit_code, 2);
+  EXPECT_NE(bad_zone.err.find("field 'args.time_zone'"), std::string::npos) << bad_zone.err;
+  auto nothing = cli(amina_dir, {"profile", "set"});
+  EXPECT_EQ(nothing.exit_code, 2);
+
+  auto set = cli(amina_dir, {"profile", "set", "--time-zone", "Africa/Casablanca", "--profession", "nurse"});
+  ASSERT_EQ(set.exit_code, 0) << set.err;
+  auto status = cli(amina_dir, {"status"});
+  EXPECT_NE(status.out.find("pending:   3 ops queued"), std::string::npos) << status.out;
+
+  auto pushed = cli(amina_dir, {"sync"});
+  ASSERT_EQ(pushed.exit_code, 0) << pushed.err;
+  EXPECT_NE(pushed.out.find("pushed 3 (3 applied, 0 rejected)"), std::string::npos) << pushed.out;
+  auto after = cli(amina_dir, {"messages", "--thread", thread});
+  EXPECT_EQ(after.out.find("queued"), std::string::npos) << after.out;
+  auto profile = cli(amina_dir, {"profile"});
+  ASSERT_EQ(profile.exit_code, 0);
+  EXPECT_NE(profile.out.find("time zone:       Africa/Casablanca\n"), std::string::npos) << profile.out;
+  EXPECT_NE(profile.out.find("coach:           Claire Coach"), std::string::npos) << profile.out;
+
+  // The coach's device sees both messages once, in order.
+  claire.reset();
+  ASSERT_EQ(cli(claire_dir, {"sync"}).exit_code, 0);
+  EXPECT_EQ(cli(claire_dir, {"threads"}).out, thread + "  coaching  with Amina Benali  2 messages\n");
+}
+
+TEST_F(SyncWithServer, CliSyncExitCodes) {
+  amina.reset();
+  server.kill9();
+  auto down = cli(amina_dir, {"sync"});
+  EXPECT_EQ(down.exit_code, 3) << down.err;
+  EXPECT_NE(down.err.find("queued writes stay queued"), std::string::npos) << down.err;
+}
+
+TEST_F(SyncWithServer, CliSyncAfterRevokedSessionExits1) {
+  // Claire's token is revoked from another process sharing her files: a copy of the data dir.
+  amina.reset();
+  TempDir copy;
+  std::filesystem::copy(amina_dir.path(), copy.path(), std::filesystem::copy_options::recursive |
+                                                            std::filesystem::copy_options::overwrite_existing);
+  ASSERT_EQ(cli(copy, {"logout"}).exit_code, 0);
+  auto r = cli(amina_dir, {"sync"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("signed out on the server: log in again"), std::string::npos) << r.err;
+}
+
+TEST_F(SyncWithServer, CliWatchPrintsEventsAndStopsOnSigterm) {
+  assign();
+  claire.reset();
+  int out_pipe[2];
+  ASSERT_EQ(::pipe(out_pipe), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out_pipe[1], 1);
+    ::close(out_pipe[0]);
+    ::close(out_pipe[1]);
+    ::execl(kCli.c_str(), kCli.c_str(), "--data", claire_dir.path().c_str(), "sync", "--watch",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out_pipe[1]);
+  std::string out;
+  auto read_until = [&](const std::string& needle, std::chrono::milliseconds limit) {
+    auto until = std::chrono::steady_clock::now() + limit;
+    while (out.find(needle) == std::string::npos && std::chrono::steady_clock::now() < until) {
+      pollfd p{out_pipe[0], POLLIN, 0};
+      if (::poll(&p, 1, 100) > 0) {
+        char buf[4096];
+        auto n = ::read(out_pipe[0], buf, sizeof buf);
+        if (n <= 0) break;
+        out.append(buf, static_cast<std::size_t>(n));
+      }
+    }
+    return out.find(needle) != std::string::npos;
+  };
+  EXPECT_TRUE(read_until("state: up_to_date", 15s)) << out;
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+  ASSERT_TRUE(amina->mutate("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "ping"}}).ok());
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+  EXPECT_TRUE(read_until("changed: messages 1", 15s)) << out;
+  ::kill(pid, SIGTERM);
+  EXPECT_TRUE(read_until("stopped", 10s)) << out;
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ::close(out_pipe[0]);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace passerelle::client
