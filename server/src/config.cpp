@@ -10,6 +10,9 @@
 #ifndef PASSERELLE_WEB_ROOT
 #define PASSERELLE_WEB_ROOT "web"
 #endif
+#ifndef PASSERELLE_TEMPLATES_DIR
+#define PASSERELLE_TEMPLATES_DIR "templates"
+#endif
 #ifndef PASSERELLE_VERSION
 #define PASSERELLE_VERSION "0.1.0"
 #endif
@@ -139,6 +142,7 @@ const char* kTopUsage =
     "  serve          run the HTTP + WebSocket server\n"
     "  admin create   create an account (password read from stdin)\n"
     "  admin compact  purge old tombstones from the change log (beside a running server or not)\n"
+    "  admin import-template FILE  publish an action-plan template (a new edition if it changed)\n"
     "\n"
     "Options:\n"
     "  --help         show this help (also: serve --help, admin --help, admin create --help)\n"
@@ -149,7 +153,8 @@ const char* kAdminUsage =
     "\n"
     "Subcommands:\n"
     "  create   create an account; reads the password (one line, >= 10 characters) from stdin\n"
-    "  compact  purge tombstones older than --older-than-days from the change log\n";
+    "  compact  purge tombstones older than --older-than-days from the change log\n"
+    "  import-template FILE  publish an action-plan template file (docs/action-plans.md)\n";
 
 }  // namespace
 
@@ -170,6 +175,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
   if (args[0] == "serve") {
     ServeConfig& c = out.serve;
     c.web_root = PASSERELLE_WEB_ROOT;
+    c.templates_dir = PASSERELLE_TEMPLATES_DIR;
     std::vector<Flag> flags = {
         {"listen", "HOST:PORT", "address to listen on; port 0 picks a free port", "127.0.0.1:8080", listen_setter(&c)},
         {"db", "URL", "database, sqlite:PATH (parent directory is created)", c.db, string_setter(&c.db)},
@@ -188,6 +194,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"ready-file", "PATH", "after listening, atomically write \"HOST:PORT\\n\" here", "", string_setter(&c.ready_file)},
         {"public-url", "URL", "base URL used in invitation e-mails", "http://<listen>", string_setter(&c.public_url)},
         {"tombstone-days", "DAYS", "purge deleted-row tombstones older than this (at start, then hourly); devices with older cursors resync", "30", int_setter(&c.tombstone_days, 1, 36500)},
+        {"templates-dir", "DIR", "action-plan templates (*.json) published at start when changed", c.templates_dir, string_setter(&c.templates_dir)},
         {"demo", "", "seed a demo program (idempotent) and print its accounts", "", [&c](const std::string&) { c.demo = true; return std::string(); }},
     };
     bool help = false;
@@ -230,6 +237,34 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         return out;
       }
       out.command = ParsedArgs::Command::admin_compact;
+      return out;
+    }
+    if (args[1] == "import-template") {
+      AdminImportTemplateConfig& a = out.import_template;
+      std::vector<Flag> flags = {{"db", "URL", "database, sqlite:PATH", a.db, string_setter(&a.db)}};
+      // One positional argument, the file; everything else goes to the flag parser.
+      std::vector<std::string> rest(args.begin(), args.begin() + 2);
+      for (std::size_t i = 2; i < args.size(); ++i) {
+        if (args[i] == "--db" && i + 1 < args.size()) {
+          rest.push_back(args[i]);
+          rest.push_back(args[++i]);
+        } else if (args[i].rfind("-", 0) == 0) {
+          rest.push_back(args[i]);
+        } else if (a.file.empty()) {
+          a.file = args[i];
+        } else {
+          return Error{ErrorCode::bad_request, "admin import-template: give one FILE"};
+        }
+      }
+      bool help = false;
+      if (auto st = parse_flags(rest, 2, flags, &help); !st) return st.error();
+      if (help) {
+        out.command = ParsedArgs::Command::help;
+        out.help_text = render_help("Usage: passerelle-server admin import-template [--db URL] FILE", flags);
+        return out;
+      }
+      if (a.file.empty()) return Error{ErrorCode::bad_request, "admin import-template: FILE is missing"};
+      out.command = ParsedArgs::Command::admin_import_template;
       return out;
     }
     if (args[1] != "create")

@@ -29,6 +29,7 @@ struct ServeConfig {
   std::string public_url;  // default: http(s)://<listen>
   bool demo = false;
   int tombstone_days = 30;  // tombstones older than this are purged (at start, then hourly)
+  std::string templates_dir;  // default: PASSERELLE_TEMPLATES_DIR; plan templates loaded at start
 
   bool tls() const { return !tls_cert.empty(); }
 };
@@ -44,13 +45,19 @@ struct AdminCompactConfig {
   int older_than_days = 30;  // 0: purge every tombstone and make every older cursor resync
 };
 
+struct AdminImportTemplateConfig {
+  std::string db = "sqlite:./data/passerelle.db";
+  std::string file;
+};
+
 // What the command line asked for.
 struct ParsedArgs {
-  enum class Command { help, version, serve, admin_create, admin_compact } command = Command::help;
+  enum class Command { help, version, serve, admin_create, admin_compact, admin_import_template } command = Command::help;
   std::string help_text;  // for Command::help
   ServeConfig serve;
   AdminCreateConfig admin;
   AdminCompactConfig compact;
+  AdminImportTemplateConfig import_template;
 };
 
 // argv without the program name. A bad_request error is a usage error.

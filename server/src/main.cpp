@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <condition_variable>
@@ -20,6 +21,7 @@
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/time.h"
 #include "services.h"
+#include "plans/template_store.h"
 #include "storage/compaction.h"
 #include "storage/profiles.h"
 
@@ -85,6 +87,35 @@ class CompactionLoop {
   std::thread thread_;
 };
 
+// Runs `work` on the writer (so it waits for a running server's batch instead of failing) and
+// returns its Status once committed.
+passerelle::Status write_and_wait(ps::storage::Database& db, std::function<passerelle::Status(soci::session&)> work) {
+  std::promise<passerelle::Status> done;
+  db.writer().submit(std::move(work), [&done](passerelle::Status st) { done.set_value(std::move(st)); });
+  return done.get_future().get();
+}
+
+// The shipped templates are published at every start; an unchanged one costs nothing.
+void publish_templates(ps::storage::Database& db, const std::string& dir) {
+  if (dir.empty() || !std::filesystem::is_directory(dir)) {
+    ps::log::warn("templates_missing", {{"dir", dir}});
+    return;
+  }
+  std::vector<ps::plans::ImportOutcome> outcomes;
+  auto st = write_and_wait(db, [&](soci::session& sql) -> passerelle::Status {
+    auto r = ps::plans::import_template_dir(sql, dir, passerelle::now_utc());
+    if (!r) return r.error();
+    outcomes = std::move(*r);
+    return passerelle::Status::Ok();
+  });
+  if (!st) {
+    ps::log::error("templates_failed", {{"dir", dir}, {"message", st.error().message}});
+    return;
+  }
+  for (const auto& o : outcomes)
+    ps::log::info("template_loaded", {{"key", o.key}, {"version", o.version}, {"new_edition", o.changed}});
+}
+
 int serve(const ps::ServeConfig& config) {
   ps::storage::Database::Options db_options;
   db_options.read_connections = std::max(2u, std::min(8u, config.threads + 2));
@@ -101,6 +132,7 @@ int serve(const ps::ServeConfig& config) {
     ps::log::info("demo_seeded", {{"created", *seeded}});
   }
 
+  publish_templates(**db, config.templates_dir);
   CompactionLoop compaction(**db, config.tombstone_days);
 
   ps::Metrics metrics;
@@ -212,6 +244,27 @@ int admin_compact(const ps::AdminCompactConfig& a) {
   return 0;
 }
 
+int admin_import_template(const ps::AdminImportTemplateConfig& a) {
+  auto tpl = ps::plans::read_template_file(a.file);
+  if (!tpl) return fail(a.file.empty() ? 2 : 1, tpl.error().message);
+  ps::storage::Database::Options opts;
+  opts.read_connections = 1;
+  auto db = ps::storage::Database::open(a.db, opts);
+  if (!db) return fail(1, db.error().message);
+  ps::plans::ImportOutcome outcome;
+  auto st = write_and_wait(**db, [&](soci::session& sql) -> passerelle::Status {
+    outcome = ps::plans::import_template(sql, *tpl, passerelle::now_utc());
+    return passerelle::Status::Ok();
+  });
+  (*db)->writer().stop();
+  if (!st) return fail(1, st.error().message);
+  if (outcome.changed)
+    std::cout << "published template " << outcome.key << " version " << outcome.version << "\n";
+  else
+    std::cout << "template " << outcome.key << " version " << outcome.version << " is already current\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -232,6 +285,8 @@ int main(int argc, char** argv) {
         return admin_create(parsed->admin);
       case ps::ParsedArgs::Command::admin_compact:
         return admin_compact(parsed->compact);
+      case ps::ParsedArgs::Command::admin_import_template:
+        return admin_import_template(parsed->import_template);
     }
   } catch (const std::exception& e) {
     ps::log::error("fatal", {{"what", e.what()}});

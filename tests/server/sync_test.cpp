@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
@@ -461,4 +462,62 @@ TEST(SyncDemo, DemoSeedsCaseloadsAndConversationsOnce) {
   ASSERT_TRUE(server.restart()) << server.last_error();
   check();
   EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'threads'"), 5);
+}
+
+TEST_F(SyncTest, CoachesReadTemplatesAndBuildAPlanTheCandidateWorksOn) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto linh = sign_in(server, "linh@example.org");
+  auto marc = sign_in(server, "marc@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto priya = sign_in(server, "priya@example.org");
+  assign(admin, amina, linh);
+  // The shipped template reaches every coach (role audience), and no candidate or mentor.
+  EXPECT_EQ(pull_all(linh).rows.count("templates/quebec-skilled-worker"), 1u);
+  EXPECT_EQ(pull_all(marc).rows.count("templates/quebec-skilled-worker"), 1u);
+  EXPECT_EQ(pull_all(amina).rows.count("templates/quebec-skilled-worker"), 0u);
+  EXPECT_EQ(pull_all(priya).rows.count("templates/quebec-skilled-worker"), 0u);
+
+  std::string plan = passerelle::new_id();
+  json::object create{{"plan_id", plan}, {"candidate_id", amina.id}, {"template_key", "quebec-skilled-worker"},
+                      {"arrival_date", "2027-05-01"}};
+  auto refused = push(marc, {op("plan.create", create)});
+  EXPECT_EQ(refused.at("results").at(0).at("status"), "rejected") << "not Marc's candidate";
+  auto created = push(linh, {op("plan.create", create)});
+  ASSERT_EQ(created.at("results").at(0).at("status"), "applied") << json::serialize(created);
+
+  auto seen = pull_all(amina);
+  ASSERT_EQ(seen.rows.count("plans/" + plan), 1u);
+  EXPECT_EQ(count_prefix(seen, "plan_steps"), 30u);
+  std::string first = std::string(seen.rows["plans/" + plan].at("data").at("step_ids").at(0).as_string());
+  EXPECT_EQ(seen.rows["plan_steps/" + first].at("data").at("due_date"), "2026-07-05");  // 300 days before
+  EXPECT_EQ(count_prefix(pull_all(marc), "plan_steps"), 0u);
+  EXPECT_EQ(count_prefix(pull_all(priya), "plan_steps"), 0u);
+
+  auto done = push(amina, {op("step.set_status", {{"id", first}, {"status", "done"}})});
+  EXPECT_EQ(done.at("results").at(0).at("status"), "applied");
+  auto reopen = push(amina, {op("step.set_status", {{"id", first}, {"status", "todo"}})});
+  EXPECT_EQ(reopen.at("results").at(0).at("status"), "rejected");
+  EXPECT_EQ(reopen.at("results").at(0).at("error").at("code"), "forbidden");
+  auto coach_view = pull_all(linh);
+  EXPECT_EQ(coach_view.rows["plan_steps/" + first].at("data").at("status"), "done");
+  EXPECT_EQ(coach_view.rows["plan_steps/" + first].at("data").at("history").at(0).at("by").as_string(), amina.id);
+}
+
+TEST(ServerTemplates, ImportTemplateCommand) {
+  TempDir dir;
+  std::string db = "sqlite:" + dir.path() + "/db.sqlite";
+  std::string tpl = std::string(PASSERELLE_SOURCE_DIR) + "/server/templates/quebec-skilled-worker.json";
+  auto first = run_process({server_binary(), "admin", "import-template", "--db", db, tpl});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("published template quebec-skilled-worker version 1"), std::string::npos) << first.out;
+  auto again = run_process({server_binary(), "admin", "import-template", tpl, "--db", db});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("already current"), std::string::npos) << again.out;
+  auto missing = run_process({server_binary(), "admin", "import-template", "--db", db});
+  EXPECT_EQ(missing.exit_code, 2);
+  std::ofstream(dir.path() + "/bad.json")
+      << R"({"key":"x","title":{"fr":"a","en":"b"},"steps":[{"key":"s","category":"magic","title":{"fr":"a","en":"b"},"due_offset_days":1}]})";
+  auto bad = run_process({server_binary(), "admin", "import-template", "--db", db, dir.path() + "/bad.json"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("field 'template.steps[0].category' is not a known category"), std::string::npos) << bad.err;
 }

@@ -273,3 +273,16 @@ TEST_F(ChangeLogTest, ShippedTemplatesImportOnceAndVersionOnChange) {
   auto bad = passerelle::server::plans::read_template_file("/nonexistent/plan.json");
   EXPECT_EQ(bad.error().code, ErrorCode::not_found);
 }
+
+TEST_F(ChangeLogTest, PagesStayUnderTheByteBudget) {
+  std::string thread = assign(cand, coach);
+  std::string body(8000, 'x');
+  for (int i = 0; i < 20; ++i)
+    push(cand, Role::candidate, {op("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", body}})});
+  PullPage page = run_pull(sql, coach, 0, 500);
+  EXPECT_TRUE(page.more);
+  EXPECT_LT(page.changes.size(), 10u);
+  EXPECT_GE(page.changes.size(), 1u);
+  auto rows = pull_all(coach, 500);
+  EXPECT_EQ(std::count_if(rows.begin(), rows.end(), [](auto& kv) { return kv.first.rfind("messages/", 0) == 0; }), 20);
+}

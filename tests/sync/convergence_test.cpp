@@ -39,10 +39,21 @@ std::map<std::string, std::int64_t> server_seqs_of(Device& d) {
 
 Rows server_view(FakeServer& s, const std::string& user) {
   Rows rows;
-  auto page = server::sync::run_pull(*s.sql, user, 0, sync::kMaxPullLimit);
-  EXPECT_FALSE(page.more);
-  for (auto& c : page.changes)
-    if (!c.deleted) rows[c.collection + "/" + c.id] = json::serialize(c.data);
+  std::int64_t cursor = 0;
+  std::optional<std::int64_t> full_horizon;  // a full pull: pages below the horizon are fine
+  for (bool more = true; more;) {
+    auto page = server::sync::run_pull(*s.sql, user, cursor, sync::kMaxPullLimit, full_horizon);
+    EXPECT_FALSE(page.resync);
+    if (page.resync) break;
+    full_horizon = page.horizon;
+    for (auto& c : page.changes)
+      if (c.deleted)
+        rows.erase(c.collection + "/" + c.id);
+      else
+        rows[c.collection + "/" + c.id] = json::serialize(c.data);
+    cursor = page.cursor;
+    more = page.more;
+  }
   return rows;
 }
 

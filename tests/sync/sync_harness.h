@@ -115,7 +115,7 @@ struct Device {
   }
 
   void pull(FakeServer& server, std::int64_t limit = 100) {
-    for (int guard = 0; guard < 100000; ++guard) {
+    for (int guard = 0; guard < 5000; ++guard) {
       auto page = server::sync::run_pull(*server.sql, actor.user_id, *store->cursor(), limit, store->full_pull_horizon());
       auto st = store->apply_pull_page(page, nullptr);
       ASSERT_TRUE(st.ok()) << st.error().message;

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "passerelle/shared/error.h"
-#include "../../include/passerelle/sync_types.h"  // tests/sync builds this file without client-core/include
+#include "passerelle/sync_types.h"
 #include "passerelle/shared/sync/mutator.h"
 #include "passerelle/shared/sync/wire.h"
 #include "passerelle/shared/time.h"

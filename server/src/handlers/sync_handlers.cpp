@@ -11,6 +11,7 @@
 #include "../log.h"
 #include "../services.h"
 #include "passerelle/shared/json_reader.h"
+#include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/sync/wire.h"
 #include "passerelle/shared/time.h"
 #include "sync/pull.h"
@@ -90,12 +91,12 @@ void pull(Services& svc, const Context& ctx, const protocol::Request& req, Reply
   if (in.ok() && full_horizon && *full_horizon < 0) in.fail("full_horizon", "must be an integer >= 0");
   if (auto st = in.status(); !st) return reply.fail(st.error());
 
-  svc.workers.post([&svc, reply, user_id = ctx.user->id, cursor, limit = limit.value_or(ws::kDefaultPullLimit),
+  svc.workers.post([&svc, reply, user_id = ctx.user->id, group = ws::role_audience(ctx.user->role), cursor, limit = limit.value_or(ws::kDefaultPullLimit),
                     full_horizon] {
     ws::PullPage page;
     try {
       page = svc.db.read([&](soci::session& sql) {
-        return server::sync::run_pull(sql, user_id, cursor, limit, full_horizon);
+        return server::sync::run_pull(sql, user_id, cursor, limit, full_horizon, group);
       });
     } catch (const std::exception& e) {
       log::error("pull_failed", {{"user_id", user_id}, {"message", e.what()}});

@@ -49,11 +49,15 @@ PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t c
                       "   ON r.collection = a.collection AND r.id = a.row_id"
                       " WHERE a.user_id IN (:u, :g) AND a.seq > :c ORDER BY a.seq LIMIT :n",
        soci::use(user_id), soci::use(group.empty() ? user_id : group), soci::use(after), soci::use(take));
+  std::size_t bytes = 0;
   for (const soci::row& row : rs) {
-    if (static_cast<std::int64_t>(page.changes.size()) == limit) {
+    std::size_t row_bytes = row.get_indicator(5) == soci::i_ok ? row.get<std::string>(5).size() : 0;
+    if (static_cast<std::int64_t>(page.changes.size()) == limit ||
+        (!page.changes.empty() && bytes + row_bytes > passerelle::sync::kPullPageBytes)) {
       page.more = true;
       break;
     }
+    bytes += row_bytes + 128;  // the row's envelope: collection, id, seq
     Change c;
     c.collection = row.get<std::string>(0);
     c.id = row.get<std::string>(1);

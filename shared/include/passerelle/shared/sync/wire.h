@@ -18,6 +18,9 @@ inline constexpr std::size_t kMaxOpsPerPush = 100;
 // Page size of a pull when the client names none, and the most it may ask for.
 inline constexpr std::int64_t kDefaultPullLimit = 500;
 inline constexpr std::int64_t kMaxPullLimit = 1000;
+// A pull page also stops once its rows hold this many bytes of JSON (at least one row is
+// always sent), so a page of long messages stays a frame any device accepts.
+inline constexpr std::size_t kPullPageBytes = 48 * 1024;
 
 // One named write made on a device: `op_id` is a UUIDv7 made there, unique per user forever.
 struct Op {
