@@ -34,11 +34,6 @@ bool has_role(const std::optional<json::object>& profile, Role role) {
          protocol::parse_role(it->value().get_string()) == role;
 }
 
-std::string string_field(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
 Status apply(MutationContext& ctx, const CaseloadAssignArgs& a) {
   if (ctx.actor.role != Role::admin && !(ctx.actor.role == Role::coach && ctx.actor.user_id == a.coach_id))
     return Status(ErrorCode::forbidden, "only an admin, or the coach themself, can assign a candidate to a coach");
@@ -52,7 +47,7 @@ Status apply(MutationContext& ctx, const CaseloadAssignArgs& a) {
   if (ctx.rows.get(collection::threads, a.thread_id))
     return Status(ErrorCode::conflict, "a thread with that id already exists");
 
-  std::string former_coach = candidate ? string_field(*candidate, "coach_id") : std::string();
+  std::string former_coach = candidate ? row_string(*candidate, "coach_id") : std::string();
   if (former_coach == a.coach_id) return Status::Ok();  // already in this caseload: nothing to do
   if (!former_coach.empty() && ctx.actor.role != Role::admin)
     return Status(ErrorCode::conflict, "this candidate already has a coach; an admin can reassign them");

@@ -12,20 +12,8 @@ namespace json = boost::json;
 namespace {
 
 bool is_member(const json::object& thread, const std::string& user) {
-  auto it = thread.find("members");
-  if (it == thread.end() || !it->value().is_array()) return false;
-  for (const auto& m : it->value().get_array())
-    if (m.is_string() && m.get_string() == user) return true;
-  return false;
-}
-
-std::vector<std::string> members(const json::object& thread) {
-  std::vector<std::string> out;
-  auto it = thread.find("members");
-  if (it != thread.end() && it->value().is_array())
-    for (const auto& m : it->value().get_array())
-      if (m.is_string()) out.emplace_back(m.get_string());
-  return out;
+  auto members = row_strings(thread, "members");
+  return std::find(members.begin(), members.end(), user) != members.end();
 }
 
 struct MessageSendArgs {
@@ -39,12 +27,8 @@ Result<MessageSendArgs> decode_send(JsonReader& in) {
   MessageSendArgs a;
   a.id = uuid_field(in, "id");
   a.thread_id = uuid_field(in, "thread_id");
-  a.body = in.string("body");
+  a.body = text_field(in, "body", kMaxMessageBytes, true);
   a.written_at = in.optional_string("written_at");
-  if (in.ok() && !is_valid_utf8(a.body)) in.fail("body", "must be valid UTF-8");
-  if (in.ok() && trim(a.body).empty()) in.fail("body", "must not be empty");
-  if (in.ok() && a.body.size() > kMaxMessageBytes)
-    in.fail("body", "is longer than " + std::to_string(kMaxMessageBytes) + " bytes");
   if (in.ok() && a.written_at && !parse_rfc3339(*a.written_at))
     in.fail("written_at", "must be an RFC 3339 date-time");
   if (auto st = in.status(); !st) return st.error();
@@ -64,7 +48,7 @@ Status apply_send(MutationContext& ctx, const MessageSendArgs& a) {
                    {"body", a.body},
                    {"sent_at", format_rfc3339(ctx.now)}};
   if (a.written_at) msg["written_at"] = format_rfc3339(*parse_rfc3339(*a.written_at));
-  ctx.rows.put(collection::messages, a.id, msg, members(*thread));
+  ctx.rows.put(collection::messages, a.id, msg, row_strings(*thread, "members"));
   return Status::Ok();
 }
 
@@ -82,8 +66,7 @@ Result<MessageDeleteArgs> decode_delete(JsonReader& in) {
 Status apply_delete(MutationContext& ctx, const MessageDeleteArgs& a) {
   auto msg = ctx.rows.get(collection::messages, a.id);
   if (!msg) return Status(ErrorCode::not_found, "no such message");
-  auto author = msg->find("author_id");
-  if (author == msg->end() || !author->value().is_string() || author->value().get_string() != ctx.actor.user_id)
+  if (row_string(*msg, "author_id") != ctx.actor.user_id)
     return Status(ErrorCode::forbidden, "only the author can delete a message");
   ctx.rows.remove(collection::messages, a.id);
   return Status::Ok();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "passerelle/shared/ids.h"
+#include "passerelle/shared/text.h"
 #include "passerelle/shared/sync/mutator.h"
 
 namespace passerelle::sync::mutators {
@@ -38,6 +39,39 @@ inline std::vector<std::string> with_user(std::vector<std::string> audience, con
 inline std::vector<std::string> without_user(std::vector<std::string> audience, const std::string& user) {
   audience.erase(std::remove(audience.begin(), audience.end(), user), audience.end());
   return audience;
+}
+
+// A row's top-level string field, or "" when absent or not a string.
+inline std::string row_string(const boost::json::object& row, std::string_view key) {
+  auto it = row.find(key);
+  return it != row.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+// A row's top-level array of strings (ids, members), skipping anything else.
+inline std::vector<std::string> row_strings(const boost::json::object& row, std::string_view key) {
+  std::vector<std::string> out;
+  auto it = row.find(key);
+  if (it != row.end() && it->value().is_array())
+    for (const auto& v : it->value().get_array())
+      if (v.is_string()) out.emplace_back(v.get_string());
+  return out;
+}
+
+inline boost::json::array to_json_array(const std::vector<std::string>& v) {
+  boost::json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+
+// Reads a required person-written text: valid UTF-8, not blank, at most `max_bytes`.
+// Returns it trimmed, or as written when `keep_spacing` (a message keeps its line breaks).
+inline std::string text_field(JsonReader& in, std::string_view key, std::size_t max_bytes, bool keep_spacing = false) {
+  std::string t = in.string(key);
+  if (!in.ok()) return t;
+  if (!is_valid_utf8(t)) in.fail(key, "must be valid UTF-8");
+  else if (trim(t).empty()) in.fail(key, "must not be empty");
+  else if (t.size() > max_bytes) in.fail(key, "is longer than " + std::to_string(max_bytes) + " bytes");
+  return keep_spacing ? t : std::string(trim(t));
 }
 
 // Reads a required UUID field.

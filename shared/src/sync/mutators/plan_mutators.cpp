@@ -14,38 +14,18 @@ using protocol::Role;
 
 namespace {
 
-std::string str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
-std::vector<std::string> strings(const json::object& o, std::string_view key) {
-  std::vector<std::string> out;
-  auto it = o.find(key);
-  if (it != o.end() && it->value().is_array())
-    for (const auto& v : it->value().get_array())
-      if (v.is_string()) out.emplace_back(v.get_string());
-  return out;
-}
-
-json::array to_array(const std::vector<std::string>& v) {
-  json::array a;
-  for (const auto& s : v) a.emplace_back(s);
-  return a;
-}
-
 std::vector<std::string> plan_audience(const json::object& plan) {
-  std::vector<std::string> a = strings(plan, "shared_with");
-  a = with_user(a, str(plan, "candidate_id"));
-  a = with_user(a, str(plan, "coach_id"));
+  std::vector<std::string> a = row_strings(plan, "shared_with");
+  a = with_user(a, row_string(plan, "candidate_id"));
+  a = with_user(a, row_string(plan, "coach_id"));
   return a;
 }
 
 bool is_candidate_of(const MutationContext& ctx, const json::object& plan) {
-  return ctx.actor.role == Role::candidate && ctx.actor.user_id == str(plan, "candidate_id");
+  return ctx.actor.role == Role::candidate && ctx.actor.user_id == row_string(plan, "candidate_id");
 }
 bool is_coach_of(const MutationContext& ctx, const json::object& plan) {
-  return ctx.actor.role == Role::admin || (ctx.actor.role == Role::coach && ctx.actor.user_id == str(plan, "coach_id"));
+  return ctx.actor.role == Role::admin || (ctx.actor.role == Role::coach && ctx.actor.user_id == row_string(plan, "coach_id"));
 }
 
 // Loads a step and its plan, or says why not. On a device a missing row defers to the server.
@@ -59,7 +39,7 @@ Result<std::optional<StepAndPlan>> load_step(MutationContext& ctx, const std::st
     if (ctx.authoritative) return Error{ErrorCode::not_found, "no such step"};
     return std::optional<StepAndPlan>();
   }
-  auto plan = ctx.rows.get(collection::plans, str(*step, "plan_id"));
+  auto plan = ctx.rows.get(collection::plans, row_string(*step, "plan_id"));
   if (!plan) {
     if (ctx.authoritative) return Error{ErrorCode::not_found, "the step's plan does not exist"};
     return std::optional<StepAndPlan>();
@@ -72,16 +52,7 @@ void put_step(MutationContext& ctx, const std::string& id, const json::object& s
 }
 
 void put_plan(MutationContext& ctx, const json::object& plan) {
-  ctx.rows.put(collection::plans, str(plan, "id"), plan, plan_audience(plan));
-}
-
-std::string text_field(JsonReader& in, std::string_view key, std::size_t max_bytes) {
-  std::string t = in.string(key);
-  if (!in.ok()) return t;
-  if (!is_valid_utf8(t)) in.fail(key, "must be valid UTF-8");
-  else if (trim(t).empty()) in.fail(key, "must not be empty");
-  else if (t.size() > max_bytes) in.fail(key, "is longer than " + std::to_string(max_bytes) + " bytes");
-  return std::string(trim(t));
+  ctx.rows.put(collection::plans, row_string(plan, "id"), plan, plan_audience(plan));
 }
 
 std::string date_field(JsonReader& in, std::string_view key) {
@@ -136,12 +107,12 @@ Status apply_create(MutationContext& ctx, const PlanCreateArgs& a) {
     if (ctx.authoritative) return Status(ErrorCode::not_found, "no candidate with that id");
     return Status::Ok();
   }
-  if (str(*candidate, "role") != "candidate") return Status(ErrorCode::not_found, "no candidate with that id");
-  std::string coach = str(*candidate, "coach_id");
+  if (row_string(*candidate, "role") != "candidate") return Status(ErrorCode::not_found, "no candidate with that id");
+  std::string coach = row_string(*candidate, "coach_id");
   if (ctx.actor.role == Role::coach && coach != ctx.actor.user_id)
     return Status(ErrorCode::forbidden, "this candidate is not in your caseload");
-  if (!str(*candidate, "plan_id").empty()) return Status(ErrorCode::conflict, "this candidate already has a plan");
-  std::string arrival = a.arrival_date.value_or(str(*candidate, "planned_arrival"));
+  if (!row_string(*candidate, "plan_id").empty()) return Status(ErrorCode::conflict, "this candidate already has a plan");
+  std::string arrival = a.arrival_date.value_or(row_string(*candidate, "planned_arrival"));
   if (arrival.empty())
     return Status(ErrorCode::bad_request, "the candidate has no planned arrival date: give arrival_date");
   auto tpl_row = ctx.rows.get(collection::templates, a.template_key);
@@ -171,7 +142,7 @@ Status apply_create(MutationContext& ctx, const PlanCreateArgs& a) {
                       format_date(plans::resolve_due_date(arrival_day, s.due_offset_days))),
              plan);
   }
-  plan["step_ids"] = to_array(ids);
+  plan["step_ids"] = to_json_array(ids);
   put_plan(ctx, plan);
   (*candidate)["plan_id"] = a.plan_id;
   ctx.rows.put(collection::profiles, a.candidate_id, *candidate, ctx.rows.audience(collection::profiles, a.candidate_id));
@@ -208,10 +179,10 @@ Status apply_add(MutationContext& ctx, const StepAddArgs& a) {
   if (!plan) return ctx.authoritative ? Status(ErrorCode::not_found, "no such plan") : Status::Ok();
   if (!is_coach_of(ctx, *plan)) return Status(ErrorCode::forbidden, "only the candidate's coach edits the plan");
   if (ctx.rows.get(collection::plan_steps, a.step_id)) return Status(ErrorCode::conflict, "a step with that id already exists");
-  auto ids = strings(*plan, "step_ids");
+  auto ids = row_strings(*plan, "step_ids");
   std::size_t at = a.index ? std::min<std::size_t>(static_cast<std::size_t>(*a.index), ids.size()) : ids.size();
   ids.insert(ids.begin() + static_cast<std::ptrdiff_t>(at), a.step_id);
-  (*plan)["step_ids"] = to_array(ids);
+  (*plan)["step_ids"] = to_json_array(ids);
   put_step(ctx, a.step_id, new_step(a.step_id, a.plan_id, a.category, a.title, a.description, a.due_date), *plan);
   put_plan(ctx, *plan);
   return Status::Ok();
@@ -248,42 +219,42 @@ Result<StepRefArgs> decode_reschedule(JsonReader& in) {
   return a;
 }
 
-Status apply_remove(MutationContext& ctx, const StepRefArgs& a) {
-  auto loaded = load_step(ctx, a.id);
+// Runs `edit` on a step and its plan when the caller is the plan's coach (or an admin): the
+// shared prelude of every structural edit. A device that cannot see the step lets the server decide.
+template <class Edit>
+Status coach_edits_step(MutationContext& ctx, const std::string& step_id, Edit edit) {
+  auto loaded = load_step(ctx, step_id);
   if (!loaded) return loaded.error();
   if (!*loaded) return Status::Ok();
   auto& [step, plan] = **loaded;
   if (!is_coach_of(ctx, plan)) return Status(ErrorCode::forbidden, "only the candidate's coach edits the plan");
-  auto ids = without_user(strings(plan, "step_ids"), a.id);
-  plan["step_ids"] = to_array(ids);
-  ctx.rows.remove(collection::plan_steps, a.id);
-  put_plan(ctx, plan);
+  edit(step, plan);
   return Status::Ok();
+}
+
+Status apply_remove(MutationContext& ctx, const StepRefArgs& a) {
+  return coach_edits_step(ctx, a.id, [&](json::object&, json::object& plan) {
+    plan["step_ids"] = to_json_array(without_user(row_strings(plan, "step_ids"), a.id));
+    ctx.rows.remove(collection::plan_steps, a.id);
+    put_plan(ctx, plan);
+  });
 }
 
 Status apply_move(MutationContext& ctx, const StepRefArgs& a) {
-  auto loaded = load_step(ctx, a.id);
-  if (!loaded) return loaded.error();
-  if (!*loaded) return Status::Ok();
-  auto& [step, plan] = **loaded;
-  if (!is_coach_of(ctx, plan)) return Status(ErrorCode::forbidden, "only the candidate's coach edits the plan");
-  auto ids = without_user(strings(plan, "step_ids"), a.id);
-  std::size_t at = std::min<std::size_t>(static_cast<std::size_t>(*a.index), ids.size());
-  ids.insert(ids.begin() + static_cast<std::ptrdiff_t>(at), a.id);
-  plan["step_ids"] = to_array(ids);
-  put_plan(ctx, plan);
-  return Status::Ok();
+  return coach_edits_step(ctx, a.id, [&](json::object&, json::object& plan) {
+    auto ids = without_user(row_strings(plan, "step_ids"), a.id);
+    std::size_t at = std::min<std::size_t>(static_cast<std::size_t>(*a.index), ids.size());
+    ids.insert(ids.begin() + static_cast<std::ptrdiff_t>(at), a.id);
+    plan["step_ids"] = to_json_array(ids);
+    put_plan(ctx, plan);
+  });
 }
 
 Status apply_reschedule(MutationContext& ctx, const StepRefArgs& a) {
-  auto loaded = load_step(ctx, a.id);
-  if (!loaded) return loaded.error();
-  if (!*loaded) return Status::Ok();
-  auto& [step, plan] = **loaded;
-  if (!is_coach_of(ctx, plan)) return Status(ErrorCode::forbidden, "only the candidate's coach edits the plan");
-  step["due_date"] = a.due_date;
-  put_step(ctx, a.id, step, plan);
-  return Status::Ok();
+  return coach_edits_step(ctx, a.id, [&](json::object& step, json::object& plan) {
+    step["due_date"] = a.due_date;
+    put_step(ctx, a.id, step, plan);
+  });
 }
 
 // ---------------------------------------------------------------- step.set_status
@@ -320,7 +291,7 @@ Status apply_status(MutationContext& ctx, const SetStatusArgs& a) {
   if (!loaded) return loaded.error();
   if (!*loaded) return Status::Ok();
   auto& [step, plan] = **loaded;
-  std::string from = str(step, "status");
+  std::string from = row_string(step, "status");
   if (from == a.status) return Status::Ok();  // already there: a repeated tap changes nothing
   if (is_candidate_of(ctx, plan)) {
     if (!candidate_may(from, a.status))
@@ -365,7 +336,7 @@ Status add_entry(MutationContext& ctx, const StepTextArgs& a, std::string_view l
   auto it = step.find(list);
   if (it != step.end() && it->value().is_array())
     for (const auto& e : it->value().get_array())
-      if (e.is_object() && str(e.get_object(), "id") == a.entry_id) return Status::Ok();  // same entry again
+      if (e.is_object() && row_string(e.get_object(), "id") == a.entry_id) return Status::Ok();  // same entry again
   append(step, list, json::object{{"id", a.entry_id}, {"by", ctx.actor.user_id}, {"at", format_rfc3339(ctx.now)}, {"text", a.text}});
   if (candidate) step["last_activity_at"] = format_rfc3339(ctx.now);
   put_step(ctx, a.id, step, plan);
@@ -420,7 +391,7 @@ Status apply_attach(MutationContext& ctx, const AttachArgs& a) {
   auto it = step.find("evidence");
   if (it != step.end() && it->value().is_array())
     for (const auto& x : it->value().get_array())
-      if (x.is_object() && str(x.get_object(), "id") == a.entry_id) return Status::Ok();
+      if (x.is_object() && row_string(x.get_object(), "id") == a.entry_id) return Status::Ok();
   append(step, "evidence", std::move(e));
   step["last_activity_at"] = format_rfc3339(ctx.now);
   put_step(ctx, a.id, step, plan);
@@ -448,13 +419,13 @@ Status apply_share(MutationContext& ctx, const ShareArgs& a) {
   if (!is_candidate_of(ctx, *plan)) return Status(ErrorCode::forbidden, "only the candidate shares their plan");
   if (ctx.authoritative) {
     auto mentor = ctx.rows.get(collection::profiles, a.mentor_id);
-    if (!mentor || str(*mentor, "role") != "mentor") return Status(ErrorCode::not_found, "no mentor with that id");
+    if (!mentor || row_string(*mentor, "role") != "mentor") return Status(ErrorCode::not_found, "no mentor with that id");
   }
-  auto shared = strings(*plan, "shared_with");
+  auto shared = row_strings(*plan, "shared_with");
   shared = a.shared ? with_user(shared, a.mentor_id) : without_user(shared, a.mentor_id);
-  (*plan)["shared_with"] = to_array(shared);
+  (*plan)["shared_with"] = to_json_array(shared);
   put_plan(ctx, *plan);
-  for (const auto& id : strings(*plan, "step_ids"))
+  for (const auto& id : row_strings(*plan, "step_ids"))
     if (auto step = ctx.rows.get(collection::plan_steps, id)) put_step(ctx, id, *step, *plan);
   return Status::Ok();
 }
@@ -500,7 +471,7 @@ void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const 
   if (!plan) return;
   (*plan)["coach_id"] = coach_id;
   put_plan(ctx, *plan);
-  for (const auto& id : strings(*plan, "step_ids"))
+  for (const auto& id : row_strings(*plan, "step_ids"))
     if (auto step = ctx.rows.get(collection::plan_steps, id)) put_step(ctx, id, *step, *plan);
 }
 
