@@ -495,6 +495,7 @@ TEST_F(SyncTest, CoachesReadTemplatesAndBuildAPlanTheCandidateWorksOn) {
   EXPECT_EQ(seen.rows["plan_steps/" + first].at("data").at("due_date"), "2026-07-05");  // 300 days before
   EXPECT_EQ(count_prefix(pull_all(marc), "plan_steps"), 0u);
   EXPECT_EQ(count_prefix(pull_all(priya), "plan_steps"), 0u);
+  EXPECT_EQ(pull_all(admin).rows.count("plans/" + plan), 1u) << "admins read every plan";
 
   auto done = push(amina, {op("step.set_status", {{"id", first}, {"status", "done"}})});
   EXPECT_EQ(done.at("results").at(0).at("status"), "applied");

@@ -115,6 +115,8 @@ TEST(Plans, CoachCreatesFromTemplateForTheCandidatesArrival) {
   EXPECT_TRUE(w.sees(w.cand, collection::plan_steps, ids[0]));
   EXPECT_TRUE(w.sees(w.coach, collection::plans, w.plan));
   EXPECT_FALSE(w.sees(w.mentor, collection::plans, w.plan));
+  EXPECT_TRUE(w.sees(role_audience(Role::admin), collection::plan_steps, ids[0])) << "admins read every plan";
+  EXPECT_FALSE(w.sees(role_audience(Role::coach), collection::plan_steps, ids[0])) << "not every coach";
   EXPECT_FALSE(w.sees(w.coach2, collection::plan_steps, ids[0]));
   EXPECT_EQ(w.store.get(collection::profiles, w.cand)->at("plan_id").as_string(), w.plan);
 }

@@ -14,10 +14,13 @@ using protocol::Role;
 
 namespace {
 
+// The candidate, their coach, mentors they shared with, and program admins (who report on
+// every plan).
 std::vector<std::string> plan_audience(const json::object& plan) {
   std::vector<std::string> a = row_strings(plan, "shared_with");
   a = with_user(a, row_string(plan, "candidate_id"));
   a = with_user(a, row_string(plan, "coach_id"));
+  a = with_user(a, role_audience(Role::admin));
   return a;
 }
 
