@@ -128,6 +128,13 @@ struct Client::Impl {
     hooks.rows_changed = [this](const ChangedRows& rows) { notify_rows(rows); };
     hooks.rejected = [this](const Rejection& r) { notify_rejection(r); };
     hooks.state_changed = [this] { notify_state(); };
+    // The server no longer knows the token: forget it here as resume() does. Only the account
+    // file is touched on the engine's thread (under the store mutex, which guards that SQLite
+    // connection); load_current() then clears the current account on the caller's thread.
+    hooks.session_ended = [&side] {
+      std::lock_guard lock(side.store_mutex);
+      (void)side.account->forget_token();
+    };
     side.engine = std::make_unique<SyncEngine>(std::move(config), *side.store, side.store_mutex, std::move(hooks));
     return side.engine.get();
   }
@@ -223,7 +230,15 @@ struct Client::Impl {
     if (!store) return local_failure(store.error());
     auto record = (*store)->load();
     if (!record) return local_failure(record.error());
-    if (!*record || !(*record)->token) return std::optional<Current>();
+    if (!*record || !(*record)->token) {
+      // A token forgotten by the sync engine (the server ended the session): nobody is signed
+      // in any more, exactly as after resume() is refused.
+      if (*record) {
+        authenticated_as.reset();
+        if (auto st = device->set_current_user_id(std::nullopt); !st) return local_failure(st.error());
+      }
+      return std::optional<Current>();
+    }
     return std::optional<Current>(Current{std::move(*store), std::move(**record)});
   }
 
@@ -379,6 +394,18 @@ void Client::set_event_handler(EventHandler handler) {
 }
 
 bool Client::is_connected() const { return impl_->connection && impl_->connection->is_open(); }
+
+Outcome<Done> Client::check_server(std::chrono::milliseconds timeout) {
+  // Its own connection: the one carrying a session (if any) is left as it is.
+  ConnectionOptions co;
+  co.url = impl_->url;
+  co.ca_file = impl_->options.ca_file;
+  co.connect_timeout = timeout;
+  co.request_timeout = timeout;
+  co.max_frame = impl_->options.max_frame;
+  Connection probe(std::move(co), [](const json::object&) {}, [](const Failure&) {});
+  return probe.connect_and_wait();
+}
 
 // --- offline-first data -------------------------------------------------------------------------
 

@@ -336,6 +336,29 @@ TEST_F(SyncWithServer, CliSyncAfterRevokedSessionExits1) {
   auto r = cli(amina_dir, {"sync"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.err.find("signed out on the server: log in again"), std::string::npos) << r.err;
+  // The engine forgot the refused token as resume() does: nobody is signed in on this device.
+  auto who = cli(amina_dir, {"whoami"});
+  EXPECT_EQ(who.exit_code, 1);
+  EXPECT_EQ(who.out, "not signed in\n");
+  EXPECT_EQ(cli(amina_dir, {"status", "--offline"}).exit_code, 1);
+}
+
+TEST_F(SyncWithServer, BackgroundEngineForgetsTheTokenTheServerRefuses) {
+  TempDir copy;
+  amina.reset();
+  std::filesystem::copy(amina_dir.path(), copy.path(), std::filesystem::copy_options::recursive |
+                                                            std::filesystem::copy_options::overwrite_existing);
+  ASSERT_EQ(cli(copy, {"logout"}).exit_code, 0);
+  amina = device(amina_dir);
+  ASSERT_TRUE(amina->start_sync().ok());
+  ASSERT_TRUE(eventually([&] {
+    auto st = amina->status();
+    return !st || st->state == SyncState::error;
+  }));
+  amina->stop_sync();
+  auto me = amina->current_user();
+  ASSERT_TRUE(me.ok());
+  EXPECT_FALSE(me->has_value());
 }
 
 TEST_F(SyncWithServer, CliWatchPrintsEventsAndStopsOnSigterm) {

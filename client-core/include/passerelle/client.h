@@ -134,6 +134,9 @@ class Client {
   // Receives server events such as {"type":"poke","seq":N}, on the I/O thread.
   void set_event_handler(EventHandler handler);
   bool is_connected() const;
+  // Whether the server answers now: a fresh connection and its hello, each handshake and the
+  // hello bounded by `timeout`, then closed. Needs no account. Origin::network when not.
+  Outcome<Done> check_server(std::chrono::milliseconds timeout);
 
   // --- offline-first data (sync) --------------------------------------------------------------
   // All of these need a signed-in account (else Origin::usage, code unauthenticated) and work

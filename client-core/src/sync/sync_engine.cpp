@@ -189,10 +189,11 @@ std::unique_ptr<Connection> SyncEngine::open_session(Deadline deadline, Outcome<
   }
   auto resumed = call(*conn, "auth.resume", {{"token", config_.token}}, deadline);
   if (!resumed) {
-    if (signed_out(resumed.failure()))
+    if (signed_out(resumed.failure())) {
+      if (hooks_.session_ended) hooks_.session_ended();
       result = server_failure(Error{ErrorCode::unauthenticated,
                                     "signed out on the server: log in again (" + resumed.error().message + ")"});
-    else
+    } else
       result = std::move(resumed).failure();
     return nullptr;
   }

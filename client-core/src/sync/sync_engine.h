@@ -61,6 +61,8 @@ struct SyncEngineHooks {
   std::function<void(const ChangedRows&)> rows_changed;
   std::function<void(const Rejection&)> rejected;
   std::function<void()> state_changed;
+  // The server refused the session token (unauthenticated on resume): the Client forgets it.
+  std::function<void()> session_ended;
 };
 
 class SyncEngine {
