@@ -19,6 +19,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "cli.h"
 #include "passerelle/client.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/sync/collections.h"
@@ -28,13 +29,10 @@ namespace {
 
 using namespace passerelle;
 using namespace passerelle::client;
-
-// Exit codes: part of the CLI's contract, listed in --help.
-constexpr int kOk = 0;
-constexpr int kRefused = 1;      // the server refused (wrong password, conflict, forbidden...)
-constexpr int kUsage = 2;        // bad flag, bad URL, missing argument
-constexpr int kNetwork = 3;      // server unreachable, network or TLS failure
-constexpr int kLocalData = 4;    // the local data directory or its files failed
+using namespace passerelle::cli;
+using cli::fail;
+using cli::Failure;
+using cli::Origin;
 
 const char* kHelp = R"(usage: passerelle [--server URL] [--data DIR] [--ca-file FILE] <command> [options]
 
@@ -50,7 +48,8 @@ commands:
   accept-invite --token T --name N  create the invited account and sign in; the new password
                                     is read from standard input (the token may also be given
                                     alone: accept-invite T)
-  status                            pending ops, last sync, rejected ops (offline)
+  status [--offline]                whether the server answers now (a 2 s check; --offline
+                                    skips it), pending ops, last sync, rejected ops
   sync [--watch]                    push queued writes and pull changes; --watch stays
                                     connected and prints a line per event until Ctrl-C
   threads                           your conversations (offline)
@@ -66,6 +65,21 @@ commands:
                                     for themself); creates their coaching thread
   rejections [--dismiss OP_ID]      writes the server refused, with the reason; --dismiss
                                     removes one from the list
+  plan [--candidate ID] [--json]    an action plan with its progress and steps (offline)
+  plan create --candidate ID [--template KEY] [--arrival YYYY-MM-DD]
+                                    queue starting a candidate's plan from a template (coach)
+  plan share|unshare --mentor ID    queue sharing your plan with a mentor, or stop (candidate)
+  templates                         the plan templates on this device (coach, admin)
+  step show ID                      a step's details, history, notes, comments, evidence
+  step start|done|reopen ID         queue a status change (reopen: coach)
+  step skip ID --reason TEXT        queue skipping a step, saying why
+  step note|comment ID [TEXT]       queue a note (candidate) or a comment
+  step attach ID --url URL          queue a link as evidence (candidate)
+  step add --plan ID --category C --title T --due YYYY-MM-DD [--index N] [--description D]
+                                    queue adding a step at position N, default last (coach)
+  step move ID --index N            queue moving a step to position N, 1 = first (coach)
+  step due ID YYYY-MM-DD            queue a new due date (coach)
+  step remove ID                    queue removing a step (coach)
   <command> --help                  help for one command
 
 Writes work offline: they apply at once on this device, are queued, and reach the server at
@@ -81,10 +95,11 @@ options:
 
 exit codes:
   0  success
-  1  the server refused (wrong e-mail or password, conflict, forbidden...), or whoami: not signed
-     in, or sync: the session ended on the server (log in again)
+  1  the server refused (wrong e-mail or password, conflict, forbidden...), or this device
+     already knows it would (a candidate reopening a done step), or whoami: not signed in, or
+     sync: the session ended on the server (log in again)
   2  usage error (unknown command or flag, bad URL, missing argument, invalid field value,
-     unknown thread or message)
+     unknown or ambiguous thread, message, step or person id)
   3  the server cannot be reached (network, TLS certificate, timeout)
   4  local data error (data directory or its SQLite files)
 )";
@@ -107,9 +122,10 @@ const std::map<std::string, std::string> kCommandHelp = {
      "Accepts an invitation (the token from the invitation e-mail), creating the account with\n"
      "the password read from standard input (at least 10 characters), and signs in.\n"},
     {"status",
-     "usage: passerelle [global options] status\n\n"
-     "Shows, from local data only: the sync state, the queued writes not yet sent, the time of\n"
-     "the last complete sync, and the writes the server refused with its reasons.\n"},
+     "usage: passerelle [global options] status [--offline]\n\n"
+     "Says whether the server answers now (online/offline: a connection and hello, at most 2 s;\n"
+     "--offline skips the check), then, from local data: the queued writes not yet sent, the\n"
+     "time of the last complete sync, and the writes the server refused with its reasons.\n"},
     {"sync",
      "usage: passerelle [global options] sync [--watch]\n\n"
      "Connects, sends every queued write (at most 100 per request), then pulls every change up to\n"
@@ -152,23 +168,6 @@ const std::map<std::string, std::string> kCommandHelp = {
      "Lists the writes the server refused, with its reason; --dismiss OP_ID removes one.\n"},
 };
 
-int fail(int code, const std::string& message) {
-  std::cerr << "passerelle: " << message << "\n";
-  return code;
-}
-
-int exit_code(Origin origin) {
-  switch (origin) {
-    case Origin::server: return kRefused;
-    case Origin::network: return kNetwork;
-    case Origin::local: return kLocalData;
-    case Origin::usage: return kUsage;
-  }
-  return kLocalData;
-}
-
-int fail(const Failure& f) { return fail(exit_code(f.origin), f.message()); }
-
 // One line of standard input, without its line end; nullopt at end of input. On a terminal the
 // prompt goes to stderr and, for secrets, echo is off while typing.
 std::optional<std::string> read_line(const char* prompt, bool secret) {
@@ -194,29 +193,13 @@ std::optional<std::string> read_line(const char* prompt, bool secret) {
   return line;
 }
 
-struct Args {
-  std::optional<std::string> server, data, ca_file;
-  std::string command;
-  std::map<std::string, std::string> flags;  // the command's own --name value pairs
-  std::vector<std::string> positional;       // the command's own bare words (message text, ids)
-  bool watch = false;
-  bool help = false;
-  bool version = false;
-};
-
-struct CommandSpec {
-  std::vector<std::string> flags;  // flags taking a value
-  std::vector<std::string> switches;  // flags without value
-  std::size_t max_positional = 0;
-};
-
 const std::map<std::string, CommandSpec>& command_specs() {
   static const std::map<std::string, CommandSpec> specs = {
       {"login", {{"--email"}, {}, 0}},
       {"whoami", {}},
       {"logout", {}},
       {"accept-invite", {{"--token", "--name"}, {}, 1}},
-      {"status", {}},
+      {"status", {{}, {"--offline"}, 0}},
       {"sync", {{}, {"--watch"}, 0}},
       {"threads", {}},
       {"messages", {{"--thread"}, {}, 0}},
@@ -230,7 +213,19 @@ const std::map<std::string, CommandSpec>& command_specs() {
       {"caseload assign", {{"--candidate", "--coach"}, {}, 0}},
       {"rejections", {{"--dismiss"}, {}, 0}},
   };
-  return specs;
+  // The action-plan commands live in plan_commands.cpp with their specs.
+  static const std::map<std::string, CommandSpec> all = [] {
+    auto m = specs;
+    for (const auto& [k, v] : plan_command_specs()) m.emplace(k, v);
+    return m;
+  }();
+  return all;
+}
+
+// Commands whose second word may be a sub-command ("message send", "step done").
+bool takes_subcommand(const std::string& command) {
+  return command == "message" || command == "caseload" || command == "profile" || command == "plan" ||
+         command == "step";
 }
 
 // Global options may come before or after the command; "--flag value" and "--flag=value".
@@ -262,7 +257,7 @@ std::optional<std::string> parse_args(int argc, char** argv, Args& out) {
         inline_value = true;
       }
       if (spec && has(spec->switches, name) && !inline_value) {
-        if (name == "--watch") out.watch = true;
+        out.switches.insert(name);
         continue;
       }
       bool global = name == "--server" || name == "--data" || name == "--ca-file";
@@ -291,8 +286,7 @@ std::optional<std::string> parse_args(int argc, char** argv, Args& out) {
       continue;
     }
     // A sub-command right after its command, before any other bare word.
-    if (out.positional.empty() && specs.count(out.command + " " + arg) &&
-        (out.command == "message" || out.command == "caseload" || out.command == "profile")) {
+    if (out.positional.empty() && specs.count(out.command + " " + arg) && takes_subcommand(out.command)) {
       out.command += " " + arg;
       continue;
     }
@@ -303,7 +297,7 @@ std::optional<std::string> parse_args(int argc, char** argv, Args& out) {
       continue;
     }
     if (!spec || out.positional.size() >= spec->max_positional) {
-      if (out.command == "message" || out.command == "caseload")
+      if (out.command == "message" || out.command == "caseload" || out.command == "step" || out.command == "plan")
         return "unknown " + out.command + " command '" + arg + "' (see passerelle " + out.command + " --help)";
       return "unexpected argument '" + arg + "' (see passerelle " + out.command + " --help)";
     }
@@ -327,40 +321,9 @@ void print_user(const UserInfo& user, const std::string& server) {
 
 // --- offline-first data commands ----------------------------------------------------------------
 
-namespace json = boost::json;
-
-std::string field(const json::object& row, std::string_view key) {
-  auto* v = row.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-// Failures of the data commands: "not signed in" is exit 1 like whoami, the rest by origin.
-int fail_data(const Failure& f) {
-  if (f.origin == Origin::usage && f.code() == ErrorCode::unauthenticated) return fail(kRefused, f.message());
-  return fail(f);
-}
-
-std::string person_name(Client& client, const std::string& id) {
-  if (id.empty()) return "(nobody)";
-  auto p = client.get(sync::collection::profiles, id);
-  if (p && *p) {
-    auto name = field(**p, "name");
-    if (!name.empty()) return name;
-  }
-  return id;
-}
-
 void print_rejection(const Rejection& r, const char* prefix) {
   std::cout << prefix << r.op_id << "  " << r.name << "  " << to_string(r.error.code) << ": " << r.error.message
             << "\n";
-}
-
-// Runs a mutator and says it was queued.
-int queue(Client& client, std::string_view name, const json::object& a, const std::string& what) {
-  auto op = client.mutate(name, a);
-  if (!op) return fail_data(op.failure());
-  std::cout << "queued: " << what << " (op " << *op << "); it reaches the server at the next sync\n";
-  return kOk;
 }
 
 // The thread must be on this device: the mutator cannot refuse what the device does not see
@@ -429,21 +392,24 @@ int run_data_command(Client& client, const Args& args) {
   if (!*me) return fail(kRefused, "not signed in; log in first");
   const UserInfo& user = (*me)->user;
   const std::string& cmd = args.command;
-  auto flag = [&](const std::string& name) -> std::optional<std::string> {
-    auto it = args.flags.find(name);
-    if (it == args.flags.end()) return std::nullopt;
-    return it->second;
-  };
+  auto flag = [&](const std::string& name) { return args.flag(name); };
+  if (auto done = run_plan_command(client, user, args)) return *done;
 
   if (cmd == "status") {
+    // Whether the server answers now: a quick connection (hello), bounded to 2 s so status stays
+    // a glance; --offline skips it and reads local data only.
+    std::string reach = "not checked (--offline)";
+    if (!args.has("--offline")) {
+      auto probe = client.check_server(std::chrono::seconds(2));
+      reach = probe ? std::string("online (the server answers)") : "offline (" + probe.failure().message() + ")";
+    }
     auto st = client.status();
     if (!st) return fail_data(st.failure());
     auto rejected = client.rejections();
     if (!rejected) return fail_data(rejected.failure());
     std::cout << "account:   " << user.name << " <" << user.email << "> (" << protocol::to_string(user.role) << ")\n"
               << "server:    " << client.server_url().str() << "\n"
-              << "state:     " << (st->online ? "online" : "offline") << " (this command does not connect; "
-              << "passerelle sync does)\n"
+              << "state:     " << reach << "\n"
               << "pending:   " << st->pending_ops << (st->pending_ops == 1 ? " op" : " ops") << " queued\n"
               << "last sync: " << st->last_synced_at.value_or("never") << "\n"
               << "cursor:    " << st->cursor << "\n"
@@ -453,7 +419,7 @@ int run_data_command(Client& client, const Args& args) {
   }
 
   if (cmd == "sync") {
-    if (args.watch) return run_watch(client);
+    if (args.has("--watch")) return run_watch(client);
     auto summary = client.sync_once(std::chrono::minutes(10), [](const SyncProgress& p) {
       if (p.pulling && p.more) std::cout << "pulled " << p.pulled_rows << " rows" << std::endl;
     });
@@ -625,9 +591,13 @@ int run(int argc, char** argv) {
     return kOk;
   }
   if (args.help) {
-    auto it = kCommandHelp.find(args.command);
-    if (it == kCommandHelp.end()) it = kCommandHelp.find(args.command.substr(0, args.command.find(' ')));
-    std::cout << (it != kCommandHelp.end() ? it->second : std::string(kHelp));
+    // The command's own help, else its first word's, else the general help.
+    std::string text = kHelp;
+    for (const std::string& name : {args.command, args.command.substr(0, args.command.find(' '))}) {
+      if (auto it = kCommandHelp.find(name); it != kCommandHelp.end()) { text = it->second; break; }
+      if (auto it = plan_command_help().find(name); it != plan_command_help().end()) { text = it->second; break; }
+    }
+    std::cout << text;
     return kOk;
   }
   if (args.command.empty()) return fail(kUsage, "no command given (see passerelle --help)");

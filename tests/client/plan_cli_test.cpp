@@ -61,7 +61,7 @@ class PlanCli : public SyncWithServer {
     auto templates = cli(claire_dir, {"templates"});
     ASSERT_EQ(templates.exit_code, 0) << templates.err;
     EXPECT_NE(templates.out.find("quebec-skilled-worker  v1  30 steps  "), std::string::npos) << templates.out;
-    auto created = cli(claire_dir, {"plan", "create", "--candidate", amina_id.substr(0, 8), "--arrival", "2027-03-20"});
+    auto created = cli(claire_dir, {"plan", "create", "--candidate", amina_id, "--arrival", "2027-03-20"});
     ASSERT_EQ(created.exit_code, 0) << created.err;
     EXPECT_NE(created.out.find("queued: plan "), std::string::npos) << created.out;
     // The coach's device expands the template at once, offline.
@@ -105,7 +105,7 @@ TEST_F(PlanCli, CoachCreatesThePlanCandidateCompletesAStepOfflineCoachSeesItWith
   auto after = cli(amina_dir, {"plan"});
   EXPECT_NE(after.out.find("progress:  3% done (1/30 steps)"), std::string::npos) << after.out;
   EXPECT_NE(after.out.find("(notes 1, comments 0, evidence 1)"), std::string::npos) << after.out;
-  EXPECT_EQ(run(amina_dir, {"sync"}).exit_code, 3);
+  EXPECT_EQ(cli(amina_dir, {"sync"}).exit_code, 3);  // the last address, now dead
 
   ASSERT_TRUE(server.start()) << server.last_error();
   auto pushed = run(amina_dir, {"sync"});
@@ -220,7 +220,7 @@ TEST_F(PlanCli, StatusSaysWhetherTheServerAnswersNow) {
   auto skipped = run(amina_dir, {"status", "--offline"});
   EXPECT_NE(skipped.out.find("state:     not checked (--offline)\n"), std::string::npos) << skipped.out;
   server.kill9();
-  auto down = run(amina_dir, {"status"});
+  auto down = cli(amina_dir, {"status"});  // the address of the last sign-in, now dead
   EXPECT_EQ(down.exit_code, 0) << down.err;
   EXPECT_NE(down.out.find("state:     offline ("), std::string::npos) << down.out;
   EXPECT_NE(down.out.find("pending:   0 ops queued"), std::string::npos) << down.out;
