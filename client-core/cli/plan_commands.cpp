@@ -416,12 +416,12 @@ std::optional<int> run_plan_command(Client& client, const UserInfo& user, const 
   auto set_status = [&](const char* status, std::optional<std::string> reason, const std::string& what) {
     json::object a{{"id", id}, {"status", status}};
     if (reason) a["reason"] = *reason;
-    return queue(client, "step.set_status", a, what + " step " + shown);
+    return queue(client, "step.set_status", a, what);
   };
-  if (cmd == "step start") return set_status("in_progress", std::nullopt, "start");
-  if (cmd == "step done") return set_status("done", std::nullopt, "done:");
-  if (cmd == "step reopen") return set_status("todo", std::nullopt, "reopen");
-  if (cmd == "step skip") return set_status("skipped", args.flag("--reason"), "skip");
+  if (cmd == "step start") return set_status("in_progress", std::nullopt, "start step " + shown);
+  if (cmd == "step done") return set_status("done", std::nullopt, "step " + shown + " done");
+  if (cmd == "step reopen") return set_status("todo", std::nullopt, "reopen step " + shown);
+  if (cmd == "step skip") return set_status("skipped", args.flag("--reason"), "skip step " + shown);
   if (cmd == "step note" || cmd == "step comment") {
     json::object a{{"id", id}, {"entry_id", new_id()}, {"text", text_from(args, 1)}};
     bool note = cmd == "step note";
