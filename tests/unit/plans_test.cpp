@@ -105,6 +105,7 @@ TEST(Plans, CoachCreatesFromTemplateForTheCandidatesArrival) {
   ASSERT_TRUE(w.create().ok());
   auto plan = w.plan_row();
   EXPECT_EQ(plan.at("template_version").as_int64(), 3);
+  EXPECT_EQ(plan.at("title").at("en").as_string(), "Test plan");
   EXPECT_EQ(plan.at("arrival_date").as_string(), "2027-03-20");
   auto ids = w.step_ids();
   ASSERT_EQ(ids.size(), 3u);

@@ -131,6 +131,7 @@ Status apply_create(MutationContext& ctx, const PlanCreateArgs& a) {
                     {"coach_id", coach},
                     {"template_key", tpl->key},
                     {"template_version", tpl->version},
+                    {"title", plans::to_json(tpl->title)},  // candidates never receive templates
                     {"arrival_date", arrival},
                     {"shared_with", json::array()},
                     {"created_by", ctx.actor.user_id},
