@@ -164,7 +164,18 @@ int show_plan(Client& client, const UserInfo& user, const Args& args) {
   if (!steps) return fail_data(steps.failure());
   Timestamp now = now_utc();
   std::string zone = candidate_zone(client, plan);
-  auto progress = plans::compute_progress(plan, *steps, now, zone);
+  plans::ProgressRules rules;
+  for (auto [flag, field] : {std::pair{"--idle-days", &rules.off_track_idle_days},
+                             std::pair{"--max-overdue", &rules.off_track_overdue_steps}}) {
+    auto v = args.flag(flag);
+    if (!v) continue;
+    int n = 0;
+    auto [p, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
+    if (ec != std::errc() || p != v->data() + v->size() || n < 0 || n > 3650)
+      return fail(kUsage, std::string(flag) + " must be a whole number from 0 to 3650");
+    *field = n;
+  }
+  auto progress = plans::compute_progress(plan, *steps, now, zone, rules);
 
   if (args.has("--json")) {
     json::array rows;
@@ -181,8 +192,8 @@ int show_plan(Client& client, const UserInfo& user, const Args& args) {
   auto shorts = short_ids(ids_of(*all_steps));
   std::string tkey = field(plan, "template_key");
   std::string version = plan.contains("template_version") ? json::serialize(plan.at("template_version")) : "?";
-  std::string title;
-  if (auto t = client.get(collection::templates, tkey); t && *t) title = in_locale(**t, "title", viewer.locale);
+  // The plan carries its template's title (candidates never receive templates).
+  std::string title = in_locale(plan, "title", viewer.locale);
   std::string candidate = field(plan, "candidate_id");
   std::cout << "plan:      " << (title.empty() ? "" : title + " ") << "(" << tkey << " v" << version << ")\n"
             << "candidate: " << person_name(client, candidate) << " (time zone " << zone << ")\n"
@@ -281,7 +292,7 @@ int list_templates(Client& client, const UserInfo& user) {
 
 const std::map<std::string, CommandSpec>& plan_command_specs() {
   static const std::map<std::string, CommandSpec> specs = {
-      {"plan", {{"--candidate"}, {"--json"}, 0}},
+      {"plan", {{"--candidate", "--idle-days", "--max-overdue"}, {"--json"}, 0}},
       {"plan create", {{"--candidate", "--template", "--arrival"}, {}, 0}},
       {"plan share", {{"--mentor"}, {}, 0}},
       {"plan unshare", {{"--mentor"}, {}, 0}},
@@ -315,7 +326,9 @@ const std::map<std::string, std::string>& plan_command_help() {
        "TRACK), then every step in plan order: position, short id, status, due date (\"overdue\"\n"
        "once passed in the candidate's time zone), [category], title in your language, counts of\n"
        "notes, comments and evidence. A candidate sees their own plan; a coach names the candidate\n"
-       "with --candidate (id or unique prefix) unless they follow one plan. --json prints the plan\n"
+       "with --candidate (id or unique prefix) unless they follow one plan. The plan is OFF TRACK\n"
+       "when open steps remain and the candidate did nothing for --idle-days (default 21) or more\n"
+       "than --max-overdue steps (default 3) are overdue. --json prints the plan\n"
        "row, its step rows in order and the progress figures as one JSON object.\n"},
       {"plan create",
        "usage: passerelle [global options] plan create --candidate ID [--template KEY] [--arrival YYYY-MM-DD]\n\n"

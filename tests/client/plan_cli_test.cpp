@@ -82,12 +82,17 @@ TEST_F(PlanCli, CoachCreatesThePlanCandidateCompletesAStepOfflineCoachSeesItWith
 
   auto shown = cli(amina_dir, {"plan"});
   ASSERT_EQ(shown.exit_code, 0) << shown.err;
-  EXPECT_NE(shown.out.find("plan:      (quebec-skilled-worker v1)"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("plan:      Plan d'action — travailleur qualifié sélectionné par le Québec (quebec-skilled-worker v1)"),
+            std::string::npos) << shown.out;
   EXPECT_NE(shown.out.find("progress:  0% done (0/30 steps), "), std::string::npos) << shown.out;
   std::regex step_line(R"(\n\d+\.\s+[0-9a-f]{8,}  (todo|in_progress|done|skipped)\s+\d{4}-\d\d-\d\d)");
   auto lines = std::distance(std::sregex_iterator(shown.out.begin(), shown.out.end(), step_line), std::sregex_iterator());
   EXPECT_EQ(lines, 30) << shown.out;
   EXPECT_NE(shown.out.find("(notes 0, comments 0, evidence 0)"), std::string::npos) << shown.out;
+
+  auto strict = cli(amina_dir, {"plan", "--idle-days", "0"});
+  EXPECT_NE(strict.out.find("OFF TRACK"), std::string::npos) << "no activity today is idle with --idle-days 0: " << strict.out;
+  EXPECT_EQ(cli(amina_dir, {"plan", "--max-overdue", "many"}).exit_code, 2);
 
   auto plan = plan_json(amina_dir);
   ASSERT_EQ(plan.at("steps").as_array().size(), 30u);

@@ -311,3 +311,40 @@ TEST(PlanTemplate, AdminsPublishNewEditions) {
   EXPECT_EQ(w.run(w.admin, Role::admin, "template.put", {{"template", bad}}).error().message,
             "field 'template.key' may hold only a-z, 0-9 and '-'");
 }
+
+TEST(Plans, EveryRefusal) {
+  // Each write of the plan model by someone the rules leave out, in one place.
+  PlanWorld w;
+  ASSERT_TRUE(w.create().ok());
+  std::string s = w.step_ids()[0];
+  std::string stranger = new_id();
+  w.add(stranger, Role::candidate, "Juan");
+  struct Attempt {
+    std::string who;
+    Role role;
+    const char* name;
+    json::object args;
+  };
+  std::vector<Attempt> refused = {
+      {w.cand, Role::candidate, "step.add", {{"plan_id", w.plan}, {"step_id", new_id()}, {"category", "regions"}, {"title", "x"}, {"due_date", "2027-01-01"}}},
+      {w.cand, Role::candidate, "step.move", {{"id", s}, {"index", 2}}},
+      {w.cand, Role::candidate, "step.reschedule", {{"id", s}, {"due_date", "2027-01-01"}}},
+      {w.cand, Role::candidate, "step.remove", {{"id", s}}},
+      {w.mentor, Role::mentor, "step.set_status", {{"id", s}, {"status", "done"}}},
+      {stranger, Role::candidate, "step.set_status", {{"id", s}, {"status", "done"}}},
+      {w.coach2, Role::coach, "step.set_status", {{"id", s}, {"status", "done"}}},
+      {w.coach, Role::coach, "step.note", {{"id", s}, {"entry_id", new_id()}, {"text", "x"}}},
+      {stranger, Role::candidate, "step.note", {{"id", s}, {"entry_id", new_id()}, {"text", "x"}}},
+      {w.mentor, Role::mentor, "step.comment", {{"id", s}, {"entry_id", new_id()}, {"text", "x"}}},
+      {w.coach, Role::coach, "step.attach", {{"id", s}, {"entry_id", new_id()}, {"kind", "link"}, {"url", "https://x.org"}}},
+      {stranger, Role::candidate, "plan.share", {{"plan_id", w.plan}, {"mentor_id", w.mentor}, {"shared", true}}},
+      {w.mentor, Role::mentor, "plan.create", {{"plan_id", new_id()}, {"candidate_id", stranger}, {"template_key", "test-plan"}}},
+      {w.coach, Role::coach, "template.put", {{"template", json::parse(kTemplate)}}},
+  };
+  for (const auto& a : refused) {
+    int before = w.store.writes;
+    auto st = w.run(a.who, a.role, a.name, a.args);
+    EXPECT_EQ(w.code(st), ErrorCode::forbidden) << a.name << " by " << protocol::to_string(a.role);
+    EXPECT_EQ(w.store.writes, before) << a.name << " wrote something although refused";
+  }
+}
