@@ -60,6 +60,7 @@ commands:
   profile set [--name N] [--locale fr|en] [--time-zone Z] [--country CC] [--profession P]
               [--planned-arrival YYYY-MM-DD] [--bio B]
                                     queue changes to your profile
+  caseload                          your candidates with their ids, local time and plan (coach)
   caseload assign --candidate ID --coach ID
                                     queue assigning a candidate to a coach (admin, or a coach
                                     for themself); creates their coaching thread
@@ -145,7 +146,10 @@ const std::map<std::string, std::string> kCommandHelp = {
      "usage: passerelle [global options] message send --thread ID [TEXT...]\n"
      "       passerelle [global options] message delete ID\n"},
     {"caseload",
-     "usage: passerelle [global options] caseload assign --candidate ID --coach ID\n"},
+     "usage: passerelle [global options] caseload\n"
+     "       passerelle [global options] caseload assign --candidate ID --coach ID\n\n"
+     "Lists your candidates as this device knows them (coach): id, name, country, their local\n"
+     "time now, planned arrival, plan. The ids are what plan create --candidate takes.\n"},
     {"message send",
      "usage: passerelle [global options] message send --thread ID [TEXT...]\n\n"
      "Queues a message to the thread; without TEXT the body is read from standard input. Works\n"
@@ -515,8 +519,27 @@ int run_data_command(Client& client, const Args& args) {
     return queue(client, "message.delete", {{"id", id}}, "delete message " + id);
   }
 
-  if (cmd == "message" || cmd == "caseload")
-    return fail(kUsage, cmd + " needs a sub-command (see passerelle " + cmd + " --help)");
+  if (cmd == "message") return fail(kUsage, cmd + " needs a sub-command (see passerelle " + cmd + " --help)");
+
+  if (cmd == "caseload") {
+    // A coach's candidates as this device knows them: the ids other commands take.
+    auto rows = client.list(sync::collection::profiles, "coach_id", user.id);
+    if (!rows) return fail_data(rows.failure());
+    if (rows->empty()) {
+      std::cout << "no candidates in your caseload on this device (passerelle sync fetches them)\n";
+      return kOk;
+    }
+    for (const auto& p : *rows) {
+      std::string zone = field(p, "time_zone");
+      auto local = zone.empty() ? std::nullopt : format_local(now_utc(), zone);
+      std::cout << field(p, "id") << "  " << field(p, "name");
+      if (!field(p, "country").empty()) std::cout << "  " << field(p, "country");
+      if (local) std::cout << "  " << zone << " (now " << *local << ")";
+      if (!field(p, "planned_arrival").empty()) std::cout << "  arrival " << field(p, "planned_arrival");
+      std::cout << (field(p, "plan_id").empty() ? "  no plan yet" : "  plan " + field(p, "plan_id").substr(0, 8)) << "\n";
+    }
+    return kOk;
+  }
 
   if (cmd == "profile") {
     auto p = client.get(sync::collection::profiles, user.id);

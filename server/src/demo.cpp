@@ -16,6 +16,20 @@
 namespace passerelle::server {
 namespace {
 std::string profile(boost::json::object o) { return boost::json::serialize(o); }
+
+// Demo arrivals are month-days ("--09-01", ISO 8601): the next such date at least 60 days
+// away, so the demo stays "before arrival" whenever it is run and the messages (which name
+// the day) stay true.
+std::string next_arrival(std::string_view month_day, Timestamp now) {
+  using namespace std::chrono;
+  auto today = floor<days>(now);
+  int year = static_cast<int>(year_month_day(today).year());
+  for (int y = year; y <= year + 2; ++y) {
+    auto d = parse_date(std::to_string(y) + "-" + std::string(month_day.substr(2)));
+    if (d && *d >= today + days(60)) return format_date(*d);
+  }
+  return format_date(today + days(120));
+}
 }  // namespace
 
 const std::vector<DemoAccount>& demo_accounts() {
@@ -35,19 +49,19 @@ const std::vector<DemoAccount>& demo_accounts() {
        profile({{"city", "Sherbrooke"}, {"time_zone", "America/Toronto"}, {"profession", "civil engineer"}})},
       {"amina.benali@demo.passerelle.quebec", "Amina Benali", "candidate", "fr", "demo-candidate-2026",
        profile({{"country", "MA"}, {"time_zone", "Africa/Casablanca"}, {"profession", "nurse"},
-                {"planned_arrival", "2026-09-01"}})},
+                {"planned_arrival", "--09-01"}})},
       {"carlos.restrepo@demo.passerelle.quebec", "Carlos Restrepo", "candidate", "en", "demo-candidate-2026",
        profile({{"country", "CO"}, {"time_zone", "America/Bogota"}, {"profession", "software developer"},
-                {"planned_arrival", "2026-07-15"}})},
+                {"planned_arrival", "--07-15"}})},
       {"maria.santos@demo.passerelle.quebec", "Maria Santos", "candidate", "en", "demo-candidate-2026",
        profile({{"country", "PH"}, {"time_zone", "Asia/Manila"}, {"profession", "accountant"},
-                {"planned_arrival", "2026-10-01"}})},
+                {"planned_arrival", "--10-01"}})},
       {"julien.moreau@demo.passerelle.quebec", "Julien Moreau", "candidate", "fr", "demo-candidate-2026",
        profile({{"country", "FR"}, {"time_zone", "Europe/Paris"}, {"profession", "electrician"},
-                {"planned_arrival", "2026-08-20"}})},
+                {"planned_arrival", "--08-20"}})},
       {"yassine.trabelsi@demo.passerelle.quebec", "Yassine Trabelsi", "candidate", "fr", "demo-candidate-2026",
        profile({{"country", "TN"}, {"time_zone", "Africa/Tunis"}, {"profession", "civil engineer"},
-                {"planned_arrival", "2026-11-03"}})},
+                {"planned_arrival", "--11-03"}})},
   };
   return list;
 }
@@ -178,6 +192,8 @@ Result<int> seed_demo(storage::Database& db, auth::ScryptParams params) {
           Timestamp now = now_utc();
           u.created_at = format_rfc3339(now);
           auth::insert_user(sql, u);
+          if (auto a = fields.find("planned_arrival"); a != fields.end() && a->value().is_string())
+            a->value() = next_arrival(a->value().get_string(), now);
           storage::write_new_profile(sql, u.info, now, fields);
           return Status::Ok();
         },
