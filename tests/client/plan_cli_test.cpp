@@ -61,6 +61,11 @@ class PlanCli : public SyncWithServer {
     auto templates = cli(claire_dir, {"templates"});
     ASSERT_EQ(templates.exit_code, 0) << templates.err;
     EXPECT_NE(templates.out.find("quebec-skilled-worker  v1  30 steps  "), std::string::npos) << templates.out;
+    // The caseload gives the coach the candidate's id.
+    auto caseload = cli(claire_dir, {"caseload"});
+    ASSERT_EQ(caseload.exit_code, 0) << caseload.err;
+    EXPECT_NE(caseload.out.find(amina_id + "  Amina Benali"), std::string::npos) << caseload.out;
+    EXPECT_NE(caseload.out.find("no plan yet"), std::string::npos) << caseload.out;
     auto created = cli(claire_dir, {"plan", "create", "--candidate", amina_id, "--arrival", "2027-03-20"});
     ASSERT_EQ(created.exit_code, 0) << created.err;
     EXPECT_NE(created.out.find("queued: plan "), std::string::npos) << created.out;
