@@ -37,7 +37,7 @@ void Writer::stop() {
 }
 
 Writer::Stats Writer::stats() const {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(stats_mutex_);
   return stats_;
 }
 
@@ -109,6 +109,12 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
         if (r.second) r.second = Status(ErrorCode::internal, "storage failure; please retry");
     }
   }
+  // Count the batch before anyone hears of it: a caller woken by its done may read stats().
+  {
+    std::lock_guard stats_lock(stats_mutex_);
+    ++stats_.batches;
+    stats_.items += results.size();
+  }
   for (auto& [done, st] : results) {
     if (!done) continue;
     try {
@@ -119,8 +125,6 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
     }
   }
   lock.lock();
-  ++stats_.batches;
-  stats_.items += results.size();
 }
 
 }  // namespace passerelle::server::storage

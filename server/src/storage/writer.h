@@ -76,6 +76,7 @@ class Writer {
   std::condition_variable cv_;
   std::deque<Item> queue_;
   bool stopping_ = false;
+  mutable std::mutex stats_mutex_;  // apart from mutex_: stats are counted while the queue lock is free
   Stats stats_;
   std::thread thread_;
 };
