@@ -70,7 +70,10 @@ struct Connection::Impl {
 
   Impl(ConnectionOptions o, EventHandler e, ClosedHandler c)
       : options(std::move(o)), on_event(std::move(e)), on_closed(std::move(c)) {
-    thread = std::thread([this] { io.run(); });
+    thread = std::thread([this] {
+      io.run();
+      drained.set_value();
+    });
   }
 
   // io first: destroyed last, after every object that uses it.
@@ -90,6 +93,7 @@ struct Connection::Impl {
   std::map<std::int64_t, Pending> pending;
   std::deque<std::string> outbox;  // deque: push_back keeps front() valid during a write
   bool writing = false;
+  std::promise<void> drained;  // set when io.run() returns
   std::thread thread;  // last: starts once everything above exists
 
   std::string where() const { return options.url.str(); }
@@ -407,12 +411,22 @@ Connection::Connection(ConnectionOptions options, EventHandler on_event, ClosedH
 
 Connection::~Connection() {
   Impl* impl = impl_.get();
+  auto drained = impl->drained.get_future();
+  // Close everything and let pending operations finish (operation_aborted) so their coroutine
+  // frames unwind and free the stream; stopping the io_context would leave them suspended and
+  // leak it (LeakSanitizer showed it). Beast's keep-alive timer is turned off first, or it
+  // would keep the io_context busy until its next ping.
   net::post(impl->io, [impl] {
     impl->handlers_off = true;
+    websocket::stream_base::timeout off{websocket::stream_base::none(), websocket::stream_base::none(), false};
+    if (impl->plain) impl->plain->set_option(off);
+    if (impl->tls) impl->tls->set_option(off);
     impl->hard_close();
-    impl->io.stop();
+    for (auto& [id, p] : impl->pending)
+      if (p.timer) p.timer->cancel();
   });
   impl->work.reset();
+  if (drained.wait_for(std::chrono::seconds(2)) != std::future_status::ready) impl->io.stop();  // never expected
   impl->thread.join();
 }
 
