@@ -487,6 +487,7 @@ Outcome<SyncStatus> Client::status() {
     st.online = snap.online;
     st.state = snap.state;
     st.last_error = snap.last_error;
+    st.progress = snap.progress;
   }
   return st;
 }

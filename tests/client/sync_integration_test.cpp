@@ -405,4 +405,30 @@ TEST_F(SyncWithServer, CliWatchPrintsEventsAndStopsOnSigterm) {
 }
 
 }  // namespace
+TEST_F(SyncWithServer, BackgroundEngineReportsSyncingProgress) {
+  assign();
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+  for (int i = 0; i < 150; ++i)  // more than one push: the observer sees n of m along the way
+    ASSERT_TRUE(amina->mutate("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "m" + std::to_string(i)}}).ok());
+  std::mutex m;
+  std::vector<SyncStatus> seen;
+  auto token = amina->observe_state([&](const SyncStatus& st) {
+    std::lock_guard lock(m);
+    seen.push_back(st);
+  });
+  ASSERT_TRUE(amina->start_sync().ok());
+  ASSERT_TRUE(eventually([&] {
+    auto st = amina->status();
+    return st && st->state == SyncState::up_to_date && st->pending_ops == 0;
+  }));
+  amina->stop_sync();
+  amina->unobserve(token);
+  std::lock_guard lock(m);
+  bool progressed = std::any_of(seen.begin(), seen.end(), [](const SyncStatus& st) {
+    return st.state == SyncState::syncing && st.progress && st.progress->pushed > 0;
+  });
+  EXPECT_TRUE(progressed) << "no syncing status carried a progress with pushed ops";
+  EXPECT_FALSE(amina->status()->progress.has_value()) << "progress belongs to a running round only";
+}
+
 }  // namespace passerelle::client

@@ -44,6 +44,16 @@ struct Rejection {
 enum class SyncState { offline, connecting, syncing, up_to_date, error };
 std::string_view to_string(SyncState state) noexcept;
 
+// Progress of a round, after each push answer and each pulled page.
+struct SyncProgress {
+  std::size_t pushed = 0;
+  std::size_t pulled_rows = 0;
+  std::int64_t cursor = 0;
+  bool pulling = false;
+  bool more = false;  // while pulling: another page is waiting
+};
+using ProgressHandler = std::function<void(const SyncProgress&)>;
+
 struct SyncStatus {
   bool online = false;  // the engine holds an authenticated connection
   SyncState state = SyncState::offline;
@@ -52,6 +62,7 @@ struct SyncStatus {
   std::int64_t cursor = 0;                     // highest server seq applied on this device
   std::int64_t rejections = 0;                 // refused ops not yet dismissed
   std::optional<Failure> last_error;           // why the last attempt failed, if it did
+  std::optional<SyncProgress> progress;        // while syncing in the background: ops pushed and rows pulled so far
 };
 
 // What one sync round did (Client::sync_once).
@@ -64,14 +75,5 @@ struct SyncSummary {
   std::vector<Rejection> new_rejections;
 };
 
-// Progress of a round, after each push answer and each pulled page.
-struct SyncProgress {
-  std::size_t pushed = 0;
-  std::size_t pulled_rows = 0;
-  std::int64_t cursor = 0;
-  bool pulling = false;
-  bool more = false;  // while pulling: another page is waiting
-};
-using ProgressHandler = std::function<void(const SyncProgress&)>;
 
 }  // namespace passerelle::client

@@ -112,6 +112,7 @@ void SyncEngine::set_state(SyncState state, bool online, std::optional<Failure> 
     changed = snapshot_.state != state || snapshot_.online != online || error.has_value();
     snapshot_.state = state;
     snapshot_.online = online;
+    if (state != SyncState::syncing) snapshot_.progress.reset();
     if (error) snapshot_.last_error = std::move(error);
     // A round that reached the end clears the last error: it no longer describes the present.
     if (state == SyncState::up_to_date) snapshot_.last_error.reset();
@@ -348,7 +349,15 @@ void SyncEngine::loop() {
       }
       set_state(SyncState::syncing, true, std::nullopt);
       SyncSummary summary;
-      auto r = round(*conn, far_deadline(), summary, {});
+      // Observers see "syncing n/m": each push answer and pulled page updates the progress.
+      auto report = [this](const SyncProgress& p) {
+        {
+          std::lock_guard lock(snapshot_mutex_);
+          snapshot_.progress = p;
+        }
+        if (hooks_.state_changed) hooks_.state_changed();
+      };
+      auto r = round(*conn, far_deadline(), summary, report);
       if (!r) {
         failure = std::move(r).failure();
         break;

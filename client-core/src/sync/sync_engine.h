@@ -91,6 +91,7 @@ class SyncEngine {
     bool online = false;
     SyncState state = SyncState::offline;
     std::optional<Failure> last_error;
+    std::optional<SyncProgress> progress;  // while syncing: how far the current round got
   };
   Snapshot snapshot() const;
 
