@@ -27,23 +27,8 @@ using namespace std::chrono_literals;
 
 inline const std::string kCli = PASSERELLE_CLI_PATH;
 inline const std::string kPassword = "correct horse battery";
+using passerelle::test::sqlite_count;
 
-// A count from the server's SQLite file, opened read-only beside the running (or dead) server.
-inline std::int64_t server_count(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return -1;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* st = nullptr;
-  std::int64_t n = -1;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
-}
 
 class SyncWithServer : public ::testing::Test {
  protected:

@@ -42,20 +42,6 @@ int free_port() {
   return ntohs(a.sin_port);
 }
 
-long long server_count(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  long long n = -1;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 5000);
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-      n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(db);
-  return n;
-}
-
 struct Device {
   std::string email, id;
   protocol::Role role;
@@ -189,9 +175,9 @@ TEST(ConvergenceOverTheNetwork, RandomWritesDisconnectsAndServerCrashes) {
       if (!mine.count(k)) diff.push_back("missing " + k);
     EXPECT_TRUE(diff.empty()) << d.email << " diverged on " << diff.size() << " rows, first: " << (diff.empty() ? "" : diff[0]);
   }
-  long long messages = server_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND deleted = 0");
-  long long sends = server_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send' AND status = 'applied'");
-  long long deletes = server_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.delete' AND status = 'applied'");
+  long long messages = passerelle::test::sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND deleted = 0");
+  long long sends = passerelle::test::sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send' AND status = 'applied'");
+  long long deletes = passerelle::test::sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.delete' AND status = 'applied'");
   std::cout << "server kills: " << kills << ", syncs ok: " << syncs_ok << ", failed (server down): " << syncs_failed
             << ", applied sends: " << sends << ", deletes: " << deletes << "\n";
   EXPECT_GT(sends, 50);

@@ -19,14 +19,6 @@ namespace {
 
 const char* kPassword = "correct horse battery";
 
-std::string code_of(const json::object& answer) {
-  if (!answer.contains("error")) return answer.empty() ? "<no answer>" : "<ok>";
-  return std::string(answer.at("error").at("code").as_string());
-}
-std::string message_of(const json::object& answer) {
-  return std::string(answer.at("error").at("message").as_string());
-}
-
 std::unique_ptr<RawWsClient> hello(TestServer& s) {
   auto ws = std::make_unique<RawWsClient>();
   EXPECT_TRUE(ws->connect(s.port())) << ws->last_error();

@@ -22,15 +22,6 @@ namespace {
 
 const char* kPassword = "correct horse battery";
 
-std::string code_of(const json::object& answer) {
-  if (!answer.contains("error")) return answer.empty() ? "<no answer>" : "<ok>";
-  return std::string(answer.at("error").at("code").as_string());
-}
-std::string message_of(const json::object& answer) {
-  if (!answer.contains("error")) return "";
-  return std::string(answer.at("error").at("message").as_string());
-}
-
 // One signed-in connection.
 struct Peer {
   std::unique_ptr<RawWsClient> ws;
@@ -110,19 +101,6 @@ std::optional<json::object> read_poke(RawWsClient& ws, std::chrono::milliseconds
     if (v.contains("type") && v.at("type") == "poke") return v;
   }
   return std::nullopt;
-}
-
-long long sqlite_count(const std::string& db_path, const std::string& query) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open(db_path.c_str(), &db) != SQLITE_OK) return -1;
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* st = nullptr;
-  long long n = -1;
-  if (sqlite3_prepare_v2(db, query.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-    n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
 }
 
 // Two coaches, two candidates, an admin and a mentor nobody is linked to.

@@ -1,5 +1,7 @@
 #include "passerelle/test/test_server.h"
 
+#include <sqlite3.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -57,7 +59,7 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 ProcessResult run_process(const std::vector<std::string>& argv_in, const std::string& stdin_text,
-                          std::chrono::milliseconds timeout) {
+                          std::chrono::milliseconds timeout, const EnvOverrides& env) {
   ProcessResult result;
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (::pipe(in_pipe) || ::pipe(out_pipe) || ::pipe(err_pipe)) return result;
@@ -69,6 +71,12 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const std::st
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
+    for (const auto& [k, v] : env) {
+      if (v.empty())
+        ::unsetenv(k.c_str());
+      else
+        ::setenv(k.c_str(), v.c_str(), 1);
+    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -107,6 +115,20 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const std::st
   ::waitpid(pid, &status, 0);
   result.exit_code = result.timed_out ? -1 : exit_code_of(status);
   return result;
+}
+
+long long sqlite_count(const std::string& db_path, const std::string& query) {
+  sqlite3* db = nullptr;
+  long long n = -1;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, query.c_str(), -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return n;
 }
 
 TempDir::TempDir() {

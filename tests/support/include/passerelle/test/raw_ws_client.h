@@ -88,4 +88,16 @@ struct HttpResult {
 };
 HttpResult http_get(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+// An answer's error code for assertions: "<ok>" for a success, "<no answer>" for an empty
+// object (a timeout), else the code.
+inline std::string code_of(const boost::json::object& answer) {
+  if (!answer.contains("error")) return answer.empty() ? "<no answer>" : "<ok>";
+  return std::string(answer.at("error").at("code").as_string());
+}
+// An answer's error message, "" when it has none.
+inline std::string message_of(const boost::json::object& answer) {
+  if (!answer.contains("error")) return "";
+  return std::string(answer.at("error").at("message").as_string());
+}
+
 }  // namespace passerelle::test

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,18 @@ struct ProcessResult {
   bool timed_out = false;
 };
 
+// Environment changes for a child: a value sets the variable, an empty value unsets it.
+using EnvOverrides = std::map<std::string, std::string>;
+
 // Runs `argv` (argv[0] is the program path), feeding `stdin_text`, capturing output; kills it
 // after `timeout`.
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_text = {},
-                          std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                          std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                          const EnvOverrides& env = {});
+
+// A COUNT(*)-style query on a SQLite file (e.g. the server's database), opened read-only beside
+// a running or dead server; -1 when the file or query fails.
+long long sqlite_count(const std::string& db_path, const std::string& query);
 
 // A fresh directory under $TMPDIR (or /tmp); removed by the destructor.
 class TempDir {
