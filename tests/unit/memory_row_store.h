@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include "passerelle/shared/ids.h"
+#include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/sync/mutator.h"
 
 namespace passerelle::testing {
@@ -34,6 +36,18 @@ class MemoryRowStore : public sync::RowStore {
   std::vector<std::string> audience(std::string_view c, std::string_view id) override {
     auto it = rows.find(key(c, id));
     return it == rows.end() ? std::vector<std::string>{} : it->second.audience;
+  }
+
+  // Test helpers: a person's profile row as the server writes it at sign-up, and a mutator run
+  // as someone (authoritative: as the server; false: as a device).
+  void add_person(const std::string& id, protocol::Role role, const std::string& name) {
+    protocol::UserInfo u{id, role, name + "@example.org", name, protocol::Locale::fr};
+    put(sync::collection::profiles, id, sync::new_profile_row(u, now_utc()), {id});
+  }
+  Status run_as(const std::string& who, protocol::Role role, std::string_view name, const boost::json::object& args,
+                bool authoritative = true) {
+    sync::MutationContext ctx{sync::Actor{who, role}, *this, now_utc(), new_id(), authoritative};
+    return sync::run_mutator(ctx, name, args);
   }
 
   static std::pair<std::string, std::string> key(std::string_view c, std::string_view id) {

@@ -28,14 +28,9 @@ struct World {
     add(cand, Role::candidate, "Amina Benali");
     add(cand2, Role::candidate, "Juan Pérez");
   }
-  void add(const std::string& id, Role role, const std::string& name) {
-    protocol::UserInfo u{id, role, name + "@example.org", name, protocol::Locale::fr};
-    store.put(collection::profiles, id, new_profile_row(u, now_utc()), {id});
-  }
-  Status run(const std::string& who, Role role, std::string_view name, const json::object& args,
-             bool authoritative = true) {
-    MutationContext ctx{Actor{who, role}, store, now_utc(), new_id(), authoritative};
-    return run_mutator(ctx, name, args);
+  void add(const std::string& id, Role role, const std::string& name) { store.add_person(id, role, name); }
+  Status run(const std::string& who, Role role, std::string_view name, const json::object& args) {
+    return store.run_as(who, role, name, args);
   }
   std::string assign(const std::string& candidate, const std::string& to) {
     std::string thread = new_id();

@@ -49,12 +49,9 @@ struct PlanWorld {
                     {{"candidate_id", cand}, {"coach_id", coach}, {"thread_id", new_id()}}).ok());
     EXPECT_TRUE(run(cand, Role::candidate, "profile.update", {{"planned_arrival", "2027-03-20"}}).ok());
   }
-  void add(const std::string& id, Role role, const std::string& name) {
-    store.put(collection::profiles, id, new_profile_row({id, role, name + "@x.org", name, protocol::Locale::fr}, now_utc()), {id});
-  }
+  void add(const std::string& id, Role role, const std::string& name) { store.add_person(id, role, name); }
   Status run(const std::string& who, Role role, std::string_view name, const json::object& args) {
-    MutationContext ctx{Actor{who, role}, store, now_utc(), new_id(), true};
-    return run_mutator(ctx, name, args);
+    return store.run_as(who, role, name, args);
   }
   Status create() {
     return run(coach, Role::coach, "plan.create", {{"plan_id", plan}, {"candidate_id", cand}, {"template_key", "test-plan"}});
