@@ -51,7 +51,8 @@ PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t c
        soci::use(user_id), soci::use(group.empty() ? user_id : group), soci::use(after), soci::use(take));
   std::size_t bytes = 0;
   for (const soci::row& row : rs) {
-    std::size_t row_bytes = row.get_indicator(5) == soci::i_ok ? row.get<std::string>(5).size() : 0;
+    std::string data = row.get_indicator(5) == soci::i_ok ? row.get<std::string>(5) : std::string();
+    std::size_t row_bytes = data.size();
     if (static_cast<std::int64_t>(page.changes.size()) == limit ||
         (!page.changes.empty() && bytes + row_bytes > passerelle::sync::kPullPageBytes)) {
       page.more = true;
@@ -66,7 +67,7 @@ PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t c
     bool row_deleted = row.get_indicator(4) != soci::i_ok || row.get<int>(4) != 0;
     c.deleted = !visible || row_deleted;
     if (!c.deleted) {
-      json::value v = json::parse(row.get<std::string>(5));
+      json::value v = json::parse(data);
       if (v.is_object()) c.data = std::move(v.get_object());
     }
     page.changes.push_back(std::move(c));
