@@ -4,7 +4,6 @@
 #include <boost/json/serialize.hpp>
 #include <soci/soci.h>
 
-#include <future>
 #include <sstream>
 
 #include "auth/accounts.h"
@@ -142,8 +141,7 @@ Status seed_demo_caseloads(storage::Database& db) {
     auto candidate = id_of(c.candidate_email);
     auto coach = id_of(c.coach_email);
     if (!candidate || !coach) return Status(ErrorCode::internal, std::string("demo account missing for ") + c.candidate_email);
-    std::promise<Status> done;
-    db.writer().submit(
+    auto st = db.writer().run(
         [&c, admin = *admin, candidate = *candidate, coach = *coach](soci::session& sql) -> Status {
           auto profile = storage::read_profile(sql, candidate.id);
           if (!profile) return Status(ErrorCode::internal, "no profile row for " + candidate.email);
@@ -162,9 +160,8 @@ Status seed_demo_caseloads(storage::Database& db) {
             if (auto st = push_or_fail(sql, {author.id, author.role}, std::move(send), at); !st) return st;
           }
           return Status::Ok();
-        },
-        [&done](Status st) { done.set_value(std::move(st)); });
-    if (auto st = done.get_future().get(); !st) return st;
+        });
+    if (!st) return st;
   }
   return Status::Ok();
 }
@@ -185,8 +182,7 @@ Result<int> seed_demo(storage::Database& db, auth::ScryptParams params) {
     u.info.role = *protocol::parse_role(a.role);
     u.info.locale = *protocol::parse_locale(a.locale);
     u.password_hash = *hash;
-    std::promise<Status> done;
-    db.writer().submit(
+    auto st = db.writer().run(
         [u, fields = boost::json::parse(a.profile_json).as_object()](soci::session& sql) mutable -> Status {
           if (auth::email_taken(sql, u.info.email)) return Status::Ok();  // raced with admin create
           Timestamp now = now_utc();
@@ -196,9 +192,8 @@ Result<int> seed_demo(storage::Database& db, auth::ScryptParams params) {
             a->value() = next_arrival(a->value().get_string(), now);
           storage::write_new_profile(sql, u.info, now, fields);
           return Status::Ok();
-        },
-        [&done](Status st) { done.set_value(std::move(st)); });
-    if (auto st = done.get_future().get(); !st) return st.error();
+        });
+    if (!st) return st.error();
     ++created;
   }
   if (auto st = seed_demo_caseloads(db); !st) return st.error();

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <future>
 #include <iostream>
 #include <condition_variable>
 #include <mutex>
@@ -87,14 +86,6 @@ class CompactionLoop {
   std::thread thread_;
 };
 
-// Runs `work` on the writer (so it waits for a running server's batch instead of failing) and
-// returns its Status once committed.
-passerelle::Status write_and_wait(ps::storage::Database& db, std::function<passerelle::Status(soci::session&)> work) {
-  std::promise<passerelle::Status> done;
-  db.writer().submit(std::move(work), [&done](passerelle::Status st) { done.set_value(std::move(st)); });
-  return done.get_future().get();
-}
-
 // The shipped templates are published at every start; an unchanged one costs nothing.
 void publish_templates(ps::storage::Database& db, const std::string& dir) {
   if (dir.empty() || !std::filesystem::is_directory(dir)) {
@@ -102,7 +93,7 @@ void publish_templates(ps::storage::Database& db, const std::string& dir) {
     return;
   }
   std::vector<ps::plans::ImportOutcome> outcomes;
-  auto st = write_and_wait(db, [&](soci::session& sql) -> passerelle::Status {
+  auto st = db.writer().run([&](soci::session& sql) -> passerelle::Status {
     auto r = ps::plans::import_template_dir(sql, dir, passerelle::now_utc());
     if (!r) return r.error();
     outcomes = std::move(*r);
@@ -205,9 +196,7 @@ int admin_create(const ps::AdminCreateConfig& a) {
   u.info.role = *passerelle::protocol::parse_role(a.role);
   u.info.locale = *passerelle::protocol::parse_locale(a.locale);
   u.password_hash = *hash;
-  std::promise<passerelle::Status> done;
-  (*db)->writer().submit(
-      [&u](soci::session& sql) -> passerelle::Status {
+  auto st = (*db)->writer().run([&u](soci::session& sql) -> passerelle::Status {
         if (ps::auth::email_taken(sql, u.info.email))
           return passerelle::Status(ErrorCode::conflict, "an account already uses " + u.info.email);
         auto now = passerelle::now_utc();
@@ -215,9 +204,7 @@ int admin_create(const ps::AdminCreateConfig& a) {
         ps::auth::insert_user(sql, u);
         ps::storage::write_new_profile(sql, u.info, now);
         return passerelle::Status::Ok();
-      },
-      [&done](passerelle::Status st) { done.set_value(std::move(st)); });
-  auto st = done.get_future().get();
+      });
   if (!st) return fail(1, st.error().message);
   std::cout << "created " << a.role << " " << u.info.email << " (" << u.info.id << ")\n";
   return 0;
@@ -230,14 +217,10 @@ int admin_compact(const ps::AdminCompactConfig& a) {
   if (!db) return fail(1, db.error().message);
   // Through the writer: BEGIN IMMEDIATE waits for a running server's batch instead of failing.
   std::int64_t horizon = 0;
-  std::promise<passerelle::Status> done;
-  (*db)->writer().submit(
-      [&a, &horizon](soci::session& sql) -> passerelle::Status {
-        horizon = ps::storage::compact(sql, a.older_than_days, passerelle::now_utc());
-        return passerelle::Status::Ok();
-      },
-      [&done](passerelle::Status st) { done.set_value(std::move(st)); });
-  auto st = done.get_future().get();
+  auto st = (*db)->writer().run([&a, &horizon](soci::session& sql) -> passerelle::Status {
+    horizon = ps::storage::compact(sql, a.older_than_days, passerelle::now_utc());
+    return passerelle::Status::Ok();
+  });
   if (!st) return fail(1, st.error().message);
   std::cout << "compacted the change log (tombstones older than " << a.older_than_days
             << " days); horizon is now " << horizon << "\n";
@@ -252,7 +235,7 @@ int admin_import_template(const ps::AdminImportTemplateConfig& a) {
   auto db = ps::storage::Database::open(a.db, opts);
   if (!db) return fail(1, db.error().message);
   ps::plans::ImportOutcome outcome;
-  auto st = write_and_wait(**db, [&](soci::session& sql) -> passerelle::Status {
+  auto st = (*db)->writer().run([&](soci::session& sql) -> passerelle::Status {
     outcome = ps::plans::import_template(sql, *tpl, passerelle::now_utc());
     return passerelle::Status::Ok();
   });

@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 
 #include <exception>
+#include <future>
 #include <vector>
 
 #include "../log.h"
@@ -25,6 +26,13 @@ void Writer::submit(Work work, Done done) {
     }
   }
   if (done) done(Status(ErrorCode::internal, "the server is shutting down"));
+}
+
+Status Writer::run(Work work) {
+  std::promise<Status> done;
+  auto outcome = done.get_future();
+  submit(std::move(work), [&done](Status st) { done.set_value(std::move(st)); });
+  return outcome.get();
 }
 
 void Writer::stop() {

@@ -53,6 +53,9 @@ class Writer {
 
   // Thread-safe.
   void submit(Work work, Done done);
+  // submit() and wait for the durable outcome: for commands and start-up work, never from a
+  // thread that serves connections. Also waits behind a running server's batch on the same file.
+  Status run(Work work);
   // Drains, commits and joins. Idempotent.
   void stop();
 
