@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev
   libsoci-dev libsqlite3-dev sqlite3 libssl-dev
-  libgtest-dev libgmock-dev
+  libgtest-dev libgmock-dev libical-dev
   libhowardhinnant-date-dev tzdata openssl ca-certificates
 )
 

@@ -22,6 +22,21 @@ const std::vector<Mutator>& all_mutators() {
       mutators::step_comment(),
       mutators::step_attach(),
       mutators::plan_share(),
+      // Mentoring (docs/mentors.md)
+      mutators::career_update(),
+      mutators::mentor_update(),
+      mutators::availability_set(),
+      mutators::mentorship_propose(),
+      mutators::mentorship_respond(),
+      mutators::mentorship_complete(),
+      mutators::meeting_request(),
+      mutators::meeting_reschedule(),
+      mutators::meeting_cancel(),
+      mutators::meeting_outcome(),
+      mutators::referral_add(),
+      mutators::referral_update(),
+      mutators::calendar_feed_set(),
+      mutators::calendar_feed_revoke(),
   };
   return kAll;
 }

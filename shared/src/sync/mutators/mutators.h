@@ -26,6 +26,21 @@ Mutator step_note();
 Mutator step_comment();
 Mutator step_attach();
 Mutator plan_share();
+// Mentoring (mentor_mutators.cpp, meeting_mutators.cpp, referral_mutators.cpp, calendar_mutators.cpp)
+Mutator career_update();
+Mutator mentor_update();
+Mutator availability_set();
+Mutator mentorship_propose();
+Mutator mentorship_respond();
+Mutator mentorship_complete();
+Mutator meeting_request();
+Mutator meeting_reschedule();
+Mutator meeting_cancel();
+Mutator meeting_outcome();
+Mutator referral_add();
+Mutator referral_update();
+Mutator calendar_feed_set();
+Mutator calendar_feed_revoke();
 
 // When a candidate changes coach, their plan follows: the new coach reads and edits it.
 void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const std::string& coach_id);

@@ -47,12 +47,21 @@ struct Actor {
   protocol::Role role = protocol::Role::candidate;
 };
 
+// Rules that are server configuration rather than code (docs/mentors.md). The server fills
+// them from its flags (--meeting-notice-hours, --video-base-url); a device keeps the defaults,
+// which only shape its optimistic view: the checks that depend on them run where authoritative.
+struct MutationSettings {
+  std::chrono::minutes meeting_min_notice{24 * 60};  // a meeting starts at least this far ahead
+  std::string video_base_url = "https://meet.jit.si/passerelle-";  // + meeting id, when the mentor has no link
+};
+
 struct MutationContext {
   Actor actor;
   RowStore& rows;
   Timestamp now;         // server time on the server; device time (display only) on a device
   std::string op_id;
   bool authoritative;    // true on the server: every row is visible and this run decides
+  MutationSettings settings{};   // server configuration of domain rules (defaults on a device)
 };
 
 // A type-erased mutator as the registry holds it.
