@@ -11,6 +11,7 @@ const std::vector<Mutator>& all_mutators() {
       mutators::caseload_assign(),
       mutators::message_send(),
       mutators::message_delete(),
+      mutators::receipt_update(),
       mutators::template_put(),
       mutators::plan_create(),
       mutators::step_add(),

@@ -15,6 +15,7 @@ Mutator profile_update();
 Mutator caseload_assign();
 Mutator message_send();
 Mutator message_delete();
+Mutator receipt_update();
 Mutator template_put();
 Mutator plan_create();
 Mutator step_add();

@@ -391,6 +391,13 @@ Status apply_attach(MutationContext& ctx, const AttachArgs& a) {
     e["sha256"] = a.sha256;
     e["name"] = a.name;
     e["size"] = a.size;
+    if (ctx.authoritative && ctx.files) {
+      // As for message attachments: only a file this person uploaded (or can read) is usable.
+      auto known = ctx.files->usable(a.sha256, ctx.actor.user_id);
+      if (!known) return Status(ErrorCode::not_found, "the file '" + a.name + "' was not uploaded; attach it again");
+      e["size"] = known->size;
+      e["type"] = known->type;
+    }
   }
   auto it = step.find("evidence");
   if (it != step.end() && it->value().is_array())

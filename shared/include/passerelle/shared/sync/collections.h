@@ -14,10 +14,13 @@ namespace passerelle::sync {
 namespace collection {
 // One per user, id = user id. Read by the user, their coach, their candidates (for a coach).
 inline constexpr std::string_view profiles = "profiles";
-// Conversation between a candidate and their coach (kind "coaching"). Read by its members.
+// A conversation made by the system: candidate and coach (kind "coaching"), candidate and
+// mentor (kind "mentorship", the coach reads too). `members` write; the audience reads.
 inline constexpr std::string_view threads = "threads";
-// One message of a thread. Read by the thread's members.
+// One message of a thread, numbered `n` by the server. Read by the thread's audience.
 inline constexpr std::string_view messages = "messages";
+// One per (thread, reader): the reader's delivered and read marks (messages/receipts.h).
+inline constexpr std::string_view receipts = "receipts";
 // Action-plan templates, id = template key. Written by admins (server side for now).
 inline constexpr std::string_view templates = "templates";
 // A candidate's action plan (one per candidate); holds the ordered step ids.

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -42,6 +43,21 @@ class RowStore {
   virtual std::vector<std::string> audience(std::string_view collection, std::string_view id) = 0;
 };
 
+// Uploaded files, as the server knows them (a device has no catalog: it cannot tell, and the
+// server's run decides). A mutator that attaches a file asks whether the actor may use it.
+struct FileInfo {
+  std::int64_t size = 0;
+  std::string type;  // MIME type judged from the content at upload
+};
+class FileCatalog {
+ public:
+  virtual ~FileCatalog() = default;
+  // The file with this SHA-256 if it was uploaded and `user_id` may attach it: they uploaded
+  // it themselves or can read a row that refers to it (forwarding). nullopt otherwise, so a
+  // guessed hash grants nothing.
+  virtual std::optional<FileInfo> usable(std::string_view sha256, std::string_view user_id) = 0;
+};
+
 struct Actor {
   std::string user_id;
   protocol::Role role = protocol::Role::candidate;
@@ -61,6 +77,7 @@ struct MutationContext {
   Timestamp now;         // server time on the server; device time (display only) on a device
   std::string op_id;
   bool authoritative;    // true on the server: every row is visible and this run decides
+  FileCatalog* files = nullptr;  // the server's uploads; null on a device
   MutationSettings settings{};   // server configuration of domain rules (defaults on a device)
 };
 
