@@ -195,6 +195,8 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"public-url", "URL", "base URL used in invitation e-mails", "http://<listen>", string_setter(&c.public_url)},
         {"tombstone-days", "DAYS", "purge deleted-row tombstones older than this (at start, then hourly); devices with older cursors resync", "30", int_setter(&c.tombstone_days, 1, 36500)},
         {"templates-dir", "DIR", "action-plan templates (*.json) published at start when changed", c.templates_dir, string_setter(&c.templates_dir)},
+        {"meeting-notice-hours", "H", "a mentor meeting is booked or moved at least this long before it starts", "24", int_setter(&c.meeting_notice_hours, 0, 720)},
+        {"video-base-url", "URL", "video link of a meeting whose mentor has none: this URL + the meeting id", c.video_base_url, string_setter(&c.video_base_url)},
         {"demo", "", "seed a demo program (idempotent) and print its accounts", "", [&c](const std::string&) { c.demo = true; return std::string(); }},
     };
     bool help = false;

@@ -30,6 +30,8 @@ struct ServeConfig {
   bool demo = false;
   int tombstone_days = 30;  // tombstones older than this are purged (at start, then hourly)
   std::string templates_dir;  // default: PASSERELLE_TEMPLATES_DIR; plan templates loaded at start
+  int meeting_notice_hours = 24;  // mentor meetings are booked at least this far ahead (docs/mentors.md)
+  std::string video_base_url = "https://meet.jit.si/passerelle-";  // + meeting id when the mentor has no link
 
   bool tls() const { return !tls_cert.empty(); }
 };

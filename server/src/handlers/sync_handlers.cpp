@@ -10,6 +10,7 @@
 
 #include "../log.h"
 #include "../services.h"
+#include "calendar/calendar.h"
 #include "passerelle/shared/json_reader.h"
 #include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/sync/wire.h"
@@ -50,14 +51,17 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
   ws::Actor actor{ctx.user->id, ctx.user->role};
   auto started = std::chrono::steady_clock::now();
   auto outcome = std::make_shared<server::sync::PushOutcome>();
+  auto to_mail = std::make_shared<std::vector<std::string>>();  // meetings whose e-mail is due after the commit
+  ws::MutationSettings settings{std::chrono::hours(svc.config.meeting_notice_hours), svc.config.video_base_url};
   svc.db.writer().submit(
-      [actor, ops = std::move(*ops), outcome](soci::session& sql) -> Status {
+      [actor, ops = std::move(*ops), outcome, to_mail, settings](soci::session& sql) -> Status {
         // A storage failure throws: the writer rolls this item back (nothing recorded) and
         // answers `internal`; the device pushes the same ops again.
-        *outcome = server::sync::run_push(sql, actor, ops, now_utc());
+        *outcome = server::sync::run_push(sql, actor, ops, now_utc(), settings);
+        *to_mail = calendar::meetings_to_mail(ops, outcome->results);
         return Status::Ok();
       },
-      [&svc, reply, outcome, started, user_id = actor.user_id](Status st) {
+      [&svc, reply, outcome, to_mail, started, user_id = actor.user_id](Status st) {
         if (!st) {
           log::error("push_failed", {{"user_id", user_id}, {"message", st.error().message}});
           return reply.fail(ErrorCode::internal, "the ops could not be recorded; push them again");
@@ -72,6 +76,8 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         svc.metrics.push_done(applied, rejected,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         reply.ok({{"results", std::move(results)}});
+        // Post-commit hook: meeting e-mails with their .ics, from the committed rows (worker pool).
+        calendar::mail_meetings(svc, std::move(*to_mail));
         if (outcome->last_seq > 0 && !outcome->touched_users.empty()) {
           std::vector<std::string> users(outcome->touched_users.begin(), outcome->touched_users.end());
           auto n = svc.hub.send_event(users, protocol::serialize_event("poke", {{"seq", outcome->last_seq}}));

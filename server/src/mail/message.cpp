@@ -109,6 +109,22 @@ std::string compose(const Message& m) {
   out += "Subject: " + encode_header(m.subject) + "\r\n";
   out += "Message-ID: " + m.message_id + "\r\n";
   out += "MIME-Version: 1.0\r\n";
+  if (!m.calendar.empty()) {
+    // The boundary never occurs in quoted-printable or base64 text ("=_" is not produced by either).
+    std::string boundary = "=_passerelle_" + to_hex(random_bytes(12));
+    out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
+    out += "--" + boundary + "\r\n";
+    out += "Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n";
+    out += quoted_printable(m.body);
+    out += "--" + boundary + "\r\n";
+    out += "Content-Type: text/calendar; charset=UTF-8; method=" + m.calendar_method + "; name=\"meeting.ics\"\r\n";
+    out += "Content-Disposition: attachment; filename=\"meeting.ics\"\r\n";
+    out += "Content-Transfer-Encoding: base64\r\n\r\n";
+    std::string b64 = base64(m.calendar);
+    for (std::size_t i = 0; i < b64.size(); i += 76) out += b64.substr(i, 76) + "\r\n";
+    out += "--" + boundary + "--\r\n";
+    return out;
+  }
   out += "Content-Type: text/plain; charset=UTF-8\r\n";
   out += "Content-Transfer-Encoding: quoted-printable\r\n";
   out += "\r\n";

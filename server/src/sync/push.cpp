@@ -39,7 +39,7 @@ void record_outcome(soci::session& sql, const std::string& user, const Op& op, c
 }  // namespace
 
 PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, const std::vector<Op>& ops,
-                     Timestamp now) {
+                     Timestamp now, const passerelle::sync::MutationSettings& settings) {
   PushOutcome out;
   ChangeLog log(sql, now);
   for (const Op& op : ops) {
@@ -50,6 +50,7 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
     sql << "SAVEPOINT passerelle_op";
     auto mark = log.mark();
     passerelle::sync::MutationContext ctx{actor, log, now, op.op_id, true};
+    ctx.settings = settings;  // server configuration of domain rules (meeting notice, video links)
     Status st;
     try {
       st = passerelle::sync::run_mutator(ctx, op.name, op.args);

@@ -22,7 +22,9 @@ struct PushOutcome {
 // gets its own savepoint: a rejected op undoes only its own writes and its outcome is recorded
 // all the same. An op already recorded for this user returns that outcome and runs nothing.
 // Storage failures throw; the caller's transaction then records nothing and the device retries.
+// `settings` are the server's configured domain rules (ServeConfig: meeting notice, video links).
 PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor,
-                     const std::vector<passerelle::sync::Op>& ops, Timestamp now);
+                     const std::vector<passerelle::sync::Op>& ops, Timestamp now,
+                     const passerelle::sync::MutationSettings& settings = {});
 
 }  // namespace passerelle::server::sync
