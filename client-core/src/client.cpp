@@ -247,6 +247,18 @@ struct Client::Impl {
     authenticated_as.reset();
     return device->set_current_user_id(std::nullopt);
   }
+
+  // logout() with wipe_local_data: every account file goes, with nothing left open on them.
+  Status wipe_accounts() {
+    drop_sync();
+    authenticated_as.reset();
+    if (device->current_user_id())
+      if (auto st = device->set_current_user_id(std::nullopt); !st) return st;
+    std::error_code ec;
+    std::filesystem::remove_all(options.data_dir / "accounts", ec);
+    if (ec) return Error{ErrorCode::internal, "cannot delete " + (options.data_dir / "accounts").string() + ": " + ec.message()};
+    return Status::Ok();
+  }
 };
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -373,6 +385,19 @@ Outcome<LogoutResult> Client::logout() {
       result.server_problem = revoked.failure();
   }
   if (auto st = impl_->forget(*store); !st) return local_failure(st.error());
+  return result;
+}
+
+Outcome<LogoutResult> Client::logout(const LogoutOptions& options) {
+  auto signed_out = logout();  // closes the account file it opened before returning
+  if (!options.wipe_local_data) return signed_out;
+  LogoutResult result;
+  if (signed_out)
+    result = *signed_out;
+  else
+    result.server_problem = signed_out.failure();  // damaged local data is no reason not to erase it
+  if (auto st = impl_->wipe_accounts(); !st) return local_failure(st.error());
+  result.wiped_local_data = true;
   return result;
 }
 

@@ -20,7 +20,8 @@
 // - Data directory: device.sqlite (device id, server URL last used, current account) and
 //   accounts/<user_id>.sqlite (session token, user info, the replicated rows, the cursor, the
 //   outbox and the rejections), all 0600. Logging out removes the token from disk (the file
-//   keeps the user's name, e-mail and synced data).
+//   keeps the user's name, e-mail and synced data), or the account files too with
+//   LogoutOptions::wipe_local_data.
 //
 // Offline-first data (docs/sync.md):
 //
@@ -93,6 +94,15 @@ struct LogoutResult {
   bool was_signed_in = false;
   bool revoked_on_server = false;  // false when the server could not be told
   std::optional<Failure> server_problem;  // why the server was not told, if it was not
+  bool wiped_local_data = false;          // LogoutOptions::wipe_local_data removed the account files
+};
+
+struct LogoutOptions {
+  // Also delete everything under <data_dir>/accounts: the replicated rows, the outbox (ops not
+  // yet sent are lost), the rejections and any stored files, of the current account and of any
+  // signed in earlier; device.sqlite (device id, last server URL) stays. Done even when nobody is
+  // signed in.
+  bool wipe_local_data = false;
 };
 
 class Client {
@@ -126,6 +136,9 @@ class Client {
   // Revokes the session on the server when reachable, and always forgets the token locally.
   // Fails only when the local files cannot be updated.
   Outcome<LogoutResult> logout();
+  // The same, and with wipe_local_data the account files go too (a shared phone, "sign out and
+  // erase"). Stops the background sync first.
+  Outcome<LogoutResult> logout(const LogoutOptions& options);
 
   // The raw protocol, for the layers above (sync engine): connects and resumes on demand are
   // NOT done here; call resume()/login() first. Answers carry the answer's fields.
