@@ -1,0 +1,23 @@
+// The JSON shapes the C API hands out (passerelle.h documents each one). Written once here so
+// the C functions and the observer callbacks describe a status or a rejection identically.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <vector>
+
+#include "passerelle/client.h"
+
+namespace passerelle::capi {
+
+boost::json::object to_json(const client::Failure& failure);
+boost::json::object to_json(const client::SyncStatus& status);
+boost::json::object to_json(const client::Rejection& rejection);
+boost::json::object to_json(const client::SyncSummary& summary);
+boost::json::object to_json(const client::Account& account);
+boost::json::object to_json(const client::LogoutResult& result);
+boost::json::array to_json(const client::ChangedRows& rows);
+boost::json::array to_json(const std::vector<client::Rejection>& rejections);
+
+}  // namespace passerelle::capi
