@@ -1,0 +1,506 @@
+// libpasserelle_jni: the JNI glue between org.passerelle (Java/Kotlin) and the C API
+// (passerelle.h). Every native method of org.passerelle.Native lives here.
+//
+// Rules this file keeps (docs/bindings.md, "Android"):
+// - Strings cross as byte[] of standard UTF-8 in both directions and are decoded by Java:
+//   JNI's NewStringUTF/GetStringUTFChars speak "modified UTF-8", which mangles emoji (4-byte
+//   sequences) and NUL. A byte[] holding a NUL is refused (the C API takes C strings).
+// - No C++ exception reaches the JVM: every entry point catches everything; a psl_error becomes
+//   an org.passerelle.PasserelleException carrying its code and origin.
+// - Observers: the core calls back on its own threads (the sync thread, or a mutate caller's
+//   thread) with its observer lock held. The callback here only copies the JSON into a queue.
+//   One dispatcher thread per client, attached to the JVM once (as a daemon) and detached when
+//   it ends, takes the queue and calls Client.dispatch(), which hands the listener to the app's
+//   Executor. So Java code never runs on a core thread nor under a core lock, and no core
+//   thread is ever attached to the JVM.
+#include <jni.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <new>
+#include <string>
+#include <thread>
+
+#include "passerelle/passerelle.h"
+
+namespace {
+
+JavaVM* g_vm = nullptr;
+jclass g_exception_class = nullptr;    // org.passerelle.PasserelleException
+jmethodID g_exception_ctor = nullptr;  // (int code, int origin, byte[] message)
+jclass g_client_class = nullptr;       // org.passerelle.Client
+jmethodID g_client_dispatch = nullptr; // void dispatch(int kind, long listenerId, byte[] json)
+
+enum Kind : jint { kRows = 1, kSyncState = 2, kRejection = 3 };
+
+struct Event {
+  Kind kind = kRows;
+  jlong listener_id = 0;
+  std::string json;
+};
+
+struct Binding;
+
+// What a C observer's context points at; freed once psl_client_unobserve has returned.
+struct Observer {
+  Binding* binding;
+  Kind kind;
+  jlong listener_id;
+};
+
+// One per org.passerelle.Client: the C client, the Java object to dispatch to, the queue and the
+// dispatcher thread.
+struct Binding {
+  psl_client* client = nullptr;
+  jobject java_client = nullptr;  // global ref, released when the dispatcher ends
+
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<Event> queue;
+  bool stopping = false;
+  std::thread dispatcher;
+  // close() called on the dispatcher thread itself (a direct Executor whose listener closes
+  // the client): the thread cannot join itself, so it deletes the binding when it ends.
+  bool delete_on_exit = false;
+
+  std::mutex observers_m;
+  std::map<psl_observer_token, Observer*> observers;
+
+  void post(Kind kind, jlong listener_id, const char* json) noexcept {
+    try {
+      {
+        std::lock_guard lock(m);
+        if (stopping) return;
+        queue.push_back(Event{kind, listener_id, json ? json : ""});
+      }
+      cv.notify_one();
+    } catch (...) {
+      // Out of memory: this notification is lost; the next one carries fresh state.
+    }
+  }
+
+  void run() noexcept;
+};
+
+// --- JNI helpers ---------------------------------------------------------------------------------
+
+jbyteArray to_bytes(JNIEnv* env, const char* s) {
+  if (!s) return nullptr;
+  auto n = static_cast<jsize>(std::strlen(s));
+  jbyteArray out = env->NewByteArray(n);
+  if (!out) return nullptr;  // OutOfMemoryError pending
+  env->SetByteArrayRegion(out, 0, n, reinterpret_cast<const jbyte*>(s));
+  return out;
+}
+
+// Returns the string and frees it (psl_string_free), as a Java byte[].
+jbyteArray take_bytes(JNIEnv* env, char* s) {
+  jbyteArray out = to_bytes(env, s);
+  psl_string_free(s);
+  return out;
+}
+
+void throw_error(JNIEnv* env, int code, int origin, const char* message) {
+  if (env->ExceptionCheck()) return;
+  jbyteArray m = to_bytes(env, message ? message : "");
+  if (env->ExceptionCheck()) return;
+  auto ex = static_cast<jthrowable>(env->NewObject(g_exception_class, g_exception_ctor, code, origin, m));
+  if (ex) env->Throw(ex);
+}
+
+void throw_psl(JNIEnv* env, psl_error& err) {
+  throw_error(env, err.code, err.origin, err.message);
+  psl_error_clear(&err);
+}
+
+void throw_usage(JNIEnv* env, const char* message) { throw_error(env, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, message); }
+
+// A Java byte[] (UTF-8) as a C string; nullopt-like `ok=false` after throwing when it holds a NUL.
+struct Utf8 {
+  std::string text;
+  bool present = false;
+  bool ok = true;
+};
+Utf8 from_bytes(JNIEnv* env, jbyteArray bytes, const char* what) {
+  Utf8 out;
+  if (!bytes) return out;
+  jsize n = env->GetArrayLength(bytes);
+  out.text.resize(static_cast<std::size_t>(n));
+  if (n > 0) env->GetByteArrayRegion(bytes, 0, n, reinterpret_cast<jbyte*>(out.text.data()));
+  out.present = true;
+  if (out.text.find('\0') != std::string::npos) {
+    std::string m = std::string(what) + " contains a NUL character";
+    throw_usage(env, m.c_str());
+    out.ok = false;
+  }
+  return out;
+}
+const char* c_str(const Utf8& u) { return u.present ? u.text.c_str() : nullptr; }
+
+Binding* binding_of(JNIEnv* env, jlong handle) {
+  auto* b = reinterpret_cast<Binding*>(handle);
+  if (!b || !b->client) {
+    throw_usage(env, "the client is closed");
+    return nullptr;
+  }
+  return b;
+}
+
+// Runs a native method's body; a C++ exception becomes a Java error instead of crossing into
+// the JVM.
+template <class R, class F>
+R guarded(JNIEnv* env, R failed, F&& body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    if (!env->ExceptionCheck()) env->ThrowNew(env->FindClass("java/lang/OutOfMemoryError"), "passerelle_jni");
+  } catch (...) {
+    if (!env->ExceptionCheck()) throw_error(env, PSL_INTERNAL, PSL_ORIGIN_LOCAL, "internal error in the JNI glue");
+  }
+  return failed;
+}
+
+// --- the dispatcher --------------------------------------------------------------------------------
+
+void Binding::run() noexcept {
+  JNIEnv* env = nullptr;
+  JavaVMAttachArgs args{JNI_VERSION_1_6, const_cast<char*>("passerelle-dispatch"), nullptr};
+#ifdef __ANDROID__
+  bool attached = g_vm->AttachCurrentThreadAsDaemon(&env, &args) == JNI_OK;
+#else
+  bool attached = g_vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env), &args) == JNI_OK;
+#endif
+  for (;;) {
+    Event e;
+    {
+      std::unique_lock lock(m);
+      cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) break;  // stopping, and everything queued before close was delivered
+      e = std::move(queue.front());
+      queue.pop_front();
+    }
+    if (!attached) continue;
+    if (env->PushLocalFrame(8) != JNI_OK) {
+      env->ExceptionClear();
+      continue;
+    }
+    jbyteArray json = to_bytes(env, e.json.c_str());
+    if (json) env->CallVoidMethod(java_client, g_client_dispatch, static_cast<jint>(e.kind), e.listener_id, json);
+    if (env->ExceptionCheck()) {
+      // Client.dispatch catches what the Executor throws; anything else is a bug worth a trace.
+      env->ExceptionDescribe();
+      env->ExceptionClear();
+    }
+    env->PopLocalFrame(nullptr);
+  }
+  bool self_delete;
+  {
+    std::lock_guard lock(m);
+    self_delete = delete_on_exit;
+  }
+  if (attached) {
+    env->DeleteGlobalRef(java_client);
+    java_client = nullptr;
+    g_vm->DetachCurrentThread();
+  }
+  if (self_delete) {
+    dispatcher.detach();
+    delete this;
+  }
+}
+
+jlong observe(JNIEnv* env, jlong handle, jlong listener_id, Kind kind) {
+  return guarded<jlong>(env, 0, [&]() -> jlong {
+    Binding* b = binding_of(env, handle);
+    if (!b) return 0;
+    auto* o = new Observer{b, kind, listener_id};
+    psl_error err = PSL_ERROR_INIT;
+    psl_observer_token token = 0;
+    auto trampoline = [](void* context, const char* json) {
+      auto* obs = static_cast<Observer*>(context);
+      obs->binding->post(obs->kind, obs->listener_id, json);
+    };
+    switch (kind) {
+      case kRows: token = psl_client_observe_rows(b->client, trampoline, o, &err); break;
+      case kSyncState: token = psl_client_observe_sync_state(b->client, trampoline, o, &err); break;
+      case kRejection: token = psl_client_observe_rejections(b->client, trampoline, o, &err); break;
+    }
+    if (token == 0) {
+      delete o;
+      throw_psl(env, err);
+      return 0;
+    }
+    std::lock_guard lock(b->observers_m);
+    b->observers[token] = o;
+    return static_cast<jlong>(token);
+  });
+}
+
+// The common shape: a C call returning an owned string (NULL with or without an error).
+template <class F>
+jbyteArray string_call(JNIEnv* env, jlong handle, F&& call) {
+  return guarded<jbyteArray>(env, nullptr, [&]() -> jbyteArray {
+    Binding* b = binding_of(env, handle);
+    if (!b) return nullptr;
+    psl_error err = PSL_ERROR_INIT;
+    char* out = call(b->client, &err);
+    if (!out) {
+      if (err.code != PSL_OK) throw_psl(env, err);
+      return nullptr;
+    }
+    return take_bytes(env, out);
+  });
+}
+
+template <class F>
+void bool_call(JNIEnv* env, jlong handle, F&& call) {
+  guarded<int>(env, 0, [&] {
+    Binding* b = binding_of(env, handle);
+    if (!b) return 0;
+    psl_error err = PSL_ERROR_INIT;
+    if (!call(b->client, &err)) throw_psl(env, err);
+    return 0;
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
+  g_vm = vm;
+  JNIEnv* env = nullptr;
+  if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK) return JNI_ERR;
+  // Looked up here, on a thread whose class loader knows the app's classes: FindClass from the
+  // dispatcher thread would use the system class loader (which, on Android, does not).
+  jclass ex = env->FindClass("org/passerelle/PasserelleException");
+  jclass client = env->FindClass("org/passerelle/Client");
+  if (!ex || !client) return JNI_ERR;
+  g_exception_class = static_cast<jclass>(env->NewGlobalRef(ex));
+  g_client_class = static_cast<jclass>(env->NewGlobalRef(client));
+  g_exception_ctor = env->GetMethodID(g_exception_class, "<init>", "(II[B)V");
+  g_client_dispatch = env->GetMethodID(g_client_class, "dispatch", "(IJ[B)V");
+  if (!g_exception_ctor || !g_client_dispatch) return JNI_ERR;
+  return JNI_VERSION_1_6;
+}
+
+JNIEXPORT void JNICALL JNI_OnUnload(JavaVM* vm, void*) {
+  JNIEnv* env = nullptr;
+  if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK) return;
+  if (g_exception_class) env->DeleteGlobalRef(g_exception_class);
+  if (g_client_class) env->DeleteGlobalRef(g_client_class);
+  g_exception_class = g_client_class = nullptr;
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_version(JNIEnv* env, jclass) {
+  return to_bytes(env, psl_version());
+}
+
+JNIEXPORT jint JNICALL Java_org_passerelle_Native_apiVersion(JNIEnv*, jclass) { return psl_api_version(); }
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_newId(JNIEnv* env, jclass) {
+  char* id = psl_new_id();
+  if (!id) {
+    throw_error(env, PSL_INTERNAL, PSL_ORIGIN_LOCAL, "out of memory");
+    return nullptr;
+  }
+  return take_bytes(env, id);
+}
+
+JNIEXPORT jlong JNICALL Java_org_passerelle_Native_open(JNIEnv* env, jclass, jobject java_client, jbyteArray data_dir,
+                                                        jbyteArray server_url, jbyteArray ca_file, jint connect_ms,
+                                                        jint request_ms, jint backoff_min_ms, jint backoff_max_ms) {
+  return guarded<jlong>(env, 0, [&]() -> jlong {
+    Utf8 dir = from_bytes(env, data_dir, "dataDir"), url = from_bytes(env, server_url, "serverUrl"),
+         ca = from_bytes(env, ca_file, "caFile");
+    if (!dir.ok || !url.ok || !ca.ok) return 0;
+    psl_client_options o;
+    psl_client_options_init(&o);
+    o.data_dir = c_str(dir);
+    o.server_url = c_str(url);
+    o.ca_file = c_str(ca);
+    o.connect_timeout_ms = connect_ms;
+    o.request_timeout_ms = request_ms;
+    o.sync_backoff_min_ms = backoff_min_ms;
+    o.sync_backoff_max_ms = backoff_max_ms;
+    psl_error err = PSL_ERROR_INIT;
+    psl_client* c = psl_client_open(&o, &err);
+    if (!c) {
+      throw_psl(env, err);
+      return 0;
+    }
+    auto* b = new (std::nothrow) Binding();
+    if (!b) {
+      psl_client_close(c);
+      throw_error(env, PSL_INTERNAL, PSL_ORIGIN_LOCAL, "out of memory");
+      return 0;
+    }
+    b->client = c;
+    b->java_client = env->NewGlobalRef(java_client);
+    b->dispatcher = std::thread([b] { b->run(); });
+    return reinterpret_cast<jlong>(b);
+  });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_close(JNIEnv* env, jclass, jlong handle) {
+  guarded<int>(env, 0, [&] {
+    auto* b = reinterpret_cast<Binding*>(handle);
+    if (!b) return 0;
+    // No callback after this returns: the core is gone and with it every observer.
+    psl_client_close(b->client);
+    b->client = nullptr;
+    {
+      std::lock_guard lock(b->observers_m);
+      for (auto& [token, o] : b->observers) delete o;
+      b->observers.clear();
+    }
+    bool on_dispatcher = std::this_thread::get_id() == b->dispatcher.get_id();
+    {
+      std::lock_guard lock(b->m);
+      b->stopping = true;
+      b->delete_on_exit = on_dispatcher;
+    }
+    b->cv.notify_all();
+    if (!on_dispatcher) {
+      b->dispatcher.join();  // delivers what was queued before close, then detaches from the JVM
+      delete b;
+    }
+    return 0;
+  });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_serverUrl(JNIEnv* env, jclass, jlong h) {
+  return string_call(env, h, [](psl_client* c, psl_error* e) { return psl_client_server_url(c, e); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_deviceId(JNIEnv* env, jclass, jlong h) {
+  return string_call(env, h, [](psl_client* c, psl_error* e) { return psl_client_device_id(c, e); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_login(JNIEnv* env, jclass, jlong h, jbyteArray email,
+                                                              jbyteArray password) {
+  Utf8 e = from_bytes(env, email, "email"), p = from_bytes(env, password, "password");
+  if (!e.ok || !p.ok) return nullptr;
+  return string_call(env, h, [&](psl_client* c, psl_error* err) { return psl_client_login(c, c_str(e), c_str(p), err); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_resume(JNIEnv* env, jclass, jlong h) {
+  return string_call(env, h, [](psl_client* c, psl_error* e) { return psl_client_resume(c, e); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_acceptInvite(JNIEnv* env, jclass, jlong h, jbyteArray token,
+                                                                     jbyteArray name, jbyteArray password) {
+  Utf8 t = from_bytes(env, token, "token"), n = from_bytes(env, name, "name"), p = from_bytes(env, password, "password");
+  if (!t.ok || !n.ok || !p.ok) return nullptr;
+  return string_call(env, h, [&](psl_client* c, psl_error* err) {
+    return psl_client_accept_invite(c, c_str(t), c_str(n), c_str(p), err);
+  });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_logout(JNIEnv* env, jclass, jlong h, jint flags) {
+  return string_call(env, h, [flags](psl_client* c, psl_error* e) {
+    return psl_client_logout(c, static_cast<uint32_t>(flags), e);
+  });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_currentUser(JNIEnv* env, jclass, jlong h) {
+  return string_call(env, h, [](psl_client* c, psl_error* e) { return psl_client_current_user(c, e); });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_checkServer(JNIEnv* env, jclass, jlong h, jint timeout_ms) {
+  bool_call(env, h, [timeout_ms](psl_client* c, psl_error* e) { return psl_client_check_server(c, timeout_ms, e); });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_startSync(JNIEnv* env, jclass, jlong h) {
+  bool_call(env, h, [](psl_client* c, psl_error* e) { return psl_client_start_sync(c, e); });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_stopSync(JNIEnv* env, jclass, jlong h) {
+  bool_call(env, h, [](psl_client* c, psl_error*) {
+    psl_client_stop_sync(c);
+    return true;
+  });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_syncOnce(JNIEnv* env, jclass, jlong h, jint timeout_ms) {
+  return string_call(env, h, [timeout_ms](psl_client* c, psl_error* e) { return psl_client_sync_once(c, timeout_ms, e); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_status(JNIEnv* env, jclass, jlong h) {
+  return string_call(env, h, [](psl_client* c, psl_error* e) { return psl_client_status(c, e); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_rejections(JNIEnv* env, jclass, jlong h) {
+  return string_call(env, h, [](psl_client* c, psl_error* e) { return psl_client_rejections(c, e); });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_dismissRejection(JNIEnv* env, jclass, jlong h, jbyteArray op_id) {
+  Utf8 op = from_bytes(env, op_id, "opId");
+  if (!op.ok) return;
+  bool_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_dismiss_rejection(c, c_str(op), e); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_pendingOps(JNIEnv* env, jclass, jlong h) {
+  return string_call(env, h, [](psl_client* c, psl_error* e) { return psl_client_pending_ops(c, e); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_mutate(JNIEnv* env, jclass, jlong h, jbyteArray name,
+                                                               jbyteArray args_json) {
+  Utf8 n = from_bytes(env, name, "name"), a = from_bytes(env, args_json, "args");
+  if (!n.ok || !a.ok) return nullptr;
+  return string_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_mutate(c, c_str(n), c_str(a), e); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_get(JNIEnv* env, jclass, jlong h, jbyteArray collection,
+                                                            jbyteArray id) {
+  Utf8 col = from_bytes(env, collection, "collection"), i = from_bytes(env, id, "id");
+  if (!col.ok || !i.ok) return nullptr;
+  return string_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_get(c, c_str(col), c_str(i), e); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_list(JNIEnv* env, jclass, jlong h, jbyteArray collection,
+                                                             jbyteArray field, jbyteArray value) {
+  Utf8 col = from_bytes(env, collection, "collection"), f = from_bytes(env, field, "field"),
+       v = from_bytes(env, value, "value");
+  if (!col.ok || !f.ok || !v.ok) return nullptr;
+  return string_call(env, h, [&](psl_client* c, psl_error* e) {
+    return psl_client_list(c, c_str(col), c_str(f), c_str(v), e);
+  });
+}
+
+JNIEXPORT jlong JNICALL Java_org_passerelle_Native_observeRows(JNIEnv* env, jclass, jlong h, jlong listener_id) {
+  return observe(env, h, listener_id, kRows);
+}
+
+JNIEXPORT jlong JNICALL Java_org_passerelle_Native_observeSyncState(JNIEnv* env, jclass, jlong h, jlong listener_id) {
+  return observe(env, h, listener_id, kSyncState);
+}
+
+JNIEXPORT jlong JNICALL Java_org_passerelle_Native_observeRejections(JNIEnv* env, jclass, jlong h, jlong listener_id) {
+  return observe(env, h, listener_id, kRejection);
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_unobserve(JNIEnv* env, jclass, jlong h, jlong token) {
+  guarded<int>(env, 0, [&] {
+    auto* b = reinterpret_cast<Binding*>(h);
+    if (!b || !b->client) return 0;
+    auto t = static_cast<psl_observer_token>(token);
+    psl_client_unobserve(b->client, t);  // after this the context is never used again
+    std::lock_guard lock(b->observers_m);
+    auto it = b->observers.find(t);
+    if (it != b->observers.end()) {
+      delete it->second;
+      b->observers.erase(it);
+    }
+    return 0;
+  });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_debugThrowForTest(JNIEnv* env, jclass, jlong h, jint kind) {
+  bool_call(env, h, [kind](psl_client* c, psl_error* e) { return psl_debug_throw_for_test(c, kind, e); });
+}
+
+}  // extern "C"

@@ -1,0 +1,54 @@
+package org.passerelle;
+
+/**
+ * The JNI entry points (bindings/android/jni/passerelle_jni.cpp), one per C API function.
+ * Strings cross as UTF-8 byte arrays: JNI's own string functions speak "modified UTF-8", which
+ * would mangle emoji. Handles are the native Binding pointers. Package-private: use {@link Client}.
+ */
+final class Native {
+  private Native() {}
+
+  static {
+    // -Dpasserelle.library=/path/libpasserelle_jni.so (tests, desktop); on Android the APK's
+    // jniLibs/<abi>/libpasserelle_jni.so.
+    String path = System.getProperty("passerelle.library");
+    if (path != null && !path.isEmpty()) System.load(path);
+    else System.loadLibrary("passerelle_jni");
+  }
+
+  static native byte[] version();
+  static native int apiVersion();
+  static native byte[] newId();
+
+  static native long open(Client client, byte[] dataDir, byte[] serverUrl, byte[] caFile, int connectTimeoutMs,
+      int requestTimeoutMs, int syncBackoffMinMs, int syncBackoffMaxMs);
+  static native void close(long handle);
+  static native byte[] serverUrl(long handle);
+  static native byte[] deviceId(long handle);
+
+  static native byte[] login(long handle, byte[] email, byte[] password);
+  static native byte[] resume(long handle);
+  static native byte[] acceptInvite(long handle, byte[] token, byte[] name, byte[] password);
+  static native byte[] logout(long handle, int flags);
+  static native byte[] currentUser(long handle);
+  static native void checkServer(long handle, int timeoutMs);
+
+  static native void startSync(long handle);
+  static native void stopSync(long handle);
+  static native byte[] syncOnce(long handle, int timeoutMs);
+  static native byte[] status(long handle);
+  static native byte[] rejections(long handle);
+  static native void dismissRejection(long handle, byte[] opId);
+  static native byte[] pendingOps(long handle);
+
+  static native byte[] mutate(long handle, byte[] name, byte[] argsJson);
+  static native byte[] get(long handle, byte[] collection, byte[] id);
+  static native byte[] list(long handle, byte[] collection, byte[] field, byte[] value);
+
+  static native long observeRows(long handle, long listenerId);
+  static native long observeSyncState(long handle, long listenerId);
+  static native long observeRejections(long handle, long listenerId);
+  static native void unobserve(long handle, long token);
+
+  static native void debugThrowForTest(long handle, int kind);
+}
