@@ -178,7 +178,7 @@ void Binding::run() noexcept {
     {
       std::unique_lock lock(m);
       cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) break;  // stopping, and everything queued before close was delivered
+      if (queue.empty()) break;  // stopping, and the queue handed over (Java drops news for closed listeners)
       e = std::move(queue.front());
       queue.pop_front();
     }
@@ -365,7 +365,7 @@ JNIEXPORT void JNICALL Java_org_passerelle_Native_close(JNIEnv* env, jclass, jlo
     }
     b->cv.notify_all();
     if (!on_dispatcher) {
-      b->dispatcher.join();  // delivers what was queued before close, then detaches from the JVM
+      b->dispatcher.join();  // hands over what was queued, then detaches from the JVM
       delete b;
     }
     return 0;

@@ -141,6 +141,7 @@ public final class Client implements AutoCloseable {
   /**
    * Stops the background sync, unregisters every listener and frees the native client; local
    * data stays on disk. Idempotent. Waits for calls in progress on other threads to return.
+   * Once it returns no listener is called again (one already running elsewhere finishes).
    */
   @Override
   public void close() {
@@ -152,9 +153,9 @@ public final class Client implements AutoCloseable {
     } finally {
       lock.writeLock().unlock();
     }
-    if (h != 0) Native.close(h);  // delivers the news queued before it, then no more
     for (Registration r : listeners.values()) r.active = false;
     listeners.clear();
+    if (h != 0) Native.close(h);
   }
 
   public String serverUrl() {
