@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <charconv>
+#include <filesystem>
 #include <functional>
 #include <sstream>
 #include <thread>
@@ -197,6 +198,11 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"templates-dir", "DIR", "action-plan templates (*.json) published at start when changed", c.templates_dir, string_setter(&c.templates_dir)},
         {"meeting-notice-hours", "H", "a mentor meeting is booked or moved at least this long before it starts", "24", int_setter(&c.meeting_notice_hours, 0, 720)},
         {"video-base-url", "URL", "video link of a meeting whose mentor has none: this URL + the meeting id", c.video_base_url, string_setter(&c.video_base_url)},
+        {"files-dir", "DIR", "where uploaded files are kept", "files/ beside the SQLite file", string_setter(&c.files_dir)},
+        {"max-upload-bytes", "BYTES", "largest accepted file upload (PUT /v1/blobs/)", "10485760", int_setter(&c.max_upload_bytes, 1024, 1024LL * 1024 * 1024)},
+        {"digest-delay-seconds", "SEC", "e-mail a digest of messages unread this long to people offline this long", "1800 (30 minutes)", int_setter(&c.digest_delay_seconds, 1, 30 * 86400)},
+        {"digest-interval-seconds", "SEC", "at most one digest e-mail per person in this period", "43200 (12 hours)", int_setter(&c.digest_interval_seconds, 1, 30 * 86400)},
+        {"digest-scan-seconds", "SEC", "how often to look for digests to send", "60", int_setter(&c.digest_scan_seconds, 1, 3600)},
         {"demo", "", "seed a demo program (idempotent) and print its accounts", "", [&c](const std::string&) { c.demo = true; return std::string(); }},
     };
     bool help = false;
@@ -214,6 +220,10 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
       c.public_url = std::string(c.tls() ? "https://" : "http://") + host + ":" + std::to_string(c.listen_port);
     }
     while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+    if (c.files_dir.empty()) {
+      std::filesystem::path db_file = c.db.rfind("sqlite:", 0) == 0 ? std::filesystem::path(c.db.substr(7)) : "./data/x";
+      c.files_dir = ((db_file.parent_path().empty() ? std::filesystem::path(".") : db_file.parent_path()) / "files").string();
+    }
     out.command = ParsedArgs::Command::serve;
     return out;
   }

@@ -32,6 +32,11 @@ struct ServeConfig {
   std::string templates_dir;  // default: PASSERELLE_TEMPLATES_DIR; plan templates loaded at start
   int meeting_notice_hours = 24;  // mentor meetings are booked at least this far ahead (docs/mentors.md)
   std::string video_base_url = "https://meet.jit.si/passerelle-";  // + meeting id when the mentor has no link
+  std::string files_dir;      // uploaded files; default: "files" beside the SQLite file
+  std::size_t max_upload_bytes = 10 * 1024 * 1024;
+  int digest_delay_seconds = 1800;      // unread this long, and the person offline this long
+  int digest_interval_seconds = 43200;  // at most one digest e-mail per person per interval
+  int digest_scan_seconds = 60;         // how often the server looks for digests to send
 
   bool tls() const { return !tls_cert.empty(); }
 };

@@ -14,6 +14,10 @@
 
 #include "auth/accounts.h"
 #include "demo.h"
+#include "files/file_store.h"
+#include "mail/digest_job.h"
+#include "net/http_routes.h"
+#include "calendar/calendar.h"
 #include "log.h"
 #include "net/server.h"
 #include "passerelle/shared/crypto.h"
@@ -135,12 +139,22 @@ int serve(const ps::ServeConfig& config) {
   auto decoy = ps::auth::hash_password(passerelle::new_token(), scrypt);
   if (!decoy) return fail(1, decoy.error().message);
 
-  ps::net::Server server(config, dispatcher, hub, metrics);
+  auto file_store = ps::files::FileStore::open(config.files_dir);
+  if (!file_store) return fail(1, file_store.error().message);
+  ps::net::HttpRoutes routes;
+  ps::net::Server server(config, dispatcher, hub, metrics, routes);
   ps::Services services{config, **db, workers, mailer, hub, metrics, throttle,
                         [&server](auto delay, auto fn) { server.schedule(delay, std::move(fn)); }, *decoy};
   ps::handlers::register_auth_handlers(dispatcher, services);
   ps::handlers::register_invite_handlers(dispatcher, services);
   ps::handlers::register_sync_handlers(dispatcher, services);
+  ps::handlers::register_file_routes(routes, services, *file_store);
+  ps::calendar::register_calendar_routes(routes, services);  // GET /v1/calendar/<token>.ics
+  ps::mail::DigestJob digests(**db, hub, mailer, config.public_url,
+                              {std::chrono::seconds(config.digest_delay_seconds),
+                               std::chrono::seconds(config.digest_interval_seconds),
+                               std::chrono::seconds(config.digest_scan_seconds)},
+                              passerelle::now_utc());
 
   if (auto st = server.start(); !st) {
     ps::log::error("listen_failed", {{"message", st.error().message}});
@@ -155,6 +169,7 @@ int serve(const ps::ServeConfig& config) {
     std::cout << ps::demo_banner(url) << std::flush;
   }
 
+  digests.start();
   server.wait_for_signal();
   // Graceful shutdown: no new connections; close frames (1001) to everyone; let in-flight
   // work finish (workers, then the writer commits what it holds); then stop the I/O threads.
@@ -164,6 +179,7 @@ int serve(const ps::ServeConfig& config) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::min(config.handshake_timeout_ms, 5000));
   while (hub.size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  digests.stop();
   workers.join();
   compaction.stop();
   (*db)->writer().stop();

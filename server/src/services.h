@@ -42,4 +42,15 @@ void register_invite_handlers(net::Dispatcher& dispatcher, Services& services);
 void register_sync_handlers(net::Dispatcher& dispatcher, Services& services);
 }  // namespace handlers
 
+namespace files {
+class FileStore;
+}
+namespace net {
+class HttpRoutes;
+}
+namespace handlers {
+// HTTP endpoints (net/http_routes.h).
+void register_file_routes(net::HttpRoutes& routes, Services& services, const files::FileStore& store);
+}  // namespace handlers
+
 }  // namespace passerelle::server

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "passerelle/shared/ids.h"
+#include "passerelle/test/peer.h"
 #include "passerelle/test/raw_ws_client.h"
 #include "passerelle/test/test_server.h"
 
@@ -20,88 +21,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kPassword = "correct horse battery";
-
-// One signed-in connection.
-struct Peer {
-  std::unique_ptr<RawWsClient> ws;
-  std::string id;
-  std::int64_t next = 10;
-  json::object call(const std::string& type, json::object fields = {}, std::chrono::milliseconds t = 10s) {
-    return ws->call(next++, type, std::move(fields), t);
-  }
-};
-
-std::unique_ptr<RawWsClient> connect(TestServer& s) {
-  auto ws = std::make_unique<RawWsClient>();
-  EXPECT_TRUE(ws->connect(s.port())) << ws->last_error();
-  auto a = ws->call(1, "hello", {{"protocol", 1}});
-  EXPECT_EQ(a["ok"], true) << json::serialize(a);
-  return ws;
-}
-
-Peer sign_in(TestServer& s, const std::string& email, const std::string& password = kPassword) {
-  Peer p;
-  p.ws = connect(s);
-  auto a = p.ws->call(2, "auth.login", {{"email", email}, {"password", password}}, 10s);
-  EXPECT_EQ(a["ok"], true) << email << " " << json::serialize(a);
-  if (a.contains("user")) p.id = std::string(a.at("user").at("id").as_string());
-  return p;
-}
-
-json::object op(const std::string& name, json::object args, std::string op_id = passerelle::new_id()) {
-  return {{"op_id", op_id}, {"name", name}, {"args", std::move(args)}};
-}
-json::object send_op(const std::string& thread_id, const std::string& body, std::string message_id = passerelle::new_id()) {
-  return op("message.send", {{"id", message_id}, {"thread_id", thread_id}, {"body", body}});
-}
-json::object push(Peer& p, json::array ops) { return p.call("push", {{"ops", std::move(ops)}}); }
-
-// Every change a user can see after `cursor`, following pages; key "collection/id".
-struct Pulled {
-  std::map<std::string, json::object> rows;  // change objects
-  std::int64_t cursor = 0;
-  int pages = 0;
-  int changes = 0;
-};
-Pulled pull_all(Peer& p, std::int64_t cursor = 0, std::int64_t limit = 500) {
-  Pulled out;
-  out.cursor = cursor;
-  for (int guard = 0; guard < 1000; ++guard) {
-    auto a = p.call("pull", {{"cursor", out.cursor}, {"limit", limit}});
-    EXPECT_EQ(a["ok"], true) << json::serialize(a);
-    if (a["ok"] != true) break;
-    EXPECT_FALSE(a.contains("resync") && a.at("resync") == true) << json::serialize(a);
-    ++out.pages;
-    for (const auto& c : a.at("changes").as_array()) {
-      const auto& o = c.as_object();
-      ++out.changes;
-      out.rows[std::string(o.at("collection").as_string()) + "/" + std::string(o.at("id").as_string())] = o;
-    }
-    out.cursor = a.at("cursor").as_int64();
-    if (a.at("more") != true) break;
-  }
-  return out;
-}
-
-std::size_t count_prefix(const Pulled& p, const std::string& collection, bool include_deleted = false) {
-  std::size_t n = 0;
-  for (const auto& [k, v] : p.rows)
-    if (k.rfind(collection + "/", 0) == 0 && (include_deleted || v.at("deleted") == false)) ++n;
-  return n;
-}
-
-std::optional<json::object> read_poke(RawWsClient& ws, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    auto f = ws.read(std::max(left, 1ms));
-    if (!f.is_text()) return std::nullopt;
-    auto v = json::parse(f.data).as_object();
-    if (v.contains("type") && v.at("type") == "poke") return v;
-  }
-  return std::nullopt;
-}
+const char* kPassword = kTestPassword;
 
 // Two coaches, two candidates, an admin and a mentor nobody is linked to.
 class SyncTest : public ::testing::Test {
@@ -380,7 +300,7 @@ TEST_F(SyncTest, RejectedOpDoesNotStopTheNextOne) {
 }
 
 TEST_F(SyncTest, BadInputGetsTheRightErrorNamingTheFieldAndTheServerStaysUp) {
-  auto anon = connect(server);
+  auto anon = connect_hello(server);
   EXPECT_EQ(code_of(anon->call(5, "push", {{"ops", json::array{op("profile.update", {{"country", "MA"}})}}})),
             "unauthenticated");
   EXPECT_EQ(code_of(anon->call(6, "pull", {{"cursor", 0}})), "unauthenticated");

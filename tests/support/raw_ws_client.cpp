@@ -293,35 +293,5 @@ bool server_closes_idle_tcp(std::uint16_t port, const std::string& bytes, ms tim
   return run_until(ioc, done, timeout, [&] { beast::error_code ec; stream.socket().close(ec); });
 }
 
-HttpResult http_get(std::uint16_t port, const std::string& target, ms timeout) {
-  HttpResult out;
-  asio::io_context ioc;
-  beast::tcp_stream stream(ioc);
-  std::string err;
-  if (!tcp_connect(ioc, stream, port, timeout, &err)) return out;
-  http::request<http::empty_body> req{http::verb::get, target, 11};
-  req.set(http::field::host, "127.0.0.1");
-  req.keep_alive(false);
-  http::response<http::string_body> res;
-  beast::flat_buffer buffer;
-  bool done = false;
-  beast::error_code result;
-  http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
-    if (ec) {
-      result = ec;
-      done = true;
-      return;
-    }
-    http::async_read(stream, buffer, res, [&](beast::error_code ec2, std::size_t) {
-      result = ec2;
-      done = true;
-    });
-  });
-  if (!run_until(ioc, done, timeout, [&] { beast::error_code ec; stream.socket().close(ec); }) || result) return out;
-  out.status = static_cast<int>(res.result_int());
-  out.body = res.body();
-  out.content_type = std::string(res[http::field::content_type]);
-  return out;
-}
 
 }  // namespace passerelle::test

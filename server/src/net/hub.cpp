@@ -11,13 +11,7 @@ void Hub::remove(Connection* conn) {
   std::lock_guard lock(mutex_);
   auto it = all_.find(conn);
   if (it == all_.end()) return;
-  if (!it->second.user_id.empty()) {
-    auto u = by_user_.find(it->second.user_id);
-    if (u != by_user_.end()) {
-      u->second.erase(conn);
-      if (u->second.empty()) by_user_.erase(u);
-    }
-  }
+  if (!it->second.user_id.empty()) leave(conn, it->second.user_id);
   all_.erase(it);
 }
 
@@ -25,15 +19,30 @@ void Hub::set_user(Connection* conn, const std::string& user_id) {
   std::lock_guard lock(mutex_);
   auto it = all_.find(conn);
   if (it == all_.end() || it->second.user_id == user_id) return;
-  if (!it->second.user_id.empty()) {
-    auto u = by_user_.find(it->second.user_id);
-    if (u != by_user_.end()) {
-      u->second.erase(conn);
-      if (u->second.empty()) by_user_.erase(u);
-    }
-  }
+  if (!it->second.user_id.empty()) leave(conn, it->second.user_id);
   it->second.user_id = user_id;
   if (!user_id.empty()) by_user_[user_id].insert(conn);
+}
+
+void Hub::leave(Connection* conn, const std::string& user_id) {
+  auto u = by_user_.find(user_id);
+  if (u != by_user_.end()) {
+    u->second.erase(conn);
+    if (u->second.empty()) by_user_.erase(u);
+  }
+  last_seen_[user_id] = std::chrono::system_clock::now();
+}
+
+bool Hub::is_online(const std::string& user_id) const {
+  std::lock_guard lock(mutex_);
+  return by_user_.count(user_id) > 0;
+}
+
+std::optional<std::chrono::system_clock::time_point> Hub::last_seen(const std::string& user_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = last_seen_.find(user_id);
+  if (it == last_seen_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::size_t Hub::send_event(const std::vector<std::string>& user_ids, const std::string& text) {

@@ -6,7 +6,9 @@
 // set_user() follows login/logout. Entries are weak: the Hub never keeps a connection alive.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -30,6 +32,12 @@ class Hub {
   void shut_down_all();
   std::size_t size() const;
 
+  // Presence, for e-mail digests: whether the user has a signed-in connection now, and when
+  // their last one ended. Kept in memory only: after a restart nobody has a last-seen time,
+  // and the digest treats the start of the server as the latest they may have been online.
+  bool is_online(const std::string& user_id) const;
+  std::optional<std::chrono::system_clock::time_point> last_seen(const std::string& user_id) const;
+
  private:
   struct Entry {
     std::weak_ptr<Connection> conn;
@@ -38,6 +46,9 @@ class Hub {
   mutable std::mutex mutex_;
   std::unordered_map<Connection*, Entry> all_;
   std::unordered_map<std::string, std::unordered_set<Connection*>> by_user_;
+  std::unordered_map<std::string, std::chrono::system_clock::time_point> last_seen_;
+
+  void leave(Connection* conn, const std::string& user_id);  // under mutex_
 };
 
 }  // namespace passerelle::server::net

@@ -19,6 +19,7 @@
 
 #include <openssl/ssl.h>
 
+#include <array>
 #include <deque>
 #include <filesystem>
 #include <future>
@@ -52,7 +53,10 @@ struct Shared {
   Dispatcher& dispatcher;
   Hub& hub;
   Metrics& metrics;
+  const HttpRoutes& routes;
 };
+
+constexpr std::size_t kDefaultBodyLimit = 16 * 1024;
 
 const char* kBuiltinPage =
     "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">"
@@ -395,13 +399,66 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   void do_read() {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
-    parser_->body_limit(16 * 1024);
+    // No limit while reading the headers (Beast would refuse a large Content-Length there with
+    // a bare error); on_header applies the route's limit and answers 413 itself.
+    parser_->body_limit(boost::none);
     // The first request must arrive within the handshake timeout; keep-alive waits idle_timeout.
     beast::get_lowest_layer(stream_).expires_after(
         first_ ? handshake_timeout() : std::chrono::milliseconds(shared_.config.idle_timeout_ms));
     first_ = false;
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&HttpSession::on_read, this->shared_from_this()));
+    http::async_read_header(stream_, buffer_, *parser_,
+                            beast::bind_front_handler(&HttpSession::on_header, this->shared_from_this()));
+  }
+
+  // The headers are in: pick the body limit of the route before reading any of the body, so
+  // an oversized upload is refused at once and never stored, even in part.
+  void on_header(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream) return do_shutdown();
+    if (ec) {
+      if (ec == beast::error::timeout) log::info("http_timeout", {{"remote", remote_}});
+      return;
+    }
+    const auto& req = parser_->get();
+    std::string_view target = req.target();
+    route_ = shared_.routes.find(target.substr(0, target.find_first_of("?#")));
+    std::size_t limit = route_ ? route_->max_body : kDefaultBodyLimit;
+    auto declared = parser_->content_length();
+    if (declared && *declared > limit) {
+      shared_.metrics.http_request();
+      return refuse_too_large(*declared, limit);
+    }
+    parser_->body_limit(limit);
+    if (parser_->is_done()) return on_read({}, 0);
+    if (route_ && beast::iequals(req[http::field::expect], "100-continue")) {
+      // The client waits for this before sending a large body (curl does, so does ours).
+      auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, req.version());
+      return http::async_write(stream_, *cont, [self = this->shared_from_this(), cont](beast::error_code ec, std::size_t) {
+        if (!ec) self->read_body();
+      });
+    }
+    read_body();
+  }
+
+  // Reads the body piece by piece; the idle timeout restarts with each piece, so a slow but
+  // moving upload goes on and a stalled one is dropped.
+  void read_body() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(shared_.config.idle_timeout_ms));
+    http::async_read_some(stream_, buffer_, *parser_,
+                          [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                            if (ec == http::error::body_limit) {
+                              auto limit = self->route_ ? self->route_->max_body : kDefaultBodyLimit;
+                              return self->refuse_too_large(limit + 1, limit);
+                            }
+                            if (ec || self->parser_->is_done()) return self->on_read(ec, n);
+                            self->read_body();
+                          });
+  }
+
+  void refuse_too_large(std::uint64_t size, std::size_t limit) {
+    HttpAnswer a = error_answer(Error{ErrorCode::too_large, "the request body is " + std::to_string(size) +
+                                                                " bytes or more; at most " + std::to_string(limit) +
+                                                                " bytes are accepted here"});
+    write_answer(std::move(a), false);
   }
 
   void on_read(beast::error_code ec, std::size_t) {
@@ -419,12 +476,90 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       return;
     }
     bool keep_alive = req.keep_alive();
+    if (route_) {
+      shared_.metrics.http_request();
+      HttpRequest in;
+      in.method = std::string(req.method_string());
+      in.path = std::string(path);
+      if (auto q = target.find('?'); q != std::string_view::npos) in.query = std::string(target.substr(q + 1));
+      in.authorization = std::string(req[http::field::authorization]);
+      in.content_type = std::string(req[http::field::content_type]);
+      in.body = std::move(req.body());
+      in.remote_address = remote_;
+      head_ = req.method() == http::verb::head;
+      // No deadline while the handler works (it may wait on the disk); the answer comes back
+      // to this session's strand.
+      beast::get_lowest_layer(stream_).expires_never();
+      auto executor = stream_.get_executor();
+      route_->handler(std::move(in), [self = this->shared_from_this(), executor, keep_alive](HttpAnswer a) {
+        asio::post(executor, [self, a = std::move(a), keep_alive]() mutable { self->write_answer(std::move(a), keep_alive); });
+      });
+      return;
+    }
     beast::async_write(stream_, handle_http(shared_, std::move(req)),
                        [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                          if (ec) return;
                          if (!keep_alive) return self->do_shutdown();
                          self->do_read();
                        });
+  }
+
+  void write_answer(HttpAnswer a, bool keep_alive) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(shared_.config.idle_timeout_ms));
+    auto decorate = [&](auto& res) {
+      common_headers(res, keep_alive);
+      res.set(http::field::content_type, a.content_type);
+      for (const auto& [name, value] : a.headers) res.set(name, value);
+    };
+    auto after = [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+      if (ec) return;
+      if (!keep_alive) return self->finish_after_refusal();
+      self->do_read();
+    };
+    if (!a.file.empty()) {
+      http::file_body::value_type body;
+      beast::error_code ec;
+      body.open(a.file.string().c_str(), beast::file_mode::scan, ec);
+      if (!ec && head_) {
+        auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(a.status), 11);
+        decorate(*res);
+        res->content_length(body.size());
+        return http::async_write(stream_, *res, [res, after](beast::error_code ec, std::size_t n) { after(ec, n); });
+      }
+      if (!ec) {
+        auto res = std::make_shared<http::response<http::file_body>>(
+            std::piecewise_construct, std::make_tuple(std::move(body)),
+            std::make_tuple(static_cast<http::status>(a.status), 11));
+        decorate(*res);
+        res->prepare_payload();
+        return http::async_write(stream_, *res, [res, after](beast::error_code ec, std::size_t n) { after(ec, n); });
+      }
+      a = error_answer(Error{ErrorCode::internal, "the file could not be read"});
+    }
+    auto res = std::make_shared<http::response<http::string_body>>(static_cast<http::status>(a.status), 11);
+    decorate(*res);
+    res->body() = std::move(a.body);
+    res->prepare_payload();
+    http::async_write(stream_, *res, [res, after](beast::error_code ec, std::size_t n) { after(ec, n); });
+  }
+
+  // After answering without reading the whole body (413): stop sending, then read and drop
+  // what the client still sends for a moment, so that closing does not reset the connection
+  // before the client has read the answer.
+  void finish_after_refusal() {
+    do_shutdown();
+    if constexpr (!kIsTls<Stream>) {  // TLS: the close_notify exchange of do_shutdown owns the stream
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(2));
+      drain_ = std::make_shared<std::array<char, 16 * 1024>>();
+      drain();
+    }
+  }
+
+  void drain() {
+    beast::get_lowest_layer(stream_).async_read_some(
+        asio::buffer(*drain_), [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+          if (!ec) self->drain();
+        });
   }
 
   void do_shutdown() {
@@ -442,6 +577,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
   std::string remote_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  const HttpRoute* route_ = nullptr;
+  bool head_ = false;
+  std::shared_ptr<std::array<char, 16 * 1024>> drain_;
   bool first_ = true;
 };
 
@@ -531,8 +669,8 @@ Status configure_tls(ssl::context& ctx, const ServeConfig& config) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(const ServeConfig& c, Dispatcher& d, Hub& h, Metrics& m)
-      : config(c), shared{c, d, h, m}, ioc(static_cast<int>(c.threads)), signals(ioc, SIGINT, SIGTERM) {}
+  Impl(const ServeConfig& c, Dispatcher& d, Hub& h, Metrics& m, const HttpRoutes& r)
+      : config(c), shared{c, d, h, m, r}, ioc(static_cast<int>(c.threads)), signals(ioc, SIGINT, SIGTERM) {}
   const ServeConfig& config;
   Shared shared;
   asio::io_context ioc;
@@ -545,8 +683,8 @@ struct Server::Impl {
   std::promise<int> signal_promise;
 };
 
-Server::Server(const ServeConfig& config, Dispatcher& dispatcher, Hub& hub, Metrics& metrics)
-    : impl_(std::make_unique<Impl>(config, dispatcher, hub, metrics)) {}
+Server::Server(const ServeConfig& config, Dispatcher& dispatcher, Hub& hub, Metrics& metrics, const HttpRoutes& routes)
+    : impl_(std::make_unique<Impl>(config, dispatcher, hub, metrics, routes)) {}
 
 Server::~Server() { stop(); }
 

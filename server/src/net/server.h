@@ -12,6 +12,7 @@
 #include "../config.h"
 #include "../metrics.h"
 #include "dispatcher.h"
+#include "http_routes.h"
 #include "hub.h"
 #include "passerelle/shared/error.h"
 
@@ -19,7 +20,7 @@ namespace passerelle::server::net {
 
 class Server {
  public:
-  Server(const ServeConfig& config, Dispatcher& dispatcher, Hub& hub, Metrics& metrics);
+  Server(const ServeConfig& config, Dispatcher& dispatcher, Hub& hub, Metrics& metrics, const HttpRoutes& routes);
   ~Server();  // stop()
 
   // Loads TLS (if configured), binds, listens and starts `config.threads` I/O threads.

@@ -8,7 +8,9 @@
 #include "passerelle/shared/time.h"
 #include "profiles.h"
 #include "sync/change_log.h"
+#include "sync/files_schema.h"
 #include "sync/sync_schema.h"
+#include "passerelle/shared/messages/files.h"
 
 namespace passerelle::server::storage {
 
@@ -16,6 +18,32 @@ namespace {
 
 std::vector<std::string_view> sync_schema_statements() {
   return {std::begin(server::sync::kSyncSchemaSql), std::end(server::sync::kSyncSchemaSql)};
+}
+
+std::vector<std::string_view> files_schema_statements() {
+  return {std::begin(server::sync::kFilesSchemaSql), std::end(server::sync::kFilesSchemaSql)};
+}
+
+// Migration 3: rows written before files were uploadable may already name file hashes (plan
+// step evidence); index them so the rules for reading files hold for old rows too.
+void index_existing_file_refs(soci::session& sql) {
+  std::vector<std::pair<std::string, std::string>> keys;
+  std::vector<std::string> datas;
+  {
+    soci::rowset<soci::row> rs = (sql.prepare << "SELECT collection, id, data FROM sync_rows WHERE deleted = 0"
+                                                 " AND (data LIKE '%\"evidence\"%' OR data LIKE '%\"attachments\"%')");
+    for (const soci::row& r : rs) {
+      keys.emplace_back(r.get<std::string>(0), r.get<std::string>(1));
+      datas.push_back(r.get<std::string>(2));
+    }
+  }
+  for (std::size_t k = 0; k < keys.size(); ++k) {
+    auto v = boost::json::parse(datas[k]);
+    if (!v.is_object()) continue;
+    for (auto& sha : files::referenced_files(v.get_object()))
+      sql << "INSERT INTO file_refs (sha256, collection, row_id) VALUES (:h, :c, :i) ON CONFLICT DO NOTHING",
+          soci::use(sha), soci::use(keys[k].first), soci::use(keys[k].second);
+  }
 }
 
 // Migration 2: every user gets their `profiles` sync row (the old profile document's fields on
@@ -102,6 +130,8 @@ const std::vector<Migration>& all_migrations() {
        }},
       // The change log of docs/sync.md; profiles become replicated rows.
       {2, "sync", sync_schema_statements(), move_profiles_into_sync_rows},
+      // Uploaded files and unread-message notifications (docs/messages.md).
+      {3, "files", files_schema_statements(), index_existing_file_refs},
   };
   return list;
 }

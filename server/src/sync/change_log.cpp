@@ -1,5 +1,7 @@
 #include "sync/change_log.h"
 
+#include "sync/projections.h"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -65,6 +67,7 @@ void ChangeLog::put(std::string_view collection, std::string_view id, const json
   for (const auto& u : before)
     if (std::find(audience_after.begin(), audience_after.end(), u) == audience_after.end())
       set_reader(u, c, i, seq, false);
+  project_put(sql_, *this, collection, id, data, now_);
 }
 
 void ChangeLog::remove(std::string_view collection, std::string_view id) {
@@ -75,6 +78,7 @@ void ChangeLog::remove(std::string_view collection, std::string_view id) {
   sql_ << "UPDATE sync_rows SET data = '{}', deleted = 1, seq = :s WHERE collection = :c AND id = :i",
       soci::use(seq), soci::use(c), soci::use(i);
   for (const auto& u : before) set_reader(u, c, i, seq, false);
+  project_remove(sql_, collection, id);
 }
 
 std::int64_t current_seq(soci::session& sql) {

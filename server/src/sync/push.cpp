@@ -1,6 +1,8 @@
 #include "sync/push.h"
 
 #include "sync/change_log.h"
+#include "sync/file_catalog.h"
+#include "passerelle/shared/sync/collections.h"
 
 namespace passerelle::server::sync {
 using passerelle::sync::Op;
@@ -42,6 +44,7 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
                      Timestamp now, const passerelle::sync::MutationSettings& settings) {
   PushOutcome out;
   ChangeLog log(sql, now);
+  SqlFileCatalog files(sql, passerelle::sync::role_audience(actor.role));
   for (const Op& op : ops) {
     if (auto seen = recorded_outcome(sql, actor.user_id, op.op_id)) {
       out.results.push_back(std::move(*seen));
@@ -49,7 +52,7 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
     }
     sql << "SAVEPOINT passerelle_op";
     auto mark = log.mark();
-    passerelle::sync::MutationContext ctx{actor, log, now, op.op_id, true};
+    passerelle::sync::MutationContext ctx{actor, log, now, op.op_id, true, &files};
     ctx.settings = settings;  // server configuration of domain rules (meeting notice, video links)
     Status st;
     try {

@@ -50,6 +50,12 @@ Result<ProfileUpdateArgs> decode(JsonReader& in) {
     if (!parse_date(*d)) in.fail("planned_arrival", "must be a date YYYY-MM-DD");
     a.fields["planned_arrival"] = *d;
   }
+  if (auto d = in.optional_string("email_digest")) {
+    // "full": unread-message digests quote the latest message; "private": only who wrote and
+    // how many; "off": no digest e-mail (docs/messages.md).
+    if (*d != "full" && *d != "private" && *d != "off") in.fail("email_digest", "must be \"full\", \"private\" or \"off\"");
+    a.fields["email_digest"] = *d;
+  }
   if (auto st = in.status(); !st) return st.error();
   if (a.fields.empty()) return Error{ErrorCode::bad_request, "profile.update needs at least one field to change"};
   return a;

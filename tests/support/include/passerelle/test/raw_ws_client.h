@@ -12,6 +12,8 @@
 
 #include <boost/json/object.hpp>
 
+#include "passerelle/test/http_client.h"
+
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -80,13 +82,6 @@ class RawWsClient {
 // Returns true if the server closed within `timeout` (slow-handshake tests).
 bool server_closes_idle_tcp(std::uint16_t port, const std::string& bytes, std::chrono::milliseconds timeout);
 
-// One blocking HTTP/1.1 GET on 127.0.0.1; returns status code and body (status 0 on failure).
-struct HttpResult {
-  int status = 0;
-  std::string body;
-  std::string content_type;
-};
-HttpResult http_get(std::uint16_t port, const std::string& target, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 // An answer's error code for assertions: "<ok>" for a success, "<no answer>" for an empty
 // object (a timeout), else the code.

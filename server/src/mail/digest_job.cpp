@@ -1,0 +1,202 @@
+#include "mail/digest_job.h"
+
+#include <boost/json/parse.hpp>
+#include <soci/soci.h>
+
+#include <map>
+
+#include "log.h"
+#include "mail/digest.h"
+#include "passerelle/shared/sync/collections.h"
+
+namespace passerelle::server::mail {
+namespace json = boost::json;
+namespace collection = passerelle::sync::collection;
+
+namespace {
+
+struct Due {
+  std::string user_id;
+  long long newest_ms = 0;
+};
+
+std::optional<json::object> row_of(soci::session& sql, std::string_view c, const std::string& id) {
+  std::string data, cs(c);
+  soci::indicator ind = soci::i_null;
+  sql << "SELECT data FROM sync_rows WHERE collection = :c AND id = :i AND deleted = 0", soci::use(cs), soci::use(id),
+      soci::into(data, ind);
+  if (!sql.got_data() || ind != soci::i_ok) return std::nullopt;
+  auto v = json::parse(data);
+  if (!v.is_object()) return std::nullopt;
+  return std::move(v.get_object());
+}
+
+std::string field(const std::optional<json::object>& row, std::string_view key) {
+  if (!row) return {};
+  auto it = row->find(key);
+  return it != row->end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+struct Person {
+  std::string email, name, role, locale;
+  bool disabled = false;
+};
+
+std::optional<Person> person(soci::session& sql, const std::string& id) {
+  Person p;
+  int disabled = 0;
+  sql << "SELECT email, name, role, locale, disabled FROM users WHERE id = :id", soci::use(id), soci::into(p.email),
+      soci::into(p.name), soci::into(p.role), soci::into(p.locale), soci::into(disabled);
+  if (!sql.got_data()) return std::nullopt;
+  p.disabled = disabled != 0;
+  return p;
+}
+
+// Everything the e-mail says, read in one go; nullopt when this person gets no digest.
+std::optional<Digest> read_digest(soci::session& sql, const std::string& user_id, protocol::Locale* locale_out) {
+  auto me = person(sql, user_id);
+  if (!me || me->disabled) return std::nullopt;
+  auto profile = row_of(sql, collection::profiles, user_id);
+  std::string pref = field(profile, "email_digest");
+  if (pref == "off") return std::nullopt;
+  Digest d;
+  d.to = me->email;
+  d.name = field(profile, "name").empty() ? me->name : field(profile, "name");
+  std::string locale = field(profile, "locale").empty() ? me->locale : field(profile, "locale");
+  d.locale = protocol::parse_locale(locale).value_or(protocol::Locale::fr);
+  if (locale_out) *locale_out = d.locale;
+
+  struct ThreadUnread {
+    std::int64_t count = 0;
+    std::string latest_message;
+  };
+  std::map<std::string, ThreadUnread> by_thread;
+  {
+    soci::rowset<soci::row> rs = (sql.prepare << "SELECT thread_id, message_id FROM message_inbox WHERE user_id = :u"
+                                                 " ORDER BY sent_at_ms, n",
+                                  soci::use(user_id));
+    for (const soci::row& r : rs) {
+      auto& t = by_thread[r.get<std::string>(0)];
+      t.count += 1;
+      t.latest_message = r.get<std::string>(1);
+    }
+  }
+  for (const auto& [thread_id, unread] : by_thread) {
+    DigestThread t;
+    t.unread = unread.count;
+    auto thread = row_of(sql, collection::threads, thread_id);
+    if (thread) {
+      auto members = thread->find("members");
+      if (members != thread->end() && members->value().is_array())
+        for (const auto& m : members->value().get_array()) {
+          if (!m.is_string() || m.get_string() == user_id) continue;
+          if (auto other = person(sql, std::string(m.get_string()))) {
+            if (!t.with.empty()) t.with += ", ";
+            t.with += other->name + " (" + other->role + ")";
+          }
+        }
+    }
+    if (t.with.empty()) t.with = "Passerelle";
+    if (pref != "private") t.latest_preview = field(row_of(sql, collection::messages, unread.latest_message), "body");
+    d.threads.push_back(std::move(t));
+  }
+  if (d.threads.empty()) return std::nullopt;
+  return d;
+}
+
+}  // namespace
+
+DigestJob::DigestJob(storage::Database& db, const net::Hub& hub, Mailer& mailer, std::string public_url,
+                     DigestRules rules, Timestamp started_at)
+    : db_(db), hub_(hub), mailer_(mailer), public_url_(std::move(public_url)), rules_(rules), started_at_(started_at) {}
+
+DigestJob::~DigestJob() { stop(); }
+
+std::size_t DigestJob::run_once(Timestamp now) {
+  long long cutoff = to_unix_ms(now - rules_.delay);
+  long long interval_cutoff = to_unix_ms(now - rules_.interval);
+  // People with messages unread since before the cutoff and newer than their last digest.
+  std::vector<Due> due = db_.read([&](soci::session& sql) {
+    std::vector<Due> out;
+    Due row;
+    // Typed into() rather than soci::row: an aggregate has no declared column type in SQLite.
+    soci::statement st =
+        (sql.prepare << "SELECT i.user_id, MAX(i.sent_at_ms) FROM message_inbox i"
+                        " LEFT JOIN mail_digests d ON d.user_id = i.user_id"
+                        " WHERE i.sent_at_ms <= :cutoff"
+                        " AND (d.user_id IS NULL OR (i.sent_at_ms > d.covered_ms AND d.sent_at_ms <= :interval))"
+                        " GROUP BY i.user_id",
+         soci::into(row.user_id), soci::into(row.newest_ms), soci::use(cutoff), soci::use(interval_cutoff));
+    st.execute();
+    while (st.fetch()) out.push_back(row);
+    return out;
+  });
+
+  std::size_t sent = 0;
+  for (const Due& d : due) {
+    if (hub_.is_online(d.user_id)) continue;
+    Timestamp seen = started_at_;
+    if (auto last = hub_.last_seen(d.user_id))
+      seen = std::max(seen, std::chrono::time_point_cast<std::chrono::milliseconds>(*last));
+    if (to_unix_ms(seen) > cutoff) continue;  // online within the delay: they may still read it
+
+    auto digest = db_.read([&](soci::session& sql) { return read_digest(sql, d.user_id, nullptr); });
+    if (!digest) continue;
+
+    // Recorded first, and only if no other pass recorded one within the interval meanwhile.
+    auto claimed = std::make_shared<bool>(false);
+    long long at = to_unix_ms(now), covered = d.newest_ms;
+    std::string user_id = d.user_id;
+    Status st = db_.writer().run([&](soci::session& sql) {
+      sql << "INSERT INTO mail_digests (user_id, sent_at_ms, covered_ms) VALUES (:u, :s, :c)"
+             " ON CONFLICT (user_id) DO UPDATE SET sent_at_ms = excluded.sent_at_ms, covered_ms = excluded.covered_ms"
+             " WHERE mail_digests.sent_at_ms <= :interval AND mail_digests.covered_ms < excluded.covered_ms"
+             " RETURNING user_id",
+          soci::use(user_id), soci::use(at), soci::use(covered), soci::use(interval_cutoff);
+      *claimed = sql.got_data();
+      return Status::Ok();
+    });
+    if (!st) {
+      log::error("digest_record_failed", {{"user_id", user_id}, {"message", st.error().message}});
+      continue;
+    }
+    if (!*claimed) continue;
+    auto delivered = mailer_.send(digest_message(*digest, public_url_));
+    if (!delivered) {
+      log::error("digest_mail_failed", {{"user_id", user_id}, {"message", delivered.error().message}});
+      continue;
+    }
+    std::int64_t unread = 0;
+    for (const auto& t : digest->threads) unread += t.unread;
+    log::info("digest_sent", {{"user_id", user_id}, {"unread", unread}});
+    ++sent;
+  }
+  return sent;
+}
+
+void DigestJob::start() {
+  thread_ = std::thread([this] {
+    std::unique_lock lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      try {
+        run_once(now_utc());
+      } catch (const std::exception& e) {
+        log::error("digest_pass_failed", {{"message", e.what()}});
+      }
+      lock.lock();
+      cv_.wait_for(lock, rules_.scan_every, [this] { return stopping_; });
+    }
+  });
+}
+
+void DigestJob::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace passerelle::server::mail

@@ -1,0 +1,69 @@
+#include "sync/projections.h"
+
+#include <soci/soci.h>
+
+#include "passerelle/shared/messages/files.h"
+#include "passerelle/shared/messages/receipts.h"
+#include "passerelle/shared/sync/collections.h"
+
+namespace passerelle::server::sync {
+namespace json = boost::json;
+namespace collection = passerelle::sync::collection;
+
+namespace {
+
+std::string string_of(const json::object& row, std::string_view key) {
+  auto it = row.find(key);
+  return it != row.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+
+void index_file_refs(soci::session& sql, const std::string& c, const std::string& i, const json::object& row) {
+  auto refs = files::referenced_files(row);
+  if (refs.empty()) return;  // rows only gain references (evidence is appended, messages never edited)
+  for (auto& sha : refs)
+    sql << "INSERT INTO file_refs (sha256, collection, row_id) VALUES (:h, :c, :i) ON CONFLICT DO NOTHING",
+        soci::use(sha), soci::use(c), soci::use(i);
+}
+
+void add_to_inboxes(soci::session& sql, passerelle::sync::RowStore& rows, const std::string& message_id,
+                    const json::object& message, Timestamp sent_at) {
+  std::string thread_id = string_of(message, "thread_id");
+  std::string author = string_of(message, "author_id");
+  auto thread = rows.get(collection::threads, thread_id);
+  if (!thread) return;
+  long long n = messages::message_number(message), at = to_unix_ms(sent_at);
+  auto members = thread->find("members");
+  if (members == thread->end() || !members->value().is_array()) return;
+  for (const auto& m : members->value().get_array()) {
+    if (!m.is_string() || m.get_string() == author) continue;
+    std::string user(m.get_string());
+    sql << "INSERT INTO message_inbox (user_id, message_id, thread_id, n, sent_at_ms) VALUES (:u, :m, :t, :n, :s)"
+           " ON CONFLICT DO NOTHING",
+        soci::use(user), soci::use(message_id), soci::use(thread_id), soci::use(n), soci::use(at);
+  }
+}
+
+void clear_read(soci::session& sql, const json::object& receipt) {
+  std::string user = string_of(receipt, "user_id"), thread = string_of(receipt, "thread_id");
+  long long read_n = messages::read_marks(receipt).read_n;
+  sql << "DELETE FROM message_inbox WHERE user_id = :u AND thread_id = :t AND n <= :n", soci::use(user),
+      soci::use(thread), soci::use(read_n);
+}
+
+}  // namespace
+
+void project_put(soci::session& sql, passerelle::sync::RowStore& rows, std::string_view collection_name,
+                 std::string_view id, const json::object& row, Timestamp now) {
+  std::string c(collection_name), i(id);
+  index_file_refs(sql, c, i, row);
+  if (collection_name == collection::messages) add_to_inboxes(sql, rows, i, row, now);
+  else if (collection_name == collection::receipts) clear_read(sql, row);
+}
+
+void project_remove(soci::session& sql, std::string_view collection_name, std::string_view id) {
+  std::string c(collection_name), i(id);
+  sql << "DELETE FROM file_refs WHERE collection = :c AND row_id = :i", soci::use(c), soci::use(i);
+  if (collection_name == collection::messages) sql << "DELETE FROM message_inbox WHERE message_id = :i", soci::use(i);
+}
+
+}  // namespace passerelle::server::sync
