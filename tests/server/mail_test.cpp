@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "mail/mailer.h"
+#include "mail/digest.h"
 #include "mail/message.h"
 
 using namespace passerelle;
@@ -117,4 +118,21 @@ TEST(Mail, MailerPipesToCommand) {
   EXPECT_NE(s.str().find("Subject: piped\r\n"), std::string::npos);
   std::filesystem::remove(out);
   EXPECT_FALSE(Mailer("/x", "exit 3").send(m).ok());
+}
+
+TEST(DigestMail, InTheReadersLanguageQuotingOnlyWhatItMay) {
+  using passerelle::server::mail::Digest;
+  using passerelle::server::mail::DigestThread;
+  Digest fr{passerelle::protocol::Locale::fr, "linh@example.org", "Linh",
+            {DigestThread{"Amina Benali (candidate)", 2, "Bonjour,\nvoici mon CV"}, DigestThread{"Marc (coach)", 1, ""}}};
+  auto m = passerelle::server::mail::digest_message(fr, "https://passerelle.example.org");
+  EXPECT_EQ(m.subject, "Passerelle : 3 messages non lus");
+  EXPECT_NE(m.body.find("- Amina Benali (candidate) : 2\n  « Bonjour, voici mon CV »\n"), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("- Marc (coach) : 1\n"), std::string::npos) << m.body;
+  EXPECT_EQ(m.from, "Passerelle <no-reply@passerelle.example.org>");
+
+  Digest en{passerelle::protocol::Locale::en, "a@example.org", "Amina", {DigestThread{"Linh (coach)", 1, std::string(400, 'x') + "é"}}};
+  auto e = passerelle::server::mail::digest_message(en, "http://127.0.0.1:8080");
+  EXPECT_EQ(e.subject, "Passerelle: 1 unread message");
+  EXPECT_NE(e.body.find("- Linh (coach): 1\n  \"" + std::string(280, 'x') + "…\"\n"), std::string::npos) << e.body;
 }

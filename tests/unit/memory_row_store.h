@@ -46,7 +46,8 @@ class MemoryRowStore : public sync::RowStore {
   }
   Status run_as(const std::string& who, protocol::Role role, std::string_view name, const boost::json::object& args,
                 bool authoritative = true) {
-    sync::MutationContext ctx{sync::Actor{who, role}, *this, now_utc(), new_id(), authoritative};
+    sync::MutationContext ctx{sync::Actor{who, role}, *this, now_utc(), new_id(), authoritative,
+                              authoritative ? files : nullptr};
     return sync::run_mutator(ctx, name, args);
   }
 
@@ -56,6 +57,7 @@ class MemoryRowStore : public sync::RowStore {
 
   std::map<std::pair<std::string, std::string>, Row> rows;
   int writes = 0;
+  sync::FileCatalog* files = nullptr;  // the server's uploads, for authoritative runs
 };
 
 }  // namespace passerelle::testing
