@@ -166,6 +166,89 @@ Status seed_demo_caseloads(storage::Database& db) {
   return Status::Ok();
 }
 
+// Mentoring: the mentors' profiles and weekly availability, the candidates' career profiles
+// (occupation codes, languages), so that a coach sees ranked mentor suggestions at once. Each
+// through its mutator, as the person themself; a person already set up is left alone.
+struct DemoCareer {
+  const char* email;
+  const char* mutator;  // "mentor.update" or "career.update"
+  const char* fields;   // JSON args
+  const char* availability;  // JSON availability for mentors, "" otherwise
+};
+
+const std::vector<DemoCareer>& demo_careers() {
+  static const std::vector<DemoCareer> list = {
+      {"mentor.roy@demo.passerelle.quebec", "mentor.update",
+       R"({"occupation_code":"31301","profession":"Infirmière clinicienne","employer":"CHUM","sector":"Santé",
+           "city":"Montréal","time_zone":"America/Toronto","capacity":2,
+           "languages":[{"code":"fr","level":"C2"},{"code":"en","level":"B2"}],
+           "bio":"Infirmière depuis 15 ans, j'accompagne les infirmières formées à l'étranger vers l'OIIQ."})",
+       R"({"time_zone":"America/Toronto","weekly":[{"weekday":2,"start":"18:00","end":"20:00"},
+           {"weekday":6,"start":"09:00","end":"11:00"}]})"},
+      {"mentor.cote@demo.passerelle.quebec", "mentor.update",
+       R"({"occupation_code":"21232","profession":"Développeur logiciel","employer":"Ubisoft Montréal",
+           "sector":"Jeux vidéo","city":"Montréal","time_zone":"America/Toronto","capacity":2,
+           "languages":[{"code":"fr","level":"C2"},{"code":"en","level":"C1"}]})",
+       R"({"time_zone":"America/Toronto","weekly":[{"weekday":1,"start":"12:00","end":"13:00"},
+           {"weekday":4,"start":"17:00","end":"19:00"}]})"},
+      {"mentor.singh@demo.passerelle.quebec", "mentor.update",
+       R"({"occupation_code":"21300","profession":"Civil engineer","employer":"WSP","sector":"Engineering",
+           "city":"Sherbrooke","time_zone":"America/Toronto","capacity":1,
+           "languages":[{"code":"en","level":"C2"},{"code":"fr","level":"B2"}]})",
+       R"({"time_zone":"America/Toronto","weekly":[{"weekday":3,"start":"08:00","end":"10:00"},
+           {"weekday":6,"start":"10:00","end":"12:00"}]})"},
+      {"amina.benali@demo.passerelle.quebec", "career.update",
+       R"({"occupation_code":"31301","profession":"Infirmière","years_experience":8,"country":"MA",
+           "time_zone":"Africa/Casablanca","immigration_stage":"csq_received","target_region":"Montréal",
+           "languages":[{"code":"fr","level":"C1"},{"code":"ar","level":"C2"},{"code":"en","level":"B1"}],
+           "organizations":["CHUM","CIUSSS du Centre-Sud"]})", ""},
+      {"carlos.restrepo@demo.passerelle.quebec", "career.update",
+       R"({"occupation_code":"21232","profession":"Software developer","years_experience":6,"country":"CO",
+           "time_zone":"America/Bogota","immigration_stage":"pr_applied","target_region":"Montréal",
+           "languages":[{"code":"es","level":"C2"},{"code":"en","level":"C1"},{"code":"fr","level":"A2"}],
+           "organizations":["Ubisoft","Shopify"]})", ""},
+      {"maria.santos@demo.passerelle.quebec", "career.update",
+       R"({"occupation_code":"11100","profession":"Accountant","years_experience":10,"country":"PH",
+           "time_zone":"Asia/Manila","immigration_stage":"selected","target_region":"Québec",
+           "languages":[{"code":"en","level":"C2"},{"code":"fr","level":"A2"}]})", ""},
+      {"julien.moreau@demo.passerelle.quebec", "career.update",
+       R"({"occupation_code":"72200","profession":"Électricien","years_experience":12,"country":"FR",
+           "time_zone":"Europe/Paris","immigration_stage":"csq_received","target_region":"Montréal",
+           "languages":[{"code":"fr","level":"C2"},{"code":"en","level":"B1"}]})", ""},
+      {"yassine.trabelsi@demo.passerelle.quebec", "career.update",
+       R"({"occupation_code":"21300","profession":"Ingénieur civil","years_experience":5,"country":"TN",
+           "time_zone":"Africa/Tunis","immigration_stage":"selected","target_region":"Estrie",
+           "languages":[{"code":"fr","level":"C1"},{"code":"ar","level":"C2"},{"code":"en","level":"B2"}],
+           "organizations":["WSP","Hydro-Québec"]})", ""},
+  };
+  return list;
+}
+
+Status seed_demo_mentoring(storage::Database& db) {
+  for (const auto& c : demo_careers()) {
+    auto user = db.read([&](soci::session& sql) { return auth::find_user_by_email(sql, c.email); });
+    if (!user) return Status(ErrorCode::internal, std::string("demo account missing: ") + c.email);
+    auto st = db.writer().run([&c, who = user->info](soci::session& sql) -> Status {
+      std::string collection = std::string_view(c.mutator) == "mentor.update" ? "mentor_profiles" : "career_profiles";
+      int n = 0;
+      sql << "SELECT COUNT(*) FROM sync_rows WHERE collection = :c AND id = :i", soci::use(collection),
+          soci::use(who.id), soci::into(n);
+      if (n > 0) return Status::Ok();  // seeded before
+      passerelle::sync::Actor actor{who.id, who.role};
+      if (auto st = push_or_fail(sql, actor, {new_id(), c.mutator, boost::json::parse(c.fields).as_object()}, now_utc()); !st)
+        return st;
+      if (*c.availability)
+        return push_or_fail(sql, actor,
+                            {new_id(), "availability.set",
+                             {{"availability", boost::json::parse(c.availability)}}},
+                            now_utc());
+      return Status::Ok();
+    });
+    if (!st) return st;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<int> seed_demo(storage::Database& db, auth::ScryptParams params) {
@@ -197,6 +280,7 @@ Result<int> seed_demo(storage::Database& db, auth::ScryptParams params) {
     ++created;
   }
   if (auto st = seed_demo_caseloads(db); !st) return st.error();
+  if (auto st = seed_demo_mentoring(db); !st) return st.error();
   return created;
 }
 

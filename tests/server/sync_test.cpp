@@ -357,12 +357,18 @@ TEST(SyncDemo, DemoSeedsCaseloadsAndConversationsOnce) {
         french = true;
     EXPECT_TRUE(french);
     auto coach = sign_in(server, "coach.gagnon@demo.passerelle.quebec", "demo-coach-2026");
-    EXPECT_EQ(count_prefix(pull_all(coach), "threads"), 3u);
+    auto seen = pull_all(coach);
+    EXPECT_EQ(count_prefix(seen, "threads"), 3u);
+    // Mentoring is ready to match: every mentor's profile and availability, every candidate's career.
+    EXPECT_EQ(count_prefix(seen, "mentor_profiles"), 3u);
+    EXPECT_EQ(count_prefix(seen, "career_profiles"), 5u);
+    EXPECT_EQ(count_prefix(seen, "availability"), 3u);
   };
   check();
   ASSERT_TRUE(server.restart()) << server.last_error();
   check();
   EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'threads'"), 5);
+  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'mentor_profiles'"), 3);
 }
 
 TEST_F(SyncTest, CoachesReadTemplatesAndBuildAPlanTheCandidateWorksOn) {
