@@ -71,6 +71,10 @@ TEST(MentorMatching, SameCodeBeatsSameGroupBeatsKeywordsAndReasonsAreShown) {
   EXPECT_EQ(s[3].mentor_id, "keywords");
   EXPECT_EQ(s[0].reasons[0].code, "same_occupation");
   EXPECT_EQ(s[0].reasons[0].text, "same occupation (NOC 21231)");
+  // Reasons read in the coach's language.
+  EXPECT_EQ(s[0].reasons[0].text_in(passerelle::protocol::Locale::fr), "même profession (CNP 21231)");
+  EXPECT_EQ(s[0].reasons[0].text_in(passerelle::protocol::Locale::en), "same occupation (NOC 21231)");
+  for (const auto& r : s[0].reasons) EXPECT_FALSE(r.text_fr.empty()) << r.code;
   EXPECT_EQ(s[3].reasons[0].code, "keywords");
   EXPECT_NE(s[3].reasons[0].text.find("software"), std::string::npos);
   EXPECT_EQ(s[3].reasons.back().code, "language");

@@ -64,11 +64,14 @@ std::vector<Suggestion> suggest_mentors(const json::object& candidate, const std
     std::string code = str(m.profile, "occupation_code");
     if (is_noc_code(cand_code) && is_noc_code(code)) {
       if (code == cand_code)
-        s.reasons.push_back({"same_occupation", "same occupation (NOC " + code + ")", w.same_occupation});
+        s.reasons.push_back({"same_occupation", "same occupation (NOC " + code + ")", w.same_occupation,
+                             "même profession (CNP " + code + ")"});
       else if (code.substr(0, 2) == cand_code.substr(0, 2))
-        s.reasons.push_back({"same_major_group", "same occupation major group (NOC " + code.substr(0, 2) + ")", w.same_major_group});
+        s.reasons.push_back({"same_major_group", "same occupation major group (NOC " + code.substr(0, 2) + ")",
+                             w.same_major_group, "même grand groupe de professions (CNP " + code.substr(0, 2) + ")"});
       else if (code[0] == cand_code[0])
-        s.reasons.push_back({"same_broad_category", "same broad occupational category (NOC " + code.substr(0, 1) + ")", w.same_broad_category});
+        s.reasons.push_back({"same_broad_category", "same broad occupational category (NOC " + code.substr(0, 1) + ")",
+                             w.same_broad_category, "même grande catégorie professionnelle (CNP " + code.substr(0, 1) + ")"});
     }
     auto words = keywords(str(m.profile, "profession") + " " + str(m.profile, "sector"));
     std::vector<std::string> common;
@@ -78,14 +81,16 @@ std::vector<Suggestion> suggest_mentors(const json::object& candidate, const std
       int n = std::min<int>(static_cast<int>(common.size()), w.max_keywords);
       std::string list;
       for (int i = 0; i < n; ++i) list += (i ? ", " : "") + common[static_cast<std::size_t>(i)];
-      s.reasons.push_back({"keywords", "profession words in common: " + list, n * w.per_shared_keyword});
+      s.reasons.push_back({"keywords", "profession words in common: " + list, n * w.per_shared_keyword,
+                           "mots de métier en commun : " + list});
     }
     std::string employer = lower(str(m.profile, "employer"));
     if (!employer.empty())
       for (const auto& o : orgs)
         if (!o.empty() && (employer.find(o) != std::string::npos || o.find(employer) != std::string::npos)) {
           s.reasons.push_back({"organization", "works at " + str(m.profile, "employer") + ", an organization of interest",
-                               w.organization_interest});
+                               w.organization_interest,
+                               "travaille chez " + str(m.profile, "employer") + ", une organisation qui vous intéresse"});
           break;
         }
     if (m.availability) {
@@ -104,10 +109,12 @@ std::vector<Suggestion> suggest_mentors(const json::object& candidate, const std
     if (s.waking_slots > 0)
       s.reasons.push_back({"waking_hours",
                            std::to_string(s.waking_slots) + " slot(s) in the next 14 days between 08:00 and 21:00 your time",
-                           std::min(s.waking_slots, w.max_waking_hours) * w.per_waking_hour});
+                           std::min(s.waking_slots, w.max_waking_hours) * w.per_waking_hour,
+                           std::to_string(s.waking_slots) +
+                               " créneau(x) dans les 14 prochains jours entre 8 h et 21 h à votre heure"});
     std::string langs;
     for (const auto& l : s.languages) langs += (langs.empty() ? "" : ", ") + l;
-    s.reasons.push_back({"language", "shared working language: " + langs, 0});
+    s.reasons.push_back({"language", "shared working language: " + langs, 0, "langue de travail commune : " + langs});
     for (const auto& r : s.reasons) s.score += r.points;
     out.push_back(std::move(s));
   }

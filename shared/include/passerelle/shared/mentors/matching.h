@@ -4,6 +4,8 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+
+#include "passerelle/shared/protocol.h"
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +36,12 @@ struct Reason {
                      // organization, waking_hours, language
   std::string text;  // English, for people ("same occupation (NOC 21231)")
   int points = 0;
+  std::string text_fr;  // the same in French ("même profession (CNP 21231)")
+
+  // The text in the reader's language.
+  const std::string& text_in(protocol::Locale locale) const {
+    return locale == protocol::Locale::fr && !text_fr.empty() ? text_fr : text;
+  }
 };
 
 struct Suggestion {
