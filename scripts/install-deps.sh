@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev
   libsoci-dev libsqlite3-dev sqlite3 libssl-dev
   libgtest-dev libgmock-dev libical-dev
-  libhowardhinnant-date-dev tzdata openssl ca-certificates
+  libhowardhinnant-date-dev tzdata openssl ca-certificates chromium
 )
 
 missing=()

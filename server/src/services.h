@@ -40,6 +40,8 @@ namespace handlers {
 void register_auth_handlers(net::Dispatcher& dispatcher, Services& services);
 void register_invite_handlers(net::Dispatcher& dispatcher, Services& services);
 void register_sync_handlers(net::Dispatcher& dispatcher, Services& services);
+// dashboard.caseload, dashboard.open, dashboard.indicators, audit.list (docs/dashboard.md).
+void register_dashboard_handlers(net::Dispatcher& dispatcher, Services& services);
 }  // namespace handlers
 
 namespace files {
@@ -51,6 +53,8 @@ class HttpRoutes;
 namespace handlers {
 // HTTP endpoints (net/http_routes.h).
 void register_file_routes(net::HttpRoutes& routes, Services& services, const files::FileStore& store);
+// GET /v1/export/caseload.csv and /v1/export/indicators.csv (docs/dashboard.md).
+void register_dashboard_routes(net::HttpRoutes& routes, Services& services);
 }  // namespace handlers
 
 }  // namespace passerelle::server

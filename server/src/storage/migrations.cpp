@@ -132,6 +132,23 @@ const std::vector<Migration>& all_migrations() {
       {2, "sync", sync_schema_statements(), move_profiles_into_sync_rows},
       // Uploaded files and unread-message notifications (docs/messages.md).
       {3, "files", files_schema_statements(), index_existing_file_refs},
+      // Who opened a candidate's file, exported data or changed an account (docs/dashboard.md).
+      {4,
+       "audit",
+       {
+           R"(CREATE TABLE audit_log (
+                id TEXT PRIMARY KEY,
+                at_ms BIGINT NOT NULL,
+                actor_id TEXT NOT NULL,
+                actor_role TEXT NOT NULL,
+                action TEXT NOT NULL,
+                target_id TEXT NOT NULL,
+                remote_address TEXT NOT NULL,
+                details TEXT NOT NULL))",
+           "CREATE INDEX audit_log_by_time ON audit_log (at_ms)",
+           "CREATE INDEX audit_log_by_actor ON audit_log (actor_id, at_ms)",
+           "CREATE INDEX audit_log_by_target ON audit_log (target_id, at_ms)",
+       }},
   };
   return list;
 }

@@ -1,0 +1,18 @@
+// Reads the rows the dashboard's figures are computed from (indicators/indicators.h), limited
+// to what the viewer may see: an admin sees every candidate, a coach their own caseload.
+#pragma once
+
+#include <soci/soci.h>
+
+#include "passerelle/shared/indicators/indicators.h"
+#include "passerelle/shared/protocol.h"
+
+namespace passerelle::server::dashboard {
+
+// Coaches and admins only (the caller checks the role).
+indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::UserInfo& viewer);
+
+// May `viewer` open this candidate's file? Admins: any candidate; coaches: their own.
+bool may_open_candidate(soci::session& sql, const protocol::UserInfo& viewer, const std::string& candidate_id);
+
+}  // namespace passerelle::server::dashboard

@@ -1,0 +1,275 @@
+// The coach dashboard's requests (docs/dashboard.md):
+//   dashboard.caseload    the caseload table (coach: own candidates; admin: everyone)
+//   dashboard.open        a coach or admin opens a candidate's file (audited)
+//   dashboard.indicators  program indicators for a date range and a cohort
+//   audit.list            the audit log, filtered (admin)
+// and the CSV exports over HTTP (Authorization: Bearer <token>; audited):
+//   GET /v1/export/caseload.csv
+//   GET /v1/export/indicators.csv?from=YYYY-MM-DD&to=YYYY-MM-DD&cohort=YYYY
+// Figures come from indicators/indicators.h; reads run on the worker pool, audit entries go
+// through the writer and the answer waits for their commit (no export without its entry).
+#include <boost/json/object.hpp>
+#include <soci/soci.h>
+
+#include "../log.h"
+#include "../services.h"
+#include "audit/audit.h"
+#include "dashboard/program_rows.h"
+#include "auth/accounts.h"
+#include "net/http_routes.h"
+#include "passerelle/shared/crypto.h"
+#include "passerelle/shared/ids.h"
+#include "passerelle/shared/indicators/indicators.h"
+#include "passerelle/shared/json_reader.h"
+#include "passerelle/shared/time.h"
+
+namespace passerelle::server::handlers {
+namespace {
+
+namespace json = boost::json;
+using net::Access;
+using net::Context;
+using net::Reply;
+using protocol::Role;
+
+bool is_staff(const protocol::UserInfo& u) { return u.role == Role::coach || u.role == Role::admin; }
+
+Error staff_only() { return Error{ErrorCode::forbidden, "only coaches and admins use the dashboard"}; }
+
+// Writes `entry` through the writer, then calls `then` (with the commit's status).
+void write_audit(Services& svc, audit::Entry entry, std::function<void(Status)> then) {
+  svc.db.writer().submit(
+      [entry = std::move(entry)](soci::session& sql) mutable {
+        audit::record(sql, std::move(entry));
+        return Status::Ok();
+      },
+      std::move(then));
+}
+
+audit::Entry entry_for(const protocol::UserInfo& user, const std::string& remote, std::string action,
+                       std::string target, json::object details = {}) {
+  audit::Entry e;
+  e.actor_id = user.id;
+  e.actor_role = std::string(protocol::to_string(user.role));
+  e.action = std::move(action);
+  e.target_id = std::move(target);
+  e.remote_address = remote;
+  e.details = std::move(details);
+  return e;
+}
+
+// from/to/cohort, from a request or a query string.
+Result<indicators::IndicatorQuery> indicator_query(const std::optional<std::string>& from,
+                                                   const std::optional<std::string>& to,
+                                                   const std::optional<std::string>& cohort) {
+  indicators::IndicatorQuery q;
+  if (from && !from->empty()) {
+    q.from = parse_date(*from);
+    if (!q.from) return Error{ErrorCode::bad_request, "field 'from' must be a date YYYY-MM-DD"};
+  }
+  if (to && !to->empty()) {
+    q.to = parse_date(*to);
+    if (!q.to) return Error{ErrorCode::bad_request, "field 'to' must be a date YYYY-MM-DD"};
+  }
+  if (cohort && !cohort->empty()) {
+    if (cohort->size() != 4 || cohort->find_first_not_of("0123456789") != std::string::npos)
+      return Error{ErrorCode::bad_request, "field 'cohort' must be a year of planned arrival, e.g. 2027"};
+    q.cohort = *cohort;
+  }
+  return q;
+}
+
+json::object query_details(const indicators::IndicatorQuery& q) {
+  json::object d;
+  if (q.from) d["from"] = format_date(*q.from);
+  if (q.to) d["to"] = format_date(*q.to);
+  if (q.cohort) d["cohort"] = *q.cohort;
+  return d;
+}
+
+void caseload(Services& svc, const Context& ctx, const protocol::Request&, Reply reply) {
+  if (!is_staff(*ctx.user)) return reply.fail(staff_only());
+  svc.workers.post([&svc, user = *ctx.user, reply] {
+    auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+    Timestamp now = now_utc();
+    json::array list;
+    for (const auto& r : indicators::caseload(rows, now)) list.push_back(indicators::to_json(r));
+    reply.ok({{"candidates", std::move(list)}, {"generated_at", format_rfc3339(now)}});
+  });
+}
+
+void open_candidate(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
+  if (!is_staff(*ctx.user)) return reply.fail(staff_only());
+  JsonReader in(req.body);
+  std::string candidate_id = in.string("candidate_id");
+  if (auto st = in.status(); !st) return reply.fail(st.error());
+  svc.workers.post([&svc, user = *ctx.user, remote = ctx.remote_address, candidate_id, reply] {
+    bool allowed = svc.db.read([&](soci::session& sql) { return dashboard::may_open_candidate(sql, user, candidate_id); });
+    if (!allowed) return reply.fail(ErrorCode::not_found, "no candidate with that id in your caseload");
+    write_audit(svc, entry_for(user, remote, "candidate.open", candidate_id), [reply, candidate_id](Status st) {
+      if (!st) return reply.fail(ErrorCode::internal, "the audit entry could not be written; try again");
+      reply.ok({{"candidate_id", candidate_id}});
+    });
+  });
+}
+
+void indicators_request(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
+  if (!is_staff(*ctx.user)) return reply.fail(staff_only());
+  JsonReader in(req.body);
+  auto from = in.optional_string("from");
+  auto to = in.optional_string("to");
+  auto cohort = in.optional_string("cohort");
+  if (auto st = in.status(); !st) return reply.fail(st.error());
+  auto q = indicator_query(from, to, cohort);
+  if (!q) return reply.fail(q.error());
+  svc.workers.post([&svc, user = *ctx.user, q = *q, reply] {
+    auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+    auto ind = indicators::compute_indicators(rows, q, now_utc());
+    reply.ok({{"indicators", indicators::to_json(ind)},
+              {"scope", user.role == Role::admin ? "program" : "caseload"}});
+  });
+}
+
+void audit_list(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
+  if (ctx.user->role != Role::admin) return reply.fail(ErrorCode::forbidden, "only admins read the audit log");
+  JsonReader in(req.body);
+  audit::Filter f;
+  f.actor_id = in.optional_string("actor_id");
+  f.action = in.optional_string("action");
+  f.target_id = in.optional_string("target_id");
+  auto from = in.optional_string("from");
+  auto to = in.optional_string("to");
+  f.before_ms = in.optional_integer("before_ms");
+  auto limit = in.optional_integer("limit");
+  if (auto st = in.status(); !st) return reply.fail(st.error());
+  if (limit && (*limit < 1 || *limit > 500)) return reply.fail(ErrorCode::bad_request, "field 'limit' must be 1..500");
+  f.limit = limit ? static_cast<int>(*limit) : 100;
+  // A bound is an RFC 3339 instant or a date (from: its start; to: its end, UTC).
+  auto bound = [](const std::optional<std::string>& text, bool end) -> Result<std::optional<Timestamp>> {
+    if (!text || text->empty()) return std::optional<Timestamp>{};
+    if (auto t = parse_rfc3339(*text)) return std::optional<Timestamp>{*t};
+    if (auto d = parse_date(*text))
+      return std::optional<Timestamp>{Timestamp(*d) + (end ? std::chrono::milliseconds(86400000 - 1) : std::chrono::milliseconds(0))};
+    return Error{ErrorCode::bad_request, "fields 'from' and 'to' must be dates or RFC 3339 instants"};
+  };
+  auto from_t = bound(from, false);
+  auto to_t = bound(to, true);
+  if (!from_t) return reply.fail(from_t.error());
+  if (!to_t) return reply.fail(to_t.error());
+  f.from = *from_t;
+  f.to = *to_t;
+  svc.workers.post([&svc, f, reply] {
+    auto entries = svc.db.read([&](soci::session& sql) { return audit::list(sql, f); });
+    json::array out;
+    for (const auto& e : entries) out.push_back(audit::to_json(e));
+    json::object answer{{"entries", std::move(out)}};
+    if (static_cast<int>(entries.size()) == f.limit) answer["before_ms"] = to_unix_ms(entries.back().at);
+    reply.ok(std::move(answer));
+  });
+}
+
+// --- HTTP exports ---------------------------------------------------------------------------
+
+constexpr std::string_view kExportPrefix = "/v1/export/";
+
+std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    if (pair.substr(0, eq) == name) {
+      std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+      return value;  // dates and years need no percent-decoding; anything else fails validation
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return std::nullopt;
+}
+
+net::HttpAnswer csv_answer(std::string body, const std::string& filename) {
+  net::HttpAnswer a;
+  a.status = 200;
+  a.content_type = "text/csv; charset=utf-8; header=present";
+  a.body = std::move(body);
+  a.headers = {{"Content-Disposition", "attachment; filename=\"" + filename + "\""},
+               {"Cache-Control", "private, no-store"}};
+  return a;
+}
+
+void export_csv(Services& svc, const net::HttpRequest& req, const net::Respond& respond) {
+  std::string token = net::bearer_token(req.authorization);
+  if (token.empty())
+    return respond(net::error_answer(
+        Error{ErrorCode::unauthenticated, "send the session token as 'Authorization: Bearer <token>'"}));
+  auto session = svc.db.read(
+      [&](soci::session& sql) { return auth::find_session(sql, sha256_hex(token), format_rfc3339(now_utc())); });
+  if (!session)
+    return respond(net::error_answer(Error{ErrorCode::unauthenticated, "the session token is unknown or expired; sign in again"}));
+  const protocol::UserInfo user = session->user;
+  if (!is_staff(user)) return respond(net::error_answer(staff_only()));
+  std::string what = req.path.substr(kExportPrefix.size());
+  if (what != "caseload.csv" && what != "indicators.csv")
+    return respond(net::error_answer(Error{ErrorCode::not_found, "exports are caseload.csv and indicators.csv"}));
+  auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+  Timestamp now = now_utc();
+  std::string body;
+  json::object details;
+  std::string action;
+  if (what == "caseload.csv") {
+    auto list = indicators::caseload(rows, now);
+    body = indicators::caseload_csv(list);
+    action = "export.caseload";
+    details = {{"rows", static_cast<std::int64_t>(list.size())}};
+  } else {
+    auto q = indicator_query(query_param(req.query, "from"), query_param(req.query, "to"),
+                             query_param(req.query, "cohort"));
+    if (!q) return respond(net::error_answer(q.error()));
+    body = indicators::indicators_csv(indicators::compute_indicators(rows, *q, now));
+    action = "export.indicators";
+    details = query_details(*q);
+  }
+  write_audit(svc, entry_for(user, req.remote_address, action, "", std::move(details)),
+              [respond, body = std::move(body), what](Status st) mutable {
+                if (!st)
+                  return respond(net::error_answer(Error{ErrorCode::internal, "the audit entry could not be written; try again"}));
+                respond(csv_answer(std::move(body), what));
+              });
+}
+
+}  // namespace
+
+void register_dashboard_handlers(net::Dispatcher& d, Services& svc) {
+  d.add("dashboard.caseload", Access::authenticated,
+        [&svc](const Context& c, const protocol::Request& r, Reply reply) { caseload(svc, c, r, std::move(reply)); });
+  d.add("dashboard.open", Access::authenticated, [&svc](const Context& c, const protocol::Request& r, Reply reply) {
+    open_candidate(svc, c, r, std::move(reply));
+  });
+  d.add("dashboard.indicators", Access::authenticated,
+        [&svc](const Context& c, const protocol::Request& r, Reply reply) {
+          indicators_request(svc, c, r, std::move(reply));
+        });
+  d.add("audit.list", Access::authenticated,
+        [&svc](const Context& c, const protocol::Request& r, Reply reply) { audit_list(svc, c, r, std::move(reply)); });
+}
+
+void register_dashboard_routes(net::HttpRoutes& routes, Services& svc) {
+  routes.add({std::string(kExportPrefix), 0, [&svc](net::HttpRequest req, net::Respond respond) {
+                if (req.method != "GET") {
+                  auto a = net::error_answer(Error{ErrorCode::unsupported, "use GET"});
+                  a.status = 405;
+                  a.headers = {{"Allow", "GET"}};
+                  return respond(std::move(a));
+                }
+                svc.workers.post([&svc, req = std::move(req), respond] {
+                  try {
+                    export_csv(svc, req, respond);
+                  } catch (const std::exception& e) {
+                    log::error("export_failed", {{"path", req.path}, {"message", e.what()}});
+                    respond(net::error_answer(Error{ErrorCode::internal, "the export failed on the server; try again"}));
+                  }
+                });
+              }});
+}
+
+}  // namespace passerelle::server::handlers

@@ -1,0 +1,352 @@
+#include "passerelle/shared/indicators/indicators.h"
+
+#include <algorithm>
+#include <set>
+
+namespace passerelle::indicators {
+namespace json = boost::json;
+using std::chrono::sys_days;
+
+namespace {
+
+std::string str(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
+}
+std::int64_t num(const json::object& o, std::string_view key) {
+  auto it = o.find(key);
+  if (it == o.end()) return 0;
+  if (it->value().is_int64()) return it->value().get_int64();
+  if (it->value().is_uint64()) return static_cast<std::int64_t>(it->value().get_uint64());
+  return 0;
+}
+
+template <class T>
+std::map<std::string, std::vector<const json::object*>> by_candidate(const std::vector<T>& rows) {
+  std::map<std::string, std::vector<const json::object*>> out;
+  for (const auto& r : rows) out[str(r, "candidate_id")].push_back(&r);
+  return out;
+}
+
+// Everything about one candidate, gathered once.
+struct Candidate {
+  const json::object* profile = nullptr;
+  const json::object* plan = nullptr;
+  const json::object* coaching_thread = nullptr;
+  std::vector<json::object> steps;  // in plan order
+  std::vector<const json::object*> threads, mentorships, meetings, referrals, outcomes;
+};
+
+std::vector<Candidate> gather(const ProgramRows& rows) {
+  std::map<std::string, const json::object*> plans, steps;
+  for (const auto& p : rows.plans) plans[str(p, "id")] = &p;
+  for (const auto& s : rows.plan_steps) steps[str(s, "id")] = &s;
+  auto threads = by_candidate(rows.threads);
+  auto mentorships = by_candidate(rows.mentorships);
+  auto meetings = by_candidate(rows.meetings);
+  auto referrals = by_candidate(rows.referrals);
+  auto outcomes = by_candidate(rows.outcomes);
+  std::vector<Candidate> out;
+  for (const auto& p : rows.profiles) {
+    if (str(p, "role") != "candidate") continue;
+    Candidate c;
+    c.profile = &p;
+    std::string id = str(p, "id");
+    std::string plan_id = str(p, "plan_id");
+    if (auto it = plans.find(plan_id); it != plans.end()) c.plan = it->second;
+    if (!c.plan)
+      for (const auto& [pid, plan] : plans)
+        if (str(*plan, "candidate_id") == id) c.plan = plan;
+    if (c.plan) {
+      auto ids = c.plan->find("step_ids");
+      if (ids != c.plan->end() && ids->value().is_array())
+        for (const auto& sid : ids->value().get_array())
+          if (sid.is_string())
+            if (auto it = steps.find(std::string(sid.get_string())); it != steps.end()) c.steps.push_back(*it->second);
+    }
+    c.threads = threads[id];
+    std::string coach_thread = str(p, "coach_thread_id");
+    for (const auto* t : c.threads)
+      if (str(*t, "kind") == "coaching" && (coach_thread.empty() || str(*t, "id") == coach_thread)) c.coaching_thread = t;
+    c.mentorships = mentorships[id];
+    c.meetings = meetings[id];
+    c.referrals = referrals[id];
+    c.outcomes = outcomes[id];
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+bool held(const json::object& meeting) {
+  return str(meeting, "status") != "cancelled" && str(meeting, "outcome") == "held";
+}
+bool no_show(const json::object& meeting) {
+  std::string o = str(meeting, "outcome");
+  return o == "no_show_candidate" || o == "no_show_mentor";
+}
+int count_held(const Candidate& c) {
+  return static_cast<int>(std::count_if(c.meetings.begin(), c.meetings.end(), [](auto* m) { return held(*m); }));
+}
+int count_referrals(const Candidate& c) {
+  int n = 0;
+  for (const auto* r : c.referrals) {
+    std::string s = str(*r, "status");
+    if (str(*r, "parent_id").empty() && (s == "introduced" || s == "met")) ++n;
+  }
+  return n;
+}
+
+plans::PlanProgress progress_of(const Candidate& c, Timestamp now, const plans::ProgressRules& rules) {
+  return plans::compute_progress(*c.plan, c.steps, now, str(*c.profile, "time_zone"), rules);
+}
+
+std::optional<Timestamp> max_time(std::optional<Timestamp> a, std::optional<Timestamp> b) {
+  if (!a) return b;
+  if (!b) return a;
+  return std::max(*a, *b);
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+}  // namespace
+
+bool is_outcome_status(std::string_view s) {
+  return s == "employed_in_field" || s == "employed_out_of_field" || s == "studying" || s == "searching";
+}
+
+std::vector<CaseloadRow> caseload(const ProgramRows& rows, Timestamp now, const plans::ProgressRules& rules) {
+  std::vector<CaseloadRow> out;
+  for (const auto& c : gather(rows)) {
+    const auto& p = *c.profile;
+    CaseloadRow r;
+    r.candidate_id = str(p, "id");
+    r.name = str(p, "name");
+    r.country = str(p, "country");
+    r.time_zone = str(p, "time_zone");
+    if (!r.time_zone.empty()) r.local_time = format_local(now, r.time_zone).value_or("");
+    r.planned_arrival = str(p, "planned_arrival");
+    r.coach_id = str(p, "coach_id");
+    if (auto it = rows.coach_names.find(r.coach_id); it != rows.coach_names.end()) r.coach_name = it->second;
+    std::optional<Timestamp> last;
+    if (c.plan) {
+      r.plan_id = str(*c.plan, "id");
+      auto prog = progress_of(c, now, rules);
+      r.percent_done = prog.percent_done;
+      r.steps_total = prog.total;
+      r.overdue = prog.overdue;
+      r.off_track = prog.off_track;
+      for (const auto& s : c.steps) last = max_time(last, parse_rfc3339(str(s, "last_activity_at")));
+    }
+    if (c.coaching_thread) last = max_time(last, parse_rfc3339(str(*c.coaching_thread, "last_message_at")));
+    if (last) r.last_activity = format_rfc3339(*last);
+    if (auto it = rows.unread_by_candidate.find(r.candidate_id); it != rows.unread_by_candidate.end())
+      r.unread = it->second;
+    r.meetings_held = count_held(c);
+    for (const auto* m : c.meetings)
+      if (str(*m, "status") != "cancelled" && str(*m, "outcome").empty()) ++r.meetings_upcoming;
+    r.referrals = count_referrals(c);
+    // The latest mentorship (ids are UUIDv7: time-ordered).
+    std::string latest_id;
+    for (const auto* m : c.mentorships)
+      if (str(*m, "id") > latest_id) {
+        latest_id = str(*m, "id");
+        r.mentorship = str(*m, "status");
+      }
+    out.push_back(std::move(r));
+  }
+  std::sort(out.begin(), out.end(), [](const CaseloadRow& a, const CaseloadRow& b) {
+    return a.name != b.name ? a.name < b.name : a.candidate_id < b.candidate_id;
+  });
+  return out;
+}
+
+json::object to_json(const CaseloadRow& r) {
+  json::object o{{"candidate_id", r.candidate_id}, {"name", r.name}, {"country", r.country},
+                 {"time_zone", r.time_zone}, {"local_time", r.local_time}, {"planned_arrival", r.planned_arrival},
+                 {"coach_id", r.coach_id}, {"coach_name", r.coach_name}, {"plan_id", r.plan_id},
+                 {"steps_total", r.steps_total}, {"overdue", r.overdue}, {"last_activity", r.last_activity},
+                 {"unread", r.unread}, {"meetings_held", r.meetings_held},
+                 {"meetings_upcoming", r.meetings_upcoming}, {"referrals", r.referrals},
+                 {"mentorship", r.mentorship}, {"off_track", r.off_track}};
+  if (r.percent_done) o["percent_done"] = *r.percent_done;
+  else o["percent_done"] = nullptr;
+  return o;
+}
+
+Indicators compute_indicators(const ProgramRows& rows, const IndicatorQuery& q, Timestamp now) {
+  Indicators ind;
+  for (int months : {3, 6, 12}) ind.employment.push_back(EmploymentAt{months});
+  sys_days today = std::chrono::floor<std::chrono::days>(now);
+  std::vector<double> days_to_meeting;
+  for (const auto& c : gather(rows)) {
+    const auto& p = *c.profile;
+    if (!c.coaching_thread) continue;  // not coached (no coach assigned)
+    auto started = parse_rfc3339(str(*c.coaching_thread, "created_at"));
+    if (!started) continue;
+    sys_days start_day = std::chrono::floor<std::chrono::days>(*started);
+    if (q.from && start_day < *q.from) continue;
+    if (q.to && start_day > *q.to) continue;
+    auto arrival = parse_date(str(p, "planned_arrival"));
+    if (q.cohort) {
+      if (!arrival) continue;
+      int year = static_cast<int>(std::chrono::year_month_day(*arrival).year());
+      if (std::to_string(year) != *q.cohort) continue;
+    }
+    ++ind.candidates;
+    if (num(*c.coaching_thread, "last_n") > 0 && (!arrival || start_day < *arrival)) ++ind.coached_abroad;
+
+    if (!c.plan) {
+      ++ind.plan_none;
+    } else {
+      int pct = progress_of(c, now, {}).percent_done;
+      if (pct >= 100) ++ind.plan_100;
+      else if (pct >= 75) ++ind.plan_75_99;
+      else if (pct >= 50) ++ind.plan_50_74;
+      else if (pct >= 25) ++ind.plan_25_49;
+      else ++ind.plan_0_24;
+    }
+    if (count_held(c) >= 2) ++ind.with_two_meetings;
+    ind.referrals += count_referrals(c);
+
+    std::optional<Timestamp> first_meeting;
+    for (const auto* m : c.meetings) {
+      if (held(*m))
+        if (auto s = parse_rfc3339(str(*m, "start")); s && (!first_meeting || *s < *first_meeting)) first_meeting = s;
+      if (str(*m, "status") == "cancelled") continue;
+      if (held(*m) || no_show(*m)) ++ind.meetings_with_outcome;
+      if (no_show(*m)) ++ind.no_shows;
+    }
+    if (first_meeting)
+      days_to_meeting.push_back(
+          std::chrono::duration_cast<std::chrono::minutes>(*first_meeting - *started).count() / (60.0 * 24.0));
+
+    if (arrival) {
+      for (auto& e : ind.employment) {
+        std::chrono::year_month_day at = std::chrono::year_month_day(*arrival) + std::chrono::months(e.months);
+        if (!at.ok()) at = std::chrono::year_month_day(at.year() / at.month() / std::chrono::last);
+        sys_days horizon{at};
+        if (horizon > today) continue;
+        ++e.eligible;
+        // The latest record dated on or before the horizon (ties: the later id).
+        const json::object* latest = nullptr;
+        for (const auto* o : c.outcomes) {
+          auto d = parse_date(str(*o, "date"));
+          if (!d || *d > horizon) continue;
+          if (!latest || str(*o, "date") > str(*latest, "date") ||
+              (str(*o, "date") == str(*latest, "date") && str(*o, "id") > str(*latest, "id")))
+            latest = o;
+        }
+        std::string s = latest ? str(*latest, "status") : std::string();
+        if (s == "employed_in_field") ++e.employed_in_field;
+        else if (s == "employed_out_of_field") ++e.employed_out_of_field;
+        else if (s == "studying") ++e.studying;
+        else if (s == "searching") ++e.searching;
+        else ++e.unknown;
+      }
+    }
+  }
+  if (ind.candidates > 0) {
+    ind.share_two_meetings = static_cast<double>(ind.with_two_meetings) / ind.candidates;
+    ind.referrals_per_candidate = static_cast<double>(ind.referrals) / ind.candidates;
+  }
+  if (ind.meetings_with_outcome > 0)
+    ind.no_show_rate = static_cast<double>(ind.no_shows) / ind.meetings_with_outcome;
+  if (!days_to_meeting.empty()) {
+    std::sort(days_to_meeting.begin(), days_to_meeting.end());
+    std::size_t n = days_to_meeting.size();
+    ind.median_days_to_first_meeting =
+        n % 2 ? days_to_meeting[n / 2] : (days_to_meeting[n / 2 - 1] + days_to_meeting[n / 2]) / 2.0;
+  }
+  return ind;
+}
+
+json::object to_json(const Indicators& i) {
+  json::array employment;
+  for (const auto& e : i.employment)
+    employment.push_back(json::object{{"months", e.months}, {"eligible", e.eligible},
+                                      {"employed_in_field", e.employed_in_field},
+                                      {"employed_out_of_field", e.employed_out_of_field},
+                                      {"studying", e.studying}, {"searching", e.searching}, {"unknown", e.unknown}});
+  json::object o{{"candidates", i.candidates},
+                 {"coached_abroad", i.coached_abroad},
+                 {"plan_completion", json::object{{"none", i.plan_none}, {"0-24", i.plan_0_24},
+                                                  {"25-49", i.plan_25_49}, {"50-74", i.plan_50_74},
+                                                  {"75-99", i.plan_75_99}, {"100", i.plan_100}}},
+                 {"with_two_meetings", i.with_two_meetings},
+                 {"share_two_meetings", i.share_two_meetings},
+                 {"referrals", i.referrals},
+                 {"referrals_per_candidate", i.referrals_per_candidate},
+                 {"meetings_with_outcome", i.meetings_with_outcome},
+                 {"no_shows", i.no_shows},
+                 {"no_show_rate", i.no_show_rate},
+                 {"employment", std::move(employment)}};
+  if (i.median_days_to_first_meeting) o["median_days_to_first_meeting"] = *i.median_days_to_first_meeting;
+  else o["median_days_to_first_meeting"] = nullptr;
+  return o;
+}
+
+std::string csv_field(std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(v);
+  std::string out = "\"";
+  for (char ch : v) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string caseload_csv(const std::vector<CaseloadRow>& rows) {
+  std::string out =
+      "candidate_id,name,country,time_zone,local_time,planned_arrival,coach,plan_percent_done,steps,"
+      "overdue_steps,last_activity,unread_messages,meetings_held,referrals,mentorship,off_track\r\n";
+  for (const auto& r : rows) {
+    std::vector<std::string> f = {r.candidate_id, r.name, r.country, r.time_zone, r.local_time, r.planned_arrival,
+                                  r.coach_name, r.percent_done ? std::to_string(*r.percent_done) : std::string(),
+                                  std::to_string(r.steps_total), std::to_string(r.overdue), r.last_activity,
+                                  std::to_string(r.unread), std::to_string(r.meetings_held),
+                                  std::to_string(r.referrals), r.mentorship, r.off_track ? "yes" : "no"};
+    for (std::size_t k = 0; k < f.size(); ++k) out += (k ? "," : "") + csv_field(f[k]);
+    out += "\r\n";
+  }
+  return out;
+}
+
+std::string indicators_csv(const Indicators& i) {
+  std::vector<std::pair<std::string, std::string>> lines = {
+      {"candidates", std::to_string(i.candidates)},
+      {"coached_abroad", std::to_string(i.coached_abroad)},
+      {"plan_completion_none", std::to_string(i.plan_none)},
+      {"plan_completion_0_24", std::to_string(i.plan_0_24)},
+      {"plan_completion_25_49", std::to_string(i.plan_25_49)},
+      {"plan_completion_50_74", std::to_string(i.plan_50_74)},
+      {"plan_completion_75_99", std::to_string(i.plan_75_99)},
+      {"plan_completion_100", std::to_string(i.plan_100)},
+      {"with_two_meetings", std::to_string(i.with_two_meetings)},
+      {"share_two_meetings", fixed(i.share_two_meetings, 4)},
+      {"referrals", std::to_string(i.referrals)},
+      {"referrals_per_candidate", fixed(i.referrals_per_candidate, 4)},
+      {"median_days_to_first_meeting",
+       i.median_days_to_first_meeting ? fixed(*i.median_days_to_first_meeting, 2) : std::string()},
+      {"meetings_with_outcome", std::to_string(i.meetings_with_outcome)},
+      {"no_shows", std::to_string(i.no_shows)},
+      {"no_show_rate", fixed(i.no_show_rate, 4)},
+  };
+  for (const auto& e : i.employment) {
+    std::string m = "employment_" + std::to_string(e.months) + "m_";
+    lines.push_back({m + "eligible", std::to_string(e.eligible)});
+    lines.push_back({m + "employed_in_field", std::to_string(e.employed_in_field)});
+    lines.push_back({m + "employed_out_of_field", std::to_string(e.employed_out_of_field)});
+    lines.push_back({m + "studying", std::to_string(e.studying)});
+    lines.push_back({m + "searching", std::to_string(e.searching)});
+    lines.push_back({m + "unknown", std::to_string(e.unknown)});
+  }
+  std::string out = "indicator,value\r\n";
+  for (const auto& [k, v] : lines) out += csv_field(k) + "," + csv_field(v) + "\r\n";
+  return out;
+}
+
+}  // namespace passerelle::indicators

@@ -1,0 +1,164 @@
+// The dashboard's caseload and program indicators against a fixture whose figures were
+// computed by hand (see the comments beside each expectation).
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "passerelle/shared/indicators/indicators.h"
+
+namespace {
+using namespace passerelle;
+using namespace passerelle::indicators;
+namespace json = boost::json;
+
+json::object obj(const char* text) { return json::parse(text).as_object(); }
+
+// "now" is 2027-06-15 12:00 UTC.
+Timestamp now() { return *parse_rfc3339("2027-06-15T12:00:00.000Z"); }
+
+ProgramRows fixture() {
+  ProgramRows r;
+  // A: coached from 2027-01-10, already arrived (2026-12-01): not "coached abroad".
+  r.profiles.push_back(obj(R"({"id":"a","role":"candidate","name":"Amina","country":"MA","time_zone":"UTC",
+      "planned_arrival":"2026-12-01","coach_id":"c1","coach_thread_id":"ta","plan_id":"pa"})"));
+  // B: coached from 2027-02-01, arrives 2027-09-01: coached abroad.
+  r.profiles.push_back(obj(R"({"id":"b","role":"candidate","name":"Nguyen, \"Bao\"","country":"VN",
+      "time_zone":"Asia/Manila","planned_arrival":"2027-09-01","coach_id":"c1","coach_thread_id":"tb","plan_id":"pb"})"));
+  // C: coached from 2027-03-01 but no message yet; no plan.
+  r.profiles.push_back(obj(R"({"id":"c","role":"candidate","name":"Carlos","planned_arrival":"2027-08-01",
+      "coach_id":"c1","coach_thread_id":"tc"})"));
+  // D: coached from 2026-11-01 (before the range used below).
+  r.profiles.push_back(obj(R"({"id":"d","role":"candidate","name":"Dana","planned_arrival":"2027-07-01",
+      "coach_id":"c1","coach_thread_id":"td"})"));
+  // F: no coach, no thread: never counted. M: a mentor: ignored.
+  r.profiles.push_back(obj(R"({"id":"f","role":"candidate","name":"Farid"})"));
+  r.profiles.push_back(obj(R"({"id":"m","role":"mentor","name":"Isabelle"})"));
+  r.coach_names["c1"] = "Marc";
+
+  r.threads.push_back(obj(R"({"id":"ta","kind":"coaching","candidate_id":"a","created_at":"2027-01-10T00:00:00.000Z","last_n":4,"last_message_at":"2027-06-12T09:00:00.000Z"})"));
+  r.threads.push_back(obj(R"({"id":"tb","kind":"coaching","candidate_id":"b","created_at":"2027-02-01T00:00:00.000Z","last_n":2})"));
+  r.threads.push_back(obj(R"({"id":"tc","kind":"coaching","candidate_id":"c","created_at":"2027-03-01T00:00:00.000Z","last_n":0})"));
+  r.threads.push_back(obj(R"({"id":"td","kind":"coaching","candidate_id":"d","created_at":"2026-11-01T00:00:00.000Z","last_n":1})"));
+
+  // A's plan: done, done, skipped, todo (due 2027-06-01: overdue) -> 2 of 3 counted = 66 %.
+  r.plans.push_back(obj(R"({"id":"pa","candidate_id":"a","created_at":"2027-01-10T00:00:00.000Z","step_ids":["s1","s2","s3","s4"]})"));
+  r.plan_steps.push_back(obj(R"({"id":"s1","plan_id":"pa","status":"done","due_date":"2027-02-01","last_activity_at":"2027-06-10T00:00:00.000Z"})"));
+  r.plan_steps.push_back(obj(R"({"id":"s2","plan_id":"pa","status":"done","due_date":"2027-03-01"})"));
+  r.plan_steps.push_back(obj(R"({"id":"s3","plan_id":"pa","status":"skipped","due_date":"2027-04-01"})"));
+  r.plan_steps.push_back(obj(R"({"id":"s4","plan_id":"pa","status":"todo","due_date":"2027-06-01"})"));
+  // B's plan: all done -> 100 %.
+  r.plans.push_back(obj(R"({"id":"pb","candidate_id":"b","created_at":"2027-02-01T00:00:00.000Z","step_ids":["t1","t2","t3"]})"));
+  for (const char* id : {"t1", "t2", "t3"}) {
+    auto s = obj(R"({"plan_id":"pb","status":"done","due_date":"2027-05-01"})");
+    s["id"] = id;
+    r.plan_steps.push_back(s);
+  }
+
+  // A: an older declined mentorship and an active one; two held meetings (the first 10 days
+  // after first contact), one cancelled. B: one held 4.5 days after, one no-show.
+  r.mentorships.push_back(obj(R"({"id":"0190-1","candidate_id":"a","status":"declined"})"));
+  r.mentorships.push_back(obj(R"({"id":"0190-2","candidate_id":"a","status":"active"})"));
+  r.meetings.push_back(obj(R"({"id":"m1","candidate_id":"a","status":"scheduled","outcome":"held","start":"2027-01-20T00:00:00.000Z"})"));
+  r.meetings.push_back(obj(R"({"id":"m2","candidate_id":"a","status":"scheduled","outcome":"held","start":"2027-02-01T00:00:00.000Z"})"));
+  r.meetings.push_back(obj(R"({"id":"m3","candidate_id":"a","status":"cancelled","start":"2027-01-25T00:00:00.000Z"})"));
+  r.meetings.push_back(obj(R"({"id":"m4","candidate_id":"b","status":"scheduled","outcome":"held","start":"2027-02-05T12:00:00.000Z"})"));
+  r.meetings.push_back(obj(R"({"id":"m5","candidate_id":"b","status":"scheduled","outcome":"no_show_candidate","start":"2027-02-12T12:00:00.000Z"})"));
+
+  // A: introduced + met direct referrals count (2); a suggested one and an onward one do not.
+  r.referrals.push_back(obj(R"({"id":"r1","candidate_id":"a","status":"introduced"})"));
+  r.referrals.push_back(obj(R"({"id":"r2","candidate_id":"a","status":"met"})"));
+  r.referrals.push_back(obj(R"({"id":"r3","candidate_id":"a","status":"suggested"})"));
+  r.referrals.push_back(obj(R"({"id":"r4","candidate_id":"a","status":"met","parent_id":"r2"})"));
+
+  // A arrived 2026-12-01: at 3 months (2027-03-01) searching, at 6 months (2027-06-01)
+  // employed in field; 12 months (2027-12-01) is not reached yet.
+  r.outcomes.push_back(obj(R"({"id":"o1","candidate_id":"a","status":"searching","date":"2027-02-15"})"));
+  r.outcomes.push_back(obj(R"({"id":"o2","candidate_id":"a","status":"employed_in_field","date":"2027-05-10","sector":"health"})"));
+  r.unread_by_candidate["a"] = 3;
+  return r;
+}
+
+TEST(Indicators, HandComputedFixtureForAYear) {
+  IndicatorQuery q;
+  q.from = parse_date("2027-01-01");
+  q.to = parse_date("2027-12-31");
+  auto i = compute_indicators(fixture(), q, now());
+  EXPECT_EQ(i.candidates, 3);          // A, B, C (D started before, F has no coach)
+  EXPECT_EQ(i.coached_abroad, 1);      // B only (A arrived before, C has no message)
+  EXPECT_EQ(i.plan_none, 1);           // C
+  EXPECT_EQ(i.plan_50_74, 1);          // A: 66 %
+  EXPECT_EQ(i.plan_100, 1);            // B
+  EXPECT_EQ(i.plan_0_24 + i.plan_25_49 + i.plan_75_99, 0);
+  EXPECT_EQ(i.with_two_meetings, 1);   // A
+  EXPECT_DOUBLE_EQ(i.share_two_meetings, 1.0 / 3);
+  EXPECT_EQ(i.referrals, 2);
+  EXPECT_DOUBLE_EQ(i.referrals_per_candidate, 2.0 / 3);
+  ASSERT_TRUE(i.median_days_to_first_meeting);
+  EXPECT_DOUBLE_EQ(*i.median_days_to_first_meeting, 7.25);  // median of 10 and 4.5
+  EXPECT_EQ(i.meetings_with_outcome, 4);  // m1, m2, m4, m5 (m3 cancelled)
+  EXPECT_EQ(i.no_shows, 1);
+  EXPECT_DOUBLE_EQ(i.no_show_rate, 0.25);
+  ASSERT_EQ(i.employment.size(), 3u);
+  EXPECT_EQ(i.employment[0].months, 3);
+  EXPECT_EQ(i.employment[0].eligible, 1);
+  EXPECT_EQ(i.employment[0].searching, 1);
+  EXPECT_EQ(i.employment[0].employed_in_field, 0);
+  EXPECT_EQ(i.employment[1].eligible, 1);
+  EXPECT_EQ(i.employment[1].employed_in_field, 1);
+  EXPECT_EQ(i.employment[2].eligible, 0);
+}
+
+TEST(Indicators, CohortAndOpenRange) {
+  IndicatorQuery cohort;
+  cohort.cohort = "2027";  // planned arrival in 2027: B, C, D (A arrived in 2026)
+  EXPECT_EQ(compute_indicators(fixture(), cohort, now()).candidates, 3);
+  auto all = compute_indicators(fixture(), {}, now());
+  EXPECT_EQ(all.candidates, 4);      // A, B, C, D
+  EXPECT_EQ(all.coached_abroad, 2);  // B and D
+  auto none = compute_indicators(ProgramRows{}, {}, now());
+  EXPECT_EQ(none.candidates, 0);
+  EXPECT_FALSE(none.median_days_to_first_meeting);
+  EXPECT_DOUBLE_EQ(none.no_show_rate, 0);
+}
+
+TEST(Indicators, CaseloadRows) {
+  auto rows = caseload(fixture(), now());
+  ASSERT_EQ(rows.size(), 5u);  // every candidate profile, sorted by name
+  const auto& a = rows[0];
+  EXPECT_EQ(a.name, "Amina");
+  ASSERT_TRUE(a.percent_done);
+  EXPECT_EQ(*a.percent_done, 66);
+  EXPECT_EQ(a.steps_total, 4);
+  EXPECT_EQ(a.overdue, 1);
+  EXPECT_FALSE(a.off_track);  // 1 overdue, active 5 days ago
+  EXPECT_EQ(a.unread, 3);
+  EXPECT_EQ(a.meetings_held, 2);
+  EXPECT_EQ(a.meetings_upcoming, 0);
+  EXPECT_EQ(a.referrals, 2);
+  EXPECT_EQ(a.mentorship, "active");
+  EXPECT_EQ(a.coach_name, "Marc");
+  EXPECT_EQ(a.local_time, "2027-06-15 12:00");
+  EXPECT_EQ(a.last_activity, "2027-06-12T09:00:00.000Z");  // the message is newer than the step
+  const auto& c = rows[1];
+  EXPECT_EQ(c.name, "Carlos");
+  EXPECT_FALSE(c.percent_done);
+  EXPECT_EQ(rows[4].name, "Nguyen, \"Bao\"");
+  EXPECT_EQ(rows[4].local_time, "2027-06-15 20:00");  // Manila, UTC+8
+  EXPECT_EQ(*rows[4].percent_done, 100);
+}
+
+TEST(Indicators, CsvIsRfc4180) {
+  EXPECT_EQ(csv_field("plain"), "plain");
+  EXPECT_EQ(csv_field("a,b"), "\"a,b\"");
+  EXPECT_EQ(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+  EXPECT_EQ(csv_field("two\nlines"), "\"two\nlines\"");
+  auto text = caseload_csv(caseload(fixture(), now()));
+  EXPECT_EQ(text.rfind("candidate_id,name,country,", 0), 0u);
+  EXPECT_NE(text.find("\r\nb,\"Nguyen, \"\"Bao\"\"\",VN,"), std::string::npos);
+  EXPECT_EQ(text.substr(text.size() - 2), "\r\n");
+  auto ind = indicators_csv(compute_indicators(fixture(), {}, now()));
+  EXPECT_EQ(ind.rfind("indicator,value\r\ncandidates,4\r\n", 0), 0u);
+  EXPECT_NE(ind.find("\r\nemployment_6m_employed_in_field,1\r\n"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,555 @@
+// Passerelle coach dashboard: plain ES modules over the WebSocket protocol (docs/dashboard.md).
+// The page keeps the rows it pulled (like a device, in memory), sends writes as mutator ops
+// (push), pulls again on every poke, and asks the server for the figures it computes
+// (dashboard.caseload, dashboard.indicators) and for the audit log.
+import { Connection, uuidv7 } from './connection.js';
+import { t, language, setLanguage, hasChosenLanguage, translateStatic } from './i18n.js';
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const main = $('#main');
+const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+// --- state -------------------------------------------------------------------------------
+const state = {
+  user: null,
+  rows: new Map(),    // collection -> Map(id -> row)
+  cursor: 0,
+  pulling: null,
+  outbox: [],         // ops not yet answered: {op_id, name, args}
+  rejected: [],       // {name, error}
+  caseload: null,     // last dashboard.caseload answer
+  sort: { key: 'name', dir: 1 },
+  filter: '', offTrackOnly: false,
+  status: 'connecting', statusDetail: null,
+};
+const coll = (name) => { if (!state.rows.has(name)) state.rows.set(name, new Map()); return state.rows.get(name); };
+const rowsOf = (name, pred = () => true) => [...coll(name).values()].filter(pred);
+
+const conn = new Connection({
+  onStatus: (s, detail) => { state.status = s; state.statusDetail = detail; renderStatus(); },
+  onPoke: () => pull(),
+  onReady: (user) => { state.user = user; afterSignIn(false); },
+  onSignedOut: () => { sessionStorage.removeItem('passerelle.token'); state.user = null; route(); },
+});
+
+// --- status line -------------------------------------------------------------------------
+function renderStatus() {
+  const el = $('#status');
+  let text = t(`status.${state.status}`, { s: state.statusDetail ?? '' });
+  if (state.outbox.length) text += ' · ' + t('status.pending', { n: state.outbox.length });
+  el.textContent = state.user || state.status !== 'connecting' ? text : '';
+  el.classList.toggle('offline', state.status === 'offline');
+}
+
+// --- sync: pull and push -----------------------------------------------------------------
+async function pull() {
+  if (state.pulling) { state.pullAgain = true; return state.pulling; }
+  state.pulling = (async () => {
+    try {
+      do {
+        state.pullAgain = false;
+        let more = true;
+        while (more) {
+          const page = await conn.request('pull', { cursor: state.cursor, limit: 1000 });
+          if (page.resync) { state.rows.clear(); state.cursor = 0; more = true; continue; }
+          for (const c of page.changes) {
+            if (c.deleted) coll(c.collection).delete(c.id); else coll(c.collection).set(c.id, c.data);
+          }
+          state.cursor = page.cursor;
+          more = page.more;
+        }
+      } while (state.pullAgain);
+      onData();
+    } catch (e) { /* offline: the next reconnect pulls */ } finally { state.pulling = null; }
+  })();
+  return state.pulling;
+}
+
+async function push() {
+  if (!conn.ready || !state.outbox.length || state.pushing) return;
+  state.pushing = true;
+  const ops = state.outbox.slice(0, 100);
+  try {
+    const a = await conn.request('push', { ops });
+    for (const r of a.results) {
+      const i = state.outbox.findIndex((o) => o.op_id === r.op_id);
+      if (i >= 0) {
+        const [op] = state.outbox.splice(i, 1);
+        if (r.status === 'rejected') state.rejected.push({ name: op.name, args: op.args, error: r.error });
+      }
+    }
+  } catch (e) { /* kept in the outbox; retried at reconnect */ } finally { state.pushing = false; }
+  renderStatus();
+  await pull();
+  if (state.outbox.length) push();
+}
+
+function mutate(name, args) {
+  state.outbox.push({ op_id: uuidv7(), name, args });
+  renderStatus();
+  onData();
+  push();
+}
+
+let caseloadTimer = null;
+function onData() {
+  renderStatus();
+  if (current.view === 'caseload') {
+    clearTimeout(caseloadTimer);
+    caseloadTimer = setTimeout(loadCaseload, 150);
+  } else if (current.view === 'candidate') {
+    renderCandidateSections();
+  }
+}
+
+// --- routing -----------------------------------------------------------------------------
+const current = { view: null, id: null };
+window.addEventListener('hashchange', route);
+
+function route() {
+  translateStatic();
+  renderStatus();
+  $('#nav').hidden = !state.user;
+  $('#logout').hidden = !state.user;
+  $('#who').textContent = state.user ? `${state.user.name} (${state.user.role})` : '';
+  if (!state.user) {
+    if (sessionStorage.getItem('passerelle.token') && !state.triedResume) return;
+    current.view = 'login';
+    return renderLogin();
+  }
+  $('#nav-audit').hidden = state.user.role !== 'admin';
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const m = hash.match(/^\/candidate\/([0-9a-f-]+)$/);
+  for (const a of document.querySelectorAll('nav a')) {
+    const target = a.getAttribute('href').slice(1);
+    a.toggleAttribute('aria-current', target === hash || (target === '/' && m));
+    if (a.hasAttribute('aria-current')) a.setAttribute('aria-current', 'page');
+  }
+  if (m) return showCandidate(m[1]);
+  if (hash === '/indicators') return showIndicators();
+  if (hash === '/audit' && state.user.role === 'admin') return showAudit();
+  return showCaseload();
+}
+
+// --- login -------------------------------------------------------------------------------
+function renderLogin(error = '') {
+  main.innerHTML = `
+    <form class="card login" id="login-form">
+      <h1>${esc(t('login.title'))}</h1>
+      <label>${esc(t('login.email'))}<input id="email" name="email" type="email" autocomplete="username" required></label>
+      <label>${esc(t('login.password'))}<input id="password" name="password" type="password" autocomplete="current-password" required></label>
+      <p class="error" role="alert">${esc(error)}</p>
+      <button type="submit">${esc(t('login.submit'))}</button>
+    </form>`;
+  $('#login-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const button = $('#login-form button');
+    button.disabled = true;
+    try {
+      const user = await conn.login($('#email').value, $('#password').value);
+      if (user.role !== 'coach' && user.role !== 'admin') {
+        await conn.logout();
+        return renderLogin(t('login.staff_only'));
+      }
+      sessionStorage.setItem('passerelle.token', conn.token);
+      state.user = user;
+      afterSignIn(true);
+    } catch (e) {
+      renderLogin(t('login.failed', { m: e.message || e.code }));
+    }
+  });
+  $('#email').focus();
+}
+
+function afterSignIn(fresh) {
+  if (fresh && !hasChosenLanguage()) setLanguage(state.user.locale);
+  $('#lang').value = language();
+  sessionStorage.setItem('passerelle.token', conn.token);
+  route();
+  pull().then(push);
+}
+
+$('#logout').addEventListener('click', async () => {
+  sessionStorage.removeItem('passerelle.token');
+  await conn.logout();
+  state.user = null; state.rows.clear(); state.cursor = 0; state.caseload = null; state.outbox = [];
+  location.hash = '#/';
+  route();
+});
+
+$('#lang').addEventListener('change', (ev) => { setLanguage(ev.target.value); route(); });
+
+// --- caseload ----------------------------------------------------------------------------
+const columns = [
+  ['name', 'col.name'], ['country', 'col.country'], ['local_time', 'col.local_time'], ['planned_arrival', 'col.arrival'],
+  ['percent_done', 'col.plan'], ['overdue', 'col.overdue'], ['last_activity', 'col.activity'], ['unread', 'col.unread'],
+  ['meetings_held', 'col.meetings'], ['referrals', 'col.referrals'], ['mentorship', 'col.mentorship'], ['off_track', 'col.flag'],
+];
+
+function showCaseload() {
+  current.view = 'caseload'; current.id = null;
+  const admin = state.user.role === 'admin';
+  main.innerHTML = `
+    <h1>${esc(t(admin ? 'caseload.title_admin' : 'caseload.title'))}</h1>
+    <div class="filters">
+      <label>${esc(t('caseload.filter'))}<br><input id="filter" type="search" value="${esc(state.filter)}"></label>
+      <label><input id="off-track" type="checkbox" ${state.offTrackOnly ? 'checked' : ''}> ${esc(t('caseload.off_track_only'))}</label>
+      <button type="button" class="secondary" id="export-caseload">${esc(t('caseload.export'))}</button>
+      <span id="caseload-count" class="muted"></span>
+    </div>
+    <div class="table-wrap" id="caseload"><p class="loading">${esc(t('loading'))}</p></div>`;
+  $('#filter').addEventListener('input', (ev) => { state.filter = ev.target.value; renderCaseloadTable(); });
+  $('#off-track').addEventListener('change', (ev) => { state.offTrackOnly = ev.target.checked; renderCaseloadTable(); });
+  $('#export-caseload').addEventListener('click', () => download('/v1/export/caseload.csv', 'caseload.csv'));
+  if (state.caseload) renderCaseloadTable();
+  loadCaseload();
+}
+
+async function loadCaseload() {
+  try {
+    state.caseload = await conn.request('dashboard.caseload');
+    if (current.view === 'caseload') renderCaseloadTable();
+  } catch (e) { /* offline: keep the last table */ }
+}
+
+function fmtTime(iso) {
+  if (!iso) return '—';
+  const d = new Date(iso);
+  return d.toLocaleString(language() === 'fr' ? 'fr-CA' : 'en-CA', { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+function renderCaseloadTable() {
+  const wrap = $('#caseload');
+  if (!wrap || !state.caseload) return;
+  const q = state.filter.trim().toLowerCase();
+  let list = state.caseload.candidates.filter((c) =>
+    (!q || `${c.name} ${c.country} ${c.mentorship} ${c.coach_name}`.toLowerCase().includes(q)) && (!state.offTrackOnly || c.off_track));
+  const { key, dir } = state.sort;
+  list = list.slice().sort((a, b) => {
+    const x = a[key] ?? -1, y = b[key] ?? -1;
+    return (x < y ? -1 : x > y ? 1 : 0) * dir || a.name.localeCompare(b.name);
+  });
+  $('#caseload-count').textContent = t('caseload.count', { n: list.length });
+  const admin = state.user.role === 'admin';
+  const cols = admin ? [...columns.slice(0, 1), ['coach_name', 'col.coach'], ...columns.slice(1)] : columns;
+  const head = cols.map(([k, label]) => {
+    const sorted = key === k ? (dir > 0 ? 'ascending' : 'descending') : 'none';
+    return `<th scope="col" aria-sort="${sorted}"><button type="button" data-sort="${k}">${esc(t(label))}${key === k ? (dir > 0 ? ' ▲' : ' ▼') : ''}</button></th>`;
+  }).join('');
+  const body = list.map((c) => `
+    <tr class="${c.off_track ? 'off-track' : ''}" data-candidate="${esc(c.candidate_id)}">
+      <td><a href="#/candidate/${esc(c.candidate_id)}">${esc(c.name)}</a></td>
+      ${admin ? `<td>${esc(c.coach_name)}</td>` : ''}
+      <td>${esc(c.country)}</td>
+      <td>${esc(c.local_time ? c.local_time.slice(11) : '—')} <span class="muted">${esc(c.time_zone)}</span></td>
+      <td>${esc(c.planned_arrival || '—')}</td>
+      <td>${c.percent_done === null ? `<span class="muted">${esc(t('no_plan'))}</span>` : `${c.percent_done} %`}</td>
+      <td>${c.overdue || 0}</td>
+      <td>${esc(fmtTime(c.last_activity))}</td>
+      <td>${c.unread ? `<span class="badge" aria-label="${c.unread} ${esc(t('col.unread'))}">${c.unread}</span>` : '0'}</td>
+      <td>${Math.min(c.meetings_held, 2)}/2</td>
+      <td>${c.referrals}/3</td>
+      <td>${esc(t(`mentorship.${c.mentorship}`))}</td>
+      <td>${c.off_track ? `<span class="flag">${esc(t('off_track'))}</span>` : esc(t('on_track'))}</td>
+    </tr>`).join('');
+  wrap.innerHTML = list.length ? `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>` : `<p class="muted">${esc(t('caseload.empty'))}</p>`;
+  for (const b of wrap.querySelectorAll('th button')) b.addEventListener('click', () => {
+    const k = b.dataset.sort;
+    state.sort = { key: k, dir: state.sort.key === k ? -state.sort.dir : 1 };
+    renderCaseloadTable();
+    $(`th button[data-sort="${k}"]`)?.focus();
+  });
+}
+
+// --- candidate page ----------------------------------------------------------------------
+async function showCandidate(id) {
+  current.view = 'candidate'; current.id = id; current.openError = null;
+  main.innerHTML = `
+    <p><a href="#/">${esc(t('candidate.back'))}</a></p>
+    <div id="cand-head"><p class="loading">${esc(t('loading'))}</p></div>
+    <div class="grid">
+      <div>
+        <section class="card" aria-labelledby="plan-h"><h2 id="plan-h">${esc(t('candidate.plan'))}</h2><div id="cand-plan"></div></section>
+        <section class="card" aria-labelledby="ment-h"><h2 id="ment-h">${esc(t('candidate.mentorships'))}</h2><div id="cand-mentoring"></div></section>
+      </div>
+      <section class="card" aria-labelledby="msg-h"><h2 id="msg-h">${esc(t('candidate.messages'))}</h2>
+        <div id="cand-messages" class="messages" aria-live="polite"></div>
+        <form class="reply" id="reply-form">
+          <label for="reply">${esc(t('candidate.reply'))}</label>
+          <textarea id="reply" name="reply" maxlength="8000"></textarea>
+          <label class="field">${esc(t('candidate.attach'))} <input type="file" id="attach" accept=".pdf,.docx,.odt,.png,.jpg,.jpeg"></label>
+          <p class="error" role="alert" id="reply-error"></p>
+          <button type="submit">${esc(t('candidate.send'))}</button>
+        </form>
+      </section>
+    </div>`;
+  $('#reply-form').addEventListener('submit', sendReply);
+  try {
+    await conn.request('dashboard.open', { candidate_id: id });  // audited on the server
+  } catch (e) {
+    if (e.code === 'not_found' || e.code === 'forbidden') current.openError = t('candidate.not_found');
+  }
+  renderCandidateSections();
+}
+
+function candidateProfile() { return coll('profiles').get(current.id); }
+function coachingThreadId() {
+  const p = candidateProfile();
+  if (p?.coach_thread_id) return p.coach_thread_id;
+  return rowsOf('threads', (x) => x.candidate_id === current.id && x.kind === 'coaching')[0]?.id;
+}
+
+function renderCandidateSections() {
+  if (current.view !== 'candidate') return;
+  const p = candidateProfile();
+  const head = $('#cand-head');
+  if (current.openError || (!p && !state.pulling)) { head.innerHTML = `<p class="error">${esc(current.openError || t('candidate.not_found'))}</p>`; return; }
+  if (!p) return;
+  const local = p.time_zone ? new Date().toLocaleString(language() === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: p.time_zone, dateStyle: 'medium', timeStyle: 'short' }) : '—';
+  head.innerHTML = `<h1>${esc(p.name)}</h1>
+    <p class="muted">${esc([p.country, p.profession].filter(Boolean).join(' · '))} — ${esc(t('candidate.local', { t: local, z: p.time_zone || 'UTC' }))} — ${esc(t('col.arrival'))} : ${esc(p.planned_arrival || '—')}</p>
+    ${state.rejected.map((r) => `<p class="error">${esc(t('candidate.rejected', { m: r.error?.message || '' }))}</p>`).join('')}`;
+  renderPlan(p);
+  renderMentoring();
+  renderMessages();
+}
+
+function renderPlan(profile) {
+  const el = $('#cand-plan');
+  const plan = profile.plan_id ? coll('plans').get(profile.plan_id) : rowsOf('plans', (x) => x.candidate_id === current.id)[0];
+  if (!plan) {
+    const templates = rowsOf('templates');
+    el.innerHTML = `<p>${esc(t('candidate.no_plan'))}</p>
+      <form id="plan-form" class="filters">
+        <label>${esc(t('candidate.template'))}<br><select id="plan-template">${templates.map((x) => `<option value="${esc(x.key)}">${esc(x.title?.[language()] || x.key)}</option>`).join('')}</select></label>
+        <label>${esc(t('candidate.arrival'))}<br><input type="date" id="plan-arrival" value="${esc(profile.planned_arrival || '')}"></label>
+        <button type="submit" ${templates.length ? '' : 'disabled'}>${esc(t('candidate.create_plan'))}</button>
+      </form>`;
+    $('#plan-form').addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const args = { plan_id: uuidv7(), candidate_id: current.id, template_key: $('#plan-template').value };
+      if ($('#plan-arrival').value) args.arrival_date = $('#plan-arrival').value;
+      mutate('plan.create', args);
+    });
+    return;
+  }
+  const steps = (plan.step_ids || []).map((sid) => coll('plan_steps').get(sid)).filter(Boolean);
+  const today = new Date().toISOString().slice(0, 10);
+  const open = (s) => s.status !== 'done' && s.status !== 'skipped';
+  const counted = steps.filter((s) => s.status !== 'skipped').length;
+  const done = steps.filter((s) => s.status === 'done').length;
+  const pct = counted ? Math.floor((done * 100) / counted) : 100;
+  const overdue = steps.filter((s) => open(s) && s.due_date < today).length;
+  const lang = language();
+  el.innerHTML = `<p>${esc(t('candidate.progress', { p: pct, o: overdue }))}</p>
+    <ol class="steps">${steps.map((s) => `
+      <li data-step="${esc(s.id)}">
+        <strong>${esc(s.title?.[lang] || s.title?.fr || '')}</strong>
+        <span class="step-status ${s.status === 'done' ? 'done' : open(s) && s.due_date < today ? 'overdue' : ''}">${esc(t(`status.${s.status}`))}</span>
+        <span class="muted">${esc(t('candidate.due', { d: s.due_date }))}</span>
+        ${(s.comments || []).map((c) => `<div class="muted">💬 ${esc(c.text)}</div>`).join('')}
+        ${(s.notes || []).map((c) => `<div class="muted">📝 ${esc(c.text)}</div>`).join('')}
+        <details><summary>${esc(t('candidate.history'))} (${(s.history || []).length})</summary>
+          <ul>${(s.history || []).map((h) => `<li>${esc(fmtTime(h.at))}: ${esc(t(`status.${h.from}`))} → ${esc(t(`status.${h.to}`))}${h.reason ? ` — ${esc(h.reason)}` : ''}</li>`).join('')}</ul>
+          <form class="comment-form filters" data-step="${esc(s.id)}">
+            <label>${esc(t('candidate.comment_label', { title: s.title?.[lang] || '' }))}<br><input name="text" maxlength="2000" required></label>
+            <button type="submit" class="secondary">${esc(t('candidate.comment'))}</button>
+            ${open(s) ? '' : `<button type="button" class="secondary reopen" data-step="${esc(s.id)}">${esc(t('candidate.reopen'))}</button>`}
+          </form>
+        </details>
+      </li>`).join('')}</ol>`;
+  for (const f of el.querySelectorAll('.comment-form')) f.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    mutate('step.comment', { id: f.dataset.step, entry_id: uuidv7(), text: f.elements.text.value });
+  });
+  for (const b of el.querySelectorAll('.reopen')) b.addEventListener('click', () => mutate('step.set_status', { id: b.dataset.step, status: 'todo' }));
+}
+
+function renderMentoring() {
+  const el = $('#cand-mentoring');
+  const ms = rowsOf('mentorships', (x) => x.candidate_id === current.id);
+  const meetings = rowsOf('meetings', (x) => x.candidate_id === current.id).sort((a, b) => (a.start < b.start ? -1 : 1));
+  const refs = rowsOf('referrals', (x) => x.candidate_id === current.id);
+  el.innerHTML = `
+    ${ms.length ? `<ul>${ms.map((m) => `<li>${esc(m.mentor_name)} — ${esc(t(`mentorship.${m.status}`))}</li>`).join('')}</ul>` : `<p class="muted">${esc(t('candidate.none'))}</p>`}
+    <h3>${esc(t('candidate.meetings'))}</h3>
+    ${meetings.length ? `<ul>${meetings.map((m) => `<li>${esc(fmtTime(m.start))} — ${esc(m.mentor_name)} — ${esc(m.outcome || m.status)}</li>`).join('')}</ul>` : `<p class="muted">${esc(t('candidate.none'))}</p>`}
+    <h3>${esc(t('candidate.referrals'))}</h3>
+    ${refs.length ? `<ul>${refs.map((r) => `<li>${esc(r.name)}, ${esc(r.role)} (${esc(r.organization)}) — ${esc(r.status)}</li>`).join('')}</ul>` : `<p class="muted">${esc(t('candidate.none'))}</p>`}`;
+}
+
+function renderMessages() {
+  const el = $('#cand-messages');
+  const threadId = coachingThreadId();
+  if (!threadId) { el.innerHTML = `<p class="muted">${esc(t('candidate.no_thread'))}</p>`; return; }
+  const sent = rowsOf('messages', (m) => m.thread_id === threadId).sort((a, b) => a.n - b.n);
+  const queued = state.outbox.filter((o) => o.name === 'message.send' && o.args.thread_id === threadId && !coll('messages').has(o.args.id));
+  const names = new Map(rowsOf('profiles').map((p) => [p.id, p.name]));
+  const atBottom = el.scrollTop + el.clientHeight >= el.scrollHeight - 20;
+  el.innerHTML = sent.map((m) => `
+      <div class="msg ${m.author_id === state.user.id ? 'mine' : ''}" data-n="${m.n}">
+        <span class="meta">${esc(names.get(m.author_id) || '')} · ${esc(fmtTime(m.sent_at))}</span>${esc(m.body)}
+        ${(m.attachments || []).map((a) => `<br><button type="button" class="secondary file" data-sha="${esc(a.sha256)}" data-name="${esc(a.name)}">📎 ${esc(a.name)}</button>`).join('')}
+      </div>`).join('') +
+    queued.map((o) => `<div class="msg mine queued"><span class="meta">${esc(t('candidate.queued'))}</span>${esc(o.args.body)}</div>`).join('');
+  for (const b of el.querySelectorAll('button.file')) b.addEventListener('click', () => download(`/v1/blobs/${b.dataset.sha}`, b.dataset.name));
+  if (atBottom || !state.scrolledOnce) { el.scrollTop = el.scrollHeight; state.scrolledOnce = true; }
+  // Opening the thread reads it: raise the read mark to the last message of others.
+  const lastOthers = Math.max(0, ...sent.filter((m) => m.author_id !== state.user.id).map((m) => m.n));
+  const mine = rowsOf('receipts', (r) => r.thread_id === threadId && r.user_id === state.user.id)[0];
+  const pendingMark = state.outbox.some((o) => o.name === 'receipt.update' && o.args.thread_id === threadId && o.args.read_n >= lastOthers);
+  if (lastOthers > (mine?.read_n || 0) && !pendingMark) mutate('receipt.update', { thread_id: threadId, read_n: lastOthers });
+}
+
+async function sha256Hex(buf) {
+  const d = await crypto.subtle.digest('SHA-256', buf);
+  return [...new Uint8Array(d)].map((x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+async function sendReply(ev) {
+  ev.preventDefault();
+  const body = $('#reply').value;
+  const file = $('#attach').files[0];
+  const threadId = coachingThreadId();
+  $('#reply-error').textContent = '';
+  if (!threadId || (!body.trim() && !file)) return;
+  const args = { id: uuidv7(), thread_id: threadId, body, written_at: new Date().toISOString() };
+  if (file) {
+    try {
+      const bytes = await file.arrayBuffer();
+      const sha = await sha256Hex(bytes);
+      const r = await fetch(`/v1/blobs/${sha}`, { method: 'PUT', body: bytes, headers: { Authorization: `Bearer ${conn.token}` } });
+      const info = await r.json();
+      if (!r.ok) throw new Error(info.error?.message || r.statusText);
+      args.attachments = [{ sha256: sha, name: file.name, size: info.size, type: info.type }];
+    } catch (e) {
+      $('#reply-error').textContent = e.message;
+      return;
+    }
+  }
+  $('#reply').value = '';
+  $('#attach').value = '';
+  mutate('message.send', args);
+}
+
+// Authenticated download: fetch with the token, then a blob URL.
+async function download(path, name) {
+  const r = await fetch(path, { headers: { Authorization: `Bearer ${conn.token}` } });
+  if (!r.ok) { alert((await r.text()) || r.statusText); return; }
+  const url = URL.createObjectURL(await r.blob());
+  const a = document.createElement('a');
+  a.href = url; a.download = name;
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+// --- indicators --------------------------------------------------------------------------
+function showIndicators() {
+  current.view = 'indicators'; current.id = null;
+  const f = state.indicatorForm || { from: '', to: '', cohort: '' };
+  main.innerHTML = `
+    <h1>${esc(t('indicators.title'))}</h1>
+    <form id="ind-form" class="filters">
+      <label>${esc(t('indicators.from'))}<br><input type="date" id="ind-from" value="${esc(f.from)}"></label>
+      <label>${esc(t('indicators.to'))}<br><input type="date" id="ind-to" value="${esc(f.to)}"></label>
+      <label>${esc(t('indicators.cohort'))}<br><input id="ind-cohort" inputmode="numeric" pattern="[0-9]{4}" size="6" value="${esc(f.cohort)}"></label>
+      <button type="submit">${esc(t('indicators.compute'))}</button>
+      <button type="button" class="secondary" id="ind-export">${esc(t('indicators.export'))}</button>
+    </form>
+    <p class="error" role="alert" id="ind-error"></p>
+    <div id="ind-out"><p class="loading">${esc(t('loading'))}</p></div>`;
+  const read = () => ({ from: $('#ind-from').value, to: $('#ind-to').value, cohort: $('#ind-cohort').value.trim() });
+  $('#ind-form').addEventListener('submit', (ev) => { ev.preventDefault(); state.indicatorForm = read(); loadIndicators(); });
+  $('#ind-export').addEventListener('click', () => {
+    const q = new URLSearchParams(Object.entries(read()).filter(([, v]) => v));
+    download(`/v1/export/indicators.csv?${q}`, 'indicators.csv');
+  });
+  loadIndicators();
+}
+
+async function loadIndicators() {
+  const f = state.indicatorForm || {};
+  const req = {};
+  for (const k of ['from', 'to', 'cohort']) if (f[k]) req[k] = f[k];
+  try {
+    const a = await conn.request('dashboard.indicators', req);
+    $('#ind-error').textContent = '';
+    renderIndicators(a.indicators, a.scope);
+  } catch (e) { $('#ind-error').textContent = e.message || e.code; }
+}
+
+function renderIndicators(i, scope) {
+  const pct = (x) => `${Math.round(x * 1000) / 10} %`;
+  const dist = [['ind.none', i.plan_completion.none], ['0–24 %', i.plan_completion['0-24']], ['25–49 %', i.plan_completion['25-49']],
+    ['50–74 %', i.plan_completion['50-74']], ['75–99 %', i.plan_completion['75-99']], ['100 %', i.plan_completion['100']]];
+  const maxN = Math.max(1, ...dist.map(([, n]) => n));
+  const kpi = (label, value) => `<div class="card kpi"><div class="muted">${esc(label)}</div><div class="value">${esc(value)}</div></div>`;
+  $('#ind-out').innerHTML = `
+    <p class="muted">${esc(t(scope === 'program' ? 'indicators.scope_program' : 'indicators.scope_caseload'))}</p>
+    <div class="kpis">
+      ${kpi(t('ind.candidates'), i.candidates)}
+      ${kpi(t('ind.coached_abroad'), i.coached_abroad)}
+      ${kpi(t('ind.share_two'), `${i.with_two_meetings} (${pct(i.share_two_meetings)})`)}
+      ${kpi(t('ind.referrals_per'), i.referrals_per_candidate.toFixed(2))}
+      ${kpi(t('ind.median_days'), i.median_days_to_first_meeting === null ? '—' : i.median_days_to_first_meeting.toFixed(1))}
+      ${kpi(t('ind.no_show'), `${pct(i.no_show_rate)} (${i.no_shows}/${i.meetings_with_outcome})`)}
+    </div>
+    <section class="card" aria-labelledby="dist-h"><h2 id="dist-h">${esc(t('ind.plan_dist'))}</h2>
+      <div class="bars" role="img" aria-label="${esc(t('ind.plan_dist'))}: ${dist.map(([l, n]) => `${t(l)} ${n}`).join(', ')}">
+        ${dist.map(([l, n]) => `<span>${esc(t(l))}</span><div class="bar" style="width:${(n / maxN) * 100}%"></div><span>${n}</span>`).join('')}
+      </div>
+    </section>
+    <section class="card" aria-labelledby="emp-h"><h2 id="emp-h">${esc(t('ind.employment'))}</h2>
+      <div class="table-wrap"><table>
+        <thead><tr><th scope="col"></th><th scope="col">${esc(t('ind.eligible'))}</th><th scope="col">${esc(t('ind.in_field'))}</th><th scope="col">${esc(t('ind.out_field'))}</th><th scope="col">${esc(t('ind.studying'))}</th><th scope="col">${esc(t('ind.searching'))}</th><th scope="col">${esc(t('ind.unknown'))}</th></tr></thead>
+        <tbody>${i.employment.map((e) => `<tr><th scope="row">${esc(t('ind.months', { m: e.months }))}</th><td>${e.eligible}</td><td>${e.employed_in_field}</td><td>${e.employed_out_of_field}</td><td>${e.studying}</td><td>${e.searching}</td><td>${e.unknown}</td></tr>`).join('')}</tbody>
+      </table></div>
+    </section>`;
+}
+
+// --- audit (admin) -----------------------------------------------------------------------
+function showAudit() {
+  current.view = 'audit'; current.id = null;
+  const actions = ['candidate.open', 'export.caseload', 'export.indicators', 'account.invite'];
+  main.innerHTML = `
+    <h1>${esc(t('audit.title'))}</h1>
+    <form id="audit-form" class="filters">
+      <label>${esc(t('audit.action'))}<br><select id="audit-action"><option value="">${esc(t('audit.any'))}</option>${actions.map((a) => `<option>${a}</option>`).join('')}</select></label>
+      <label>${esc(t('audit.actor'))}<br><input id="audit-actor" size="38"></label>
+      <label>${esc(t('audit.target'))}<br><input id="audit-target" size="38"></label>
+      <label>${esc(t('indicators.from'))}<br><input type="date" id="audit-from"></label>
+      <label>${esc(t('indicators.to'))}<br><input type="date" id="audit-to"></label>
+      <button type="submit">${esc(t('audit.filter'))}</button>
+    </form>
+    <p class="error" role="alert" id="audit-error"></p>
+    <div class="table-wrap" id="audit-out"></div>`;
+  $('#audit-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadAudit(); });
+  loadAudit();
+}
+
+async function loadAudit() {
+  const req = {};
+  for (const [k, sel] of [['action', '#audit-action'], ['actor_id', '#audit-actor'], ['target_id', '#audit-target'], ['from', '#audit-from'], ['to', '#audit-to']]) {
+    const v = $(sel).value.trim();
+    if (v) req[k] = v;
+  }
+  try {
+    const a = await conn.request('audit.list', req);
+    $('#audit-out').innerHTML = `<table><thead><tr><th scope="col">${esc(t('audit.at'))}</th><th scope="col">${esc(t('audit.who'))}</th><th scope="col">${esc(t('audit.action'))}</th><th scope="col">${esc(t('audit.target'))}</th><th scope="col">${esc(t('audit.from_where'))}</th><th scope="col">${esc(t('audit.details'))}</th></tr></thead>
+      <tbody>${a.entries.map((e) => `<tr><td>${esc(fmtTime(e.at))}</td><td>${esc(e.actor_name)} <span class="muted">${esc(e.actor_email)} (${esc(e.actor_role)})</span></td><td>${esc(e.action)}</td><td>${esc(e.target_id)}</td><td>${esc(e.remote_address)}</td><td>${esc(JSON.stringify(e.details))}</td></tr>`).join('')}</tbody></table>`;
+  } catch (e) { $('#audit-error').textContent = e.message || e.code; }
+}
+
+// --- start -------------------------------------------------------------------------------
+setLanguage(language());
+$('#lang').value = language();
+const saved = sessionStorage.getItem('passerelle.token');
+if (saved) {
+  conn.token = saved;
+  main.innerHTML = `<p class="loading">${esc(t('loading'))}</p>`;
+  conn.resume().finally(() => { state.triedResume = true; if (!state.user) route(); });
+} else {
+  state.triedResume = true;
+  route();
+  conn.open().catch(() => {});
+}
