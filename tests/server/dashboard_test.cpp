@@ -1,0 +1,121 @@
+// The dashboard's server side (docs/dashboard.md) against the real binary: who may load the
+// caseload, indicators and exports; the audit entries of opening a file and exporting; the
+// admin's filtered audit log; no secret in it.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "passerelle/shared/ids.h"
+#include "passerelle/test/http_client.h"
+#include "passerelle/test/peer.h"
+#include "passerelle/test/test_server.h"
+
+using namespace passerelle::test;
+namespace json = boost::json;
+
+namespace {
+
+std::map<std::string, std::string> bearer(const Peer& p) { return {{"Authorization", "Bearer " + p.token}}; }
+
+std::string code_of(const json::object& answer) {
+  if (!answer.contains("error")) return "ok";
+  return std::string(answer.at("error").at("code").as_string());
+}
+
+class DashboardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(server.ok()) << server.last_error();
+    for (auto [email, name, role] : {std::tuple{"admin@example.org", "Sophie Tremblay", "admin"},
+                                     {"linh@example.org", "Linh Nguyen", "coach"},
+                                     {"marc@example.org", "Marc-André Gagnon", "coach"},
+                                     {"amina@example.org", "Amina Benali", "candidate"},
+                                     {"carlos@example.org", "Carlos, \"el ingeniero\" Restrepo", "candidate"}})
+      ASSERT_TRUE(server.create_user(email, name, role, kTestPassword)) << server.last_error();
+    admin = sign_in(server, "admin@example.org");
+    linh = sign_in(server, "linh@example.org");
+    marc = sign_in(server, "marc@example.org");
+    amina = sign_in(server, "amina@example.org");
+    carlos = sign_in(server, "carlos@example.org");
+    for (auto [candidate, coach] : {std::pair{&amina, &linh}, {&carlos, &linh}}) {
+      auto a = push(admin, {op("caseload.assign", {{"candidate_id", candidate->id}, {"coach_id", coach->id},
+                                                   {"thread_id", passerelle::new_id()}})});
+      ASSERT_EQ(a.at("results").at(0).at("status"), "applied") << json::serialize(a);
+    }
+  }
+
+  TestServer server;
+  Peer admin, linh, marc, amina, carlos;
+};
+
+TEST_F(DashboardTest, CandidatesCannotLoadCoachViewsOrExports) {
+  for (const char* type : {"dashboard.caseload", "dashboard.indicators", "audit.list"})
+    EXPECT_EQ(code_of(amina.call(type)), "forbidden") << type;
+  EXPECT_EQ(code_of(amina.call("dashboard.open", {{"candidate_id", amina.id}})), "forbidden");
+  for (const char* path : {"/v1/export/caseload.csv", "/v1/export/indicators.csv"}) {
+    EXPECT_EQ(http_request(server.port(), "GET", path, bearer(amina)).status, 403) << path;
+    EXPECT_EQ(http_request(server.port(), "GET", path).status, 401) << path;
+    EXPECT_EQ(http_request(server.port(), "GET", path, {{"Authorization", "Bearer nope"}}).status, 401) << path;
+  }
+  EXPECT_EQ(code_of(linh.call("audit.list")), "forbidden");  // coaches do not read the audit log
+}
+
+TEST_F(DashboardTest, CaseloadIsScopedToTheCoach) {
+  auto mine = linh.call("dashboard.caseload");
+  ASSERT_EQ(mine.at("ok"), true) << json::serialize(mine);
+  EXPECT_EQ(mine.at("candidates").as_array().size(), 2u);
+  EXPECT_EQ(marc.call("dashboard.caseload").at("candidates").as_array().size(), 0u);
+  EXPECT_EQ(admin.call("dashboard.caseload").at("candidates").as_array().size(), 2u);
+  // Marc may not open Linh's candidate: the same answer as an unknown one.
+  EXPECT_EQ(code_of(marc.call("dashboard.open", {{"candidate_id", amina.id}})), "not_found");
+  EXPECT_EQ(code_of(linh.call("dashboard.open", {{"candidate_id", passerelle::new_id()}})), "not_found");
+  auto ind = linh.call("dashboard.indicators", {{"from", "2000-01-01"}, {"cohort", "2027"}});
+  ASSERT_EQ(ind.at("ok"), true) << json::serialize(ind);
+  EXPECT_EQ(ind.at("scope"), "caseload");
+  EXPECT_EQ(code_of(linh.call("dashboard.indicators", {{"from", "yesterday"}})), "bad_request");
+}
+
+TEST_F(DashboardTest, OpeningAndExportingAreAuditedAndAdminsFilterTheLog) {
+  ASSERT_EQ(linh.call("dashboard.open", {{"candidate_id", amina.id}}).at("ok"), true);
+  auto csv = http_request(server.port(), "GET", "/v1/export/caseload.csv", bearer(linh));
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.headers["content-type"].rfind("text/csv", 0), 0u);
+  EXPECT_NE(csv.body.find("\"Carlos, \"\"el ingeniero\"\" Restrepo\""), std::string::npos) << csv.body;
+  auto ind = http_request(server.port(), "GET", "/v1/export/indicators.csv?from=2020-01-01&cohort=2027", bearer(admin));
+  ASSERT_EQ(ind.status, 200) << ind.body;
+  EXPECT_EQ(ind.body.rfind("indicator,value\r\n", 0), 0u);
+  EXPECT_EQ(http_request(server.port(), "GET", "/v1/export/indicators.csv?cohort=abc", bearer(admin)).status, 400);
+
+  auto all = admin.call("audit.list");
+  ASSERT_EQ(all.at("ok"), true) << json::serialize(all);
+  const auto& entries = all.at("entries").as_array();
+  ASSERT_EQ(entries.size(), 3u) << json::serialize(all);
+  // Newest first: the admin's export, Linh's export, Linh's opening of Amina's file.
+  EXPECT_EQ(entries[0].at("action"), "export.indicators");
+  EXPECT_EQ(entries[0].at("details").at("cohort"), "2027");
+  EXPECT_EQ(entries[1].at("action"), "export.caseload");
+  EXPECT_EQ(entries[1].at("details").at("rows"), 2);
+  EXPECT_EQ(entries[2].at("action"), "candidate.open");
+  EXPECT_EQ(entries[2].at("actor_id").as_string(), linh.id);
+  EXPECT_EQ(entries[2].at("actor_email"), "linh@example.org");
+  EXPECT_EQ(entries[2].at("target_id").as_string(), amina.id);
+  EXPECT_EQ(entries[2].at("remote_address"), "127.0.0.1");
+
+  auto opened = admin.call("audit.list", {{"action", "candidate.open"}, {"target_id", amina.id}});
+  EXPECT_EQ(opened.at("entries").as_array().size(), 1u);
+  auto by_admin = admin.call("audit.list", {{"actor_id", admin.id}});
+  EXPECT_EQ(by_admin.at("entries").as_array().size(), 1u);
+  auto future = admin.call("audit.list", {{"from", "2999-01-01"}});
+  EXPECT_EQ(future.at("entries").as_array().size(), 0u);
+  auto page = admin.call("audit.list", {{"limit", 2}});
+  ASSERT_EQ(page.at("entries").as_array().size(), 2u);
+  auto rest = admin.call("audit.list", {{"limit", 2}, {"before_ms", page.at("before_ms")}});
+  EXPECT_EQ(rest.at("entries").as_array().size(), 1u);
+
+  // No token or password is ever stored in the audit log.
+  for (const Peer* p : {&admin, &linh})
+    EXPECT_EQ(server.count("SELECT COUNT(*) FROM audit_log WHERE details LIKE '%" + p->token + "%'"), 0);
+  EXPECT_EQ(server.count(std::string("SELECT COUNT(*) FROM audit_log WHERE details LIKE '%") + kTestPassword + "%'"), 0);
+}
+
+}  // namespace
