@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "memory_row_store.h"
+#include "passerelle/shared/ids.h"
 #include "passerelle/shared/indicators/indicators.h"
 
 namespace {
@@ -159,6 +161,38 @@ TEST(Indicators, CsvIsRfc4180) {
   auto ind = indicators_csv(compute_indicators(fixture(), {}, now()));
   EXPECT_EQ(ind.rfind("indicator,value\r\ncandidates,4\r\n", 0), 0u);
   EXPECT_NE(ind.find("\r\nemployment_6m_employed_in_field,1\r\n"), std::string::npos);
+}
+
+TEST(OutcomeRecord, WhoRecordsWhatAndWhoReadsIt) {
+  using protocol::Role;
+  passerelle::testing::MemoryRowStore store;
+  std::string cand = new_id(), coach = new_id(), other = new_id(), admin = new_id();
+  store.add_person(cand, Role::candidate, "amina");
+  store.add_person(coach, Role::coach, "linh");
+  store.add_person(other, Role::coach, "marc");
+  store.add_person(admin, Role::admin, "sophie");
+  auto profile = *store.get("profiles", cand);
+  profile["coach_id"] = coach;
+  store.put("profiles", cand, profile, {cand, coach});
+  auto args = [&](std::string status, std::string date = "2027-12-01") {
+    return json::object{{"id", new_id()}, {"candidate_id", cand}, {"status", status}, {"date", date}, {"sector", "santé"}};
+  };
+  auto ok = args("employed_in_field");
+  ASSERT_TRUE(store.run_as(coach, Role::coach, "outcome.record", ok).ok());
+  auto row = *store.get("outcomes", std::string(ok.at("id").as_string()));
+  EXPECT_EQ(row.at("status"), "employed_in_field");
+  EXPECT_EQ(row.at("sector"), "santé");
+  EXPECT_EQ(row.at("recorded_by").as_string(), coach);
+  auto audience = store.audience("outcomes", std::string(ok.at("id").as_string()));
+  EXPECT_EQ(audience, (std::vector<std::string>{cand, coach, "role:admin"}));
+  EXPECT_TRUE(store.run_as(cand, Role::candidate, "outcome.record", args("searching")).ok());
+  EXPECT_TRUE(store.run_as(admin, Role::admin, "outcome.record", args("studying")).ok());
+  EXPECT_EQ(store.run_as(other, Role::coach, "outcome.record", args("searching")).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(store.run_as(other, Role::candidate, "outcome.record", args("searching")).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(store.run_as(coach, Role::coach, "outcome.record", ok).error().code, ErrorCode::conflict);
+  EXPECT_EQ(store.run_as(coach, Role::coach, "outcome.record", args("retired")).error().code, ErrorCode::bad_request);
+  EXPECT_EQ(store.run_as(coach, Role::coach, "outcome.record", args("searching", "2027-02-30")).error().code,
+            ErrorCode::bad_request);
 }
 
 }  // namespace

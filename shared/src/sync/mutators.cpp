@@ -38,6 +38,8 @@ const std::vector<Mutator>& all_mutators() {
       mutators::referral_update(),
       mutators::calendar_feed_set(),
       mutators::calendar_feed_revoke(),
+      // Employment outcomes (docs/dashboard.md)
+      mutators::outcome_record(),
   };
   return kAll;
 }

@@ -42,6 +42,8 @@ Mutator referral_add();
 Mutator referral_update();
 Mutator calendar_feed_set();
 Mutator calendar_feed_revoke();
+// Employment outcomes (docs/dashboard.md)
+Mutator outcome_record();
 
 // When a candidate changes coach, their plan follows: the new coach reads and edits it.
 void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const std::string& coach_id);
