@@ -9,6 +9,7 @@ packages=(
   libsoci-dev libsqlite3-dev sqlite3 libssl-dev
   libgtest-dev libgmock-dev libical-dev
   libhowardhinnant-date-dev tzdata openssl ca-certificates chromium
+  libpq-dev postgresql nginx
 )
 
 missing=()

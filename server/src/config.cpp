@@ -155,7 +155,8 @@ const char* kAdminUsage =
     "Subcommands:\n"
     "  create   create an account; reads the password (one line, >= 10 characters) from stdin\n"
     "  compact  purge tombstones older than --older-than-days from the change log\n"
-    "  import-template FILE  publish an action-plan template file (docs/action-plans.md)\n";
+    "  import-template FILE  publish an action-plan template file (docs/action-plans.md)\n"
+    "  migrate-db  copy a whole database to another one, e.g. SQLite to PostgreSQL (docs/operations.md)\n";
 
 }  // namespace
 
@@ -179,7 +180,8 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
     c.templates_dir = PASSERELLE_TEMPLATES_DIR;
     std::vector<Flag> flags = {
         {"listen", "HOST:PORT", "address to listen on; port 0 picks a free port", "127.0.0.1:8080", listen_setter(&c)},
-        {"db", "URL", "database, sqlite:PATH (parent directory is created)", c.db, string_setter(&c.db)},
+        {"db", "URL", "database, sqlite:PATH (parent directory is created) or postgresql://USER:PASSWORD@HOST:PORT/DB[?sslmode=require]", c.db, string_setter(&c.db)},
+        {"db-pool", "N", "read connections to the database (PostgreSQL: add the writer and the listener per instance)", "threads + 2, 2..8", int_setter(&c.db_pool, 1, 256)},
         {"mail-dir", "DIR", "where outgoing e-mails are written as <uuid>.eml", c.mail_dir, string_setter(&c.mail_dir)},
         {"mail-command", "CMD", "pipe each e-mail to this shell command instead, e.g. '/usr/sbin/sendmail -t'", "", string_setter(&c.mail_command)},
         {"tls-cert", "FILE", "PEM certificate chain; with --tls-key serves https/wss only", "", string_setter(&c.tls_cert)},
@@ -232,6 +234,23 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
       if (args.size() < 2) return Error{ErrorCode::bad_request, std::string("admin: no subcommand given\n\n") + kAdminUsage};
       out.command = ParsedArgs::Command::help;
       out.help_text = kAdminUsage;
+      return out;
+    }
+    if (args[1] == "migrate-db") {
+      AdminMigrateDbConfig& a = out.migrate_db;
+      std::vector<Flag> flags = {
+          {"from", "URL", "the database to copy (sqlite:PATH or postgresql://...); only brought to this binary's schema", "", string_setter(&a.from)},
+          {"to", "URL", "the new database: created or migrated, and empty of users and changes", "", string_setter(&a.to)},
+      };
+      bool help = false;
+      if (auto st = parse_flags(args, 2, flags, &help); !st) return st.error();
+      if (help) {
+        out.command = ParsedArgs::Command::help;
+        out.help_text = render_help("Usage: passerelle-server admin migrate-db --from URL --to URL", flags);
+        return out;
+      }
+      if (a.from.empty() || a.to.empty()) return Error{ErrorCode::bad_request, "admin migrate-db: --from and --to are required"};
+      out.command = ParsedArgs::Command::admin_migrate_db;
       return out;
     }
     if (args[1] == "compact") {

@@ -14,6 +14,7 @@ struct ServeConfig {
   std::string listen_host = "127.0.0.1";
   std::uint16_t listen_port = 8080;
   std::string db = "sqlite:./data/passerelle.db";
+  unsigned db_pool = 0;  // read connections; 0: threads + 2, between 2 and 8
   std::string mail_dir = "./data/outbox";
   std::string mail_command;  // empty: write files into mail_dir
   std::string tls_cert, tls_key;
@@ -57,14 +58,19 @@ struct AdminImportTemplateConfig {
   std::string file;
 };
 
+struct AdminMigrateDbConfig {
+  std::string from, to;  // database URLs: copy every row of `from` into the empty `to`
+};
+
 // What the command line asked for.
 struct ParsedArgs {
-  enum class Command { help, version, serve, admin_create, admin_compact, admin_import_template } command = Command::help;
+  enum class Command { help, version, serve, admin_create, admin_compact, admin_import_template, admin_migrate_db } command = Command::help;
   std::string help_text;  // for Command::help
   ServeConfig serve;
   AdminCreateConfig admin;
   AdminCompactConfig compact;
   AdminImportTemplateConfig import_template;
+  AdminMigrateDbConfig migrate_db;
 };
 
 // argv without the program name. A bad_request error is a usage error.

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "auth/accounts.h"
+#include "cluster/pg_bus.h"
 #include "demo.h"
 #include "files/file_store.h"
 #include "mail/digest_job.h"
@@ -22,10 +23,13 @@
 #include "net/server.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
+#include "passerelle/shared/protocol.h"
 #include "passerelle/shared/time.h"
 #include "services.h"
 #include "plans/template_store.h"
 #include "storage/compaction.h"
+#include "storage/migrate_db.h"
+#include "sync/change_log.h"
 #include "storage/profiles.h"
 
 namespace ps = passerelle::server;
@@ -113,13 +117,13 @@ void publish_templates(ps::storage::Database& db, const std::string& dir) {
 
 int serve(const ps::ServeConfig& config) {
   ps::storage::Database::Options db_options;
-  db_options.read_connections = std::max(2u, std::min(8u, config.threads + 2));
+  db_options.read_connections = config.db_pool ? config.db_pool : std::max(2u, std::min(8u, config.threads + 2));
   auto db = ps::storage::Database::open(config.db, db_options);
   if (!db) {
     ps::log::error("database_open_failed", {{"message", db.error().message}});
     return fail(1, db.error().message);
   }
-  ps::log::info("database_open", {{"db", config.db}});
+  ps::log::info("database_open", {{"db", (*db)->url().redacted()}, {"pool", db_options.read_connections}});
   ps::auth::ScryptParams scrypt{config.scrypt_log2n, 8, 1};
   if (config.demo) {
     auto seeded = ps::seed_demo(**db, scrypt);
@@ -132,6 +136,24 @@ int serve(const ps::ServeConfig& config) {
 
   ps::Metrics metrics;
   ps::net::Hub hub;
+  // Several instances on one PostgreSQL: events (pokes) reach the users' sessions on every
+  // instance through LISTEN/NOTIFY (cluster/pg_bus.h).
+  std::unique_ptr<ps::cluster::PgBus> bus;
+  if ((*db)->url().is_postgresql()) {
+    bus = std::make_unique<ps::cluster::PgBus>(
+        (*db)->url().conninfo,
+        [&hub](const std::vector<std::string>& users, const std::string& text) { hub.deliver_local(users, text); },
+        [&hub, &db] {  // notifications of the gap were lost: poke everyone here once
+          try {
+            auto seq = (*db)->read([](soci::session& sql) { return ps::sync::current_seq(sql); });
+            hub.deliver_local(hub.signed_in_users(), passerelle::protocol::serialize_event("poke", {{"seq", seq}}));
+          } catch (const std::exception& e) {
+            ps::log::error("cluster_catch_up_failed", {{"what", e.what()}});
+          }
+        });
+    bus->start();
+    hub.set_relay([&bus](const std::vector<std::string>& users, const std::string& text) { bus->publish(users, text); });
+  }
   ps::net::Dispatcher dispatcher(metrics);
   ps::WorkerPool workers(std::max(2u, std::min(4u, config.threads)));
   ps::mail::Mailer mailer(config.mail_dir, config.mail_command);
@@ -183,6 +205,10 @@ int serve(const ps::ServeConfig& config) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   digests.stop();
   workers.join();
+  if (bus) {
+    hub.set_relay({});
+    bus->stop();
+  }
   compaction.stop();
   (*db)->writer().stop();
   server.stop();
@@ -245,6 +271,13 @@ int admin_compact(const ps::AdminCompactConfig& a) {
   return 0;
 }
 
+int admin_migrate_db(const ps::AdminMigrateDbConfig& a) {
+  auto st = ps::storage::migrate_database(a.from, a.to, std::cout);
+  if (!st) return fail(st.error().code == ErrorCode::bad_request ? 2 : 1, st.error().message);
+  std::cout << "copied every table; devices keep their sync cursors (same change log epoch and seq)\n";
+  return 0;
+}
+
 int admin_import_template(const ps::AdminImportTemplateConfig& a) {
   auto tpl = ps::plans::read_template_file(a.file);
   if (!tpl) return fail(a.file.empty() ? 2 : 1, tpl.error().message);
@@ -288,6 +321,8 @@ int main(int argc, char** argv) {
         return admin_compact(parsed->compact);
       case ps::ParsedArgs::Command::admin_import_template:
         return admin_import_template(parsed->import_template);
+      case ps::ParsedArgs::Command::admin_migrate_db:
+        return admin_migrate_db(parsed->migrate_db);
     }
   } catch (const std::exception& e) {
     ps::log::error("fatal", {{"what", e.what()}});

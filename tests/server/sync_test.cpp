@@ -106,7 +106,7 @@ TEST_F(SyncTest, SamePushThreeTimesAndAfterRestartAppliesOnce) {
   auto all = pull_all(amina);
   EXPECT_EQ(all.cursor, cursor) << "a replay must not write anything";
   EXPECT_EQ(count_prefix(all, "messages"), 1u);
-  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"), 1);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"), 1);
 }
 
 TEST_F(SyncTest, Kill9WhilePushesInFlightThenRetriedOpsApplyOnce) {
@@ -151,9 +151,9 @@ TEST_F(SyncTest, Kill9WhilePushesInFlightThenRetriedOpsApplyOnce) {
   for (const auto& [key, change] : all.rows)
     if (key.rfind("messages/", 0) == 0) seen.insert(std::string(change.at("id").as_string()));
   EXPECT_EQ(seen, message_ids);
-  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"),
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"),
             static_cast<long long>(message_ids.size()));
-  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'"),
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'"),
             static_cast<long long>(message_ids.size()));
 }
 
@@ -333,7 +333,7 @@ TEST_F(SyncTest, BadInputGetsTheRightErrorNamingTheFieldAndTheServerStaysUp) {
   EXPECT_EQ(unknown.at("results").at(0).at("status"), "rejected");
 
   // Nothing above was recorded, and the connection and server still work.
-  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'profile.update'"), 0);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_ops WHERE name = 'profile.update'"), 0);
   EXPECT_EQ(pull_all(amina).rows.size(), 1u);
   EXPECT_EQ(http_get(server.port(), "/healthz").status, 200);
 }
@@ -367,8 +367,8 @@ TEST(SyncDemo, DemoSeedsCaseloadsAndConversationsOnce) {
   check();
   ASSERT_TRUE(server.restart()) << server.last_error();
   check();
-  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'threads'"), 5);
-  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'mentor_profiles'"), 3);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'threads'"), 5);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'mentor_profiles'"), 3);
 }
 
 TEST_F(SyncTest, CoachesReadTemplatesAndBuildAPlanTheCandidateWorksOn) {

@@ -1,5 +1,6 @@
 #include "passerelle/test/test_server.h"
 
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -131,6 +133,63 @@ long long sqlite_count(const std::string& db_path, const std::string& query) {
   return n;
 }
 
+std::optional<std::string> test_postgresql_url() {
+  const char* v = std::getenv("PASSERELLE_TEST_PG");
+  if (!v || !*v) return std::nullopt;
+  return std::string(v);
+}
+
+bool tests_use_postgresql() {
+  const char* v = std::getenv("PASSERELLE_TEST_DB");
+  return v && (std::string(v) == "postgresql" || std::string(v) == "pg");
+}
+
+namespace {
+// Runs one statement; returns the first column of the first row ("" if none), or nullopt.
+std::optional<std::string> pg_exec(const std::string& url, const std::string& sql, std::string* error) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  std::optional<std::string> out;
+  if (PQstatus(conn) == CONNECTION_OK) {
+    PGresult* r = PQexec(conn, sql.c_str());
+    auto st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+      out = (st == PGRES_TUPLES_OK && PQntuples(r) > 0) ? std::string(PQgetvalue(r, 0, 0)) : std::string();
+    else if (error)
+      *error = PQresultErrorMessage(r);
+    PQclear(r);
+  } else if (error) {
+    *error = PQerrorMessage(conn);
+  }
+  PQfinish(conn);
+  return out;
+}
+}  // namespace
+
+std::string create_postgresql_database(std::string* error) {
+  auto admin = test_postgresql_url();
+  if (!admin) {
+    if (error) *error = "PASSERELLE_TEST_PG is not set (run the test through tests/pg/run-pg.sh)";
+    return {};
+  }
+  static std::atomic<int> counter{0};
+  std::string name = "t_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+                     std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
+  if (!pg_exec(*admin, "CREATE DATABASE " + name, error)) return {};
+  // postgresql://user@host:port/DB[?params]: swap the database name.
+  std::string url = *admin;
+  auto q = url.find('?');
+  std::string params = q == std::string::npos ? "" : url.substr(q);
+  std::string base = url.substr(0, q);
+  auto slash = base.find('/', base.find("://") + 3);
+  return (slash == std::string::npos ? base : base.substr(0, slash)) + "/" + name + params;
+}
+
+long long postgresql_count(const std::string& url, const std::string& query) {
+  auto v = pg_exec(url, query, nullptr);
+  if (!v || v->empty()) return -1;
+  return std::stoll(*v);
+}
+
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
   std::string tmpl = std::string(base && *base ? base : "/tmp") + "/passerelle-test-XXXXXX";
@@ -148,13 +207,25 @@ TempDir::~TempDir() {
 TestServer::TestServer() : TestServer(Options{}) {}
 
 TestServer::TestServer(Options options) : options_(std::move(options)) {
+  if (!options_.db.empty()) {
+    db_url_ = options_.db;
+  } else if (tests_use_postgresql()) {
+    db_url_ = create_postgresql_database(&error_);
+    if (db_url_.empty()) return;  // not ok(); last_error() says why
+  } else {
+    db_url_ = "sqlite:" + db_path();
+  }
   if (options_.start) start();
 }
 
 TestServer::~TestServer() { stop(); }
 
 std::string TestServer::db_path() const { return data_dir() + "/db.sqlite"; }
-std::string TestServer::db_url() const { return "sqlite:" + db_path(); }
+std::string TestServer::db_url() const { return db_url_; }
+
+long long TestServer::count(const std::string& query) const {
+  return on_postgresql() ? postgresql_count(db_url_, query) : sqlite_count(db_path(), query);
+}
 std::string TestServer::mail_dir() const { return data_dir() + "/outbox"; }
 std::string TestServer::log_path() const { return data_dir() + "/server.log"; }
 std::string TestServer::log() const { return read_file(log_path()); }
@@ -173,6 +244,7 @@ std::string TestServer::http_url() const {
 
 bool TestServer::start() {
   if (running()) return true;
+  if (db_url_.empty()) return false;  // no database could be made (see last_error())
   error_.clear();
   port_ = 0;
   std::string ready = data_dir() + "/ready";
@@ -180,6 +252,11 @@ bool TestServer::start() {
   fs::remove(ready, ec);
   std::vector<std::string> args = {server_binary(), "serve", "--listen", "127.0.0.1:0", "--ready-file", ready,
                                    "--scrypt-log2n", "10", "--mail-dir", mail_dir(), "--db", db_url()};
+  if (on_postgresql() && std::find(options_.extra_args.begin(), options_.extra_args.end(), "--files-dir") ==
+                             options_.extra_args.end()) {
+    args.push_back("--files-dir");
+    args.push_back(data_dir() + "/files");  // where the SQLite default would put them
+  }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   auto argv = to_argv(args);
   int log_fd = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);

@@ -45,7 +45,29 @@ std::optional<std::chrono::system_clock::time_point> Hub::last_seen(const std::s
   return it->second;
 }
 
+void Hub::set_relay(Relay relay) {
+  std::lock_guard lock(mutex_);
+  relay_ = std::move(relay);
+}
+
+std::vector<std::string> Hub::signed_in_users() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> out;
+  for (const auto& [uid, _] : by_user_) out.push_back(uid);
+  return out;
+}
+
 std::size_t Hub::send_event(const std::vector<std::string>& user_ids, const std::string& text) {
+  Relay relay;
+  {
+    std::lock_guard lock(mutex_);
+    relay = relay_;
+  }
+  if (relay) relay(user_ids, text);
+  return deliver_local(user_ids, text);
+}
+
+std::size_t Hub::deliver_local(const std::vector<std::string>& user_ids, const std::string& text) {
   std::vector<std::shared_ptr<Connection>> targets;
   {
     std::lock_guard lock(mutex_);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <mutex>
@@ -27,7 +28,15 @@ class Hub {
   void set_user(Connection* conn, const std::string& user_id);
 
   // Queues `text` on every connection of these users; returns how many connections got it.
+  // With a relay set (several instances: cluster/pg_bus.h), the event also goes to it, for the
+  // users' connections on the other instances.
   std::size_t send_event(const std::vector<std::string>& user_ids, const std::string& text);
+  // Like send_event on this instance only: for events another instance relayed here.
+  std::size_t deliver_local(const std::vector<std::string>& user_ids, const std::string& text);
+  using Relay = std::function<void(const std::vector<std::string>& user_ids, const std::string& text)>;
+  void set_relay(Relay relay);  // before connections arrive; empty: none
+  // Users with a signed-in connection here now.
+  std::vector<std::string> signed_in_users() const;
   // Asks every connection to close with 1001 (graceful shutdown).
   void shut_down_all();
   std::size_t size() const;
@@ -47,6 +56,7 @@ class Hub {
   std::unordered_map<Connection*, Entry> all_;
   std::unordered_map<std::string, std::unordered_set<Connection*>> by_user_;
   std::unordered_map<std::string, std::chrono::system_clock::time_point> last_seen_;
+  Relay relay_;
 
   void leave(Connection* conn, const std::string& user_id);  // under mutex_
 };

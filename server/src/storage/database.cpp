@@ -13,12 +13,17 @@ Result<std::unique_ptr<Database>> Database::open(std::string_view url, Options o
   std::unique_ptr<Database> db(new Database());
   db->url_ = *parsed;
   if (auto st = open_connection(db->write_sql_, db->url_); !st) return st.error();
-  if (auto st = migrate(db->write_sql_, begin_write_sql(db->url_)); !st) return st.error();
-  try {
-    sync::init_sync_state(db->write_sql_);  // the change log's epoch, made once per database
-  } catch (const std::exception& e) {
-    return Error{ErrorCode::internal, std::string("cannot initialise the change log: ") + e.what()};
-  }
+  // Several instances may start together on one PostgreSQL: one migrates, the others wait.
+  auto st = with_migration_lock(db->write_sql_, db->url_, [&]() -> Status {
+    if (auto m = migrate(db->write_sql_, begin_write_sql(db->url_)); !m) return m;
+    try {
+      sync::init_sync_state(db->write_sql_);  // the change log's epoch, made once per database
+    } catch (const std::exception& e) {
+      return Status(ErrorCode::internal, std::string("cannot initialise the change log: ") + e.what());
+    }
+    return Status::Ok();
+  });
+  if (!st) return st.error();
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options.read_connections); ++i) {
     auto s = std::make_unique<soci::session>();
     if (auto st = open_connection(*s, db->url_); !st) return st.error();
@@ -26,6 +31,7 @@ Result<std::unique_ptr<Database>> Database::open(std::string_view url, Options o
     db->readers_.push_back(std::move(s));
   }
   options.writer.begin_sql = begin_write_sql(db->url_);
+  options.writer.lock_sql = write_lock_sql(db->url_);
   db->writer_ = std::make_unique<Writer>(db->write_sql_, options.writer);
   return db;
 }

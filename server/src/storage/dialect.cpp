@@ -1,25 +1,105 @@
 #include "dialect.h"
 
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+
+#include <libpq-fe.h>
 
 #include <filesystem>
 #include <system_error>
 
 namespace passerelle::server::storage {
 
+namespace {
+// Any 64-bit key will do; this one spells "passerel" in ASCII hex-ish.
+constexpr const char* kMigrationLockKey = "7061737365726c";
+}  // namespace
+
+static Result<std::string> keyword_conninfo(const std::string& uri);
+
+std::string DbUrl::redacted() const {
+  if (!is_postgresql()) return "sqlite:" + path;
+  std::string s = conninfo;
+  // postgresql://user:SECRET@host...
+  auto scheme = s.find("://");
+  if (scheme != std::string::npos) {
+    auto at = s.find('@', scheme + 3);
+    auto slash = s.find('/', scheme + 3);
+    if (at != std::string::npos && (slash == std::string::npos || at < slash)) {
+      auto colon = s.find(':', scheme + 3);
+      if (colon != std::string::npos && colon < at) s.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // ...?password=SECRET&...
+  for (std::size_t p = s.find("password="); p != std::string::npos; p = s.find("password=", p + 1)) {
+    auto end = s.find_first_of("& ", p);
+    s.replace(p + 9, (end == std::string::npos ? s.size() : end) - p - 9, "***");
+  }
+  return s;
+}
+
 Result<DbUrl> parse_db_url(std::string_view url) {
   DbUrl out;
+  if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+    out.backend = Backend::postgresql;
+    out.conninfo = std::string(url);
+    if (auto k = keyword_conninfo(out.conninfo); !k) return k.error();
+    return out;
+  }
   std::string_view rest;
   if (url.rfind("sqlite://", 0) == 0) rest = url.substr(9);
   else if (url.rfind("sqlite:", 0) == 0) rest = url.substr(7);
-  else return Error{ErrorCode::bad_request, "unsupported database URL '" + std::string(url) + "' (expected sqlite:PATH)"};
+  else
+    return Error{ErrorCode::bad_request, "unsupported database URL '" + std::string(url) +
+                                             "' (expected sqlite:PATH or postgresql://...)"};
   if (rest.empty()) return Error{ErrorCode::bad_request, "database URL '" + std::string(url) + "' has no path"};
   out.backend = Backend::sqlite;
   out.path = std::string(rest);
   return out;
 }
 
+// SOCI re-parses its connect string as `key=value` pairs, which mangles a URI: hand it libpq's
+// keyword form instead (PQconninfoParse understands both), values quoted.
+static Result<std::string> keyword_conninfo(const std::string& uri) {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(uri.c_str(), &err);
+  if (!opts) {
+    std::string msg = err ? err : "unparsable";
+    if (err) PQfreemem(err);
+    return Error{ErrorCode::bad_request, "bad PostgreSQL URL: " + msg};
+  }
+  std::string out;
+  for (PQconninfoOption* o = opts; o->keyword; ++o) {
+    if (!o->val || !*o->val) continue;
+    std::string v;
+    for (const char* c = o->val; *c; ++c) {
+      if (*c == '\\' || *c == '\'') v += '\\';
+      v += *c;
+    }
+    out += (out.empty() ? "" : " ") + std::string(o->keyword) + "='" + v + "'";
+  }
+  PQconninfoFree(opts);
+  return out;
+}
+
+static Status open_postgresql(soci::session& sql, const DbUrl& url) {
+  try {
+    auto conninfo = keyword_conninfo(url.conninfo);
+    if (!conninfo) return conninfo.error();
+    sql.open(soci::postgresql, *conninfo);
+    // Timestamps are RFC 3339 text made by the server; keep the session neutral anyway.
+    sql << "SET TIME ZONE 'UTC'";
+    sql << "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED";
+    sql << "SET client_min_messages = warning";  // no NOTICEs on stderr (IF NOT EXISTS ...)
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::internal, "cannot open database " + url.redacted() + ": " + e.what());
+  }
+}
+
 Status open_connection(soci::session& sql, const DbUrl& url) {
+  if (url.is_postgresql()) return open_postgresql(sql, url);
   try {
     std::filesystem::path p(url.path);
     if (p.has_parent_path()) {
@@ -40,6 +120,25 @@ Status open_connection(soci::session& sql, const DbUrl& url) {
   }
 }
 
-const char* begin_write_sql(const DbUrl&) { return "BEGIN IMMEDIATE"; }
+const char* begin_write_sql(const DbUrl& url) { return url.is_postgresql() ? "BEGIN" : "BEGIN IMMEDIATE"; }
+
+const char* write_lock_sql(const DbUrl& url) {
+  return url.is_postgresql() ? "UPDATE sync_meta SET value = value WHERE key = 'seq'" : nullptr;
+}
+
+Status with_migration_lock(soci::session& sql, const DbUrl& url, const std::function<Status()>& fn) {
+  if (!url.is_postgresql()) return fn();
+  try {
+    sql << std::string("SELECT pg_advisory_lock(x'") + kMigrationLockKey + "'::bigint)";
+  } catch (const std::exception& e) {
+    return Status(ErrorCode::internal, std::string("cannot take the migration lock: ") + e.what());
+  }
+  Status st = fn();
+  try {
+    sql << std::string("SELECT pg_advisory_unlock(x'") + kMigrationLockKey + "'::bigint)";
+  } catch (...) {
+  }
+  return st;
+}
 
 }  // namespace passerelle::server::storage

@@ -1,33 +1,56 @@
-// Everything specific to one SQL engine lives here (today SQLite; PostgreSQL comes later).
+// Everything specific to one SQL engine lives here: SQLite (the embedded default) and
+// PostgreSQL (the scale-out engine: several server instances over one database).
 // The rest of the server writes portable SQL: TEXT ids and RFC 3339 UTC timestamps (which sort
-// as text), INTEGER flags, SAVEPOINT/RELEASE, no upserts outside this file.
+// as text), INTEGER flags, BIGINT counters, SAVEPOINT/RELEASE, ON CONFLICT upserts and
+// UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL 9.5+).
 #pragma once
 
 #include <soci/session.h>
 
+#include <functional>
 #include <string>
 
 #include "passerelle/shared/error.h"
 
 namespace passerelle::server::storage {
 
-enum class Backend { sqlite };
+enum class Backend { sqlite, postgresql };
 
 struct DbUrl {
   Backend backend = Backend::sqlite;
-  std::string path;  // sqlite: the database file
+  std::string path;      // sqlite: the database file
+  std::string conninfo;  // postgresql: the libpq connection URI, as given (sslmode=... etc. are libpq's)
+
+  bool is_postgresql() const { return backend == Backend::postgresql; }
+  // For logs: the URL with any password replaced by "***".
+  std::string redacted() const;
 };
 
-// "sqlite:PATH" (also "sqlite://PATH"). Anything else is a bad_request naming the problem.
+// "sqlite:PATH" (also "sqlite://PATH"), or "postgresql://..." / "postgres://..." (a libpq URI:
+// postgresql://user:password@host:port/dbname?sslmode=require&host=/socket/dir ...).
+// Anything else is a bad_request naming the problem.
 Result<DbUrl> parse_db_url(std::string_view url);
 
-// Opens a connection and configures it: WAL, foreign_keys=ON, synchronous=FULL, busy_timeout.
-// For SQLite the parent directory of the file is created first.
+// Opens a connection and configures it.
+//  SQLite: WAL, foreign_keys=ON, synchronous=FULL, busy_timeout; the parent directory of the
+//  file is created first.
+//  PostgreSQL: libpq connects (TLS as the URI's sslmode asks); the session runs in UTC with
+//  READ COMMITTED transactions.
 Status open_connection(soci::session& sql, const DbUrl& url);
 
 // Statement opening the writer's batch transaction: it takes the write lock up front so that
-// a concurrent writer (e.g. `admin create` beside a running server) waits on busy_timeout
-// instead of failing at COMMIT.
+// a concurrent writer (e.g. `admin create` beside a running server, or another server
+// instance) waits instead of failing at COMMIT.
 const char* begin_write_sql(const DbUrl& url);
+// Statement run right after begin_write_sql in every writer batch (nullptr: none).
+// PostgreSQL: locks the change log's 'seq' counter row, so write transactions of every server
+// instance run one at a time, in the order their seqs are handed out (docs/operations.md,
+// "Several instances": why a pull can never skip a change that commits later).
+const char* write_lock_sql(const DbUrl& url);
+
+// Runs `fn` while holding the database's migration lock (PostgreSQL: a session advisory lock,
+// so instances starting together apply the migrations once; SQLite: migrate()'s own
+// BEGIN IMMEDIATE is enough and `fn` simply runs).
+Status with_migration_lock(soci::session& sql, const DbUrl& url, const std::function<Status()>& fn);
 
 }  // namespace passerelle::server::storage

@@ -67,8 +67,13 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
   try {
     sql_ << options_.begin_sql;
     begun = true;
+    if (options_.lock_sql) sql_ << options_.lock_sql;
   } catch (const std::exception& e) {
     log::error("writer_begin_failed", {{"what", e.what()}});
+    if (begun) {
+      try { sql_ << "ROLLBACK"; } catch (...) {}
+      begun = false;
+    }
   }
   lock.lock();
 

@@ -43,6 +43,7 @@ class Writer {
     std::size_t max_batch = 256;
     std::chrono::microseconds linger{1000};
     const char* begin_sql = "BEGIN";  // the dialect's write transaction opener
+    const char* lock_sql = nullptr;   // the dialect's statement run right after it (none: nullptr)
   };
 
   // `sql` must outlive the writer and is used by the writer thread only.

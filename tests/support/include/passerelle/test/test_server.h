@@ -11,6 +11,11 @@
 // and its stderr/stdout (JSON log lines) go to <dir>/server.log, which failure messages point
 // at. Every wait is bounded. The directory is removed on destruction unless the environment
 // variable PASSERELLE_KEEP_TEST_DIRS is set.
+//
+// PostgreSQL (tests/pg/run-pg.sh starts one and sets PASSERELLE_TEST_PG to its admin URL):
+// with PASSERELLE_TEST_DB=postgresql in the environment every TestServer gets a fresh database
+// of its own there instead of the SQLite file (and --files-dir <dir>/files); Options::db names
+// a database explicitly (e.g. one shared by two servers).
 #pragma once
 
 #include <sys/types.h>
@@ -46,6 +51,16 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 // a running or dead server; -1 when the file or query fails.
 long long sqlite_count(const std::string& db_path, const std::string& query);
 
+// PostgreSQL for tests. The admin URL of the test cluster (PASSERELLE_TEST_PG), if any.
+std::optional<std::string> test_postgresql_url();
+// True when PASSERELLE_TEST_DB asks integration tests to run on PostgreSQL.
+bool tests_use_postgresql();
+// Creates a fresh, empty database on the test cluster and returns its URL; empty on failure
+// (`error` says why).
+std::string create_postgresql_database(std::string* error = nullptr);
+// A COUNT(*)-style query on a PostgreSQL database; -1 when the connection or query fails.
+long long postgresql_count(const std::string& url, const std::string& query);
+
 // A fresh directory under $TMPDIR (or /tmp); removed by the destructor.
 class TempDir {
  public:
@@ -65,6 +80,9 @@ class TestServer {
     std::vector<std::string> extra_args;  // appended to the serve command line
     bool start = true;                    // false: call start() yourself
     std::chrono::milliseconds ready_timeout{std::chrono::seconds(30)};
+    // Database URL; empty: sqlite:<dir>/db.sqlite, or a fresh PostgreSQL database when
+    // PASSERELLE_TEST_DB=postgresql.
+    std::string db;
   };
 
   TestServer();
@@ -90,7 +108,10 @@ class TestServer {
   std::string http_url() const;   // "http://127.0.0.1:PORT" (https://)
   const std::string& data_dir() const { return dir_.path(); }
   std::string db_path() const;    // <dir>/db.sqlite
-  std::string db_url() const;     // sqlite:<dir>/db.sqlite
+  std::string db_url() const;     // sqlite:<dir>/db.sqlite, or the PostgreSQL URL
+  bool on_postgresql() const { return db_url().rfind("postgres", 0) == 0; }
+  // A COUNT(*)-style query on this server's database, whichever engine; -1 on failure.
+  long long count(const std::string& query) const;
   std::string mail_dir() const;   // <dir>/outbox
   std::string log_path() const;   // <dir>/server.log
   std::string log() const;        // contents of server.log
@@ -105,6 +126,7 @@ class TestServer {
  private:
   Options options_;
   TempDir dir_;
+  std::string db_url_;  // chosen once, at construction
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
   std::string error_;

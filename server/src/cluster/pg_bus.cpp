@@ -1,0 +1,190 @@
+#include "cluster/pg_bus.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include <cerrno>
+#include <chrono>
+
+#include "../log.h"
+
+namespace passerelle::server::cluster {
+namespace json = boost::json;
+
+PgBus::PgBus(std::string conninfo, Deliver deliver, std::function<void()> on_reconnect)
+    : conninfo_(std::move(conninfo)), deliver_(std::move(deliver)), on_reconnect_(std::move(on_reconnect)) {
+  wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+PgBus::~PgBus() {
+  stop();
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+}
+
+void PgBus::start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+}
+
+void PgBus::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+PgBus::Stats PgBus::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+std::vector<std::string> PgBus::payloads(const std::vector<std::string>& users, const std::string& text,
+                                         std::size_t max_bytes) {
+  std::vector<std::string> out;
+  json::array chunk;
+  std::size_t base = json::serialize(json::object{{"u", json::array{}}, {"e", text}}).size();
+  std::size_t size = base;
+  auto flush = [&] {
+    if (chunk.empty()) return;
+    out.push_back(json::serialize(json::object{{"u", std::move(chunk)}, {"e", text}}));
+    chunk = json::array{};
+    size = base;
+  };
+  for (const auto& u : users) {
+    std::size_t add = json::serialize(json::value(u)).size() + 1;
+    if (!chunk.empty() && size + add > max_bytes) flush();
+    chunk.push_back(json::value(u));
+    size += add;
+  }
+  flush();
+  return out;
+}
+
+bool PgBus::parse_payload(const std::string& payload, std::vector<std::string>& users, std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(payload, ec);
+  if (ec || !v.is_object()) return false;
+  const auto& o = v.get_object();
+  auto u = o.if_contains("u");
+  auto e = o.if_contains("e");
+  if (!u || !e || !u->is_array() || !e->is_string()) return false;
+  users.clear();
+  for (const auto& x : u->get_array())
+    if (x.is_string()) users.emplace_back(x.get_string());
+  text = std::string(e->get_string());
+  return true;
+}
+
+void PgBus::publish(const std::vector<std::string>& users, const std::string& text) {
+  if (users.empty()) return;
+  auto parts = payloads(users, text);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    for (auto& p : parts) queue_.push_back(std::move(p));
+    // Bounded: if PostgreSQL is unreachable, drop the oldest (pokes are hints).
+    while (queue_.size() > 10000) queue_.pop_front();
+  }
+  std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+void PgBus::run() {
+  bool first = true;
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+    }
+    PGconn* conn = PQconnectdb(conninfo_.c_str());
+    bool ok = PQstatus(conn) == CONNECTION_OK;
+    if (ok) {
+      PGresult* r = PQexec(conn, (std::string("LISTEN ") + kChannel).c_str());
+      ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+      PQclear(r);
+    }
+    if (!ok) {
+      log::error("cluster_listen_failed", {{"message", PQerrorMessage(conn)}});
+      PQfinish(conn);
+      std::unique_lock lock(mutex_);
+      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+      if (stopping_) return;
+      ++stats_.reconnects;
+      continue;
+    }
+    listening_ = true;
+    log::info("cluster_listening", {{"channel", kChannel}, {"backend_pid", PQbackendPID(conn)}});
+    if (!first && on_reconnect_) on_reconnect_();  // events of the gap were lost: let the owner catch up
+    first = false;
+    int own_pid = PQbackendPID(conn);
+    bool broken = false;
+    while (!broken) {
+      // Send what was published.
+      std::deque<std::string> out;
+      {
+        std::lock_guard lock(mutex_);
+        if (stopping_) break;
+        out.swap(queue_);
+      }
+      std::uint64_t drained = 0;
+      (void)!::read(wake_fd_, &drained, sizeof drained);
+      for (const auto& payload : out) {
+        const char* params[2] = {kChannel, payload.c_str()};
+        PGresult* r = PQexecParams(conn, "SELECT pg_notify($1, $2)", 2, nullptr, params, nullptr, nullptr, 0);
+        bool sent = PQresultStatus(r) == PGRES_TUPLES_OK;
+        PQclear(r);
+        if (!sent) {
+          log::error("cluster_notify_failed", {{"message", PQerrorMessage(conn)}});
+          broken = true;
+          break;
+        }
+        std::lock_guard lock(mutex_);
+        ++stats_.published;
+      }
+      if (broken) break;
+      // Deliver what arrived (also while we were sending).
+      if (!PQconsumeInput(conn)) {
+        broken = true;
+        break;
+      }
+      while (PGnotify* n = PQnotifies(conn)) {
+        if (n->be_pid != own_pid) {
+          std::vector<std::string> users;
+          std::string text;
+          if (parse_payload(n->extra, users, text)) {
+            try {
+              deliver_(users, text);
+            } catch (const std::exception& e) {
+              log::error("cluster_deliver_failed", {{"what", e.what()}});
+            }
+            std::lock_guard lock(mutex_);
+            ++stats_.received;
+          }
+        }
+        PQfreemem(n);
+      }
+      pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+      int r = ::poll(fds, 2, 1000);
+      if (r < 0 && errno != EINTR) broken = true;
+      if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) broken = true;
+      if (PQstatus(conn) != CONNECTION_OK) broken = true;
+    }
+    listening_ = false;
+    PQfinish(conn);
+    std::unique_lock lock(mutex_);
+    if (stopping_) return;
+    log::error("cluster_connection_lost", {});
+    ++stats_.reconnects;
+    queue_.clear();
+    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+  }
+}
+
+}  // namespace passerelle::server::cluster
