@@ -270,7 +270,7 @@ async function showCandidate(id) {
     <div class="grid">
       <div>
         <section class="card" aria-labelledby="plan-h"><h2 id="plan-h">${esc(t('candidate.plan'))}</h2><div id="cand-plan"></div></section>
-        <section class="card" aria-labelledby="ment-h"><h2 id="ment-h">${esc(t('candidate.mentorships'))}</h2><div id="cand-mentoring"></div></section>
+        <section class="card" aria-labelledby="ment-h"><h2 id="ment-h">${esc(t('candidate.mentorships'))}</h2><div id="cand-mentoring"></div><div id="cand-outcome-form"></div></section>
       </div>
       <section class="card" aria-labelledby="msg-h"><h2 id="msg-h">${esc(t('candidate.messages'))}</h2>
         <div id="cand-messages" class="messages" aria-live="polite"></div>
@@ -284,6 +284,7 @@ async function showCandidate(id) {
       </section>
     </div>`;
   $('#reply-form').addEventListener('submit', sendReply);
+  renderOutcomeForm();
   try {
     await conn.request('dashboard.open', { candidate_id: id });  // audited on the server
   } catch (e) {
@@ -370,12 +371,32 @@ function renderMentoring() {
   const ms = rowsOf('mentorships', (x) => x.candidate_id === current.id);
   const meetings = rowsOf('meetings', (x) => x.candidate_id === current.id).sort((a, b) => (a.start < b.start ? -1 : 1));
   const refs = rowsOf('referrals', (x) => x.candidate_id === current.id);
+  const outcomes = rowsOf('outcomes', (x) => x.candidate_id === current.id).sort((a, b) => (a.date < b.date ? 1 : -1));
   el.innerHTML = `
     ${ms.length ? `<ul>${ms.map((m) => `<li>${esc(m.mentor_name)} — ${esc(t(`mentorship.${m.status}`))}</li>`).join('')}</ul>` : `<p class="muted">${esc(t('candidate.none'))}</p>`}
     <h3>${esc(t('candidate.meetings'))}</h3>
     ${meetings.length ? `<ul>${meetings.map((m) => `<li>${esc(fmtTime(m.start))} — ${esc(m.mentor_name)} — ${esc(m.outcome || m.status)}</li>`).join('')}</ul>` : `<p class="muted">${esc(t('candidate.none'))}</p>`}
     <h3>${esc(t('candidate.referrals'))}</h3>
-    ${refs.length ? `<ul>${refs.map((r) => `<li>${esc(r.name)}, ${esc(r.role)} (${esc(r.organization)}) — ${esc(r.status)}</li>`).join('')}</ul>` : `<p class="muted">${esc(t('candidate.none'))}</p>`}`;
+    ${refs.length ? `<ul>${refs.map((r) => `<li>${esc(r.name)}, ${esc(r.role)} (${esc(r.organization)}) — ${esc(r.status)}</li>`).join('')}</ul>` : `<p class="muted">${esc(t('candidate.none'))}</p>`}
+    <h3>${esc(t('outcome.title'))}</h3>
+    ${outcomes.length ? `<ul>${outcomes.map((o) => `<li>${esc(o.date)} — ${esc(t(`outcome.${o.status}`))}${o.sector ? ` (${esc(o.sector)})` : ''}</li>`).join('')}</ul>` : `<p class="muted">${esc(t('candidate.none'))}</p>`}`;
+}
+
+// Rendered once per page (not on each poke), so typing is never lost.
+function renderOutcomeForm() {
+  $('#cand-outcome-form').innerHTML = `
+    <form id="outcome-form" class="filters">
+      <label>${esc(t('outcome.status'))}<br><select id="outcome-status">${['employed_in_field', 'employed_out_of_field', 'studying', 'searching'].map((k) => `<option value="${k}">${esc(t(`outcome.${k}`))}</option>`).join('')}</select></label>
+      <label>${esc(t('outcome.date'))}<br><input type="date" id="outcome-date" required value="${new Date().toISOString().slice(0, 10)}"></label>
+      <label>${esc(t('outcome.sector'))}<br><input id="outcome-sector" maxlength="200"></label>
+      <button type="submit" class="secondary">${esc(t('outcome.record'))}</button>
+    </form>`;
+  $('#outcome-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const args = { id: uuidv7(), candidate_id: current.id, status: $('#outcome-status').value, date: $('#outcome-date').value };
+    if ($('#outcome-sector').value.trim()) args.sector = $('#outcome-sector').value.trim();
+    mutate('outcome.record', args);
+  });
 }
 
 function renderMessages() {

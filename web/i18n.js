@@ -43,6 +43,9 @@ const strings = {
     'audit.title': "Journal d'audit", 'audit.actor': 'Personne (id)', 'audit.action': 'Action', 'audit.target': 'Cible (id)',
     'audit.filter': 'Filtrer', 'audit.at': 'Quand', 'audit.who': 'Qui', 'audit.from_where': "D'où", 'audit.details': 'Détails',
     'audit.any': 'toutes', 'audit.more': 'Plus ancien',
+    'outcome.title': "Situation d'emploi", 'outcome.status': 'Situation', 'outcome.date': 'Date', 'outcome.sector': "Secteur d'activité",
+    'outcome.record': 'Enregistrer', 'outcome.employed_in_field': 'En emploi dans le domaine', 'outcome.employed_out_of_field': 'En emploi hors domaine',
+    'outcome.studying': 'Aux études', 'outcome.searching': 'En recherche',
   },
   en: {
     skip: 'Skip to content', language: 'Language', logout: 'Sign out',
@@ -86,6 +89,9 @@ const strings = {
     'audit.title': 'Audit log', 'audit.actor': 'Person (id)', 'audit.action': 'Action', 'audit.target': 'Target (id)',
     'audit.filter': 'Filter', 'audit.at': 'When', 'audit.who': 'Who', 'audit.from_where': 'From', 'audit.details': 'Details',
     'audit.any': 'any', 'audit.more': 'Older',
+    'outcome.title': 'Employment outcome', 'outcome.status': 'Situation', 'outcome.date': 'Date', 'outcome.sector': 'Sector',
+    'outcome.record': 'Record', 'outcome.employed_in_field': 'Employed in field', 'outcome.employed_out_of_field': 'Employed out of field',
+    'outcome.studying': 'Studying', 'outcome.searching': 'Searching',
   },
 };
 

@@ -76,6 +76,11 @@ async function main() {
   await page.getByRole('button', { name: 'Envoyer' }).click();
   await page.locator('.msg.mine:not(.queued)', { hasText: reply }).waitFor();
   check('the reply is shown as sent', true);
+  await page.locator('#outcome-status').selectOption('searching');
+  await page.locator('#outcome-sector').fill('santé');
+  await page.getByRole('button', { name: 'Enregistrer' }).click();
+  await page.locator('#cand-mentoring li', { hasText: 'En recherche (santé)' }).waitFor();
+  check('an employment outcome is recorded and comes back from the server', true);
   await page.goto(url + '#/');
   await page.locator('tr', { hasText: 'Amina Benali' }).waitFor();
   await page.locator('tr', { hasText: 'Amina Benali' }).locator('.badge').waitFor({ state: 'detached' });
