@@ -34,7 +34,8 @@ constexpr int kLocalData = 4;    // the local data directory or its files failed
 struct Args {
   std::optional<std::string> server, data, ca_file;
   std::string command;
-  std::map<std::string, std::string> flags;  // the command's own --name value pairs
+  std::map<std::string, std::string> flags;  // the command's own --name value pairs (the last one given)
+  std::map<std::string, std::vector<std::string>> lists;  // every value of each, in order (--attach A --attach B)
   std::set<std::string> switches;            // the command's own flags without value (--json)
   std::vector<std::string> positional;       // the command's own bare words (message text, ids)
   bool help = false;
@@ -46,6 +47,10 @@ struct Args {
     return it->second;
   }
   bool has(const std::string& name) const { return switches.count(name) > 0; }
+  std::vector<std::string> all(const std::string& name) const {
+    auto it = lists.find(name);
+    return it == lists.end() ? std::vector<std::string>() : it->second;
+  }
 };
 
 struct CommandSpec {
@@ -110,5 +115,11 @@ inline int queue(Client& client, std::string_view name, const json::object& a, c
 const std::map<std::string, CommandSpec>& plan_command_specs();
 const std::map<std::string, std::string>& plan_command_help();
 std::optional<int> run_plan_command(Client& client, const UserInfo& user, const Args& args);
+
+// The coaching-message commands (message_commands.cpp), the same way: threads, messages, send,
+// read, download, uploads, message send/delete.
+const std::map<std::string, CommandSpec>& message_command_specs();
+const std::map<std::string, std::string>& message_command_help();
+std::optional<int> run_message_command(Client& client, const UserInfo& user, const Args& args);
 
 }  // namespace passerelle::cli

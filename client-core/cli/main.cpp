@@ -52,9 +52,16 @@ commands:
                                     skips it), pending ops, last sync, rejected ops
   sync [--watch]                    push queued writes and pull changes; --watch stays
                                     connected and prints a line per event until Ctrl-C
-  threads                           your conversations (offline)
-  messages --thread ID              the messages of a thread, oldest first (offline)
-  message send --thread ID [TEXT]   queue a message (TEXT, else standard input)
+  threads                           your conversations with their unread counts (offline)
+  messages THREAD                   a thread's messages in order, with the state of yours
+                                    (queued, sent, delivered, read) and their files (offline)
+  read THREAD                       show a thread's messages and mark them read
+  send THREAD [TEXT] [--attach FILE]...
+                                    queue a message (TEXT, else standard input) with files
+                                    (PDF, DOCX, ODT, PNG, JPEG; uploaded at the next sync)
+  download SHA256 [--out FILE]      save an attached file (from this device, else the server)
+  uploads                           files queued for upload and their state
+  message send --thread ID [TEXT]   queue a message (the older form of send)
   message delete ID                 queue the deletion of your message
   profile                           show your profile (offline)
   profile set [--name N] [--locale fr|en] [--time-zone Z] [--country CC] [--profession P]
@@ -135,28 +142,11 @@ const std::map<std::string, std::string> kCommandHelp = {
      "queued), 1 when the session ended on the server (log in again).\n\n"
      "--watch  stay connected: sync on every server poke and retry with backoff when the link\n"
      "         drops; one line per event until SIGINT or SIGTERM (then exit 0).\n"},
-    {"threads",
-     "usage: passerelle [global options] threads\n\n"
-     "Lists your threads from local data: id, kind, the other member's name, message count.\n"},
-    {"messages",
-     "usage: passerelle [global options] messages --thread ID\n\n"
-     "Shows a thread's messages in server order (sent time, then id): id, sent time, author,\n"
-     "body. Messages still queued on this device are marked \"(queued)\".\n"},
-    {"message",
-     "usage: passerelle [global options] message send --thread ID [TEXT...]\n"
-     "       passerelle [global options] message delete ID\n"},
     {"caseload",
      "usage: passerelle [global options] caseload\n"
      "       passerelle [global options] caseload assign --candidate ID --coach ID\n\n"
      "Lists your candidates as this device knows them (coach): id, name, country, their local\n"
      "time now, planned arrival, plan. The ids are what plan create --candidate takes.\n"},
-    {"message send",
-     "usage: passerelle [global options] message send --thread ID [TEXT...]\n\n"
-     "Queues a message to the thread; without TEXT the body is read from standard input. Works\n"
-     "offline; it reaches the server at the next sync.\n"},
-    {"message delete",
-     "usage: passerelle [global options] message delete ID\n\n"
-     "Queues the deletion of one of your messages.\n"},
     {"profile",
      "usage: passerelle [global options] profile\n"
      "       passerelle [global options] profile set [--name N] [--locale fr|en] [--time-zone Z]\n"
@@ -205,11 +195,6 @@ const std::map<std::string, CommandSpec>& command_specs() {
       {"accept-invite", {{"--token", "--name"}, {}, 1}},
       {"status", {{}, {"--offline"}, 0}},
       {"sync", {{}, {"--watch"}, 0}},
-      {"threads", {}},
-      {"messages", {{"--thread"}, {}, 0}},
-      {"message", {}},
-      {"message send", {{"--thread"}, {}, 1'000'000}},
-      {"message delete", {{}, {}, 1}},
       {"profile", {}},
       {"profile set",
        {{"--name", "--locale", "--time-zone", "--country", "--profession", "--planned-arrival", "--bio"}, {}, 0}},
@@ -221,6 +206,7 @@ const std::map<std::string, CommandSpec>& command_specs() {
   static const std::map<std::string, CommandSpec> all = [] {
     auto m = specs;
     for (const auto& [k, v] : plan_command_specs()) m.emplace(k, v);
+    for (const auto& [k, v] : message_command_specs()) m.emplace(k, v);
     return m;
   }();
   return all;
@@ -280,8 +266,10 @@ std::optional<std::string> parse_args(int argc, char** argv, Args& out) {
         out.data = value;
       else if (name == "--ca-file")
         out.ca_file = value;
-      else
+      else {
         out.flags[name] = value;
+        out.lists[name].push_back(value);
+      }
       continue;
     }
     if (out.command.empty()) {
@@ -328,15 +316,6 @@ void print_user(const UserInfo& user, const std::string& server) {
 void print_rejection(const Rejection& r, const char* prefix) {
   std::cout << prefix << r.op_id << "  " << r.name << "  " << to_string(r.error.code) << ": " << r.error.message
             << "\n";
-}
-
-// The thread must be on this device: the mutator cannot refuse what the device does not see
-// (the server decides), but a typo in an id is the person's to fix now.
-std::optional<int> check_thread(Client& client, const std::string& id) {
-  auto t = client.get(sync::collection::threads, id);
-  if (!t) return fail_data(t.failure());
-  if (!*t) return fail(kUsage, "unknown thread '" + id + "' on this device (see passerelle threads; passerelle sync fetches new ones)");
-  return std::nullopt;
 }
 
 int run_watch(Client& client) {
@@ -398,6 +377,7 @@ int run_data_command(Client& client, const Args& args) {
   const std::string& cmd = args.command;
   auto flag = [&](const std::string& name) { return args.flag(name); };
   if (auto done = run_plan_command(client, user, args)) return *done;
+  if (auto done = run_message_command(client, user, args)) return *done;
 
   if (cmd == "status") {
     // Whether the server answers now: a quick connection (hello), bounded to 2 s so status stays
@@ -434,92 +414,15 @@ int run_data_command(Client& client, const Args& args) {
     }
     std::cout << "synced with " << client.server_url().str() << ": pushed " << summary->pushed << " ("
               << summary->applied << " applied, " << summary->rejected << " rejected), pulled " << summary->pulled_rows
-              << " rows\n";
+              << " rows";
+    if (summary->uploaded > 0) std::cout << ", uploaded " << summary->uploaded << (summary->uploaded == 1 ? " file" : " files");
+    std::cout << "\n";
+    if (summary->uploads_failed > 0)
+      std::cout << "refused: " << summary->uploads_failed << (summary->uploads_failed == 1 ? " file" : " files")
+                << " (see passerelle uploads)\n";
     for (const auto& r : summary->new_rejections) print_rejection(r, "rejected: ");
     return kOk;
   }
-
-  if (cmd == "threads") {
-    auto threads = client.list(sync::collection::threads);
-    if (!threads) return fail_data(threads.failure());
-    if (threads->empty()) std::cout << "no threads on this device (passerelle sync fetches them)\n";
-    for (const auto& t : *threads) {
-      std::string id = field(t, "id"), cand = field(t, "candidate_id"), coach = field(t, "coach_id");
-      std::string with;
-      if (user.id == cand)
-        with = person_name(client, coach);
-      else if (user.id == coach)
-        with = person_name(client, cand);
-      else
-        with = person_name(client, cand) + " & " + person_name(client, coach);
-      auto msgs = client.list(sync::collection::messages, "thread_id", id);
-      if (!msgs) return fail_data(msgs.failure());
-      std::cout << id << "  " << field(t, "kind") << "  with " << with << "  " << msgs->size()
-                << (msgs->size() == 1 ? " message" : " messages") << "\n";
-    }
-    return kOk;
-  }
-
-  if (cmd == "messages") {
-    auto thread = flag("--thread");
-    if (!thread) return fail(kUsage, "messages needs --thread ID (see passerelle threads)");
-    if (auto bad = check_thread(client, *thread)) return *bad;
-    auto msgs = client.list(sync::collection::messages, "thread_id", *thread);
-    if (!msgs) return fail_data(msgs.failure());
-    auto pending = client.pending_ops();
-    if (!pending) return fail_data(pending.failure());
-    std::set<std::string> queued;
-    for (const auto& op : *pending)
-      if (op.name == "message.send") queued.insert(field(op.args, "id"));
-    // Server order: sent_at (server time once acknowledged), then id.
-    std::sort(msgs->begin(), msgs->end(), [](const json::object& a, const json::object& b) {
-      return std::pair(field(a, "sent_at"), field(a, "id")) < std::pair(field(b, "sent_at"), field(b, "id"));
-    });
-    if (msgs->empty()) std::cout << "no messages yet\n";
-    for (const auto& m : *msgs) {
-      std::string id = field(m, "id");
-      std::cout << id << "  " << field(m, "sent_at") << "  " << person_name(client, field(m, "author_id"))
-                << (queued.count(id) ? "  (queued, not yet sent)" : "") << "\n";
-      std::string body = field(m, "body");
-      std::size_t start = 0;
-      while (start <= body.size()) {
-        auto end = body.find('\n', start);
-        if (end == std::string::npos) end = body.size();
-        std::cout << "    " << body.substr(start, end - start) << "\n";
-        start = end + 1;
-      }
-    }
-    return kOk;
-  }
-
-  if (cmd == "message send") {
-    auto thread = flag("--thread");
-    if (!thread) return fail(kUsage, "message send needs --thread ID (see passerelle threads)");
-    std::string body;
-    if (!args.positional.empty()) {
-      for (const auto& w : args.positional) body += (body.empty() ? "" : " ") + w;
-    } else {
-      std::string line;
-      while (std::getline(std::cin, line)) body += line + "\n";
-      while (!body.empty() && (body.back() == '\n' || body.back() == '\r')) body.pop_back();
-    }
-    json::object a{{"id", new_id()}, {"thread_id", *thread}, {"body", body}};
-    // Field errors first (they name the field), then whether the thread exists here.
-    if (auto v = sync::find_mutator("message.send")->validate(a); !v) return fail(kUsage, v.error().message);
-    if (auto bad = check_thread(client, *thread)) return *bad;
-    return queue(client, "message.send", a, "message " + field(a, "id") + " to thread " + *thread);
-  }
-
-  if (cmd == "message delete") {
-    if (args.positional.empty()) return fail(kUsage, "message delete needs the message ID (see passerelle messages)");
-    const std::string& id = args.positional[0];
-    auto m = client.get(sync::collection::messages, id);
-    if (!m) return fail_data(m.failure());
-    if (!*m) return fail(kUsage, "unknown message '" + id + "' on this device");
-    return queue(client, "message.delete", {{"id", id}}, "delete message " + id);
-  }
-
-  if (cmd == "message") return fail(kUsage, cmd + " needs a sub-command (see passerelle " + cmd + " --help)");
 
   if (cmd == "caseload") {
     // A coach's candidates as this device knows them: the ids other commands take.
@@ -619,6 +522,7 @@ int run(int argc, char** argv) {
     for (const std::string& name : {args.command, args.command.substr(0, args.command.find(' '))}) {
       if (auto it = kCommandHelp.find(name); it != kCommandHelp.end()) { text = it->second; break; }
       if (auto it = plan_command_help().find(name); it != plan_command_help().end()) { text = it->second; break; }
+      if (auto it = message_command_help().find(name); it != message_command_help().end()) { text = it->second; break; }
     }
     std::cout << text;
     return kOk;

@@ -3,6 +3,7 @@
 #include <system_error>
 
 #include "passerelle/shared/ids.h"
+#include "files/file_store.h"
 #include "sync/sync_store.h"
 
 namespace passerelle::client {
@@ -27,6 +28,8 @@ const std::vector<sqlite::Migration>& migrations() {
     // 2..: the replicated rows, outbox, rejections and cursor (SyncStore). Files made before
     // sync existed gain them on open. Append-only: new steps go after these.
     for (auto& m : SyncStore::migrations(2)) l.push_back(m);
+    // The upload queue of attached files (files/file_store.h).
+    for (auto& m : files::FileStore::migrations(static_cast<int>(l.size()) + 1)) l.push_back(m);
     return l;
   }();
   return list;

@@ -1,6 +1,8 @@
 #include "passerelle/client.h"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <system_error>
@@ -8,6 +10,11 @@
 #include "account_store.h"
 #include "connection.h"
 #include "device_store.h"
+#include "files/blob_transfer.h"
+#include "files/file_store.h"
+#include "files/sha256.h"
+#include "messages/conversations.h"
+#include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/json_reader.h"
 #include "passerelle/shared/sync/mutator.h"
@@ -35,6 +42,7 @@ struct Client::Impl {
     std::string user_id;
     std::unique_ptr<AccountStore> account;
     std::unique_ptr<SyncStore> store;
+    std::unique_ptr<files::FileStore> files;  // attached files and the upload queue
     std::mutex store_mutex;
     std::unique_ptr<SyncEngine> engine;
   };
@@ -100,6 +108,11 @@ struct Client::Impl {
     side->account = std::move((*current)->store);
     side->store = std::make_unique<SyncStore>(
         side->account->db(), passerelle::sync::Actor{side->user_id, (*current)->record.user.role});
+    auto account_file = AccountStore::path_for(options.data_dir, side->user_id);
+    if (!account_file) return local_failure(account_file.error());
+    auto file_store = files::FileStore::open(side->account->db(), files::FileStore::folder_for(*account_file));
+    if (!file_store) return local_failure(file_store.error());
+    side->files = std::move(*file_store);
     old = std::move(sync);
     sync = std::move(side);
     if (old && old->engine) old->engine->stop();
@@ -124,6 +137,8 @@ struct Client::Impl {
     config.backoff_min = options.sync_backoff_min;
     config.backoff_max = options.sync_backoff_max;
     config.pull_limit = options.pull_limit;
+    config.delivery_receipts = options.delivery_receipts;
+    config.transfer_stall_timeout = options.request_timeout;
     SyncEngineHooks hooks;
     hooks.rows_changed = [this](const ChangedRows& rows) { notify_rows(rows); };
     hooks.rejected = [this](const Rejection& r) { notify_rejection(r); };
@@ -135,7 +150,8 @@ struct Client::Impl {
       std::lock_guard lock(side.store_mutex);
       (void)side.account->forget_token();
     };
-    side.engine = std::make_unique<SyncEngine>(std::move(config), *side.store, side.store_mutex, std::move(hooks));
+    side.engine = std::make_unique<SyncEngine>(std::move(config), *side.store, side.store_mutex, std::move(hooks),
+                                               side.files.get());
     return side.engine.get();
   }
 
@@ -532,6 +548,196 @@ Outcome<Done> Client::dismiss_rejection(std::string_view op_id) {
   std::lock_guard lock((*side)->store_mutex);
   if (auto st = (*side)->store->dismiss_rejection(op_id); !st) return local_failure(st.error());
   return Done{};
+}
+
+// --- coaching messages ------------------------------------------------------------------------
+
+namespace {
+// Downloads are bounded so a misbehaving server cannot fill the device: far above any upload
+// limit a server would set for CVs and scans.
+constexpr std::uint64_t kMaxDownloadBytes = 256ull * 1024 * 1024;
+
+// A file someone chose to attach, checked and read: what the message and the queue need.
+struct Attached {
+  UploadInfo info;
+  std::string content;
+};
+
+Outcome<Attached> check_attachment(const std::filesystem::path& path, std::size_t max_bytes) {
+  namespace fs = std::filesystem;
+  std::string name = path.filename().string();
+  auto refuse = [&](Error e) { return Failure{Origin::usage, Error{e.code, "cannot attach " + path.string() + ": " + e.message}}; };
+  std::error_code ec;
+  auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) return refuse(Error{ErrorCode::bad_request, "no such file"});
+  if (!fs::is_regular_file(status)) return refuse(Error{ErrorCode::bad_request, "not a regular file"});
+  if (auto problem = passerelle::files::file_name_problem(name))
+    return refuse(Error{ErrorCode::bad_request, "the file name " + *problem});
+  auto size = fs::file_size(path, ec);
+  if (ec) return refuse(Error{ErrorCode::bad_request, ec.message()});
+  // Checked before reading: a 4 GB video is refused without being loaded.
+  if (size > max_bytes) return refuse(passerelle::files::too_large_error(size, max_bytes));
+  if (size == 0) return refuse(Error{ErrorCode::bad_request, "the file is empty"});
+  std::ifstream in(path, std::ios::binary);
+  std::string content;
+  if (in) content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  if (!in && !in.eof()) return refuse(Error{ErrorCode::bad_request, "cannot read it"});
+  if (content.size() > max_bytes) return refuse(passerelle::files::too_large_error(content.size(), max_bytes));
+  auto type = passerelle::files::sniff_type(content);
+  if (!type) return refuse(passerelle::files::unsupported_type_error());
+  UploadInfo info;
+  info.sha256 = sha256_hex(content);
+  info.name = name;
+  info.size = static_cast<std::int64_t>(content.size());
+  info.type = std::string(*type);
+  return Attached{std::move(info), std::move(content)};
+}
+}  // namespace
+
+Outcome<std::vector<ThreadSummary>> Client::threads() {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  std::lock_guard lock((*side)->store_mutex);
+  auto list = conversations::load_threads(*(*side)->store, (*side)->files.get());
+  if (!list) return local_failure(list.error());
+  return std::move(*list);
+}
+
+Outcome<std::int64_t> Client::unread_total() {
+  auto list = threads();
+  if (!list) return std::move(list).failure();
+  std::int64_t total = 0;
+  for (const auto& t : *list) total += t.unread;
+  return total;
+}
+
+Outcome<std::vector<MessageView>> Client::thread_messages(std::string_view thread_id) {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  std::lock_guard lock((*side)->store_mutex);
+  auto list = conversations::load_messages(*(*side)->store, (*side)->files.get(), thread_id);
+  if (!list) return store_failure(list.error());
+  return std::move(*list);
+}
+
+Outcome<std::string> Client::send_message(std::string_view thread_id, std::string_view body,
+                                          const std::vector<std::filesystem::path>& paths) {
+  if (paths.size() > passerelle::files::kMaxAttachmentsPerMessage)
+    return usage_failure("at most " + std::to_string(passerelle::files::kMaxAttachmentsPerMessage) +
+                         " files per message; this one has " + std::to_string(paths.size()));
+  std::vector<Attached> attached;
+  for (const auto& path : paths) {
+    auto a = check_attachment(path, impl_->options.max_file_bytes);
+    if (!a) return std::move(a).failure();
+    attached.push_back(std::move(*a));
+  }
+  std::string id = new_id();
+  std::string now = format_rfc3339(now_utc());
+  json::object args{{"id", id}, {"thread_id", thread_id}, {"body", body}, {"written_at", now}};
+  if (!attached.empty()) {
+    json::array list;
+    for (const auto& a : attached)
+      list.push_back(json::object{{"sha256", a.info.sha256}, {"name", a.info.name}, {"size", a.info.size}, {"type", a.info.type}});
+    args["attachments"] = std::move(list);
+  }
+  // Field errors (empty body without files, over 8 KiB) before any file is written.
+  const passerelle::sync::Mutator* m = passerelle::sync::find_mutator("message.send");
+  if (!m) return local_failure(Error{ErrorCode::internal, "message.send is not registered"});
+  if (auto v = m->validate(args); !v) return Failure{Origin::usage, v.error()};
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  files::FileStore& store = *(*side)->files;
+  // The files first, durably: a kill -9 after this leaves at most an unused file, never a
+  // queued upload without its bytes.
+  for (const auto& a : attached)
+    if (auto kept = store.keep(a.info.sha256, a.content); !kept) return local_failure(kept.error());
+  ChangedRows changed;
+  Result<std::string> op_id = Error{ErrorCode::internal, "not run"};
+  {
+    std::lock_guard lock((*side)->store_mutex);
+    op_id = (*side)->store->mutate("message.send", args, &changed, [&]() -> Status {
+      for (const auto& a : attached)
+        if (auto st = store.queue_upload(a.info, now); !st) return st;
+      return Status::Ok();
+    });
+  }
+  if (!op_id) return store_failure(op_id.error());
+  impl_->notify_rows(changed);
+  if (SyncEngine* e = impl_->engine_of(**side)) e->notify_local_write();
+  return id;
+}
+
+Outcome<Done> Client::mark_read(std::string_view thread_id) {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  ChangedRows changed;
+  {
+    std::lock_guard lock((*side)->store_mutex);
+    auto args = conversations::read_receipt(*(*side)->store, thread_id);
+    if (!args) return store_failure(args.error());
+    if (!*args) return Done{};
+    auto op = (*side)->store->mutate("receipt.update", **args, &changed);
+    if (!op) return store_failure(op.error());
+  }
+  impl_->notify_rows(changed);
+  if (SyncEngine* e = impl_->engine_of(**side)) e->notify_local_write();
+  return Done{};
+}
+
+Outcome<std::filesystem::path> Client::download_file(std::string_view sha256, const std::filesystem::path& destination) {
+  if (!passerelle::files::is_sha256_hex(sha256))
+    return usage_failure("'" + std::string(sha256) + "' is not a file hash (64 lower-case hex digits)");
+  std::error_code ec;
+  if (!destination.empty() && std::filesystem::exists(destination, ec))
+    return Failure{Origin::usage, Error{ErrorCode::conflict, destination.string() + " already exists; choose another name"}};
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  files::FileStore& store = *(*side)->files;
+  std::optional<std::filesystem::path> stored = store.find(sha256);
+  if (stored) {
+    // A stored file is checked again before it leaves: a damaged one is fetched anew.
+    auto hash = files::sha256_of_file(*stored);
+    if (!hash || *hash != sha256) {
+      store.forget(sha256);
+      stored.reset();
+    }
+  }
+  if (!stored) {
+    auto current = impl_->load_current();
+    if (!current) return std::move(current).failure();
+    if (!*current) return Failure{Origin::usage, Error{ErrorCode::unauthenticated, "not signed in; log in first"}};
+    files::TransferOptions o;
+    o.server = impl_->url;
+    o.ca_file = impl_->options.ca_file;
+    o.token = *(*current)->record.token;
+    o.connect_timeout = impl_->options.connect_timeout;
+    o.stall_timeout = impl_->options.request_timeout;
+    auto temp = store.temp_path();
+    auto got = files::get_blob(o, sha256, temp, std::max<std::uint64_t>(kMaxDownloadBytes, impl_->options.max_file_bytes));
+    if (!got) {
+      std::filesystem::remove(temp, ec);
+      return std::move(got).failure();
+    }
+    auto kept = store.adopt(temp, sha256);
+    if (!kept) {
+      std::filesystem::remove(temp, ec);
+      return local_failure(kept.error());
+    }
+    stored = *kept;
+  }
+  if (destination.empty()) return *stored;
+  if (auto st = files::copy_file_atomically(*stored, destination, false); !st)
+    return Failure{st.error().code == ErrorCode::conflict ? Origin::usage : Origin::local, st.error()};
+  return destination;
+}
+
+Outcome<std::vector<UploadInfo>> Client::uploads() {
+  auto side = impl_->ensure_sync();
+  if (!side) return std::move(side).failure();
+  std::lock_guard lock((*side)->store_mutex);
+  auto list = (*side)->files->uploads();
+  if (!list) return local_failure(list.error());
+  return std::move(*list);
 }
 
 Outcome<Done> Client::start_sync() {

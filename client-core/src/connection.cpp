@@ -1,5 +1,6 @@
-// The only translation unit of the client core that instantiates Boost.Beast, Asio and SSL
-// templates (the library code itself is compiled once, in passerelle_net). Structure follows
+// The client core's WebSocket: it and files/blob_transfer.cpp (HTTP) are the translation units
+// that instantiate Boost.Beast, Asio and SSL templates (the library code itself is compiled
+// once, in passerelle_net); tls_setup.cpp holds the TLS checks both use. Structure follows
 // Beast's websocket_client_awaitable example: C++20 coroutines on one I/O thread, so all the
 // state below is touched by that thread only and needs no lock.
 #include "connection.h"
@@ -17,19 +18,17 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <deque>
-#include <filesystem>
 #include <future>
 #include <map>
 #include <optional>
 #include <thread>
+
+#include "tls_setup.h"
 
 namespace passerelle::client {
 
@@ -115,17 +114,8 @@ struct Connection::Impl {
     return lowercase_first(ec.message());
   }
 
-  Failure tls_failure(const TlsWs& ws, const error_code& ec) {
-    SSL* ssl_handle = const_cast<TlsWs&>(ws).next_layer().native_handle();
-    bool verify_failed = ec.category() == net::error::get_ssl_category() &&
-                         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_CERTIFICATE_VERIFY_FAILED;
-    long result = SSL_get_verify_result(ssl_handle);
-    if (verify_failed || result != X509_V_OK) {
-      std::string why = result != X509_V_OK ? X509_verify_cert_error_string(result)
-                                            : "the certificate does not name this host";
-      return network_failure("TLS certificate verification failed for host " + options.url.host + " (" + why +
-                             ") at " + where());
-    }
+  Failure tls_failure(TlsWs& ws, const error_code& ec) {
+    if (auto bad_certificate = tls::certificate_failure(ws.next_layer(), ec, options.url)) return *bad_certificate;
     if (ec == beast::error::timeout) return unreachable(describe(ec));
     return network_failure("TLS handshake with the server at " + where() + " failed: " + describe(ec));
   }
@@ -134,18 +124,8 @@ struct Connection::Impl {
 
   net::awaitable<std::optional<Failure>> open_transport() {
     error_code ec;
-    if (options.url.tls) {
-      ssl_ctx.set_verify_mode(ssl::verify_peer);
-      // A device without a system store may still verify against the extra CA below.
-      ssl_ctx.set_default_verify_paths(ec);
-      if (!options.ca_file.empty()) {
-        std::error_code fs_ec;
-        if (!std::filesystem::is_regular_file(options.ca_file, fs_ec))
-          co_return usage_failure("the CA file " + options.ca_file + " does not exist or is not a file");
-        ssl_ctx.load_verify_file(options.ca_file, ec);
-        if (ec) co_return usage_failure("cannot use the CA file " + options.ca_file + ": " + describe(ec));
-      }
-    }
+    if (options.url.tls)
+      if (auto bad = tls::configure_context(ssl_ctx, options.ca_file)) co_return std::move(*bad);
 
     // The resolver has no timeout of its own: a timer cancels it.
     bool timed_out = false;
@@ -181,10 +161,7 @@ struct Connection::Impl {
 
     if constexpr (std::is_same_v<WS, TlsWs>) {
       auto& stream = ws.next_layer();
-      // SNI carries host names only (RFC 6066), never IP literals.
-      if (!options.url.host_is_ip() && !SSL_set_tlsext_host_name(stream.native_handle(), options.url.host.c_str()))
-        co_return network_failure("cannot set the TLS server name " + options.url.host);
-      stream.set_verify_callback(ssl::host_name_verification(options.url.host));
+      if (auto bad = tls::prepare_stream(stream, options.url)) co_return std::move(*bad);
       tcp_layer.expires_after(options.connect_timeout);
       co_await stream.async_handshake(ssl::stream_base::client, net::redirect_error(kAwait, ec));
       if (ec) co_return tls_failure(ws, ec);

@@ -272,7 +272,7 @@ TEST_F(SyncWithServer, CliThreadsMessagesSendAndProfile) {
 
   auto threads = cli(amina_dir, {"threads"});
   ASSERT_EQ(threads.exit_code, 0) << threads.err;
-  EXPECT_EQ(threads.out, thread + "  coaching  with Claire Coach  0 messages\n");
+  EXPECT_EQ(threads.out, thread + "  coaching  with Claire Coach  0 messages\nunread: 0 in total\n");
 
   auto send = cli(amina_dir, {"message", "send", "--thread", thread, "Bonjour", "Claire"});
   ASSERT_EQ(send.exit_code, 0) << send.err;
@@ -282,7 +282,8 @@ TEST_F(SyncWithServer, CliThreadsMessagesSendAndProfile) {
 
   auto listed = cli(amina_dir, {"messages", "--thread", thread});
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
-  EXPECT_NE(listed.out.find("Amina Benali  (queued, not yet sent)\n    Bonjour Claire\n"), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("  not yet sent  Amina Benali  queued  (written "), std::string::npos) << listed.out;
+  EXPECT_NE(listed.out.find("\n    Bonjour Claire\n"), std::string::npos) << listed.out;
   EXPECT_NE(listed.out.find("    deuxième\n    ligne\n"), std::string::npos) << listed.out;
 
   auto empty = cli(amina_dir, {"message", "send", "--thread", thread, ""});
@@ -315,7 +316,8 @@ TEST_F(SyncWithServer, CliThreadsMessagesSendAndProfile) {
   // The coach's device sees both messages once, in order.
   claire.reset();
   ASSERT_EQ(cli(claire_dir, {"sync"}).exit_code, 0);
-  EXPECT_EQ(cli(claire_dir, {"threads"}).out, thread + "  coaching  with Amina Benali  2 messages\n");
+  EXPECT_EQ(cli(claire_dir, {"threads"}).out,
+            thread + "  coaching  with Amina Benali  2 messages, 2 unread\nunread: 2 in total\n");
 }
 
 TEST_F(SyncWithServer, CliSyncExitCodes) {

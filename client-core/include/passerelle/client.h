@@ -19,7 +19,8 @@
 //   blocking Client methods from them, and do not destroy the Client in them.
 // - Data directory: device.sqlite (device id, server URL last used, current account) and
 //   accounts/<user_id>.sqlite (session token, user info, the replicated rows, the cursor, the
-//   outbox and the rejections), all 0600. Logging out removes the token from disk (the file
+//   outbox, the rejections and the upload queue), all 0600; attached files in
+//   accounts/<user_id>.files/<sha256> (0600). Logging out removes the token from disk (the file
 //   keeps the user's name, e-mail and synced data), or the account files too with
 //   LogoutOptions::wipe_local_data.
 //
@@ -53,8 +54,10 @@
 #include <string_view>
 #include <vector>
 
+#include "passerelle/message_types.h"
 #include "passerelle/outcome.h"
 #include "passerelle/server_url.h"
+#include "passerelle/shared/messages/files.h"
 #include "passerelle/shared/protocol.h"
 #include "passerelle/shared/sync/wire.h"
 #include "passerelle/sync_types.h"
@@ -82,6 +85,12 @@ struct ClientOptions {
   // Largest frame the sync connection accepts: a pull page of 500 rows is far over the 64 KiB
   // of max_frame (which bounds the sign-in connection).
   std::size_t sync_max_frame = 16 * 1024 * 1024;
+  // Coaching messages: the largest file send_message() accepts (the server's default limit;
+  // a server configured lower refuses the upload with too_large).
+  std::size_t max_file_bytes = passerelle::files::kDefaultMaxFileBytes;
+  // After each pull the engine tells the server which messages of others reached this device
+  // (receipt.update delivered_n). Off only for tests that count ops.
+  bool delivery_receipts = true;
 };
 
 // The person signed in on this device, as last seen from the server.
@@ -172,8 +181,42 @@ class Client {
   Outcome<std::vector<Rejection>> rejections();
   Outcome<Done> dismiss_rejection(std::string_view op_id);
 
-  // Starts the background sync engine (its own thread): connects, resumes the session, pushes
-  // the outbox, pulls to the end, then follows pokes and local writes; reconnects with backoff
+  // --- coaching messages (docs/messages.md, "On the device") ---------------------------------
+  // Like the calls above: a signed-in account is needed, and everything but download_file()
+  // works offline from the local view, from any thread.
+
+  // Every thread on this device, most recent activity first, with its unread count (messages
+  // of others above my read mark), its last message and a title (the other members' names).
+  Outcome<std::vector<ThreadSummary>> threads();
+  // The unread counts of every thread, summed.
+  Outcome<std::int64_t> unread_total();
+  // A thread's messages in the server's order (by `n`); messages still queued on this device
+  // come last, by their provisional number. Each carries its state for the author and its
+  // files with whether they are on this device. An unknown thread: Origin::usage, not_found.
+  Outcome<std::vector<MessageView>> thread_messages(std::string_view thread_id);
+  // Queues a message with `body` (may be empty when files are attached) and `files`. Each file
+  // is checked at once (at most max_file_bytes: too_large; PDF, DOCX, ODT, PNG or JPEG by its
+  // content: unsupported; a usable file name: bad_request), all as Origin::usage, then copied
+  // into this account's file store; its upload is queued in the same SQLite transaction as the
+  // message, so a kill -9 keeps both or neither. The next sync uploads the files, then sends the
+  // message. Returns the message id. `written_at` is this device's clock, shown only.
+  Outcome<std::string> send_message(std::string_view thread_id, std::string_view body,
+                                    const std::vector<std::filesystem::path>& files = {});
+  // Marks the thread read up to the last message of others (receipt.update read_n), queued
+  // like any write. Nothing is queued when it is read already.
+  Outcome<Done> mark_read(std::string_view thread_id);
+  // A file someone attached, by its SHA-256: from this account's file store when it is there,
+  // else downloaded (GET /v1/blobs/<sha256>; blocking, bounded by the timeouts) and checked
+  // against its hash before it is kept. Copied to `destination`, which must not exist (conflict,
+  // Origin::usage); never a partial file there. An empty destination returns the stored file's
+  // path instead (read it, do not change it). Not readable by this user, or unknown:
+  // Origin::server, not_found.
+  Outcome<std::filesystem::path> download_file(std::string_view sha256, const std::filesystem::path& destination = {});
+  // The files this account queued for upload, oldest first, with their state.
+  Outcome<std::vector<UploadInfo>> uploads();
+
+  // Starts the background sync engine (its own thread): connects, resumes the session, uploads
+  // queued files, pushes the outbox, pulls to the end (and queues delivered receipts for it), then follows pokes and local writes; reconnects with backoff
   // (sync_backoff_min doubling to sync_backoff_max, with jitter) after any network failure.
   // A session the server refuses stops it in SyncState::error ("signed out on the server: log
   // in again"). Returns at once; no effect when it runs.

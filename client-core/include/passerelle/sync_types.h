@@ -73,6 +73,9 @@ struct SyncSummary {
   std::size_t pulled_rows = 0;
   std::int64_t cursor = 0;
   std::vector<Rejection> new_rejections;
+  std::size_t uploaded = 0;         // files sent (or found already there) before the ops
+  std::size_t uploads_failed = 0;   // files the server refused for good (Client::uploads() says why)
+  std::size_t receipts_queued = 0;  // delivered receipts written for what was pulled
 };
 
 

@@ -5,6 +5,9 @@
 
 #include <algorithm>
 
+#include "files/blob_transfer.h"
+#include "messages/conversations.h"
+#include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/sync/wire.h"
 #include "passerelle/shared/time.h"
 
@@ -62,13 +65,36 @@ Failure unexpected(const std::string& what) {
 
 Clock::time_point far_deadline() { return Clock::now() + std::chrono::hours(24); }
 
+// The hashes of the files a message.send op attaches.
+std::vector<std::string> attached_files(const Op& op) {
+  std::vector<std::string> out;
+  if (op.name != "message.send") return out;
+  auto* list = op.args.if_contains("attachments");
+  if (!list || !list->is_array()) return out;
+  for (const auto& a : list->get_array())
+    if (a.is_object())
+      if (auto* h = a.get_object().if_contains("sha256"); h && h->is_string()) out.emplace_back(h->get_string());
+  return out;
+}
+
+// Whether the server's refusal of an upload is final: the same bytes would be refused again.
+// Anything else (the server failing, a rate limit, the session) fails the round instead.
+bool refused_for_good(const Failure& f) {
+  if (f.origin == Origin::local) return true;  // the stored file is gone or unreadable
+  if (f.origin != Origin::server) return false;
+  auto code = f.code();
+  return code != ErrorCode::internal && code != ErrorCode::rate_limited && code != ErrorCode::unauthenticated;
+}
+
 }  // namespace
 
-SyncEngine::SyncEngine(SyncEngineConfig config, SyncStore& store, std::mutex& store_mutex, SyncEngineHooks hooks)
+SyncEngine::SyncEngine(SyncEngineConfig config, SyncStore& store, std::mutex& store_mutex, SyncEngineHooks hooks,
+                       files::FileStore* files)
     : config_(std::move(config)),
       store_(store),
       store_mutex_(store_mutex),
       hooks_(std::move(hooks)),
+      files_(files),
       signal_(std::make_shared<Signal>()),
       backoff_(config_.backoff_min, config_.backoff_max) {}
 
@@ -205,14 +231,35 @@ std::unique_ptr<Connection> SyncEngine::open_session(Deadline deadline, Outcome<
 Outcome<Done> SyncEngine::push_all(Connection& c, Deadline deadline, SyncSummary& summary,
                                    const ProgressHandler& progress) {
   for (;;) {
+    // Files first: the server refuses a message whose files it does not have. A message queued
+    // while this loop runs may bring a new upload, so each batch checks again.
+    if (auto up = upload_pending(deadline, summary); !up) return up;
     std::vector<Op> ops;
+    bool held_back = false;
     {
       std::lock_guard lock(store_mutex_);
       auto p = store_.pending(passerelle::sync::kMaxOpsPerPush);
       if (!p) return local_failure(p.error());
       ops = std::move(*p);
+      if (files_) {
+        auto waiting = files_->pending_uploads();
+        if (!waiting) return local_failure(waiting.error());
+        std::set<std::string> pending_files;
+        for (const auto& u : *waiting) pending_files.insert(u.sha256);
+        // An op whose file was queued after the uploads above ran waits, with every op after
+        // it (ops go in order), for the next pass of this loop.
+        auto first_waiting = std::find_if(ops.begin(), ops.end(), [&](const Op& op) {
+          auto hashes = attached_files(op);
+          return std::any_of(hashes.begin(), hashes.end(), [&](const std::string& h) { return pending_files.count(h) > 0; });
+        });
+        held_back = first_waiting != ops.end();
+        ops.erase(first_waiting, ops.end());
+      }
     }
-    if (ops.empty()) return Done{};
+    if (ops.empty()) {
+      if (held_back) continue;
+      return Done{};
+    }
     // The server refuses frames over its limit (64 KiB by default) and closes the connection,
     // so a batch is also bounded by size: 100 ops of 8 KiB messages would never get through.
     json::array list;
@@ -271,7 +318,7 @@ Outcome<Done> SyncEngine::push_all(Connection& c, Deadline deadline, SyncSummary
 }
 
 Outcome<Done> SyncEngine::pull_all(Connection& c, Deadline deadline, SyncSummary& summary,
-                                   const ProgressHandler& progress) {
+                                   const ProgressHandler& progress, std::set<std::string>* pulled_threads) {
   int restarts = 0;
   for (;;) {
     std::int64_t cursor = 0;
@@ -290,6 +337,12 @@ Outcome<Done> SyncEngine::pull_all(Connection& c, Deadline deadline, SyncSummary
     auto page = passerelle::sync::pull_page_from_json(*answer);
     if (!page) return unexpected(page.error().message);
 
+    if (pulled_threads)
+      for (const auto& change : page->changes) {
+        if (change.collection == passerelle::sync::collection::threads) pulled_threads->insert(change.id);
+        if (change.collection != passerelle::sync::collection::messages || change.deleted) continue;
+        if (auto* t = change.data.if_contains("thread_id"); t && t->is_string()) pulled_threads->emplace(t->get_string());
+      }
     ChangedRows changed;
     std::int64_t stored_cursor = 0;
     {
@@ -316,7 +369,82 @@ Outcome<Done> SyncEngine::pull_all(Connection& c, Deadline deadline, SyncSummary
 Outcome<Done> SyncEngine::round(Connection& c, Deadline deadline, SyncSummary& summary,
                                 const ProgressHandler& progress) {
   if (auto p = push_all(c, deadline, summary, progress); !p) return p;
-  return pull_all(c, deadline, summary, progress);
+  std::set<std::string> pulled_threads;
+  if (auto p = pull_all(c, deadline, summary, progress, &pulled_threads); !p) return p;
+  // What the pull brought is now on this device: say so (delivered), push that, and pull its
+  // own echo so the view holds the server's receipt. Once per round: the receipt rows pulled
+  // back are not messages of others, so they never ask for another receipt.
+  auto queued = queue_receipts(pulled_threads);
+  if (!queued) return std::move(queued).failure();
+  summary.receipts_queued += *queued;
+  if (*queued == 0) return Done{};
+  if (auto p = push_all(c, deadline, summary, progress); !p) return p;
+  pulled_threads.clear();
+  if (auto p = pull_all(c, deadline, summary, progress, &pulled_threads); !p) return p;
+  // Messages that arrived in between get their receipt at the next round, not in a loop here.
+  queued = queue_receipts(pulled_threads);
+  if (!queued) return std::move(queued).failure();
+  summary.receipts_queued += *queued;
+  if (*queued > 0) notify_local_write();
+  return Done{};
+}
+
+Outcome<std::size_t> SyncEngine::queue_receipts(const std::set<std::string>& threads) {
+  if (!config_.delivery_receipts || threads.empty()) return std::size_t{0};
+  ChangedRows changed;
+  Result<std::size_t> queued = std::size_t{0};
+  {
+    std::lock_guard lock(store_mutex_);
+    queued = conversations::queue_delivery_receipts(store_, threads, &changed);
+  }
+  if (!queued) return local_failure(queued.error());
+  if (!changed.empty() && hooks_.rows_changed) hooks_.rows_changed(changed);
+  return *queued;
+}
+
+Outcome<Done> SyncEngine::upload_pending(Deadline deadline, SyncSummary& summary) {
+  if (!files_) return Done{};
+  for (;;) {
+    std::vector<UploadInfo> waiting;
+    {
+      std::lock_guard lock(store_mutex_);
+      auto w = files_->pending_uploads();
+      if (!w) return local_failure(w.error());
+      waiting = std::move(*w);
+    }
+    if (waiting.empty()) return Done{};
+    for (const UploadInfo& u : waiting) {
+      Outcome<files::StoredBlob> sent = local_failure(Error{ErrorCode::internal, "the file " + u.name +
+                                                                                     " is no longer on this device"});
+      if (auto path = files_->find(u.sha256)) {
+        files::TransferOptions o;
+        o.server = config_.connection.url;
+        o.ca_file = config_.connection.ca_file;
+        o.token = config_.token;
+        o.connect_timeout = config_.connection.connect_timeout;
+        o.stall_timeout = config_.transfer_stall_timeout;
+        o.deadline = deadline;
+        auto sig = signal_;
+        o.cancelled = [sig] {
+          std::lock_guard lock(sig->m);
+          return sig->stop;
+        };
+        sent = files::put_blob(o, *path, u.sha256);
+      }
+      if (!sent && !refused_for_good(sent.failure())) {
+        Failure f = std::move(sent).failure();
+        if (f.origin == Origin::network) f.error.message = "uploading " + u.name + ": " + f.error.message;
+        return f;
+      }
+      std::lock_guard lock(store_mutex_);
+      Status st = sent ? files_->mark_done(u.sha256) : files_->mark_failed(u.sha256, sent.error());
+      if (!st) return local_failure(st.error());
+      if (sent)
+        ++summary.uploaded;
+      else
+        ++summary.uploads_failed;
+    }
+  }
 }
 
 void SyncEngine::loop() {

@@ -1,6 +1,8 @@
-// The device's sync loop (docs/sync.md): connect, hello, auth.resume, push the outbox in
-// batches (one push in flight), pull until `more` is false, then wait for a poke (pull) or a
-// local write (push); on any network failure reconnect with exponential backoff and jitter.
+// The device's sync loop (docs/sync.md): connect, hello, auth.resume, upload queued files
+// (HTTP, docs/messages.md), push the outbox in batches (one push in flight), pull until `more`
+// is false, queue delivered receipts for what the pull brought (and push them), then wait for
+// a poke (pull) or a local write (push); on any network failure reconnect with exponential
+// backoff and jitter.
 //
 // It runs on its own thread (start()) or on the caller's thread for one round (run_once()).
 // The SyncStore is shared with the caller's mutate/get calls: every store call here holds
@@ -16,10 +18,12 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 
 #include "connection.h"
+#include "files/file_store.h"
 #include "passerelle/outcome.h"
 #include "passerelle/sync_types.h"
 #include "sync/sync_store.h"
@@ -53,6 +57,11 @@ struct SyncEngineConfig {
   // Most bytes of ops in one push frame: below the server's default 64 KiB frame limit with
   // room for the envelope.
   std::size_t max_push_bytes = 48 * 1024;
+  // After a pull, queue receipt.update {delivered_n} for threads with new messages of others
+  // (docs/messages.md). Off only for tests that count ops.
+  bool delivery_receipts = true;
+  // A file upload fails once no byte has moved for this long (its size does not matter).
+  std::chrono::milliseconds transfer_stall_timeout{30'000};
 };
 
 // What the engine tells the Client; each runs on the engine's thread (or the run_once caller's),
@@ -67,7 +76,10 @@ struct SyncEngineHooks {
 
 class SyncEngine {
  public:
-  SyncEngine(SyncEngineConfig config, SyncStore& store, std::mutex& store_mutex, SyncEngineHooks hooks);
+  // `files`, when given, is the account's upload queue: each round sends the files queued
+  // there before the ops that attach them (under `store_mutex` too: same SQLite connection).
+  SyncEngine(SyncEngineConfig config, SyncStore& store, std::mutex& store_mutex, SyncEngineHooks hooks,
+             files::FileStore* files = nullptr);
   ~SyncEngine();  // stop()
   SyncEngine(const SyncEngine&) = delete;
   SyncEngine& operator=(const SyncEngine&) = delete;
@@ -104,7 +116,13 @@ class SyncEngine {
   Outcome<boost::json::object> call(Connection& c, std::string type, boost::json::object fields, Deadline deadline);
   Outcome<Done> round(Connection& c, Deadline deadline, SyncSummary& summary, const ProgressHandler& progress);
   Outcome<Done> push_all(Connection& c, Deadline deadline, SyncSummary& summary, const ProgressHandler& progress);
-  Outcome<Done> pull_all(Connection& c, Deadline deadline, SyncSummary& summary, const ProgressHandler& progress);
+  Outcome<Done> pull_all(Connection& c, Deadline deadline, SyncSummary& summary, const ProgressHandler& progress,
+                         std::set<std::string>* pulled_threads);
+  // Sends every pending upload; a file the server refuses for good is marked failed, a network
+  // or server failure fails the round (retried with backoff; uploads are content-addressed).
+  Outcome<Done> upload_pending(Deadline deadline, SyncSummary& summary);
+  // receipt.update {delivered_n} for the threads a pull brought messages to. Returns how many.
+  Outcome<std::size_t> queue_receipts(const std::set<std::string>& threads);
   void set_state(SyncState state, bool online, std::optional<Failure> error);
   // Waits until `deadline` or stop; true if stopped.
   bool sleep_until(Deadline deadline);
@@ -113,6 +131,7 @@ class SyncEngine {
   SyncStore& store_;
   std::mutex& store_mutex_;
   SyncEngineHooks hooks_;
+  files::FileStore* files_;
   std::shared_ptr<Signal> signal_;
   Backoff backoff_;
 

@@ -144,7 +144,8 @@ Status SyncStore::set_state(std::string_view key, std::string_view value) {
   return st->run();
 }
 
-Result<std::string> SyncStore::mutate(std::string_view name, const json::object& args, ChangedRows* changed) {
+Result<std::string> SyncStore::mutate(std::string_view name, const json::object& args, ChangedRows* changed,
+                                      const std::function<Status()>& also) {
   const passerelle::sync::Mutator* m = passerelle::sync::find_mutator(name);
   if (!m) return Error{ErrorCode::bad_request, "unknown mutator '" + std::string(name) + "'"};
   if (auto v = m->validate(args); !v) return v.error();
@@ -159,6 +160,8 @@ Result<std::string> SyncStore::mutate(std::string_view name, const json::object&
     auto st = must(db_.prepare("INSERT INTO outbox (op_id, name, args, created_at) VALUES (?, ?, ?, ?)"));
     st.bind(1, op_id).bind(2, name).bind(3, json::serialize(args)).bind(4, format_rfc3339(clock_()));
     must(st.run());
+    if (also)
+      if (Status extra = also(); !extra) return extra.error();  // rolls back the op too
     tx.commit();
     if (changed) changed->insert(touched.begin(), touched.end());
     return op_id;
@@ -185,6 +188,26 @@ Result<std::vector<json::object>> SyncStore::list(std::string_view collection, s
         if (it == row.end() || !it->value().is_string() || it->value().get_string() != value) continue;
       }
       out.push_back(std::move(row));
+    }
+    return out;
+  });
+}
+
+Result<std::vector<SyncStore::ViewRow>> SyncStore::list_rows(std::string_view collection, std::string_view field,
+                                                              std::string_view value) {
+  return guarded([&]() -> Result<std::vector<ViewRow>> {
+    std::vector<ViewRow> out;
+    auto st = must(db_.prepare(
+        "SELECT v.data, s.id IS NOT NULL FROM view_rows v LEFT JOIN server_rows s"
+        " ON s.collection = v.collection AND s.id = v.id WHERE v.collection = ? ORDER BY v.id"));
+    st.bind(1, collection);
+    while (must(st.step())) {
+      json::object row = parse_object(st.text(0));
+      if (!field.empty()) {
+        auto it = row.find(field);
+        if (it == row.end() || !it->value().is_string() || it->value().get_string() != value) continue;
+      }
+      out.push_back(ViewRow{std::move(row), st.integer(1) != 0});
     }
     return out;
   });

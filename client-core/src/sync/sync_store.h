@@ -40,7 +40,10 @@ class SyncStore {
   // Validates `args`, applies the mutator to the local view, and queues the op, all in one
   // transaction. A mutator that rejects locally (bad args, not allowed on what the device
   // sees) queues nothing and returns its error. Returns the new op's id.
-  Result<std::string> mutate(std::string_view name, const boost::json::object& args, ChangedRows* changed);
+  // `also`, when given, runs inside the same transaction once the op is queued (the upload
+  // queue of the files a message attaches); its failure rolls the op back too.
+  Result<std::string> mutate(std::string_view name, const boost::json::object& args, ChangedRows* changed,
+                             const std::function<Status()>& also = {});
 
   // The local view.
   Result<std::optional<boost::json::object>> get(std::string_view collection, std::string_view id);
@@ -48,6 +51,18 @@ class SyncStore {
   // ordered by id (UUIDv7 ids make that creation order).
   Result<std::vector<boost::json::object>> list(std::string_view collection, std::string_view field = {},
                                                 std::string_view value = {});
+
+  // A row of the local view and whether the server has sent it: false for a row that exists
+  // only through pending ops (a message still queued, or pushed but not yet pulled back).
+  struct ViewRow {
+    boost::json::object data;
+    bool from_server = false;
+  };
+  // Like list(), with that flag.
+  Result<std::vector<ViewRow>> list_rows(std::string_view collection, std::string_view field = {},
+                                         std::string_view value = {});
+
+  const passerelle::sync::Actor& actor() const { return actor_; }
 
   // The oldest `max` queued ops, in the order they were written.
   Result<std::vector<passerelle::sync::Op>> pending(std::size_t max);
