@@ -206,15 +206,36 @@ TEST(Cluster, TwoInstancesBehindNginxPokeAcrossAndSurviveAKill9) {
   auto amina_got = pull_all(amina, amina_seen.cursor);
   EXPECT_TRUE(pulled_row(amina_got, "messages", m2));
 
+  // Plan changes too: Linh (B) starts Amina's plan, Amina (A) is poked and sees it; she ticks
+  // a step off, Linh is poked and sees it done.
+  std::string plan = passerelle::new_id();
+  auto created = push(linh, {op("plan.create", {{"plan_id", plan}, {"candidate_id", amina.id},
+                                                {"template_key", "quebec-skilled-worker"}, {"arrival_date", "2027-05-01"}})});
+  ASSERT_EQ(created.at("results").at(0).at("status"), "applied") << json::serialize(created);
+  ASSERT_TRUE(read_poke(*amina.ws, 10s)) << "the candidate on A was not poked for her new plan";
+  auto plan_seen = pull_all(amina, amina_got.cursor);
+  auto plan_row = pulled_row(plan_seen, "plans", plan);
+  ASSERT_TRUE(plan_row);
+  std::string step = std::string(plan_row->at("step_ids").at(0).as_string());
+  ASSERT_EQ(push(amina, {op("step.set_status", {{"id", step}, {"status", "done"}})}).at("results").at(0).at("status"), "applied");
+  bool poked_done = false;  // pokes of Linh's own write may come first: pull at each until the step is done
+  while (!poked_done && read_poke(*linh.ws, 10s)) {
+    auto latest = pull_all(linh, linh_seen.cursor);
+    linh_seen.cursor = latest.cursor;
+    if (auto s = pulled_row(latest, "plan_steps", step); s && s->at("status") == "done") poked_done = true;
+  }
+  EXPECT_TRUE(poked_done) << "the coach on B was not poked when the candidate on A ticked a step off";
+
   // kill -9 of A. Amina had an op in flight whose answer she never read: she reconnects
   // through nginx (which now reaches B only), pushes it again, and it applies exactly once.
   std::string m3 = passerelle::new_id();
   json::object in_flight = send_op(thread, "Envoyé juste avant la panne", m3);
   ASSERT_TRUE(amina.ws->send_text(json::serialize(json::object{{"id", 99}, {"type", "push"}, {"ops", json::array{in_flight}}})));
+  long on_b = open_connections(b);
   a.kill9();
   Peer amina2 = sign_in_at(lb.port(), "amina@example.org");
   ASSERT_FALSE(amina2.id.empty()) << lb.logs();
-  EXPECT_EQ(open_connections(b), 3) << "admin, Linh and Amina are all on B now";
+  EXPECT_EQ(open_connections(b), on_b + 1) << "Amina's new connection went to B";
   auto again = push(amina2, {in_flight});
   ASSERT_EQ(again.at("results").at(0).at("status"), "applied") << json::serialize(again);
   std::string m4 = passerelle::new_id();
