@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libical-dev
   libhowardhinnant-date-dev tzdata openssl ca-certificates chromium
   libpq-dev postgresql nginx
+  openjdk-17-jdk-headless nodejs npm
 )
 
 missing=()
