@@ -10,13 +10,17 @@ packages=(
   libgtest-dev libgmock-dev libical-dev
   libhowardhinnant-date-dev tzdata openssl ca-certificates chromium
   libpq-dev postgresql nginx
-  openjdk-17-jdk-headless nodejs npm
+  openjdk-17-jdk-headless nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# Debian's nodejs comes without npm; some Node builds (NodeSource) carry their own and conflict
+# with Debian's npm package: install it only when there is no npm command at all.
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
