@@ -256,7 +256,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
     if (args[1] == "compact") {
       AdminCompactConfig& a = out.compact;
       std::vector<Flag> flags = {
-          {"db", "URL", "database, sqlite:PATH", a.db, string_setter(&a.db)},
+          {"db", "URL", "database, sqlite:PATH or postgresql://...", a.db, string_setter(&a.db)},
           {"older-than-days", "N", "purge tombstones older than N days; 0 purges all of them and makes every device resync", "30",
            int_setter(&a.older_than_days, 0, 36500)},
       };
@@ -272,7 +272,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
     }
     if (args[1] == "import-template") {
       AdminImportTemplateConfig& a = out.import_template;
-      std::vector<Flag> flags = {{"db", "URL", "database, sqlite:PATH", a.db, string_setter(&a.db)}};
+      std::vector<Flag> flags = {{"db", "URL", "database, sqlite:PATH or postgresql://...", a.db, string_setter(&a.db)}};
       // One positional argument, the file; everything else goes to the flag parser.
       std::vector<std::string> rest(args.begin(), args.begin() + 2);
       for (std::size_t i = 2; i < args.size(); ++i) {
@@ -302,7 +302,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
       return Error{ErrorCode::bad_request, "admin: unknown subcommand '" + args[1] + "'\n\n" + kAdminUsage};
     AdminCreateConfig& a = out.admin;
     std::vector<Flag> flags = {
-        {"db", "URL", "database, sqlite:PATH", a.db, string_setter(&a.db)},
+        {"db", "URL", "database, sqlite:PATH or postgresql://...", a.db, string_setter(&a.db)},
         {"email", "EMAIL", "the account's e-mail (required)", "", string_setter(&a.email)},
         {"name", "NAME", "the person's name (required)", "", string_setter(&a.name)},
         {"role", "ROLE", "admin, coach, mentor or candidate (required)", "", [&a](const std::string& v) -> std::string {

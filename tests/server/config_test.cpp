@@ -37,3 +37,18 @@ TEST(Config, HelpEverywhere) {
   auto serve = parse_args({"serve", "--help"});
   EXPECT_NE(serve->help_text.find("--scrypt-log2n"), std::string::npos);
 }
+
+TEST(Config, PostgresqlPoolAndMigrateDb) {
+  auto p = parse_args({"serve", "--db", "postgresql://p@127.0.0.1/prog?sslmode=require", "--db-pool", "12"});
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(p->serve.db, "postgresql://p@127.0.0.1/prog?sslmode=require");
+  EXPECT_EQ(p->serve.db_pool, 12u);
+  EXPECT_EQ(parse_args({"serve"})->serve.db_pool, 0u) << "0: the default (threads + 2, 2..8)";
+  EXPECT_FALSE(parse_args({"serve", "--db-pool", "0"}).ok());
+  auto m = parse_args({"admin", "migrate-db", "--from", "sqlite:a.db", "--to", "postgresql:///b"});
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_EQ(m->command, ParsedArgs::Command::admin_migrate_db);
+  EXPECT_EQ(m->migrate_db.from, "sqlite:a.db");
+  EXPECT_EQ(m->migrate_db.to, "postgresql:///b");
+  EXPECT_FALSE(parse_args({"admin", "migrate-db", "--from", "sqlite:a.db"}).ok());
+}
