@@ -136,3 +136,17 @@ TEST(DigestMail, InTheReadersLanguageQuotingOnlyWhatItMay) {
   EXPECT_EQ(e.subject, "Passerelle: 1 unread message");
   EXPECT_NE(e.body.find("- Linh (coach): 1\n  \"" + std::string(280, 'x') + "…\"\n"), std::string::npos) << e.body;
 }
+
+TEST(Mail, ACommandThatStopsReadingFailsTheSendWithoutKillingTheProcess) {
+  // `true` exits at once without reading: our write hits a closed pipe (SIGPIPE by default).
+  Mailer mailer("/nonexistent", "true");
+  Message m;
+  m.from = "x <x@y>";
+  m.to = "z@y";
+  m.subject = "lost";
+  m.body = std::string(1 << 20, 'b');  // more than a pipe buffer, so the write really blocks and breaks
+  m.date = now_utc();
+  m.message_id = "<2@y>";
+  auto sent = mailer.send(m);
+  EXPECT_FALSE(sent.ok());
+}

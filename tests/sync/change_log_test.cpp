@@ -11,6 +11,7 @@
 #include "sync/change_log.h"
 #include "sync/pull.h"
 #include "sync/push.h"
+#include "sync/files_schema.h"
 #include "sync/sync_schema.h"
 
 using namespace passerelle;
@@ -27,7 +28,9 @@ class ChangeLogTest : public ::testing::Test {
   std::string admin = new_id(), coach = new_id(), coach2 = new_id(), cand = new_id(), cand2 = new_id();
 
   void SetUp() override {
+    // The change log and the projections its writes keep (files, unread messages).
     for (const char* stmt : kSyncSchemaSql) sql << stmt;
+    for (const char* stmt : kFilesSchemaSql) sql << stmt;
     init_sync_state(sql);
     add_user(admin, Role::admin, "Ada");
     add_user(coach, Role::coach, "Claire");

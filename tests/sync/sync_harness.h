@@ -14,6 +14,7 @@
 #include "sync/change_log.h"
 #include "sync/pull.h"
 #include "sync/push.h"
+#include "sync/files_schema.h"
 #include "sync/sync_schema.h"
 #include "sync/sync_store.h"
 
@@ -36,6 +37,7 @@ struct FakeServer {
   FakeServer() {
     open();
     for (const char* stmt : server::sync::kSyncSchemaSql) *sql << stmt;
+    for (const char* stmt : server::sync::kFilesSchemaSql) *sql << stmt;  // the projections
     server::sync::init_sync_state(*sql);
   }
   ~FakeServer() {
