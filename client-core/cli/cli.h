@@ -116,6 +116,12 @@ const std::map<std::string, CommandSpec>& plan_command_specs();
 const std::map<std::string, std::string>& plan_command_help();
 std::optional<int> run_plan_command(Client& client, const UserInfo& user, const Args& args);
 
+// The mentoring commands (mentor_commands.cpp, docs/mentors.md), the same way.
+const std::map<std::string, CommandSpec>& mentor_command_specs();
+const std::map<std::string, std::string>& mentor_command_help();
+bool mentor_takes_subcommand(const std::string& command);
+std::optional<int> run_mentor_command(Client& client, const UserInfo& user, const Args& args);
+
 // The coaching-message commands (message_commands.cpp), the same way: threads, messages, send,
 // read, download, uploads, message send/delete.
 const std::map<std::string, CommandSpec>& message_command_specs();

@@ -88,6 +88,23 @@ commands:
   step move ID --index N            queue moving a step to position N, 1 = first (coach)
   step due ID YYYY-MM-DD            queue a new due date (coach)
   step remove ID                    queue removing a step (coach)
+  career [--occupation NOC ...]     your career profile, or queue changes (candidate)
+  mentor-profile [--employer E ...] your mentor profile, or queue changes (mentor)
+  mentors suggest --candidate ID    ranked mentors with the reasons shown (coach)
+  mentors propose --candidate ID --mentor ID
+                                    queue proposing a mentorship (coach)
+  mentorships                       mentorships on this device with their state
+  mentorship accept|decline|complete ID [--reason R]
+                                    queue the mentor's answer, or completing/closing one
+  availability [set --weekly "2 18:00-20:00" ...]
+                                    your windows, or queue new ones (mentor)
+  slots [MENTORSHIP]                free one-hour slots in your zone and your mentor's
+  book START                        queue a meeting request at a slot's start
+  meetings [--upcoming] [--json]    your meetings in both zones, with the video link
+  cancel MEETING | reschedule MEETING START | outcome MEETING held|no_show_...
+                                    queue a change to a meeting
+  referral add|set ...; referrals   the contacts the mentor refers the candidate to
+  calendar feed|revoke              a new secret .ics feed URL, or none
   <command> --help                  help for one command
 
 Writes work offline: they apply at once on this device, are queued, and reach the server at
@@ -206,6 +223,7 @@ const std::map<std::string, CommandSpec>& command_specs() {
   static const std::map<std::string, CommandSpec> all = [] {
     auto m = specs;
     for (const auto& [k, v] : plan_command_specs()) m.emplace(k, v);
+    for (const auto& [k, v] : mentor_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : message_command_specs()) m.emplace(k, v);
     return m;
   }();
@@ -215,7 +233,7 @@ const std::map<std::string, CommandSpec>& command_specs() {
 // Commands whose second word may be a sub-command ("message send", "step done").
 bool takes_subcommand(const std::string& command) {
   return command == "message" || command == "caseload" || command == "profile" || command == "plan" ||
-         command == "step";
+         command == "step" || mentor_takes_subcommand(command);
 }
 
 // Global options may come before or after the command; "--flag value" and "--flag=value".
@@ -377,6 +395,7 @@ int run_data_command(Client& client, const Args& args) {
   const std::string& cmd = args.command;
   auto flag = [&](const std::string& name) { return args.flag(name); };
   if (auto done = run_plan_command(client, user, args)) return *done;
+  if (auto done = run_mentor_command(client, user, args)) return *done;
   if (auto done = run_message_command(client, user, args)) return *done;
 
   if (cmd == "status") {
@@ -522,6 +541,7 @@ int run(int argc, char** argv) {
     for (const std::string& name : {args.command, args.command.substr(0, args.command.find(' '))}) {
       if (auto it = kCommandHelp.find(name); it != kCommandHelp.end()) { text = it->second; break; }
       if (auto it = plan_command_help().find(name); it != plan_command_help().end()) { text = it->second; break; }
+      if (auto it = mentor_command_help().find(name); it != mentor_command_help().end()) { text = it->second; break; }
       if (auto it = message_command_help().find(name); it != message_command_help().end()) { text = it->second; break; }
     }
     std::cout << text;
