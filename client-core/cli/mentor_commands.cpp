@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "cli.h"
+#include "passerelle/mentor_slots.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/mentors/availability.h"
@@ -23,12 +24,7 @@ namespace {
 
 namespace mc = mentors::collection;
 
-std::string my_zone(Client& client, const UserInfo& user) {
-  for (std::string_view c : {std::string_view(mc::career_profiles), std::string_view(mc::mentor_profiles),
-                             std::string_view(sync::collection::profiles)})
-    if (auto p = client.get(c, user.id); p && *p && !field(**p, "time_zone").empty()) return field(**p, "time_zone");
-  return "UTC";
-}
+std::string my_zone(Client& client, const UserInfo& user) { return client::person_time_zone(client, user.id); }
 
 // A full id or a unique prefix of one in `coll`; prints why not and returns nullopt.
 std::optional<std::string> resolve(Client& client, std::string_view coll, const std::string& text, const std::string& what,
@@ -319,16 +315,14 @@ int slots(Client& client, const UserInfo& user, const Args& args) {
   auto row = client.get(mc::availability, field(*ms, "mentor_id"));
   if (!row) return fail_data(row.failure());
   if (!*row) return fail(kRefused, "the mentor has published no availability yet (or passerelle sync)");
-  auto av = mentors::availability_from_json(json::value(**row));
-  if (!av) return fail(kLocalData, "the mentor's availability is damaged: " + av.error().message);
-  std::vector<mentors::Busy> busy;
+  std::vector<json::object> busy;
   for (const auto& who : {field(*ms, "mentor_id"), field(*ms, "candidate_id")})
-    if (auto b = client.get(mc::busy, who); b && *b)
-      for (auto& x : mentors::busy_of(**b)) busy.push_back(x);
-  int days = args.flag("--days") ? std::atoi(args.flag("--days")->c_str()) : 21;
-  // 24 h of notice by default on the server: earlier slots would be refused.
-  auto from = now_utc() + std::chrono::hours(24);
-  auto free = mentors::free_slots(*av, busy, from, 200, std::chrono::days(std::clamp(days, 1, 90)));
+    if (auto b = client.get(mc::busy, who); b && *b) busy.push_back(**b);
+  int days = args.flag("--days") ? std::atoi(args.flag("--days")->c_str()) : client::kDefaultSlotDays;
+  auto computed = client::free_slots_from_rows(**row, busy, now_utc(), days);
+  if (!computed) return fail(kLocalData, "the mentor's availability is damaged: " + computed.error().message);
+  const auto& free = *computed;
+  std::string mentor_zone = field(**row, "time_zone");
   std::string mine = my_zone(client, user);
   if (args.has("--json")) {
     json::array a;
@@ -337,7 +331,7 @@ int slots(Client& client, const UserInfo& user, const Args& args) {
     return kOk;
   }
   if (free.empty()) std::cout << "no free slot in the next " << days << " days\n";
-  for (const auto& s : free) std::cout << format_rfc3339(s.start) << "  " << both_zones(s.start, mine, av->time_zone) << "\n";
+  for (const auto& s : free) std::cout << format_rfc3339(s.start) << "  " << both_zones(s.start, mine, mentor_zone) << "\n";
   std::cout << "book one with: passerelle book <START>\n";
   return kOk;
 }
