@@ -149,6 +149,217 @@ static int wait_status(psl_client* c, const char* needle, long limit_ms) {
   return 0;
 }
 
+/* ---- computed views: threads, messages with files, slots ------------------------------------- */
+
+/* A client of its own in SCRATCH/<name>, signed in and synced once; *user_id gets the user's id. */
+static psl_client* signed_in(const char* url, const char* scratch, const char* name, const char* email,
+                             const char* password, char** user_id) {
+  psl_error err = PSL_ERROR_INIT;
+  char dir[1024];
+  snprintf(dir, sizeof dir, "%s/%s", scratch, name);
+  psl_client_options opts;
+  psl_client_options_init(&opts);
+  opts.data_dir = dir;
+  opts.server_url = url;
+  opts.request_timeout_ms = 20000;
+  psl_client* c = psl_client_open(&opts, &err);
+  CHECK(c, "open %s: %s", name, err.message ? err.message : "");
+  char* user = psl_client_login(c, email, password, &err);
+  CHECK(user, "login %s: %s", email, err.message ? err.message : "");
+  *user_id = json_string(user, "id");
+  psl_string_free(user);
+  char* summary = psl_client_sync_once(c, 20000, &err);
+  CHECK(summary, "sync %s: %s", name, err.message ? err.message : "");
+  psl_string_free(summary);
+  return c;
+}
+
+/* One sync round whose summary must contain `needle`. */
+static void sync_expect(psl_client* c, const char* needle) {
+  psl_error err = PSL_ERROR_INIT;
+  char* summary = psl_client_sync_once(c, 20000, &err);
+  CHECK(summary, "sync: %s", err.message ? err.message : "");
+  CHECK_CONTAINS(summary, needle);
+  psl_string_free(summary);
+}
+
+static int64_t unread_total(psl_client* c) {
+  psl_error err = PSL_ERROR_INIT;
+  int64_t total = -1;
+  CHECK(psl_client_unread_total(c, &total, &err), "unread_total: %s", err.message ? err.message : "");
+  return total;
+}
+
+static void write_file(const char* path, const char* text) {
+  FILE* f = fopen(path, "wb");
+  CHECK(f != NULL, "cannot write %s: %s", path, strerror(errno));
+  fputs(text, f);
+  fclose(f);
+}
+
+static void test_messages_and_slots(const char* url, const char* scratch) {
+  psl_error err = PSL_ERROR_INIT;
+  char *amina_id = NULL, *coach_id = NULL, *mentor_id = NULL;
+  psl_client* amina = signed_in(url, scratch, "views-amina", kEmail, kPassword, &amina_id);
+  psl_client* coach = signed_in(url, scratch, "views-coach", "coach.gagnon@demo.passerelle.quebec", "demo-coach-2026", &coach_id);
+  psl_client* mentor = signed_in(url, scratch, "views-mentor", "mentor.roy@demo.passerelle.quebec", "demo-mentor-2026", &mentor_id);
+  CHECK(amina_id && coach_id && mentor_id && strlen(mentor_id) == 36, "user ids");
+
+  /* Threads: the coaching thread with its computed fields. */
+  char* threads = psl_client_threads(amina, &err);
+  CHECK(threads && threads[0] == '[', "threads: %s", err.message ? err.message : "");
+  CHECK_CONTAINS(threads, "\"kind\":\"coaching\"");
+  CHECK_CONTAINS(threads, "\"title\":\"Marc-Andr\xc3\xa9 Gagnon\"");
+  CHECK_CONTAINS(threads, "\"unread\":");
+  CHECK_CONTAINS(threads, "\"last_message\":{");
+  char* thread_id = json_string(threads, "id");
+  CHECK(thread_id && strlen(thread_id) == 36, "thread id in %s", threads);
+  psl_string_free(threads);
+
+  /* The coach writes, with a PDF: once Amina syncs, the thread counts it unread. */
+  char pdf_path[1100], txt_path[1100], copy_path[1100];
+  snprintf(pdf_path, sizeof pdf_path, "%s/cv-amina.pdf", scratch);
+  snprintf(txt_path, sizeof txt_path, "%s/notes.txt", scratch);
+  snprintf(copy_path, sizeof copy_path, "%s/downloaded.pdf", scratch);
+  const char* pdf_text = "%PDF-1.4\n% CV Amina Benali, infirmi\xc3\xa8re\n%%EOF\n";
+  write_file(pdf_path, pdf_text);
+  write_file(txt_path, "plain text is not accepted\n");
+  const char* files[] = {pdf_path};
+  char* coach_msg = psl_client_send_message(coach, thread_id, "Voici le mod\xc3\xa8le de CV", files, 1, &err);
+  CHECK(coach_msg && strlen(coach_msg) == 36, "send_message: %s", err.message ? err.message : "");
+  char* coach_view = psl_client_thread_messages(coach, thread_id, &err);
+  CHECK_CONTAINS(coach_view, "\"state\":\"queued\"");
+  CHECK_CONTAINS(coach_view, "\"name\":\"cv-amina.pdf\"");
+  CHECK_CONTAINS(coach_view, "\"on_device\":true");
+  psl_string_free(coach_view);
+  sync_expect(coach, "\"rejected\":0,");
+
+  int64_t before = unread_total(amina);
+  sync_expect(amina, "\"pulled_rows\":");
+  int64_t after = unread_total(amina);
+  CHECK(after == before + 1 && after >= 1, "unread %lld -> %lld", (long long)before, (long long)after);
+  char* messages = psl_client_thread_messages(amina, thread_id, &err);
+  CHECK(messages && messages[0] == '[', "thread_messages: %s", err.message ? err.message : "");
+  CHECK_CONTAINS(messages, coach_msg);
+  CHECK_CONTAINS(messages, "\"mine\":false");
+  CHECK_CONTAINS(messages, "\"author_name\":\"Marc-Andr\xc3\xa9 Gagnon\"");
+  CHECK_CONTAINS(messages, "\"type\":\"application/pdf\"");
+  CHECK_CONTAINS(messages, "\"on_device\":false");
+  char* sha = json_string(strstr(messages, coach_msg), "sha256");
+  CHECK(sha && strlen(sha) == 64, "attachment sha256 in %s", messages);
+  psl_string_free(messages);
+
+  /* The file: downloaded to a path of our choice, byte for byte; not twice to the same path. */
+  char* written = psl_client_download_file(amina, sha, copy_path, &err);
+  CHECK(written && strcmp(written, copy_path) == 0, "download_file: %s", err.message ? err.message : "");
+  psl_string_free(written);
+  FILE* f = fopen(copy_path, "rb");
+  char buf[256] = {0};
+  CHECK(f && fread(buf, 1, sizeof buf - 1, f) == strlen(pdf_text) && strcmp(buf, pdf_text) == 0, "downloaded bytes");
+  if (f) fclose(f);
+  CHECK(psl_client_download_file(amina, sha, copy_path, &err) == NULL, "destination exists");
+  CHECK_ERROR(err, PSL_CONFLICT, PSL_ORIGIN_USAGE, "");
+  char* stored = psl_client_download_file(amina, sha, NULL, &err);
+  CHECK(stored && exists(stored), "the stored copy: %s", err.message ? err.message : "");
+  psl_string_free(stored);
+  CHECK(psl_client_download_file(amina, "0000000000000000000000000000000000000000000000000000000000000000", NULL, &err) == NULL,
+        "unknown file");
+  CHECK(err.code == PSL_NOT_FOUND || err.code == PSL_BAD_REQUEST, "unknown file: %s", err.message);
+  psl_error_clear(&err);
+
+  /* Read: the unread count of the thread goes to 0 at once, offline. */
+  CHECK(psl_client_mark_read(amina, thread_id, &err), "mark_read: %s", err.message ? err.message : "");
+  CHECK(unread_total(amina) == 0, "nothing unread after mark_read");
+  threads = psl_client_threads(amina, &err);
+  CHECK_CONTAINS(threads, "\"unread\":0");
+  psl_string_free(threads);
+  CHECK(psl_client_mark_read(amina, "00000000-0000-7000-8000-000000000000", &err) == false, "mark_read unknown thread");
+  CHECK(err.code != PSL_OK, "mark_read unknown thread fails");
+  psl_error_clear(&err);
+
+  /* Amina answers with her own PDF: queued, then sent after a sync. */
+  char* mine = psl_client_send_message(amina, thread_id, "Merci ! Ma version :", files, 1, &err);
+  CHECK(mine, "send_message with a file: %s", err.message ? err.message : "");
+  messages = psl_client_thread_messages(amina, thread_id, &err);
+  const char* at = messages ? strstr(messages, mine) : NULL;
+  CHECK(at && strstr(at, "\"mine\":true") && strstr(at, "\"state\":\"queued\""), "my message queued: %s", messages);
+  psl_string_free(messages);
+  sync_expect(amina, "\"rejected\":0,");
+  messages = psl_client_thread_messages(amina, thread_id, &err);
+  at = messages ? strstr(messages, mine) : NULL;
+  CHECK(at && !strstr(at, "\"state\":\"queued\""), "my message left the queue: %s", messages);
+  psl_string_free(messages);
+
+  /* send_message's refusals: before anything is queued. */
+  CHECK(psl_client_send_message(amina, NULL, "x", NULL, 0, &err) == NULL, "NULL thread");
+  CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "thread_id is NULL");
+  CHECK(psl_client_send_message(amina, thread_id, "x", NULL, 1, &err) == NULL, "files NULL with a count");
+  CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "file_paths");
+  const char* text_files[] = {txt_path};
+  CHECK(psl_client_send_message(amina, thread_id, "x", text_files, 1, &err) == NULL, "a text file");
+  CHECK_ERROR(err, PSL_UNSUPPORTED, PSL_ORIGIN_USAGE, "PDF");
+  CHECK(psl_client_thread_messages(amina, "00000000-0000-7000-8000-000000000000", &err) == NULL, "unknown thread");
+  CHECK_ERROR(err, PSL_NOT_FOUND, PSL_ORIGIN_USAGE, "");
+  CHECK(psl_client_unread_total(amina, NULL, &err) == false, "NULL out_total");
+  CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "out_total is NULL");
+
+  /* Slots: none before a mentorship is active; the coach proposes, the mentor accepts. */
+  CHECK(psl_client_slots(amina, NULL, 14, &err) == NULL, "no mentorship yet");
+  CHECK_ERROR(err, PSL_NOT_FOUND, PSL_ORIGIN_USAGE, "no active mentorship");
+  char* ship = psl_new_id();
+  char args[512];
+  snprintf(args, sizeof args, "{\"id\":\"%s\",\"candidate_id\":\"%s\",\"mentor_id\":\"%s\"}", ship, amina_id, mentor_id);
+  char* op = psl_client_mutate(coach, "mentorship.propose", args, &err);
+  CHECK(op, "mentorship.propose: %s", err.message ? err.message : "");
+  psl_string_free(op);
+  sync_expect(coach, "\"rejected\":0,");
+  sync_expect(mentor, "\"pulled_rows\":");
+  char* ship_thread = psl_new_id();
+  snprintf(args, sizeof args, "{\"id\":\"%s\",\"accept\":true,\"thread_id\":\"%s\"}", ship, ship_thread);
+  op = psl_client_mutate(mentor, "mentorship.respond", args, &err);
+  CHECK(op, "mentorship.respond: %s", err.message ? err.message : "");
+  psl_string_free(op);
+  sync_expect(mentor, "\"rejected\":0,");
+  sync_expect(amina, "\"pulled_rows\":");
+
+  char* slots = psl_client_slots(amina, NULL, 14, &err);
+  CHECK(slots && slots[0] == '[' && strcmp(slots, "[]") != 0, "slots: %s", err.message ? err.message : "");
+  CHECK_CONTAINS(slots, "\"start\":\"");
+  CHECK_CONTAINS(slots, "Z\",\"end\":\"");
+  CHECK_CONTAINS(slots, "\"time_zone\":\"Africa/Casablanca\"");
+  CHECK_CONTAINS(slots, "\"mentor_time_zone\":\"America/Toronto\"");
+  CHECK_CONTAINS(slots, "\"mentor_local_start\":\"");
+  CHECK_CONTAINS(slots, ship);
+  char* local = json_string(slots, "local_start");
+  CHECK(local && strlen(local) == 25 && local[10] == 'T' && (local[19] == '+' || local[19] == '-'),
+        "local_start is RFC 3339 with an offset: %s", local ? local : "(null)");
+  free(local);
+  char* named = psl_client_slots(amina, ship, 14, &err);
+  CHECK(named && strcmp(named, slots) == 0, "the same slots by id");
+  psl_string_free(named);
+  char* mentors_view = psl_client_slots(mentor, NULL, 14, &err);
+  CHECK(mentors_view && strcmp(mentors_view, "[]") != 0, "the mentor's view: %s", err.message ? err.message : "");
+  psl_string_free(mentors_view);
+  psl_string_free(slots);
+  CHECK(psl_client_slots(amina, "00000000-0000-7000-8000-000000000000", 14, &err) == NULL, "unknown mentorship");
+  CHECK_ERROR(err, PSL_NOT_FOUND, PSL_ORIGIN_USAGE, "is not on this device");
+  CHECK(psl_client_slots(NULL, NULL, 14, &err) == NULL, "NULL client");
+  CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "psl_client_slots");
+
+  psl_string_free(ship_thread);
+  psl_string_free(ship);
+  psl_string_free(mine);
+  psl_string_free(sha);
+  psl_string_free(coach_msg);
+  free(thread_id);
+  free(amina_id);
+  free(coach_id);
+  free(mentor_id);
+  psl_client_close(mentor);
+  psl_client_close(coach);
+  psl_client_close(amina);
+}
+
 /* ---- the test -------------------------------------------------------------------------------- */
 
 int main(int argc, char** argv) {
@@ -427,6 +638,8 @@ int main(int argc, char** argv) {
   psl_string_free(message_id);
   free(thread_id);
   psl_client_close(c);
+
+  test_messages_and_slots(url, argv[2]);
   printf("capi_test: %d checks passed\n", g_checks);
   return 0;
 }

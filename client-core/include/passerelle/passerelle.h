@@ -48,10 +48,11 @@
  *   each function.
  *
  * Threads.  A psl_client may be used from several threads. Local calls (mutate, get, list,
- *   status, rejections, dismiss_rejection, pending_ops, observe, unobserve) run concurrently
- *   with each other and with the background sync, and never touch the network. The blocking
- *   calls (login, resume, accept_invite, logout, check_server, sync_once, start_sync, stop_sync,
- *   current_user) wait for each other (one at a time per client); login, resume, accept_invite
+ *   status, rejections, dismiss_rejection, pending_ops, observe, unobserve, threads,
+ *   unread_total, thread_messages, send_message, mark_read, slots) run concurrently with each
+ *   other and with the background sync, and never touch the network. The blocking calls (login,
+ *   resume, accept_invite, logout, check_server, sync_once, start_sync, stop_sync,
+ *   current_user, download_file) wait for each other (one at a time per client); login, resume, accept_invite
  *   and logout also make local calls of the same client wait until they return (bounded by the
  *   timeouts in psl_client_options). Do not call the blocking ones from a UI thread.
  *   psl_client_close must not run concurrently with any other call on the same client.
@@ -94,7 +95,7 @@ extern "C" {
 /* ---- versions ------------------------------------------------------------------------------ */
 
 /* Bumped when a function is added (the ABI only grows; see docs/bindings.md, "Stability"). */
-#define PSL_API_VERSION 1
+#define PSL_API_VERSION 2
 
 /* The library's version, e.g. "0.1.0". Static: never freed. Never fails. */
 PSL_API const char* psl_version(void);
@@ -302,6 +303,65 @@ PSL_API char* psl_client_get(psl_client* client, const char* collection, const c
  * "plan_steps", "plan_id", p). Caller frees. "[]" when there are none. */
 PSL_API char* psl_client_list(psl_client* client, const char* collection, const char* field,
                               const char* value, psl_error* out_error);
+
+/* ---- computed views: coaching messages and meeting slots ----------------------------------- */
+
+/* get/list return rows as replicated; these return what the device computes from them (the
+ * same as the CLI shows). All but psl_client_download_file are local calls (offline, see
+ * "Threads"); every returned string is owned by the caller and freed with psl_string_free. */
+
+/* Every thread on this device, most recent activity first: a JSON array of the thread rows'
+ * fields plus
+ *   "title": the other members' names, "members": [user ids], "message_count": n (queued
+ *   ones included), "unread": n (messages of others above my read mark),
+ *   "last_activity": RFC 3339 | null, "last_message": a message (as below) | null. */
+PSL_API char* psl_client_threads(psl_client* client, psl_error* out_error);
+
+/* The unread counts of every thread, summed, into *out_total (written only on success). */
+PSL_API bool psl_client_unread_total(psl_client* client, int64_t* out_total, psl_error* out_error);
+
+/* A thread's messages in the thread's order (queued ones last): a JSON array of the message
+ * rows' fields plus
+ *   "author_name", "mine": bool, "n": order (provisional while queued),
+ *   "state": "queued" | "sent" | "delivered" | "read", "sent_at": RFC 3339 | null,
+ *   "written_at": RFC 3339 | null (the author's clock, shown only),
+ *   "attachments": [{"sha256","name","size","type","on_device": bool}].
+ * An unknown thread: PSL_NOT_FOUND / PSL_ORIGIN_USAGE. */
+PSL_API char* psl_client_thread_messages(psl_client* client, const char* thread_id, psl_error* out_error);
+
+/* Queues a message in a thread with `body` (UTF-8; "" is allowed when files are attached) and
+ * `file_count` files given by path (file_paths may be NULL when file_count is 0). Each file is
+ * checked at once — at most the server's size limit (PSL_TOO_LARGE), a PDF, DOCX, ODT, PNG or
+ * JPEG by its content (PSL_UNSUPPORTED), a usable name (PSL_BAD_REQUEST), all PSL_ORIGIN_USAGE
+ * — and copied into the account's file store; the files' uploads and the message are queued in
+ * one transaction, and the next sync sends both. The caller's files are not kept open or
+ * changed. Returns the new message's id (caller frees). Works offline. */
+PSL_API char* psl_client_send_message(psl_client* client, const char* thread_id, const char* body,
+                                      const char* const* file_paths, size_t file_count, psl_error* out_error);
+
+/* Marks the thread read up to the last message of others (queued like any write; nothing is
+ * queued when it is read already). */
+PSL_API bool psl_client_mark_read(psl_client* client, const char* thread_id, psl_error* out_error);
+
+/* BLOCKING (network when the file is not on the device). The file attached with this SHA-256
+ * (an attachment's "sha256"), checked against its hash, copied to `destination`, which must not
+ * exist (PSL_CONFLICT, usage); never a partial file there. With destination NULL or "" the
+ * stored file's own path is returned instead (read it, do not change it). Returns the path
+ * written (caller frees). Unknown or not readable by this user: PSL_NOT_FOUND, server. */
+PSL_API char* psl_client_download_file(psl_client* client, const char* sha256, const char* destination,
+                                       psl_error* out_error);
+
+/* The free one-hour meeting slots of a mentorship's mentor, from 24 h ahead over `days` days
+ * (0 or less: 21; at most 90), at most 200, in time order — computed from the mentor's
+ * availability and both people's busy rows on this device, as `passerelle slots` does.
+ * `mentorship_id` NULL: the one active mentorship on this device (a candidate's or mentor's
+ * own); none: PSL_NOT_FOUND, several: PSL_CONFLICT (both usage). Unknown id, or no availability
+ * published yet: PSL_NOT_FOUND / PSL_ORIGIN_USAGE. Returns (caller frees) a JSON array of
+ *   {"start": RFC 3339 UTC (what meeting.request takes), "end",
+ *    "local_start": RFC 3339 with offset in the candidate's zone, "time_zone",
+ *    "mentor_local_start": the same in the mentor's zone, "mentor_time_zone", "mentorship_id"}
+ * ("[]" when nothing is free). The server has the last word when a slot is booked. */
+PSL_API char* psl_client_slots(psl_client* client, const char* mentorship_id, int32_t days, psl_error* out_error);
 
 /* ---- observers ----------------------------------------------------------------------------- */
 

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -27,7 +28,9 @@
 
 #include "json_out.h"
 #include "passerelle/client.h"
+#include "passerelle/mentor_slots.h"
 #include "passerelle/shared/ids.h"
+#include "passerelle/shared/mentors/profiles.h"
 
 #ifndef PASSERELLE_VERSION
 #error "PASSERELLE_VERSION must be defined by the build"
@@ -686,6 +689,200 @@ char* psl_client_list(psl_client* client, const char* collection, const char* fi
     json::array a;
     a.reserve(rows->size());
     for (auto& r : *rows) a.push_back(std::move(r));
+    return give_json(a);
+  });
+}
+
+// --- coaching messages and slots (computed views) -------------------------------------------------
+
+char* psl_client_threads(psl_client* client, psl_error* err) {
+  return guarded<char*>(err, nullptr, [&]() -> char* {
+    if (!check_client(client, "psl_client_threads", err)) return nullptr;
+    LocalLock lock(client);
+    auto threads = client->client->threads();
+    if (!threads) {
+      set_failure(err, threads.failure());
+      return nullptr;
+    }
+    json::array a;
+    a.reserve(threads->size());
+    for (const auto& t : *threads) a.push_back(passerelle::capi::to_json(t));
+    return give_json(a);
+  });
+}
+
+bool psl_client_unread_total(psl_client* client, int64_t* out_total, psl_error* err) {
+  return guarded<bool>(err, false, [&] {
+    const char* fn = "psl_client_unread_total";
+    if (!check_client(client, fn, err) || !check_arg(out_total, fn, "out_total", err)) return false;
+    LocalLock lock(client);
+    auto total = client->client->unread_total();
+    if (!total) {
+      set_failure(err, total.failure());
+      return false;
+    }
+    *out_total = *total;
+    return true;
+  });
+}
+
+char* psl_client_thread_messages(psl_client* client, const char* thread_id, psl_error* err) {
+  return guarded<char*>(err, nullptr, [&]() -> char* {
+    const char* fn = "psl_client_thread_messages";
+    if (!check_client(client, fn, err) || !check_arg(thread_id, fn, "thread_id", err)) return nullptr;
+    LocalLock lock(client);
+    auto msgs = client->client->thread_messages(thread_id);
+    if (!msgs) {
+      set_failure(err, msgs.failure());
+      return nullptr;
+    }
+    json::array a;
+    a.reserve(msgs->size());
+    for (const auto& m : *msgs) a.push_back(passerelle::capi::to_json(m));
+    return give_json(a);
+  });
+}
+
+char* psl_client_send_message(psl_client* client, const char* thread_id, const char* body, const char* const* file_paths,
+                              size_t file_count, psl_error* err) {
+  return guarded<char*>(err, nullptr, [&]() -> char* {
+    const char* fn = "psl_client_send_message";
+    if (!check_client(client, fn, err) || !check_arg(thread_id, fn, "thread_id", err) ||
+        !check_arg(body, fn, "body", err))
+      return nullptr;
+    if (file_count > 0 && !check_arg(file_paths, fn, "file_paths (with file_count > 0)", err)) return nullptr;
+    std::vector<std::filesystem::path> files;
+    files.reserve(file_count);
+    for (size_t i = 0; i < file_count; ++i) {
+      if (!file_paths[i] || !*file_paths[i]) {
+        set_usage(err, std::string(fn) + ": file_paths[" + std::to_string(i) + "] is NULL or empty");
+        return nullptr;
+      }
+      files.emplace_back(file_paths[i]);
+    }
+    LocalLock lock(client);
+    auto id = client->client->send_message(thread_id, body, files);
+    if (!id) {
+      set_failure(err, id.failure());
+      return nullptr;
+    }
+    return give(*id);
+  });
+}
+
+bool psl_client_mark_read(psl_client* client, const char* thread_id, psl_error* err) {
+  return guarded<bool>(err, false, [&] {
+    const char* fn = "psl_client_mark_read";
+    if (!check_client(client, fn, err) || !check_arg(thread_id, fn, "thread_id", err)) return false;
+    LocalLock lock(client);
+    auto r = client->client->mark_read(thread_id);
+    if (!r) {
+      set_failure(err, r.failure());
+      return false;
+    }
+    return true;
+  });
+}
+
+char* psl_client_download_file(psl_client* client, const char* sha256, const char* destination, psl_error* err) {
+  return guarded<char*>(err, nullptr, [&]() -> char* {
+    const char* fn = "psl_client_download_file";
+    if (!check_client(client, fn, err) || !check_arg(sha256, fn, "sha256", err)) return nullptr;
+    BlockingLock lock(client, BlockingLock::shared, fn, err);
+    if (!lock.ok()) return nullptr;
+    auto path = client->client->download_file(sha256, destination ? std::filesystem::path(destination)
+                                                                  : std::filesystem::path());
+    if (!path) {
+      set_failure(err, path.failure());
+      return nullptr;
+    }
+    return give(path->string());
+  });
+}
+
+char* psl_client_slots(psl_client* client, const char* mentorship_id, int32_t days, psl_error* err) {
+  return guarded<char*>(err, nullptr, [&]() -> char* {
+    namespace mc = passerelle::mentors::collection;
+    namespace pc = passerelle::client;
+    const char* fn = "psl_client_slots";
+    if (!check_client(client, fn, err)) return nullptr;
+    LocalLock lock(client);
+    Client& core = *client->client;
+    auto str = [](const json::object& o, std::string_view k) {
+      const auto* v = o.if_contains(k);
+      return v && v->is_string() ? std::string(v->as_string()) : std::string();
+    };
+    json::object mentorship;
+    if (mentorship_id) {
+      auto row = core.get(mc::mentorships, mentorship_id);
+      if (!row) {
+        set_failure(err, row.failure());
+        return nullptr;
+      }
+      if (!*row) {
+        set_error(err, PSL_NOT_FOUND, PSL_ORIGIN_USAGE,
+                  std::string(fn) + ": mentorship " + mentorship_id + " is not on this device (sync first?)");
+        return nullptr;
+      }
+      mentorship = std::move(**row);
+    } else {
+      auto rows = core.list(mc::mentorships, "status", "active");
+      if (!rows) {
+        set_failure(err, rows.failure());
+        return nullptr;
+      }
+      if (rows->size() != 1) {
+        set_error(err, rows->empty() ? PSL_NOT_FOUND : PSL_CONFLICT, PSL_ORIGIN_USAGE,
+                  std::string(fn) + (rows->empty() ? ": no active mentorship on this device"
+                                                   : ": several active mentorships on this device: give its id"));
+        return nullptr;
+      }
+      mentorship = std::move(rows->front());
+    }
+    std::string mentor_id = str(mentorship, "mentor_id"), candidate_id = str(mentorship, "candidate_id");
+    auto availability = core.get(mc::availability, mentor_id);
+    if (!availability) {
+      set_failure(err, availability.failure());
+      return nullptr;
+    }
+    if (!*availability) {
+      set_error(err, PSL_NOT_FOUND, PSL_ORIGIN_USAGE,
+                std::string(fn) + ": the mentor has published no availability yet (or sync first)");
+      return nullptr;
+    }
+    std::vector<json::object> busy;
+    for (const auto& who : {mentor_id, candidate_id}) {
+      auto b = core.get(mc::busy, who);
+      if (!b) {
+        set_failure(err, b.failure());
+        return nullptr;
+      }
+      if (*b) busy.push_back(std::move(**b));
+    }
+    auto free = pc::free_slots_from_rows(**availability, busy, passerelle::now_utc(),
+                                         days > 0 ? days : pc::kDefaultSlotDays);
+    if (!free) {
+      set_error(err, code_of(free.error().code), PSL_ORIGIN_LOCAL,
+                std::string(fn) + ": the mentor's availability is damaged: " + free.error().message);
+      return nullptr;
+    }
+    std::string mentor_zone = str(**availability, "time_zone");
+    std::string candidate_zone = pc::person_time_zone(core, candidate_id);
+    json::array a;
+    a.reserve(free->size());
+    for (const auto& slot : *free) {
+      auto in = [&](const std::string& zone) {
+        auto s = pc::format_rfc3339_in_zone(slot.start, zone);
+        return s ? json::value(*s) : json::value(nullptr);
+      };
+      a.push_back(json::object{{"start", passerelle::format_rfc3339(slot.start)},
+                               {"end", passerelle::format_rfc3339(slot.end)},
+                               {"local_start", in(candidate_zone)},
+                               {"time_zone", candidate_zone},
+                               {"mentor_local_start", in(mentor_zone)},
+                               {"mentor_time_zone", mentor_zone},
+                               {"mentorship_id", str(mentorship, "id")}});
+    }
     return give_json(a);
   });
 }

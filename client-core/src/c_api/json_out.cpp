@@ -74,4 +74,40 @@ json::array to_json(const ChangedRows& rows) {
   return a;
 }
 
+json::object to_json(const MessageView& m) {
+  json::object o = m.row;
+  o["id"] = m.id;
+  o["thread_id"] = m.thread_id;
+  o["author_id"] = m.author_id;
+  o["author_name"] = m.author_name;
+  o["body"] = m.body;
+  o["n"] = m.n;
+  o["mine"] = m.mine;
+  o["state"] = std::string(messages::to_string(m.state));
+  o["sent_at"] = optional_string(m.sent_at);
+  o["written_at"] = optional_string(m.written_at);
+  json::array files;
+  files.reserve(m.attachments.size());
+  for (const auto& a : m.attachments)
+    files.push_back(json::object{
+        {"sha256", a.sha256}, {"name", a.name}, {"size", a.size}, {"type", a.type}, {"on_device", a.on_device}});
+  o["attachments"] = std::move(files);
+  return o;
+}
+
+json::object to_json(const ThreadSummary& t) {
+  json::object o = t.row;
+  o["id"] = t.id;
+  o["kind"] = t.kind;
+  o["title"] = t.title;
+  json::array members;
+  for (const auto& m : t.members) members.push_back(json::value(m));
+  o["members"] = std::move(members);
+  o["message_count"] = t.message_count;
+  o["unread"] = t.unread;
+  o["last_activity"] = optional_string(t.last_activity);
+  o["last_message"] = t.last_message ? json::value(to_json(*t.last_message)) : json::value(nullptr);
+  return o;
+}
+
 }  // namespace passerelle::capi

@@ -19,5 +19,10 @@ boost::json::object to_json(const client::Account& account);
 boost::json::object to_json(const client::LogoutResult& result);
 boost::json::array to_json(const client::ChangedRows& rows);
 boost::json::array to_json(const std::vector<client::Rejection>& rejections);
+// A message: its row's fields plus author_name, mine, state, n, sent_at, written_at and
+// attachments [{sha256, name, size, type, on_device}] (computed on the device).
+boost::json::object to_json(const client::MessageView& message);
+// A thread: its row's fields plus title, unread, message_count, last_activity, last_message.
+boost::json::object to_json(const client::ThreadSummary& thread);
 
 }  // namespace passerelle::capi
