@@ -23,6 +23,7 @@
 #include <new>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "passerelle/passerelle.h"
 
@@ -469,6 +470,72 @@ JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_list(JNIEnv* env, jclass
   return string_call(env, h, [&](psl_client* c, psl_error* e) {
     return psl_client_list(c, c_str(col), c_str(f), c_str(v), e);
   });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_threads(JNIEnv* env, jclass, jlong h) {
+  return string_call(env, h, [](psl_client* c, psl_error* e) { return psl_client_threads(c, e); });
+}
+
+JNIEXPORT jlong JNICALL Java_org_passerelle_Native_unreadTotal(JNIEnv* env, jclass, jlong h) {
+  int64_t total = 0;
+  bool_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_unread_total(c, &total, e); });
+  return static_cast<jlong>(total);
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_threadMessages(JNIEnv* env, jclass, jlong h, jbyteArray thread_id) {
+  Utf8 t = from_bytes(env, thread_id, "threadId");
+  if (!t.ok) return nullptr;
+  return string_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_thread_messages(c, c_str(t), e); });
+}
+
+// files: a byte[][] of UTF-8 paths (null: none).
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_sendMessage(JNIEnv* env, jclass, jlong h, jbyteArray thread_id,
+                                                                    jbyteArray body, jobjectArray files) {
+  return guarded<jbyteArray>(env, nullptr, [&]() -> jbyteArray {
+    Utf8 t = from_bytes(env, thread_id, "threadId"), b = from_bytes(env, body, "body");
+    if (!t.ok || !b.ok) return nullptr;
+    std::vector<std::string> paths;
+    jsize n = files ? env->GetArrayLength(files) : 0;
+    for (jsize i = 0; i < n; ++i) {
+      auto item = static_cast<jbyteArray>(env->GetObjectArrayElement(files, i));
+      if (env->ExceptionCheck()) return nullptr;
+      if (!item) {
+        throw_usage(env, "a file path is null");
+        return nullptr;
+      }
+      Utf8 path = from_bytes(env, item, "a file path");
+      env->DeleteLocalRef(item);
+      if (!path.ok) return nullptr;
+      paths.push_back(std::move(path.text));
+    }
+    std::vector<const char*> ptrs;
+    for (const auto& p : paths) ptrs.push_back(p.c_str());
+    return string_call(env, h, [&](psl_client* c, psl_error* e) {
+      return psl_client_send_message(c, c_str(t), c_str(b), ptrs.empty() ? nullptr : ptrs.data(), ptrs.size(), e);
+    });
+  });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_markRead(JNIEnv* env, jclass, jlong h, jbyteArray thread_id) {
+  Utf8 t = from_bytes(env, thread_id, "threadId");
+  if (!t.ok) return;
+  bool_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_mark_read(c, c_str(t), e); });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_downloadFile(JNIEnv* env, jclass, jlong h, jbyteArray sha256,
+                                                                     jbyteArray destination) {
+  Utf8 s = from_bytes(env, sha256, "sha256"), d = from_bytes(env, destination, "destination");
+  if (!s.ok || !d.ok) return nullptr;
+  return string_call(env, h, [&](psl_client* c, psl_error* e) {
+    return psl_client_download_file(c, c_str(s), c_str(d), e);
+  });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_slots(JNIEnv* env, jclass, jlong h, jbyteArray mentorship_id,
+                                                              jint days) {
+  Utf8 m = from_bytes(env, mentorship_id, "mentorshipId");
+  if (!m.ok) return nullptr;
+  return string_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_slots(c, c_str(m), days, e); });
 }
 
 JNIEXPORT jlong JNICALL Java_org_passerelle_Native_observeRows(JNIEnv* env, jclass, jlong h, jlong listener_id) {

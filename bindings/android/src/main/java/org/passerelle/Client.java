@@ -27,11 +27,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * }</pre>
  *
  * <p>Threads. Every method may be called from any thread. The blocking ones (login, resume,
- * acceptInvite, logout, checkServer, syncOnce, startSync, stopSync, currentUser) wait for the
- * network or for each other: call them from a background thread or a coroutine on
+ * acceptInvite, logout, checkServer, syncOnce, startSync, stopSync, currentUser, downloadFile)
+ * wait for the network or for each other: call them from a background thread or a coroutine on
  * Dispatchers.IO, never from the main thread. The local ones (mutate, get, list, status,
- * rejections, dismissRejection, pendingOps) read or write the device's SQLite file only and
- * return in milliseconds.
+ * rejections, dismissRejection, pendingOps, threads, unreadTotal, threadMessages, sendMessage,
+ * markRead, slots) read or write the device's SQLite file only and return in milliseconds.
  *
  * <p>Listeners run on the {@link Executor} given in {@link Options#executor}: the core's threads
  * only queue the news; one dispatcher thread of this client hands each listener call to the
@@ -298,6 +298,90 @@ public final class Client implements AutoCloseable {
   /** {@link #list} as a JSON array text; field null for every row. */
   public String listJson(String collection, String field, String value) {
     return call(h -> str(Native.list(h, utf8(collection), utf8(field), utf8(value))));
+  }
+
+  // --- computed views: coaching messages and meeting slots ----------------------------------------
+
+  /**
+   * Every thread on this device, most recent activity first: each thread row's fields plus
+   * "title", "members", "message_count", "unread", "last_activity" and "last_message" (a
+   * message as {@link #threadMessages} gives it, or null). Local.
+   */
+  public List<Map<String, Object>> threads() {
+    return Json.objectList(Json.parse(threadsJson()));
+  }
+
+  /** {@link #threads()} as a JSON array text. */
+  public String threadsJson() {
+    return call(h -> str(Native.threads(h)));
+  }
+
+  /** The unread counts of every thread, summed (a badge). Local. */
+  public long unreadTotal() {
+    return call(Native::unreadTotal);
+  }
+
+  /**
+   * A thread's messages in order (queued ones last): each message row's fields plus
+   * "author_name", "mine", "n", "state" (queued, sent, delivered, read), "sent_at", "written_at"
+   * and "attachments" [{sha256, name, size, type, on_device}]. Local. An unknown thread: NOT_FOUND, USAGE.
+   */
+  public List<Map<String, Object>> threadMessages(String threadId) {
+    return Json.objectList(Json.parse(threadMessagesJson(threadId)));
+  }
+
+  /** {@link #threadMessages} as a JSON array text. */
+  public String threadMessagesJson(String threadId) {
+    return call(h -> str(Native.threadMessages(h, utf8(threadId))));
+  }
+
+  /**
+   * Queues a message with {@code body} ("" allowed with files) and the files at {@code filePaths}
+   * (PDF, DOCX, ODT, PNG or JPEG; copied into the library's store at once, checked before
+   * anything is queued: TOO_LARGE, UNSUPPORTED or BAD_REQUEST with origin USAGE). Returns the
+   * message id. Local: the next sync uploads the files, then sends the message.
+   */
+  public String sendMessage(String threadId, String body, List<String> filePaths) {
+    byte[][] files = new byte[filePaths == null ? 0 : filePaths.size()][];
+    for (int i = 0; i < files.length; i++) files[i] = utf8(filePaths.get(i));
+    return call(h -> str(Native.sendMessage(h, utf8(threadId), utf8(body), files)));
+  }
+
+  public String sendMessage(String threadId, String body) {
+    return sendMessage(threadId, body, null);
+  }
+
+  /** Marks the thread read up to the last message of others (queued like any write). Local. */
+  public void markRead(String threadId) {
+    call(h -> {
+      Native.markRead(h, utf8(threadId));
+      return null;
+    });
+  }
+
+  /**
+   * BLOCKING (network when the file is not on the device): the attachment with this SHA-256,
+   * copied to {@code destination} (must not exist: CONFLICT, USAGE); null for the stored copy's
+   * own path (read it, do not change it). Returns the path written.
+   */
+  public String downloadFile(String sha256, String destination) {
+    return call(h -> str(Native.downloadFile(h, utf8(sha256), utf8(destination))));
+  }
+
+  /**
+   * The free one-hour meeting slots of a mentorship's mentor, from 24 h ahead over {@code days}
+   * (0: 21, at most 90), computed on the device as the CLI does. {@code mentorshipId} null: the
+   * one active mentorship on this device (none: NOT_FOUND; several: CONFLICT; both USAGE). Local.
+   */
+  public List<Slot> slots(String mentorshipId, int days) {
+    List<Slot> out = new ArrayList<>();
+    for (Object o : Json.arr(Json.parse(slotsJson(mentorshipId, days)))) out.add(Slot.from(o));
+    return Collections.unmodifiableList(out);
+  }
+
+  /** {@link #slots} as a JSON array text. */
+  public String slotsJson(String mentorshipId, int days) {
+    return call(h -> str(Native.slots(h, utf8(mentorshipId), days)));
   }
 
   // --- listeners ---------------------------------------------------------------------------------

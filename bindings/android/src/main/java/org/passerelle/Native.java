@@ -45,6 +45,14 @@ final class Native {
   static native byte[] get(long handle, byte[] collection, byte[] id);
   static native byte[] list(long handle, byte[] collection, byte[] field, byte[] value);
 
+  static native byte[] threads(long handle);
+  static native long unreadTotal(long handle);
+  static native byte[] threadMessages(long handle, byte[] threadId);
+  static native byte[] sendMessage(long handle, byte[] threadId, byte[] body, byte[][] files);
+  static native void markRead(long handle, byte[] threadId);
+  static native byte[] downloadFile(long handle, byte[] sha256, byte[] destination);
+  static native byte[] slots(long handle, byte[] mentorshipId, int days);
+
   static native long observeRows(long handle, long listenerId);
   static native long observeSyncState(long handle, long listenerId);
   static native long observeRejections(long handle, long listenerId);

@@ -23,8 +23,9 @@ import java.util.concurrent.TimeUnit;
  *   4. the server comes back on the same database; Amina syncs: the step reaches the server
  *      once, and the coach's background sync delivers it to the coach's rows listener, again
  *      through the Executor;
- *   5. errors come back typed (wrong password, bad JSON args, a C++ exception in the core), and
- *      logout wipes the local data.
+ *   5. errors come back typed (wrong password, bad JSON args, a C++ exception in the core);
+ *   6. the computed views: threads with unread counts, a message with a PDF, read marks, slots;
+ *      and logout wipes the local data.
  *
  * No JUnit: plain checks, exit code 1 on the first failure. Needs no Gradle: javac + java.
  */
@@ -242,6 +243,33 @@ public final class ClientTest {
       SyncSummary last = amina.syncOnce(20000);
       check(last.applied == 2, "both reach the server: " + last);
       check(amina.rejections().isEmpty(), "no rejections");
+
+      // 6. The computed views: threads with unread counts, a message with a PDF, read marks, slots.
+      List<Map<String, Object>> threads = amina.threads();
+      check(!threads.isEmpty() && threads.get(0).get("unread") instanceof Number
+          && "Marc-André Gagnon".equals(stringField(threads.get(0), "title")), "threads: " + threads);
+      String threadId = stringField(threads.get(0), "id");
+      File pdf = new File(scratch, "attestation.pdf");
+      java.nio.file.Files.write(pdf.toPath(), "%PDF-1.4\n% attestation\n%%EOF\n".getBytes(StandardCharsets.UTF_8));
+      String messageId = amina.sendMessage(threadId, "Mon attestation \uD83D\uDCC4", List.of(pdf.getPath()));
+      Map<String, Object> sent = null;
+      for (Map<String, Object> m : amina.threadMessages(threadId))
+        if (messageId.equals(m.get("id"))) sent = m;
+      Object files = sent == null ? null : sent.get("attachments");
+      Object file = files instanceof List && ((List<?>) files).size() == 1 ? ((List<?>) files).get(0) : null;
+      check(sent != null && "queued".equals(sent.get("state")) && Boolean.TRUE.equals(sent.get("mine"))
+          && file instanceof Map && Boolean.TRUE.equals(((Map<?, ?>) file).get("on_device"))
+          && "attestation.pdf".equals(((Map<?, ?>) file).get("name")), "my message with its PDF: " + sent);
+      amina.markRead(threadId);
+      check(amina.unreadTotal() == 0, "nothing unread after markRead");
+      SyncSummary withFile = amina.syncOnce(20000);
+      check(withFile.applied >= 1 && withFile.rejected == 0, "the message and its file reached the server: " + withFile);
+      try {
+        amina.slots(null, 14);
+        check(false, "no active mentorship: slots must throw");
+      } catch (PasserelleException e) {
+        check(e.code == ErrorCode.NOT_FOUND && e.origin == ErrorOrigin.USAGE, "slots without a mentorship: " + e);
+      }
 
       // Logout wipes the local data.
       coach.stopSync();
