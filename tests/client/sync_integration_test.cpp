@@ -215,18 +215,18 @@ TEST_F(SyncWithServer, KillNineOfTheCliMidSyncThenSyncDeliversEveryOpOnce) {
   // Let it get into the pushes, then kill it without warning.
   auto until = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < until &&
-         sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'") < 100)
+         server.count("SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'") < 100)
     std::this_thread::sleep_for(5ms);
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  auto before = sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'");
+  auto before = server.count("SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'");
   EXPECT_GT(before, 0);
 
   auto r = cli(amina_dir, {"sync"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send' AND status = 'applied'"), kOps);
-  EXPECT_EQ(sqlite_count(server.db_path(),
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send' AND status = 'applied'"), kOps);
+  EXPECT_EQ(server.count(
                          "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND data LIKE '%rafale-%'"),
             kOps);
   EXPECT_NE(cli(amina_dir, {"status"}).out.find("pending:   0 ops queued"), std::string::npos);
@@ -240,13 +240,13 @@ TEST_F(SyncWithServer, ServerKillNineDuringALargePushLosesNothingAndAppliesOnce)
   auto running = std::async(std::launch::async, [&] { return amina->sync_once(60s); });
   auto until = std::chrono::steady_clock::now() + 20s;
   while (std::chrono::steady_clock::now() < until &&
-         sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'") < 100)
+         server.count("SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'") < 100)
     std::this_thread::sleep_for(5ms);
   server.kill9();
   auto first = running.get();
   // Whatever was acknowledged left the outbox and is in the server's file.
   auto acked = first.ok() ? kOps : kOps - amina->status()->pending_ops;
-  auto durable = sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'");
+  auto durable = server.count("SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'");
   EXPECT_GE(durable, acked);
 
   ASSERT_TRUE(server.restart()) << server.last_error();
@@ -255,8 +255,8 @@ TEST_F(SyncWithServer, ServerKillNineDuringALargePushLosesNothingAndAppliesOnce)
   auto second = amina->sync_once(60s);
   ASSERT_TRUE(second.ok()) << second.error().message;
   EXPECT_EQ(amina->status()->pending_ops, 0);
-  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send' AND status = 'applied'"), kOps);
-  EXPECT_EQ(sqlite_count(server.db_path(),
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send' AND status = 'applied'"), kOps);
+  EXPECT_EQ(server.count(
                          "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND data LIKE '%salve-%'"),
             kOps);
 }

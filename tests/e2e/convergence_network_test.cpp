@@ -175,9 +175,9 @@ TEST(ConvergenceOverTheNetwork, RandomWritesDisconnectsAndServerCrashes) {
       if (!mine.count(k)) diff.push_back("missing " + k);
     EXPECT_TRUE(diff.empty()) << d.email << " diverged on " << diff.size() << " rows, first: " << (diff.empty() ? "" : diff[0]);
   }
-  long long messages = passerelle::test::sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND deleted = 0");
-  long long sends = passerelle::test::sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send' AND status = 'applied'");
-  long long deletes = passerelle::test::sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.delete' AND status = 'applied'");
+  long long messages = server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND deleted = 0");
+  long long sends = server.count("SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send' AND status = 'applied'");
+  long long deletes = server.count("SELECT COUNT(*) FROM sync_ops WHERE name = 'message.delete' AND status = 'applied'");
   std::cout << "server kills: " << kills << ", syncs ok: " << syncs_ok << ", failed (server down): " << syncs_failed
             << ", applied sends: " << sends << ", deletes: " << deletes << "\n";
   EXPECT_GT(sends, 50);

@@ -142,7 +142,7 @@ TEST_F(MentoringServerTest, FiftyClientsRequestTheSameSlotAtOnceExactlyOneMeetin
   }
   EXPECT_EQ(applied, 1);
   EXPECT_EQ(taken, 49);
-  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE collection = 'meetings'"), 1);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'meetings'"), 1);
 }
 
 TEST_F(MentoringServerTest, FeedShowsTheMeetingWithStableUidRisingSequenceAndRevocationHidesIt) {
@@ -178,7 +178,7 @@ TEST_F(MentoringServerTest, FeedShowsTheMeetingWithStableUidRisingSequenceAndRev
   ASSERT_EQ(push1(amina, op("calendar.feed.revoke", json::object{})), "applied");
   EXPECT_EQ(http_get(server.port(), path).status, 404);
   // The token itself was never stored, only its hash.
-  EXPECT_EQ(sqlite_count(server.db_path(), "SELECT COUNT(*) FROM sync_rows WHERE data LIKE '%" + token + "%'"), 0);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE data LIKE '%" + token + "%'"), 0);
 }
 
 TEST_F(MentoringServerTest, MeetingEmailsCarryTheIcsToBothPeopleRequestThenCancel) {

@@ -140,11 +140,7 @@ TEST_F(ServerTest, ResumeAfterReconnectAndLogoutRevokes) {
 TEST_F(ServerTest, ExpiredTokenIsRefused) {
   auto ws = hello(server);
   std::string token(login(*ws, "amina@example.org", kPassword)["token"].as_string());
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(server.db_path().c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000Z'", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(db);
+  ASSERT_TRUE(server.execute("UPDATE sessions SET expires_at = '2000-01-01T00:00:00.000Z'")) << server.last_error();
   auto other = hello(server);
   EXPECT_EQ(code_of(other->call(2, "auth.resume", {{"token", token}})), "unauthenticated");
 }
@@ -270,12 +266,5 @@ TEST(ServerLifecycle, RestartKeepsAccountsAndDemoIsIdempotent) {
   ASSERT_TRUE(server.restart()) << server.last_error();
   auto ws = hello(server);
   EXPECT_EQ(login(*ws, "amina.benali@demo.passerelle.quebec", "demo-candidate-2026")["ok"], true);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(server.db_path().c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM users", -1, &st, nullptr);
-  ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(st, 0), 11);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM users"), 11);
 }

@@ -226,6 +226,26 @@ std::string TestServer::db_url() const { return db_url_; }
 long long TestServer::count(const std::string& query) const {
   return on_postgresql() ? postgresql_count(db_url_, query) : sqlite_count(db_path(), query);
 }
+bool TestServer::execute(const std::string& sql) {
+  if (on_postgresql()) {
+    std::string error;
+    if (pg_exec(db_url_, sql, &error)) return true;
+    error_ = "SQL failed: " + error;
+    return false;
+  }
+  sqlite3* db = nullptr;
+  bool ok = sqlite3_open(db_path().c_str(), &db) == SQLITE_OK;
+  if (ok) {
+    sqlite3_busy_timeout(db, 5000);
+    char* message = nullptr;
+    ok = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK;
+    if (!ok) error_ = std::string("SQL failed: ") + (message ? message : "?");
+    sqlite3_free(message);
+  }
+  sqlite3_close(db);
+  return ok;
+}
+
 std::string TestServer::mail_dir() const { return data_dir() + "/outbox"; }
 std::string TestServer::log_path() const { return data_dir() + "/server.log"; }
 std::string TestServer::log() const { return read_file(log_path()); }

@@ -112,6 +112,9 @@ class TestServer {
   bool on_postgresql() const { return db_url().rfind("postgres", 0) == 0; }
   // A COUNT(*)-style query on this server's database, whichever engine; -1 on failure.
   long long count(const std::string& query) const;
+  // Runs one SQL statement on this server's database, whichever the engine (tests that age a
+  // session, for instance). False with last_error() on failure.
+  bool execute(const std::string& sql);
   std::string mail_dir() const;   // <dir>/outbox
   std::string log_path() const;   // <dir>/server.log
   std::string log() const;        // contents of server.log
