@@ -205,6 +205,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"digest-delay-seconds", "SEC", "e-mail a digest of messages unread this long to people offline this long", "1800 (30 minutes)", int_setter(&c.digest_delay_seconds, 1, 30 * 86400)},
         {"digest-interval-seconds", "SEC", "at most one digest e-mail per person in this period", "43200 (12 hours)", int_setter(&c.digest_interval_seconds, 1, 30 * 86400)},
         {"digest-scan-seconds", "SEC", "how often to look for digests to send", "60", int_setter(&c.digest_scan_seconds, 1, 3600)},
+        {"reminder-scan-seconds", "SEC", "how often to look for meeting reminders (24 h and 1 h before) to send", "60", int_setter(&c.reminder_scan_seconds, 1, 3600)},
         {"demo", "", "seed a demo program (idempotent) and print its accounts", "", [&c](const std::string&) { c.demo = true; return std::string(); }},
     };
     bool help = false;

@@ -38,6 +38,7 @@ struct ServeConfig {
   int digest_delay_seconds = 1800;      // unread this long, and the person offline this long
   int digest_interval_seconds = 43200;  // at most one digest e-mail per person per interval
   int digest_scan_seconds = 60;         // how often the server looks for digests to send
+  int reminder_scan_seconds = 60;       // how often it looks for meeting reminders to send
 
   bool tls() const { return !tls_cert.empty(); }
 };

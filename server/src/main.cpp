@@ -17,6 +17,8 @@
 #include "demo.h"
 #include "files/file_store.h"
 #include "mail/digest_job.h"
+#include "calendar/reminder_job.h"
+#include "periodic_task.h"
 #include "net/http_routes.h"
 #include "calendar/calendar.h"
 #include "log.h"
@@ -56,43 +58,19 @@ bool write_ready_file(const std::string& path, const std::string& address) {
 }
 
 // Compacts the change log through the writer now and then every hour until stopped.
-class CompactionLoop {
- public:
-  CompactionLoop(ps::storage::Database& db, int days) : thread_([this, &db, days] { run(db, days); }) {}
-  ~CompactionLoop() { stop(); }
-  void stop() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void run(ps::storage::Database& db, int days) {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      auto horizon = std::make_shared<std::int64_t>(0);
-      db.writer().submit(
-          [days, horizon](soci::session& sql) -> passerelle::Status {
-            *horizon = ps::storage::compact(sql, days, passerelle::now_utc());
-            return passerelle::Status::Ok();
-          },
-          [days, horizon](passerelle::Status st) {
-            if (st) ps::log::info("change_log_compacted", {{"older_than_days", days}, {"horizon", *horizon}});
-            else ps::log::error("change_log_compaction_failed", {{"message", st.error().message}});
-          });
-      lock.lock();
-      cv_.wait_for(lock, std::chrono::hours(1), [this] { return stopping_; });
-    }
-  }
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
+// Purges old tombstones at start, then hourly, through the writer (so beside live pushes).
+void compact_change_log(ps::storage::Database& db, int days) {
+  auto horizon = std::make_shared<std::int64_t>(0);
+  db.writer().submit(
+      [days, horizon](soci::session& sql) -> passerelle::Status {
+        *horizon = ps::storage::compact(sql, days, passerelle::now_utc());
+        return passerelle::Status::Ok();
+      },
+      [days, horizon](passerelle::Status st) {
+        if (st) ps::log::info("change_log_compacted", {{"older_than_days", days}, {"horizon", *horizon}});
+        else ps::log::error("change_log_compaction_failed", {{"message", st.error().message}});
+      });
+}
 
 // The shipped templates are published at every start; an unchanged one costs nothing.
 void publish_templates(ps::storage::Database& db, const std::string& dir) {
@@ -132,7 +110,9 @@ int serve(const ps::ServeConfig& config) {
   }
 
   publish_templates(**db, config.templates_dir);
-  CompactionLoop compaction(**db, config.tombstone_days);
+  ps::PeriodicTask compaction("compaction", std::chrono::hours(1),
+                              [&db = **db, days = config.tombstone_days] { compact_change_log(db, days); });
+  compaction.start();
 
   ps::Metrics metrics;
   ps::net::Hub hub;
@@ -174,11 +154,16 @@ int serve(const ps::ServeConfig& config) {
   ps::handlers::register_dashboard_routes(routes, services);
   ps::handlers::register_file_routes(routes, services, *file_store);
   ps::calendar::register_calendar_routes(routes, services);  // GET /v1/calendar/<token>.ics
-  ps::mail::DigestJob digests(**db, hub, mailer, config.public_url,
-                              {std::chrono::seconds(config.digest_delay_seconds),
-                               std::chrono::seconds(config.digest_interval_seconds),
-                               std::chrono::seconds(config.digest_scan_seconds)},
-                              passerelle::now_utc());
+  // Background e-mail jobs: unread-message digests and meeting reminders.
+  ps::mail::DigestJob digest_job(**db, hub, mailer, config.public_url,
+                                 {std::chrono::seconds(config.digest_delay_seconds),
+                                  std::chrono::seconds(config.digest_interval_seconds)},
+                                 passerelle::now_utc());
+  ps::PeriodicTask digests("digest", std::chrono::seconds(config.digest_scan_seconds),
+                           [&digest_job] { digest_job.run_once(passerelle::now_utc()); });
+  ps::calendar::ReminderJob reminder_job(**db, mailer, config.public_url);
+  ps::PeriodicTask reminders("meeting_reminder", std::chrono::seconds(config.reminder_scan_seconds),
+                             [&reminder_job] { reminder_job.run_once(passerelle::now_utc()); });
 
   if (auto st = server.start(); !st) {
     ps::log::error("listen_failed", {{"message", st.error().message}});
@@ -194,6 +179,7 @@ int serve(const ps::ServeConfig& config) {
   }
 
   digests.start();
+  reminders.start();
   server.wait_for_signal();
   // Graceful shutdown: no new connections; close frames (1001) to everyone; let in-flight
   // work finish (workers, then the writer commits what it holds); then stop the I/O threads.
@@ -204,6 +190,7 @@ int serve(const ps::ServeConfig& config) {
   while (hub.size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   digests.stop();
+  reminders.stop();
   workers.join();
   if (bus) {
     hub.set_relay({});

@@ -84,6 +84,10 @@ std::string next_hour_in(std::chrono::hours ahead) {
 
 class MentoringServerTest : public ::testing::Test {
  protected:
+  explicit MentoringServerTest(std::vector<std::string> args = {"--meeting-notice-hours", "24", "--public-url",
+                                                                "https://passerelle.example"})
+      : server(TestServer::Options{std::move(args)}) {}
+
   void SetUp() override {
     ASSERT_TRUE(server.ok()) << server.last_error();
     for (auto [email, name, role] : {std::tuple{"admin@example.org", "Ada", "admin"}, {"coach@example.org", "Claire", "coach"},
@@ -110,7 +114,7 @@ class MentoringServerTest : public ::testing::Test {
               "applied");
   }
 
-  TestServer server{TestServer::Options{{"--meeting-notice-hours", "24", "--public-url", "https://passerelle.example"}}};
+  TestServer server;
   Peer admin, coach, amina, isabelle;
   std::string mentorship = passerelle::new_id();
 };
@@ -203,4 +207,34 @@ TEST_F(MentoringServerTest, MeetingEmailsCarryTheIcsToBothPeopleRequestThenCance
   auto cancels = mails_with(server, "method=CANCEL", 2);
   EXPECT_EQ(cancels.size(), 2u);
   EXPECT_EQ(mails_with(server, "method=", 4).size(), 4u);
+}
+
+// Reminders go out shortly before a meeting, once, to both people (the 1-hour one here: the
+// server accepts a meeting within the hour when its notice is 0).
+class MeetingReminderTest : public MentoringServerTest {
+ protected:
+  MeetingReminderTest()
+      : MentoringServerTest({"--meeting-notice-hours", "0", "--reminder-scan-seconds", "1", "--public-url",
+                             "https://passerelle.example"}) {}
+};
+
+TEST_F(MeetingReminderTest, OneHourReminderGoesOnceToBothWithTheIcs) {
+  std::string start = next_hour_in(std::chrono::hours(1));
+  if (passerelle::parse_rfc3339(start).value() - passerelle::now_utc() < std::chrono::minutes(1))
+    start = next_hour_in(std::chrono::hours(2));  // too close to the hour: the next one (then no 1-hour reminder yet)
+  bool within_hour = passerelle::parse_rfc3339(start).value() - passerelle::now_utc() <= std::chrono::hours(1);
+  std::string meeting = passerelle::new_id();
+  ASSERT_EQ(push1(amina, op("meeting.request", {{"id", meeting}, {"mentorship_id", mentorship}, {"start", start}})), "applied");
+  if (!within_hour) GTEST_SKIP() << "the next slot is more than an hour away at this minute";
+  // Both people write French here (the accounts' locale): the body says the meeting is near.
+  const std::string needle = "Votre rencontre commence dans moins d";
+  auto reminders = mails_with(server, needle, 2);
+  EXPECT_EQ(reminders.size(), 2u) << server.log();
+  for (const auto& m : reminders) EXPECT_NE(m.find("text/calendar"), std::string::npos);
+  // More scans pass: nothing more.
+  std::this_thread::sleep_for(2500ms);
+  std::size_t after = 0;
+  for (const auto& m : server.mails()) after += m.find(needle) != std::string::npos;
+  EXPECT_EQ(after, 2u);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM meeting_reminders"), 1);
 }

@@ -101,7 +101,7 @@ std::optional<std::string> token_of_path(std::string_view path) {
 }
 
 std::vector<mail::Message> meeting_messages(soci::session& sql, const std::string& meeting_id, const std::string& public_url,
-                                            Timestamp now) {
+                                            Timestamp now, MeetingMail why) {
   std::vector<mail::Message> out;
   auto m = read_row(sql, mc::meetings, meeting_id);
   if (!m) return out;
@@ -133,7 +133,15 @@ std::vector<mail::Message> meeting_messages(soci::session& sql, const std::strin
     std::string what = cancelled ? (fr ? "annulée" : "cancelled")
                                  : sequence > 0 ? (fr ? "déplacée" : "moved") : (fr ? "confirmée" : "confirmed");
     msg.subject = (fr ? "Rencontre de mentorat " : "Mentoring meeting ") + what + " — " + when;
-    std::string body = (fr ? "Bonjour " : "Hello ") + p.name + ",\n\n" + ev.description + "\n" +
+    std::string soon;
+    if (why != MeetingMail::change) {
+      bool hour = why == MeetingMail::reminder_1h;
+      msg.subject = fr ? std::string("Rappel : rencontre de mentorat ") + (hour ? "dans 1 h" : "demain") + " — " + when
+                       : std::string("Reminder: mentoring meeting ") + (hour ? "in 1 hour" : "tomorrow") + " — " + when;
+      soon = fr ? std::string("Votre rencontre commence ") + (hour ? "dans moins d'une heure" : "dans moins de 24 heures") + ".\n\n"
+                : std::string("Your meeting starts ") + (hour ? "in less than an hour" : "in less than 24 hours") + ".\n\n";
+    }
+    std::string body = (fr ? "Bonjour " : "Hello ") + p.name + ",\n\n" + soon + ev.description + "\n" +
                        (fr ? "Le fichier .ics joint met votre agenda à jour.\n"
                              "Annuler ou déplacer : passerelle cancel " + meeting_id.substr(0, 8) + "\n"
                            : "The attached .ics updates your calendar.\n"

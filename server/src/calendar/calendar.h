@@ -40,11 +40,16 @@ std::string feed_ics(soci::session& sql, const std::string& user_id);
 // "/v1/calendar/<token>.ics" -> the token; nullopt when the path has any other shape.
 std::optional<std::string> token_of_path(std::string_view path);
 
+// Why a meeting e-mail goes out: the meeting changed (booked, moved, cancelled), or it starts
+// soon (reminder_24h, reminder_1h; the .ics then repeats the unchanged event).
+enum class MeetingMail { change, reminder_24h, reminder_1h };
+
 // The e-mails about the current state of a meeting: one to each of its two people, in their
 // language, with both local times, the video link, and the .ics (REQUEST, or CANCEL when
 // cancelled). Empty when the meeting does not exist.
 std::vector<mail::Message> meeting_messages(soci::session& sql, const std::string& meeting_id,
-                                            const std::string& public_url, Timestamp now);
+                                            const std::string& public_url, Timestamp now,
+                                            MeetingMail why = MeetingMail::change);
 
 // The meetings whose e-mail is due after a push: the ids of the applied meeting.request,
 // meeting.reschedule and meeting.cancel ops (a repeated cancel of a cancelled meeting

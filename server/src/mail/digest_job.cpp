@@ -110,7 +110,6 @@ DigestJob::DigestJob(storage::Database& db, const net::Hub& hub, Mailer& mailer,
                      DigestRules rules, Timestamp started_at)
     : db_(db), hub_(hub), mailer_(mailer), public_url_(std::move(public_url)), rules_(rules), started_at_(started_at) {}
 
-DigestJob::~DigestJob() { stop(); }
 
 std::size_t DigestJob::run_once(Timestamp now) {
   long long cutoff = to_unix_ms(now - rules_.delay);
@@ -172,31 +171,6 @@ std::size_t DigestJob::run_once(Timestamp now) {
     ++sent;
   }
   return sent;
-}
-
-void DigestJob::start() {
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      try {
-        run_once(now_utc());
-      } catch (const std::exception& e) {
-        log::error("digest_pass_failed", {{"message", e.what()}});
-      }
-      lock.lock();
-      cv_.wait_for(lock, rules_.scan_every, [this] { return stopping_; });
-    }
-  });
-}
-
-void DigestJob::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
 }
 
 }  // namespace passerelle::server::mail

@@ -7,9 +7,7 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <string>
 
 #include "mail/mailer.h"
 #include "net/hub.h"
@@ -21,22 +19,16 @@ namespace passerelle::server::mail {
 struct DigestRules {
   std::chrono::seconds delay{1800};
   std::chrono::seconds interval{43200};
-  std::chrono::seconds scan_every{60};
 };
 
 class DigestJob {
  public:
   DigestJob(storage::Database& db, const net::Hub& hub, Mailer& mailer, std::string public_url, DigestRules rules,
             Timestamp started_at);
-  ~DigestJob();  // stop()
 
   // One pass at `now`: finds, records and sends the due digests. Returns how many were sent.
-  // Blocking (reads, a durable write, mail delivery).
+  // Blocking (reads, a durable write, mail delivery). The server runs it as a PeriodicTask.
   std::size_t run_once(Timestamp now);
-
-  // Runs run_once every `scan_every` on its own thread until stop().
-  void start();
-  void stop();
 
  private:
   storage::Database& db_;
@@ -45,10 +37,6 @@ class DigestJob {
   std::string public_url_;
   DigestRules rules_;
   Timestamp started_at_;
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
 };
 
 }  // namespace passerelle::server::mail

@@ -149,6 +149,18 @@ const std::vector<Migration>& all_migrations() {
            "CREATE INDEX audit_log_by_actor ON audit_log (actor_id, at_ms)",
            "CREATE INDEX audit_log_by_target ON audit_log (target_id, at_ms)",
        }},
+      // Meeting reminders sent, so each goes once per meeting, kind and start time (a moved
+      // meeting gets new ones) (docs/mentors.md).
+      {5,
+       "meeting_reminders",
+       {
+           R"(CREATE TABLE meeting_reminders (
+                meeting_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                start_ms BIGINT NOT NULL,
+                sent_at_ms BIGINT NOT NULL,
+                PRIMARY KEY (meeting_id, kind, start_ms)))",
+       }},
   };
   return list;
 }
