@@ -13,6 +13,7 @@
 #include "account_store.h"
 #include "device_store.h"
 #include "fake_http.h"
+#include "test_files.h"
 #include "files/blob_transfer.h"
 #include "files/file_store.h"
 #include "files/sha256.h"
@@ -32,19 +33,12 @@ using files::FileStore;
 using testing::FakeHttp;
 using testing::LoopbackPort;
 using testing::TempDir;
+using testing::read_all;
+using testing::write_file;
 namespace fs = std::filesystem;
 
 const std::string kPdf = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
-
-void write(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-}
 
 unsigned mode_of(const fs::path& p) {
   struct stat st{};
@@ -70,7 +64,7 @@ TEST(Sha256, StreamingEqualsOneShotAndFiles) {
   EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   TempDir dir;
   std::string big(200'000, 'x');
-  write(dir / "f", big);
+  write_file(dir / "f", big);
   auto file = files::sha256_of_file(dir / "f");
   ASSERT_TRUE(file.ok());
   EXPECT_EQ(*file, sha256_hex(big));
@@ -120,8 +114,8 @@ TEST_F(FileStoreTest, KeepsFilesBesideTheAccountFileOwnerOnly) {
 }
 
 TEST_F(FileStoreTest, StaleTemporariesGoOnOpenFreshOnesStay) {
-  write(folder / ".part-old", "half a file");
-  write(folder / ".part-new", "being written by another process");
+  write_file(folder / ".part-old", "half a file");
+  write_file(folder / ".part-new", "being written by another process");
   fs::last_write_time(folder / ".part-old", fs::file_time_type::clock::now() - 2h);
   auto again = FileStore::open(account_->db(), folder);
   ASSERT_TRUE(again.ok());
@@ -132,7 +126,7 @@ TEST_F(FileStoreTest, StaleTemporariesGoOnOpenFreshOnesStay) {
 TEST_F(FileStoreTest, AdoptMovesACompleteDownloadIn) {
   auto temp = store->temp_path();
   EXPECT_EQ(temp.parent_path(), folder);
-  write(temp, kPdf);
+  write_file(temp, kPdf);
   auto kept = store->adopt(temp, sha256_hex(kPdf));
   ASSERT_TRUE(kept.ok());
   EXPECT_FALSE(fs::exists(temp));
@@ -222,7 +216,7 @@ files::TransferOptions options_for(const std::string& url) {
 
 TEST(BlobTransfer, UploadSendsTheBytesWithTheTokenAfterContinue) {
   TempDir dir;
-  write(dir / "cv.pdf", kPdf);
+  write_file(dir / "cv.pdf", kPdf);
   std::string sha = sha256_hex(kPdf);
   std::string line, auth, length, expect, received;
   FakeHttp server([&](FakeHttp::Peer& p) {
@@ -250,7 +244,7 @@ TEST(BlobTransfer, UploadSendsTheBytesWithTheTokenAfterContinue) {
 
 TEST(BlobTransfer, UploadToAServerThatNeverSaysContinueStillGoesUp) {
   TempDir dir;
-  write(dir / "cv.pdf", kPdf);
+  write_file(dir / "cv.pdf", kPdf);
   std::string received;
   FakeHttp server([&](FakeHttp::Peer& p) {
     p.read_head();
@@ -266,7 +260,7 @@ TEST(BlobTransfer, UploadToAServerThatNeverSaysContinueStillGoesUp) {
 TEST(BlobTransfer, TooLargeAtTheHeadersIsTheServersAnswerNotANetworkFailure) {
   TempDir dir;
   std::string big(256 * 1024, 'x');
-  write(dir / "big.pdf", "%PDF-" + big);
+  write_file(dir / "big.pdf", "%PDF-" + big);
   std::string received;
   FakeHttp server([&](FakeHttp::Peer& p) {
     p.read_head();
@@ -281,7 +275,7 @@ TEST(BlobTransfer, TooLargeAtTheHeadersIsTheServersAnswerNotANetworkFailure) {
 
 TEST(BlobTransfer, ServerRefusalsCarryTheirCodes) {
   TempDir dir;
-  write(dir / "f", kPdf);
+  write_file(dir / "f", kPdf);
   struct Case {
     std::string response;
     ErrorCode code;
@@ -368,7 +362,7 @@ TEST(BlobTransfer, DownloadNotFoundIsTheServersAnswer) {
 
 TEST(BlobTransfer, AStalledServerFailsAsNetwork) {
   TempDir dir;
-  write(dir / "f", kPdf);
+  write_file(dir / "f", kPdf);
   FakeHttp server([&](FakeHttp::Peer& p) {
     p.read_head();
     p.wait_for_close();  // never answers; the client gives up
@@ -408,7 +402,7 @@ TEST(BlobTransfer, CancellingStopsATransferInFlight) {
 TEST(BlobTransfer, RefusedPortCannotReach) {
   LoopbackPort refusing(false);
   TempDir dir;
-  write(dir / "f", kPdf);
+  write_file(dir / "f", kPdf);
   auto put = files::put_blob(options_for("ws://127.0.0.1:" + std::to_string(refusing.port())), dir / "f", sha256_hex(kPdf));
   ASSERT_FALSE(put.ok());
   EXPECT_EQ(put.origin(), Origin::network);
@@ -464,7 +458,7 @@ class OfflineMessages : public ::testing::Test {
   }
   fs::path file(const std::string& name, const std::string& content) {
     fs::path p = dir.path() / name;
-    write(p, content);
+    write_file(p, content);
     return p;
   }
   LoopbackPort refusing{false};  // the server this device knows: down

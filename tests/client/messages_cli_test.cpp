@@ -9,6 +9,7 @@
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "sync_fixture.h"
+#include "test_files.h"
 
 namespace passerelle::client {
 namespace {
@@ -16,18 +17,6 @@ namespace {
 using namespace testing;
 namespace fs = std::filesystem;
 
-std::string pdf(const std::string& text) { return "%PDF-1.4\n% " + text + "\n%%EOF\n"; }
-
-fs::path write_file(const fs::path& p, const std::string& content) {
-  std::ofstream out(p, std::ios::binary);
-  out << content;
-  return p;
-}
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;

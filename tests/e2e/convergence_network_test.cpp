@@ -29,18 +29,6 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 const std::string kPassword = "correct horse battery";
 
-// A port that was free a moment ago: the server keeps it across restarts so devices reconnect.
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 struct Device {
   std::string email, id;
@@ -88,7 +76,7 @@ TEST(ConvergenceOverTheNetwork, RandomWritesDisconnectsAndServerCrashes) {
   auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
 
   passerelle::test::TestServer::Options opts;
-  opts.extra_args = {"--listen", "127.0.0.1:" + std::to_string(free_port())};
+  opts.extra_args = {"--listen", "127.0.0.1:" + std::to_string(passerelle::test::free_loopback_port())};
   passerelle::test::TestServer server(opts);
   ASSERT_TRUE(server.ok()) << server.last_error();
   const std::string url = server.url();  // the same port across restarts

@@ -34,17 +34,6 @@ namespace {
 
 const char* kNginx = "/usr/sbin/nginx";
 
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p);
@@ -66,7 +55,7 @@ class Nginx {
     fs::permissions(dir_.path(), fs::perms::all & ~fs::perms::group_write & ~fs::perms::others_write);
     fs::permissions(dir_.path() + "/tmp", fs::perms::all);
     std::string site = read_text(fs::path(PASSERELLE_SOURCE_DIR) / "deploy/nginx/passerelle.conf");
-    port_ = free_port();
+    port_ = passerelle::test::free_loopback_port();
     replace_all(site, "127.0.0.1:8081", a);
     replace_all(site, "127.0.0.1:8082", b);
     replace_all(site, "listen 80;", "listen 127.0.0.1:" + std::to_string(port_) + ";");

@@ -14,6 +14,7 @@
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/time.h"
+#include "passerelle/test/peer.h"
 #include "passerelle/test/raw_ws_client.h"
 #include "passerelle/test/test_server.h"
 
@@ -23,29 +24,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* kPassword = "correct horse battery";
-
-struct Peer {
-  std::unique_ptr<RawWsClient> ws;
-  std::string id;
-  std::int64_t next = 10;
-  json::object call(const std::string& type, json::object fields = {}) { return ws->call(next++, type, std::move(fields), 20s); }
-};
-
-Peer sign_in(TestServer& s, const std::string& email) {
-  Peer p;
-  p.ws = std::make_unique<RawWsClient>();
-  EXPECT_TRUE(p.ws->connect(s.port())) << p.ws->last_error();
-  EXPECT_EQ(p.ws->call(1, "hello", {{"protocol", 1}})["ok"], true);
-  auto a = p.ws->call(2, "auth.login", {{"email", email}, {"password", kPassword}}, 20s);
-  EXPECT_EQ(a["ok"], true) << email << " " << json::serialize(a);
-  if (a.contains("user")) p.id = std::string(a.at("user").at("id").as_string());
-  return p;
-}
-
-json::object op(const std::string& name, json::object args) {
-  return {{"op_id", passerelle::new_id()}, {"name", name}, {"args", std::move(args)}};
-}
+const char* kPassword = kTestPassword;
 
 // The one op's result of a push: "applied", or the rejection's message.
 std::string push1(Peer& p, json::object one) {

@@ -1,5 +1,9 @@
 #include "passerelle/test/test_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
@@ -188,6 +192,18 @@ long long postgresql_count(const std::string& url, const std::string& query) {
   auto v = pg_exec(url, query, nullptr);
   if (!v || v->empty()) return -1;
   return std::stoll(*v);
+}
+
+std::uint16_t free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
 }
 
 TempDir::TempDir() {

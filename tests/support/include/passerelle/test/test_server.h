@@ -61,6 +61,10 @@ std::string create_postgresql_database(std::string* error = nullptr);
 // A COUNT(*)-style query on a PostgreSQL database; -1 when the connection or query fails.
 long long postgresql_count(const std::string& url, const std::string& query);
 
+// A loopback TCP port that was free a moment ago (for a server that must keep its port across
+// restarts, so devices reconnect to the same address).
+std::uint16_t free_loopback_port();
+
 // A fresh directory under $TMPDIR (or /tmp); removed by the destructor.
 class TempDir {
  public:
