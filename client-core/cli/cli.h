@@ -116,7 +116,7 @@ const std::map<std::string, CommandSpec>& plan_command_specs();
 const std::map<std::string, std::string>& plan_command_help();
 std::optional<int> run_plan_command(Client& client, const UserInfo& user, const Args& args);
 
-// The mentoring commands (mentor_commands.cpp, docs/mentors.md), the same way.
+// The mentoring commands (mentor_commands.cpp, docs/mentoring.md), the same way.
 const std::map<std::string, CommandSpec>& mentor_command_specs();
 const std::map<std::string, std::string>& mentor_command_help();
 bool mentor_takes_subcommand(const std::string& command);

@@ -1,4 +1,4 @@
-// The mentoring commands (docs/mentors.md): profiles, suggestions, availability, slots in both
+// The mentoring commands (docs/mentoring.md): profiles, suggestions, availability, slots in both
 // people's zones, booking, meetings, referrals and the calendar feed. Reads are the local view;
 // writes are the shared mutators through Client::mutate, so they work offline and the server
 // has the last word at the next sync (a slot taken meanwhile comes back as a rejection naming

@@ -31,7 +31,7 @@ struct ServeConfig {
   bool demo = false;
   int tombstone_days = 30;  // tombstones older than this are purged (at start, then hourly)
   std::string templates_dir;  // default: PASSERELLE_TEMPLATES_DIR; plan templates loaded at start
-  int meeting_notice_hours = 24;  // mentor meetings are booked at least this far ahead (docs/mentors.md)
+  int meeting_notice_hours = 24;  // mentor meetings are booked at least this far ahead (docs/mentoring.md)
   std::string video_base_url = "https://meet.jit.si/passerelle-";  // + meeting id when the mentor has no link
   std::string files_dir;      // uploaded files; default: "files" beside the SQLite file
   std::size_t max_upload_bytes = 10 * 1024 * 1024;

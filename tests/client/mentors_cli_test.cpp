@@ -1,7 +1,7 @@
 // The `passerelle` mentoring commands end to end against the demo program: a coach reads the
 // suggestions with their reasons (in the coach's language) and proposes; the mentor accepts;
 // the candidate sees slots in both zones, books one and gets the meeting with its video link
-// and the mentorship thread; the e-mails with the .ics go out (docs/mentors.md).
+// and the mentorship thread; the e-mails with the .ics go out (docs/mentoring.md).
 #include <gtest/gtest.h>
 
 #include <sstream>

@@ -1,4 +1,4 @@
-// Mentoring over the wire against the real server binary (docs/mentors.md): the booking race
+// Mentoring over the wire against the real server binary (docs/mentoring.md): the booking race
 // decided by the server, the secret calendar feed (/v1/calendar/<token>.ics) with a stable UID
 // and a rising SEQUENCE, revocation, and the meeting e-mails carrying the .ics.
 #include <gtest/gtest.h>
@@ -186,6 +186,16 @@ TEST_F(MentoringServerTest, MeetingEmailsCarryTheIcsToBothPeopleRequestThenCance
   auto cancels = mails_with(server, "method=CANCEL", 2);
   EXPECT_EQ(cancels.size(), 2u);
   EXPECT_EQ(mails_with(server, "method=", 4).size(), 4u);
+}
+
+TEST_F(MentoringServerTest, ClosingTheMentorshipMailsTheCancelOfItsUpcomingMeetings) {
+  std::string meeting = passerelle::new_id();
+  ASSERT_EQ(push1(amina, op("meeting.request", {{"id", meeting}, {"mentorship_id", mentorship}, {"start", next_hour_in(48h)}})),
+            "applied");
+  ASSERT_EQ(mails_with(server, "method=REQUEST", 2).size(), 2u) << server.log();
+  ASSERT_EQ(push1(coach, op("mentorship.complete", {{"id", mentorship}, {"reason", "Amina a trouvé un emploi"}})), "applied");
+  auto cancels = mails_with(server, "method=CANCEL", 2);
+  EXPECT_EQ(cancels.size(), 2u) << server.log();
 }
 
 // Reminders go out shortly before a meeting, once, to both people (the 1-hour one here: the

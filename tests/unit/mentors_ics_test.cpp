@@ -1,4 +1,4 @@
-// iCalendar output (docs/mentors.md, "Calendars"): the writer's rules, and the output parsed by
+// iCalendar output (docs/mentoring.md, "Calendars"): the writer's rules, and the output parsed by
 // a real iCalendar library (libical, from Debian) with UID stable and SEQUENCE increasing.
 #include <gtest/gtest.h>
 #include <libical/ical.h>

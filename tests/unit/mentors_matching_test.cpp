@@ -1,4 +1,4 @@
-// Mentor suggestions: hard filters first, then the score with its reasons (docs/mentors.md).
+// Mentor suggestions: hard filters first, then the score with its reasons (docs/mentoring.md).
 #include <gtest/gtest.h>
 
 #include "passerelle/shared/mentors/matching.h"

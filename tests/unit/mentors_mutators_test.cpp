@@ -1,6 +1,6 @@
 // Mentoring mutators: profiles, proposal/acceptance with the mentorship thread, booking rules
 // re-checked by the server's run, the two-meeting quota, referrals and the completion rule,
-// calendar feed tokens, and who reads what (docs/mentors.md).
+// calendar feed tokens, and who reads what (docs/mentoring.md).
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Mentor availability and slots across time zones and clock changes (docs/mentors.md).
+// Mentor availability and slots across time zones and clock changes (docs/mentoring.md).
 // Expected instants come from the IANA database as `zdump -v -c 2027,2028 <zone>` prints it:
 //   America/Toronto  EST->EDT 2027-03-14 07:00Z (02:00 -> 03:00), EDT->EST 2027-11-07 06:00Z (02:00 -> 01:00)
 //   Europe/Paris     CET->CEST 2027-03-28 01:00Z, CEST->CET 2027-10-31 01:00Z

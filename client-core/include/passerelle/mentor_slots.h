@@ -1,5 +1,5 @@
 // The free meeting slots of a mentorship as the device computes them from its local view
-// (docs/mentors.md, "Time zones"): the one place the CLI (`passerelle slots`) and the C API
+// (docs/mentoring.md, "Time zones"): the one place the CLI (`passerelle slots`) and the C API
 // (psl_client_slots) take them from, so both offer exactly the same slots.
 #pragma once
 

@@ -154,16 +154,35 @@ std::vector<mail::Message> meeting_messages(soci::session& sql, const std::strin
   return out;
 }
 
-std::vector<std::string> meetings_to_mail(const std::vector<passerelle::sync::Op>& ops,
+std::vector<std::string> meetings_to_mail(soci::session& sql, const std::vector<passerelle::sync::Op>& ops,
                                           const std::vector<passerelle::sync::OpResult>& results) {
   std::vector<std::string> ids;
+  auto add = [&ids](std::string_view id) {
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.emplace_back(id);
+  };
   for (std::size_t i = 0; i < ops.size() && i < results.size(); ++i) {
     if (results[i].status != passerelle::sync::OpStatus::applied) continue;
     const auto& name = ops[i].name;
-    if (name != "meeting.request" && name != "meeting.reschedule" && name != "meeting.cancel") continue;
     auto* id = ops[i].args.if_contains("id");
-    if (id && id->is_string() && std::find(ids.begin(), ids.end(), id->get_string()) == ids.end())
-      ids.emplace_back(id->get_string());
+    if (!id || !id->is_string()) continue;
+    if (name == "meeting.request" || name == "meeting.reschedule" || name == "meeting.cancel") {
+      add(id->get_string());
+    } else if (name == "mentorship.complete") {
+      // Closing a mentorship cancels its upcoming meetings: both people get the CANCEL too.
+      std::string mentorship(id->get_string()), collection(mc::meetings), meeting, data;
+      soci::statement st = (sql.prepare << "SELECT id, data FROM sync_rows WHERE collection = :c AND deleted = 0"
+                                           " AND data LIKE '%' || :m || '%'",
+                            soci::into(meeting), soci::into(data), soci::use(collection), soci::use(mentorship));
+      st.execute();
+      while (st.fetch()) {
+        auto row = boost::json::parse(data);
+        if (!row.is_object()) continue;
+        const auto& m = row.get_object();
+        if (str(m, "mentorship_id") == mentorship && str(m, "status") == "cancelled" &&
+            str(m, "cancel_reason").rfind("mentorship closed", 0) == 0)
+          add(meeting);
+      }
+    }
   }
   return ids;
 }

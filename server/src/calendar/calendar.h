@@ -1,4 +1,4 @@
-// Calendars on the server (docs/mentors.md, "Calendars"): the secret feed
+// Calendars on the server (docs/mentoring.md, "Calendars"): the secret feed
 // GET /v1/calendar/<token>.ics and the e-mail sent to both people when a meeting is booked,
 // moved or cancelled, with its .ics (text/calendar; method=REQUEST or CANCEL).
 //
@@ -9,7 +9,7 @@
 // Meeting e-mails run after the push transaction committed (the post-commit hook in
 // handlers/sync_handlers.cpp), on the worker pool, from the committed meeting row: a refused or
 // rolled-back op sends nothing. A crash between the commit and the send loses that e-mail (the
-// feed still shows the change); see docs/mentors.md.
+// feed still shows the change); see docs/mentoring.md.
 #pragma once
 
 #include <soci/soci.h>
@@ -54,7 +54,9 @@ std::vector<mail::Message> meeting_messages(soci::session& sql, const std::strin
 // The meetings whose e-mail is due after a push: the ids of the applied meeting.request,
 // meeting.reschedule and meeting.cancel ops (a repeated cancel of a cancelled meeting
 // changes nothing and mails nothing: its SEQUENCE did not move).
-std::vector<std::string> meetings_to_mail(const std::vector<passerelle::sync::Op>& ops,
+// Also the meetings a coach's applied `mentorship.complete` cancelled by closing the mentorship
+// (read on `sql`, inside the push transaction).
+std::vector<std::string> meetings_to_mail(soci::session& sql, const std::vector<passerelle::sync::Op>& ops,
                                           const std::vector<passerelle::sync::OpResult>& results);
 
 // Registers GET /v1/calendar/ (HEAD too). Reads run on the worker pool.

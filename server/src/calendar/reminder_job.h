@@ -1,4 +1,4 @@
-// Reminder e-mails before mentor meetings (docs/mentors.md): one about 24 hours before and one
+// Reminder e-mails before mentor meetings (docs/mentoring.md): one about 24 hours before and one
 // about an hour before, to both people, with the meeting's .ics. A reminder is claimed in
 // `meeting_reminders` (meeting, kind, start) before it is sent, so it goes once even across
 // restarts and instances; a moved meeting gets reminders for its new time, a cancelled one

@@ -58,7 +58,7 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         // A storage failure throws: the writer rolls this item back (nothing recorded) and
         // answers `internal`; the device pushes the same ops again.
         *outcome = server::sync::run_push(sql, actor, ops, now_utc(), settings);
-        *to_mail = calendar::meetings_to_mail(ops, outcome->results);
+        *to_mail = calendar::meetings_to_mail(sql, ops, outcome->results);
         return Status::Ok();
       },
       [&svc, reply, outcome, to_mail, started, user_id = actor.user_id](Status st) {

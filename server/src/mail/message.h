@@ -17,7 +17,7 @@ struct Message {
   std::string body;        // UTF-8 text, '\n' line ends (converted to CRLF)
   Timestamp date;
   std::string message_id;  // "<id@host>"
-  // Optional iCalendar part (meeting e-mails, docs/mentors.md): when set, the message is
+  // Optional iCalendar part (meeting e-mails, docs/mentoring.md): when set, the message is
   // multipart/mixed with the text first and then `text/calendar; method=<calendar_method>`
   // (base64, so its CRLF lines arrive intact) that calendar programs offer to add or update.
   std::string calendar;

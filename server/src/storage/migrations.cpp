@@ -150,7 +150,7 @@ const std::vector<Migration>& all_migrations() {
            "CREATE INDEX audit_log_by_target ON audit_log (target_id, at_ms)",
        }},
       // Meeting reminders sent, so each goes once per meeting, kind and start time (a moved
-      // meeting gets new ones) (docs/mentors.md).
+      // meeting gets new ones) (docs/mentoring.md).
       {5,
        "meeting_reminders",
        {

@@ -23,7 +23,7 @@ const std::vector<Mutator>& all_mutators() {
       mutators::step_comment(),
       mutators::step_attach(),
       mutators::plan_share(),
-      // Mentoring (docs/mentors.md)
+      // Mentoring (docs/mentoring.md)
       mutators::career_update(),
       mutators::mentor_update(),
       mutators::availability_set(),

@@ -1,4 +1,4 @@
-// The secret calendar feed (docs/mentors.md, "Calendars"): GET /v1/calendar/<token>.ics.
+// The secret calendar feed (docs/mentoring.md, "Calendars"): GET /v1/calendar/<token>.ics.
 // The device makes the token and sends only its SHA-256, so the server never stores the secret
 // (like session tokens) and the feed can be made or revoked offline:
 //   calendar.feed.set     {token_hash}  replaces the user's feed (the former URL stops working)

@@ -1,4 +1,4 @@
-// Mentor meetings (docs/mentors.md, "Booking"):
+// Mentor meetings (docs/mentoring.md, "Booking"):
 //   meeting.request     book a one-hour slot of the mentor's availability (works offline)
 //   meeting.reschedule  move it to another slot; same meeting id, SEQUENCE + 1
 //   meeting.cancel      cancel it (its place in the mentorship's two is freed); SEQUENCE + 1

@@ -1,4 +1,4 @@
-// Mentoring profiles, availability and the mentorship itself (docs/mentors.md):
+// Mentoring profiles, availability and the mentorship itself (docs/mentoring.md):
 //   career.update        a candidate's career profile (occupation, languages, stage...)
 //   mentor.update        a mentor's profile (occupation, employer, capacity, video link...)
 //   availability.set     a mentor's weekly windows, one-off additions and blocked dates
@@ -69,7 +69,7 @@ Result<ProfileArgs> decode_career(JsonReader& in) {
     a.fields["country"] = *c;
   }
   if (auto s = in.optional_string("immigration_stage"); s && in.ok()) {
-    if (!m::is_immigration_stage(*s)) in.fail("immigration_stage", "is not a known stage (see docs/mentors.md)");
+    if (!m::is_immigration_stage(*s)) in.fail("immigration_stage", "is not a known stage (see docs/mentoring.md)");
     a.fields["immigration_stage"] = *s;
   }
   if (auto d = in.optional_string("planned_arrival"); d && in.ok()) {

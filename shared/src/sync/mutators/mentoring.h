@@ -1,6 +1,6 @@
 // Internal to the mentoring mutators (mentor_mutators.cpp, meeting_mutators.cpp,
 // referral_mutators.cpp, calendar_mutators.cpp): who reads what, and shared loaders.
-// docs/mentors.md lists every collection, field and audience.
+// docs/mentoring.md lists every collection, field and audience.
 #pragma once
 
 #include "mutators/mutators.h"

@@ -1,4 +1,4 @@
-// Referrals (docs/mentors.md): the mentor records each contact of their network they refer the
+// Referrals (docs/mentoring.md): the mentor records each contact of their network they refer the
 // candidate to, and its progress suggested -> introduced -> met. A contact may refer the
 // candidate onward (`parent_id`), recorded by the mentor or the candidate. Introducing a contact
 // needs the candidate's consent, which only the candidate gives.

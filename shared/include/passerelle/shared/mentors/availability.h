@@ -1,4 +1,4 @@
-// A mentor's availability and the one-hour slots it offers (docs/mentors.md, "Time zones").
+// A mentor's availability and the one-hour slots it offers (docs/mentoring.md, "Time zones").
 //
 // A mentor states windows in their own zone: weekly ("Tuesday 18:00-20:00"), one-off additions
 // on a date, and blocked dates. Slots are one hour, anchored at each window's start (18:00,

@@ -1,6 +1,6 @@
 // iCalendar (RFC 5545) for meetings: the calendar feed (/v1/calendar/<token>.ics) and the
 // .ics carried by every meeting e-mail (RFC 5546 iTIP: METHOD:REQUEST for a new or changed
-// meeting, METHOD:CANCEL for a cancelled one). Pure functions; docs/mentors.md, "Calendars".
+// meeting, METHOD:CANCEL for a cancelled one). Pure functions; docs/mentoring.md, "Calendars".
 //
 // Output rules: CRLF line ends; content lines folded at 75 octets (never inside a UTF-8
 // character) with CRLF + one space; TEXT values escaped (\\ \; \, \n); times in UTC

@@ -1,4 +1,4 @@
-// Mentor suggestions for a candidate (docs/mentors.md, "Matching"). A pure function of rows the
+// Mentor suggestions for a candidate (docs/mentoring.md, "Matching"). A pure function of rows the
 // coach's device already holds (career profile, mentor profiles, availability, mentorships), so
 // suggestions work offline; the server re-checks the hard filters when a mentorship is proposed.
 #pragma once

@@ -1,4 +1,4 @@
-// Mentoring profiles (docs/mentors.md): the candidate's career profile and the mentor's
+// Mentoring profiles (docs/mentoring.md): the candidate's career profile and the mentor's
 // profile, as the mutators validate them and matching reads them. Rows are JSON objects;
 // these helpers decode and check the fields both sides agree on.
 #pragma once
@@ -46,7 +46,7 @@ inline constexpr const char* kImmigrationStages[] = {"exploring", "selected",   
 // keywords of a profession or employer for matching.
 std::vector<std::string> keywords(std::string_view text);
 
-// The collections of mentoring (docs/mentors.md lists every field and audience).
+// The collections of mentoring (docs/mentoring.md lists every field and audience).
 namespace collection {
 inline constexpr std::string_view career_profiles = "career_profiles";  // id = candidate id
 inline constexpr std::string_view mentor_profiles = "mentor_profiles";  // id = mentor id

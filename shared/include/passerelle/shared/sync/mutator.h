@@ -63,7 +63,7 @@ struct Actor {
   protocol::Role role = protocol::Role::candidate;
 };
 
-// Rules that are server configuration rather than code (docs/mentors.md). The server fills
+// Rules that are server configuration rather than code (docs/mentoring.md). The server fills
 // them from its flags (--meeting-notice-hours, --video-base-url); a device keeps the defaults,
 // which only shape its optimistic view: the checks that depend on them run where authoritative.
 struct MutationSettings {
