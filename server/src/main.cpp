@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "audit/audit.h"
 #include "auth/accounts.h"
 #include "cluster/pg_bus.h"
 #include "demo.h"
@@ -234,6 +235,15 @@ int admin_create(const ps::AdminCreateConfig& a) {
         u.created_at = passerelle::format_rfc3339(now);
         ps::auth::insert_user(sql, u);
         ps::storage::write_new_profile(sql, u.info, now);
+        // An account made on the command line is audited like one made online.
+        ps::audit::Entry entry;
+        entry.actor_id = "command-line";
+        entry.actor_role = "admin";
+        entry.action = "account.create";
+        entry.target_id = u.info.id;
+        entry.remote_address = "local";
+        entry.details = {{"role", std::string(passerelle::protocol::to_string(u.info.role))}};
+        ps::audit::record(sql, std::move(entry));
         return passerelle::Status::Ok();
       });
   if (!st) return fail(1, st.error().message);

@@ -75,6 +75,27 @@ TEST_F(DashboardTest, CaseloadIsScopedToTheCoach) {
   EXPECT_EQ(code_of(linh.call("dashboard.indicators", {{"from", "yesterday"}})), "bad_request");
 }
 
+TEST_F(DashboardTest, AccountChangesAreAudited) {
+  // Accounts made on the command line (the fixture), caseload assignments, invitations.
+  auto created = admin.call("audit.list", {{"action", "account.create"}, {"target_id", amina.id}});
+  ASSERT_EQ(created.at("entries").as_array().size(), 1u) << json::serialize(created);
+  EXPECT_EQ(created.at("entries").at(0).at("details").at("role"), "candidate");
+  auto assigned = admin.call("audit.list", {{"action", "caseload.assign"}, {"target_id", amina.id}});
+  ASSERT_EQ(assigned.at("entries").as_array().size(), 1u) << json::serialize(assigned);
+  EXPECT_EQ(assigned.at("entries").at(0).at("actor_id").as_string(), admin.id);
+  EXPECT_EQ(assigned.at("entries").at(0).at("details").at("coach_id").as_string(), linh.id);
+  EXPECT_EQ(assigned.at("entries").at(0).at("remote_address"), "127.0.0.1");
+  auto invited = linh.call("invite.create", {{"email", "nouvelle@example.org"}, {"role", "candidate"}});
+  ASSERT_EQ(invited.at("ok"), true) << json::serialize(invited);
+  auto invites = admin.call("audit.list", {{"action", "account.invite"}});
+  ASSERT_EQ(invites.at("entries").as_array().size(), 1u) << json::serialize(invites);
+  EXPECT_EQ(invites.at("entries").at(0).at("actor_id").as_string(), linh.id);
+  EXPECT_EQ(invites.at("entries").at(0).at("details").at("role"), "candidate");
+  // The entry names the invitation, never its token: the role is its only detail.
+  EXPECT_EQ(invites.at("entries").at(0).at("details").as_object().size(), 1u);
+  EXPECT_EQ(invites.at("entries").at(0).at("target_id"), invited.at("invitation").at("id"));
+}
+
 TEST_F(DashboardTest, OpeningAndExportingAreAuditedAndAdminsFilterTheLog) {
   ASSERT_EQ(linh.call("dashboard.open", {{"candidate_id", amina.id}}).at("ok"), true);
   auto csv = http_request(server.port(), "GET", "/v1/export/caseload.csv", bearer(linh));
@@ -89,7 +110,8 @@ TEST_F(DashboardTest, OpeningAndExportingAreAuditedAndAdminsFilterTheLog) {
   auto all = admin.call("audit.list");
   ASSERT_EQ(all.at("ok"), true) << json::serialize(all);
   const auto& entries = all.at("entries").as_array();
-  ASSERT_EQ(entries.size(), 3u) << json::serialize(all);
+  // 5 accounts made on the command line and 2 caseload assignments (the fixture), then these 3.
+  ASSERT_EQ(entries.size(), 10u) << json::serialize(all);
   // Newest first: the admin's export, Linh's export, Linh's opening of Amina's file.
   EXPECT_EQ(entries[0].at("action"), "export.indicators");
   EXPECT_EQ(entries[0].at("details").at("cohort"), "2027");
@@ -104,13 +126,14 @@ TEST_F(DashboardTest, OpeningAndExportingAreAuditedAndAdminsFilterTheLog) {
   auto opened = admin.call("audit.list", {{"action", "candidate.open"}, {"target_id", amina.id}});
   EXPECT_EQ(opened.at("entries").as_array().size(), 1u);
   auto by_admin = admin.call("audit.list", {{"actor_id", admin.id}});
-  EXPECT_EQ(by_admin.at("entries").as_array().size(), 1u);
+  EXPECT_EQ(by_admin.at("entries").as_array().size(), 3u);  // the export and two assignments
   auto future = admin.call("audit.list", {{"from", "2999-01-01"}});
   EXPECT_EQ(future.at("entries").as_array().size(), 0u);
   auto page = admin.call("audit.list", {{"limit", 2}});
   ASSERT_EQ(page.at("entries").as_array().size(), 2u);
   auto rest = admin.call("audit.list", {{"limit", 2}, {"before_ms", page.at("before_ms")}});
-  EXPECT_EQ(rest.at("entries").as_array().size(), 1u);
+  EXPECT_EQ(rest.at("entries").as_array().size(), 2u);
+  EXPECT_NE(json::serialize(rest.at("entries").at(0)), json::serialize(page.at("entries").at(1)));
 
   // No token or password is ever stored in the audit log.
   for (const Peer* p : {&admin, &linh})

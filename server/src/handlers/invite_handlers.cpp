@@ -6,6 +6,7 @@
 #include "../auth/accounts.h"
 #include "../log.h"
 #include "../services.h"
+#include "audit/audit.h"
 #include "../storage/profiles.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
@@ -59,11 +60,20 @@ void create_invite(Services& svc, const Context& ctx, const protocol::Request& r
   inv.created_at = format_rfc3339(now_utc());
   inv.expires_at = after_days(svc.config.invite_ttl_days);
 
+  // Inviting someone is an account change: audited in the same transaction (docs/dashboard.md).
+  audit::Entry entry;
+  entry.actor_id = me.id;
+  entry.actor_role = std::string(protocol::to_string(me.role));
+  entry.action = "account.invite";
+  entry.target_id = inv.id;
+  entry.remote_address = ctx.remote_address;
+  entry.details = {{"role", inv.role}};
   svc.db.writer().submit(
-      [inv](soci::session& sql) -> Status {
+      [inv, entry](soci::session& sql) -> Status {
         if (auth::email_taken(sql, inv.email))
           return Status(ErrorCode::conflict, "an account already uses this e-mail");
         auth::insert_invitation(sql, inv);
+        audit::record(sql, entry);
         return Status::Ok();
       },
       [&svc, reply, inv, token, inviter = me.name, role = *role, locale = *locale](Status st) {

@@ -10,6 +10,7 @@
 
 #include "../log.h"
 #include "../services.h"
+#include "audit/audit.h"
 #include "calendar/calendar.h"
 #include "passerelle/shared/json_reader.h"
 #include "passerelle/shared/sync/collections.h"
@@ -45,6 +46,26 @@ Result<std::vector<ws::Op>> read_ops(const boost::json::object& body) {
   return ops;
 }
 
+// Putting a candidate in a caseload changes who may read their file: an account change for the
+// audit log (docs/dashboard.md), written in the push's transaction.
+void audit_account_changes(soci::session& sql, const ws::Actor& actor, const std::string& remote,
+                           const std::vector<ws::Op>& ops, const std::vector<ws::OpResult>& results) {
+  for (std::size_t i = 0; i < ops.size() && i < results.size(); ++i) {
+    if (ops[i].name != "caseload.assign" || results[i].status != ws::OpStatus::applied) continue;
+    auto* candidate = ops[i].args.if_contains("candidate_id");
+    auto* coach = ops[i].args.if_contains("coach_id");
+    if (!candidate || !candidate->is_string() || !coach || !coach->is_string()) continue;
+    audit::Entry e;
+    e.actor_id = actor.user_id;
+    e.actor_role = std::string(protocol::to_string(actor.role));
+    e.action = "caseload.assign";
+    e.target_id = std::string(candidate->get_string());
+    e.remote_address = remote;
+    e.details = {{"coach_id", coach->get_string()}};
+    audit::record(sql, std::move(e));
+  }
+}
+
 void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
   auto ops = read_ops(req.body);
   if (!ops) return reply.fail(ops.error());
@@ -54,10 +75,11 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
   auto to_mail = std::make_shared<std::vector<std::string>>();  // meetings whose e-mail is due after the commit
   ws::MutationSettings settings{std::chrono::hours(svc.config.meeting_notice_hours), svc.config.video_base_url};
   svc.db.writer().submit(
-      [actor, ops = std::move(*ops), outcome, to_mail, settings](soci::session& sql) -> Status {
+      [actor, ops = std::move(*ops), outcome, to_mail, settings, remote = ctx.remote_address](soci::session& sql) -> Status {
         // A storage failure throws: the writer rolls this item back (nothing recorded) and
         // answers `internal`; the device pushes the same ops again.
         *outcome = server::sync::run_push(sql, actor, ops, now_utc(), settings);
+        audit_account_changes(sql, actor, remote, ops, outcome->results);
         *to_mail = calendar::meetings_to_mail(sql, ops, outcome->results);
         return Status::Ok();
       },
