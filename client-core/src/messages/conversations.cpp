@@ -8,6 +8,7 @@
 #include "passerelle/shared/messages/files.h"
 #include "passerelle/shared/messages/receipts.h"
 #include "passerelle/shared/sync/collections.h"
+#include "passerelle/shared/sync/row_fields.h"
 
 namespace passerelle::client::conversations {
 
@@ -20,11 +21,6 @@ using passerelle::messages::read_marks;
 using passerelle::messages::receipt_id;
 
 namespace {
-
-std::string text(const json::object& row, std::string_view key) {
-  auto* v = row.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 std::optional<std::string> optional_text(const json::object& row, std::string_view key) {
   auto* v = row.if_contains(key);
@@ -41,13 +37,6 @@ std::vector<std::string> strings(const json::object& row, std::string_view key) 
   return out;
 }
 
-std::int64_t integer(const json::object& row, std::string_view key) {
-  auto* v = row.if_contains(key);
-  if (v && v->is_int64()) return v->get_int64();
-  if (v && v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
-  return 0;
-}
-
 std::vector<AttachmentView> attachments_of(const json::object& row, const HasFile& has_file) {
   std::vector<AttachmentView> out;
   auto* v = row.if_contains("attachments");
@@ -55,7 +44,7 @@ std::vector<AttachmentView> attachments_of(const json::object& row, const HasFil
   for (const auto& item : v->get_array()) {
     if (!item.is_object()) continue;
     const auto& a = item.get_object();
-    AttachmentView view{text(a, "sha256"), text(a, "name"), integer(a, "size"), text(a, "type"), false};
+    AttachmentView view{passerelle::sync::row_string(a, "sha256"), passerelle::sync::row_string(a, "name"), passerelle::sync::row_int(a, "size"), passerelle::sync::row_string(a, "type"), false};
     view.on_device = has_file && passerelle::files::is_sha256_hex(view.sha256) && has_file(view.sha256);
     out.push_back(std::move(view));
   }
@@ -64,7 +53,7 @@ std::vector<AttachmentView> attachments_of(const json::object& row, const HasFil
 
 std::optional<json::object> my_receipt(const std::vector<json::object>& receipts, std::string_view me) {
   for (const auto& r : receipts)
-    if (text(r, "user_id") == me) return r;
+    if (passerelle::sync::row_string(r, "user_id") == me) return r;
   return std::nullopt;
 }
 
@@ -74,7 +63,7 @@ NameOf names_from(SyncStore& store) {
   return [&store, cache](const std::string& id) -> std::string {
     if (auto it = cache->find(id); it != cache->end()) return it->second;
     std::string name;
-    if (auto p = store.get(collection::profiles, id); p && *p) name = text(**p, "name");
+    if (auto p = store.get(collection::profiles, id); p && *p) name = passerelle::sync::row_string(**p, "name");
     if (name.empty()) name = id;
     cache->emplace(id, name);
     return name;
@@ -92,7 +81,7 @@ Result<std::set<std::string>> queued_message_ids(SyncStore& store) {
   if (!ops) return ops.error();
   std::set<std::string> ids;
   for (const auto& op : *ops)
-    if (op.name == "message.send") ids.insert(text(op.args, "id"));
+    if (op.name == "message.send") ids.insert(passerelle::sync::row_string(op.args, "id"));
   return ids;
 }
 
@@ -100,7 +89,7 @@ std::vector<StoredMessage> stored(std::vector<SyncStore::ViewRow> rows, const st
   std::vector<StoredMessage> out;
   out.reserve(rows.size());
   for (auto& r : rows) {
-    bool confirmed = r.from_server || !queued.count(text(r.data, "id"));
+    bool confirmed = r.from_server || !queued.count(passerelle::sync::row_string(r.data, "id"));
     out.push_back(StoredMessage{std::move(r.data), confirmed});
   }
   return out;
@@ -116,11 +105,11 @@ std::vector<MessageView> message_views(const json::object& thread, const std::ve
   out.reserve(messages.size());
   for (const auto& m : messages) {
     MessageView v;
-    v.id = text(m.row, "id");
-    v.thread_id = text(m.row, "thread_id");
-    v.author_id = text(m.row, "author_id");
+    v.id = passerelle::sync::row_string(m.row, "id");
+    v.thread_id = passerelle::sync::row_string(m.row, "thread_id");
+    v.author_id = passerelle::sync::row_string(m.row, "author_id");
     v.author_name = name_of ? name_of(v.author_id) : v.author_id;
-    v.body = text(m.row, "body");
+    v.body = passerelle::sync::row_string(m.row, "body");
     v.n = message_number(m.row);
     v.mine = v.author_id == me;
     v.state = author_view_state(m.row, m.confirmed, receipts, members);
@@ -140,8 +129,8 @@ std::vector<MessageView> message_views(const json::object& thread, const std::ve
 ThreadSummary thread_summary(const json::object& thread, const std::vector<MessageView>& views,
                              const std::vector<json::object>& receipts, std::string_view me, const NameOf& name_of) {
   ThreadSummary s;
-  s.id = text(thread, "id");
-  s.kind = text(thread, "kind");
+  s.id = passerelle::sync::row_string(thread, "id");
+  s.kind = passerelle::sync::row_string(thread, "kind");
   s.members = strings(thread, "members");
   s.row = thread;
   s.message_count = static_cast<std::int64_t>(views.size());
@@ -178,19 +167,19 @@ Result<std::vector<ThreadSummary>> load_threads(SyncStore& store, const files::F
   if (!queued) return queued.error();
   std::map<std::string, std::vector<SyncStore::ViewRow>> messages_of;
   for (auto& m : *messages) {
-    std::string thread_id = text(m.data, "thread_id");
+    std::string thread_id = passerelle::sync::row_string(m.data, "thread_id");
     messages_of[thread_id].push_back(std::move(m));
   }
   std::map<std::string, std::vector<json::object>> receipts_of;
   for (auto& r : *receipts) {
-    std::string thread_id = text(r, "thread_id");
+    std::string thread_id = passerelle::sync::row_string(r, "thread_id");
     receipts_of[thread_id].push_back(std::move(r));
   }
   NameOf name_of = names_from(store);
   HasFile has_file = files_from(files);
   std::vector<ThreadSummary> out;
   for (const auto& t : *threads) {
-    std::string id = text(t, "id");
+    std::string id = passerelle::sync::row_string(t, "id");
     auto views = message_views(t, stored(std::move(messages_of[id]), *queued), receipts_of[id], me, name_of, has_file);
     out.push_back(thread_summary(t, views, receipts_of[id], me, name_of));
   }
@@ -237,7 +226,7 @@ Result<std::size_t> queue_delivery_receipts(SyncStore& store, const std::set<std
   if (!messages) return messages.error();
   std::map<std::string, std::vector<json::object>> messages_of;
   for (auto& m : *messages) {
-    std::string thread_id = text(m, "thread_id");
+    std::string thread_id = passerelle::sync::row_string(m, "thread_id");
     if (thread_ids.count(thread_id)) messages_of[thread_id].push_back(std::move(m));
   }
   std::size_t queued = 0;

@@ -6,6 +6,7 @@
 #include "calendar/calendar.h"
 #include "log.h"
 #include "passerelle/shared/mentors/profiles.h"
+#include "passerelle/shared/sync/row_fields.h"
 
 namespace passerelle::server::calendar {
 namespace json = boost::json;
@@ -17,11 +18,6 @@ struct Due {
   std::string kind;  // "24h" or "1h"
   long long start_ms = 0;
 };
-
-std::string text(const json::object& row, std::string_view key) {
-  auto it = row.find(key);
-  return it != row.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
 
 }  // namespace
 
@@ -39,14 +35,14 @@ std::size_t ReminderJob::run_once(Timestamp now) {
     st.execute();
     while (st.fetch()) {
       auto v = json::parse(data);
-      if (!v.is_object() || text(v.get_object(), "status") != "scheduled") continue;
-      auto start = parse_rfc3339(text(v.get_object(), "start"));
+      if (!v.is_object() || passerelle::sync::row_string(v.get_object(), "status") != "scheduled") continue;
+      auto start = parse_rfc3339(passerelle::sync::row_string(v.get_object(), "start"));
       if (!start || *start <= now) continue;
       auto left = *start - now;
       if (left <= hours(1)) {
         out.push_back({id, "1h", to_unix_ms(*start)});
       } else if (left <= hours(24)) {
-        auto changed = parse_rfc3339(text(v.get_object(), "updated_at"));
+        auto changed = parse_rfc3339(passerelle::sync::row_string(v.get_object(), "updated_at"));
         if (changed && now - *changed < hours(2)) continue;  // the confirmation has just gone out
         out.push_back({id, "24h", to_unix_ms(*start)});
       }

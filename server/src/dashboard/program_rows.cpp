@@ -6,16 +6,13 @@
 
 #include "storage/profiles.h"
 
+#include "passerelle/shared/sync/row_fields.h"
+
 namespace passerelle::server::dashboard {
 namespace json = boost::json;
 using protocol::Role;
 
 namespace {
-
-std::string str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
 
 std::vector<json::object> rows_of(soci::session& sql, const std::string& collection) {
   std::vector<json::object> out;
@@ -33,7 +30,7 @@ std::vector<json::object> rows_of(soci::session& sql, const std::string& collect
 std::vector<json::object> only(std::vector<json::object> rows, const std::set<std::string>& ids, std::string_view key) {
   std::vector<json::object> out;
   for (auto& r : rows)
-    if (ids.count(str(r, key))) out.push_back(std::move(r));
+    if (ids.count(passerelle::sync::row_string(r, key))) out.push_back(std::move(r));
   return out;
 }
 
@@ -43,16 +40,16 @@ indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::Us
   indicators::ProgramRows rows;
   std::set<std::string> candidates;
   for (auto& p : rows_of(sql, "profiles")) {
-    std::string role = str(p, "role");
-    if (role == "coach") rows.coach_names[str(p, "id")] = str(p, "name");
+    std::string role = passerelle::sync::row_string(p, "role");
+    if (role == "coach") rows.coach_names[passerelle::sync::row_string(p, "id")] = passerelle::sync::row_string(p, "name");
     if (role != "candidate") continue;
-    if (viewer.role != Role::admin && str(p, "coach_id") != viewer.id) continue;
-    candidates.insert(str(p, "id"));
+    if (viewer.role != Role::admin && passerelle::sync::row_string(p, "coach_id") != viewer.id) continue;
+    candidates.insert(passerelle::sync::row_string(p, "id"));
     rows.profiles.push_back(std::move(p));
   }
   rows.plans = only(rows_of(sql, "plans"), candidates, "candidate_id");
   std::set<std::string> plan_ids;
-  for (const auto& p : rows.plans) plan_ids.insert(str(p, "id"));
+  for (const auto& p : rows.plans) plan_ids.insert(passerelle::sync::row_string(p, "id"));
   rows.plan_steps = only(rows_of(sql, "plan_steps"), plan_ids, "plan_id");
   rows.threads = only(rows_of(sql, "threads"), candidates, "candidate_id");
   rows.mentorships = only(rows_of(sql, "mentorships"), candidates, "candidate_id");
@@ -61,7 +58,7 @@ indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::Us
   rows.outcomes = only(rows_of(sql, std::string(indicators::kOutcomesCollection)), candidates, "candidate_id");
 
   std::map<std::string, std::string> thread_candidate;
-  for (const auto& t : rows.threads) thread_candidate[str(t, "id")] = str(t, "candidate_id");
+  for (const auto& t : rows.threads) thread_candidate[passerelle::sync::row_string(t, "id")] = passerelle::sync::row_string(t, "candidate_id");
   // Typed into() rather than soci::row: an aggregate has no declared column type in SQLite.
   std::string thread_id;
   long long count = 0;
@@ -79,8 +76,8 @@ indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::Us
 bool may_open_candidate(soci::session& sql, const protocol::UserInfo& viewer, const std::string& candidate_id) {
   if (viewer.role != Role::admin && viewer.role != Role::coach) return false;
   auto profile = storage::read_profile(sql, candidate_id);
-  if (!profile || str(*profile, "role") != "candidate") return false;
-  return viewer.role == Role::admin || str(*profile, "coach_id") == viewer.id;
+  if (!profile || passerelle::sync::row_string(*profile, "role") != "candidate") return false;
+  return viewer.role == Role::admin || passerelle::sync::row_string(*profile, "coach_id") == viewer.id;
 }
 
 }  // namespace passerelle::server::dashboard

@@ -5,17 +5,13 @@
 #include "passerelle/shared/messages/files.h"
 #include "passerelle/shared/messages/receipts.h"
 #include "passerelle/shared/sync/collections.h"
+#include "passerelle/shared/sync/row_fields.h"
 
 namespace passerelle::server::sync {
 namespace json = boost::json;
 namespace collection = passerelle::sync::collection;
 
 namespace {
-
-std::string string_of(const json::object& row, std::string_view key) {
-  auto it = row.find(key);
-  return it != row.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
 
 void index_file_refs(soci::session& sql, const std::string& c, const std::string& i, const json::object& row) {
   auto refs = files::referenced_files(row);
@@ -27,8 +23,8 @@ void index_file_refs(soci::session& sql, const std::string& c, const std::string
 
 void add_to_inboxes(soci::session& sql, passerelle::sync::RowStore& rows, const std::string& message_id,
                     const json::object& message, Timestamp sent_at) {
-  std::string thread_id = string_of(message, "thread_id");
-  std::string author = string_of(message, "author_id");
+  std::string thread_id = passerelle::sync::row_string(message, "thread_id");
+  std::string author = passerelle::sync::row_string(message, "author_id");
   auto thread = rows.get(collection::threads, thread_id);
   if (!thread) return;
   long long n = messages::message_number(message), at = to_unix_ms(sent_at);
@@ -44,7 +40,7 @@ void add_to_inboxes(soci::session& sql, passerelle::sync::RowStore& rows, const 
 }
 
 void clear_read(soci::session& sql, const json::object& receipt) {
-  std::string user = string_of(receipt, "user_id"), thread = string_of(receipt, "thread_id");
+  std::string user = passerelle::sync::row_string(receipt, "user_id"), thread = passerelle::sync::row_string(receipt, "thread_id");
   long long read_n = messages::read_marks(receipt).read_n;
   sql << "DELETE FROM message_inbox WHERE user_id = :u AND thread_id = :t AND n <= :n", soci::use(user),
       soci::use(thread), soci::use(read_n);

@@ -1,4 +1,5 @@
 #include "passerelle/shared/indicators/indicators.h"
+#include "passerelle/shared/sync/row_fields.h"
 
 #include <algorithm>
 #include <set>
@@ -9,22 +10,10 @@ using std::chrono::sys_days;
 
 namespace {
 
-std::string str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-std::int64_t num(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  if (it == o.end()) return 0;
-  if (it->value().is_int64()) return it->value().get_int64();
-  if (it->value().is_uint64()) return static_cast<std::int64_t>(it->value().get_uint64());
-  return 0;
-}
-
 template <class T>
 std::map<std::string, std::vector<const json::object*>> by_candidate(const std::vector<T>& rows) {
   std::map<std::string, std::vector<const json::object*>> out;
-  for (const auto& r : rows) out[str(r, "candidate_id")].push_back(&r);
+  for (const auto& r : rows) out[passerelle::sync::row_string(r, "candidate_id")].push_back(&r);
   return out;
 }
 
@@ -39,8 +28,8 @@ struct Candidate {
 
 std::vector<Candidate> gather(const ProgramRows& rows) {
   std::map<std::string, const json::object*> plans, steps;
-  for (const auto& p : rows.plans) plans[str(p, "id")] = &p;
-  for (const auto& s : rows.plan_steps) steps[str(s, "id")] = &s;
+  for (const auto& p : rows.plans) plans[passerelle::sync::row_string(p, "id")] = &p;
+  for (const auto& s : rows.plan_steps) steps[passerelle::sync::row_string(s, "id")] = &s;
   auto threads = by_candidate(rows.threads);
   auto mentorships = by_candidate(rows.mentorships);
   auto meetings = by_candidate(rows.meetings);
@@ -48,15 +37,15 @@ std::vector<Candidate> gather(const ProgramRows& rows) {
   auto outcomes = by_candidate(rows.outcomes);
   std::vector<Candidate> out;
   for (const auto& p : rows.profiles) {
-    if (str(p, "role") != "candidate") continue;
+    if (passerelle::sync::row_string(p, "role") != "candidate") continue;
     Candidate c;
     c.profile = &p;
-    std::string id = str(p, "id");
-    std::string plan_id = str(p, "plan_id");
+    std::string id = passerelle::sync::row_string(p, "id");
+    std::string plan_id = passerelle::sync::row_string(p, "plan_id");
     if (auto it = plans.find(plan_id); it != plans.end()) c.plan = it->second;
     if (!c.plan)
       for (const auto& [pid, plan] : plans)
-        if (str(*plan, "candidate_id") == id) c.plan = plan;
+        if (passerelle::sync::row_string(*plan, "candidate_id") == id) c.plan = plan;
     if (c.plan) {
       auto ids = c.plan->find("step_ids");
       if (ids != c.plan->end() && ids->value().is_array())
@@ -65,9 +54,9 @@ std::vector<Candidate> gather(const ProgramRows& rows) {
             if (auto it = steps.find(std::string(sid.get_string())); it != steps.end()) c.steps.push_back(*it->second);
     }
     c.threads = threads[id];
-    std::string coach_thread = str(p, "coach_thread_id");
+    std::string coach_thread = passerelle::sync::row_string(p, "coach_thread_id");
     for (const auto* t : c.threads)
-      if (str(*t, "kind") == "coaching" && (coach_thread.empty() || str(*t, "id") == coach_thread)) c.coaching_thread = t;
+      if (passerelle::sync::row_string(*t, "kind") == "coaching" && (coach_thread.empty() || passerelle::sync::row_string(*t, "id") == coach_thread)) c.coaching_thread = t;
     c.mentorships = mentorships[id];
     c.meetings = meetings[id];
     c.referrals = referrals[id];
@@ -78,10 +67,10 @@ std::vector<Candidate> gather(const ProgramRows& rows) {
 }
 
 bool held(const json::object& meeting) {
-  return str(meeting, "status") != "cancelled" && str(meeting, "outcome") == "held";
+  return passerelle::sync::row_string(meeting, "status") != "cancelled" && passerelle::sync::row_string(meeting, "outcome") == "held";
 }
 bool no_show(const json::object& meeting) {
-  std::string o = str(meeting, "outcome");
+  std::string o = passerelle::sync::row_string(meeting, "outcome");
   return o == "no_show_candidate" || o == "no_show_mentor";
 }
 int count_held(const Candidate& c) {
@@ -90,14 +79,14 @@ int count_held(const Candidate& c) {
 int count_referrals(const Candidate& c) {
   int n = 0;
   for (const auto* r : c.referrals) {
-    std::string s = str(*r, "status");
-    if (str(*r, "parent_id").empty() && (s == "introduced" || s == "met")) ++n;
+    std::string s = passerelle::sync::row_string(*r, "status");
+    if (passerelle::sync::row_string(*r, "parent_id").empty() && (s == "introduced" || s == "met")) ++n;
   }
   return n;
 }
 
 plans::PlanProgress progress_of(const Candidate& c, Timestamp now, const plans::ProgressRules& rules) {
-  return plans::compute_progress(*c.plan, c.steps, now, str(*c.profile, "time_zone"), rules);
+  return plans::compute_progress(*c.plan, c.steps, now, passerelle::sync::row_string(*c.profile, "time_zone"), rules);
 }
 
 std::optional<Timestamp> max_time(std::optional<Timestamp> a, std::optional<Timestamp> b) {
@@ -123,38 +112,38 @@ std::vector<CaseloadRow> caseload(const ProgramRows& rows, Timestamp now, const 
   for (const auto& c : gather(rows)) {
     const auto& p = *c.profile;
     CaseloadRow r;
-    r.candidate_id = str(p, "id");
-    r.name = str(p, "name");
-    r.country = str(p, "country");
-    r.time_zone = str(p, "time_zone");
+    r.candidate_id = passerelle::sync::row_string(p, "id");
+    r.name = passerelle::sync::row_string(p, "name");
+    r.country = passerelle::sync::row_string(p, "country");
+    r.time_zone = passerelle::sync::row_string(p, "time_zone");
     if (!r.time_zone.empty()) r.local_time = format_local(now, r.time_zone).value_or("");
-    r.planned_arrival = str(p, "planned_arrival");
-    r.coach_id = str(p, "coach_id");
+    r.planned_arrival = passerelle::sync::row_string(p, "planned_arrival");
+    r.coach_id = passerelle::sync::row_string(p, "coach_id");
     if (auto it = rows.coach_names.find(r.coach_id); it != rows.coach_names.end()) r.coach_name = it->second;
     std::optional<Timestamp> last;
     if (c.plan) {
-      r.plan_id = str(*c.plan, "id");
+      r.plan_id = passerelle::sync::row_string(*c.plan, "id");
       auto prog = progress_of(c, now, rules);
       r.percent_done = prog.percent_done;
       r.steps_total = prog.total;
       r.overdue = prog.overdue;
       r.off_track = prog.off_track;
-      for (const auto& s : c.steps) last = max_time(last, parse_rfc3339(str(s, "last_activity_at")));
+      for (const auto& s : c.steps) last = max_time(last, parse_rfc3339(passerelle::sync::row_string(s, "last_activity_at")));
     }
-    if (c.coaching_thread) last = max_time(last, parse_rfc3339(str(*c.coaching_thread, "last_message_at")));
+    if (c.coaching_thread) last = max_time(last, parse_rfc3339(passerelle::sync::row_string(*c.coaching_thread, "last_message_at")));
     if (last) r.last_activity = format_rfc3339(*last);
     if (auto it = rows.unread_by_candidate.find(r.candidate_id); it != rows.unread_by_candidate.end())
       r.unread = it->second;
     r.meetings_held = count_held(c);
     for (const auto* m : c.meetings)
-      if (str(*m, "status") != "cancelled" && str(*m, "outcome").empty()) ++r.meetings_upcoming;
+      if (passerelle::sync::row_string(*m, "status") != "cancelled" && passerelle::sync::row_string(*m, "outcome").empty()) ++r.meetings_upcoming;
     r.referrals = count_referrals(c);
     // The latest mentorship (ids are UUIDv7: time-ordered).
     std::string latest_id;
     for (const auto* m : c.mentorships)
-      if (str(*m, "id") > latest_id) {
-        latest_id = str(*m, "id");
-        r.mentorship = str(*m, "status");
+      if (passerelle::sync::row_string(*m, "id") > latest_id) {
+        latest_id = passerelle::sync::row_string(*m, "id");
+        r.mentorship = passerelle::sync::row_string(*m, "status");
       }
     out.push_back(std::move(r));
   }
@@ -185,19 +174,19 @@ Indicators compute_indicators(const ProgramRows& rows, const IndicatorQuery& q, 
   for (const auto& c : gather(rows)) {
     const auto& p = *c.profile;
     if (!c.coaching_thread) continue;  // not coached (no coach assigned)
-    auto started = parse_rfc3339(str(*c.coaching_thread, "created_at"));
+    auto started = parse_rfc3339(passerelle::sync::row_string(*c.coaching_thread, "created_at"));
     if (!started) continue;
     sys_days start_day = std::chrono::floor<std::chrono::days>(*started);
     if (q.from && start_day < *q.from) continue;
     if (q.to && start_day > *q.to) continue;
-    auto arrival = parse_date(str(p, "planned_arrival"));
+    auto arrival = parse_date(passerelle::sync::row_string(p, "planned_arrival"));
     if (q.cohort) {
       if (!arrival) continue;
       int year = static_cast<int>(std::chrono::year_month_day(*arrival).year());
       if (std::to_string(year) != *q.cohort) continue;
     }
     ++ind.candidates;
-    if (num(*c.coaching_thread, "last_n") > 0 && (!arrival || start_day < *arrival)) ++ind.coached_abroad;
+    if (passerelle::sync::row_int(*c.coaching_thread, "last_n") > 0 && (!arrival || start_day < *arrival)) ++ind.coached_abroad;
 
     if (!c.plan) {
       ++ind.plan_none;
@@ -215,8 +204,8 @@ Indicators compute_indicators(const ProgramRows& rows, const IndicatorQuery& q, 
     std::optional<Timestamp> first_meeting;
     for (const auto* m : c.meetings) {
       if (held(*m))
-        if (auto s = parse_rfc3339(str(*m, "start")); s && (!first_meeting || *s < *first_meeting)) first_meeting = s;
-      if (str(*m, "status") == "cancelled") continue;
+        if (auto s = parse_rfc3339(passerelle::sync::row_string(*m, "start")); s && (!first_meeting || *s < *first_meeting)) first_meeting = s;
+      if (passerelle::sync::row_string(*m, "status") == "cancelled") continue;
       if (held(*m) || no_show(*m)) ++ind.meetings_with_outcome;
       if (no_show(*m)) ++ind.no_shows;
     }
@@ -234,13 +223,13 @@ Indicators compute_indicators(const ProgramRows& rows, const IndicatorQuery& q, 
         // The latest record dated on or before the horizon (ties: the later id).
         const json::object* latest = nullptr;
         for (const auto* o : c.outcomes) {
-          auto d = parse_date(str(*o, "date"));
+          auto d = parse_date(passerelle::sync::row_string(*o, "date"));
           if (!d || *d > horizon) continue;
-          if (!latest || str(*o, "date") > str(*latest, "date") ||
-              (str(*o, "date") == str(*latest, "date") && str(*o, "id") > str(*latest, "id")))
+          if (!latest || passerelle::sync::row_string(*o, "date") > passerelle::sync::row_string(*latest, "date") ||
+              (passerelle::sync::row_string(*o, "date") == passerelle::sync::row_string(*latest, "date") && passerelle::sync::row_string(*o, "id") > passerelle::sync::row_string(*latest, "id")))
             latest = o;
         }
-        std::string s = latest ? str(*latest, "status") : std::string();
+        std::string s = latest ? passerelle::sync::row_string(*latest, "status") : std::string();
         if (s == "employed_in_field") ++e.employed_in_field;
         else if (s == "employed_out_of_field") ++e.employed_out_of_field;
         else if (s == "studying") ++e.studying;

@@ -3,6 +3,7 @@
 #include <date/date.h>
 
 #include "passerelle/shared/mentors/availability.h"
+#include "passerelle/shared/sync/row_fields.h"
 
 namespace passerelle::mentors {
 namespace json = boost::json;
@@ -82,28 +83,24 @@ std::string ics_calendar(const std::vector<IcsEvent>& events, std::string_view m
 }
 
 namespace {
-std::string str(const json::object& row, std::string_view key) {
-  auto* v = row.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 }  // namespace
 
 IcsEvent meeting_event(const json::object& m, std::string_view viewer_id, protocol::Locale locale) {
   IcsEvent e;
-  e.uid = str(m, "id") + "@passerelle";
+  e.uid = passerelle::sync::row_string(m, "id") + "@passerelle";
   if (auto* s = m.if_contains("sequence"); s && s->is_int64()) e.sequence = static_cast<int>(s->get_int64());
-  e.start = parse_rfc3339(str(m, "start")).value_or(Timestamp{});
-  e.end = parse_rfc3339(str(m, "end")).value_or(e.start + kSlotLength);
-  e.stamp = parse_rfc3339(str(m, "updated_at")).value_or(e.start);
-  e.cancelled = str(m, "status") == "cancelled";
-  e.location = str(m, "video_url");
+  e.start = parse_rfc3339(passerelle::sync::row_string(m, "start")).value_or(Timestamp{});
+  e.end = parse_rfc3339(passerelle::sync::row_string(m, "end")).value_or(e.start + kSlotLength);
+  e.stamp = parse_rfc3339(passerelle::sync::row_string(m, "updated_at")).value_or(e.start);
+  e.cancelled = passerelle::sync::row_string(m, "status") == "cancelled";
+  e.location = passerelle::sync::row_string(m, "video_url");
   e.url = e.location;
   bool fr = locale == protocol::Locale::fr;
-  bool is_mentor = viewer_id == str(m, "mentor_id");
-  std::string other = is_mentor ? str(m, "candidate_name") : str(m, "mentor_name");
+  bool is_mentor = viewer_id == passerelle::sync::row_string(m, "mentor_id");
+  std::string other = is_mentor ? passerelle::sync::row_string(m, "candidate_name") : passerelle::sync::row_string(m, "mentor_name");
   e.summary = (e.cancelled ? (fr ? "ANNULÉ : " : "CANCELLED: ") : "") +
               std::string(fr ? "Rencontre de mentorat avec " : "Mentoring meeting with ") + other;
-  std::string cz = str(m, "candidate_time_zone"), mz = str(m, "mentor_time_zone");
+  std::string cz = passerelle::sync::row_string(m, "candidate_time_zone"), mz = passerelle::sync::row_string(m, "mentor_time_zone");
   std::string d;
   d += fr ? "Rencontre de mentorat Passerelle (1 h).\n" : "Passerelle mentoring meeting (1 hour).\n";
   if (!cz.empty()) d += (fr ? "Candidat·e : " : "Candidate: ") + local_label(e.start, cz) + "\n";

@@ -4,26 +4,13 @@
 
 #include "passerelle/shared/mentors/availability.h"
 #include "passerelle/shared/mentors/profiles.h"
+#include "passerelle/shared/sync/row_fields.h"
 
 namespace passerelle::mentors {
 namespace json = boost::json;
 using namespace std::chrono;
 
 namespace {
-
-std::string str(const json::object& row, std::string_view key) {
-  auto* v = row.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-std::vector<std::string> strs(const json::object& row, std::string_view key) {
-  std::vector<std::string> out;
-  auto* v = row.if_contains(key);
-  if (v && v->is_array())
-    for (const auto& e : v->get_array())
-      if (e.is_string()) out.emplace_back(e.get_string());
-  return out;
-}
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -36,32 +23,32 @@ std::string lower(std::string s) {
 int capacity_left(const json::object& mentor) {
   std::int64_t capacity = 1;
   if (auto* c = mentor.if_contains("capacity"); c && c->is_int64()) capacity = c->get_int64();
-  return static_cast<int>(capacity) - static_cast<int>(strs(mentor, "active_mentorship_ids").size());
+  return static_cast<int>(capacity) - static_cast<int>(passerelle::sync::row_strings(mentor, "active_mentorship_ids").size());
 }
 
 std::vector<Suggestion> suggest_mentors(const json::object& candidate, const std::vector<MentorCandidate>& mentors,
                                         const std::vector<std::string>& excluded, Timestamp now,
                                         const MatchWeights& w) {
   std::vector<Suggestion> out;
-  std::string zone = str(candidate, "time_zone");
+  std::string zone = passerelle::sync::row_string(candidate, "time_zone");
   if (zone.empty() || !is_valid_time_zone(zone)) zone = "UTC";
   auto cand_langs = languages_of(candidate);
-  std::string cand_code = str(candidate, "occupation_code");
-  auto cand_words = keywords(str(candidate, "profession"));
+  std::string cand_code = passerelle::sync::row_string(candidate, "occupation_code");
+  auto cand_words = keywords(passerelle::sync::row_string(candidate, "profession"));
   std::vector<std::string> orgs;
-  for (const auto& o : strs(candidate, "organizations")) orgs.push_back(lower(o));
+  for (const auto& o : passerelle::sync::row_strings(candidate, "organizations")) orgs.push_back(lower(o));
 
   for (const auto& m : mentors) {
     Suggestion s;
-    s.mentor_id = str(m.profile, "id");
-    s.name = str(m.profile, "name");
+    s.mentor_id = passerelle::sync::row_string(m.profile, "id");
+    s.name = passerelle::sync::row_string(m.profile, "name");
     if (s.mentor_id.empty() || std::find(excluded.begin(), excluded.end(), s.mentor_id) != excluded.end()) continue;
     s.capacity_left = capacity_left(m.profile);
     if (s.capacity_left <= 0) continue;
     s.languages = shared_working_languages(cand_langs, languages_of(m.profile));
     if (s.languages.empty()) continue;
 
-    std::string code = str(m.profile, "occupation_code");
+    std::string code = passerelle::sync::row_string(m.profile, "occupation_code");
     if (is_noc_code(cand_code) && is_noc_code(code)) {
       if (code == cand_code)
         s.reasons.push_back({"same_occupation", "same occupation (NOC " + code + ")", w.same_occupation,
@@ -73,7 +60,7 @@ std::vector<Suggestion> suggest_mentors(const json::object& candidate, const std
         s.reasons.push_back({"same_broad_category", "same broad occupational category (NOC " + code.substr(0, 1) + ")",
                              w.same_broad_category, "même grande catégorie professionnelle (CNP " + code.substr(0, 1) + ")"});
     }
-    auto words = keywords(str(m.profile, "profession") + " " + str(m.profile, "sector"));
+    auto words = keywords(passerelle::sync::row_string(m.profile, "profession") + " " + passerelle::sync::row_string(m.profile, "sector"));
     std::vector<std::string> common;
     for (const auto& cw : cand_words)
       if (std::find(words.begin(), words.end(), cw) != words.end()) common.push_back(cw);
@@ -84,13 +71,13 @@ std::vector<Suggestion> suggest_mentors(const json::object& candidate, const std
       s.reasons.push_back({"keywords", "profession words in common: " + list, n * w.per_shared_keyword,
                            "mots de métier en commun : " + list});
     }
-    std::string employer = lower(str(m.profile, "employer"));
+    std::string employer = lower(passerelle::sync::row_string(m.profile, "employer"));
     if (!employer.empty())
       for (const auto& o : orgs)
         if (!o.empty() && (employer.find(o) != std::string::npos || o.find(employer) != std::string::npos)) {
-          s.reasons.push_back({"organization", "works at " + str(m.profile, "employer") + ", an organization of interest",
+          s.reasons.push_back({"organization", "works at " + passerelle::sync::row_string(m.profile, "employer") + ", an organization of interest",
                                w.organization_interest,
-                               "travaille chez " + str(m.profile, "employer") + ", une organisation qui vous intéresse"});
+                               "travaille chez " + passerelle::sync::row_string(m.profile, "employer") + ", une organisation qui vous intéresse"});
           break;
         }
     if (m.availability) {

@@ -3,23 +3,11 @@
 #include <algorithm>
 
 #include "passerelle/shared/ids.h"
+#include "passerelle/shared/sync/row_fields.h"
 
 namespace passerelle::messages {
 namespace json = boost::json;
 namespace {
-
-std::int64_t int_field(const json::object& row, std::string_view key) {
-  auto it = row.find(key);
-  if (it == row.end()) return 0;
-  if (it->value().is_int64()) return it->value().get_int64();
-  if (it->value().is_uint64()) return static_cast<std::int64_t>(it->value().get_uint64());
-  return 0;
-}
-
-std::string string_field(const json::object& row, std::string_view key) {
-  auto it = row.find(key);
-  return it != row.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
 
 }  // namespace
 
@@ -37,21 +25,21 @@ std::string receipt_id(std::string_view thread_id, std::string_view user_id) {
   return Uuid::derived("receipt:" + std::string(thread_id) + ":" + std::string(user_id)).str();
 }
 
-std::int64_t message_number(const json::object& message) { return int_field(message, "n"); }
+std::int64_t message_number(const json::object& message) { return passerelle::sync::row_int(message, "n"); }
 
 ReadMarks read_marks(const std::optional<json::object>& receipt) {
   if (!receipt) return {};
-  return ReadMarks{int_field(*receipt, "delivered_n"), int_field(*receipt, "read_n")};
+  return ReadMarks{passerelle::sync::row_int(*receipt, "delivered_n"), passerelle::sync::row_int(*receipt, "read_n")};
 }
 
 MessageState author_view_state(const json::object& message, bool confirmed, const std::vector<json::object>& receipts,
                                const std::vector<std::string>& members) {
   if (!confirmed) return MessageState::queued;
   std::int64_t n = message_number(message);
-  std::string author = string_field(message, "author_id");
+  std::string author = passerelle::sync::row_string(message, "author_id");
   MessageState best = MessageState::sent;
   for (const auto& r : receipts) {
-    std::string reader = string_field(r, "user_id");
+    std::string reader = passerelle::sync::row_string(r, "user_id");
     if (reader == author || std::find(members.begin(), members.end(), reader) == members.end()) continue;
     auto marks = read_marks(r);
     if (marks.read_n >= n) return MessageState::read;
@@ -64,14 +52,14 @@ std::int64_t unread_count(const std::vector<json::object>& thread_messages, cons
                           std::string_view me) {
   std::int64_t read_n = read_marks(my_receipt).read_n;
   return std::count_if(thread_messages.begin(), thread_messages.end(), [&](const json::object& m) {
-    return string_field(m, "author_id") != me && message_number(m) > read_n;
+    return passerelle::sync::row_string(m, "author_id") != me && message_number(m) > read_n;
   });
 }
 
 std::int64_t last_from_others(const std::vector<json::object>& thread_messages, std::string_view me) {
   std::int64_t last = 0;
   for (const auto& m : thread_messages)
-    if (string_field(m, "author_id") != me) last = std::max(last, message_number(m));
+    if (passerelle::sync::row_string(m, "author_id") != me) last = std::max(last, message_number(m));
   return last;
 }
 

@@ -1,13 +1,10 @@
 #include "passerelle/shared/plans/progress.h"
+#include "passerelle/shared/sync/row_fields.h"
 
 namespace passerelle::plans {
 namespace json = boost::json;
 
 namespace {
-std::string str(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
 }  // namespace
 
 PlanProgress compute_progress(const json::object& plan, const std::vector<json::object>& steps, Timestamp now,
@@ -15,21 +12,21 @@ PlanProgress compute_progress(const json::object& plan, const std::vector<json::
   PlanProgress p;
   auto today = local_date(now, time_zone.empty() ? "UTC" : time_zone);
   if (!today) today = local_date(now, "UTC");
-  std::optional<Timestamp> last_activity = parse_rfc3339(str(plan, "created_at"));
+  std::optional<Timestamp> last_activity = parse_rfc3339(passerelle::sync::row_string(plan, "created_at"));
   for (const auto& step : steps) {
     ++p.total;
-    std::string status = str(step, "status");
+    std::string status = passerelle::sync::row_string(step, "status");
     bool open = status != "done" && status != "skipped";
     if (status == "done") ++p.done;
     else if (status == "skipped") ++p.skipped;
     else if (status == "in_progress") ++p.in_progress;
     else ++p.todo;
     if (open) {
-      if (!p.next_step_id) p.next_step_id = str(step, "id");
-      auto due = parse_date(str(step, "due_date"));
+      if (!p.next_step_id) p.next_step_id = passerelle::sync::row_string(step, "id");
+      auto due = parse_date(passerelle::sync::row_string(step, "due_date"));
       if (due && today && *today > *due) ++p.overdue;
     }
-    if (auto at = parse_rfc3339(str(step, "last_activity_at")); at && (!last_activity || *at > *last_activity))
+    if (auto at = parse_rfc3339(passerelle::sync::row_string(step, "last_activity_at")); at && (!last_activity || *at > *last_activity))
       last_activity = at;
   }
   int counted = p.total - p.skipped;

@@ -59,11 +59,6 @@ inline void push_back(boost::json::object& row, std::string_view key, boost::jso
   row[key].as_array().push_back(std::move(v));
 }
 
-inline std::int64_t row_int(const boost::json::object& row, std::string_view key, std::int64_t fallback = 0) {
-  auto* v = row.if_contains(key);
-  return v && v->is_int64() ? v->get_int64() : fallback;
-}
-
 // Cancels a scheduled meeting's row and frees its busy entries (mentorship.complete on close).
 void cancel_meeting(MutationContext& ctx, boost::json::object& meeting, const std::string& reason);
 // Sets (interval) or removes (nullopt) a meeting in a user's `busy` row. Its readers: the user,

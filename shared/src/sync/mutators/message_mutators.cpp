@@ -29,13 +29,6 @@ std::vector<std::string> thread_readers(MutationContext& ctx, const std::string&
   return readers;
 }
 
-std::int64_t int_of(const json::object& row, std::string_view key) {
-  auto it = row.find(key);
-  if (it != row.end() && it->value().is_int64()) return it->value().get_int64();
-  if (it != row.end() && it->value().is_uint64()) return static_cast<std::int64_t>(it->value().get_uint64());
-  return 0;
-}
-
 // ---------------------------------------------------------------- message.send
 
 struct Attachment {
@@ -128,7 +121,7 @@ Status apply_send(MutationContext& ctx, const MessageSendArgs& a) {
     attachments.push_back(std::move(item));
   }
 
-  std::int64_t n = int_of(*thread, "last_n") + 1;
+  std::int64_t n = row_int(*thread, "last_n") + 1;
   json::object msg{{"id", a.id},
                    {"thread_id", a.thread_id},
                    {"author_id", ctx.actor.user_id},
@@ -199,7 +192,7 @@ Status apply_receipt(MutationContext& ctx, const ReceiptArgs& a) {
 
   // Marks only go up and never past the last message the server numbered: a receipt sent
   // offline that arrives late, or twice, changes nothing it should not.
-  std::int64_t last_n = int_of(*thread, "last_n");
+  std::int64_t last_n = row_int(*thread, "last_n");
   std::string id = messages::receipt_id(a.thread_id, ctx.actor.user_id);
   auto existing = ctx.rows.get(collection::receipts, id);
   auto marks = messages::read_marks(existing);

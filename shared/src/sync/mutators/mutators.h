@@ -8,6 +8,7 @@
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/text.h"
 #include "passerelle/shared/sync/mutator.h"
+#include "passerelle/shared/sync/row_fields.h"
 
 namespace passerelle::sync::mutators {
 
@@ -57,22 +58,6 @@ inline std::vector<std::string> with_user(std::vector<std::string> audience, con
 inline std::vector<std::string> without_user(std::vector<std::string> audience, const std::string& user) {
   audience.erase(std::remove(audience.begin(), audience.end(), user), audience.end());
   return audience;
-}
-
-// A row's top-level string field, or "" when absent or not a string.
-inline std::string row_string(const boost::json::object& row, std::string_view key) {
-  auto it = row.find(key);
-  return it != row.end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
-// A row's top-level array of strings (ids, members), skipping anything else.
-inline std::vector<std::string> row_strings(const boost::json::object& row, std::string_view key) {
-  std::vector<std::string> out;
-  auto it = row.find(key);
-  if (it != row.end() && it->value().is_array())
-    for (const auto& v : it->value().get_array())
-      if (v.is_string()) out.emplace_back(v.get_string());
-  return out;
 }
 
 inline boost::json::array to_json_array(const std::vector<std::string>& v) {
