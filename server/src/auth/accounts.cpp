@@ -31,6 +31,21 @@ std::optional<UserRecord> find_user_by_email(soci::session& sql, const std::stri
   return r;
 }
 
+std::optional<UserRecord> find_user_by_id(soci::session& sql, const std::string& id) {
+  std::string email, name, role, locale, hash, created;
+  int disabled = 0;
+  sql << "SELECT email, name, role, locale, password_hash, disabled, created_at FROM users WHERE id = :i",
+      soci::use(id), soci::into(email), soci::into(name), soci::into(role), soci::into(locale), soci::into(hash),
+      soci::into(disabled), soci::into(created);
+  if (!sql.got_data()) return std::nullopt;
+  UserRecord r;
+  r.info = make_user(id, role, email, name, locale);
+  r.password_hash = hash;
+  r.disabled = disabled != 0;
+  r.created_at = created;
+  return r;
+}
+
 bool email_taken(soci::session& sql, const std::string& email) {
   int n = 0;
   sql << "SELECT COUNT(*) FROM users WHERE email = :e", soci::use(email), soci::into(n);

@@ -20,6 +20,7 @@ struct UserRecord {
 };
 
 std::optional<UserRecord> find_user_by_email(soci::session& sql, const std::string& email);
+std::optional<UserRecord> find_user_by_id(soci::session& sql, const std::string& id);
 bool email_taken(soci::session& sql, const std::string& email);
 void insert_user(soci::session& sql, const UserRecord& user);
 long long count_users(soci::session& sql);

@@ -4,11 +4,14 @@
 
 #include "../log.h"
 #include "../services.h"
+#include "auth/accounts.h"
+#include "sync/change_log.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/mentors/availability.h"
 #include "passerelle/shared/mentors/ics.h"
 #include "passerelle/shared/mentors/profiles.h"
+#include "passerelle/shared/sync/row_fields.h"
 
 namespace passerelle::server::calendar {
 namespace json = boost::json;
@@ -16,52 +19,19 @@ namespace mc = passerelle::mentors::collection;
 
 namespace {
 
-std::optional<json::object> read_row(soci::session& sql, std::string_view collection, const std::string& id) {
-  std::string data, c(collection);
-  sql << "SELECT data FROM sync_rows WHERE collection = :c AND id = :i AND deleted = 0", soci::use(c), soci::use(id),
-      soci::into(data);
-  if (!sql.got_data()) return std::nullopt;
-  boost::system::error_code ec;
-  auto v = json::parse(data, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  return std::move(v.as_object());
-}
-
-std::string str(const json::object& row, std::string_view key) {
-  auto* v = row.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
-struct Person {
-  std::string email, name;
-  protocol::Locale locale = protocol::Locale::fr;
-};
-
-std::optional<Person> read_person(soci::session& sql, const std::string& id) {
-  Person p;
-  std::string locale;
-  int disabled = 0;
-  sql << "SELECT email, name, locale, disabled FROM users WHERE id = :i", soci::use(id), soci::into(p.email),
-      soci::into(p.name), soci::into(locale), soci::into(disabled);
-  if (!sql.got_data() || disabled) return std::nullopt;
-  p.locale = protocol::parse_locale(locale).value_or(protocol::Locale::fr);
-  return p;
-}
-
-std::string host_of(const std::string& url) {
-  auto p = url.find("://");
-  std::string rest = p == std::string::npos ? url : url.substr(p + 3);
-  rest = rest.substr(0, rest.find('/'));
-  rest = rest.substr(0, rest.find(':'));
-  return rest.empty() ? "localhost" : rest;
+// The person behind an id, if their account is active.
+std::optional<protocol::UserInfo> read_person(soci::session& sql, const std::string& id) {
+  auto u = auth::find_user_by_id(sql, id);
+  if (!u || u->disabled) return std::nullopt;
+  return u->info;
 }
 
 }  // namespace
 
 std::optional<std::string> feed_owner(soci::session& sql, const std::string& token_hash) {
-  auto row = read_row(sql, mc::calendar_tokens, token_hash);
+  auto row = server::sync::find_row(sql, mc::calendar_tokens, token_hash);
   if (!row) return std::nullopt;
-  std::string user = str(*row, "user_id");
+  std::string user = passerelle::sync::row_string(*row, "user_id");
   if (user.empty()) return std::nullopt;
   return user;
 }
@@ -82,7 +52,7 @@ std::string feed_ics(soci::session& sql, const std::string& user_id) {
     if (ec || !v.is_object()) continue;
     const auto& m = v.as_object();
     // A coach reads their candidates' meetings in the app; their calendar holds their own only.
-    if (str(m, "candidate_id") != user_id && str(m, "mentor_id") != user_id) continue;
+    if (passerelle::sync::row_string(m, "candidate_id") != user_id && passerelle::sync::row_string(m, "mentor_id") != user_id) continue;
     events.push_back(mentors::meeting_event(m, user_id, locale));
   }
   return mentors::ics_calendar(events, "", locale == protocol::Locale::fr ? "Passerelle — rencontres" : "Passerelle — meetings");
@@ -103,23 +73,23 @@ std::optional<std::string> token_of_path(std::string_view path) {
 std::vector<mail::Message> meeting_messages(soci::session& sql, const std::string& meeting_id, const std::string& public_url,
                                             Timestamp now, MeetingMail why) {
   std::vector<mail::Message> out;
-  auto m = read_row(sql, mc::meetings, meeting_id);
+  auto m = server::sync::find_row(sql, mc::meetings, meeting_id);
   if (!m) return out;
-  bool cancelled = str(*m, "status") == "cancelled";
+  bool cancelled = passerelle::sync::row_string(*m, "status") == "cancelled";
   std::int64_t sequence = 0;
   if (auto* s = m->if_contains("sequence"); s && s->is_int64()) sequence = s->get_int64();
-  auto start = parse_rfc3339(str(*m, "start")).value_or(now);
-  std::string host = host_of(public_url);
-  std::vector<std::pair<std::string, Person>> people;
-  for (const auto& id : {str(*m, "candidate_id"), str(*m, "mentor_id")})
+  auto start = parse_rfc3339(passerelle::sync::row_string(*m, "start")).value_or(now);
+  std::string host = mail::host_of_url(public_url);
+  std::vector<std::pair<std::string, protocol::UserInfo>> people;
+  for (const auto& id : {passerelle::sync::row_string(*m, "candidate_id"), passerelle::sync::row_string(*m, "mentor_id")})
     if (auto p = read_person(sql, id)) people.emplace_back(id, *p);
   std::vector<std::string> emails;
   for (const auto& [id, p] : people) emails.push_back(p.email);
 
   for (const auto& [id, p] : people) {
     bool fr = p.locale == protocol::Locale::fr;
-    bool is_mentor = id == str(*m, "mentor_id");
-    std::string zone = is_mentor ? str(*m, "mentor_time_zone") : str(*m, "candidate_time_zone");
+    bool is_mentor = id == passerelle::sync::row_string(*m, "mentor_id");
+    std::string zone = is_mentor ? passerelle::sync::row_string(*m, "mentor_time_zone") : passerelle::sync::row_string(*m, "candidate_time_zone");
     if (zone.empty()) zone = "UTC";
     std::string when = mentors::local_label(start, zone);
     auto ev = mentors::meeting_event(*m, id, p.locale);
@@ -178,8 +148,8 @@ std::vector<std::string> meetings_to_mail(soci::session& sql, const std::vector<
         auto row = boost::json::parse(data);
         if (!row.is_object()) continue;
         const auto& m = row.get_object();
-        if (str(m, "mentorship_id") == mentorship && str(m, "status") == "cancelled" &&
-            str(m, "cancel_reason").rfind("mentorship closed", 0) == 0)
+        if (passerelle::sync::row_string(m, "mentorship_id") == mentorship && passerelle::sync::row_string(m, "status") == "cancelled" &&
+            passerelle::sync::row_string(m, "cancel_reason").rfind("mentorship closed", 0) == 0)
           add(meeting);
       }
     }

@@ -6,15 +6,6 @@
 namespace passerelle::server::mail {
 namespace {
 
-std::string host_of_url(const std::string& url) {
-  auto start = url.find("://");
-  std::string rest = start == std::string::npos ? url : url.substr(start + 3);
-  rest = rest.substr(0, rest.find('/'));
-  if (auto colon = rest.rfind(':'); colon != std::string::npos && rest.find(']') == std::string::npos)
-    rest = rest.substr(0, colon);
-  return rest.empty() ? "localhost" : rest;
-}
-
 // Cut at most `max` bytes without splitting a UTF-8 character; one line, trimmed.
 std::string preview(std::string text, std::size_t max) {
   for (auto& c : text)

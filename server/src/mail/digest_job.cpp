@@ -5,9 +5,12 @@
 
 #include <map>
 
+#include "auth/accounts.h"
 #include "log.h"
 #include "mail/digest.h"
 #include "passerelle/shared/sync/collections.h"
+#include "passerelle/shared/sync/row_fields.h"
+#include "sync/change_log.h"
 
 namespace passerelle::server::mail {
 namespace json = boost::json;
@@ -20,50 +23,21 @@ struct Due {
   long long newest_ms = 0;
 };
 
-std::optional<json::object> row_of(soci::session& sql, std::string_view c, const std::string& id) {
-  std::string data, cs(c);
-  soci::indicator ind = soci::i_null;
-  sql << "SELECT data FROM sync_rows WHERE collection = :c AND id = :i AND deleted = 0", soci::use(cs), soci::use(id),
-      soci::into(data, ind);
-  if (!sql.got_data() || ind != soci::i_ok) return std::nullopt;
-  auto v = json::parse(data);
-  if (!v.is_object()) return std::nullopt;
-  return std::move(v.get_object());
-}
-
 std::string field(const std::optional<json::object>& row, std::string_view key) {
-  if (!row) return {};
-  auto it = row->find(key);
-  return it != row->end() && it->value().is_string() ? std::string(it->value().get_string()) : std::string();
-}
-
-struct Person {
-  std::string email, name, role, locale;
-  bool disabled = false;
-};
-
-std::optional<Person> person(soci::session& sql, const std::string& id) {
-  Person p;
-  int disabled = 0;
-  sql << "SELECT email, name, role, locale, disabled FROM users WHERE id = :id", soci::use(id), soci::into(p.email),
-      soci::into(p.name), soci::into(p.role), soci::into(p.locale), soci::into(disabled);
-  if (!sql.got_data()) return std::nullopt;
-  p.disabled = disabled != 0;
-  return p;
+  return row ? passerelle::sync::row_string(*row, key) : std::string();
 }
 
 // Everything the e-mail says, read in one go; nullopt when this person gets no digest.
 std::optional<Digest> read_digest(soci::session& sql, const std::string& user_id, protocol::Locale* locale_out) {
-  auto me = person(sql, user_id);
+  auto me = auth::find_user_by_id(sql, user_id);
   if (!me || me->disabled) return std::nullopt;
-  auto profile = row_of(sql, collection::profiles, user_id);
+  auto profile = server::sync::find_row(sql, collection::profiles, user_id);
   std::string pref = field(profile, "email_digest");
   if (pref == "off") return std::nullopt;
   Digest d;
-  d.to = me->email;
-  d.name = field(profile, "name").empty() ? me->name : field(profile, "name");
-  std::string locale = field(profile, "locale").empty() ? me->locale : field(profile, "locale");
-  d.locale = protocol::parse_locale(locale).value_or(protocol::Locale::fr);
+  d.to = me->info.email;
+  d.name = field(profile, "name").empty() ? me->info.name : field(profile, "name");
+  d.locale = protocol::parse_locale(field(profile, "locale")).value_or(me->info.locale);
   if (locale_out) *locale_out = d.locale;
 
   struct ThreadUnread {
@@ -84,20 +58,20 @@ std::optional<Digest> read_digest(soci::session& sql, const std::string& user_id
   for (const auto& [thread_id, unread] : by_thread) {
     DigestThread t;
     t.unread = unread.count;
-    auto thread = row_of(sql, collection::threads, thread_id);
+    auto thread = server::sync::find_row(sql, collection::threads, thread_id);
     if (thread) {
       auto members = thread->find("members");
       if (members != thread->end() && members->value().is_array())
         for (const auto& m : members->value().get_array()) {
           if (!m.is_string() || m.get_string() == user_id) continue;
-          if (auto other = person(sql, std::string(m.get_string()))) {
+          if (auto other = auth::find_user_by_id(sql, std::string(m.get_string()))) {
             if (!t.with.empty()) t.with += ", ";
-            t.with += other->name + " (" + other->role + ")";
+            t.with += other->info.name + " (" + std::string(protocol::to_string(other->info.role)) + ")";
           }
         }
     }
     if (t.with.empty()) t.with = "Passerelle";
-    if (pref != "private") t.latest_preview = field(row_of(sql, collection::messages, unread.latest_message), "body");
+    if (pref != "private") t.latest_preview = field(server::sync::find_row(sql, collection::messages, unread.latest_message), "body");
     d.threads.push_back(std::move(t));
   }
   if (d.threads.empty()) return std::nullopt;

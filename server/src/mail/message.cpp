@@ -17,14 +17,6 @@ bool plain_ascii(std::string_view s) {
   return true;
 }
 
-std::string host_of(const std::string& url) {
-  auto p = url.find("://");
-  std::string rest = p == std::string::npos ? url : url.substr(p + 3);
-  rest = rest.substr(0, rest.find('/'));
-  if (!rest.empty() && rest.front() == '[') rest = rest.substr(0, rest.find(']') + 1);
-  else rest = rest.substr(0, rest.find(':'));
-  return rest.empty() ? "localhost" : rest;
-}
 
 }  // namespace
 
@@ -132,10 +124,19 @@ std::string compose(const Message& m) {
   return out;
 }
 
+std::string host_of_url(const std::string& url) {
+  auto p = url.find("://");
+  std::string rest = p == std::string::npos ? url : url.substr(p + 3);
+  rest = rest.substr(0, rest.find('/'));
+  if (!rest.empty() && rest.front() == '[') rest = rest.substr(0, rest.find(']') + 1);
+  else rest = rest.substr(0, rest.find(':'));
+  return rest.empty() ? "localhost" : rest;
+}
+
 Message invitation_message(protocol::Locale locale, const std::string& to, const std::string& token,
                            const std::string& public_url, const std::string& inviter_name,
                            protocol::Role role, const std::string& expires_at) {
-  std::string host = host_of(public_url);
+  std::string host = host_of_url(public_url);
   std::string ws_url = public_url;
   if (ws_url.rfind("https://", 0) == 0) ws_url = "wss://" + ws_url.substr(8);
   else if (ws_url.rfind("http://", 0) == 0) ws_url = "ws://" + ws_url.substr(7);

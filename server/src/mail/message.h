@@ -32,6 +32,9 @@ std::string compose(const Message& m);
 std::string encode_header(std::string_view text);
 // RFC 2045 quoted-printable with CRLF line ends and soft breaks keeping lines <= 76 chars.
 std::string quoted_printable(std::string_view text);
+// The host of a URL ("https://x.org:8443/a" -> "x.org", IPv6 keeps its brackets), for From
+// addresses and Message-IDs; "localhost" when there is none.
+std::string host_of_url(const std::string& url);
 // "Tue, 01 Dec 2026 15:04:05 +0000"
 std::string rfc5322_date(Timestamp t);
 

@@ -81,6 +81,17 @@ void ChangeLog::remove(std::string_view collection, std::string_view id) {
   project_remove(sql_, collection, id);
 }
 
+std::optional<json::object> find_row(soci::session& sql, std::string_view collection, const std::string& id) {
+  std::string data, c(collection);
+  sql << "SELECT data FROM sync_rows WHERE collection = :c AND id = :i AND deleted = 0", soci::use(c), soci::use(id),
+      soci::into(data);
+  if (!sql.got_data()) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = json::parse(data, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  return std::move(v.as_object());
+}
+
 std::int64_t current_seq(soci::session& sql) {
   long long v = 0;
   sql << "SELECT value FROM sync_meta WHERE key = 'seq'", soci::into(v);

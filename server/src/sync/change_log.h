@@ -51,6 +51,10 @@ class ChangeLog : public passerelle::sync::RowStore {
   std::int64_t last_seq_ = 0;
 };
 
+// A live row for readers outside a push (mail jobs, the calendar feed), on any connection:
+// nullopt when absent, deleted, or not a JSON object (a reader skips what it cannot show).
+std::optional<boost::json::object> find_row(soci::session& sql, std::string_view collection, const std::string& id);
+
 // The last seq handed out (0 for an empty log), read on any connection.
 std::int64_t current_seq(soci::session& sql);
 // Tombstones at or below this seq were purged; cursors below it must resync.
