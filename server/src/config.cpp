@@ -206,6 +206,13 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"digest-interval-seconds", "SEC", "at most one digest e-mail per person in this period", "43200 (12 hours)", int_setter(&c.digest_interval_seconds, 1, 30 * 86400)},
         {"digest-scan-seconds", "SEC", "how often to look for digests to send", "60", int_setter(&c.digest_scan_seconds, 1, 3600)},
         {"reminder-scan-seconds", "SEC", "how often to look for meeting reminders (24 h and 1 h before) to send", "60", int_setter(&c.reminder_scan_seconds, 1, 3600)},
+        {"retention-message-days", "DAYS", "delete messages (text and attachments) this long after they were sent; 0 keeps them", "730", int_setter(&c.retention_message_days, 0, 36500)},
+        {"retention-file-days", "DAYS", "delete uploaded files that no live row refers to this long after upload; 0 keeps them", "30", int_setter(&c.retention_file_days, 0, 36500)},
+        {"retention-audit-days", "DAYS", "delete audit log entries older than this; 0 keeps them", "1095", int_setter(&c.retention_audit_days, 0, 36500)},
+        {"retention-deleted-account-days", "DAYS", "forget the anonymized sign-in record of a deleted account after this; 0 keeps it", "30", int_setter(&c.retention_deleted_account_days, 0, 36500)},
+        {"retention-session-days", "DAYS", "delete revoked or expired sessions older than this; 0 keeps them", "30", int_setter(&c.retention_session_days, 0, 36500)},
+        {"retention-scan-seconds", "SEC", "how often the retention job runs", "3600", int_setter(&c.retention_scan_seconds, 1, 86400)},
+        {"unsafe-ack-before-commit", "", "TEST HARNESS ONLY (docs/faults.md): answer pushes before their commit, losing acknowledged writes on a crash", "", [&c](const std::string&) { c.unsafe_ack_before_commit = true; return std::string(); }},
         {"demo", "", "seed a demo program (idempotent) and print its accounts", "", [&c](const std::string&) { c.demo = true; return std::string(); }},
     };
     bool help = false;

@@ -39,6 +39,16 @@ struct ServeConfig {
   int digest_interval_seconds = 43200;  // at most one digest e-mail per person per interval
   int digest_scan_seconds = 60;         // how often the server looks for digests to send
   int reminder_scan_seconds = 60;       // how often it looks for meeting reminders to send
+  // FOR THE FAULT HARNESS ONLY (tests/faults, docs/faults.md): answer a push before its commit,
+  // so a kill -9 loses acknowledged ops. The control run proves the harness can see such loss.
+  bool unsafe_ack_before_commit = false;
+  // Retention (docs/security.md): how long each kind of data is kept; 0 keeps it forever.
+  int retention_message_days = 730;          // messages (body and attachments) after they were sent
+  int retention_file_days = 30;              // uploaded files no live row refers to, after upload
+  int retention_audit_days = 1095;           // audit log entries
+  int retention_deleted_account_days = 30;   // the anonymized sign-in record of a deleted account
+  int retention_session_days = 30;           // revoked or expired sessions
+  int retention_scan_seconds = 3600;         // how often the retention job runs
 
   bool tls() const { return !tls_cert.empty(); }
 };
