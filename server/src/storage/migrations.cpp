@@ -161,6 +161,10 @@ const std::vector<Migration>& all_migrations() {
                 sent_at_ms BIGINT NOT NULL,
                 PRIMARY KEY (meeting_id, kind, start_ms)))",
        }},
+      // Account deletion (docs/security.md): when an account was erased; its sign-in record stays
+      // anonymized until the retention job forgets it, so a device still holding its token
+      // learns at its next sync that the account is gone (and wipes its copy).
+      {6, "account_deletion", {"ALTER TABLE users ADD COLUMN deleted_at TEXT"}},
   };
   return list;
 }
