@@ -123,6 +123,83 @@ TEST(Indicators, CohortAndOpenRange) {
   EXPECT_DOUBLE_EQ(none.no_show_rate, 0);
 }
 
+TEST(Indicators, CohortLabelOrArrivalYear) {
+  // B and C get the label "2027-Q1 Casablanca"; A and D keep their arrival year.
+  auto rows = fixture();
+  rows.profiles[1]["cohort"] = "2027-Q1 Casablanca";
+  rows.profiles[2]["cohort"] = "2027-Q1 Casablanca";
+  IndicatorQuery q;
+  q.cohort = "2027-Q1 Casablanca";
+  auto labelled = compute_indicators(rows, q, now());
+  EXPECT_EQ(labelled.candidates, 2);      // B and C
+  EXPECT_EQ(labelled.coached_abroad, 1);  // B (C has no message)
+  EXPECT_EQ(labelled.plan_100, 1);        // B
+  EXPECT_EQ(labelled.plan_none, 1);       // C
+  EXPECT_EQ(labelled.no_shows, 1);        // B's m5
+  EXPECT_EQ(labelled.meetings_with_outcome, 2);  // m4, m5
+  q.cohort = "2027";  // the arrival year still selects every 2027 arrival, labelled or not
+  EXPECT_EQ(compute_indicators(rows, q, now()).candidates, 3);  // B, C, D
+  q.cohort = "2027-q1 casablanca";  // labels are compared exactly
+  EXPECT_EQ(compute_indicators(rows, q, now()).candidates, 0);
+
+  EXPECT_EQ(cohort_of(rows.profiles[1]), "2027-Q1 Casablanca");
+  EXPECT_EQ(cohort_of(rows.profiles[0]), "2026");  // A: no label, arrival 2026-12-01
+  EXPECT_EQ(cohort_of(rows.profiles[4]), "");      // F: neither
+  auto list = caseload(rows, now());
+  auto labelled_rows = only_cohort(list, "2027-Q1 Casablanca");
+  ASSERT_EQ(labelled_rows.size(), 2u);
+  EXPECT_EQ(labelled_rows[0].name, "Carlos");
+  EXPECT_EQ(labelled_rows[0].cohort, "2027-Q1 Casablanca");
+  EXPECT_EQ(only_cohort(list, "2027").size(), 3u);
+  EXPECT_EQ(only_cohort(list, "2026").size(), 1u);  // A
+  EXPECT_EQ(only_cohort(list, "").size(), 0u);
+  auto text = caseload_csv(labelled_rows);
+  EXPECT_NE(text.find(",off_track,cohort\r\n"), std::string::npos);
+  EXPECT_NE(text.find(",2027-Q1 Casablanca\r\n"), std::string::npos);
+
+  EXPECT_TRUE(is_cohort_label("2027-Q1 Casablanca"));
+  EXPECT_TRUE(is_cohort_label("Cohorte d’hiver — Montréal"));
+  EXPECT_FALSE(is_cohort_label(""));
+  EXPECT_FALSE(is_cohort_label(" 2027"));
+  EXPECT_FALSE(is_cohort_label("a\tb"));
+  EXPECT_FALSE(is_cohort_label(std::string(kMaxCohortBytes + 1, 'x')));
+  EXPECT_FALSE(is_cohort_label("\xff\xfe"));
+}
+
+TEST(CandidateSetCohort, CoachOrAdminSetsItCandidateCannot) {
+  using protocol::Role;
+  passerelle::testing::MemoryRowStore store;
+  std::string cand = new_id(), coach = new_id(), other = new_id(), admin = new_id();
+  store.add_person(cand, Role::candidate, "amina");
+  store.add_person(coach, Role::coach, "linh");
+  store.add_person(other, Role::coach, "marc");
+  store.add_person(admin, Role::admin, "sophie");
+  auto profile = *store.get("profiles", cand);
+  profile["coach_id"] = coach;
+  profile["planned_arrival"] = "2027-03-01";
+  store.put("profiles", cand, profile, {cand, coach});
+  json::object set{{"candidate_id", cand}, {"cohort", " 2027-Q1 Casablanca "}};
+  EXPECT_EQ(store.run_as(cand, Role::candidate, "candidate.set_cohort", set).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(store.run_as(other, Role::coach, "candidate.set_cohort", set).error().code, ErrorCode::forbidden);
+  ASSERT_TRUE(store.run_as(coach, Role::coach, "candidate.set_cohort", set).ok());
+  auto row = *store.get("profiles", cand);
+  EXPECT_EQ(row.at("cohort"), "2027-Q1 Casablanca");  // trimmed
+  EXPECT_EQ(store.audience("profiles", cand), (std::vector<std::string>{cand, coach}));  // readers unchanged
+  EXPECT_EQ(cohort_of(row), "2027-Q1 Casablanca");
+  // The candidate cannot set it through their own profile either.
+  EXPECT_EQ(store.run_as(cand, Role::candidate, "profile.update", {{"cohort", "mine"}}).error().code, ErrorCode::bad_request);
+  ASSERT_TRUE(store.run_as(admin, Role::admin, "candidate.set_cohort", {{"candidate_id", cand}, {"cohort", ""}}).ok());
+  row = *store.get("profiles", cand);
+  EXPECT_FALSE(row.contains("cohort"));
+  EXPECT_EQ(cohort_of(row), "2027");  // back to the arrival year
+  auto bad = store.run_as(coach, Role::coach, "candidate.set_cohort", {{"candidate_id", cand}, {"cohort", "a\nb"}});
+  EXPECT_EQ(bad.error().code, ErrorCode::bad_request);
+  EXPECT_EQ(store.run_as(coach, Role::coach, "candidate.set_cohort", {{"candidate_id", new_id()}, {"cohort", "x"}}).error().code,
+            ErrorCode::not_found);
+  EXPECT_EQ(store.run_as(admin, Role::admin, "candidate.set_cohort", {{"candidate_id", coach}, {"cohort", "x"}}).error().code,
+            ErrorCode::not_found);  // a coach is not a candidate
+}
+
 TEST(Indicators, CaseloadRows) {
   auto rows = caseload(fixture(), now());
   ASSERT_EQ(rows.size(), 5u);  // every candidate profile, sorted by name

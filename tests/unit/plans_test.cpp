@@ -181,6 +181,29 @@ TEST(Plans, CoachEditsStepsCandidateCannot) {
             "field 'args.due_date' must be a date YYYY-MM-DD");
 }
 
+TEST(Plans, CoachRenamesAStepOthersCannot) {
+  PlanWorld w;
+  ASSERT_TRUE(w.create().ok());
+  std::string s = w.step_ids()[1];
+  ASSERT_TRUE(w.run(w.cand, Role::candidate, "step.set_status", {{"id", s}, {"status", "in_progress"}}).ok());
+  json::object rename{{"id", s}, {"title", "  TCF Canada, session de mars  "}};
+  EXPECT_EQ(w.code(w.run(w.cand, Role::candidate, "step.rename", rename)), ErrorCode::forbidden);
+  EXPECT_EQ(w.code(w.run(w.coach2, Role::coach, "step.rename", rename)), ErrorCode::forbidden);
+  EXPECT_EQ(w.code(w.run(w.mentor, Role::mentor, "step.rename", rename)), ErrorCode::forbidden);
+  ASSERT_TRUE(w.run(w.coach, Role::coach, "step.rename", rename).ok());
+  auto step = w.step(s);
+  EXPECT_EQ(step.at("title").at("fr").as_string(), "TCF Canada, session de mars");  // trimmed
+  EXPECT_EQ(step.at("title").at("en").as_string(), "TCF Canada, session de mars");
+  EXPECT_EQ(step.at("status").as_string(), "in_progress");  // the candidate's progress is kept
+  ASSERT_TRUE(w.run(w.admin, Role::admin, "step.rename", {{"id", s}, {"title", "TCF"}, {"description", "Voir le site"}}).ok());
+  EXPECT_EQ(w.step(s).at("description").at("en").as_string(), "Voir le site");
+  EXPECT_EQ(w.run(w.coach, Role::coach, "step.rename", {{"id", s}, {"title", "   "}}).error().message,
+            "field 'args.title' must not be empty");
+  EXPECT_EQ(w.run(w.coach, Role::coach, "step.rename", {{"id", s}, {"title", std::string(201, 'x')}}).error().message,
+            "field 'args.title' is longer than 200 bytes");
+  EXPECT_EQ(w.code(w.run(w.coach, Role::coach, "step.rename", {{"id", new_id()}, {"title", "x"}})), ErrorCode::not_found);
+}
+
 TEST(Plans, ReorderAndDoneConcurrentlyBothSurvive) {
   // The coach reorders while the candidate, offline, marks the same step done: whichever the
   // server applies first, both changes remain.
@@ -327,6 +350,7 @@ TEST(Plans, EveryRefusal) {
       {w.cand, Role::candidate, "step.move", {{"id", s}, {"index", 2}}},
       {w.cand, Role::candidate, "step.reschedule", {{"id", s}, {"due_date", "2027-01-01"}}},
       {w.cand, Role::candidate, "step.remove", {{"id", s}}},
+      {w.cand, Role::candidate, "step.rename", {{"id", s}, {"title", "x"}}},
       {w.mentor, Role::mentor, "step.set_status", {{"id", s}, {"status", "done"}}},
       {stranger, Role::candidate, "step.set_status", {{"id", s}, {"status", "done"}}},
       {w.coach2, Role::coach, "step.set_status", {{"id", s}, {"status", "done"}}},

@@ -1,5 +1,6 @@
 #include "passerelle/shared/indicators/indicators.h"
 #include "passerelle/shared/sync/row_fields.h"
+#include "passerelle/shared/text.h"
 
 #include <algorithm>
 #include <set>
@@ -9,6 +10,16 @@ namespace json = boost::json;
 using std::chrono::sys_days;
 
 namespace {
+
+std::string arrival_year(std::string_view planned_arrival) {
+  auto d = parse_date(planned_arrival);
+  return d ? std::to_string(static_cast<int>(std::chrono::year_month_day(*d).year())) : std::string();
+}
+
+bool label_or_year_is(std::string_view label, std::string_view planned_arrival, std::string_view cohort) {
+  if (cohort.empty()) return false;
+  return label == cohort || arrival_year(planned_arrival) == cohort;
+}
 
 template <class T>
 std::map<std::string, std::vector<const json::object*>> by_candidate(const std::vector<T>& rows) {
@@ -107,6 +118,28 @@ bool is_outcome_status(std::string_view s) {
   return s == "employed_in_field" || s == "employed_out_of_field" || s == "studying" || s == "searching";
 }
 
+bool is_cohort_label(std::string_view label) {
+  if (label.empty() || label.size() > kMaxCohortBytes || !is_valid_utf8(label) || trim(label).size() != label.size())
+    return false;
+  return std::none_of(label.begin(), label.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+std::string cohort_of(const json::object& profile) {
+  std::string label = passerelle::sync::row_string(profile, "cohort");
+  return label.empty() ? arrival_year(passerelle::sync::row_string(profile, "planned_arrival")) : label;
+}
+
+bool in_cohort(const json::object& profile, std::string_view cohort) {
+  return label_or_year_is(passerelle::sync::row_string(profile, "cohort"),
+                          passerelle::sync::row_string(profile, "planned_arrival"), cohort);
+}
+
+std::vector<CaseloadRow> only_cohort(std::vector<CaseloadRow> rows, std::string_view cohort) {
+  // A row's cohort is its label, or the arrival year when it has none: either way, as in_cohort.
+  std::erase_if(rows, [&](const CaseloadRow& r) { return !label_or_year_is(r.cohort, r.planned_arrival, cohort); });
+  return rows;
+}
+
 std::vector<CaseloadRow> caseload(const ProgramRows& rows, Timestamp now, const plans::ProgressRules& rules) {
   std::vector<CaseloadRow> out;
   for (const auto& c : gather(rows)) {
@@ -118,6 +151,7 @@ std::vector<CaseloadRow> caseload(const ProgramRows& rows, Timestamp now, const 
     r.time_zone = passerelle::sync::row_string(p, "time_zone");
     if (!r.time_zone.empty()) r.local_time = format_local(now, r.time_zone).value_or("");
     r.planned_arrival = passerelle::sync::row_string(p, "planned_arrival");
+    r.cohort = cohort_of(p);
     r.coach_id = passerelle::sync::row_string(p, "coach_id");
     if (auto it = rows.coach_names.find(r.coach_id); it != rows.coach_names.end()) r.coach_name = it->second;
     std::optional<Timestamp> last;
@@ -160,7 +194,7 @@ json::object to_json(const CaseloadRow& r) {
                  {"steps_total", r.steps_total}, {"overdue", r.overdue}, {"last_activity", r.last_activity},
                  {"unread", r.unread}, {"meetings_held", r.meetings_held},
                  {"meetings_upcoming", r.meetings_upcoming}, {"referrals", r.referrals},
-                 {"mentorship", r.mentorship}, {"off_track", r.off_track}};
+                 {"mentorship", r.mentorship}, {"off_track", r.off_track}, {"cohort", r.cohort}};
   if (r.percent_done) o["percent_done"] = *r.percent_done;
   else o["percent_done"] = nullptr;
   return o;
@@ -180,11 +214,7 @@ Indicators compute_indicators(const ProgramRows& rows, const IndicatorQuery& q, 
     if (q.from && start_day < *q.from) continue;
     if (q.to && start_day > *q.to) continue;
     auto arrival = parse_date(passerelle::sync::row_string(p, "planned_arrival"));
-    if (q.cohort) {
-      if (!arrival) continue;
-      int year = static_cast<int>(std::chrono::year_month_day(*arrival).year());
-      if (std::to_string(year) != *q.cohort) continue;
-    }
+    if (q.cohort && !in_cohort(p, *q.cohort)) continue;
     ++ind.candidates;
     if (passerelle::sync::row_int(*c.coaching_thread, "last_n") > 0 && (!arrival || start_day < *arrival)) ++ind.coached_abroad;
 
@@ -291,13 +321,13 @@ std::string csv_field(std::string_view v) {
 std::string caseload_csv(const std::vector<CaseloadRow>& rows) {
   std::string out =
       "candidate_id,name,country,time_zone,local_time,planned_arrival,coach,plan_percent_done,steps,"
-      "overdue_steps,last_activity,unread_messages,meetings_held,referrals,mentorship,off_track\r\n";
+      "overdue_steps,last_activity,unread_messages,meetings_held,referrals,mentorship,off_track,cohort\r\n";
   for (const auto& r : rows) {
     std::vector<std::string> f = {r.candidate_id, r.name, r.country, r.time_zone, r.local_time, r.planned_arrival,
                                   r.coach_name, r.percent_done ? std::to_string(*r.percent_done) : std::string(),
                                   std::to_string(r.steps_total), std::to_string(r.overdue), r.last_activity,
                                   std::to_string(r.unread), std::to_string(r.meetings_held),
-                                  std::to_string(r.referrals), r.mentorship, r.off_track ? "yes" : "no"};
+                                  std::to_string(r.referrals), r.mentorship, r.off_track ? "yes" : "no", r.cohort};
     for (std::size_t k = 0; k < f.size(); ++k) out += (k ? "," : "") + csv_field(f[k]);
     out += "\r\n";
   }

@@ -18,6 +18,7 @@ const std::vector<Mutator>& all_mutators() {
       mutators::step_remove(),
       mutators::step_move(),
       mutators::step_reschedule(),
+      mutators::step_rename(),
       mutators::step_set_status(),
       mutators::step_note(),
       mutators::step_comment(),
@@ -40,6 +41,7 @@ const std::vector<Mutator>& all_mutators() {
       mutators::calendar_feed_revoke(),
       // Employment outcomes (docs/dashboard.md)
       mutators::outcome_record(),
+      mutators::candidate_set_cohort(),
   };
   return kAll;
 }

@@ -23,6 +23,7 @@ Mutator step_add();
 Mutator step_remove();
 Mutator step_move();
 Mutator step_reschedule();
+Mutator step_rename();
 Mutator step_set_status();
 Mutator step_note();
 Mutator step_comment();
@@ -45,6 +46,7 @@ Mutator calendar_feed_set();
 Mutator calendar_feed_revoke();
 // Employment outcomes (docs/dashboard.md)
 Mutator outcome_record();
+Mutator candidate_set_cohort();
 
 // When a candidate changes coach, their plan follows: the new coach reads and edits it.
 void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const std::string& coach_id);

@@ -261,6 +261,36 @@ Status apply_reschedule(MutationContext& ctx, const StepRefArgs& a) {
   });
 }
 
+// ---------------------------------------------------------------- step.rename
+struct StepRenameArgs {
+  std::string id;
+  plans::Bilingual title;
+  std::optional<plans::Bilingual> description;
+};
+
+Result<StepRenameArgs> decode_rename(JsonReader& in) {
+  StepRenameArgs a;
+  a.id = uuid_field(in, "id");
+  // As in step.add: the coach writes in one language and the text stands for both.
+  std::string title = text_field(in, "title", 200);
+  a.title = {title, title};
+  if (in.ok() && in.optional_value("description")) {
+    std::string d = in.string("description");
+    if (in.ok() && (!is_valid_utf8(d) || d.size() > 4000)) in.fail("description", "must be valid UTF-8 of at most 4000 bytes");
+    a.description = plans::Bilingual{d, d};
+  }
+  if (auto st = in.status(); !st) return st.error();
+  return a;
+}
+
+Status apply_rename(MutationContext& ctx, const StepRenameArgs& a) {
+  return coach_edits_step(ctx, a.id, [&](json::object& step, json::object& plan) {
+    step["title"] = plans::to_json(a.title);
+    if (a.description) step["description"] = plans::to_json(*a.description);
+    put_step(ctx, a.id, step, plan);
+  });
+}
+
 // ---------------------------------------------------------------- step.set_status
 struct SetStatusArgs {
   std::string id, status;
@@ -491,6 +521,7 @@ Mutator step_add() { return make_mutator<StepAddArgs>("step.add", decode_add, ap
 Mutator step_remove() { return make_mutator<StepRefArgs>("step.remove", decode_remove, apply_remove); }
 Mutator step_move() { return make_mutator<StepRefArgs>("step.move", decode_move, apply_move); }
 Mutator step_reschedule() { return make_mutator<StepRefArgs>("step.reschedule", decode_reschedule, apply_reschedule); }
+Mutator step_rename() { return make_mutator<StepRenameArgs>("step.rename", decode_rename, apply_rename); }
 Mutator step_set_status() { return make_mutator<SetStatusArgs>("step.set_status", decode_status, apply_status); }
 Mutator step_note() { return make_mutator<StepTextArgs>("step.note", decode_text, apply_note); }
 Mutator step_comment() { return make_mutator<StepTextArgs>("step.comment", decode_text, apply_comment); }

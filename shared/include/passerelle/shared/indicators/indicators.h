@@ -23,6 +23,17 @@ inline constexpr std::string_view kOutcomesCollection = "outcomes";
 // employed_in_field, employed_out_of_field, studying, searching
 bool is_outcome_status(std::string_view status);
 
+// Cohorts. A coach or admin may give a candidate a cohort label (profile field `cohort`, set by
+// `candidate.set_cohort`), e.g. "2027-Q1 Casablanca"; every candidate is also in the cohort of the
+// year of their planned arrival ("2027"), which is their cohort when they have no label.
+inline constexpr std::size_t kMaxCohortBytes = 60;
+// 1..kMaxCohortBytes bytes of UTF-8, no control character, no space at either end.
+bool is_cohort_label(std::string_view label);
+// The label, else the year of planned arrival, else "".
+std::string cohort_of(const boost::json::object& profile);
+// In `cohort` when it is the candidate's label or the year of their planned arrival.
+bool in_cohort(const boost::json::object& profile, std::string_view cohort);
+
 // The rows the figures are computed from, already limited to what the viewer may see
 // (a coach: their own candidates; an admin: everyone). Rows are the replicated JSON rows.
 struct ProgramRows {
@@ -50,15 +61,18 @@ struct CaseloadRow {
   int meetings_upcoming = 0;    // booked, not cancelled, not yet given an outcome
   int referrals = 0;            // direct referrals introduced or met (of 3)
   std::string mentorship;       // status of the latest mentorship, "" when none
+  std::string cohort;           // cohort_of(profile)
   bool off_track = false;
 };
 
 std::vector<CaseloadRow> caseload(const ProgramRows& rows, Timestamp now, const plans::ProgressRules& rules = {});
+// The rows of a cohort (as in_cohort), for the caseload export's `cohort` filter.
+std::vector<CaseloadRow> only_cohort(std::vector<CaseloadRow> rows, std::string_view cohort);
 boost::json::object to_json(const CaseloadRow& row);
 
 // Which candidates the indicators count: those whose coaching started (their coaching
-// thread's creation) within [from, to] (dates, inclusive, UTC), and, with `cohort`, whose
-// planned arrival falls in that year ("2027").
+// thread's creation) within [from, to] (dates, inclusive, UTC), and, with `cohort`, who are in
+// that cohort (in_cohort: their label, or the year of their planned arrival).
 struct IndicatorQuery {
   std::optional<std::chrono::sys_days> from, to;
   std::optional<std::string> cohort;
