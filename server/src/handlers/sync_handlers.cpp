@@ -74,16 +74,24 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
   auto outcome = std::make_shared<server::sync::PushOutcome>();
   auto to_mail = std::make_shared<std::vector<std::string>>();  // meetings whose e-mail is due after the commit
   ws::MutationSettings settings{std::chrono::hours(svc.config.meeting_notice_hours), svc.config.video_base_url};
+  bool ack_early = svc.config.unsafe_ack_before_commit;  // the fault harness's control run only
   svc.db.writer().submit(
-      [actor, ops = std::move(*ops), outcome, to_mail, settings, remote = ctx.remote_address](soci::session& sql) -> Status {
+      [actor, ops = std::move(*ops), outcome, to_mail, settings, remote = ctx.remote_address, ack_early,
+       reply](soci::session& sql) -> Status {
         // A storage failure throws: the writer rolls this item back (nothing recorded) and
         // answers `internal`; the device pushes the same ops again.
         *outcome = server::sync::run_push(sql, actor, ops, now_utc(), settings);
         audit_account_changes(sql, actor, remote, ops, outcome->results);
         *to_mail = calendar::meetings_to_mail(sql, ops, outcome->results);
+        if (ack_early) {  // --unsafe-ack-before-commit: answered before COMMIT, a lie on purpose
+          boost::json::array results;
+          for (const auto& r : outcome->results) results.push_back(ws::to_json(r));
+          reply.ok({{"results", std::move(results)}});
+        }
         return Status::Ok();
       },
-      [&svc, reply, outcome, to_mail, started, user_id = actor.user_id](Status st) {
+      [&svc, reply, outcome, to_mail, started, user_id = actor.user_id, ack_early](Status st) {
+        if (!st && ack_early) return;  // already answered
         if (!st) {
           log::error("push_failed", {{"user_id", user_id}, {"message", st.error().message}});
           return reply.fail(ErrorCode::internal, "the ops could not be recorded; push them again");
@@ -97,7 +105,7 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         // Counted before answering so that whoever saw the answer also sees the count.
         svc.metrics.push_done(applied, rejected,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        reply.ok({{"results", std::move(results)}});
+        if (!ack_early) reply.ok({{"results", std::move(results)}});
         // Post-commit hook: meeting e-mails with their .ics, from the committed rows (worker pool).
         calendar::mail_meetings(svc, std::move(*to_mail));
         if (outcome->last_seq > 0 && !outcome->touched_users.empty()) {
@@ -138,6 +146,10 @@ void pull(Services& svc, const Context& ctx, const protocol::Request& req, Reply
 }  // namespace
 
 void register_sync_handlers(net::Dispatcher& d, Services& svc) {
+  if (svc.config.unsafe_ack_before_commit)
+    log::warn("UNSAFE_ACK_BEFORE_COMMIT",
+              {{"message", "pushes are answered BEFORE their commit: a crash loses acknowledged writes. "
+                           "For the fault harness's control run only (docs/faults.md); never in production."}});
   d.add("push", Access::authenticated, [&svc](const Context& c, const protocol::Request& r, Reply reply) {
     push(svc, c, r, std::move(reply));
   });
