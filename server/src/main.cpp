@@ -20,6 +20,7 @@
 #include "mail/digest_job.h"
 #include "calendar/reminder_job.h"
 #include "periodic_task.h"
+#include "privacy/retention.h"
 #include "net/http_routes.h"
 #include "calendar/calendar.h"
 #include "log.h"
@@ -165,6 +166,10 @@ int serve(const ps::ServeConfig& config) {
   ps::calendar::ReminderJob reminder_job(**db, mailer, config.public_url);
   ps::PeriodicTask reminders("meeting_reminder", std::chrono::seconds(config.reminder_scan_seconds),
                              [&reminder_job] { reminder_job.run_once(passerelle::now_utc()); });
+  // Retention periods per kind of data (docs/security.md).
+  ps::privacy::RetentionJob retention_job(**db, *file_store, ps::privacy::policy_from(config));
+  ps::PeriodicTask retention("retention", std::chrono::seconds(config.retention_scan_seconds),
+                             [&retention_job] { retention_job.run_once(passerelle::now_utc()); });
 
   if (auto st = server.start(); !st) {
     ps::log::error("listen_failed", {{"message", st.error().message}});
@@ -181,6 +186,7 @@ int serve(const ps::ServeConfig& config) {
 
   digests.start();
   reminders.start();
+  retention.start();
   server.wait_for_signal();
   // Graceful shutdown: no new connections; close frames (1001) to everyone; let in-flight
   // work finish (workers, then the writer commits what it holds); then stop the I/O threads.
@@ -192,6 +198,7 @@ int serve(const ps::ServeConfig& config) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   digests.stop();
   reminders.stop();
+  retention.stop();
   workers.join();
   if (bus) {
     hub.set_relay({});
