@@ -11,6 +11,7 @@ packages=(
   libhowardhinnant-date-dev tzdata openssl ca-certificates chromium
   libpq-dev postgresql nginx
   openjdk-17-jdk-headless nodejs
+  testssl.sh
 )
 
 missing=()
