@@ -19,7 +19,7 @@ Timestamp days_before(Timestamp now, int days) { return now - std::chrono::hours
 
 template <class... Uses>
 std::int64_t affected(soci::session& sql, const std::string& statement, Uses&&... uses) {
-  soci::statement st = (sql.prepare << statement, std::forward<Uses>(uses)...);
+  soci::statement st = ((sql.prepare << statement), ..., std::forward<Uses>(uses));
   st.execute(true);
   return static_cast<std::int64_t>(st.get_affected_rows());
 }
