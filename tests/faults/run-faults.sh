@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs the fault tests (docs/faults.md): kill -9 of the server while 50 devices write, kill -9 of
+# the CLI during its sync, and the control run that must find loss.
+#
+#   tests/faults/run-faults.sh [--long] [--bin FAULTS_TESTS] [--seed S] [server|client|control|all]
+#
+# Short by default (5 kills each, part of the ctest suite, label `faults`); --long makes 50
+# kills each. The tests run in a process group of their own: whatever happens (failure, Ctrl-C,
+# a ctest timeout's SIGTERM), the EXIT trap kills that group, so no server outlives the run.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+bin="$here/../../build/tests/faults/faults_tests"
+args=()
+which=all
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --long) args+=(--long) ;;
+    --seed) args+=(--seed "$2"); shift ;;
+    --kills) args+=(--kills "$2"); shift ;;
+    --bin) bin="$2"; shift ;;
+    server|client|control|all) which="$1" ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "run-faults.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$which" in
+  server) filter='ServerKills.EveryAcknowledged*' ;;
+  control) filter='ServerKills.ControlRun*' ;;
+  client) filter='ClientKills.*' ;;
+  all) filter='*' ;;
+esac
+[ -x "$bin" ] || { echo "run-faults.sh: no test binary at $bin (build faults_tests, or give --bin)" >&2; exit 2; }
+
+group=""
+cleanup() {
+  # The group is the one setsid made for the tests: their servers and CLIs, nothing else.
+  if [ -n "$group" ]; then kill -KILL -- "-$group" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+setsid "$bin" "--gtest_filter=$filter" "${args[@]}" &
+group=$!
+status=0
+wait "$group" || status=$?
+exit "$status"
