@@ -56,6 +56,42 @@ std::function<std::string(const std::string&)> days_setter(double* out) {
   };
 }
 
+// A rate in events per second; 0 turns the limit off.
+std::function<std::string(const std::string&)> rate_setter(double* out) {
+  return [out](const std::string& v) -> std::string {
+    try {
+      std::size_t used = 0;
+      double d = std::stod(v, &used);
+      if (used != v.size() || !(d >= 0) || d > 1e6) return "must be a number of events per second in [0, 1000000]";
+      *out = d;
+      return "";
+    } catch (...) {
+      return "must be a number of events per second in [0, 1000000]";
+    }
+  };
+}
+
+// A comma-separated list of browser origins (scheme://host[:port]), or "*" for any.
+std::function<std::string(const std::string&)> origins_setter(std::vector<std::string>* out) {
+  return [out](const std::string& v) -> std::string {
+    std::vector<std::string> list;
+    std::stringstream in(v);
+    for (std::string item; std::getline(in, item, ',');) {
+      if (item.empty()) continue;
+      if (item == "*") {
+        list.push_back(item);
+        continue;
+      }
+      auto origin = normalize_origin(item);
+      if (origin.empty()) return "must be a comma-separated list of origins like https://app.example.org (or *)";
+      list.push_back(origin);
+    }
+    if (list.empty()) return "must name at least one origin";
+    *out = std::move(list);
+    return "";
+  };
+}
+
 std::function<std::string(const std::string&)> string_setter(std::string* out) {
   return [out](const std::string& v) -> std::string {
     if (v.empty()) return "must not be empty";
@@ -160,6 +196,23 @@ const char* kAdminUsage =
 
 }  // namespace
 
+std::string normalize_origin(std::string_view text) {
+  auto sep = text.find("://");
+  if (sep == std::string_view::npos || sep == 0) return "";
+  std::string scheme(text.substr(0, sep));
+  std::string rest(text.substr(sep + 3));
+  while (!rest.empty() && rest.back() == '/') rest.pop_back();
+  if (rest.empty() || rest.find_first_of("/?#@ ") != std::string::npos) return "";
+  for (auto* part : {&scheme, &rest})
+    for (auto& ch : *part) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (scheme != "http" && scheme != "https") return "";
+  // Browsers leave the scheme's default port out of Origin.
+  std::string default_port = scheme == "http" ? ":80" : ":443";
+  if (rest.size() > default_port.size() && rest.compare(rest.size() - default_port.size(), default_port.size(), default_port) == 0)
+    rest.erase(rest.size() - default_port.size());
+  return scheme + "://" + rest;
+}
+
 std::string server_version() { return std::string("passerelle-server ") + PASSERELLE_VERSION; }
 
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
@@ -193,6 +246,14 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"max-frame", "BYTES", "largest accepted WebSocket message", "65536", int_setter(&c.max_frame, 1024, 16 * 1024 * 1024)},
         {"handshake-timeout-ms", "MS", "time allowed for the TLS/HTTP/WebSocket handshake", "10000", int_setter(&c.handshake_timeout_ms, 100, 600000)},
         {"idle-timeout-ms", "MS", "close a connection silent this long (server pings at half)", "60000", int_setter(&c.idle_timeout_ms, 200, 3600000)},
+        {"max-requests-in-flight", "N", "requests one connection may have unanswered; more are answered rate_limited (0: no limit)", "64", int_setter(&c.max_requests_in_flight, 0, 1000000)},
+        {"user-message-rate", "PER_SEC", "frames per second one signed-in user may send, on average (0: no limit)", "50", rate_setter(&c.user_message_rate)},
+        {"user-message-burst", "N", "frames one user may send at once above that rate", "200", int_setter(&c.user_message_burst, 1, 1000000)},
+        {"address-message-rate", "PER_SEC", "frames per second one remote address may send, on average (0: no limit)", "500", rate_setter(&c.address_message_rate)},
+        {"address-message-burst", "N", "frames one address may send at once above that rate", "2000", int_setter(&c.address_message_burst, 1, 1000000)},
+        {"max-connections-per-user", "N", "signed-in connections per user on this instance; one more is refused at sign-in (0: no limit)", "16", int_setter(&c.max_connections_per_user, 0, 1000000)},
+        {"max-connections-per-address", "N", "WebSocket connections per remote address; one more gets HTTP 429 (0: no limit)", "256", int_setter(&c.max_connections_per_address, 0, 10000000)},
+        {"allowed-origins", "LIST", "browser origins allowed to open a WebSocket (comma-separated, * for any); clients that send no Origin always may", "the --public-url origin and the listening address", origins_setter(&c.allowed_origins)},
         {"scrypt-log2n", "N", "scrypt cost log2(N) for new password hashes (10..20)", "17", int_setter(&c.scrypt_log2n, 10, 20)},
         {"ready-file", "PATH", "after listening, atomically write \"HOST:PORT\\n\" here", "", string_setter(&c.ready_file)},
         {"public-url", "URL", "base URL used in invitation e-mails", "http://<listen>", string_setter(&c.public_url)},

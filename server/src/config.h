@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "passerelle/shared/error.h"
@@ -25,6 +26,15 @@ struct ServeConfig {
   std::size_t max_frame = 65536;
   int handshake_timeout_ms = 10000;
   int idle_timeout_ms = 60000;
+  // Abuse limits (docs/limits.md). 0 turns a count or rate limit off.
+  unsigned max_requests_in_flight = 64;         // per connection; beyond: rate_limited
+  double user_message_rate = 50;                // frames per second per signed-in user (token bucket)
+  unsigned user_message_burst = 200;
+  double address_message_rate = 500;            // frames per second per remote address
+  unsigned address_message_burst = 2000;
+  unsigned max_connections_per_user = 16;       // signed-in connections; beyond: sign-in is rate_limited
+  unsigned max_connections_per_address = 256;   // WebSocket connections; beyond: HTTP 429 at the upgrade
+  std::vector<std::string> allowed_origins;     // browser Origins allowed at the upgrade; default: public_url's
   int scrypt_log2n = 17;
   std::string ready_file;
   std::string public_url;  // default: http(s)://<listen>
@@ -86,6 +96,11 @@ struct ParsedArgs {
 
 // argv without the program name. A bad_request error is a usage error.
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args);
+
+// "scheme://host[:port]" lower-cased, without the scheme's default port, from an origin or a
+// URL without a path ("https://App.example.org:443" -> "https://app.example.org"); "" when it
+// is not an http(s) origin.
+std::string normalize_origin(std::string_view text);
 
 std::string server_version();  // "passerelle-server 0.1.0"
 

@@ -153,6 +153,7 @@ int serve(const ps::ServeConfig& config) {
   ps::handlers::register_invite_handlers(dispatcher, services);
   ps::handlers::register_sync_handlers(dispatcher, services);
   ps::handlers::register_dashboard_handlers(dispatcher, services);
+  ps::handlers::register_account_admin_handlers(dispatcher, services);
   ps::handlers::register_dashboard_routes(routes, services);
   ps::handlers::register_file_routes(routes, services, *file_store);
   ps::calendar::register_calendar_routes(routes, services);  // GET /v1/calendar/<token>.ics

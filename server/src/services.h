@@ -42,6 +42,8 @@ void register_invite_handlers(net::Dispatcher& dispatcher, Services& services);
 void register_sync_handlers(net::Dispatcher& dispatcher, Services& services);
 // dashboard.caseload, dashboard.open, dashboard.indicators, audit.list (docs/dashboard.md).
 void register_dashboard_handlers(net::Dispatcher& dispatcher, Services& services);
+// account.update: disable an account or change its role, ending its sessions (docs/limits.md).
+void register_account_admin_handlers(net::Dispatcher& dispatcher, Services& services);
 }  // namespace handlers
 
 namespace files {

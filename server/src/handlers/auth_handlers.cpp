@@ -18,6 +18,16 @@ using net::Access;
 using net::Context;
 using net::Reply;
 
+// --max-connections-per-user, checked when a connection signs in (the user is not known
+// before). Sign-ins racing each other may pass it together: a bound, not an exact count.
+std::optional<Error> too_many_connections(Services& svc, const std::string& user_id) {
+  auto limit = svc.config.max_connections_per_user;
+  if (limit == 0 || svc.hub.connections_of(user_id) < limit) return std::nullopt;
+  log::warn("too_many_connections", {{"user_id", user_id}, {"limit", static_cast<std::int64_t>(limit)}});
+  return Error{ErrorCode::rate_limited, "this account already has " + std::to_string(limit) +
+                                            " open connections; close one (or wait for it to time out) and retry"};
+}
+
 std::string expiry_after_days(double days) {
   auto ms = static_cast<std::int64_t>(days * 86400.0 * 1000.0);
   return format_rfc3339(now_utc() + std::chrono::milliseconds(ms));
@@ -52,6 +62,7 @@ void login(Services& svc, const Context& ctx, const protocol::Request& req, Repl
       return;
     }
     svc.throttle.succeeded(email);
+    if (auto full = too_many_connections(svc, user->info.id)) return reply.fail(*full);
     std::string token = new_token();
     std::string token_hash = sha256_hex(token);
     std::string now = format_rfc3339(now_utc());
@@ -79,6 +90,7 @@ void resume(Services& svc, const Context& ctx, const protocol::Request& req, Rep
     std::string now = format_rfc3339(now_utc());
     auto session = svc.db.read([&](soci::session& sql) { return auth::find_session(sql, token_hash, now); });
     if (!session) return reply.fail(ErrorCode::unauthenticated, "unknown, expired or revoked token; sign in again");
+    if (auto full = too_many_connections(svc, session->user.id)) return reply.fail(*full);
     log::info("resume_ok", {{"user_id", session->user.id}, {"remote", remote}});
     reply.ok(session_fields(session->user, session->expires_at, nullptr), sign_in(session->user, token_hash));
   });
@@ -92,13 +104,17 @@ void logout(Services& svc, const Context& ctx, const protocol::Request&, Reply r
         auth::revoke_session(sql, token_hash, format_rfc3339(now_utc()));
         return Status::Ok();
       },
-      [reply, user_id](Status st) {
+      [&svc, reply, user_id, token_hash](Status st) {
         if (!st) return reply.fail(st.error());
         log::info("logout", {{"user_id", user_id}});
+        // This connection stays open, signed out (the answer's state change, queued first on
+        // its strand); other connections signed in with this token (the same device
+        // reconnected, another tab) are closed. The user's other tokens are not touched.
         reply.ok({}, [](net::SessionState& s) {
           s.user.reset();
           s.token_hash.clear();
         });
+        svc.hub.disconnect_token(user_id, token_hash, "signed out");
       });
 }
 

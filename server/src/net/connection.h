@@ -2,6 +2,7 @@
 // (ws or wss). Implemented by the session types in server.cpp; used by Reply and Hub.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,6 +31,15 @@ class Connection {
   virtual void send_event(std::string text) = 0;
   // Thread-safe: closes with 1001 "going away" once queued frames are written.
   virtual void shut_down() = 0;
+  // Thread-safe: if the connection is still signed in as `user_id` (and, when `token_hash` is
+  // not empty, with that token) once the strand gets to it, closes it with 1008 and `reason`.
+  // Checked on the strand, so a connection that signed out or in as someone else meanwhile
+  // (the one that sent auth.logout, for instance) is left alone.
+  virtual void end_session(std::string user_id, std::string token_hash, std::string reason) = 0;
+
+  // Requests read from this connection and not yet answered (Reply counts them), for the
+  // --max-requests-in-flight limit.
+  std::atomic<std::size_t> requests_in_flight{0};
 };
 
 }  // namespace passerelle::server::net

@@ -20,6 +20,8 @@ struct Reply::Core {
 
   void send(std::string text, std::optional<Error> error, StateChange change) {
     if (answered.exchange(true)) return;
+    auto c = conn.lock();
+    if (c) c->requests_in_flight.fetch_sub(1);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (metrics) metrics->request_done(type, error ? std::optional(error->code) : std::nullopt, seconds);
     if (error) {
@@ -27,7 +29,7 @@ struct Reply::Core {
       log::write(level, "request_failed",
                  {{"type", type}, {"code", to_string(error->code)}, {"message", error->message}});
     }
-    if (auto c = conn.lock()) c->deliver(std::move(text), std::move(change));
+    if (c) c->deliver(std::move(text), std::move(change));
   }
 
   ~Core() {
@@ -39,6 +41,7 @@ struct Reply::Core {
 
 Reply::Reply(std::weak_ptr<Connection> conn, std::int64_t id, std::string type, Metrics* metrics)
     : core_(std::make_shared<Core>()) {
+  if (auto c = conn.lock()) c->requests_in_flight.fetch_add(1);
   core_->conn = std::move(conn);
   core_->id = id;
   core_->type = std::move(type);
@@ -69,6 +72,35 @@ void Reply::operator()(Result<boost::json::object> r) const {
 std::int64_t Reply::id() const { return core_->id; }
 const std::string& Reply::type() const { return core_->type; }
 
+void Dispatcher::set_limits(const RequestLimits& limits) {
+  limits_ = limits;
+  per_user_.set_limits({limits.user_rate, limits.user_burst});
+  per_address_.set_limits({limits.address_rate, limits.address_burst});
+}
+
+std::optional<std::chrono::milliseconds> Dispatcher::take_frame(const SessionState& state,
+                                                                const std::string& remote_address) const {
+  if (auto wait = per_address_.take(remote_address)) return wait;
+  if (state.user)
+    if (auto wait = per_user_.take(state.user->id)) return wait;
+  return std::nullopt;
+}
+
+Error Dispatcher::rate_error(std::chrono::milliseconds wait) {
+  return Error{ErrorCode::rate_limited, "too many messages; slow down and retry in " + std::to_string(wait.count()) + " ms"};
+}
+
+namespace {
+// {"re":..,"ok":false,"error":{"code":"rate_limited","message":..,"retry_after_ms":N}}
+std::string rate_limited_answer(std::optional<std::int64_t> re, std::chrono::milliseconds wait) {
+  Error error = Dispatcher::rate_error(wait);
+  boost::json::object err{{"code", to_string(error.code)}, {"message", error.message}, {"retry_after_ms", wait.count()}};
+  boost::json::object o{{"re", nullptr}, {"ok", false}, {"error", std::move(err)}};
+  if (re) o["re"] = *re;
+  return boost::json::serialize(o);
+}
+}  // namespace
+
 void Dispatcher::add(std::string type, Access access, Handler handler) {
   if (routes_.count(type)) throw std::logic_error("request type registered twice: " + type);
   routes_.emplace(std::move(type), Route{access, std::move(handler)});
@@ -84,8 +116,15 @@ std::string Dispatcher::protocol_error(std::optional<std::int64_t> re, Error err
 
 void Dispatcher::dispatch(std::string_view frame, SessionState& state, const std::string& remote_address,
                           const std::shared_ptr<Connection>& conn) const {
+  auto wait = take_frame(state, remote_address);
   std::optional<std::int64_t> id_seen;
   auto parsed = protocol::parse_request(frame, &id_seen);
+  if (wait) {
+    // Not logged frame by frame: a flood would flood the log too. The metric counts them.
+    metrics_.error(ErrorCode::rate_limited);
+    conn->deliver(rate_limited_answer(id_seen, *wait), {});
+    return;
+  }
   if (!parsed) {
     conn->deliver(protocol_error(id_seen, parsed.error()), {});
     return;
@@ -93,7 +132,11 @@ void Dispatcher::dispatch(std::string_view frame, SessionState& state, const std
   protocol::Request& req = *parsed;
   // Metric label: registered types and hello by name, anything else "unknown" (bounded).
   std::string label = (req.type == "hello" || has(req.type)) ? req.type : "unknown";
-  Reply reply(conn, req.id, label, &metrics_);
+  Reply reply(conn, req.id, label, &metrics_);  // counts itself in conn->requests_in_flight
+  if (limits_.max_in_flight != 0 && conn->requests_in_flight.load() > limits_.max_in_flight)
+    return reply.fail(ErrorCode::rate_limited, "more than " + std::to_string(limits_.max_in_flight) +
+                                                   " requests are waiting for an answer on this connection; "
+                                                   "wait for some answers before sending more");
 
   if (req.type == "hello") {
     if (state.hello_done) return reply.fail(ErrorCode::unsupported, "hello was already sent on this connection");

@@ -23,6 +23,7 @@
 
 #include "../metrics.h"
 #include "connection.h"
+#include "rate_limiter.h"
 #include "passerelle/shared/error.h"
 #include "passerelle/shared/protocol.h"
 
@@ -62,11 +63,21 @@ struct Context {
 
 enum class Access { anonymous, authenticated };
 
+// The per-request abuse limits the dispatcher enforces (docs/limits.md); 0: no limit.
+struct RequestLimits {
+  std::size_t max_in_flight = 0;  // unanswered requests per connection
+  double user_rate = 0, user_burst = 1;        // frames per second per signed-in user
+  double address_rate = 0, address_burst = 1;  // frames per second per remote address
+};
+
 using Handler = std::function<void(const Context&, const protocol::Request&, Reply)>;
 
 class Dispatcher {
  public:
   explicit Dispatcher(Metrics& metrics) : metrics_(metrics) {}
+
+  // Before connections arrive (the Server sets them from its configuration).
+  void set_limits(const RequestLimits& limits);
 
   // Registers `type`; registering a type twice is a programming error (throws logic_error).
   void add(std::string type, Access access, Handler handler);
@@ -79,6 +90,13 @@ class Dispatcher {
   // An error answer outside any request (binary frame, too large): counted and logged.
   std::string protocol_error(std::optional<std::int64_t> re, Error error) const;
 
+  // Spends one frame of the sender's message rates (its address, and its user when signed
+  // in): nullopt when allowed, else the wait before the next frame is. Every frame counts,
+  // whatever it holds, so that a flood of garbage is limited like a flood of requests.
+  std::optional<std::chrono::milliseconds> take_frame(const SessionState& state, const std::string& remote_address) const;
+  // The rate_limited error for such a wait.
+  static Error rate_error(std::chrono::milliseconds wait);
+
  private:
   struct Route {
     Access access;
@@ -86,6 +104,8 @@ class Dispatcher {
   };
   Metrics& metrics_;
   std::map<std::string, Route, std::less<>> routes_;
+  RequestLimits limits_;
+  mutable RateLimiter per_user_, per_address_;
 };
 
 }  // namespace passerelle::server::net

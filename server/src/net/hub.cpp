@@ -1,5 +1,7 @@
 #include "hub.h"
 
+#include <string_view>
+
 namespace passerelle::server::net {
 
 void Hub::add(const std::shared_ptr<Connection>& conn) {
@@ -15,13 +17,86 @@ void Hub::remove(Connection* conn) {
   all_.erase(it);
 }
 
-void Hub::set_user(Connection* conn, const std::string& user_id) {
+void Hub::set_user(Connection* conn, const std::string& user_id, const std::string& token_hash) {
   std::lock_guard lock(mutex_);
   auto it = all_.find(conn);
-  if (it == all_.end() || it->second.user_id == user_id) return;
+  if (it == all_.end()) return;
+  it->second.token_hash = user_id.empty() ? std::string() : token_hash;
+  if (it->second.user_id == user_id) return;
   if (!it->second.user_id.empty()) leave(conn, it->second.user_id);
   it->second.user_id = user_id;
   if (!user_id.empty()) by_user_[user_id].insert(conn);
+}
+
+std::size_t Hub::connections_of(const std::string& user_id) const {
+  std::lock_guard lock(mutex_);
+  auto u = by_user_.find(user_id);
+  return u == by_user_.end() ? 0 : u->second.size();
+}
+
+namespace {
+// A session-ending order travels through the relay like an event, to the user's audience. It
+// starts with a prefix no event frame has (they are JSON objects), so deliver_local can tell.
+constexpr std::string_view kEndSessionPrefix = "passerelle-hub:end-session\n";
+
+std::string end_session_order(const std::string& token_hash, const std::string& reason) {
+  return std::string(kEndSessionPrefix) + token_hash + "\n" + reason;
+}
+
+bool parse_end_session_order(std::string_view text, std::string& token_hash, std::string& reason) {
+  if (text.substr(0, kEndSessionPrefix.size()) != kEndSessionPrefix) return false;
+  text.remove_prefix(kEndSessionPrefix.size());
+  auto nl = text.find('\n');
+  if (nl == std::string_view::npos) return false;
+  token_hash = std::string(text.substr(0, nl));
+  reason = std::string(text.substr(nl + 1));
+  return true;
+}
+}  // namespace
+
+std::size_t Hub::disconnect_user(const std::string& user_id, const std::string& reason) {
+  return disconnect_token(user_id, {}, reason);
+}
+
+std::size_t Hub::disconnect_token(const std::string& user_id, const std::string& token_hash, const std::string& reason) {
+  Relay relay;
+  {
+    std::lock_guard lock(mutex_);
+    relay = relay_;
+  }
+  if (relay) relay({user_id}, end_session_order(token_hash, reason));
+  return end_sessions_here(user_id, token_hash, reason);
+}
+
+std::size_t Hub::end_sessions_here(const std::string& user_id, const std::string& token_hash, const std::string& reason) {
+  std::vector<std::shared_ptr<Connection>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    auto u = by_user_.find(user_id);
+    if (u != by_user_.end())
+      for (Connection* c : u->second) {
+        const Entry& e = all_[c];
+        if (!token_hash.empty() && e.token_hash != token_hash) continue;
+        if (auto sp = e.conn.lock()) targets.push_back(std::move(sp));
+      }
+  }
+  for (auto& t : targets) t->end_session(user_id, token_hash, reason);
+  return targets.size();
+}
+
+bool Hub::admit_address(const std::string& address, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::size_t& n = per_address_[address];
+  if (limit != 0 && n >= limit) return false;
+  ++n;
+  return true;
+}
+
+void Hub::release_address(const std::string& address) {
+  std::lock_guard lock(mutex_);
+  auto it = per_address_.find(address);
+  if (it == per_address_.end()) return;
+  if (--it->second == 0) per_address_.erase(it);
 }
 
 void Hub::leave(Connection* conn, const std::string& user_id) {
@@ -68,6 +143,11 @@ std::size_t Hub::send_event(const std::vector<std::string>& user_ids, const std:
 }
 
 std::size_t Hub::deliver_local(const std::vector<std::string>& user_ids, const std::string& text) {
+  if (std::string token_hash, reason; parse_end_session_order(text, token_hash, reason)) {
+    std::size_t n = 0;
+    for (const auto& uid : user_ids) n += end_sessions_here(uid, token_hash, reason);
+    return n;
+  }
   std::vector<std::shared_ptr<Connection>> targets;
   {
     std::lock_guard lock(mutex_);

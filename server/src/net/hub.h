@@ -24,14 +24,32 @@ class Hub {
  public:
   void add(const std::shared_ptr<Connection>& conn);
   void remove(Connection* conn);
-  // Moves `conn` to `user_id` (empty: signed out).
-  void set_user(Connection* conn, const std::string& user_id);
+  // Moves `conn` to `user_id` (empty: signed out), signed in with the token of this hash.
+  void set_user(Connection* conn, const std::string& user_id, const std::string& token_hash = {});
+  // Signed-in connections of this user on this instance (--max-connections-per-user).
+  std::size_t connections_of(const std::string& user_id) const;
+
+  // Ends the user's sessions: every connection signed in as `user_id` is closed with 1008 and
+  // `reason` (account disabled, role changed, deleted). Revoke the tokens first, in the
+  // database, so that no closed device can resume. With a relay the order goes to the other
+  // instances too (best effort, like pokes: see docs/limits.md). Returns the connections closed
+  // here.
+  std::size_t disconnect_user(const std::string& user_id, const std::string& reason);
+  // The same for the connections signed in with one token (auth.logout on another device
+  // leaves the user's other tokens alone).
+  std::size_t disconnect_token(const std::string& user_id, const std::string& token_hash, const std::string& reason);
+
+  // WebSocket connections per remote address (--max-connections-per-address): admit_address
+  // takes a place if fewer than `limit` are taken (0: no limit), release_address gives it back.
+  bool admit_address(const std::string& address, std::size_t limit);
+  void release_address(const std::string& address);
 
   // Queues `text` on every connection of these users; returns how many connections got it.
   // With a relay set (several instances: cluster/pg_bus.h), the event also goes to it, for the
   // users' connections on the other instances.
   std::size_t send_event(const std::vector<std::string>& user_ids, const std::string& text);
-  // Like send_event on this instance only: for events another instance relayed here.
+  // Like send_event on this instance only: for events another instance relayed here (which
+  // may also be the session-ending orders of disconnect_user/disconnect_token).
   std::size_t deliver_local(const std::vector<std::string>& user_ids, const std::string& text);
   using Relay = std::function<void(const std::vector<std::string>& user_ids, const std::string& text)>;
   void set_relay(Relay relay);  // before connections arrive; empty: none
@@ -51,12 +69,16 @@ class Hub {
   struct Entry {
     std::weak_ptr<Connection> conn;
     std::string user_id;
+    std::string token_hash;
   };
   mutable std::mutex mutex_;
   std::unordered_map<Connection*, Entry> all_;
   std::unordered_map<std::string, std::unordered_set<Connection*>> by_user_;
   std::unordered_map<std::string, std::chrono::system_clock::time_point> last_seen_;
+  std::unordered_map<std::string, std::size_t> per_address_;
   Relay relay_;
+
+  std::size_t end_sessions_here(const std::string& user_id, const std::string& token_hash, const std::string& reason);
 
   void leave(Connection* conn, const std::string& user_id);  // under mutex_
 };

@@ -17,6 +17,9 @@
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include <openssl/ssl.h>
 
 #include <array>
@@ -54,7 +57,29 @@ struct Shared {
   Hub& hub;
   Metrics& metrics;
   const HttpRoutes& routes;
+  // Browser origins allowed to open a WebSocket (normalize_origin form; "*": any). Set by
+  // start() before the first accept, read-only after.
+  std::vector<std::string> allowed_origins;
 };
+
+// A request without Origin comes from a non-browser client (the apps, the CLI): nothing to
+// check. A browser always sends it on a WebSocket upgrade, and a page of another site must not
+// speak our protocol with the user's browser (cross-site WebSocket hijacking).
+bool origin_allowed(const Shared& shared, std::string_view origin) {
+  if (origin.empty()) return true;
+  std::string normalized = normalize_origin(origin);
+  for (const auto& allowed : shared.allowed_origins)
+    if (allowed == "*" || (!normalized.empty() && allowed == normalized)) return true;
+  return false;
+}
+
+// The origin of a URL: "https://host:port" without path, for the default allowlist.
+std::string origin_of_url(const std::string& url) {
+  auto sep = url.find("://");
+  if (sep == std::string::npos) return "";
+  auto end = url.find_first_of("/?#", sep + 3);
+  return normalize_origin(url.substr(0, end));
+}
 
 constexpr std::size_t kDefaultBodyLimit = 16 * 1024;
 
@@ -190,8 +215,10 @@ http::message_generator handle_http(const Shared& shared, http::request<http::st
 template <class Stream>
 class WsSession : public Connection, public std::enable_shared_from_this<WsSession<Stream>> {
  public:
+  // `remote` has already been admitted by hub.admit_address(); the session gives its place back.
   WsSession(Stream&& stream, Shared& shared, std::string remote)
       : ws_(std::move(stream)), shared_(shared), remote_(std::move(remote)), close_timer_(ws_.get_executor()) {}
+  ~WsSession() override { shared_.hub.release_address(remote_); }
 
   void run(http::request<http::string_body> req) {
     websocket::stream_base::timeout t;
@@ -199,6 +226,13 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     t.idle_timeout = std::chrono::milliseconds(shared_.config.idle_timeout_ms);
     t.keep_alive_pings = true;  // pings at idle/2; a peer silent for idle_timeout is closed
     ws_.set_option(t);
+    // No compression, whatever the client offers: a compressed frame could inflate far past
+    // --max-frame in memory (a "zip bomb"), and compressing secrets beside attacker-chosen text
+    // leaks them (CRIME/BREACH). Beast's default is off already; this says it.
+    websocket::permessage_deflate no_deflate;
+    no_deflate.server_enable = false;
+    no_deflate.client_enable = false;
+    ws_.set_option(no_deflate);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "passerelle/" PASSERELLE_VERSION); }));
     // We enforce max_frame ourselves (read_some) so the too_large answer can go out first.
@@ -212,9 +246,11 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
                                     change = std::move(change)]() mutable {
       if (change) {
         std::string before = self->state_.user ? self->state_.user->id : "";
+        std::string token_before = self->state_.token_hash;
         change(self->state_);
         std::string after = self->state_.user ? self->state_.user->id : "";
-        if (before != after && self->registered_) self->shared_.hub.set_user(self.get(), after);
+        if ((before != after || token_before != self->state_.token_hash) && self->registered_)
+          self->shared_.hub.set_user(self.get(), after, self->state_.token_hash);
       }
       self->enqueue(std::move(text));
     });
@@ -228,6 +264,22 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   void shut_down() override {
     asio::post(ws_.get_executor(), [self = this->shared_from_this()] {
       self->begin_close(websocket::close_reason(websocket::close_code::going_away, "server shutting down"));
+    });
+  }
+
+  void end_session(std::string user_id, std::string token_hash, std::string reason) override {
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(), user_id = std::move(user_id),
+                                    token_hash = std::move(token_hash), reason = std::move(reason)]() mutable {
+      auto& st = self->state_;
+      if (!st.user || st.user->id != user_id) return;
+      if (!token_hash.empty() && st.token_hash != token_hash) return;
+      log::info("session_ended", {{"remote", self->remote_}, {"user_id", user_id}, {"reason", reason}});
+      // Signed out at once: requests still arriving before the close are unauthenticated.
+      st.user.reset();
+      st.token_hash.clear();
+      if (self->registered_) self->shared_.hub.set_user(self.get(), "");
+      if (reason.size() > 120) reason.resize(120);  // a close reason fits in 123 bytes
+      self->begin_close(websocket::close_reason(websocket::close_code::policy_error, reason));
     });
   }
 
@@ -266,8 +318,11 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     }
     if (!ws_.is_message_done()) return do_read();
     if (ws_.got_binary()) {
-      enqueue(shared_.dispatcher.protocol_error(
-          std::nullopt, Error{ErrorCode::unsupported, "binary frames are not supported; send JSON text frames"}));
+      if (auto wait = shared_.dispatcher.take_frame(state_, remote_))
+        enqueue(shared_.dispatcher.protocol_error(std::nullopt, Dispatcher::rate_error(*wait)));
+      else
+        enqueue(shared_.dispatcher.protocol_error(
+            std::nullopt, Error{ErrorCode::unsupported, "binary frames are not supported; send JSON text frames"}));
     } else {
       std::string frame = beast::buffers_to_string(buffer_.data());
       shared_.dispatcher.dispatch(frame, state_, remote_, this->shared_from_this());
@@ -471,6 +526,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     std::string_view target = req.target();
     std::string_view path = target.substr(0, target.find_first_of("?#"));
     if (websocket::is_upgrade(req) && path == "/v1/ws") {
+      if (!origin_allowed(shared_, req[http::field::origin])) {
+        log::warn("ws_origin_refused", {{"remote", remote_}, {"origin", std::string(req[http::field::origin])}});
+        return write_answer(refusal(http::status::forbidden, "this page's origin may not open a Passerelle connection\n"), false);
+      }
+      if (!shared_.hub.admit_address(remote_, shared_.config.max_connections_per_address)) {
+        log::warn("ws_too_many_connections", {{"remote", remote_}});
+        HttpAnswer a = refusal(http::status::too_many_requests, "too many connections from this address\n");
+        a.headers.emplace_back("Retry-After", "10");
+        return write_answer(std::move(a), false);
+      }
       beast::get_lowest_layer(stream_).expires_never();  // the WebSocket has its own timeouts
       std::make_shared<WsSession<Stream>>(std::move(stream_), shared_, remote_)->run(std::move(req));
       return;
@@ -502,6 +567,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
                          if (!keep_alive) return self->do_shutdown();
                          self->do_read();
                        });
+  }
+
+  static HttpAnswer refusal(http::status status, std::string text) {
+    HttpAnswer a;
+    a.status = static_cast<unsigned>(status);
+    a.content_type = "text/plain; charset=utf-8";
+    a.body = std::move(text);
+    return a;
   }
 
   void write_answer(HttpAnswer a, bool keep_alive) {
@@ -644,18 +717,47 @@ class Listener : public std::enable_shared_from_this<Listener> {
   ssl::context* tls_;
 };
 
-// Mozilla "intermediate" (v5.7): TLS 1.2 and 1.3, these TLS 1.2 ciphers, no compression,
-// no renegotiation, the client's cipher preference.
+// Mozilla's "intermediate" TLS profile (https://ssl-config.mozilla.org/, guidelines v5.7):
+// TLS 1.2 and 1.3 only; for TLS 1.2 only these AEAD suites with forward secrecy; the three
+// TLS 1.3 suites; key exchange on X25519, P-256 or P-384 (ffdhe2048 for the DHE suites); no
+// compression (CRIME), no renegotiation, no session tickets; and the CLIENT's cipher order,
+// as the profile says (every suite on the list is strong, and the client knows whether it has
+// AES hardware). tests/tls/run-testssl.sh checks all of this from the outside.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kTls13Suites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+constexpr const char* kGroups = "X25519:prime256v1:secp384r1";
+
+// The DHE suites' group: RFC 7919 ffdhe2048, as the profile says (not a generated prime).
+Status use_ffdhe2048(SSL_CTX* native) {
+  EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr);
+  EVP_PKEY* params = nullptr;
+  char group[] = "ffdhe2048";
+  OSSL_PARAM settings[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0), OSSL_PARAM_construct_end()};
+  bool ok = pctx && EVP_PKEY_paramgen_init(pctx) == 1 && EVP_PKEY_CTX_set_params(pctx, settings) == 1 &&
+            EVP_PKEY_paramgen(pctx, &params) == 1;
+  EVP_PKEY_CTX_free(pctx);
+  if (!ok || SSL_CTX_set0_tmp_dh_pkey(native, params) != 1) {  // takes ownership on success
+    EVP_PKEY_free(params);
+    return Status(ErrorCode::internal, "cannot set up the ffdhe2048 group for TLS");
+  }
+  return Status::Ok();
+}
+
 Status configure_tls(ssl::context& ctx, const ServeConfig& config) {
   SSL_CTX* native = ctx.native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION);
+  SSL_CTX_set_max_proto_version(native, TLS1_3_VERSION);
   SSL_CTX_set_options(native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
                                   SSL_OP_NO_SSLv3 | SSL_OP_NO_TLSv1 | SSL_OP_NO_TLSv1_1);
-  const char* ciphers =
-      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-      "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
-      "DHE-RSA-AES128-GCM-SHA256:DHE-RSA-AES256-GCM-SHA384:DHE-RSA-CHACHA20-POLY1305";
-  if (SSL_CTX_set_cipher_list(native, ciphers) != 1) return Status(ErrorCode::internal, "cannot set the TLS cipher list");
+  SSL_CTX_clear_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_cipher_list(native, kTls12Ciphers) != 1) return Status(ErrorCode::internal, "cannot set the TLS cipher list");
+  if (SSL_CTX_set_ciphersuites(native, kTls13Suites) != 1)
+    return Status(ErrorCode::internal, "cannot set the TLS 1.3 cipher suites");
+  if (SSL_CTX_set1_groups_list(native, kGroups) != 1) return Status(ErrorCode::internal, "cannot set the TLS groups");
+  if (auto st = use_ffdhe2048(native); !st) return st;
   beast::error_code ec;
   ctx.use_certificate_chain_file(config.tls_cert, ec);
   if (ec) return Status(ErrorCode::internal, "cannot load --tls-cert " + config.tls_cert + ": " + ec.message());
@@ -690,6 +792,13 @@ Server::~Server() { stop(); }
 
 Status Server::start() {
   auto& im = *impl_;
+  RequestLimits limits;
+  limits.max_in_flight = im.config.max_requests_in_flight;
+  limits.user_rate = im.config.user_message_rate;
+  limits.user_burst = im.config.user_message_burst;
+  limits.address_rate = im.config.address_message_rate;
+  limits.address_burst = im.config.address_message_burst;
+  im.shared.dispatcher.set_limits(limits);
   if (im.config.tls()) {
     im.tls.emplace(ssl::context::tls_server);
     if (auto st = configure_tls(*im.tls, im.config); !st) return st;
@@ -708,6 +817,13 @@ Status Server::start() {
   auto ep = im.listener->local_endpoint();
   std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   im.address = host + ":" + std::to_string(ep.port());
+  im.shared.allowed_origins = im.config.allowed_origins;
+  if (im.shared.allowed_origins.empty()) {
+    // The dashboard is served here, so its pages have the server's own origin: the public URL,
+    // or the address it listens on (with --listen ...:0 the public URL's port is not known).
+    for (const auto& url : {im.config.public_url, std::string(im.config.tls() ? "https://" : "http://") + im.address})
+      if (auto o = origin_of_url(url); !o.empty()) im.shared.allowed_origins.push_back(o);
+  }
   im.signals.async_wait([&im](beast::error_code ec, int sig) {
     if (!ec) im.signal_promise.set_value(sig);
   });
