@@ -40,3 +40,34 @@ TEST(Tls, WssWorksAndOldTlsIsRefused) {
   RawWsClient plain;
   EXPECT_FALSE(plain.connect(server.port(), "/v1/ws", std::chrono::seconds(3)));
 }
+
+// The profile (docs/limits.md) seen through `openssl s_client`, in one quick test that needs
+// no testssl: what Mozilla's intermediate profile allows is accepted, its neighbours are not.
+// (tests/tls/run-testssl.sh checks every cipher, curve and protocol.)
+TEST(Tls, OnlyTheIntermediateProfileIsNegotiated) {
+  TempDir certs;
+  ASSERT_TRUE(make_cert(certs.path()));  // ECDSA P-256
+  TestServer server({{"--tls-cert", certs.path() + "/cert.pem", "--tls-key", certs.path() + "/key.pem"}});
+  ASSERT_TRUE(server.ok()) << server.last_error();
+  auto handshake = [&](std::vector<std::string> options) {
+    std::vector<std::string> argv = {"/usr/bin/openssl", "s_client", "-connect", "127.0.0.1:" + std::to_string(server.port()),
+                                     "-servername", "localhost"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    auto r = run_process(argv, "", std::chrono::seconds(20));
+    return r.exit_code == 0 && r.out.find("Cipher is (NONE)") == std::string::npos;
+  };
+  EXPECT_TRUE(handshake({"-tls1_3"}));
+  EXPECT_TRUE(handshake({"-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256"}));
+  EXPECT_TRUE(handshake({"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"}));
+  EXPECT_TRUE(handshake({"-tls1_2", "-cipher", "ECDHE-ECDSA-CHACHA20-POLY1305"}));
+  EXPECT_TRUE(handshake({"-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-GCM-SHA384"}));
+  // TLS 1.3 key exchange groups: the profile's three, nothing else.
+  EXPECT_TRUE(handshake({"-tls1_3", "-groups", "X25519"}));
+  EXPECT_TRUE(handshake({"-tls1_3", "-groups", "secp384r1"}));
+  EXPECT_FALSE(handshake({"-tls1_3", "-groups", "secp521r1"}));
+  EXPECT_FALSE(handshake({"-tls1_3", "-groups", "ffdhe3072"}));
+  // CBC and SHA-1 suites, TLS 1.1: refused.
+  EXPECT_FALSE(handshake({"-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-SHA"}));
+  EXPECT_FALSE(handshake({"-tls1_2", "-cipher", "ECDHE-ECDSA-AES256-SHA384"}));
+  EXPECT_FALSE(handshake({"-tls1_1", "-cipher", "ALL:@SECLEVEL=0"}));
+}
