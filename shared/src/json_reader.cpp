@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <cmath>
+
 namespace passerelle {
 namespace json = boost::json;
 
@@ -97,8 +99,8 @@ std::optional<std::int64_t> JsonReader::optional_integer(std::string_view key) {
     return static_cast<std::int64_t>(v->get_uint64());
   if (v->is_double()) {
     double d = v->get_double();
-    if (d == static_cast<double>(static_cast<std::int64_t>(d)) && d > -9.2e18 && d < 9.2e18)
-      return static_cast<std::int64_t>(d);
+    // Range first: converting a double outside int64's range is undefined behaviour.
+    if (d > -9.2e18 && d < 9.2e18 && d == std::trunc(d)) return static_cast<std::int64_t>(d);
   }
   type_error(key, "an integer", *v);
   return std::nullopt;

@@ -70,6 +70,17 @@ TEST(JsonReader, IntegerAcceptsWholeDoublesOnly) {
   EXPECT_FALSE(in2.ok());
 }
 
+// Found by fuzz_protocol_decoder under UBSan: {"id": 1e56} converted 1e56 to int64 before
+// checking its range (undefined behaviour on every frame with such a number).
+TEST(JsonReader, IntegerRefusesDoublesOutOfRange) {
+  for (const char* text : {R"({"n":1e56})", R"({"n":-1e300})", R"({"n":9.3e18})"}) {
+    json::value v = json::parse(text);
+    JsonReader in(v);
+    EXPECT_FALSE(in.optional_integer("n").has_value()) << text;
+    EXPECT_EQ(in.status().error().message, "field 'n' must be an integer, got number") << text;
+  }
+}
+
 TEST(ParseJson, RejectsMalformedAndTrailing) {
   EXPECT_FALSE(parse_json("{").ok());
   EXPECT_FALSE(parse_json("{} x").ok());
