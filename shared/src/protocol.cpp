@@ -67,8 +67,9 @@ Result<ServerMessage> parse_server_message(std::string_view frame) {
   JsonReader in(*parsed);
   if (!in.ok()) return in.status().error();
   ServerMessage m;
-  if (const json::value* re = in.optional_value("re")) {
-    (void)re;
+  // An answer has "re", which is null when the server could not read the request's id (an
+  // unreadable frame, one too large, a binary one): still an answer, not an event.
+  if (parsed->get_object().contains("re")) {
     m.re = in.optional_integer("re");
     m.ok = in.boolean("ok");
     if (in.ok() && !m.ok) {

@@ -59,6 +59,18 @@ TEST(Protocol, ClientParsesAnswersAndEvents) {
   EXPECT_FALSE(parse_server_message(R"({"re":1})").ok());
 }
 
+// Found by fuzz_protocol_decoder: the answer the server sends to a frame without a readable
+// id ("re": null) was refused by the client's decoder ("field 'type' is missing").
+TEST(Protocol, ClientParsesAnswerWithoutRequestId) {
+  auto m = parse_server_message(serialize_error(std::nullopt, Error{ErrorCode::too_large, "frame too large"}));
+  ASSERT_TRUE(m.ok()) << m.error().message;
+  EXPECT_FALSE(m->re.has_value());
+  EXPECT_TRUE(m->type.empty());
+  EXPECT_FALSE(m->ok);
+  ASSERT_TRUE(m->error.has_value());
+  EXPECT_EQ(*m->error, (Error{ErrorCode::too_large, "frame too large"}));
+}
+
 TEST(Protocol, RolesAndLocales) {
   EXPECT_EQ(parse_role("coach"), Role::coach);
   EXPECT_FALSE(parse_role("root").has_value());
