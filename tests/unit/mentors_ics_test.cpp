@@ -145,3 +145,50 @@ TEST(Ics, FeedWithManyEventsAndHostileTextStaysParseable) {
   EXPECT_EQ(std::string(icalcomponent_get_summary(ev)), "Rencontre de mentorat avec Zoé; \"Le Boss\", \\ DROP\nBEGIN:VEVENT");
   icalcomponent_free(cal);
 }
+
+// Found by fuzz_ics_writer: the UID was written unescaped (it is TEXT), and URL, ORGANIZER and
+// ATTENDEE values were written as given, so a CR/LF in them started a property of its own.
+TEST(Ics, UidIsEscapedAndUriValuesCannotStartAProperty) {
+  IcsEvent e;
+  e.uid = "id,with;odd\\chars@passerelle";
+  e.start = e.stamp = *parse_rfc3339("2027-03-09T23:00:00Z");
+  e.end = e.start + std::chrono::hours(1);
+  e.summary = "Rencontre";
+  e.url = "https://meet.example/x\r\nX-INJECTED:1";
+  e.organizer_email = "mentor@example.org\r\nX-INJECTED:2";
+  e.attendee_emails = {"cand@example.org\nX-INJECTED:3"};
+  std::string ics = ics_calendar({e}, "REQUEST");
+  EXPECT_EQ(ics.find("\r\nX-INJECTED"), std::string::npos) << ics;
+  icalcomponent* cal = icalparser_parse_string(ics.c_str());
+  ASSERT_NE(cal, nullptr);
+  EXPECT_EQ(icalcomponent_count_errors(cal), 0);
+  icalcomponent* ev = icalcomponent_get_first_component(cal, ICAL_VEVENT_COMPONENT);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(std::string(icalcomponent_get_uid(ev)), e.uid);
+  EXPECT_EQ(icalcomponent_get_first_property(ev, ICAL_X_PROPERTY), nullptr);
+  icalcomponent_free(cal);
+}
+
+// Found by fuzz_ics_writer: an empty SUMMARY (or calendar name) was written as "SUMMARY:",
+// which libical reports as an error; empty values are left out.
+TEST(Ics, EmptyTextPropertiesAreLeftOut) {
+  IcsEvent e;
+  e.uid = "0190c6a2-7d1e-7000-8000-000000000001@passerelle";
+  e.start = e.stamp = *parse_rfc3339("2027-03-09T23:00:00Z");
+  e.end = e.start + std::chrono::hours(1);
+  e.summary = "\x01";  // nothing left once escaped
+  std::string ics = ics_calendar({e}, "", "");
+  EXPECT_EQ(ics.find("SUMMARY"), std::string::npos) << ics;
+  EXPECT_EQ(ics.find("X-WR-CALNAME"), std::string::npos) << ics;
+  icalcomponent* cal = icalparser_parse_string(ics.c_str());
+  ASSERT_NE(cal, nullptr);
+  EXPECT_EQ(icalcomponent_count_errors(cal), 0);
+  icalcomponent_free(cal);
+}
+
+// A line that is not UTF-8 (no character start within 75 octets) is still folded, where the
+// fold used to loop for ever.
+TEST(Ics, FoldEndsOnBytesThatAreNotUtf8) {
+  std::string folded = ics_fold(std::string(200, '\x80'));
+  EXPECT_EQ(folded.size(), 200u + 2 * 3 + 2);  // 75 + 74 + 51 octets: two folds (CRLF + space), the last CRLF
+}

@@ -38,6 +38,7 @@ std::string ics_fold(std::string_view line) {
     std::size_t cut = pos + limit;
     // Never split a UTF-8 sequence: back up to the start of the character.
     while (cut > pos && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    if (cut == pos) cut = pos + limit;  // not UTF-8 (no character start in reach): cut anyway
     out.append(line.substr(pos, cut - pos));
     out += "\r\n ";
     pos = cut;
@@ -47,6 +48,17 @@ std::string ics_fold(std::string_view line) {
   out += "\r\n";
   return out;
 }
+
+namespace {
+// URI and CAL-ADDRESS values are not escaped (RFC 5545 3.3.3, 3.3.13) but can hold no control
+// character: a CR or LF there would end the property and start one of the writer's choosing.
+std::string uri_value(std::string_view text) {
+  std::string out;
+  for (char c : text)
+    if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7F) out += c;
+  return out;
+}
+}  // namespace
 
 std::string ics_time(Timestamp t) {
   return date::format("%Y%m%dT%H%M%SZ", std::chrono::time_point_cast<std::chrono::seconds>(t));
@@ -60,22 +72,27 @@ std::string ics_calendar(const std::vector<IcsEvent>& events, std::string_view m
   line("PRODID:-//Passerelle//Mentoring//EN");
   line("CALSCALE:GREGORIAN");
   if (!method.empty()) line("METHOD:" + std::string(method));
-  line("X-WR-CALNAME:" + ics_escape(name));
+  if (std::string calname = ics_escape(name); !calname.empty()) line("X-WR-CALNAME:" + calname);
   for (const auto& e : events) {
     line("BEGIN:VEVENT");
-    line("UID:" + e.uid);
+    line("UID:" + ics_escape(e.uid));  // UID is TEXT
     line("SEQUENCE:" + std::to_string(e.sequence));
     line("DTSTAMP:" + ics_time(e.stamp));
     line("DTSTART:" + ics_time(e.start));
     line("DTEND:" + ics_time(e.end));
-    line("SUMMARY:" + ics_escape(e.summary));
-    if (!e.description.empty()) line("DESCRIPTION:" + ics_escape(e.description));
-    if (!e.location.empty()) line("LOCATION:" + ics_escape(e.location));
-    if (!e.url.empty()) line("URL:" + e.url);
+    // A property with an empty value is an error to readers (libical): leave it out instead.
+    auto text = [&](std::string_view property, std::string_view value) {
+      std::string escaped = ics_escape(value);
+      if (!escaped.empty()) line(std::string(property) + ":" + escaped);
+    };
+    text("SUMMARY", e.summary);
+    text("DESCRIPTION", e.description);
+    text("LOCATION", e.location);
+    if (!e.url.empty()) line("URL:" + uri_value(e.url));
     line(std::string("STATUS:") + (e.cancelled ? "CANCELLED" : "CONFIRMED"));
-    if (!method.empty() && !e.organizer_email.empty()) line("ORGANIZER:mailto:" + e.organizer_email);
+    if (!method.empty() && !e.organizer_email.empty()) line("ORGANIZER:mailto:" + uri_value(e.organizer_email));
     if (!method.empty())
-      for (const auto& a : e.attendee_emails) line("ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:" + a);
+      for (const auto& a : e.attendee_emails) line("ATTENDEE;ROLE=REQ-PARTICIPANT:mailto:" + uri_value(a));
     line("END:VEVENT");
   }
   line("END:VCALENDAR");
