@@ -147,7 +147,7 @@ struct RunResult {
   Tally final;
   std::vector<std::string> numbering;
   std::vector<std::string> device_failures;
-  std::size_t pushes = 0, resent = 0, connections = 0;
+  std::size_t pushes = 0, resent = 0, connections = 0, throttled = 0;
 };
 
 // Everything of a run but the verdict, which each test states.
@@ -231,6 +231,7 @@ void run_kills(bool control, int kills, RunResult& out) {
     out.pushes += d->report.pushes;
     out.resent += d->report.resent;
     out.connections += d->report.connections;
+    out.throttled += d->report.throttled;
     if (!d->report.failure.empty()) out.device_failures.push_back(d->report.failure);
   }
   std::string verdict = integrity_check(server.db_path());
@@ -248,7 +249,7 @@ void run_kills(bool control, int kills, RunResult& out) {
   std::cout << (control ? "control run" : "server kills") << ": " << out.kills << " kills, " << out.final.acknowledged
             << " ops acknowledged, " << out.final.lost << " lost, " << out.final.duplicated << " duplicated; "
             << rows << " message rows; " << out.pushes << " pushes, " << out.resent << " batches pushed again, "
-            << out.connections << " connections; integrity failures " << out.integrity_failures << std::endl;
+            << out.connections << " connections, " << out.throttled << " pushes rate_limited; integrity failures " << out.integrity_failures << std::endl;
   for (const auto& e : out.final.examples) std::cout << "  " << e << std::endl;
 }
 
