@@ -17,6 +17,7 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "fault_run.h"
@@ -74,6 +75,7 @@ class Device {
                              {"args", {{"id", new_id()}, {"thread_id", account_.thread}, {"body", kBodyPrefix + op_id}}}});
         }
         resending = false;
+        set_unanswered(pending);
       }
       if (!ws_ && !connect()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(10, 40)(rng_)));
@@ -110,12 +112,25 @@ class Device {
       if (!shared_.ledger->record(ids)) return fail("cannot write the ledger " + shared_.ledger->path());
       report.acked += ids.size();
       pending.clear();
+      set_unanswered(pending);
     }
+  }
+
+  // The op ids of the batch this device has not had answered (for the driver, at a kill).
+  std::vector<std::string> unanswered() const {
+    std::lock_guard lock(unanswered_mutex_);
+    return unanswered_;
   }
 
   DeviceReport report;
 
  private:
+  void set_unanswered(const std::vector<json::object>& batch) {
+    std::lock_guard lock(unanswered_mutex_);
+    unanswered_.clear();
+    for (const auto& op : batch) unanswered_.emplace_back(op.at("op_id").as_string());
+  }
+
   void fail(std::string why) { report.failure = account_.id + ": " + std::move(why); }
 
   bool connect() {
@@ -137,6 +152,8 @@ class Device {
   Account account_;
   std::mt19937 rng_;
   std::unique_ptr<RawWsClient> ws_;
+  mutable std::mutex unanswered_mutex_;
+  std::vector<std::string> unanswered_;
   std::int64_t next_id_ = 10;
 };
 
@@ -144,6 +161,9 @@ struct RunResult {
   int kills = 0;
   int integrity_failures = 0;
   std::size_t lost_seen_at_restart = 0;  // the largest loss found by a check after a restart
+  // Ops unanswered when their server died, and those of them it had committed: the retry of
+  // these must get the recorded answer, not a second message.
+  std::size_t unanswered_at_kills = 0, committed_unanswered = 0;
   Tally final;
   std::vector<std::string> numbering;
   std::vector<std::string> device_failures;
@@ -200,6 +220,17 @@ void run_kills(bool control, int kills, RunResult& out) {
     server.kill9();
     ++out.kills;
     auto acked_by_dead_servers = ledger.read();
+    std::vector<std::string> unanswered;
+    for (const auto& d : devices)
+      for (auto& id : d->unanswered()) unanswered.push_back(std::move(id));
+    {
+      // Read while no server runs: a retry cannot have committed them yet.
+      std::string error;
+      auto before = message_body_counts(server.db_path(), &error);
+      if (!error.empty()) ADD_FAILURE() << "after kill " << k + 1 << ": " << error;
+      out.unanswered_at_kills += unanswered.size();
+      for (const auto& id : unanswered) out.committed_unanswered += before.count(kBodyPrefix + id);
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(down(rng)));
     if (!server.start()) {
       ADD_FAILURE() << "restart " << k + 1 << " failed: " << server.last_error();
@@ -249,7 +280,8 @@ void run_kills(bool control, int kills, RunResult& out) {
   std::cout << (control ? "control run" : "server kills") << ": " << out.kills << " kills, " << out.final.acknowledged
             << " ops acknowledged, " << out.final.lost << " lost, " << out.final.duplicated << " duplicated; "
             << rows << " message rows; " << out.pushes << " pushes, " << out.resent << " batches pushed again, "
-            << out.connections << " connections, " << out.throttled << " pushes rate_limited; integrity failures " << out.integrity_failures << std::endl;
+            << out.connections << " connections; " << out.unanswered_at_kills << " ops unanswered at the kills, "
+            << out.committed_unanswered << " of them committed; " << out.throttled << " pushes rate_limited; integrity failures " << out.integrity_failures << std::endl;
   for (const auto& e : out.final.examples) std::cout << "  " << e << std::endl;
 }
 
@@ -273,6 +305,7 @@ TEST(ServerKills, EveryAcknowledgedOpIsPresentExactlyOnce) {
   EXPECT_TRUE(r.numbering.empty()) << joined(r.numbering);
   EXPECT_TRUE(r.device_failures.empty()) << joined(r.device_failures);
   EXPECT_GT(r.resent, 0u) << "no push was ever interrupted: the kills missed the traffic";
+  EXPECT_GT(r.committed_unanswered, 0u) << "no kill fell between a commit and its answer: the retry path was not tried";
 }
 
 // The same harness against a server that answers before it commits: it must see the loss.
