@@ -33,10 +33,15 @@ case "$which" in
 esac
 [ -x "$bin" ] || { echo "run-faults.sh: no test binary at $bin (build faults_tests, or give --bin)" >&2; exit 2; }
 
+# The tests' temporary directories go under one of ours, removed at exit even after a kill
+# (PASSERELLE_KEEP_TEST_DIRS keeps them, as for the other tests).
+work="$(mktemp -d "${TMPDIR:-/tmp}/passerelle-faults-XXXXXX")"
+export TMPDIR="$work"
 group=""
 cleanup() {
   # The group is the one setsid made for the tests: their servers and CLIs, nothing else.
   if [ -n "$group" ]; then kill -KILL -- "-$group" 2>/dev/null || true; fi
+  if [ -z "${PASSERELLE_KEEP_TEST_DIRS:-}" ]; then rm -rf "$work"; else echo "kept $work" >&2; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
