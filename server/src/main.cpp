@@ -157,6 +157,7 @@ int serve(const ps::ServeConfig& config) {
   ps::handlers::register_dashboard_routes(routes, services);
   ps::handlers::register_file_routes(routes, services, *file_store);
   ps::calendar::register_calendar_routes(routes, services);  // GET /v1/calendar/<token>.ics
+  ps::handlers::register_account_handlers(dispatcher, services, *file_store);  // privacy rights
   // Background e-mail jobs: unread-message digests and meeting reminders.
   ps::mail::DigestJob digest_job(**db, hub, mailer, config.public_url,
                                  {std::chrono::seconds(config.digest_delay_seconds),

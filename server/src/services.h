@@ -57,6 +57,8 @@ namespace handlers {
 void register_file_routes(net::HttpRoutes& routes, Services& services, const files::FileStore& store);
 // GET /v1/export/caseload.csv and /v1/export/indicators.csv (docs/dashboard.md).
 void register_dashboard_routes(net::HttpRoutes& routes, Services& services);
+// account.export and account.delete (privacy rights, docs/security.md).
+void register_account_handlers(net::Dispatcher& dispatcher, Services& services, const files::FileStore& store);
 }  // namespace handlers
 
 }  // namespace passerelle::server
