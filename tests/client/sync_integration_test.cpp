@@ -133,7 +133,7 @@ TEST_F(SyncWithServer, RejectedOpIsReportedAndDoesNotBlockTheNext) {
   auto karim = signed_in(karim_dir, "karim@example.org", &karim_id);
   std::vector<Rejection> told;
   karim->observe_rejections([&](const Rejection& r) { told.push_back(r); });
-  // Karim takes a candidate who already has a coach: the server refuses (conflict).
+  // Karim takes a candidate who already has a coach: the server refuses, as for an unknown id.
   auto bad = karim->mutate("caseload.assign", {{"candidate_id", amina_id}, {"coach_id", karim_id}, {"thread_id", new_id()}});
   ASSERT_TRUE(bad.ok()) << bad.error().message;  // the device cannot know: queued
   auto good = karim->mutate("profile.update", {{"profession", "career coach"}});
@@ -145,7 +145,7 @@ TEST_F(SyncWithServer, RejectedOpIsReportedAndDoesNotBlockTheNext) {
   EXPECT_EQ(s->rejected, 1u);
   ASSERT_EQ(told.size(), 1u);
   EXPECT_EQ(told[0].op_id, *bad);
-  EXPECT_EQ(told[0].error.code, ErrorCode::conflict);
+  EXPECT_EQ(told[0].error.code, ErrorCode::not_found);
   auto list = karim->rejections();
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 1u);
@@ -159,7 +159,7 @@ TEST_F(SyncWithServer, RejectedOpIsReportedAndDoesNotBlockTheNext) {
   auto status = cli(karim_dir, {"status"});
   EXPECT_EQ(status.exit_code, 0) << status.err;
   EXPECT_NE(status.out.find("rejected:  1"), std::string::npos) << status.out;
-  EXPECT_NE(status.out.find(*bad + "  caseload.assign  conflict: "), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find(*bad + "  caseload.assign  not_found: "), std::string::npos) << status.out;
   auto dismiss = cli(karim_dir, {"rejections", "--dismiss", *bad});
   EXPECT_EQ(dismiss.exit_code, 0) << dismiss.err;
   EXPECT_EQ(cli(karim_dir, {"rejections"}).out, "no rejected writes\n");

@@ -123,7 +123,7 @@ TEST_F(ChangeLogTest, RejectedOpLeavesNoPartialWrites) {
   auto out = push(coach2, Role::coach,
                   {op("caseload.assign", {{"candidate_id", cand}, {"coach_id", coach2}, {"thread_id", new_id()}})});
   EXPECT_EQ(out.results[0].status, OpStatus::rejected);
-  EXPECT_EQ(out.results[0].error->code, ErrorCode::conflict);
+  EXPECT_EQ(out.results[0].error->code, ErrorCode::not_found);  // like an unknown id (docs/security.md)
   EXPECT_EQ(current_seq(sql), before);
   EXPECT_TRUE(out.touched_users.empty());
 }

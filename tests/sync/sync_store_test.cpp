@@ -124,7 +124,7 @@ TEST_F(SyncStoreTest, RejectedWriteLeavesTheQueueAndItsEffectDisappears) {
   auto rejected = *karim.store->rejections();
   ASSERT_EQ(rejected.size(), 1u);
   EXPECT_EQ(rejected[0].name, "caseload.assign");
-  EXPECT_EQ(rejected[0].error.code, ErrorCode::conflict);
+  EXPECT_EQ(rejected[0].error.code, ErrorCode::not_found);
   EXPECT_EQ(*karim.store->pending_count(), 0) << "the op behind the rejected one was not stalled";
   karim.pull(server);
   EXPECT_EQ((*karim.store->get("profiles", coach2))->at("bio").as_string(), "Coach en génie civil");
@@ -238,7 +238,8 @@ TEST_F(SyncStoreTest, DeviceClocksDecideNothing) {
   slow.sync(server);
   fast.sync(server);
   ASSERT_EQ(fast.store->rejections()->size(), 1u);
-  EXPECT_EQ((*fast.store->rejections())[0].error.code, ErrorCode::conflict);
+  // Another coach's candidate is answered like an unknown id (docs/security.md).
+  EXPECT_EQ((*fast.store->rejections())[0].error.code, ErrorCode::not_found);
   EXPECT_TRUE(slow.store->rejections()->empty());
   // Messages: server time orders them, device-written times are only shown.
   Device amina_ahead(sync::Actor{cand, Role::candidate}, fresh_dir("amina-ahead"), ahead);

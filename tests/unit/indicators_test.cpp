@@ -180,7 +180,7 @@ TEST(CandidateSetCohort, CoachOrAdminSetsItCandidateCannot) {
   store.put("profiles", cand, profile, {cand, coach});
   json::object set{{"candidate_id", cand}, {"cohort", " 2027-Q1 Casablanca "}};
   EXPECT_EQ(store.run_as(cand, Role::candidate, "candidate.set_cohort", set).error().code, ErrorCode::forbidden);
-  EXPECT_EQ(store.run_as(other, Role::coach, "candidate.set_cohort", set).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(store.run_as(other, Role::coach, "candidate.set_cohort", set).error().code, ErrorCode::not_found);
   ASSERT_TRUE(store.run_as(coach, Role::coach, "candidate.set_cohort", set).ok());
   auto row = *store.get("profiles", cand);
   EXPECT_EQ(row.at("cohort"), "2027-Q1 Casablanca");  // trimmed
@@ -264,8 +264,9 @@ TEST(OutcomeRecord, WhoRecordsWhatAndWhoReadsIt) {
   EXPECT_EQ(audience, (std::vector<std::string>{cand, coach, "role:admin"}));
   EXPECT_TRUE(store.run_as(cand, Role::candidate, "outcome.record", args("searching")).ok());
   EXPECT_TRUE(store.run_as(admin, Role::admin, "outcome.record", args("studying")).ok());
-  EXPECT_EQ(store.run_as(other, Role::coach, "outcome.record", args("searching")).error().code, ErrorCode::forbidden);
-  EXPECT_EQ(store.run_as(other, Role::candidate, "outcome.record", args("searching")).error().code, ErrorCode::forbidden);
+  // Outsiders cannot read the candidate: answered like an unknown id (docs/security.md).
+  EXPECT_EQ(store.run_as(other, Role::coach, "outcome.record", args("searching")).error().code, ErrorCode::not_found);
+  EXPECT_EQ(store.run_as(other, Role::candidate, "outcome.record", args("searching")).error().code, ErrorCode::not_found);
   EXPECT_EQ(store.run_as(coach, Role::coach, "outcome.record", ok).error().code, ErrorCode::conflict);
   EXPECT_EQ(store.run_as(coach, Role::coach, "outcome.record", args("retired")).error().code, ErrorCode::bad_request);
   EXPECT_EQ(store.run_as(coach, Role::coach, "outcome.record", args("searching", "2027-02-30")).error().code,

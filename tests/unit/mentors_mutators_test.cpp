@@ -149,14 +149,14 @@ TEST(Mentorship, HardFiltersAreRecheckedByTheServer) {
             ErrorCode::forbidden);
   EXPECT_EQ(w.code(w.run(w.coach2, Role::coach, "mentorship.propose",
                          {{"id", new_id()}, {"candidate_id", w.cand}, {"mentor_id", w.mentor}})),
-            ErrorCode::forbidden);  // not their caseload
+            ErrorCode::not_found);  // not their caseload: answered like an unknown id
   w.ok(w.propose(w.ms, w.cand, w.mentor));
   EXPECT_NE(w.message(w.propose(new_id(), w.cand, w.mentor2)).find("already has a mentorship"), std::string::npos);
   // Declined: the candidate is told the reason, and the same mentor is not proposed again.
   EXPECT_NE(w.message(w.run(w.mentor, Role::mentor, "mentorship.respond", {{"id", w.ms}, {"accept", false}})).find("reason"),
             std::string::npos);
   EXPECT_EQ(w.code(w.run(w.mentor2, Role::mentor, "mentorship.respond", {{"id", w.ms}, {"accept", false}, {"reason", "x"}})),
-            ErrorCode::forbidden);
+            ErrorCode::not_found);  // not theirs: answered like an unknown id
   w.ok(w.run(w.mentor, Role::mentor, "mentorship.respond", {{"id", w.ms}, {"accept", false}, {"reason", "Trop de travail ce mois-ci"}}));
   EXPECT_EQ(w.row(mc::mentorships, w.ms).at("decline_reason").as_string(), "Trop de travail ce mois-ci");
   EXPECT_TRUE(w.sees(w.cand, mc::mentorships, w.ms));
@@ -279,7 +279,7 @@ TEST(MeetingBooking, CandidateCannotOverlapTheirOwnMeetings) {
   row["id"] = ms2;
   row["mentor_id"] = w.mentor2;
   row["meeting_ids"] = json::array();
-  w.store.put(mc::mentorships, ms2, row, {});
+  w.store.put(mc::mentorships, ms2, row, w.store.audience(mc::mentorships, w.ms));
   auto st = w.run(w.cand, Role::candidate, "meeting.request", {{"id", new_id()}, {"mentorship_id", ms2}, {"start", "2027-03-09T23:00:00Z"}});
   EXPECT_NE(w.message(st).find("the candidate already has a meeting"), std::string::npos) << w.message(st);
 }
@@ -319,7 +319,7 @@ TEST(MeetingChanges, RescheduleKeepsTheIdRaisesSequenceAndMovesTheBusyTime) {
                 .find("not one of the mentor's slots"),
             std::string::npos);
   // Outsiders and late changes are refused.
-  EXPECT_EQ(w.code(w.run(w.cand2, Role::candidate, "meeting.cancel", {{"id", m1}})), ErrorCode::forbidden);
+  EXPECT_EQ(w.code(w.run(w.cand2, Role::candidate, "meeting.cancel", {{"id", m1}})), ErrorCode::not_found);
   w.now = at("2027-03-16T22:10:00Z");
   EXPECT_NE(w.message(w.run(w.cand, Role::candidate, "meeting.cancel", {{"id", m1}})).find("already started"), std::string::npos);
   w.ok(w.run(w.mentor, Role::mentor, "meeting.outcome", {{"id", m1}, {"outcome", "held"}}));

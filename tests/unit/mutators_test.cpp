@@ -121,8 +121,9 @@ TEST(CaseloadAssign, WhoMayAssign) {
   EXPECT_EQ(w.run(w.cand, Role::candidate, "caseload.assign", args(w.coach)).error().code, ErrorCode::forbidden);
   EXPECT_EQ(w.run(w.coach, Role::coach, "caseload.assign", args(w.coach2)).error().code, ErrorCode::forbidden);
   EXPECT_TRUE(w.run(w.coach, Role::coach, "caseload.assign", args(w.coach)).ok());
-  // Taken: another coach cannot take the candidate; the same coach again is a no-op.
-  EXPECT_EQ(w.run(w.coach2, Role::coach, "caseload.assign", args(w.coach2)).error().code, ErrorCode::conflict);
+  // Taken: another coach cannot take the candidate (answered like an unknown id); the same
+  // coach again is a no-op.
+  EXPECT_EQ(w.run(w.coach2, Role::coach, "caseload.assign", args(w.coach2)).error().code, ErrorCode::not_found);
   int before = w.store.writes;
   EXPECT_TRUE(w.run(w.coach, Role::coach, "caseload.assign", args(w.coach)).ok());
   EXPECT_EQ(w.store.writes, before);
@@ -163,7 +164,7 @@ TEST(MessageSend, MembersOnlyAndValidated) {
   EXPECT_FALSE(w.sees(w.coach2, collection::messages, id));
 
   EXPECT_EQ(w.run(w.cand2, Role::candidate, "message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "hi"}})
-                .error().code, ErrorCode::forbidden);
+                .error().code, ErrorCode::not_found);
   EXPECT_EQ(w.run(w.cand, Role::candidate, "message.send", {{"id", id}, {"thread_id", thread}, {"body", "again"}})
                 .error().code, ErrorCode::conflict);
   EXPECT_EQ(w.run(w.cand, Role::candidate, "message.send", {{"id", new_id()}, {"thread_id", new_id()}, {"body", "x"}})

@@ -49,8 +49,10 @@ Status apply(MutationContext& ctx, const CaseloadAssignArgs& a) {
 
   std::string former_coach = candidate ? row_string(*candidate, "coach_id") : std::string();
   if (former_coach == a.coach_id) return Status::Ok();  // already in this caseload: nothing to do
+  // Another coach's candidate answers like an unknown id: coaches cannot probe who exists
+  // (docs/security.md). Only an admin reassigns.
   if (!former_coach.empty() && ctx.actor.role != Role::admin)
-    return Status(ErrorCode::conflict, "this candidate already has a coach; an admin can reassign them");
+    return Status(ErrorCode::not_found, "no candidate with that id");
 
   if (candidate) {
     (*candidate)["coach_id"] = a.coach_id;
