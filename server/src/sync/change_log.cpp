@@ -11,46 +11,95 @@
 namespace passerelle::server::sync {
 namespace json = boost::json;
 
+// Each statement is bound once to the fields below; running it means setting them and executing.
+struct ChangeLog::Statements {
+  explicit Statements(soci::session& sql)
+      : get_row((sql.prepare << "SELECT data FROM sync_rows WHERE collection = :c AND id = :i AND deleted = 0",
+                 soci::use(collection), soci::use(id), soci::into(data, data_ind))),
+        audience((sql.prepare << "SELECT user_id FROM sync_audience WHERE collection = :c AND row_id = :i AND visible = 1"
+                                 " ORDER BY user_id",
+                  soci::use(collection), soci::use(id), soci::into(user))),
+        next_seq((sql.prepare << "UPDATE sync_meta SET value = value + 1 WHERE key = 'seq' RETURNING value",
+                  soci::into(seq))),
+        put_row((sql.prepare << "INSERT INTO sync_rows (collection, id, data, deleted, seq) VALUES (:c, :i, :d, 0, :s)"
+                                " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq",
+                 soci::use(collection), soci::use(id), soci::use(data), soci::use(seq))),
+        set_reader((sql.prepare << "INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms)"
+                                   " VALUES (:u, :c, :i, :s, :v, :t)"
+                                   " ON CONFLICT (user_id, collection, row_id) DO UPDATE SET"
+                                   " seq = excluded.seq, visible = excluded.visible, changed_at_ms = excluded.changed_at_ms",
+                    soci::use(user), soci::use(collection), soci::use(id), soci::use(seq), soci::use(visible),
+                    soci::use(at_ms))) {}
+
+  // Bound variables (declared before the statements that bind them).
+  std::string collection, id, data, user;
+  soci::indicator data_ind = soci::i_null;
+  long long seq = 0, at_ms = 0;
+  int visible = 0;
+
+  soci::statement get_row, audience, next_seq, put_row, set_reader;
+};
+
+namespace {
+// Steps a statement that returned its one row to its end: SQLite refuses to RELEASE or ROLLBACK
+// TO a savepoint while a statement of the connection is still in progress.
+void finish(soci::statement& st) {
+  while (st.fetch()) {
+  }
+}
+}  // namespace
+
+ChangeLog::ChangeLog(soci::session& sql, Timestamp now) : sql_(sql), now_(now) {}
+ChangeLog::~ChangeLog() = default;
+
+ChangeLog::Statements& ChangeLog::statements() {
+  if (!statements_) statements_ = std::make_unique<Statements>(sql_);
+  return *statements_;
+}
+
 std::optional<json::object> ChangeLog::get(std::string_view collection, std::string_view id) {
-  std::string data;
-  soci::indicator ind = soci::i_null;
-  std::string c(collection), i(id);
-  sql_ << "SELECT data FROM sync_rows WHERE collection = :c AND id = :i AND deleted = 0", soci::use(c),
-      soci::use(i), soci::into(data, ind);
-  if (!sql_.got_data() || ind != soci::i_ok) return std::nullopt;
-  json::value v = json::parse(data);
-  if (!v.is_object()) throw std::runtime_error("sync_rows holds a non-object row " + c + "/" + i);
+  auto& st = statements();
+  st.collection.assign(collection);
+  st.id.assign(id);
+  st.data_ind = soci::i_null;
+  bool found = st.get_row.execute(true);
+  if (found) finish(st.get_row);
+  if (!found || st.data_ind != soci::i_ok) return std::nullopt;
+  json::value v = json::parse(st.data);
+  if (!v.is_object()) throw std::runtime_error("sync_rows holds a non-object row " + st.collection + "/" + st.id);
   return std::move(v.get_object());
 }
 
 std::vector<std::string> ChangeLog::audience(std::string_view collection, std::string_view id) {
-  std::string c(collection), i(id);
+  auto& st = statements();
+  st.collection.assign(collection);
+  st.id.assign(id);
   std::vector<std::string> users;
-  soci::rowset<std::string> rs =
-      (sql_.prepare << "SELECT user_id FROM sync_audience WHERE collection = :c AND row_id = :i AND visible = 1"
-                       " ORDER BY user_id",
-       soci::use(c), soci::use(i));
-  for (const auto& u : rs) users.push_back(u);
+  if (st.audience.execute(true)) {
+    do users.push_back(st.user);
+    while (st.audience.fetch());
+  }
   return users;
 }
 
 std::int64_t ChangeLog::next_seq() {
-  long long seq = 0;
-  sql_ << "UPDATE sync_meta SET value = value + 1 WHERE key = 'seq' RETURNING value", soci::into(seq);
-  if (!sql_.got_data()) throw std::runtime_error("sync_meta has no 'seq' counter");
-  last_seq_ = seq;
-  return seq;
+  auto& st = statements();
+  if (!st.next_seq.execute(true)) throw std::runtime_error("sync_meta has no 'seq' counter");
+  finish(st.next_seq);
+  last_seq_ = st.seq;
+  return st.seq;
 }
 
 void ChangeLog::set_reader(const std::string& user, const std::string& collection, const std::string& id,
                            std::int64_t seq, bool visible) {
-  long long s = seq, at = to_unix_ms(now_);
-  int vis = visible ? 1 : 0;
-  sql_ << "INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms)"
-          " VALUES (:u, :c, :i, :s, :v, :t)"
-          " ON CONFLICT (user_id, collection, row_id) DO UPDATE SET"
-          " seq = excluded.seq, visible = excluded.visible, changed_at_ms = excluded.changed_at_ms",
-      soci::use(user), soci::use(collection), soci::use(id), soci::use(s), soci::use(vis), soci::use(at);
+  auto& st = statements();
+  st.user = user;
+  st.collection = collection;
+  st.id = id;
+  st.seq = seq;
+  st.visible = visible ? 1 : 0;
+  st.at_ms = to_unix_ms(now_);
+  st.set_reader.execute(true);
   touched_.insert(user);
 }
 
@@ -59,10 +108,14 @@ void ChangeLog::put(std::string_view collection, std::string_view id, const json
   std::string c(collection), i(id);
   std::vector<std::string> before = audience(collection, id);
   long long seq = next_seq();
-  std::string text = json::serialize(data);
-  sql_ << "INSERT INTO sync_rows (collection, id, data, deleted, seq) VALUES (:c, :i, :d, 0, :s)"
-          " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq",
-      soci::use(c), soci::use(i), soci::use(text), soci::use(seq);
+  {
+    auto& st = statements();
+    st.collection = c;
+    st.id = i;
+    st.data = json::serialize(data);
+    st.seq = seq;
+    st.put_row.execute(true);
+  }
   for (const auto& u : audience_after) set_reader(u, c, i, seq, true);
   for (const auto& u : before)
     if (std::find(audience_after.begin(), audience_after.end(), u) == audience_after.end())

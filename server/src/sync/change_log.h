@@ -6,6 +6,7 @@
 #include <soci/soci.h>
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 
@@ -16,7 +17,8 @@ namespace passerelle::server::sync {
 
 class ChangeLog : public passerelle::sync::RowStore {
  public:
-  ChangeLog(soci::session& sql, Timestamp now) : sql_(sql), now_(now) {}
+  ChangeLog(soci::session& sql, Timestamp now);
+  ~ChangeLog();
 
   std::optional<boost::json::object> get(std::string_view collection, std::string_view id) override;
   void put(std::string_view collection, std::string_view id, const boost::json::object& data,
@@ -45,8 +47,16 @@ class ChangeLog : public passerelle::sync::RowStore {
   void set_reader(const std::string& user, const std::string& collection, const std::string& id,
                   std::int64_t seq, bool visible);
 
+  // The row statements, prepared on first use and re-run for every row this object writes: a
+  // push of 100 ops runs each of them hundreds of times, and preparing (parsing, planning) was
+  // the largest share of the writer's CPU (docs/benchmarks.md). They live no longer than this
+  // object, which lives inside one transaction on one session.
+  struct Statements;
+  Statements& statements();
+
   soci::session& sql_;
   Timestamp now_;
+  std::unique_ptr<Statements> statements_;
   std::set<std::string> touched_;
   std::int64_t last_seq_ = 0;
 };

@@ -11,31 +11,51 @@ using passerelle::sync::OpStatus;
 
 namespace {
 
-std::optional<OpResult> recorded_outcome(soci::session& sql, const std::string& user, const std::string& op_id) {
-  std::string status, code, message;
-  soci::indicator code_ind = soci::i_null, message_ind = soci::i_null;
-  sql << "SELECT status, error_code, error_message FROM sync_ops WHERE user_id = :u AND op_id = :o",
-      soci::use(user), soci::use(op_id), soci::into(status), soci::into(code, code_ind),
-      soci::into(message, message_ind);
-  if (!sql.got_data()) return std::nullopt;
-  OpResult r{op_id, status == "applied" ? OpStatus::applied : OpStatus::rejected, std::nullopt};
+// The two per-op statements of a push, prepared once per push and re-run for each op (see
+// ChangeLog::Statements for why).
+struct OpRecord {
+  explicit OpRecord(soci::session& sql)
+      : lookup((sql.prepare << "SELECT status, error_code, error_message FROM sync_ops WHERE user_id = :u AND op_id = :o",
+                soci::use(user), soci::use(op_id), soci::into(status), soci::into(code, code_ind),
+                soci::into(message, message_ind))),
+        insert((sql.prepare << "INSERT INTO sync_ops (user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms)"
+                               " VALUES (:u, :o, :n, :st, :c, :m, :s, :t)",
+                soci::use(user), soci::use(op_id), soci::use(name), soci::use(status), soci::use(code, err_ind),
+                soci::use(message, err_ind), soci::use(seq), soci::use(at))) {}
+
+  std::string user, op_id, name, status, code, message;
+  soci::indicator code_ind = soci::i_null, message_ind = soci::i_null, err_ind = soci::i_null;
+  long long seq = 0, at = 0;
+  soci::statement lookup, insert;
+};
+
+std::optional<OpResult> recorded_outcome(OpRecord& rec, const std::string& user, const std::string& op_id) {
+  rec.user = user;
+  rec.op_id = op_id;
+  rec.code_ind = rec.message_ind = soci::i_null;
+  if (!rec.lookup.execute(true)) return std::nullopt;
+  OpResult r{op_id, rec.status == "applied" ? OpStatus::applied : OpStatus::rejected, std::nullopt};
   if (r.status == OpStatus::rejected)
-    r.error = Error{parse_error_code(code_ind == soci::i_ok ? code : "").value_or(ErrorCode::internal),
-                    message_ind == soci::i_ok ? message : std::string()};
+    r.error = Error{parse_error_code(rec.code_ind == soci::i_ok ? rec.code : "").value_or(ErrorCode::internal),
+                    rec.message_ind == soci::i_ok ? rec.message : std::string()};
+  // One row at most (primary key); step to the end so no statement is left in progress.
+  while (rec.lookup.fetch()) {
+  }
   return r;
 }
 
-void record_outcome(soci::session& sql, const std::string& user, const Op& op, const OpResult& r,
-                    std::int64_t seq, Timestamp now) {
-  std::string status = r.status == OpStatus::applied ? "applied" : "rejected";
-  std::string code = r.error ? std::string(to_string(r.error->code)) : std::string();
-  std::string message = r.error ? r.error->message : std::string();
-  soci::indicator err_ind = r.error ? soci::i_ok : soci::i_null;
-  long long s = seq, at = to_unix_ms(now);
-  sql << "INSERT INTO sync_ops (user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms)"
-         " VALUES (:u, :o, :n, :st, :c, :m, :s, :t)",
-      soci::use(user), soci::use(op.op_id), soci::use(op.name), soci::use(status), soci::use(code, err_ind),
-      soci::use(message, err_ind), soci::use(s), soci::use(at);
+void record_outcome(OpRecord& rec, const std::string& user, const Op& op, const OpResult& r, std::int64_t seq,
+                    Timestamp now) {
+  rec.user = user;
+  rec.op_id = op.op_id;
+  rec.name = op.name;
+  rec.status = r.status == OpStatus::applied ? "applied" : "rejected";
+  rec.code = r.error ? std::string(to_string(r.error->code)) : std::string();
+  rec.message = r.error ? r.error->message : std::string();
+  rec.err_ind = r.error ? soci::i_ok : soci::i_null;
+  rec.seq = seq;
+  rec.at = to_unix_ms(now);
+  rec.insert.execute(true);
 }
 
 }  // namespace
@@ -45,8 +65,9 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
   PushOutcome out;
   ChangeLog log(sql, now);
   SqlFileCatalog files(sql, passerelle::sync::role_audience(actor.role));
+  OpRecord rec(sql);
   for (const Op& op : ops) {
-    if (auto seen = recorded_outcome(sql, actor.user_id, op.op_id)) {
+    if (auto seen = recorded_outcome(rec, actor.user_id, op.op_id)) {
       out.results.push_back(std::move(*seen));
       continue;
     }
@@ -69,7 +90,7 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
       r.status = OpStatus::rejected;
       r.error = st.error();
     }
-    record_outcome(sql, actor.user_id, op, r, st ? log.last_seq() : 0, now);
+    record_outcome(rec, actor.user_id, op, r, st ? log.last_seq() : 0, now);
     sql << "RELEASE SAVEPOINT passerelle_op";
     out.results.push_back(std::move(r));
   }
