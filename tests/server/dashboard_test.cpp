@@ -105,7 +105,8 @@ TEST_F(DashboardTest, OpeningAndExportingAreAuditedAndAdminsFilterTheLog) {
   auto ind = http_request(server.port(), "GET", "/v1/export/indicators.csv?from=2020-01-01&cohort=2027", bearer(admin));
   ASSERT_EQ(ind.status, 200) << ind.body;
   EXPECT_EQ(ind.body.rfind("indicator,value\r\n", 0), 0u);
-  EXPECT_EQ(http_request(server.port(), "GET", "/v1/export/indicators.csv?cohort=abc", bearer(admin)).status, 400);
+  EXPECT_EQ(http_request(server.port(), "GET", "/v1/export/indicators.csv?cohort=%zz", bearer(admin)).status, 400);
+  EXPECT_EQ(http_request(server.port(), "GET", "/v1/export/indicators.csv?cohort=a%09b", bearer(admin)).status, 400);
 
   auto all = admin.call("audit.list");
   ASSERT_EQ(all.at("ok"), true) << json::serialize(all);
@@ -139,6 +140,135 @@ TEST_F(DashboardTest, OpeningAndExportingAreAuditedAndAdminsFilterTheLog) {
   for (const Peer* p : {&admin, &linh})
     EXPECT_EQ(server.count("SELECT COUNT(*) FROM audit_log WHERE details LIKE '%" + p->token + "%'"), 0);
   EXPECT_EQ(server.count(std::string("SELECT COUNT(*) FROM audit_log WHERE details LIKE '%") + kTestPassword + "%'"), 0);
+}
+
+// Two mentors who share a language with Amina (one in her occupation, one in its major group)
+// and one who shares none; Amina's career profile. What mentors.suggest needs.
+void seed_mentoring(TestServer& server, Peer& amina, std::vector<Peer>& mentors) {
+  const json::array french{json::object{{"code", "fr"}, {"level", "native"}}};
+  struct M {
+    const char *email, *name, *code;
+    json::array languages;
+  };
+  for (const M& m : {M{"isabelle@example.org", "Isabelle Roy", "21231", french},
+                     M{"paul@example.org", "Paul Côté", "21299", french},
+                     M{"yuki@example.org", "Yuki Sato", "21231", json::array{json::object{{"code", "ja"}, {"level", "native"}}}}}) {
+    ASSERT_TRUE(server.create_user(m.email, m.name, "mentor", kTestPassword)) << server.last_error();
+    mentors.push_back(sign_in(server, m.email));
+    auto a = push(mentors.back(), {op("mentor.update", {{"occupation_code", m.code}, {"profession", "Software developer"},
+                                                        {"languages", m.languages}, {"time_zone", "America/Toronto"},
+                                                        {"capacity", 2}})});
+    ASSERT_EQ(a.at("results").at(0).at("status"), "applied") << json::serialize(a);
+  }
+  auto c = push(amina, {op("career.update", {{"occupation_code", "21231"}, {"profession", "Software engineer"},
+                                             {"languages", french}, {"time_zone", "Africa/Casablanca"}})});
+  ASSERT_EQ(c.at("results").at(0).at("status"), "applied") << json::serialize(c);
+}
+
+TEST_F(DashboardTest, MentorSuggestionsAreRankedWithReasonsAndTheCoachProposes) {
+  std::vector<Peer> mentors;
+  ASSERT_NO_FATAL_FAILURE(seed_mentoring(server, amina, mentors));
+  auto s = linh.call("mentors.suggest", {{"candidate_id", amina.id}});
+  ASSERT_EQ(s.at("ok"), true) << json::serialize(s);
+  EXPECT_EQ(s.at("career_profile"), true);
+  EXPECT_TRUE(s.at("open_mentorship_id").is_null());
+  const auto& list = s.at("suggestions").as_array();
+  ASSERT_EQ(list.size(), 2u) << json::serialize(s);  // Yuki shares no working language
+  EXPECT_EQ(list[0].at("mentor_id").as_string(), mentors[0].id);  // same occupation first
+  EXPECT_EQ(list[1].at("mentor_id").as_string(), mentors[1].id);  // same major group
+  EXPECT_GT(list[0].at("score").as_int64(), list[1].at("score").as_int64());
+  const auto& reason = list[0].at("reasons").at(0);
+  EXPECT_EQ(reason.at("code"), "same_occupation");
+  EXPECT_EQ(reason.at("text").at("fr"), "même profession (CNP 21231)");
+  EXPECT_EQ(reason.at("text").at("en"), "same occupation (NOC 21231)");
+  EXPECT_EQ(list[1].at("reasons").at(0).at("text").at("fr"), "même grand groupe de professions (CNP 21)");
+  EXPECT_EQ(admin.call("mentors.suggest", {{"candidate_id", amina.id}}).at("suggestions").as_array().size(), 2u);
+
+  // The coach proposes the first one; the mentorship reaches the mentor and the candidate.
+  std::string ms = passerelle::new_id();
+  auto p = push(linh, {op("mentorship.propose", {{"id", ms}, {"candidate_id", amina.id}, {"mentor_id", mentors[0].id}})});
+  ASSERT_EQ(p.at("results").at(0).at("status"), "applied") << json::serialize(p);
+  for (Peer* who : {&mentors[0], &amina}) {
+    auto row = pulled_row(pull_all(*who), "mentorships", ms);
+    ASSERT_TRUE(row) << who->id;
+    EXPECT_EQ(row->at("status"), "proposed");
+    EXPECT_EQ(row->at("proposed_by").as_string(), linh.id);
+  }
+  // Then the page knows a mentorship is open, and that mentor is not suggested again.
+  auto after = linh.call("mentors.suggest", {{"candidate_id", amina.id}});
+  EXPECT_EQ(after.at("open_mentorship_id").as_string(), ms);
+  ASSERT_EQ(after.at("suggestions").as_array().size(), 1u);
+  EXPECT_EQ(after.at("suggestions").at(0).at("mentor_id").as_string(), mentors[1].id);
+
+  // A candidate without a career profile: no suggestions, and the answer says why.
+  auto none = linh.call("mentors.suggest", {{"candidate_id", carlos.id}});
+  ASSERT_EQ(none.at("ok"), true) << json::serialize(none);
+  EXPECT_EQ(none.at("career_profile"), false);
+  EXPECT_TRUE(none.at("suggestions").as_array().empty());
+}
+
+TEST_F(DashboardTest, MentorSuggestionsAnswerOutsidersAsForAnUnknownCandidate) {
+  std::vector<Peer> mentors;
+  ASSERT_NO_FATAL_FAILURE(seed_mentoring(server, amina, mentors));
+  auto unknown = linh.call("mentors.suggest", {{"candidate_id", passerelle::new_id()}});
+  ASSERT_EQ(code_of(unknown), "not_found") << json::serialize(unknown);
+  const json::value& expected = unknown.at("error");
+  struct Asker {
+    const char* who;
+    Peer* peer;
+    std::string candidate_id;
+  };
+  for (const Asker& a : {Asker{"the candidate herself", &amina, amina.id}, Asker{"another candidate", &carlos, amina.id},
+                         Asker{"a coach of others", &marc, amina.id}, Asker{"a mentor", &mentors[0], amina.id},
+                         Asker{"a coach asking about a coach", &linh, marc.id}}) {
+    auto answer = a.peer->call("mentors.suggest", {{"candidate_id", a.candidate_id}});
+    EXPECT_EQ(json::serialize(answer.at("error")), json::serialize(expected)) << a.who << ": " << json::serialize(answer);
+  }
+  EXPECT_EQ(code_of(linh.call("mentors.suggest", {{"candidate_id", 42}})), "bad_request");
+  EXPECT_EQ(code_of(linh.call("mentors.suggest")), "bad_request");
+}
+
+TEST_F(DashboardTest, CohortLabelsFilterIndicatorsAndExports) {
+  // Amina gets a cohort label from her coach; Carlos keeps none. Both arrive in 2027.
+  for (Peer* c : {&amina, &carlos})
+    ASSERT_EQ(push(*c, {op("profile.update", {{"planned_arrival", "2027-03-01"}})}).at("results").at(0).at("status"), "applied");
+  const std::string label = "2027-Q1 Casablanca à l'hiver";
+  auto set = push(linh, {op("candidate.set_cohort", {{"candidate_id", amina.id}, {"cohort", label}})});
+  ASSERT_EQ(set.at("results").at(0).at("status"), "applied") << json::serialize(set);
+  auto refused = push(marc, {op("candidate.set_cohort", {{"candidate_id", amina.id}, {"cohort", "x"}})});
+  EXPECT_EQ(refused.at("results").at(0).at("status"), "rejected");
+  auto self = push(amina, {op("candidate.set_cohort", {{"candidate_id", amina.id}, {"cohort", "x"}})});
+  EXPECT_EQ(self.at("results").at(0).at("status"), "rejected");
+
+  auto caseload = linh.call("dashboard.caseload");
+  std::map<std::string, std::string> cohorts;
+  for (const auto& r : caseload.at("candidates").as_array())
+    cohorts[std::string(r.at("candidate_id").as_string())] = std::string(r.at("cohort").as_string());
+  EXPECT_EQ(cohorts[amina.id], label);
+  EXPECT_EQ(cohorts[carlos.id], "2027");  // no label: the arrival year
+
+  auto labelled = linh.call("dashboard.indicators", {{"cohort", label}});
+  ASSERT_EQ(labelled.at("ok"), true) << json::serialize(labelled);
+  EXPECT_EQ(labelled.at("indicators").at("candidates"), 1);
+  EXPECT_EQ(linh.call("dashboard.indicators", {{"cohort", "2027"}}).at("indicators").at("candidates"), 2);
+  EXPECT_EQ(code_of(linh.call("dashboard.indicators", {{"cohort", std::string(61, 'x')}})), "bad_request");
+
+  // The exports take the label percent-encoded (or with '+' for spaces), as a browser sends it.
+  const std::string encoded = "2027-Q1+Casablanca+%C3%A0+l%27hiver";
+  auto ind = http_request(server.port(), "GET", "/v1/export/indicators.csv?cohort=" + encoded, bearer(linh));
+  ASSERT_EQ(ind.status, 200) << ind.body;
+  EXPECT_NE(ind.body.find("\r\ncandidates,1\r\n"), std::string::npos) << ind.body;
+  auto csv = http_request(server.port(), "GET", "/v1/export/caseload.csv?cohort=" + encoded, bearer(linh));
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_NE(csv.body.find("Amina Benali"), std::string::npos);
+  EXPECT_EQ(csv.body.find("Restrepo"), std::string::npos) << csv.body;
+  EXPECT_NE(csv.body.find(",off_track,cohort\r\n"), std::string::npos);
+  auto year = http_request(server.port(), "GET", "/v1/export/caseload.csv?cohort=2027", bearer(linh));
+  EXPECT_NE(year.body.find("Restrepo"), std::string::npos);
+  auto audit = admin.call("audit.list", {{"action", "export.caseload"}});
+  ASSERT_EQ(audit.at("entries").as_array().size(), 2u);
+  EXPECT_EQ(audit.at("entries").at(1).at("details").at("cohort").as_string(), label);
+  EXPECT_EQ(audit.at("entries").at(1).at("details").at("rows"), 1);
 }
 
 }  // namespace

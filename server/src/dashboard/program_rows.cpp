@@ -12,9 +12,7 @@ namespace passerelle::server::dashboard {
 namespace json = boost::json;
 using protocol::Role;
 
-namespace {
-
-std::vector<json::object> rows_of(soci::session& sql, const std::string& collection) {
+std::vector<json::object> live_rows(soci::session& sql, const std::string& collection) {
   std::vector<json::object> out;
   soci::rowset<std::string> rs =
       (sql.prepare << "SELECT data FROM sync_rows WHERE collection = :c AND deleted = 0", soci::use(collection));
@@ -25,6 +23,8 @@ std::vector<json::object> rows_of(soci::session& sql, const std::string& collect
   }
   return out;
 }
+
+namespace {
 
 // Keeps the rows whose `key` names one of `ids`.
 std::vector<json::object> only(std::vector<json::object> rows, const std::set<std::string>& ids, std::string_view key) {
@@ -39,7 +39,7 @@ std::vector<json::object> only(std::vector<json::object> rows, const std::set<st
 indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::UserInfo& viewer) {
   indicators::ProgramRows rows;
   std::set<std::string> candidates;
-  for (auto& p : rows_of(sql, "profiles")) {
+  for (auto& p : live_rows(sql, "profiles")) {
     std::string role = passerelle::sync::row_string(p, "role");
     if (role == "coach") rows.coach_names[passerelle::sync::row_string(p, "id")] = passerelle::sync::row_string(p, "name");
     if (role != "candidate") continue;
@@ -47,15 +47,15 @@ indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::Us
     candidates.insert(passerelle::sync::row_string(p, "id"));
     rows.profiles.push_back(std::move(p));
   }
-  rows.plans = only(rows_of(sql, "plans"), candidates, "candidate_id");
+  rows.plans = only(live_rows(sql, "plans"), candidates, "candidate_id");
   std::set<std::string> plan_ids;
   for (const auto& p : rows.plans) plan_ids.insert(passerelle::sync::row_string(p, "id"));
-  rows.plan_steps = only(rows_of(sql, "plan_steps"), plan_ids, "plan_id");
-  rows.threads = only(rows_of(sql, "threads"), candidates, "candidate_id");
-  rows.mentorships = only(rows_of(sql, "mentorships"), candidates, "candidate_id");
-  rows.meetings = only(rows_of(sql, "meetings"), candidates, "candidate_id");
-  rows.referrals = only(rows_of(sql, "referrals"), candidates, "candidate_id");
-  rows.outcomes = only(rows_of(sql, std::string(indicators::kOutcomesCollection)), candidates, "candidate_id");
+  rows.plan_steps = only(live_rows(sql, "plan_steps"), plan_ids, "plan_id");
+  rows.threads = only(live_rows(sql, "threads"), candidates, "candidate_id");
+  rows.mentorships = only(live_rows(sql, "mentorships"), candidates, "candidate_id");
+  rows.meetings = only(live_rows(sql, "meetings"), candidates, "candidate_id");
+  rows.referrals = only(live_rows(sql, "referrals"), candidates, "candidate_id");
+  rows.outcomes = only(live_rows(sql, std::string(indicators::kOutcomesCollection)), candidates, "candidate_id");
 
   std::map<std::string, std::string> thread_candidate;
   for (const auto& t : rows.threads) thread_candidate[passerelle::sync::row_string(t, "id")] = passerelle::sync::row_string(t, "candidate_id");

@@ -9,6 +9,9 @@
 
 namespace passerelle::server::dashboard {
 
+// The live rows of a collection (those whose JSON is an object).
+std::vector<boost::json::object> live_rows(soci::session& sql, const std::string& collection);
+
 // Coaches and admins only (the caller checks the role).
 indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::UserInfo& viewer);
 

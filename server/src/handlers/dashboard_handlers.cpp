@@ -2,10 +2,11 @@
 //   dashboard.caseload    the caseload table (coach: own candidates; admin: everyone)
 //   dashboard.open        a coach or admin opens a candidate's file (audited)
 //   dashboard.indicators  program indicators for a date range and a cohort
+//   mentors.suggest       ranked mentors for a candidate, with reasons in French and English
 //   audit.list            the audit log, filtered (admin)
 // and the CSV exports over HTTP (Authorization: Bearer <token>; audited):
-//   GET /v1/export/caseload.csv
-//   GET /v1/export/indicators.csv?from=YYYY-MM-DD&to=YYYY-MM-DD&cohort=YYYY
+//   GET /v1/export/caseload.csv?cohort=COHORT
+//   GET /v1/export/indicators.csv?from=YYYY-MM-DD&to=YYYY-MM-DD&cohort=COHORT
 // Figures come from indicators/indicators.h; reads run on the worker pool, audit entries go
 // through the writer and the answer waits for their commit (no export without its entry).
 #include <boost/json/object.hpp>
@@ -14,6 +15,7 @@
 #include "../log.h"
 #include "../services.h"
 #include "audit/audit.h"
+#include "dashboard/mentor_suggestions.h"
 #include "dashboard/program_rows.h"
 #include "auth/accounts.h"
 #include "net/http_routes.h"
@@ -72,8 +74,8 @@ Result<indicators::IndicatorQuery> indicator_query(const std::optional<std::stri
     if (!q.to) return Error{ErrorCode::bad_request, "field 'to' must be a date YYYY-MM-DD"};
   }
   if (cohort && !cohort->empty()) {
-    if (cohort->size() != 4 || cohort->find_first_not_of("0123456789") != std::string::npos)
-      return Error{ErrorCode::bad_request, "field 'cohort' must be a year of planned arrival, e.g. 2027"};
+    if (!indicators::is_cohort_label(*cohort))
+      return Error{ErrorCode::bad_request, "field 'cohort' must be a cohort label or a year of planned arrival, e.g. 2027"};
     q.cohort = *cohort;
   }
   return q;
@@ -130,6 +132,20 @@ void indicators_request(Services& svc, const Context& ctx, const protocol::Reque
   });
 }
 
+// Any caller who may not open the file (a candidate or mentor token, another coach's candidate,
+// a made-up id) gets the same answer, so the request tells nobody who is a candidate where.
+void suggest_mentors(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
+  JsonReader in(req.body);
+  std::string candidate_id = in.string("candidate_id");
+  if (auto st = in.status(); !st) return reply.fail(st.error());
+  svc.workers.post([&svc, user = *ctx.user, candidate_id, reply] {
+    auto answer = svc.db.read(
+        [&](soci::session& sql) { return dashboard::suggest_mentors_for(sql, user, candidate_id, now_utc()); });
+    if (!answer) return reply.fail(ErrorCode::not_found, "no candidate with that id in your caseload");
+    reply.ok(std::move(*answer));
+  });
+}
+
 void audit_list(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
   if (ctx.user->role != Role::admin) return reply.fail(ErrorCode::forbidden, "only admins read the audit log");
   JsonReader in(req.body);
@@ -172,19 +188,45 @@ void audit_list(Services& svc, const Context& ctx, const protocol::Request& req,
 
 constexpr std::string_view kExportPrefix = "/v1/export/";
 
-std::optional<std::string> query_param(std::string_view query, std::string_view name) {
+// A form-encoded query value: '+' is a space and %XX a byte (a cohort label has spaces and may
+// have accents). nullopt for a bad escape, answered like any invalid value.
+std::optional<std::string> form_decode(std::string_view s) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') out += ' ';
+    else if (s[i] != '%') out += s[i];
+    else {
+      if (i + 2 >= s.size()) return std::nullopt;
+      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+  }
+  return out;
+}
+
+// The value of `name` in a query string (nullopt when absent), or bad_request when it does not decode.
+Result<std::optional<std::string>> query_param(std::string_view query, std::string_view name) {
   while (!query.empty()) {
     auto amp = query.find('&');
     std::string_view pair = query.substr(0, amp);
     auto eq = pair.find('=');
     if (pair.substr(0, eq) == name) {
-      std::string value(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
-      return value;  // dates and years need no percent-decoding; anything else fails validation
+      auto value = form_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1));
+      if (!value) return Error{ErrorCode::bad_request, "the query parameter '" + std::string(name) + "' has a bad %-escape"};
+      return std::optional<std::string>(std::move(*value));
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
-  return std::nullopt;
+  return std::optional<std::string>();
 }
 
 net::HttpAnswer csv_answer(std::string body, const std::string& filename) {
@@ -211,23 +253,27 @@ void export_csv(Services& svc, const net::HttpRequest& req, const net::Respond& 
   std::string what = req.path.substr(kExportPrefix.size());
   if (what != "caseload.csv" && what != "indicators.csv")
     return respond(net::error_answer(Error{ErrorCode::not_found, "exports are caseload.csv and indicators.csv"}));
+  auto from = query_param(req.query, "from");
+  auto to = query_param(req.query, "to");
+  auto cohort = query_param(req.query, "cohort");
+  for (const auto* p : {&from, &to, &cohort})
+    if (!*p) return respond(net::error_answer(p->error()));
+  auto q = indicator_query(*from, *to, *cohort);
+  if (!q) return respond(net::error_answer(q.error()));
   auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
   Timestamp now = now_utc();
   std::string body;
-  json::object details;
+  json::object details = query_details(*q);
   std::string action;
   if (what == "caseload.csv") {
     auto list = indicators::caseload(rows, now);
+    if (q->cohort) list = indicators::only_cohort(std::move(list), *q->cohort);
     body = indicators::caseload_csv(list);
     action = "export.caseload";
-    details = {{"rows", static_cast<std::int64_t>(list.size())}};
+    details["rows"] = static_cast<std::int64_t>(list.size());
   } else {
-    auto q = indicator_query(query_param(req.query, "from"), query_param(req.query, "to"),
-                             query_param(req.query, "cohort"));
-    if (!q) return respond(net::error_answer(q.error()));
     body = indicators::indicators_csv(indicators::compute_indicators(rows, *q, now));
     action = "export.indicators";
-    details = query_details(*q);
   }
   write_audit(svc, entry_for(user, req.remote_address, action, "", std::move(details)),
               [respond, body = std::move(body), what](Status st) mutable {
@@ -249,6 +295,9 @@ void register_dashboard_handlers(net::Dispatcher& d, Services& svc) {
         [&svc](const Context& c, const protocol::Request& r, Reply reply) {
           indicators_request(svc, c, r, std::move(reply));
         });
+  d.add("mentors.suggest", Access::authenticated, [&svc](const Context& c, const protocol::Request& r, Reply reply) {
+    suggest_mentors(svc, c, r, std::move(reply));
+  });
   d.add("audit.list", Access::authenticated,
         [&svc](const Context& c, const protocol::Request& r, Reply reply) { audit_list(svc, c, r, std::move(reply)); });
 }
