@@ -9,6 +9,23 @@ const $ = (sel, root = document) => root.querySelector(sel);
 const main = $('#main');
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 
+// Re-renders `el` from `html` without losing what the person is doing: the values typed into
+// fields marked data-keep (and changed since) and the focused element (by id) are put back.
+function rerender(el, html) {
+  const typed = [...el.querySelectorAll('[data-keep].dirty')].map((x) => [x.id, x.value]);
+  const focused = el.contains(document.activeElement) ? document.activeElement.id : '';
+  el.innerHTML = html;
+  for (const [id, value] of typed) {
+    const x = id && document.getElementById(id);
+    if (x) { x.value = value; x.classList.add('dirty'); }
+  }
+  if (focused) document.getElementById(focused)?.focus();
+}
+// A submitted form's fields are no longer the person's unsent typing.
+function clean(form) { for (const x of form.querySelectorAll('.dirty')) x.classList.remove('dirty'); }
+main.addEventListener('input', (ev) => { if (ev.target.matches('[data-keep]')) ev.target.classList.add('dirty'); });
+main.addEventListener('change', (ev) => { if (ev.target.matches('[data-keep]')) ev.target.classList.add('dirty'); });
+
 // --- state -------------------------------------------------------------------------------
 const state = {
   user: null,
@@ -21,6 +38,9 @@ const state = {
   sort: { key: 'name', dir: 1 },
   filter: '', offTrackOnly: false,
   status: 'connecting', statusDetail: null,
+  editingStep: null, removingStep: null, openDetails: new Set(),  // the plan editor's state
+  suggestions: null,  // last mentors.suggest answer for the open candidate
+  caseloadCohort: '',
 };
 const coll = (name) => { if (!state.rows.has(name)) state.rows.set(name, new Map()); return state.rows.get(name); };
 const rowsOf = (name, pred = () => true) => [...coll(name).values()].filter(pred);
@@ -99,6 +119,9 @@ function onData() {
     caseloadTimer = setTimeout(loadCaseload, 150);
   } else if (current.view === 'candidate') {
     renderCandidateSections();
+    // New rows may change the suggestions (a proposal, a mentor's capacity): ask again, once.
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(loadSuggestions, 300);
   }
 }
 
@@ -181,7 +204,7 @@ $('#lang').addEventListener('change', (ev) => { setLanguage(ev.target.value); ro
 
 // --- caseload ----------------------------------------------------------------------------
 const columns = [
-  ['name', 'col.name'], ['country', 'col.country'], ['local_time', 'col.local_time'], ['planned_arrival', 'col.arrival'],
+  ['name', 'col.name'], ['country', 'col.country'], ['local_time', 'col.local_time'], ['planned_arrival', 'col.arrival'], ['cohort', 'col.cohort'],
   ['percent_done', 'col.plan'], ['overdue', 'col.overdue'], ['last_activity', 'col.activity'], ['unread', 'col.unread'],
   ['meetings_held', 'col.meetings'], ['referrals', 'col.referrals'], ['mentorship', 'col.mentorship'], ['off_track', 'col.flag'],
 ];
@@ -193,6 +216,7 @@ function showCaseload() {
     <h1>${esc(t(admin ? 'caseload.title_admin' : 'caseload.title'))}</h1>
     <div class="filters">
       <label>${esc(t('caseload.filter'))}<br><input id="filter" type="search" value="${esc(state.filter)}"></label>
+      <label>${esc(t('caseload.cohort'))}<br><select id="caseload-cohort"></select></label>
       <label><input id="off-track" type="checkbox" ${state.offTrackOnly ? 'checked' : ''}> ${esc(t('caseload.off_track_only'))}</label>
       <button type="button" class="secondary" id="export-caseload">${esc(t('caseload.export'))}</button>
       <span id="caseload-count" class="muted"></span>
@@ -200,7 +224,12 @@ function showCaseload() {
     <div class="table-wrap" id="caseload"><p class="loading">${esc(t('loading'))}</p></div>`;
   $('#filter').addEventListener('input', (ev) => { state.filter = ev.target.value; renderCaseloadTable(); });
   $('#off-track').addEventListener('change', (ev) => { state.offTrackOnly = ev.target.checked; renderCaseloadTable(); });
-  $('#export-caseload').addEventListener('click', () => download('/v1/export/caseload.csv', 'caseload.csv'));
+  $('#caseload-cohort').addEventListener('change', (ev) => { state.caseloadCohort = ev.target.value; renderCaseloadTable(); });
+  // The export takes the same cohort as the table (the server filters with the same rule).
+  $('#export-caseload').addEventListener('click', () => {
+    const q = state.caseloadCohort ? `?${new URLSearchParams({ cohort: state.caseloadCohort })}` : '';
+    download(`/v1/export/caseload.csv${q}`, 'caseload.csv');
+  });
   if (state.caseload) renderCaseloadTable();
   loadCaseload();
 }
@@ -218,12 +247,28 @@ function fmtTime(iso) {
   return d.toLocaleString(language() === 'fr' ? 'fr-CA' : 'en-CA', { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+// As indicators::in_cohort: the candidate's label, or the year of their planned arrival.
+function inCohort(row, cohort) { return row.cohort === cohort || (row.planned_arrival || '').slice(0, 4) === cohort; }
+
+function renderCohortChoice() {
+  const sel = $('#caseload-cohort');
+  if (!sel) return;
+  const choices = knownCohorts();
+  if (state.caseloadCohort && !choices.includes(state.caseloadCohort)) choices.push(state.caseloadCohort);
+  const html = `<option value="">${esc(t('caseload.all_cohorts'))}</option>${choices.map((c) => `<option ${c === state.caseloadCohort ? 'selected' : ''}>${esc(c)}</option>`).join('')}`;
+  const key = JSON.stringify([language(), choices, state.caseloadCohort]);
+  if (sel.dataset.key !== key) { sel.innerHTML = html; sel.dataset.key = key; }
+}
+
 function renderCaseloadTable() {
   const wrap = $('#caseload');
   if (!wrap || !state.caseload) return;
   const q = state.filter.trim().toLowerCase();
+  renderCohortChoice();
+  const cohort = state.caseloadCohort;
   let list = state.caseload.candidates.filter((c) =>
-    (!q || `${c.name} ${c.country} ${c.mentorship} ${c.coach_name}`.toLowerCase().includes(q)) && (!state.offTrackOnly || c.off_track));
+    (!q || `${c.name} ${c.country} ${c.mentorship} ${c.coach_name} ${c.cohort}`.toLowerCase().includes(q)) && (!state.offTrackOnly || c.off_track) &&
+    (!cohort || inCohort(c, cohort)));
   const { key, dir } = state.sort;
   list = list.slice().sort((a, b) => {
     const x = a[key] ?? -1, y = b[key] ?? -1;
@@ -243,6 +288,7 @@ function renderCaseloadTable() {
       <td>${esc(c.country)}</td>
       <td>${esc(c.local_time ? c.local_time.slice(11) : '—')} <span class="muted">${esc(c.time_zone)}</span></td>
       <td>${esc(c.planned_arrival || '—')}</td>
+      <td>${esc(c.cohort || '—')}</td>
       <td>${c.percent_done === null ? `<span class="muted">${esc(t('no_plan'))}</span>` : `${c.percent_done} %`}</td>
       <td>${c.overdue || 0}</td>
       <td>${esc(fmtTime(c.last_activity))}</td>
@@ -263,14 +309,17 @@ function renderCaseloadTable() {
 
 // --- candidate page ----------------------------------------------------------------------
 async function showCandidate(id) {
-  current.view = 'candidate'; current.id = id; current.openError = null;
+  if (current.id !== id) { state.editingStep = null; state.removingStep = null; state.openDetails.clear(); state.suggestions = null; }
+  current.view = 'candidate'; current.id = id; current.openError = null; current.planId = null;
   main.innerHTML = `
     <p><a href="#/">${esc(t('candidate.back'))}</a></p>
     <div id="cand-head"><p class="loading">${esc(t('loading'))}</p></div>
     <div class="grid">
       <div>
         <section class="card" aria-labelledby="plan-h"><h2 id="plan-h">${esc(t('candidate.plan'))}</h2><div id="cand-plan"></div></section>
-        <section class="card" aria-labelledby="ment-h"><h2 id="ment-h">${esc(t('candidate.mentorships'))}</h2><div id="cand-mentoring"></div><div id="cand-outcome-form"></div></section>
+        <section class="card" aria-labelledby="ment-h"><h2 id="ment-h">${esc(t('candidate.mentorships'))}</h2><div id="cand-mentoring"></div>
+          <h3 id="sugg-h">${esc(t('suggest.title'))}</h3><div id="cand-suggestions" aria-labelledby="sugg-h"><p class="loading">${esc(t('loading'))}</p></div>
+          <div id="cand-outcome-form"></div></section>
       </div>
       <section class="card" aria-labelledby="msg-h"><h2 id="msg-h">${esc(t('candidate.messages'))}</h2>
         <div id="cand-messages" class="messages" aria-live="polite"></div>
@@ -291,6 +340,7 @@ async function showCandidate(id) {
     if (e.code === 'not_found' || e.code === 'forbidden') current.openError = t('candidate.not_found');
   }
   renderCandidateSections();
+  loadSuggestions();
 }
 
 function candidateProfile() { return coll('profiles').get(current.id); }
@@ -307,12 +357,112 @@ function renderCandidateSections() {
   if (current.openError || (!p && !state.pulling)) { head.innerHTML = `<p class="error">${esc(current.openError || t('candidate.not_found'))}</p>`; return; }
   if (!p) return;
   const local = p.time_zone ? new Date().toLocaleString(language() === 'fr' ? 'fr-CA' : 'en-CA', { timeZone: p.time_zone, dateStyle: 'medium', timeStyle: 'short' }) : '—';
-  head.innerHTML = `<h1>${esc(p.name)}</h1>
+  const year = (p.planned_arrival || '').slice(0, 4);
+  rerender(head, `<h1>${esc(p.name)}</h1>
     <p class="muted">${esc([p.country, p.profession].filter(Boolean).join(' · '))} — ${esc(t('candidate.local', { t: local, z: p.time_zone || 'UTC' }))} — ${esc(t('col.arrival'))} : ${esc(p.planned_arrival || '—')}</p>
-    ${state.rejected.map((r) => `<p class="error">${esc(t('candidate.rejected', { m: r.error?.message || '' }))}</p>`).join('')}`;
+    <form id="cohort-form" class="filters" data-action="cohort-set">
+      <label>${esc(t('cohort.label'))}<br><input id="cohort-input" name="cohort" data-keep list="cohort-list" maxlength="60" size="28" value="${esc(p.cohort || '')}" aria-describedby="cohort-help"></label>
+      <button type="submit" class="secondary" id="cohort-save">${esc(t('cohort.save'))}</button>
+      <span id="cohort-help" class="muted">${esc(p.cohort ? t('cohort.labelled') : year ? t('cohort.fallback', { y: year }) : t('cohort.none'))}</span>
+      <datalist id="cohort-list">${knownCohorts().map((c) => `<option value="${esc(c)}">`).join('')}</datalist>
+    </form>
+    ${state.rejected.map((r) => `<p class="error">${esc(t('candidate.rejected', { m: r.error?.message || '' }))}</p>`).join('')}`);
   renderPlan(p);
   renderMentoring();
+  renderSuggestions();
   renderMessages();
+}
+
+// Cohorts named so far: the labels and arrival years of the candidates this person sees.
+function knownCohorts() {
+  const all = new Set();
+  for (const c of state.caseload?.candidates || []) if (c.cohort) all.add(c.cohort);
+  for (const p of rowsOf('profiles', (x) => x.role === 'candidate')) {
+    if (p.cohort) all.add(p.cohort);
+    if (p.planned_arrival) all.add(p.planned_arrival.slice(0, 4));
+  }
+  return [...all].sort();
+}
+
+// --- mentor suggestions (mentors.suggest: the ranking and reasons of shared/mentors/matching.h) ---
+let suggestTimer = null;
+async function loadSuggestions() {
+  const id = current.id;
+  if (current.view !== 'candidate' || !id) return;
+  try {
+    const a = await conn.request('mentors.suggest', { candidate_id: id });
+    if (current.id === id) { state.suggestions = a; renderSuggestions(); }
+  } catch (e) {
+    if (current.id === id) { state.suggestions = { error: e.code === 'not_found' ? t('candidate.not_found') : e.message || e.code }; renderSuggestions(); }
+  }
+}
+
+function renderSuggestions() {
+  const el = $('#cand-suggestions');
+  if (!el || !state.suggestions) return;
+  const a = state.suggestions;
+  if (a.error) { el.innerHTML = `<p class="error">${esc(a.error)}</p>`; return; }
+  if (!a.career_profile) { el.innerHTML = `<p class="muted">${esc(t('suggest.no_career'))}</p>`; return; }
+  const lang = language();
+  const pending = state.outbox.some((o) => o.name === 'mentorship.propose' && o.args.candidate_id === current.id);
+  const open = a.open_mentorship_id || pending;
+  const note = pending ? t('suggest.pending') : a.open_mentorship_id ? t('suggest.open') : '';
+  rerender(el, `${note ? `<p class="muted">${esc(note)}</p>` : ''}
+    ${a.suggestions.length ? `<ol class="suggestions">${a.suggestions.map((m) => `
+      <li data-mentor="${esc(m.mentor_id)}">
+        <strong>${esc(m.name)}</strong> <span class="muted">${esc(t('suggest.meta', { s: m.score, l: m.languages.join(', '), c: m.capacity_left }))}</span>
+        <ul class="reasons" aria-label="${esc(t('suggest.reasons', { name: m.name }))}">${m.reasons.map((r) => `<li>${esc(r.text[lang] || r.text.fr)}${r.points ? ` <span class="muted">+${r.points}</span>` : ''}</li>`).join('')}</ul>
+        <button type="button" class="secondary" id="propose-${esc(m.mentor_id)}" data-action="propose" data-mentor="${esc(m.mentor_id)}" ${open ? 'aria-disabled="true"' : ''}>${esc(t('suggest.propose', { name: m.name }))}</button>
+      </li>`).join('')}</ol>` : `<p class="muted">${esc(t('suggest.none'))}</p>`}`);
+}
+
+function proposeMentor(mentorId) {
+  const a = state.suggestions;
+  if (!a || a.open_mentorship_id || state.outbox.some((o) => o.name === 'mentorship.propose' && o.args.candidate_id === current.id)) return;
+  mutate('mentorship.propose', { id: uuidv7(), candidate_id: current.id, mentor_id: mentorId });
+}
+
+// The candidate page's buttons and forms, delegated: their elements are re-rendered on pokes.
+main.addEventListener('click', (ev) => {
+  const b = ev.target.closest('button[data-action]');
+  if (!b || current.view !== 'candidate') return;
+  if (b.getAttribute('aria-disabled') === 'true') return;
+  if (b.dataset.action === 'propose') return proposeMentor(b.dataset.mentor);
+  onPlanAction(b.dataset.action, b.dataset.step, ev);
+});
+main.addEventListener('submit', (ev) => {
+  const f = ev.target.closest('form[data-action]');
+  if (!f || current.view !== 'candidate') return;
+  ev.preventDefault();
+  if (f.dataset.action === 'cohort-set') {
+    clean(f);
+    mutate('candidate.set_cohort', { candidate_id: current.id, cohort: f.elements.cohort.value.trim() });
+    return;
+  }
+  onPlanSubmit(f);
+});
+main.addEventListener('toggle', (ev) => {
+  const d = ev.target;
+  if (!(d instanceof HTMLDetailsElement) || !d.id.startsWith('details-')) return;
+  if (d.open) state.openDetails.add(d.id.slice(8)); else state.openDetails.delete(d.id.slice(8));
+}, true);
+
+// The plan's categories (shared/plans/plan_template.h, kCategories), for a step the coach adds.
+const CATEGORIES = ['immigration', 'recognition', 'regulated_profession', 'language', 'job_search', 'networking', 'regions', 'employment_programs', 'settling_in'];
+
+// Who did something, by id: a name from the rows this page holds, else "someone" (an admin's
+// profile, for instance, is not replicated to coaches).
+function personName(id) {
+  if (!id) return t('history.someone');
+  if (state.user && id === state.user.id) return state.user.name;
+  return coll('profiles').get(id)?.name || coll('mentor_profiles').get(id)?.name || t('history.someone');
+}
+
+function stepTitle(s) { return s.title?.[language()] || s.title?.fr || s.title?.en || ''; }
+
+function historyLine(h) {
+  const change = `${t(`status.${h.from}`)} → ${t(`status.${h.to}`)}`;
+  return t('history.line', { when: fmtTime(h.at), who: personName(h.by), change }) + (h.reason ? ` — ${h.reason}` : '');
 }
 
 function renderPlan(profile) {
@@ -320,20 +470,15 @@ function renderPlan(profile) {
   const plan = profile.plan_id ? coll('plans').get(profile.plan_id) : rowsOf('plans', (x) => x.candidate_id === current.id)[0];
   if (!plan) {
     const templates = rowsOf('templates');
-    el.innerHTML = `<p>${esc(t('candidate.no_plan'))}</p>
-      <form id="plan-form" class="filters">
-        <label>${esc(t('candidate.template'))}<br><select id="plan-template">${templates.map((x) => `<option value="${esc(x.key)}">${esc(x.title?.[language()] || x.key)}</option>`).join('')}</select></label>
-        <label>${esc(t('candidate.arrival'))}<br><input type="date" id="plan-arrival" value="${esc(profile.planned_arrival || '')}"></label>
-        <button type="submit" ${templates.length ? '' : 'disabled'}>${esc(t('candidate.create_plan'))}</button>
-      </form>`;
-    $('#plan-form').addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      const args = { plan_id: uuidv7(), candidate_id: current.id, template_key: $('#plan-template').value };
-      if ($('#plan-arrival').value) args.arrival_date = $('#plan-arrival').value;
-      mutate('plan.create', args);
-    });
+    rerender(el, `<p>${esc(t('candidate.no_plan'))}</p>
+      <form id="plan-form" class="filters" data-action="plan-create">
+        <label>${esc(t('candidate.template'))}<br><select id="plan-template" data-keep>${templates.map((x) => `<option value="${esc(x.key)}">${esc(x.title?.[language()] || x.key)}</option>`).join('')}</select></label>
+        <label>${esc(t('candidate.arrival'))}<br><input type="date" id="plan-arrival" data-keep value="${esc(profile.planned_arrival || '')}"></label>
+        <button type="submit" id="plan-create" ${templates.length ? '' : 'disabled'}>${esc(t('candidate.create_plan'))}</button>
+      </form>`);
     return;
   }
+  current.planId = plan.id;
   const steps = (plan.step_ids || []).map((sid) => coll('plan_steps').get(sid)).filter(Boolean);
   const today = new Date().toISOString().slice(0, 10);
   const open = (s) => s.status !== 'done' && s.status !== 'skipped';
@@ -341,29 +486,144 @@ function renderPlan(profile) {
   const done = steps.filter((s) => s.status === 'done').length;
   const pct = counted ? Math.floor((done * 100) / counted) : 100;
   const overdue = steps.filter((s) => open(s) && s.due_date < today).length;
-  const lang = language();
-  el.innerHTML = `<p>${esc(t('candidate.progress', { p: pct, o: overdue }))}</p>
-    <ol class="steps">${steps.map((s) => `
+  // The latest status changes of every step: who, which step, what.
+  const recent = steps.flatMap((s) => (s.history || []).map((h) => ({ h, s }))).sort((a, b) => (a.h.at < b.h.at ? 1 : -1)).slice(0, 5);
+  const tool = (action, id, label, text, extra = '') =>
+    `<button type="button" class="secondary tool" id="${action}-${esc(id)}" data-action="${action}" data-step="${esc(id)}" aria-label="${esc(label)}" title="${esc(label)}" ${extra}>${text}</button>`;
+  rerender(el, `<p>${esc(t('candidate.progress', { p: pct, o: overdue }))}</p>
+    ${recent.length ? `<h3>${esc(t('history.recent'))}</h3><ul class="recent">${recent.map(({ h, s }) => `<li>${esc(t('history.recent_line', { when: fmtTime(h.at), who: personName(h.by), step: stepTitle(s), change: `${t(`status.${h.from}`)} → ${t(`status.${h.to}`)}` }))}</li>`).join('')}</ul>` : ''}
+    <ol class="steps">${steps.map((s, i) => {
+      const title = stepTitle(s);
+      const editing = state.editingStep === s.id;
+      return `
       <li data-step="${esc(s.id)}">
-        <strong>${esc(s.title?.[lang] || s.title?.fr || '')}</strong>
-        <span class="step-status ${s.status === 'done' ? 'done' : open(s) && s.due_date < today ? 'overdue' : ''}">${esc(t(`status.${s.status}`))}</span>
-        <span class="muted">${esc(t('candidate.due', { d: s.due_date }))}</span>
-        ${(s.comments || []).map((c) => `<div class="muted">💬 ${esc(c.text)}</div>`).join('')}
+        <div class="step-line">
+          <strong>${esc(title)}</strong>
+          <span class="step-status ${s.status === 'done' ? 'done' : open(s) && s.due_date < today ? 'overdue' : ''}">${esc(t(`status.${s.status}`))}</span>
+          <span class="muted">${esc(t('candidate.due', { d: s.due_date }))}</span>
+          <span class="step-tools" role="group" aria-label="${esc(t('plan.tools', { title }))}">
+            ${tool('step-up', s.id, t('plan.up', { title }), '↑', i === 0 ? 'aria-disabled="true"' : '')}
+            ${tool('step-down', s.id, t('plan.down', { title }), '↓', i === steps.length - 1 ? 'aria-disabled="true"' : '')}
+            ${tool('step-edit', s.id, t('plan.edit', { title }), esc(t('plan.edit_short')), `aria-expanded="${editing}"`)}
+            ${tool('step-remove', s.id, t('plan.remove', { title }), esc(t('plan.remove_short')))}
+          </span>
+        </div>
+        ${editing ? `
+        <form class="step-edit filters" data-action="step-save" data-step="${esc(s.id)}" aria-label="${esc(t('plan.edit', { title }))}">
+          <label>${esc(t('plan.title'))}<br><input id="edit-title-${esc(s.id)}" name="title" data-keep maxlength="200" required value="${esc(title)}"></label>
+          <label>${esc(t('plan.due'))}<br><input type="date" id="edit-due-${esc(s.id)}" name="due" data-keep required value="${esc(s.due_date)}"></label>
+          <button type="submit" id="step-save-${esc(s.id)}">${esc(t('plan.save'))}</button>
+          <button type="button" class="secondary" id="step-cancel-${esc(s.id)}" data-action="step-cancel" data-step="${esc(s.id)}">${esc(t('plan.cancel'))}</button>
+        </form>` : ''}
+        ${state.removingStep === s.id ? `
+        <p class="confirm" role="alert">${esc(t('plan.confirm_remove', { title }))}
+          <button type="button" id="step-remove-yes-${esc(s.id)}" data-action="step-remove-yes" data-step="${esc(s.id)}">${esc(t('plan.remove_yes'))}</button>
+          <button type="button" class="secondary" id="step-remove-no-${esc(s.id)}" data-action="step-remove-no" data-step="${esc(s.id)}">${esc(t('plan.cancel'))}</button>
+        </p>` : ''}
+        ${(s.comments || []).map((c) => `<div class="muted">💬 ${esc(personName(c.by))} : ${esc(c.text)}</div>`).join('')}
         ${(s.notes || []).map((c) => `<div class="muted">📝 ${esc(c.text)}</div>`).join('')}
-        <details><summary>${esc(t('candidate.history'))} (${(s.history || []).length})</summary>
-          <ul>${(s.history || []).map((h) => `<li>${esc(fmtTime(h.at))}: ${esc(t(`status.${h.from}`))} → ${esc(t(`status.${h.to}`))}${h.reason ? ` — ${esc(h.reason)}` : ''}</li>`).join('')}</ul>
-          <form class="comment-form filters" data-step="${esc(s.id)}">
-            <label>${esc(t('candidate.comment_label', { title: s.title?.[lang] || '' }))}<br><input name="text" maxlength="2000" required></label>
+        <details id="details-${esc(s.id)}" ${state.openDetails.has(s.id) ? 'open' : ''}><summary>${esc(t('candidate.history'))} (${(s.history || []).length})</summary>
+          <ul>${(s.history || []).map((h) => `<li>${esc(historyLine(h))}</li>`).join('')}</ul>
+          <form class="comment-form filters" data-action="step-comment" data-step="${esc(s.id)}">
+            <label>${esc(t('candidate.comment_label', { title }))}<br><input name="text" id="comment-${esc(s.id)}" data-keep maxlength="2000" required></label>
             <button type="submit" class="secondary">${esc(t('candidate.comment'))}</button>
-            ${open(s) ? '' : `<button type="button" class="secondary reopen" data-step="${esc(s.id)}">${esc(t('candidate.reopen'))}</button>`}
+            ${open(s) ? '' : `<button type="button" class="secondary" id="reopen-${esc(s.id)}" data-action="step-reopen" data-step="${esc(s.id)}">${esc(t('candidate.reopen'))}</button>`}
           </form>
         </details>
-      </li>`).join('')}</ol>`;
-  for (const f of el.querySelectorAll('.comment-form')) f.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    mutate('step.comment', { id: f.dataset.step, entry_id: uuidv7(), text: f.elements.text.value });
-  });
-  for (const b of el.querySelectorAll('.reopen')) b.addEventListener('click', () => mutate('step.set_status', { id: b.dataset.step, status: 'todo' }));
+      </li>`;
+    }).join('')}</ol>
+    <form id="step-add-form" class="filters add-step" data-action="step-add" aria-labelledby="step-add-h">
+      <h3 id="step-add-h">${esc(t('plan.add'))}</h3>
+      <label>${esc(t('plan.title'))}<br><input id="step-add-title" name="title" data-keep maxlength="200" required></label>
+      <label>${esc(t('plan.category'))}<br><select id="step-add-category" name="category" data-keep>${CATEGORIES.map((c) => `<option value="${c}">${esc(t(`category.${c}`))}</option>`).join('')}</select></label>
+      <label>${esc(t('plan.due'))}<br><input type="date" id="step-add-due" name="due" data-keep required value="${esc(plan.arrival_date || today)}"></label>
+      <button type="submit" id="step-add">${esc(t('plan.add_button'))}</button>
+    </form>`);
+}
+
+// The plan's actions, delegated from #main so they survive the re-renders a poke causes.
+function stepIndex(id) {
+  const plan = coll('plans').get(current.planId);
+  return { ids: plan?.step_ids || [], i: (plan?.step_ids || []).indexOf(id) };
+}
+
+function onPlanAction(action, id, ev) {
+  const { ids, i } = stepIndex(id);
+  switch (action) {
+    case 'step-up':
+    case 'step-down': {
+      const to = action === 'step-up' ? i - 1 : i + 1;
+      if (i < 0 || to < 0 || to >= ids.length) return;
+      mutate('step.move', { id, index: to });
+      return;
+    }
+    case 'step-edit':
+      state.editingStep = state.editingStep === id ? null : id;
+      state.removingStep = null;
+      renderCandidateSections();
+      (state.editingStep ? $(`#edit-title-${CSS.escape(id)}`) : $(`#step-edit-${CSS.escape(id)}`))?.focus();
+      return;
+    case 'step-cancel':
+      state.editingStep = null;
+      renderCandidateSections();
+      $(`#step-edit-${CSS.escape(id)}`)?.focus();
+      return;
+    case 'step-remove':
+      state.removingStep = id;
+      state.editingStep = null;
+      renderCandidateSections();
+      $(`#step-remove-yes-${CSS.escape(id)}`)?.focus();
+      return;
+    case 'step-remove-no':
+      state.removingStep = null;
+      renderCandidateSections();
+      $(`#step-remove-${CSS.escape(id)}`)?.focus();
+      return;
+    case 'step-remove-yes': {
+      state.removingStep = null;
+      // Focus goes to the next step's remove button (or the add form) once this one is gone.
+      const next = ids[i + 1] || ids[i - 1];
+      mutate('step.remove', { id });
+      (next ? $(`#step-remove-${CSS.escape(next)}`) : $('#step-add-title'))?.focus();
+      return;
+    }
+    case 'step-reopen':
+      mutate('step.set_status', { id, status: 'todo' });
+      return;
+    default:
+  }
+}
+
+function onPlanSubmit(form) {
+  const action = form.dataset.action;
+  const id = form.dataset.step;
+  clean(form);
+  if (action === 'plan-create') {
+    const args = { plan_id: uuidv7(), candidate_id: current.id, template_key: $('#plan-template').value };
+    if ($('#plan-arrival').value) args.arrival_date = $('#plan-arrival').value;
+    mutate('plan.create', args);
+  } else if (action === 'step-comment') {
+    const text = form.elements.text.value;
+    form.elements.text.value = '';
+    state.openDetails.add(id);
+    mutate('step.comment', { id, entry_id: uuidv7(), text });
+  } else if (action === 'step-save') {
+    const step = coll('plan_steps').get(id);
+    const title = form.elements.title.value.trim();
+    const due = form.elements.due.value;
+    state.editingStep = null;
+    if (step && title && title !== stepTitle(step)) mutate('step.rename', { id, title });
+    if (step && due && due !== step.due_date) mutate('step.reschedule', { id, due_date: due });
+    renderCandidateSections();
+    $(`#step-edit-${CSS.escape(id)}`)?.focus();
+  } else if (action === 'step-add') {
+    const title = form.elements.title.value.trim();
+    if (!title || !current.planId) return;
+    const args = { plan_id: current.planId, step_id: uuidv7(), category: form.elements.category.value, title, due_date: form.elements.due.value };
+    form.elements.title.value = '';
+    mutate('step.add', args);
+    $('#step-add-title')?.focus();
+  }
 }
 
 function renderMentoring() {
@@ -473,7 +733,8 @@ function showIndicators() {
     <form id="ind-form" class="filters">
       <label>${esc(t('indicators.from'))}<br><input type="date" id="ind-from" value="${esc(f.from)}"></label>
       <label>${esc(t('indicators.to'))}<br><input type="date" id="ind-to" value="${esc(f.to)}"></label>
-      <label>${esc(t('indicators.cohort'))}<br><input id="ind-cohort" inputmode="numeric" pattern="[0-9]{4}" size="6" value="${esc(f.cohort)}"></label>
+      <label>${esc(t('indicators.cohort'))}<br><input id="ind-cohort" list="ind-cohort-list" maxlength="60" size="24" value="${esc(f.cohort)}"></label>
+      <datalist id="ind-cohort-list">${knownCohorts().map((c) => `<option value="${esc(c)}">`).join('')}</datalist>
       <button type="submit">${esc(t('indicators.compute'))}</button>
       <button type="button" class="secondary" id="ind-export">${esc(t('indicators.export'))}</button>
     </form>
