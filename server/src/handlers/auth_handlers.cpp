@@ -9,6 +9,7 @@
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/json_reader.h"
 #include "passerelle/shared/time.h"
+#include "privacy/account_data.h"
 #include "session_answer.h"
 
 namespace passerelle::server::handlers {
@@ -89,7 +90,13 @@ void resume(Services& svc, const Context& ctx, const protocol::Request& req, Rep
   svc.workers.post([&svc, reply, token_hash = sha256_hex(token), remote = ctx.remote_address] {
     std::string now = format_rfc3339(now_utc());
     auto session = svc.db.read([&](soci::session& sql) { return auth::find_session(sql, token_hash, now); });
-    if (!session) return reply.fail(ErrorCode::unauthenticated, "unknown, expired or revoked token; sign in again");
+    if (!session) {
+      // A device of an erased account is told so, and wipes its copy (docs/security.md).
+      if (svc.db.read([&](soci::session& sql) { return privacy::token_of_deleted_account(sql, token_hash); }))
+        return reply.fail(Error{ErrorCode::unauthenticated, std::string(protocol::kAccountDeletedMessage)},
+                          {{"account_deleted", true}});
+      return reply.fail(ErrorCode::unauthenticated, "unknown, expired or revoked token; sign in again");
+    }
     if (auto full = too_many_connections(svc, session->user.id)) return reply.fail(*full);
     log::info("resume_ok", {{"user_id", session->user.id}, {"remote", remote}});
     reply.ok(session_fields(session->user, session->expires_at, nullptr), sign_in(session->user, token_hash));

@@ -304,4 +304,12 @@ ErasedAccount erase_account(soci::session& sql, const std::string& user_id, Time
   return out;
 }
 
+bool token_of_deleted_account(soci::session& sql, const std::string& token_hash) {
+  std::string deleted_at;
+  soci::indicator ind = soci::i_null;
+  sql << "SELECT u.deleted_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = :h",
+      soci::use(token_hash), soci::into(deleted_at, ind);
+  return sql.got_data() && ind == soci::i_ok;
+}
+
 }  // namespace passerelle::server::privacy

@@ -43,4 +43,8 @@ struct ErasedAccount {
 // loses e-mail, name and password, every session is revoked. Must run inside a transaction.
 ErasedAccount erase_account(soci::session& sql, const std::string& user_id, Timestamp now);
 
+// Whether this session token (by hash) belonged to an account since erased: auth.resume tells
+// such a device, which then wipes the account's local data.
+bool token_of_deleted_account(soci::session& sql, const std::string& token_hash);
+
 }  // namespace passerelle::server::privacy

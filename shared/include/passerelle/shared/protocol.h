@@ -19,6 +19,10 @@ namespace passerelle::protocol {
 inline constexpr int kVersion = 1;
 // Largest text frame either side accepts by default (64 KiB).
 inline constexpr std::size_t kDefaultMaxFrame = 64 * 1024;
+// auth.resume's `unauthenticated` message for a token of an erased account (docs/security.md);
+// the answer also carries "account_deleted": true. A device that reads it wipes the account's
+// local data.
+inline constexpr std::string_view kAccountDeletedMessage = "this account was deleted";
 
 struct Request {
   std::int64_t id = 0;
