@@ -128,4 +128,9 @@ const std::map<std::string, CommandSpec>& message_command_specs();
 const std::map<std::string, std::string>& message_command_help();
 std::optional<int> run_message_command(Client& client, const UserInfo& user, const Args& args);
 
+// The account commands (account_commands.cpp): export DIR (docs/security.md).
+const std::map<std::string, CommandSpec>& account_command_specs();
+const std::map<std::string, std::string>& account_command_help();
+std::optional<int> run_account_command(Client& client, const UserInfo& user, const Args& args);
+
 }  // namespace passerelle::cli

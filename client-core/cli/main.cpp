@@ -61,6 +61,8 @@ commands:
                                     (PDF, DOCX, ODT, PNG, JPEG; uploaded at the next sync)
   download SHA256 [--out FILE]      save an attached file (from this device, else the server)
   uploads                           files queued for upload and their state
+  export DIR                        everything the server holds of you: DIR/export.json and
+                                    your files in DIR/files (docs/security.md)
   message send --thread ID [TEXT]   queue a message (the older form of send)
   message delete ID                 queue the deletion of your message
   profile                           show your profile (offline)
@@ -225,6 +227,7 @@ const std::map<std::string, CommandSpec>& command_specs() {
     for (const auto& [k, v] : plan_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : mentor_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : message_command_specs()) m.emplace(k, v);
+    for (const auto& [k, v] : account_command_specs()) m.emplace(k, v);
     return m;
   }();
   return all;
@@ -397,6 +400,7 @@ int run_data_command(Client& client, const Args& args) {
   if (auto done = run_plan_command(client, user, args)) return *done;
   if (auto done = run_mentor_command(client, user, args)) return *done;
   if (auto done = run_message_command(client, user, args)) return *done;
+  if (auto done = run_account_command(client, user, args)) return *done;
 
   if (cmd == "status") {
     // Whether the server answers now: a quick connection (hello), bounded to 2 s so status stays
@@ -543,6 +547,7 @@ int run(int argc, char** argv) {
       if (auto it = plan_command_help().find(name); it != plan_command_help().end()) { text = it->second; break; }
       if (auto it = mentor_command_help().find(name); it != mentor_command_help().end()) { text = it->second; break; }
       if (auto it = message_command_help().find(name); it != message_command_help().end()) { text = it->second; break; }
+      if (auto it = account_command_help().find(name); it != account_command_help().end()) { text = it->second; break; }
     }
     std::cout << text;
     return kOk;
@@ -562,6 +567,8 @@ int run(int argc, char** argv) {
   options.server_url = args.server.value_or("");
   options.fallback_server_url = env("PASSERELLE_SERVER").value_or(std::string(kDefaultServerUrl));
   options.ca_file = args.ca_file.value_or("");
+  // An export is one answer holding all of a person's data: the sync connection's limit.
+  if (args.command == "export") options.max_frame = std::max(options.max_frame, options.sync_max_frame);
 
   auto opened = Client::open(options);
   if (!opened) return fail(opened.failure());

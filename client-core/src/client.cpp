@@ -150,6 +150,10 @@ struct Client::Impl {
       std::lock_guard lock(side.store_mutex);
       (void)side.account->forget_token();
     };
+    hooks.account_deleted = [&side] {
+      std::lock_guard lock(side.store_mutex);
+      (void)wipe_erased_account(*side.account);
+    };
     side.engine = std::make_unique<SyncEngine>(std::move(config), *side.store, side.store_mutex, std::move(hooks),
                                                side.files.get());
     return side.engine.get();
@@ -264,6 +268,31 @@ struct Client::Impl {
     return device->set_current_user_id(std::nullopt);
   }
 
+  // The server erased this account (docs/security.md): its rows, queue, rejections and files
+  // leave the device, and the token goes. The file itself stays, empty but for the account's
+  // name, while a sync side may hold it open; the next logout with wipe_local_data removes it.
+  // On the engine's thread under the store mutex, or on the caller's with no engine running.
+  static Status wipe_erased_account(AccountStore& account) {
+    sqlite::Database& db = account.db();
+    std::vector<std::string> tables;
+    {
+      auto q = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                          " AND name <> 'account'");
+      if (!q) return q.error();
+      for (;;) {
+        auto more = q->step();
+        if (!more) return more.error();
+        if (!*more) break;
+        tables.push_back(q->text(0));
+      }
+    }
+    for (const auto& t : tables)
+      if (auto st = db.exec("DELETE FROM \"" + t + "\""); !st) return st;
+    std::error_code ec;
+    std::filesystem::remove_all(files::FileStore::folder_for(db.path()), ec);
+    return account.forget_token();  // also checkpoints: nothing erased stays in the WAL
+  }
+
   // logout() with wipe_local_data: every account file goes, with nothing left open on them.
   Status wipe_accounts() {
     drop_sync();
@@ -354,6 +383,10 @@ Outcome<UserInfo> Client::resume() {
   auto answer = impl_->call("auth.resume", {{"token", *record.token}});
   if (!answer) {
     if (answer.origin() == Origin::server && answer.error().code == ErrorCode::unauthenticated) {
+      if (answer.error().message == protocol::kAccountDeletedMessage) {
+        impl_->drop_sync();  // nothing may hold the account's rows while they go
+        if (auto st = Impl::wipe_erased_account(*store); !st) return local_failure(st.error());
+      }
       if (auto st = impl_->forget(*store); !st) return local_failure(st.error());
       return server_failure(Error{ErrorCode::unauthenticated,
                                   "your session has ended (" + answer.error().message + "); log in again"});

@@ -217,7 +217,10 @@ std::unique_ptr<Connection> SyncEngine::open_session(Deadline deadline, Outcome<
   auto resumed = call(*conn, "auth.resume", {{"token", config_.token}}, deadline);
   if (!resumed) {
     if (signed_out(resumed.failure())) {
-      if (hooks_.session_ended) hooks_.session_ended();
+      if (resumed.error().message == protocol::kAccountDeletedMessage && hooks_.account_deleted)
+        hooks_.account_deleted();
+      else if (hooks_.session_ended)
+        hooks_.session_ended();
       result = server_failure(Error{ErrorCode::unauthenticated,
                                     "signed out on the server: log in again (" + resumed.error().message + ")"});
     } else

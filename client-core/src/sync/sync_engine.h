@@ -72,6 +72,9 @@ struct SyncEngineHooks {
   std::function<void()> state_changed;
   // The server refused the session token (unauthenticated on resume): the Client forgets it.
   std::function<void()> session_ended;
+  // The same because the account was erased (protocol::kAccountDeletedMessage): the Client
+  // wipes the account's local data. Called instead of session_ended.
+  std::function<void()> account_deleted;
 };
 
 class SyncEngine {
