@@ -173,7 +173,12 @@ TEST_F(PrivacyTest, DeleteErasesTheirDataKeepsTheCountsRevokesTokensAndClosesCon
   EXPECT_TRUE(closed);
   // No way back in.
   auto again = passerelle::test::connect_hello(server);
-  EXPECT_EQ(code_of(again->call(5, "auth.resume", {{"token", phone.token}})), "unauthenticated");
+  auto resumed = again->call(5, "auth.resume", {{"token", phone.token}});
+  EXPECT_EQ(code_of(resumed), "unauthenticated");
+  // The device is told why, so that it wipes its copy (docs/security.md).
+  EXPECT_EQ(json::serialize(resumed["error"]),
+            json::serialize(json::object{{"code", "unauthenticated"}, {"message", "this account was deleted"},
+                                         {"account_deleted", true}}));
   EXPECT_EQ(code_of(again->call(6, "auth.login", {{"email", "amina@example.org"}, {"password", kTestPassword}})),
             "unauthenticated");
 
