@@ -139,6 +139,7 @@ struct Harness {
     handlers::register_dashboard_routes(routes, *services);
     handlers::register_file_routes(routes, *services, *file_store);
     calendar::register_calendar_routes(routes, *services);
+    handlers::register_account_handlers(dispatcher, *services, *file_store);
     coach_token = sign_in("coach.gagnon@demo.passerelle.quebec", "demo-coach-2026");
   }
 
