@@ -22,6 +22,7 @@
 #include "periodic_task.h"
 #include "privacy/retention.h"
 #include "net/http_routes.h"
+#include "handlers/register_all.h"
 #include "calendar/calendar.h"
 #include "log.h"
 #include "net/server.h"
@@ -149,15 +150,7 @@ int serve(const ps::ServeConfig& config) {
   ps::net::Server server(config, dispatcher, hub, metrics, routes);
   ps::Services services{config, **db, workers, mailer, hub, metrics, throttle,
                         [&server](auto delay, auto fn) { server.schedule(delay, std::move(fn)); }, *decoy};
-  ps::handlers::register_auth_handlers(dispatcher, services);
-  ps::handlers::register_invite_handlers(dispatcher, services);
-  ps::handlers::register_sync_handlers(dispatcher, services);
-  ps::handlers::register_dashboard_handlers(dispatcher, services);
-  ps::handlers::register_account_admin_handlers(dispatcher, services);
-  ps::handlers::register_dashboard_routes(routes, services);
-  ps::handlers::register_file_routes(routes, services, *file_store);
-  ps::calendar::register_calendar_routes(routes, services);  // GET /v1/calendar/<token>.ics
-  ps::handlers::register_account_handlers(dispatcher, services, *file_store);  // privacy rights
+  ps::handlers::register_all(dispatcher, routes, services, *file_store);
   // Background e-mail jobs: unread-message digests and meeting reminders.
   ps::mail::DigestJob digest_job(**db, hub, mailer, config.public_url,
                                  {std::chrono::seconds(config.digest_delay_seconds),

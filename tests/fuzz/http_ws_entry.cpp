@@ -37,11 +37,11 @@
 #include <thread>
 #include <unistd.h>
 
-#include "calendar/calendar.h"
 #include "demo.h"
 #include "../../server/src/files/file_store.h"  // not client-core/src/files/, also on the path
 #include "fuzz_target.h"
 #include "net/http_routes.h"
+#include "handlers/register_all.h"
 #include "services.h"
 
 namespace passerelle::fuzz {
@@ -131,15 +131,7 @@ struct Harness {
           timer->async_wait([timer, fn = std::move(fn)](boost::system::error_code) { fn(); });
         },
         *decoy});
-    handlers::register_auth_handlers(dispatcher, *services);
-    handlers::register_invite_handlers(dispatcher, *services);
-    handlers::register_sync_handlers(dispatcher, *services);
-    handlers::register_dashboard_handlers(dispatcher, *services);
-    handlers::register_account_admin_handlers(dispatcher, *services);
-    handlers::register_dashboard_routes(routes, *services);
-    handlers::register_file_routes(routes, *services, *file_store);
-    calendar::register_calendar_routes(routes, *services);
-    handlers::register_account_handlers(dispatcher, *services, *file_store);
+    handlers::register_all(dispatcher, routes, *services, *file_store);
     coach_token = sign_in("coach.gagnon@demo.passerelle.quebec", "demo-coach-2026");
   }
 
