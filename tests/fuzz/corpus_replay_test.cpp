@@ -19,6 +19,8 @@ struct Case {
   const char* name;
   Target target;
 };
+// Names the case in test listings (ctest shows GetParam() otherwise as raw bytes).
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
 class CorpusReplay : public ::testing::TestWithParam<Case> {};
 
