@@ -10,6 +10,18 @@
 
 namespace passerelle::server::audit {
 
+Entry make_entry(std::string actor_id, protocol::Role actor_role, std::string remote, std::string action,
+                 std::string target_id, boost::json::object details) {
+  Entry e;
+  e.actor_id = std::move(actor_id);
+  e.actor_role = std::string(protocol::to_string(actor_role));
+  e.action = std::move(action);
+  e.target_id = std::move(target_id);
+  e.remote_address = std::move(remote);
+  e.details = std::move(details);
+  return e;
+}
+
 void record(soci::session& sql, Entry e) {
   if (e.id.empty()) e.id = new_id();
   if (e.at == Timestamp{}) e.at = now_utc();

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "passerelle/shared/protocol.h"
 #include "passerelle/shared/time.h"
 
 namespace passerelle::server::audit {
@@ -25,6 +26,10 @@ struct Entry {
   boost::json::object details;
   std::string actor_name, actor_email;  // filled by list() from the accounts
 };
+
+// An entry for `action` by this actor on `target_id` ("" for an export of many), from `remote`.
+Entry make_entry(std::string actor_id, protocol::Role actor_role, std::string remote, std::string action,
+                 std::string target_id, boost::json::object details = {});
 
 // Writes one entry (on the writer's connection, inside its transaction). Fills id and at when empty.
 void record(soci::session& sql, Entry entry);

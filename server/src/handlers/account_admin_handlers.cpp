@@ -71,12 +71,7 @@ void update_account(Services& svc, const Context& ctx, const protocol::Request& 
   // An admin who locked themselves out could leave the program without any admin.
   if (u.user_id == me.id) return reply.fail(ErrorCode::forbidden, "an admin cannot disable or change their own account");
 
-  audit::Entry entry;
-  entry.actor_id = me.id;
-  entry.actor_role = std::string(protocol::to_string(me.role));
-  entry.action = "account.update";
-  entry.target_id = u.user_id;
-  entry.remote_address = ctx.remote_address;
+  audit::Entry entry = audit::make_entry(me.id, me.role, ctx.remote_address, "account.update", u.user_id);
   auto out = std::make_shared<Outcome>();
   svc.db.writer().submit(
       [u, entry, out](soci::session& sql) mutable -> Status {

@@ -33,18 +33,6 @@ using protocol::Role;
 
 Error no_such_account() { return Error{ErrorCode::not_found, "no account with that id"}; }
 
-audit::Entry entry_for(const protocol::UserInfo& actor, const std::string& remote, std::string action,
-                       std::string target, json::object details = {}) {
-  audit::Entry e;
-  e.actor_id = actor.id;
-  e.actor_role = std::string(protocol::to_string(actor.role));
-  e.action = std::move(action);
-  e.target_id = std::move(target);
-  e.remote_address = remote;
-  e.details = std::move(details);
-  return e;
-}
-
 // The account a request is about: the caller's own, or (admins only) the one named. Anyone
 // else naming an account that is not theirs gets the answer an unknown id gets.
 Result<std::string> subject_of(const protocol::UserInfo& caller, const std::optional<std::string>& named) {
@@ -73,7 +61,7 @@ void export_account(Services& svc, const Context& ctx, const protocol::Request& 
       // without its entry, and the export shows its own access.
       [data, caller = *ctx.user, remote = ctx.remote_address, subject = *subject](soci::session& sql) -> Status {
         if (!is_live(sql, subject)) return no_such_account();
-        audit::record(sql, entry_for(caller, remote, "account.export", subject));
+        audit::record(sql, audit::make_entry(caller.id, caller.role, remote, "account.export", subject));
         *data = privacy::export_account(sql, subject, now_utc());
         return Status::Ok();
       },
@@ -108,7 +96,7 @@ void delete_account(Services& svc, const files::FileStore& store, const Context&
         [=](soci::session& sql) -> Status {
           if (!is_live(sql, subject)) return no_such_account();
           *erased = privacy::erase_account(sql, subject, now_utc());
-          audit::record(sql, entry_for(caller, remote, "account.delete", subject,
+          audit::record(sql, audit::make_entry(caller.id, caller.role, remote, "account.delete", subject,
                                        {{"rows_removed", erased->rows_removed},
                                         {"rows_anonymized", erased->rows_anonymized},
                                         {"files_deleted", static_cast<std::int64_t>(erased->files_to_unlink.size())}}));

@@ -48,18 +48,6 @@ void write_audit(Services& svc, audit::Entry entry, std::function<void(Status)> 
       std::move(then));
 }
 
-audit::Entry entry_for(const protocol::UserInfo& user, const std::string& remote, std::string action,
-                       std::string target, json::object details = {}) {
-  audit::Entry e;
-  e.actor_id = user.id;
-  e.actor_role = std::string(protocol::to_string(user.role));
-  e.action = std::move(action);
-  e.target_id = std::move(target);
-  e.remote_address = remote;
-  e.details = std::move(details);
-  return e;
-}
-
 // from/to/cohort, from a request or a query string.
 Result<indicators::IndicatorQuery> indicator_query(const std::optional<std::string>& from,
                                                    const std::optional<std::string>& to,
@@ -108,7 +96,7 @@ void open_candidate(Services& svc, const Context& ctx, const protocol::Request& 
   svc.workers.post([&svc, user = *ctx.user, remote = ctx.remote_address, candidate_id, reply] {
     bool allowed = svc.db.read([&](soci::session& sql) { return dashboard::may_open_candidate(sql, user, candidate_id); });
     if (!allowed) return reply.fail(ErrorCode::not_found, "no candidate with that id in your caseload");
-    write_audit(svc, entry_for(user, remote, "candidate.open", candidate_id), [reply, candidate_id](Status st) {
+    write_audit(svc, audit::make_entry(user.id, user.role, remote, "candidate.open", candidate_id), [reply, candidate_id](Status st) {
       if (!st) return reply.fail(ErrorCode::internal, "the audit entry could not be written; try again");
       reply.ok({{"candidate_id", candidate_id}});
     });
@@ -275,7 +263,7 @@ void export_csv(Services& svc, const net::HttpRequest& req, const net::Respond& 
     body = indicators::indicators_csv(indicators::compute_indicators(rows, *q, now));
     action = "export.indicators";
   }
-  write_audit(svc, entry_for(user, req.remote_address, action, "", std::move(details)),
+  write_audit(svc, audit::make_entry(user.id, user.role, req.remote_address, action, "", std::move(details)),
               [respond, body = std::move(body), what](Status st) mutable {
                 if (!st)
                   return respond(net::error_answer(Error{ErrorCode::internal, "the audit entry could not be written; try again"}));

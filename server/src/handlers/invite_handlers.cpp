@@ -61,13 +61,7 @@ void create_invite(Services& svc, const Context& ctx, const protocol::Request& r
   inv.expires_at = after_days(svc.config.invite_ttl_days);
 
   // Inviting someone is an account change: audited in the same transaction (docs/dashboard.md).
-  audit::Entry entry;
-  entry.actor_id = me.id;
-  entry.actor_role = std::string(protocol::to_string(me.role));
-  entry.action = "account.invite";
-  entry.target_id = inv.id;
-  entry.remote_address = ctx.remote_address;
-  entry.details = {{"role", inv.role}};
+  audit::Entry entry = audit::make_entry(me.id, me.role, ctx.remote_address, "account.invite", inv.id, {{"role", inv.role}});
   svc.db.writer().submit(
       [inv, entry](soci::session& sql) -> Status {
         if (auth::email_taken(sql, inv.email))

@@ -55,14 +55,8 @@ void audit_account_changes(soci::session& sql, const ws::Actor& actor, const std
     auto* candidate = ops[i].args.if_contains("candidate_id");
     auto* coach = ops[i].args.if_contains("coach_id");
     if (!candidate || !candidate->is_string() || !coach || !coach->is_string()) continue;
-    audit::Entry e;
-    e.actor_id = actor.user_id;
-    e.actor_role = std::string(protocol::to_string(actor.role));
-    e.action = "caseload.assign";
-    e.target_id = std::string(candidate->get_string());
-    e.remote_address = remote;
-    e.details = {{"coach_id", coach->get_string()}};
-    audit::record(sql, std::move(e));
+    audit::record(sql, audit::make_entry(actor.user_id, actor.role, remote, "caseload.assign",
+                                         std::string(candidate->get_string()), {{"coach_id", coach->get_string()}}));
   }
 }
 
