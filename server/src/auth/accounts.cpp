@@ -14,13 +14,14 @@ protocol::UserInfo make_user(std::string id, const std::string& role, std::strin
   u.locale = protocol::parse_locale(locale).value_or(protocol::Locale::fr);
   return u;
 }
-}  // namespace
 
-std::optional<UserRecord> find_user_by_email(soci::session& sql, const std::string& email) {
-  std::string id, name, role, locale, hash, created;
+// `key_column` is a literal of this file ("email" or "id"), never caller input.
+std::optional<UserRecord> find_user_where(soci::session& sql, const char* key_column, const std::string& key) {
+  std::string id, email, name, role, locale, hash, created;
   int disabled = 0;
-  sql << "SELECT id, name, role, locale, password_hash, disabled, created_at FROM users WHERE email = :e",
-      soci::use(email), soci::into(id), soci::into(name), soci::into(role), soci::into(locale),
+  sql << "SELECT id, email, name, role, locale, password_hash, disabled, created_at FROM users WHERE " +
+             std::string(key_column) + " = :k",
+      soci::use(key), soci::into(id), soci::into(email), soci::into(name), soci::into(role), soci::into(locale),
       soci::into(hash), soci::into(disabled), soci::into(created);
   if (!sql.got_data()) return std::nullopt;
   UserRecord r;
@@ -30,20 +31,14 @@ std::optional<UserRecord> find_user_by_email(soci::session& sql, const std::stri
   r.created_at = created;
   return r;
 }
+}  // namespace
+
+std::optional<UserRecord> find_user_by_email(soci::session& sql, const std::string& email) {
+  return find_user_where(sql, "email", email);
+}
 
 std::optional<UserRecord> find_user_by_id(soci::session& sql, const std::string& id) {
-  std::string email, name, role, locale, hash, created;
-  int disabled = 0;
-  sql << "SELECT email, name, role, locale, password_hash, disabled, created_at FROM users WHERE id = :i",
-      soci::use(id), soci::into(email), soci::into(name), soci::into(role), soci::into(locale), soci::into(hash),
-      soci::into(disabled), soci::into(created);
-  if (!sql.got_data()) return std::nullopt;
-  UserRecord r;
-  r.info = make_user(id, role, email, name, locale);
-  r.password_hash = hash;
-  r.disabled = disabled != 0;
-  r.created_at = created;
-  return r;
+  return find_user_where(sql, "id", id);
 }
 
 bool email_taken(soci::session& sql, const std::string& email) {
