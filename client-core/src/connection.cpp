@@ -158,6 +158,10 @@ struct Connection::Impl {
     tcp_layer.expires_after(options.connect_timeout);
     co_await tcp_layer.async_connect(endpoints, net::redirect_error(kAwait, ec));
     if (ec) co_return unreachable(describe(ec));
+    // Beast writes a masked frame in pieces (its write buffer is 4 KiB): with Nagle on, every
+    // piece after the first waits for the server's delayed ACK, and a 48 KiB push took 40 ms
+    // more than the server spent on it (docs/benchmarks.md). Requests are whole frames anyway.
+    tcp_layer.socket().set_option(tcp::no_delay(true), ec);
 
     if constexpr (std::is_same_v<WS, TlsWs>) {
       auto& stream = ws.next_layer();
