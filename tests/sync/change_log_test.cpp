@@ -289,3 +289,94 @@ TEST_F(ChangeLogTest, PagesStayUnderTheByteBudget) {
   auto rows = pull_all(coach, 500);
   EXPECT_EQ(std::count_if(rows.begin(), rows.end(), [](auto& kv) { return kv.first.rfind("messages/", 0) == 0; }), 20);
 }
+
+// Pushes run all their ops first without a savepoint each and start again with them when one
+// is rejected (sync/push.cpp): the outcome must be what running them one by one gives.
+TEST_F(ChangeLogTest, RejectionInTheMiddleOfAPushKeepsTheOthersInOrder) {
+  std::string thread = assign(cand, coach);
+  std::string first = new_id(), last = new_id();
+  auto out = push(cand, Role::candidate,
+                  {op("message.send", {{"id", first}, {"thread_id", thread}, {"body", "un"}}),
+                   op("message.send", {{"id", new_id()}, {"thread_id", new_id()}, {"body", "nowhere"}}),
+                   op("message.send", {{"id", last}, {"thread_id", thread}, {"body", "deux"}})});
+  ASSERT_EQ(out.results.size(), 3u);
+  EXPECT_EQ(out.results[0].status, OpStatus::applied);
+  EXPECT_EQ(out.results[1].status, OpStatus::rejected);
+  EXPECT_EQ(out.results[2].status, OpStatus::applied);
+  auto rows = pull_all(coach);
+  EXPECT_EQ(rows.at("messages/" + first).at("n").as_int64(), 1);
+  EXPECT_EQ(rows.at("messages/" + last).at("n").as_int64(), 2);
+  EXPECT_EQ(rows.at("threads/" + thread).at("last_n").as_int64(), 2);
+  // The counter is where the last write left it: the next write gets a fresh seq.
+  long long top = 0;
+  sql << "SELECT MAX(seq) FROM sync_rows", soci::into(top);
+  EXPECT_EQ(current_seq(sql), top);
+  EXPECT_EQ(out.last_seq, top);
+}
+
+TEST_F(ChangeLogTest, ManyMessagesToOneThreadInOnePushNumberInOrder) {
+  std::string thread = assign(cand, coach);
+  std::vector<Op> ops;
+  for (int i = 0; i < 100; ++i)
+    ops.push_back(op("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "m" + std::to_string(i)}}));
+  auto out = push(cand, Role::candidate, ops);
+  for (const auto& r : out.results) EXPECT_EQ(r.status, OpStatus::applied);
+  auto rows = pull_all(coach);
+  std::set<long long> numbers;
+  for (const auto& [key, row] : rows)
+    if (key.rfind("messages/", 0) == 0) numbers.insert(row.at("n").as_int64());
+  EXPECT_EQ(numbers.size(), 100u);
+  EXPECT_EQ(*numbers.begin(), 1);
+  EXPECT_EQ(*numbers.rbegin(), 100);
+  EXPECT_EQ(rows.at("threads/" + thread).at("last_n").as_int64(), 100);
+  long long unread = 0;
+  sql << "SELECT COUNT(*) FROM message_inbox WHERE user_id = :u", soci::use(coach), soci::into(unread);
+  EXPECT_EQ(unread, 100);
+  long long distinct = 0, all = 0;
+  sql << "SELECT COUNT(DISTINCT seq), COUNT(*) FROM sync_rows", soci::into(distinct), soci::into(all);
+  EXPECT_EQ(distinct, all) << "every row write has its own seq";
+}
+
+TEST_F(ChangeLogTest, BatchedLogWritesTheCounterOnFlushOnly) {
+  std::int64_t start = current_seq(sql);
+  soci::transaction tx(sql);
+  ChangeLog log(sql, now_utc(), ChangeLog::Mode::batched);
+  log.put(collection::templates, "a", {{"key", "a"}}, {coach});
+  log.put(collection::templates, "b", {{"key", "b"}}, {coach});
+  EXPECT_EQ(log.last_seq(), start + 2);
+  EXPECT_EQ(current_seq(sql), start) << "kept in memory until flush()";
+  log.flush();
+  EXPECT_EQ(current_seq(sql), start + 2);
+  ChangeLog plain(sql, now_utc());
+  plain.put(collection::templates, "c", {{"key", "c"}}, {coach});
+  EXPECT_EQ(plain.last_seq(), start + 3);
+  tx.commit();
+}
+
+TEST_F(ChangeLogTest, BatchedLogReadsItsOwnWritesAndForgetsThemOnRewind) {
+  soci::transaction tx(sql);
+  ChangeLog log(sql, now_utc(), ChangeLog::Mode::batched);
+  EXPECT_FALSE(log.get(collection::templates, "t"));  // remembered as absent...
+  log.put(collection::templates, "t", {{"key", "v1"}}, {coach2, coach, coach});
+  auto row = log.get(collection::templates, "t");  // ...and then as written
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->at("key").as_string(), "v1");
+  std::vector<std::string> readers{coach, coach2};
+  std::sort(readers.begin(), readers.end());
+  EXPECT_EQ(log.audience(collection::templates, "t"), readers) << "as the database lists them";
+
+  sql << "SAVEPOINT s";
+  auto mark = log.mark();
+  log.remove(collection::templates, "t");
+  EXPECT_FALSE(log.get(collection::templates, "t"));
+  EXPECT_TRUE(log.audience(collection::templates, "t").empty());
+  sql << "ROLLBACK TO SAVEPOINT s";
+  log.rewind(mark);
+  row = log.get(collection::templates, "t");
+  ASSERT_TRUE(row) << "the removal was rolled back";
+  EXPECT_EQ(log.audience(collection::templates, "t"), readers);
+  sql << "RELEASE SAVEPOINT s";
+  log.flush();
+  tx.commit();
+  EXPECT_EQ(current_seq(sql), log.last_seq());
+}

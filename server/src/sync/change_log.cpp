@@ -21,6 +21,8 @@ struct ChangeLog::Statements {
                   soci::use(collection), soci::use(id), soci::into(user))),
         next_seq((sql.prepare << "UPDATE sync_meta SET value = value + 1 WHERE key = 'seq' RETURNING value",
                   soci::into(seq))),
+        read_counter((sql.prepare << "SELECT value FROM sync_meta WHERE key = 'seq'", soci::into(seq))),
+        write_counter((sql.prepare << "UPDATE sync_meta SET value = :s WHERE key = 'seq'", soci::use(seq))),
         put_row((sql.prepare << "INSERT INTO sync_rows (collection, id, data, deleted, seq) VALUES (:c, :i, :d, 0, :s)"
                                 " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq",
                  soci::use(collection), soci::use(id), soci::use(data), soci::use(seq))),
@@ -29,7 +31,8 @@ struct ChangeLog::Statements {
                                    " ON CONFLICT (user_id, collection, row_id) DO UPDATE SET"
                                    " seq = excluded.seq, visible = excluded.visible, changed_at_ms = excluded.changed_at_ms",
                     soci::use(user), soci::use(collection), soci::use(id), soci::use(seq), soci::use(visible),
-                    soci::use(at_ms))) {}
+                    soci::use(at_ms))),
+        projections(sql) {}
 
   // Bound variables (declared before the statements that bind them).
   std::string collection, id, data, user;
@@ -37,7 +40,8 @@ struct ChangeLog::Statements {
   long long seq = 0, at_ms = 0;
   int visible = 0;
 
-  soci::statement get_row, audience, next_seq, put_row, set_reader;
+  soci::statement get_row, audience, next_seq, read_counter, write_counter, put_row, set_reader;
+  Projections projections;
 };
 
 namespace {
@@ -49,8 +53,32 @@ void finish(soci::statement& st) {
 }
 }  // namespace
 
-ChangeLog::ChangeLog(soci::session& sql, Timestamp now) : sql_(sql), now_(now) {}
+ChangeLog::ChangeLog(soci::session& sql, Timestamp now, Mode mode) : sql_(sql), now_(now), mode_(mode) {}
 ChangeLog::~ChangeLog() = default;
+
+void ChangeLog::flush() {
+  if (mode_ != Mode::batched || counter_ < 0) return;
+  auto& st = statements();
+  st.seq = counter_;
+  st.write_counter.execute(true);
+}
+
+void ChangeLog::rewind(const Mark& m) {
+  touched_ = m.touched;
+  last_seq_ = m.last_seq;
+  counter_ = m.counter;
+  // What was read or written since the mark may have been undone with it.
+  known_.clear();
+}
+
+ChangeLog::Known* ChangeLog::known(std::string_view collection, std::string_view id) {
+  if (mode_ != Mode::batched) return nullptr;
+  std::string key;
+  key.reserve(collection.size() + 1 + id.size());
+  key.append(collection).push_back('\0');
+  key.append(id);
+  return &known_[key];
+}
 
 ChangeLog::Statements& ChangeLog::statements() {
   if (!statements_) statements_ = std::make_unique<Statements>(sql_);
@@ -58,19 +86,27 @@ ChangeLog::Statements& ChangeLog::statements() {
 }
 
 std::optional<json::object> ChangeLog::get(std::string_view collection, std::string_view id) {
+  Known* k = known(collection, id);
+  if (k && k->row) return *k->row;
   auto& st = statements();
   st.collection.assign(collection);
   st.id.assign(id);
   st.data_ind = soci::i_null;
   bool found = st.get_row.execute(true);
   if (found) finish(st.get_row);
-  if (!found || st.data_ind != soci::i_ok) return std::nullopt;
+  if (!found || st.data_ind != soci::i_ok) {
+    if (k) k->row.emplace(std::nullopt);
+    return std::nullopt;
+  }
   json::value v = json::parse(st.data);
   if (!v.is_object()) throw std::runtime_error("sync_rows holds a non-object row " + st.collection + "/" + st.id);
+  if (k) k->row.emplace(v.get_object());
   return std::move(v.get_object());
 }
 
 std::vector<std::string> ChangeLog::audience(std::string_view collection, std::string_view id) {
+  Known* k = known(collection, id);
+  if (k && k->audience) return *k->audience;
   auto& st = statements();
   st.collection.assign(collection);
   st.id.assign(id);
@@ -79,11 +115,21 @@ std::vector<std::string> ChangeLog::audience(std::string_view collection, std::s
     do users.push_back(st.user);
     while (st.audience.fetch());
   }
+  if (k) k->audience = users;
   return users;
 }
 
 std::int64_t ChangeLog::next_seq() {
   auto& st = statements();
+  if (mode_ == Mode::batched) {
+    if (counter_ < 0) {
+      if (!st.read_counter.execute(true)) throw std::runtime_error("sync_meta has no 'seq' counter");
+      finish(st.read_counter);
+      counter_ = st.seq;
+    }
+    last_seq_ = ++counter_;
+    return last_seq_;
+  }
   if (!st.next_seq.execute(true)) throw std::runtime_error("sync_meta has no 'seq' counter");
   finish(st.next_seq);
   last_seq_ = st.seq;
@@ -120,7 +166,14 @@ void ChangeLog::put(std::string_view collection, std::string_view id, const json
   for (const auto& u : before)
     if (std::find(audience_after.begin(), audience_after.end(), u) == audience_after.end())
       set_reader(u, c, i, seq, false);
-  project_put(sql_, *this, collection, id, data, now_);
+  if (Known* k = known(collection, id)) {
+    k->row.emplace(data);
+    std::vector<std::string> readers = audience_after;  // as the audience query lists them
+    std::sort(readers.begin(), readers.end());
+    readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
+    k->audience = std::move(readers);
+  }
+  statements().projections.put(*this, collection, id, data, now_);
 }
 
 void ChangeLog::remove(std::string_view collection, std::string_view id) {
@@ -131,7 +184,11 @@ void ChangeLog::remove(std::string_view collection, std::string_view id) {
   sql_ << "UPDATE sync_rows SET data = '{}', deleted = 1, seq = :s WHERE collection = :c AND id = :i",
       soci::use(seq), soci::use(c), soci::use(i);
   for (const auto& u : before) set_reader(u, c, i, seq, false);
-  project_remove(sql_, collection, id);
+  if (Known* k = known(collection, id)) {
+    k->row.emplace(std::nullopt);
+    k->audience.emplace();
+  }
+  statements().projections.remove(collection, id);
 }
 
 std::optional<json::object> find_row(soci::session& sql, std::string_view collection, const std::string& id) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 
 #include "passerelle/shared/sync/mutator.h"
 #include "passerelle/shared/time.h"
@@ -17,8 +18,18 @@ namespace passerelle::server::sync {
 
 class ChangeLog : public passerelle::sync::RowStore {
  public:
-  ChangeLog(soci::session& sql, Timestamp now);
+  // `plain` writes the seq counter for every row and reads every row from the database: right
+  // for any caller. `batched` is for a push, which writes hundreds of rows, many of them the
+  // same thread: it reads the counter once and keeps it in memory, and remembers the rows and
+  // audiences it read or wrote. The caller must then call flush() before its transaction
+  // ends, and must write replicated rows only through this object while it lives.
+  enum class Mode { plain, batched };
+  ChangeLog(soci::session& sql, Timestamp now, Mode mode = Mode::plain);
   ~ChangeLog();
+
+  // Batched mode: writes the seq counter back (nothing to do in plain mode, or if no seq was
+  // allocated). Storage failures throw, like every write here.
+  void flush();
 
   std::optional<boost::json::object> get(std::string_view collection, std::string_view id) override;
   void put(std::string_view collection, std::string_view id, const boost::json::object& data,
@@ -35,12 +46,10 @@ class ChangeLog : public passerelle::sync::RowStore {
   struct Mark {
     std::set<std::string> touched;
     std::int64_t last_seq;
+    std::int64_t counter;
   };
-  Mark mark() const { return Mark{touched_, last_seq_}; }
-  void rewind(const Mark& m) {
-    touched_ = m.touched;
-    last_seq_ = m.last_seq;
-  }
+  Mark mark() const { return Mark{touched_, last_seq_, counter_}; }
+  void rewind(const Mark& m);
 
  private:
   std::int64_t next_seq();
@@ -54,11 +63,22 @@ class ChangeLog : public passerelle::sync::RowStore {
   struct Statements;
   Statements& statements();
 
+  // Batched mode's memory of rows: what get() and audience() would read now. Unknown parts are
+  // nullopt; `row` holds nullopt-as-value for "absent or deleted".
+  struct Known {
+    std::optional<std::optional<boost::json::object>> row;
+    std::optional<std::vector<std::string>> audience;
+  };
+  Known* known(std::string_view collection, std::string_view id);
+
   soci::session& sql_;
   Timestamp now_;
+  Mode mode_;
   std::unique_ptr<Statements> statements_;
   std::set<std::string> touched_;
   std::int64_t last_seq_ = 0;
+  std::int64_t counter_ = -1;  // batched mode: the seq counter as this object left it (-1: unread)
+  std::unordered_map<std::string, Known> known_;
 };
 
 // A live row for readers outside a push (mail jobs, the calendar feed), on any connection:

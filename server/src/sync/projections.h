@@ -11,6 +11,8 @@
 #include <boost/json/object.hpp>
 #include <soci/session.h>
 
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "passerelle/shared/sync/mutator.h"
@@ -18,8 +20,24 @@
 
 namespace passerelle::server::sync {
 
-void project_put(soci::session& sql, passerelle::sync::RowStore& rows, std::string_view collection,
-                 std::string_view id, const boost::json::object& row, Timestamp now);
-void project_remove(soci::session& sql, std::string_view collection, std::string_view id);
+// Lives as long as the ChangeLog that owns it (one transaction, one session); the statement a
+// message send runs is prepared once for that life rather than once per row.
+class Projections {
+ public:
+  explicit Projections(soci::session& sql);
+  ~Projections();
+
+  void put(passerelle::sync::RowStore& rows, std::string_view collection, std::string_view id,
+           const boost::json::object& row, Timestamp now);
+  void remove(std::string_view collection, std::string_view id);
+
+ private:
+  void add_to_inboxes(passerelle::sync::RowStore& rows, const std::string& message_id,
+                      const boost::json::object& message, Timestamp sent_at);
+
+  struct InboxInsert;
+  soci::session& sql_;
+  std::unique_ptr<InboxInsert> inbox_insert_;
+};
 
 }  // namespace passerelle::server::sync

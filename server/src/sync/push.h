@@ -18,9 +18,9 @@ struct PushOutcome {
   std::int64_t last_seq = 0;                        // highest seq written, 0 if none
 };
 
-// Runs `ops` for `actor` on the writer's connection, inside the caller's transaction. Each op
-// gets its own savepoint: a rejected op undoes only its own writes and its outcome is recorded
-// all the same. An op already recorded for this user returns that outcome and runs nothing.
+// Runs `ops` for `actor` on the writer's connection, inside the caller's transaction. A rejected
+// op undoes only its own writes and its outcome is recorded all the same (the ops run once
+// without a savepoint each; if one is rejected, they run again from the start with one each). An op already recorded for this user returns that outcome and runs nothing.
 // Storage failures throw; the caller's transaction then records nothing and the device retries.
 // `settings` are the server's configured domain rules (ServeConfig: meeting notice, video links).
 PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor,
