@@ -30,7 +30,37 @@ Status create_private_file(const std::filesystem::path& path, std::string_view w
 Database::Database(sqlite3* db, std::filesystem::path path, std::string what)
     : db_(db), path_(std::move(path)), what_(std::move(what)) {}
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  for (auto& [sql, stmts] : idle_)
+    for (sqlite3_stmt* st : stmts) sqlite3_finalize(st);
+  sqlite3_close_v2(db_);
+}
+
+Result<Statement> Database::prepare_cached(std::string_view sql) {
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = idle_.find(std::string(sql));
+    if (it != idle_.end() && !it->second.empty()) {
+      sqlite3_stmt* stmt = it->second.back();
+      it->second.pop_back();
+      Statement reused(this, stmt, this);
+      reused.cache_key_ = it->first;
+      return reused;
+    }
+  }
+  auto st = prepare(sql);
+  if (!st) return st.error();
+  st->cache_ = this;
+  st->cache_key_.assign(sql);
+  return st;
+}
+
+void Database::give_back(std::string sql, sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  std::lock_guard lock(cache_mutex_);
+  idle_[std::move(sql)].push_back(stmt);
+}
 
 Error Database::error(std::string_view doing) const {
   int code = sqlite3_errcode(db_) & 0xff;  // primary code of an extended one
@@ -126,20 +156,32 @@ Status Database::checkpoint_truncate() {
   return Status::Ok();
 }
 
-Statement::Statement(Statement&& o) noexcept : db_(o.db_), stmt_(o.stmt_), bind_rc_(o.bind_rc_) { o.stmt_ = nullptr; }
+Statement::Statement(Statement&& o) noexcept
+    : db_(o.db_), stmt_(o.stmt_), cache_(o.cache_), cache_key_(std::move(o.cache_key_)), bind_rc_(o.bind_rc_) {
+  o.stmt_ = nullptr;
+}
+
+void Statement::release() {
+  if (!stmt_) return;
+  if (cache_) cache_->give_back(std::move(cache_key_), stmt_);
+  else sqlite3_finalize(stmt_);
+  stmt_ = nullptr;
+}
 
 Statement& Statement::operator=(Statement&& o) noexcept {
   if (this != &o) {
-    sqlite3_finalize(stmt_);
+    release();
     db_ = o.db_;
     stmt_ = o.stmt_;
+    cache_ = o.cache_;
+    cache_key_ = std::move(o.cache_key_);
     bind_rc_ = o.bind_rc_;
     o.stmt_ = nullptr;
   }
   return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() { release(); }
 
 Statement& Statement::bind(int i, std::string_view text) {
   int rc = sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);

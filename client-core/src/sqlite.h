@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "passerelle/shared/error.h"
@@ -40,6 +42,11 @@ class Database {
 
   Status exec(std::string_view sql);
   Result<Statement> prepare(std::string_view sql);
+  // The same, for statements run once per row or per op: the compiled statement is kept when
+  // the returned Statement is destroyed (reset, bindings cleared) and handed out again for the
+  // same SQL, since compiling it was most of its cost. Same use as prepare(); two live at once
+  // for the same SQL are two statements. A Statement must not outlive its Database.
+  Result<Statement> prepare_cached(std::string_view sql);
   // Copies the WAL back into the main file and empties it, so nothing removed from the database
   // (e.g. a session token) survives in an old WAL frame.
   Status checkpoint_truncate();
@@ -54,9 +61,14 @@ class Database {
   Database(sqlite3* db, std::filesystem::path path, std::string what);
   Status migrate(const std::vector<Migration>& migrations);
 
+  friend class Statement;
+  void give_back(std::string sql, sqlite3_stmt* stmt);
+
   sqlite3* db_;
   std::filesystem::path path_;
   std::string what_;
+  std::mutex cache_mutex_;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle_;  // by SQL text
 };
 
 // A prepared statement; bind with 1-based indexes, then step() until it returns false.
@@ -84,10 +96,13 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(const Database* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(const Database* db, sqlite3_stmt* stmt, Database* cache = nullptr) : db_(db), stmt_(stmt), cache_(cache) {}
+  void release();
 
   const Database* db_;
   sqlite3_stmt* stmt_;
+  Database* cache_;  // prepare_cached: where the statement goes back to; null: finalized
+  std::string cache_key_;
   int bind_rc_ = SQLITE_OK;
 };
 

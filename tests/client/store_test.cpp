@@ -110,6 +110,53 @@ TEST(Sqlite, FailedMigrationLeavesTheFileAtTheLastGoodStep) {
   EXPECT_EQ((*reopened)->user_version(), 1);
 }
 
+// prepare_cached hands the same compiled statement out again, reset: no row, binding or
+// open read of an earlier use may leak into the next, and a statement given back mid-rows
+// must not keep a savepoint from being released.
+TEST(Sqlite, CachedStatementsComeBackResetAndMayBeUsedTwiceAtOnce) {
+  TempDir dir;
+  auto db = sqlite::Database::open(dir / "c.sqlite", "the test file", {{1, "CREATE TABLE a (x INTEGER);"}});
+  ASSERT_TRUE(db) << db.error().message;
+  auto& d = **db;
+  for (std::int64_t x : {1, 2, 3}) {
+    auto ins = d.prepare_cached("INSERT INTO a (x) VALUES (?)");
+    ASSERT_TRUE(ins);
+    ASSERT_TRUE(ins->bind(1, x).run());
+  }
+  ASSERT_TRUE(d.exec("SAVEPOINT s"));
+  {
+    auto q = d.prepare_cached("SELECT x FROM a WHERE x >= ? ORDER BY x");
+    ASSERT_TRUE(q);
+    q->bind(1, std::int64_t{2});
+    auto row = q->step();
+    ASSERT_TRUE(row && *row);
+    EXPECT_EQ(q->integer(0), 2);
+    // The same SQL while the first is still open: a second statement, with its own rows.
+    auto again = d.prepare_cached("SELECT x FROM a WHERE x >= ? ORDER BY x");
+    ASSERT_TRUE(again);
+    again->bind(1, std::int64_t{3});
+    row = again->step();
+    ASSERT_TRUE(row && *row);
+    EXPECT_EQ(again->integer(0), 3);
+  }  // both given back in the middle of their rows
+  EXPECT_TRUE(d.exec("RELEASE SAVEPOINT s")) << "a statement given back must not stay in progress";
+  {
+    auto q = d.prepare_cached("SELECT x FROM a WHERE x >= ? ORDER BY x");
+    ASSERT_TRUE(q);
+    q->bind(1, std::int64_t{1});
+    std::vector<std::int64_t> xs;
+    for (auto row = q->step(); row && *row; row = q->step()) xs.push_back(q->integer(0));
+    EXPECT_EQ(xs, (std::vector<std::int64_t>{1, 2, 3})) << "from the first row, with the new binding";
+  }
+  auto unbound = d.prepare_cached("SELECT x FROM a WHERE x >= ? ORDER BY x");
+  ASSERT_TRUE(unbound);
+  auto row = unbound->step();
+  ASSERT_TRUE(row);
+  EXPECT_FALSE(*row) << "bindings of an earlier use are cleared (x >= NULL matches nothing)";
+  auto bad = d.prepare_cached("SELECT nothing FROM nowhere");
+  EXPECT_FALSE(bad);
+}
+
 TEST(DeviceStore, RefusesAFileFromANewerVersion) {
   TempDir dir;
   { ASSERT_TRUE(DeviceStore::open(dir.path())); }

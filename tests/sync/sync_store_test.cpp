@@ -260,3 +260,34 @@ TEST_F(SyncStoreTest, DeviceClocksDecideNothing) {
   EXPECT_LT(std::abs(to_unix_ms(*parse_rfc3339(std::string(a.at("sent_at").as_string()))) - to_unix_ms(now_utc())),
             60'000) << "sent_at is the server's time, not the device's";
 }
+
+// A first sync has nothing to drop at its end, so it does not track the rows it sees; a
+// resync of a device that holds rows does (and drops what the server no longer sends).
+TEST_F(SyncStoreTest, FirstSyncTracksNothingAndAResyncTracksWhatItHeld) {
+  for (int i = 0; i < 3; ++i) claire->mutate("message.send", send_args("m" + std::to_string(i)));
+  claire->sync(server);
+  auto tracked = [](Device& d) {
+    auto st = d.db->prepare("SELECT COUNT(*) FROM resync_seen");
+    EXPECT_TRUE(st.ok() && *st->step());
+    return st->integer(0);
+  };
+  Device fresh(sync::Actor{cand, Role::candidate}, fresh_dir("first"));
+  for (;;) {
+    auto page = server::sync::run_pull(*server.sql, cand, *fresh.store->cursor(), 1, fresh.store->full_pull_horizon());
+    ASSERT_TRUE(fresh.store->apply_pull_page(page, nullptr).ok());
+    EXPECT_EQ(tracked(fresh), 0);
+    if (!page.more) break;
+  }
+  EXPECT_FALSE(fresh.store->needs_resync());
+  EXPECT_EQ(messages(fresh), 3u);
+
+  ASSERT_TRUE(fresh.store->begin_resync().ok());
+  auto page = server::sync::run_pull(*server.sql, cand, 0, 1, fresh.store->full_pull_horizon());
+  ASSERT_TRUE(page.more);
+  ASSERT_TRUE(fresh.store->apply_pull_page(page, nullptr).ok());
+  EXPECT_EQ(tracked(fresh), 1) << "a device holding rows tracks what its resync re-reads";
+  fresh.pull(server);
+  EXPECT_EQ(tracked(fresh), 0);
+  EXPECT_FALSE(fresh.store->needs_resync());
+  EXPECT_EQ(messages(fresh), 3u);
+}

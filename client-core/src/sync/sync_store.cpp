@@ -60,14 +60,14 @@ class ViewRowStore : public passerelle::sync::RowStore {
   ViewRowStore(sqlite::Database& db, ChangedRows* touched) : db_(db), touched_(touched) {}
 
   std::optional<json::object> get(std::string_view c, std::string_view id) override {
-    auto st = must(db_.prepare("SELECT data FROM view_rows WHERE collection = ? AND id = ?"));
+    auto st = must(db_.prepare_cached("SELECT data FROM view_rows WHERE collection = ? AND id = ?"));
     st.bind(1, c).bind(2, id);
     if (!must(st.step())) return std::nullopt;
     return parse_object(st.text(0));
   }
   void put(std::string_view c, std::string_view id, const json::object& data,
            const std::vector<std::string>&) override {
-    auto st = must(db_.prepare(
+    auto st = must(db_.prepare_cached(
         "INSERT INTO view_rows (collection, id, data) VALUES (?, ?, ?)"
         " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data"));
     st.bind(1, c).bind(2, id).bind(3, json::serialize(data));
@@ -75,7 +75,7 @@ class ViewRowStore : public passerelle::sync::RowStore {
     note(c, id);
   }
   void remove(std::string_view c, std::string_view id) override {
-    auto st = must(db_.prepare("DELETE FROM view_rows WHERE collection = ? AND id = ?"));
+    auto st = must(db_.prepare_cached("DELETE FROM view_rows WHERE collection = ? AND id = ?"));
     st.bind(1, c).bind(2, id);
     must(st.run());
     note(c, id);
@@ -84,7 +84,7 @@ class ViewRowStore : public passerelle::sync::RowStore {
 
  private:
   void note(std::string_view c, std::string_view id) {
-    auto st = must(db_.prepare("INSERT OR IGNORE INTO view_overlay (collection, id) VALUES (?, ?)"));
+    auto st = must(db_.prepare_cached("INSERT OR IGNORE INTO view_overlay (collection, id) VALUES (?, ?)"));
     st.bind(1, c).bind(2, id);
     must(st.run());
     if (touched_) touched_->emplace(std::string(c), std::string(id));
@@ -128,7 +128,7 @@ SyncStore::SyncStore(sqlite::Database& db, passerelle::sync::Actor actor, Clock 
     : db_(db), actor_(std::move(actor)), clock_(std::move(clock)) {}
 
 Result<std::string> SyncStore::state(std::string_view key, std::string_view fallback) {
-  auto st = db_.prepare("SELECT value FROM sync_state WHERE key = ?");
+  auto st = db_.prepare_cached("SELECT value FROM sync_state WHERE key = ?");
   if (!st) return st.error();
   st->bind(1, key);
   auto row = st->step();
@@ -137,7 +137,7 @@ Result<std::string> SyncStore::state(std::string_view key, std::string_view fall
 }
 
 Status SyncStore::set_state(std::string_view key, std::string_view value) {
-  auto st = db_.prepare(
+  auto st = db_.prepare_cached(
       "INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
   if (!st) return st.error();
   st->bind(1, key).bind(2, value);
@@ -157,7 +157,7 @@ Result<std::string> SyncStore::mutate(std::string_view name, const json::object&
     passerelle::sync::MutationContext ctx{actor_, view, clock_(), op_id, false};
     Status applied = m->apply(ctx, args);
     if (!applied) return applied.error();  // the transaction rolls back: nothing queued
-    auto st = must(db_.prepare("INSERT INTO outbox (op_id, name, args, created_at) VALUES (?, ?, ?, ?)"));
+    auto st = must(db_.prepare_cached("INSERT INTO outbox (op_id, name, args, created_at) VALUES (?, ?, ?, ?)"));
     st.bind(1, op_id).bind(2, name).bind(3, json::serialize(args)).bind(4, format_rfc3339(clock_()));
     must(st.run());
     if (also)
@@ -179,7 +179,7 @@ Result<std::vector<json::object>> SyncStore::list(std::string_view collection, s
                                                   std::string_view value) {
   return guarded([&]() -> Result<std::vector<json::object>> {
     std::vector<json::object> out;
-    auto st = must(db_.prepare("SELECT data FROM view_rows WHERE collection = ? ORDER BY id"));
+    auto st = must(db_.prepare_cached("SELECT data FROM view_rows WHERE collection = ? ORDER BY id"));
     st.bind(1, collection);
     while (must(st.step())) {
       json::object row = parse_object(st.text(0));
@@ -197,7 +197,7 @@ Result<std::vector<SyncStore::ViewRow>> SyncStore::list_rows(std::string_view co
                                                               std::string_view value) {
   return guarded([&]() -> Result<std::vector<ViewRow>> {
     std::vector<ViewRow> out;
-    auto st = must(db_.prepare(
+    auto st = must(db_.prepare_cached(
         "SELECT v.data, s.id IS NOT NULL FROM view_rows v LEFT JOIN server_rows s"
         " ON s.collection = v.collection AND s.id = v.id WHERE v.collection = ? ORDER BY v.id"));
     st.bind(1, collection);
@@ -216,7 +216,7 @@ Result<std::vector<SyncStore::ViewRow>> SyncStore::list_rows(std::string_view co
 Result<std::vector<Op>> SyncStore::pending(std::size_t max) {
   return guarded([&]() -> Result<std::vector<Op>> {
     std::vector<Op> ops;
-    auto st = must(db_.prepare("SELECT op_id, name, args FROM outbox ORDER BY position LIMIT ?"));
+    auto st = must(db_.prepare_cached("SELECT op_id, name, args FROM outbox ORDER BY position LIMIT ?"));
     st.bind(1, static_cast<std::int64_t>(max));
     while (must(st.step())) ops.push_back(Op{st.text(0), st.text(1), parse_object(st.text(2))});
     return ops;
@@ -225,7 +225,7 @@ Result<std::vector<Op>> SyncStore::pending(std::size_t max) {
 
 Result<std::int64_t> SyncStore::pending_count() {
   return guarded([&]() -> Result<std::int64_t> {
-    auto st = must(db_.prepare("SELECT COUNT(*) FROM outbox"));
+    auto st = must(db_.prepare_cached("SELECT COUNT(*) FROM outbox"));
     must(st.step());
     return st.integer(0);
   });
@@ -235,15 +235,15 @@ Status SyncStore::rebase(const std::set<RowKey>& touched_by_server, ChangedRows*
   // 1. Rows the server changed, and rows pending ops had written, go back to server state.
   std::set<RowKey> reset = touched_by_server;
   {
-    auto st = must(db_.prepare("SELECT collection, id FROM view_overlay"));
+    auto st = must(db_.prepare_cached("SELECT collection, id FROM view_overlay"));
     while (must(st.step())) reset.emplace(st.text(0), st.text(1));
   }
   must(db_.exec("DELETE FROM view_overlay"));
   for (const auto& [c, id] : reset) {
-    auto del = must(db_.prepare("DELETE FROM view_rows WHERE collection = ? AND id = ?"));
+    auto del = must(db_.prepare_cached("DELETE FROM view_rows WHERE collection = ? AND id = ?"));
     del.bind(1, c).bind(2, id);
     must(del.run());
-    auto copy = must(db_.prepare(
+    auto copy = must(db_.prepare_cached(
         "INSERT INTO view_rows (collection, id, data) SELECT collection, id, data FROM server_rows"
         " WHERE collection = ? AND id = ?"));
     copy.bind(1, c).bind(2, id);
@@ -270,7 +270,7 @@ Status SyncStore::apply_push_results(const std::vector<OpResult>& results, Chang
     bool any_rejected = false;
     for (const OpResult& r : results) {
       if (r.status == OpStatus::rejected) {
-        auto ins = must(db_.prepare(
+        auto ins = must(db_.prepare_cached(
             "INSERT OR REPLACE INTO rejections (op_id, name, args, code, message, rejected_at)"
             " SELECT op_id, name, args, ?, ?, ? FROM outbox WHERE op_id = ?"));
         Error e = r.error.value_or(Error{ErrorCode::internal, "rejected"});
@@ -278,7 +278,7 @@ Status SyncStore::apply_push_results(const std::vector<OpResult>& results, Chang
         must(ins.run());
         any_rejected = true;
       }
-      auto del = must(db_.prepare("DELETE FROM outbox WHERE op_id = ?"));
+      auto del = must(db_.prepare_cached("DELETE FROM outbox WHERE op_id = ?"));
       del.bind(1, r.op_id);
       must(del.run());
     }
@@ -296,18 +296,18 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
     std::string epoch = must(state("epoch", ""));
     // Any pull from 0 is a full one: the rows it does not bring back are gone.
     bool resyncing = must(state("resync", "0")) == "1" || must(state("cursor", "0")) == "0";
-    if (resyncing && must(state("resync", "0")) != "1") {
-      must(set_state("resync", "1"));
-      must(db_.exec("DELETE FROM resync_seen"));
-    }
+    if (resyncing && must(state("resync", "0")) != "1") must(start_resync());
+    // Rows held before the resync began are the only ones it may have to drop; on a device
+    // that held none (a first sync) nothing needs tracking (docs/benchmarks.md: a quarter of
+    // a first sync's writes).
+    bool track = resyncing && must(state("resync_track", "1")) == "1";
     if (resyncing && must(state("cursor", "0")) == "0" && !page.resync)
       must(set_state("full_horizon", std::to_string(page.horizon)));
     if (page.resync || (!epoch.empty() && !page.epoch.empty() && page.epoch != epoch)) {
       // The server no longer knows our cursor (or is another database): start again from 0.
-      must(set_state("resync", "1"));
+      must(start_resync());
       must(set_state("cursor", "0"));
       must(set_state("epoch", page.epoch));
-      must(db_.exec("DELETE FROM resync_seen"));
       tx.commit();
       return Status::Ok();
     }
@@ -317,25 +317,25 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
     for (const auto& c : page.changes) {
       touched.emplace(c.collection, c.id);
       if (c.deleted) {
-        auto del = must(db_.prepare("DELETE FROM server_rows WHERE collection = ? AND id = ?"));
+        auto del = must(db_.prepare_cached("DELETE FROM server_rows WHERE collection = ? AND id = ?"));
         del.bind(1, c.collection).bind(2, c.id);
         must(del.run());
       } else {
-        auto up = must(db_.prepare(
+        auto up = must(db_.prepare_cached(
             "INSERT INTO server_rows (collection, id, data, seq) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, seq = excluded.seq"));
         up.bind(1, c.collection).bind(2, c.id).bind(3, json::serialize(c.data)).bind(4, c.seq);
         must(up.run());
       }
-      if (resyncing) {
-        auto seen = must(db_.prepare("INSERT OR IGNORE INTO resync_seen (collection, id) VALUES (?, ?)"));
+      if (track) {
+        auto seen = must(db_.prepare_cached("INSERT OR IGNORE INTO resync_seen (collection, id) VALUES (?, ?)"));
         seen.bind(1, c.collection).bind(2, c.id);
         must(seen.run());
       }
     }
-    if (resyncing && !page.more) {
+    if (resyncing && !page.more && track) {
       // The resync is complete: whatever the server did not send again is gone for us.
-      auto gone = must(db_.prepare(
+      auto gone = must(db_.prepare_cached(
           "SELECT collection, id FROM server_rows s WHERE NOT EXISTS"
           " (SELECT 1 FROM resync_seen r WHERE r.collection = s.collection AND r.id = s.id)"));
       while (must(gone.step())) touched.emplace(gone.text(0), gone.text(1));
@@ -343,8 +343,8 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
           "DELETE FROM server_rows WHERE NOT EXISTS (SELECT 1 FROM resync_seen r"
           " WHERE r.collection = server_rows.collection AND r.id = server_rows.id)"));
       must(db_.exec("DELETE FROM resync_seen"));
-      must(set_state("resync", "0"));
     }
+    if (resyncing && !page.more) must(set_state("resync", "0"));
     must(set_state("cursor", std::to_string(page.cursor)));
     if (!page.more) must(set_state("last_synced_at", format_rfc3339(clock_())));
     must(rebase(touched, changed));
@@ -353,12 +353,21 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
   });
 }
 
+Status SyncStore::start_resync() {
+  if (auto st = set_state("resync", "1"); !st) return st;
+  if (auto st = db_.exec("DELETE FROM resync_seen"); !st) return st;
+  auto held = db_.prepare_cached("SELECT EXISTS (SELECT 1 FROM server_rows)");
+  if (!held) return held.error();
+  auto row = held->step();
+  if (!row) return row.error();
+  return set_state("resync_track", *row && held->integer(0) != 0 ? "1" : "0");
+}
+
 Status SyncStore::begin_resync() {
   return guarded([&]() -> Status {
     Transaction tx(db_);
-    must(set_state("resync", "1"));
+    must(start_resync());
     must(set_state("cursor", "0"));
-    must(db_.exec("DELETE FROM resync_seen"));
     tx.commit();
     return Status::Ok();
   });
@@ -393,7 +402,7 @@ Result<std::int64_t> SyncStore::cursor() {
 Result<std::vector<Rejection>> SyncStore::rejections() {
   return guarded([&]() -> Result<std::vector<Rejection>> {
     std::vector<Rejection> out;
-    auto st = must(db_.prepare("SELECT op_id, name, args, code, message, rejected_at FROM rejections ORDER BY rejected_at, op_id"));
+    auto st = must(db_.prepare_cached("SELECT op_id, name, args, code, message, rejected_at FROM rejections ORDER BY rejected_at, op_id"));
     while (must(st.step()))
       out.push_back(Rejection{st.text(0), st.text(1), parse_object(st.text(2)),
                               Error{parse_error_code(st.text(3)).value_or(ErrorCode::internal), st.text(4)},
@@ -403,7 +412,7 @@ Result<std::vector<Rejection>> SyncStore::rejections() {
 }
 
 Status SyncStore::dismiss_rejection(std::string_view op_id) {
-  auto st = db_.prepare("DELETE FROM rejections WHERE op_id = ?");
+  auto st = db_.prepare_cached("DELETE FROM rejections WHERE op_id = ?");
   if (!st) return st.error();
   st->bind(1, op_id);
   return st->run();

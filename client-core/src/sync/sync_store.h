@@ -94,6 +94,9 @@ class SyncStore {
   Status rebase(const std::set<RowKey>& touched, ChangedRows* changed);
   Result<std::string> state(std::string_view key, std::string_view fallback);
   Status set_state(std::string_view key, std::string_view value);
+  // Marks a resync begun (inside the caller's transaction) and whether it must track the rows
+  // it sees: only if rows were held before it.
+  Status start_resync();
 
   sqlite::Database& db_;
   passerelle::sync::Actor actor_;
