@@ -3,6 +3,8 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
 
 #include "passerelle/shared/ids.h"
@@ -280,14 +282,19 @@ TEST_F(ChangeLogTest, ShippedTemplatesImportOnceAndVersionOnChange) {
 TEST_F(ChangeLogTest, PagesStayUnderTheByteBudget) {
   std::string thread = assign(cand, coach);
   std::string body(8000, 'x');
-  for (int i = 0; i < 20; ++i)
+  const int messages = static_cast<int>(2 * kPullPageBytes / body.size());  // two pages' worth
+  for (int i = 0; i < messages; ++i)
     push(cand, Role::candidate, {op("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", body}})});
-  PullPage page = run_pull(sql, coach, 0, 500);
+  PullPage page = run_pull(sql, coach, 0, kMaxPullLimit);
   EXPECT_TRUE(page.more);
-  EXPECT_LT(page.changes.size(), 10u);
+  EXPECT_LT(page.changes.size(), static_cast<std::size_t>(messages) * 3 / 4);
   EXPECT_GE(page.changes.size(), 1u);
-  auto rows = pull_all(coach, 500);
-  EXPECT_EQ(std::count_if(rows.begin(), rows.end(), [](auto& kv) { return kv.first.rfind("messages/", 0) == 0; }), 20);
+  std::size_t bytes = 0;
+  for (const auto& c : page.changes) bytes += json::serialize(c.data).size();
+  EXPECT_LE(bytes, kPullPageBytes);
+  auto rows = pull_all(coach, kMaxPullLimit);
+  EXPECT_EQ(std::count_if(rows.begin(), rows.end(), [](auto& kv) { return kv.first.rfind("messages/", 0) == 0; }),
+            messages);
 }
 
 // Pushes run all their ops first without a savepoint each and start again with them when one

@@ -17,10 +17,12 @@ namespace passerelle::sync {
 inline constexpr std::size_t kMaxOpsPerPush = 100;
 // Page size of a pull when the client names none, and the most it may ask for.
 inline constexpr std::int64_t kDefaultPullLimit = 500;
-inline constexpr std::int64_t kMaxPullLimit = 1000;
+inline constexpr std::int64_t kMaxPullLimit = 2000;
 // A pull page also stops once its rows hold this many bytes of JSON (at least one row is
-// always sent), so a page of long messages stays a frame any device accepts.
-inline constexpr std::size_t kPullPageBytes = 48 * 1024;
+// always sent), so a page of long messages stays well inside the 16 MiB a device's sync
+// connection accepts. Large pages matter for a first sync: each page is a round trip, a read
+// transaction on the server and a durable commit on the device (docs/benchmarks.md).
+inline constexpr std::size_t kPullPageBytes = 1024 * 1024;
 
 // One named write made on a device: `op_id` is a UUIDv7 made there, unique per user forever.
 struct Op {
