@@ -30,6 +30,8 @@ Result<std::unique_ptr<Database>> Database::open(std::string_view url, Options o
     db->free_.push_back(s.get());
     db->readers_.push_back(std::move(s));
   }
+  db->caches_.push_back(std::make_unique<ConnectionCache>(db->write_sql_));
+  for (auto& reader : db->readers_) db->caches_.push_back(std::make_unique<ConnectionCache>(*reader));
   options.writer.begin_sql = begin_write_sql(db->url_);
   options.writer.lock_sql = write_lock_sql(db->url_);
   db->writer_ = std::make_unique<Writer>(db->write_sql_, options.writer);

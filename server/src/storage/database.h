@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "connection_cache.h"
 #include "dialect.h"
 #include "passerelle/shared/error.h"
 #include "writer.h"
@@ -56,6 +57,8 @@ class Database {
   soci::session write_sql_;
   std::vector<std::unique_ptr<soci::session>> readers_;
   std::vector<soci::session*> free_;
+  // After the sessions: destroyed before them (their statements need the open connection).
+  std::vector<std::unique_ptr<ConnectionCache>> caches_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::unique_ptr<Writer> writer_;

@@ -81,8 +81,8 @@ ChangeLog::Known* ChangeLog::known(std::string_view collection, std::string_view
 }
 
 ChangeLog::Statements& ChangeLog::statements() {
-  if (!statements_) statements_ = std::make_unique<Statements>(sql_);
-  return *statements_;
+  if (!statements_) statements_.emplace(sql_);
+  return **statements_;
 }
 
 std::optional<json::object> ChangeLog::get(std::string_view collection, std::string_view id) {

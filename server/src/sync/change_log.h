@@ -7,11 +7,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
 
 #include "passerelle/shared/sync/mutator.h"
+#include "storage/connection_cache.h"
 #include "passerelle/shared/time.h"
 
 namespace passerelle::server::sync {
@@ -56,10 +58,9 @@ class ChangeLog : public passerelle::sync::RowStore {
   void set_reader(const std::string& user, const std::string& collection, const std::string& id,
                   std::int64_t seq, bool visible);
 
-  // The row statements, prepared on first use and re-run for every row this object writes: a
-  // push of 100 ops runs each of them hundreds of times, and preparing (parsing, planning) was
-  // the largest share of the writer's CPU (docs/benchmarks.md). They live no longer than this
-  // object, which lives inside one transaction on one session.
+  // The row statements, prepared once per connection (storage::ConnectionCache; once per
+  // object on a bare session) and re-run for every row: preparing (parsing, planning) was the
+  // largest share of the writer's CPU (docs/benchmarks.md).
   struct Statements;
   Statements& statements();
 
@@ -74,7 +75,7 @@ class ChangeLog : public passerelle::sync::RowStore {
   soci::session& sql_;
   Timestamp now_;
   Mode mode_;
-  std::unique_ptr<Statements> statements_;
+  std::optional<storage::Cached<Statements>> statements_;
   std::set<std::string> touched_;
   std::int64_t last_seq_ = 0;
   std::int64_t counter_ = -1;  // batched mode: the seq counter as this object left it (-1: unread)

@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 
 #include "passerelle/shared/ids.h"
+#include "storage/connection_cache.h"
 #include "sync/change_log.h"
 
 namespace passerelle::server::sync {
@@ -25,14 +26,62 @@ std::string sync_epoch(soci::session& sql) {
   return epoch;
 }
 
+namespace {
+
+// Each reader (the user, the role group) is read in seq order from its index and cut at the
+// page size BEFORE the two are merged and joined to the rows. A plain `user_id IN (:u, :g)`
+// made SQLite join and sort every remaining change on each page, so a fresh device's pull
+// of N rows cost O(N^2) (50,000 rows took 42 s; docs/benchmarks.md).
+const std::string kReader =
+    "SELECT collection, row_id, seq, visible FROM sync_audience WHERE user_id = :u AND seq > :c ORDER BY seq LIMIT :n";
+const std::string kColumns = "SELECT a.collection, a.row_id, a.seq, a.visible, r.deleted, r.data FROM (";
+const std::string kJoin =
+    ") AS a LEFT JOIN sync_rows r ON r.collection = a.collection AND r.id = a.row_id ORDER BY a.seq LIMIT :take";
+const std::string kOneReader = kColumns + kReader + kJoin;
+const std::string kTwoReaders = kColumns + "SELECT * FROM (" + kReader + ") AS mine UNION ALL SELECT * FROM (" +
+                                "SELECT collection, row_id, seq, visible FROM sync_audience WHERE user_id = :g AND"
+                                " seq > :c2 ORDER BY seq LIMIT :n2) AS theirs" + kJoin;
+
+// A pull's statements, kept for the read connection's life (storage::ConnectionCache): a pull
+// after every poke made compiling them the server's largest cost under chat.
+struct PullStatements {
+  explicit PullStatements(soci::session& sql)
+      : epoch((sql.prepare << "SELECT epoch FROM sync_epoch", soci::into(epoch_value))),
+        meta((sql.prepare << "SELECT key, value FROM sync_meta WHERE key IN ('seq', 'horizon')", soci::into(key),
+              soci::into(value))),
+        one((sql.prepare << kOneReader, soci::use(user), soci::use(after), soci::use(take), soci::use(take),
+             soci::into(collection), soci::into(row_id), soci::into(seq), soci::into(visible),
+             soci::into(deleted, deleted_ind), soci::into(data, data_ind))),
+        two((sql.prepare << kTwoReaders, soci::use(user), soci::use(after), soci::use(take), soci::use(group),
+             soci::use(after), soci::use(take), soci::use(take), soci::into(collection), soci::into(row_id),
+             soci::into(seq), soci::into(visible), soci::into(deleted, deleted_ind), soci::into(data, data_ind))) {}
+
+  // Bound variables, declared before the statements that refer to them.
+  std::string epoch_value, key, user, group, collection, row_id, data;
+  long long value = 0, after = 0, take = 0, seq = 0;
+  int visible = 0, deleted = 0;
+  soci::indicator deleted_ind = soci::i_null, data_ind = soci::i_null;
+  soci::statement epoch, meta, one, two;
+};
+
+}  // namespace
+
 PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor, std::int64_t limit,
                   std::optional<std::int64_t> full_horizon, const std::string& group) {
+  storage::Cached<PullStatements> st(sql);
   PullPage page;
-  page.epoch = sync_epoch(sql);
+  if (st->epoch.execute(true)) {
+    page.epoch = st->epoch_value;
+    while (st->epoch.fetch()) {
+    }
+  }
   // Read the end of the log first: every change at or below it is already committed, so a
   // final page may move the cursor up to it without skipping anything.
-  std::int64_t end = current_seq(sql);
-  std::int64_t horizon = compaction_horizon(sql);
+  std::int64_t end = 0, horizon = 0;
+  if (st->meta.execute(true)) {
+    do (st->key == "seq" ? end : horizon) = st->value;
+    while (st->meta.fetch());
+  }
   page.horizon = horizon;
   bool stale = cursor > 0 && cursor < horizon && full_horizon != horizon;
   if (stale || cursor > end) {
@@ -42,29 +91,21 @@ PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t c
     return page;
   }
 
-  // Each reader (the user, the role group) is read in seq order from its index and cut at the
-  // page size BEFORE the two are merged and joined to the rows. A plain `user_id IN (:u, :g)`
-  // made SQLite join and sort every remaining change on each page, so a fresh device's pull
-  // of N rows cost O(N^2) (50,000 rows took 42 s; docs/benchmarks.md).
-  long long after = cursor, take = limit + 1;
-  std::string reader_group = group.empty() ? user_id : group;
-  static const std::string kReader =
-      "SELECT collection, row_id, seq, visible FROM sync_audience WHERE user_id = :u AND seq > :c ORDER BY seq LIMIT :n";
-  static const std::string kColumns = "SELECT a.collection, a.row_id, a.seq, a.visible, r.deleted, r.data FROM (";
-  static const std::string kJoin =
-      ") AS a LEFT JOIN sync_rows r ON r.collection = a.collection AND r.id = a.row_id ORDER BY a.seq LIMIT :take";
-  static const std::string kOne = kColumns + kReader + kJoin;
-  static const std::string kTwo = kColumns + "SELECT * FROM (" + kReader + ") AS mine UNION ALL SELECT * FROM (" +
-                                  "SELECT collection, row_id, seq, visible FROM sync_audience WHERE user_id = :g AND"
-                                  " seq > :c2 ORDER BY seq LIMIT :n2) AS theirs" + kJoin;
-  soci::rowset<soci::row> rs =
-      group.empty() ? (sql.prepare << kOne, soci::use(user_id), soci::use(after), soci::use(take), soci::use(take))
-                    : (sql.prepare << kTwo, soci::use(user_id), soci::use(after), soci::use(take), soci::use(reader_group),
-                       soci::use(after), soci::use(take), soci::use(take));
+  st->user = user_id;
+  st->group = group.empty() ? user_id : group;
+  st->after = cursor;
+  st->take = limit + 1;
+  soci::statement& rows = group.empty() ? st->one : st->two;
+  // However the loop ends (a full page, a row that does not parse), the statement is left
+  // finished for the connection's next user.
+  struct Finish {
+    soci::session& sql;
+    soci::statement& rows;
+    ~Finish() { storage::abandon(sql, rows); }
+  } finish{sql, rows};
   std::size_t bytes = 0;
-  for (const soci::row& row : rs) {
-    std::string data = row.get_indicator(5) == soci::i_ok ? row.get<std::string>(5) : std::string();
-    std::size_t row_bytes = data.size();
+  for (bool got = rows.execute(true); got; got = rows.fetch()) {
+    std::size_t row_bytes = st->data_ind == soci::i_ok ? st->data.size() : 0;
     if (static_cast<std::int64_t>(page.changes.size()) == limit ||
         (!page.changes.empty() && bytes + row_bytes > passerelle::sync::kPullPageBytes)) {
       page.more = true;
@@ -72,14 +113,13 @@ PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t c
     }
     bytes += row_bytes + 128;  // the row's envelope: collection, id, seq
     Change c;
-    c.collection = row.get<std::string>(0);
-    c.id = row.get<std::string>(1);
-    c.seq = row.get<long long>(2);
-    bool visible = row.get<int>(3) != 0;
-    bool row_deleted = row.get_indicator(4) != soci::i_ok || row.get<int>(4) != 0;
-    c.deleted = !visible || row_deleted;
+    c.collection = st->collection;
+    c.id = st->row_id;
+    c.seq = st->seq;
+    bool row_deleted = st->deleted_ind != soci::i_ok || st->deleted != 0;
+    c.deleted = st->visible == 0 || row_deleted;
     if (!c.deleted) {
-      json::value v = json::parse(data);
+      json::value v = json::parse(st->data);
       if (v.is_object()) c.data = std::move(v.get_object());
     }
     page.changes.push_back(std::move(c));

@@ -1,5 +1,6 @@
 #include "sync/push.h"
 
+#include "storage/connection_cache.h"
 #include "sync/change_log.h"
 #include "sync/file_catalog.h"
 #include "passerelle/shared/sync/collections.h"
@@ -11,8 +12,8 @@ using passerelle::sync::OpStatus;
 
 namespace {
 
-// The two per-op statements of a push, prepared once per push and re-run for each op (see
-// ChangeLog::Statements for why).
+// The two per-op statements of a push, prepared once per connection and re-run for each op
+// (see ChangeLog::Statements for why).
 struct OpRecord {
   explicit OpRecord(soci::session& sql)
       : lookup((sql.prepare << "SELECT status, error_code, error_message FROM sync_ops WHERE user_id = :u AND op_id = :o",
@@ -68,7 +69,8 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
   PushOutcome out;
   ChangeLog log(sql, now, ChangeLog::Mode::batched);
   SqlFileCatalog files(sql, passerelle::sync::role_audience(actor.role));
-  OpRecord rec(sql);
+  storage::Cached<OpRecord> cached_rec(sql);
+  OpRecord& rec = *cached_rec;
   for (const Op& op : ops) {
     if (auto seen = recorded_outcome(rec, actor.user_id, op.op_id)) {
       out.results.push_back(std::move(*seen));
