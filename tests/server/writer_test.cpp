@@ -133,3 +133,25 @@ TEST(Writer, StopDrainsQueuedItemsAndRefusesNewOnes) {
   ASSERT_TRUE(late.has_value());
   EXPECT_EQ(late->error().code, ErrorCode::internal);
 }
+
+// The linger lets concurrent writers share a commit; a lone writer, one item at a time, must
+// not wait it out on every item (a device's sync is many pushes in a row).
+TEST(Writer, ALoneItemDoesNotWaitTheLinger) {
+  TempDb tmp;
+  Database::Options opts;
+  opts.writer.linger = std::chrono::seconds(30);  // would be unmistakable
+  auto db = Database::open(tmp.url(), opts);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  create_table(**db);
+  for (int i = 0; i < 3; ++i) {
+    std::promise<Status> done;
+    auto outcome = done.get_future();
+    (*db)->writer().submit([i](soci::session& sql) {
+      sql << "INSERT INTO t(k, v) VALUES(:k, 'x')", soci::use(i);
+      return Status::Ok();
+    }, [&](Status st) { done.set_value(st); });
+    ASSERT_EQ(outcome.wait_for(std::chrono::seconds(20)), std::future_status::ready) << "item " << i << " lingered";
+    EXPECT_TRUE(outcome.get().ok());
+  }
+  EXPECT_EQ(count_rows(**db), 3);
+}

@@ -77,10 +77,11 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
   }
   lock.lock();
 
+  const bool concurrent = last_batch_items_ > 1;
   while (results.size() < options_.max_batch) {
     if (queue_.empty()) {
       // Linger briefly so concurrent clients share this batch's fsync.
-      if (stopping_ || !cv_.wait_for(lock, options_.linger, [&] { return !queue_.empty(); })) break;
+      if (stopping_ || !concurrent || !cv_.wait_for(lock, options_.linger, [&] { return !queue_.empty(); })) break;
     }
     Item item = std::move(queue_.front());
     queue_.pop_front();
@@ -122,6 +123,7 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
         if (r.second) r.second = Status(ErrorCode::internal, "storage failure; please retry");
     }
   }
+  last_batch_items_ = results.size();
   // Count the batch before anyone hears of it: a caller woken by its done may read stats().
   {
     std::lock_guard stats_lock(stats_mutex_);

@@ -13,6 +13,9 @@
 //    transaction. An item that returns a non-ok Status or throws is rolled back to its
 //    savepoint alone (a throw becomes an `internal` error); the rest of the batch commits.
 //  * A batch commits when it holds `max_batch` items or when no new item arrived for `linger`.
+//    It waits only while writes are concurrent (the previous batch held more than one item):
+//    a lone client writing one request at a time would otherwise wait `linger` for nobody on
+//    every request (a 10,000-op sync is 100 pushes in a row; docs/benchmarks.md).
 //  * `done` is called exactly once, on the writer thread, only AFTER the batch's COMMIT
 //    returned (durable acknowledgement). If the COMMIT fails, every item of the batch gets
 //    `internal`. Keep `done` short: post the answer elsewhere (Reply does that).
@@ -82,6 +85,7 @@ class Writer {
   bool stopping_ = false;
   mutable std::mutex stats_mutex_;  // apart from mutex_: stats are counted while the queue lock is free
   Stats stats_;
+  std::size_t last_batch_items_ = 0;  // writer thread only
   std::thread thread_;
 };
 
