@@ -1,5 +1,6 @@
 #include "passerelle/shared/time.h"
 
+#include <date/date.h>
 #include <gtest/gtest.h>
 
 using namespace passerelle;
@@ -7,6 +8,16 @@ using namespace passerelle;
 TEST(Time, FormatsUtcWithMilliseconds) {
   EXPECT_EQ(format_rfc3339(from_unix_ms(1700000000123)), "2023-11-14T22:13:20.123Z");
   EXPECT_EQ(format_rfc3339(from_unix_ms(0)), "1970-01-01T00:00:00.000Z");
+}
+
+// format_rfc3339 writes its digits by hand; date::format is the reference it must match.
+TEST(Time, FormatsLikeTheDateLibraryEverywhere) {
+  for (long long ms : {0LL, 1LL, 999LL, 1000LL, 59'999LL, 86'399'999LL, 86'400'000LL, -1LL, -999LL, -1000LL,
+                       -86'400'001LL, 951'782'400'000LL /* 2000-02-29 */, 4'102'444'799'999LL /* 2099-12-31 */,
+                       253'402'300'799'999LL /* 9999-12-31T23:59:59.999 */, -62'135'596'800'000LL /* year 1 */})
+    EXPECT_EQ(format_rfc3339(from_unix_ms(ms)), date::format("%FT%TZ", from_unix_ms(ms))) << ms;
+  for (long long ms = -5'000'000'000'000LL; ms < 5'000'000'000'000LL; ms += 12'345'678'901LL)
+    EXPECT_EQ(format_rfc3339(from_unix_ms(ms)), date::format("%FT%TZ", from_unix_ms(ms))) << ms;
 }
 
 TEST(Time, ParsesOffsetsAndFractions) {
