@@ -387,3 +387,44 @@ TEST_F(ChangeLogTest, BatchedLogReadsItsOwnWritesAndForgetsThemOnRewind) {
   tx.commit();
   EXPECT_EQ(current_seq(sql), log.last_seq());
 }
+
+// A coalesced log holds row writes until flush(): the database must end as the same writes
+// made one by one leave it (same rows, same last seq per row, same readers and tombstones).
+TEST(ChangeLogModes, CoalescedWritesEndInTheSameStateAsPlainOnes) {
+  auto run = [](ChangeLog::Mode mode) {
+    auto sql = std::make_unique<soci::session>(soci::sqlite3, "db=:memory:");
+    for (const char* stmt : kSyncSchemaSql) *sql << stmt;
+    for (const char* stmt : kFilesSchemaSql) *sql << stmt;
+    init_sync_state(*sql);
+    soci::transaction tx(*sql);
+    ChangeLog log(*sql, now_utc(), mode);
+    log.put(collection::templates, "a", {{"v", 1}}, {"ana", "ben"});
+    log.put(collection::templates, "b", {{"v", 1}}, {"ana"});
+    log.put(collection::templates, "a", {{"v", 2}}, {"ben", "cleo"});  // ana loses sight of it
+    log.put(collection::templates, "a", {{"v", 3}}, {"cleo", "dan"});  // so does ben
+    log.put(collection::templates, "c", {{"v", 1}}, {"ana"});
+    EXPECT_EQ(log.get(collection::templates, "a")->at("v").as_int64(), 3);
+    log.remove(collection::templates, "c");
+    log.put(collection::templates, "b", {{"v", 2}}, {"ana"});
+    log.flush();
+    std::set<std::string> touched = log.touched_users();
+    tx.commit();
+    std::vector<std::string> state;
+    soci::rowset<soci::row> rows = (sql->prepare << "SELECT collection, id, data, deleted, seq FROM sync_rows ORDER BY id");
+    for (const auto& r : rows)
+      state.push_back(r.get<std::string>(1) + " " + r.get<std::string>(2) + " deleted=" +
+                      std::to_string(r.get<int>(3)) + " seq=" + std::to_string(r.get<long long>(4)));
+    soci::rowset<soci::row> readers =
+        (sql->prepare << "SELECT user_id, row_id, visible FROM sync_audience ORDER BY row_id, user_id");
+    for (const auto& r : readers)
+      state.push_back(r.get<std::string>(0) + " reads " + r.get<std::string>(1) + " " +
+                      (r.get<int>(2) ? "yes" : "tombstone"));
+    state.push_back("seq counter " + std::to_string(current_seq(*sql)));
+    for (const auto& u : touched) state.push_back("poke " + u);
+    return state;
+  };
+  auto plain = run(ChangeLog::Mode::plain);
+  auto coalesced = run(ChangeLog::Mode::coalesced);
+  EXPECT_EQ(coalesced, plain);
+  EXPECT_NE(std::find(plain.begin(), plain.end(), "ana reads a tombstone"), plain.end());
+}

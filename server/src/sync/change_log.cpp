@@ -56,14 +56,28 @@ void finish(soci::statement& st) {
 ChangeLog::ChangeLog(soci::session& sql, Timestamp now, Mode mode) : sql_(sql), now_(now), mode_(mode) {}
 ChangeLog::~ChangeLog() = default;
 
+void ChangeLog::write_pending() {
+  std::vector<Held> held = std::move(held_);
+  held_.clear();
+  held_index_.clear();
+  for (const Held& h : held) {
+    std::vector<std::string> lost;
+    for (const auto& u : h.ever)
+      if (std::find(h.audience.begin(), h.audience.end(), u) == h.audience.end()) lost.push_back(u);
+    write_row(h.collection, h.id, h.data, h.seq, h.audience, lost);
+  }
+}
+
 void ChangeLog::flush() {
-  if (mode_ != Mode::batched || counter_ < 0) return;
+  write_pending();
+  if (mode_ == Mode::plain || counter_ < 0) return;
   auto& st = statements();
   st.seq = counter_;
   st.write_counter.execute(true);
 }
 
 void ChangeLog::rewind(const Mark& m) {
+  if (mode_ == Mode::coalesced) throw std::logic_error("a coalesced change log cannot be rewound");
   touched_ = m.touched;
   last_seq_ = m.last_seq;
   counter_ = m.counter;
@@ -72,7 +86,7 @@ void ChangeLog::rewind(const Mark& m) {
 }
 
 ChangeLog::Known* ChangeLog::known(std::string_view collection, std::string_view id) {
-  if (mode_ != Mode::batched) return nullptr;
+  if (mode_ == Mode::plain) return nullptr;
   std::string key;
   key.reserve(collection.size() + 1 + id.size());
   key.append(collection).push_back('\0');
@@ -121,7 +135,7 @@ std::vector<std::string> ChangeLog::audience(std::string_view collection, std::s
 
 std::int64_t ChangeLog::next_seq() {
   auto& st = statements();
-  if (mode_ == Mode::batched) {
+  if (mode_ != Mode::plain) {
     if (counter_ < 0) {
       if (!st.read_counter.execute(true)) throw std::runtime_error("sync_meta has no 'seq' counter");
       finish(st.read_counter);
@@ -149,34 +163,57 @@ void ChangeLog::set_reader(const std::string& user, const std::string& collectio
   touched_.insert(user);
 }
 
+void ChangeLog::write_row(const std::string& collection, const std::string& id, const json::object& data,
+                          std::int64_t seq, const std::vector<std::string>& audience_after,
+                          const std::vector<std::string>& lost) {
+  {
+    auto& st = statements();
+    st.collection = collection;
+    st.id = id;
+    st.data = json::serialize(data);
+    st.seq = seq;
+    st.put_row.execute(true);
+  }
+  for (const auto& u : audience_after) set_reader(u, collection, id, seq, true);
+  for (const auto& u : lost) set_reader(u, collection, id, seq, false);
+}
+
 void ChangeLog::put(std::string_view collection, std::string_view id, const json::object& data,
                     const std::vector<std::string>& audience_after) {
   std::string c(collection), i(id);
   std::vector<std::string> before = audience(collection, id);
   long long seq = next_seq();
-  {
-    auto& st = statements();
-    st.collection = c;
-    st.id = i;
-    st.data = json::serialize(data);
-    st.seq = seq;
-    st.put_row.execute(true);
+  std::vector<std::string> readers = audience_after;  // as the audience query lists them
+  std::sort(readers.begin(), readers.end());
+  readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
+  if (mode_ == Mode::coalesced) {
+    std::string key = c + '\0' + i;
+    auto [it, fresh] = held_index_.emplace(key, held_.size());
+    if (fresh) held_.push_back(Held{c, i, {}, 0, {}, before});
+    Held& h = held_[it->second];
+    h.data = data;
+    h.seq = seq;
+    h.audience = readers;
+    for (const auto& u : readers)
+      if (std::find(h.ever.begin(), h.ever.end(), u) == h.ever.end()) h.ever.push_back(u);
+    // Who is poked does not wait for the write.
+    touched_.insert(readers.begin(), readers.end());
+    touched_.insert(before.begin(), before.end());
+  } else {
+    std::vector<std::string> lost;
+    for (const auto& u : before)
+      if (std::find(readers.begin(), readers.end(), u) == readers.end()) lost.push_back(u);
+    write_row(c, i, data, seq, readers, lost);
   }
-  for (const auto& u : audience_after) set_reader(u, c, i, seq, true);
-  for (const auto& u : before)
-    if (std::find(audience_after.begin(), audience_after.end(), u) == audience_after.end())
-      set_reader(u, c, i, seq, false);
   if (Known* k = known(collection, id)) {
     k->row.emplace(data);
-    std::vector<std::string> readers = audience_after;  // as the audience query lists them
-    std::sort(readers.begin(), readers.end());
-    readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
     k->audience = std::move(readers);
   }
   statements().projections.put(*this, collection, id, data, now_);
 }
 
 void ChangeLog::remove(std::string_view collection, std::string_view id) {
+  write_pending();  // a held write of this row must land before its removal
   std::string c(collection), i(id);
   std::vector<std::string> before = audience(collection, id);
   long long seq = next_seq();

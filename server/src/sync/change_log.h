@@ -25,13 +25,20 @@ class ChangeLog : public passerelle::sync::RowStore {
   // same thread: it reads the counter once and keeps it in memory, and remembers the rows and
   // audiences it read or wrote. The caller must then call flush() before its transaction
   // ends, and must write replicated rows only through this object while it lives.
-  enum class Mode { plain, batched };
+  // `coalesced` is `batched` that also holds row writes until flush() (or remove(), or
+  // write_pending()), so a row written many times (a thread, once per message) is written
+  // once, with its last seq and content: the same final state, fewer writes. Not with
+  // mark()/rewind(): a held write cannot be rolled back to a mark. Whoever reads the
+  // replicated tables directly meanwhile must call write_pending() first.
+  enum class Mode { plain, batched, coalesced };
   ChangeLog(soci::session& sql, Timestamp now, Mode mode = Mode::plain);
   ~ChangeLog();
 
-  // Batched mode: writes the seq counter back (nothing to do in plain mode, or if no seq was
-  // allocated). Storage failures throw, like every write here.
+  // Batched and coalesced modes: writes the held rows and the seq counter (nothing to do in
+  // plain mode, or if no seq was allocated). Storage failures throw, like every write here.
   void flush();
+  // Coalesced mode: writes the held rows now (see Mode).
+  void write_pending();
 
   std::optional<boost::json::object> get(std::string_view collection, std::string_view id) override;
   void put(std::string_view collection, std::string_view id, const boost::json::object& data,
@@ -71,6 +78,21 @@ class ChangeLog : public passerelle::sync::RowStore {
     std::optional<std::vector<std::string>> audience;
   };
   Known* known(std::string_view collection, std::string_view id);
+  void write_row(const std::string& collection, const std::string& id, const boost::json::object& data,
+                 std::int64_t seq, const std::vector<std::string>& audience_after,
+                 const std::vector<std::string>& lost);
+
+  // Coalesced mode: a row's write held until write_pending(): its last content, seq and
+  // audience, and everyone who could read it at some point since the database's version (they
+  // get a tombstone unless they are in the last audience, as successive writes would give).
+  struct Held {
+    std::string collection, id;
+    boost::json::object data;
+    std::int64_t seq = 0;
+    std::vector<std::string> audience, ever;
+  };
+  std::vector<Held> held_;
+  std::unordered_map<std::string, std::size_t> held_index_;  // by known() key
 
   soci::session& sql_;
   Timestamp now_;

@@ -5,6 +5,7 @@
 
 #include <soci/session.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,14 +27,19 @@ std::optional<passerelle::sync::FileInfo> readable_file(soci::session& sql, cons
 // What mutators see inside a push (MutationContext::files).
 class SqlFileCatalog : public passerelle::sync::FileCatalog {
  public:
-  SqlFileCatalog(soci::session& sql, std::string group) : sql_(sql), group_(std::move(group)) {}
+  // `before_read`, if set, runs before each lookup: a push's coalesced change log writes the
+  // rows it holds, since the lookup reads who may see which row.
+  SqlFileCatalog(soci::session& sql, std::string group, std::function<void()> before_read = {})
+      : sql_(sql), group_(std::move(group)), before_read_(std::move(before_read)) {}
   std::optional<passerelle::sync::FileInfo> usable(std::string_view sha256, std::string_view user_id) override {
+    if (before_read_) before_read_();
     return readable_file(sql_, std::string(sha256), std::string(user_id), group_);
   }
 
  private:
   soci::session& sql_;
   std::string group_;
+  std::function<void()> before_read_;
 };
 
 }  // namespace passerelle::server::sync

@@ -67,8 +67,10 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
                                    const std::vector<Op>& ops, Timestamp now,
                                    const passerelle::sync::MutationSettings& settings, bool per_op_savepoints) {
   PushOutcome out;
-  ChangeLog log(sql, now, ChangeLog::Mode::batched);
-  SqlFileCatalog files(sql, passerelle::sync::role_audience(actor.role));
+  // Without savepoints nothing is rolled back to a mark, so row writes may be held and
+  // coalesced (a thread written once per message is written once per push).
+  ChangeLog log(sql, now, per_op_savepoints ? ChangeLog::Mode::batched : ChangeLog::Mode::coalesced);
+  SqlFileCatalog files(sql, passerelle::sync::role_audience(actor.role), [&log] { log.write_pending(); });
   storage::Cached<OpRecord> cached_rec(sql);
   OpRecord& rec = *cached_rec;
   for (const Op& op : ops) {
