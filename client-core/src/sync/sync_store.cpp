@@ -30,12 +30,28 @@ void must(Status s) {
   if (!s) throw StorageFailure{s.error()};
 }
 
+// How a transaction's commit reaches the disk. `replayable` commits skip the fsync (WAL,
+// synchronous=NORMAL): still atomic, and a kill -9 of the app loses nothing, but a power cut
+// may undo them. Only for what the server gives back again if undone: a pull page (rows and
+// cursor together: pulled again) and push answers (the ops stay queued: pushed again, and the
+// server answers from its record). Every write made on the device stays durable (docs/sync.md).
+enum class Durability { durable, replayable };
+
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless committed.
 class Transaction {
  public:
-  explicit Transaction(sqlite::Database& db) : db_(db) { must(db_.exec("BEGIN IMMEDIATE")); }
+  explicit Transaction(sqlite::Database& db, Durability durability = Durability::durable)
+      : db_(db), relaxed_(durability == Durability::replayable) {
+    if (relaxed_) must(db_.exec("PRAGMA synchronous=NORMAL"));
+    Status begun = db_.exec("BEGIN IMMEDIATE");
+    if (!begun) {
+      restore();
+      must(begun);
+    }
+  }
   ~Transaction() {
     if (!done_) (void)db_.exec("ROLLBACK");
+    restore();
   }
   void commit() {
     must(db_.exec("COMMIT"));
@@ -43,7 +59,12 @@ class Transaction {
   }
 
  private:
+  void restore() {
+    if (relaxed_) (void)db_.exec("PRAGMA synchronous=FULL");
+    relaxed_ = false;
+  }
   sqlite::Database& db_;
+  bool relaxed_;
   bool done_ = false;
 };
 
@@ -266,7 +287,7 @@ Status SyncStore::rebase(const std::set<RowKey>& touched_by_server, ChangedRows*
 
 Status SyncStore::apply_push_results(const std::vector<OpResult>& results, ChangedRows* changed) {
   return guarded([&]() -> Status {
-    Transaction tx(db_);
+    Transaction tx(db_, Durability::replayable);
     bool any_rejected = false;
     for (const OpResult& r : results) {
       if (r.status == OpStatus::rejected) {
@@ -292,7 +313,7 @@ Status SyncStore::apply_push_results(const std::vector<OpResult>& results, Chang
 
 Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
   return guarded([&]() -> Status {
-    Transaction tx(db_);
+    Transaction tx(db_, Durability::replayable);
     std::string epoch = must(state("epoch", ""));
     // Any pull from 0 is a full one: the rows it does not bring back are gone.
     bool resyncing = must(state("resync", "0")) == "1" || must(state("cursor", "0")) == "0";
