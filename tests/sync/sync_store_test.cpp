@@ -291,3 +291,28 @@ TEST_F(SyncStoreTest, FirstSyncTracksNothingAndAResyncTracksWhatItHeld) {
   EXPECT_FALSE(fresh.store->needs_resync());
   EXPECT_EQ(messages(fresh), 3u);
 }
+
+// Push answers and pull pages commit without an fsync (replayable); everything after them must
+// be durable again, or a device write acknowledged to the app could vanish in a power cut.
+TEST_F(SyncStoreTest, ReplayableCommitsLeaveTheFileDurable) {
+  auto synchronous = [](Device& d) {
+    auto st = d.db->prepare("PRAGMA synchronous");
+    EXPECT_TRUE(st.ok() && *st->step());
+    return st->integer(0);
+  };
+  const std::int64_t kFull = 2;
+  EXPECT_EQ(synchronous(*amina), kFull);
+  amina->mutate("message.send", send_args("durable"));
+  amina->sync(server);  // applies a push answer and pull pages
+  EXPECT_EQ(synchronous(*amina), kFull);
+  // And when the replayable transaction fails to begin (another writer holds the file).
+  auto other = client::sqlite::Database::open(amina->dir / "account.sqlite", "the account file",
+                                              client::SyncStore::migrations(1));
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->exec("PRAGMA busy_timeout=0").ok());
+  ASSERT_TRUE((*other)->exec("BEGIN IMMEDIATE").ok());
+  sqlite3_busy_timeout(amina->db->handle(), 0);
+  EXPECT_FALSE(amina->store->apply_push_results({}, nullptr).ok());
+  EXPECT_EQ(synchronous(*amina), kFull);
+  ASSERT_TRUE((*other)->exec("ROLLBACK").ok());
+}
