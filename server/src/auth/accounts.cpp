@@ -1,5 +1,7 @@
 #include "accounts.h"
 
+#include "storage/connection_cache.h"
+
 #include <soci/soci.h>
 
 namespace passerelle::server::auth {
@@ -62,16 +64,31 @@ long long count_users(soci::session& sql) {
   return n;
 }
 
+namespace {
+// Every resume looks its token up: kept prepared for the connection's life, since compiling it
+// was a fifth of the server's CPU under the connect benchmark (docs/benchmarks.md).
+struct SessionLookup {
+  explicit SessionLookup(soci::session& sql)
+      : st((sql.prepare << "SELECT u.id, u.email, u.name, u.role, u.locale, s.expires_at FROM sessions s "
+                           "JOIN users u ON u.id = s.user_id "
+                           "WHERE s.token_hash = :t AND s.revoked_at IS NULL AND s.expires_at > :now AND u.disabled = 0",
+            soci::use(token_hash), soci::use(now), soci::into(id), soci::into(email), soci::into(name),
+            soci::into(role), soci::into(locale), soci::into(expires))) {}
+  std::string token_hash, now, id, email, name, role, locale, expires;  // bound before `st`
+  soci::statement st;
+};
+}  // namespace
+
 std::optional<SessionRecord> find_session(soci::session& sql, const std::string& token_hash,
                                           const std::string& now) {
-  std::string id, email, name, role, locale, expires;
-  sql << "SELECT u.id, u.email, u.name, u.role, u.locale, s.expires_at FROM sessions s "
-         "JOIN users u ON u.id = s.user_id "
-         "WHERE s.token_hash = :t AND s.revoked_at IS NULL AND s.expires_at > :now AND u.disabled = 0",
-      soci::use(token_hash), soci::use(now), soci::into(id), soci::into(email), soci::into(name),
-      soci::into(role), soci::into(locale), soci::into(expires);
-  if (!sql.got_data()) return std::nullopt;
-  return SessionRecord{make_user(id, role, email, name, locale), expires};
+  storage::Cached<SessionLookup> q(sql);
+  q->token_hash = token_hash;
+  q->now = now;
+  if (!q->st.execute(true)) return std::nullopt;
+  SessionRecord found{make_user(q->id, q->role, q->email, q->name, q->locale), q->expires};
+  while (q->st.fetch()) {  // one row at most (token_hash is unique): leave the statement finished
+  }
+  return found;
 }
 
 void insert_session(soci::session& sql, const std::string& token_hash, const std::string& user_id,
