@@ -334,19 +334,30 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
     }
     if (epoch.empty() && !page.epoch.empty()) must(set_state("epoch", page.epoch));
 
-    std::set<RowKey> touched;
+    // The page's rows go to the server copy and straight to the view (the rebase below then
+    // puts pending ops back on top); only rows gone at the end of a resync go through it.
+    std::set<RowKey> touched, gone_rows;
     for (const auto& c : page.changes) {
       touched.emplace(c.collection, c.id);
       if (c.deleted) {
-        auto del = must(db_.prepare_cached("DELETE FROM server_rows WHERE collection = ? AND id = ?"));
-        del.bind(1, c.collection).bind(2, c.id);
-        must(del.run());
+        for (const char* sql : {"DELETE FROM server_rows WHERE collection = ? AND id = ?",
+                                "DELETE FROM view_rows WHERE collection = ? AND id = ?"}) {
+          auto del = must(db_.prepare_cached(sql));
+          del.bind(1, c.collection).bind(2, c.id);
+          must(del.run());
+        }
       } else {
+        std::string data = json::serialize(c.data);
         auto up = must(db_.prepare_cached(
             "INSERT INTO server_rows (collection, id, data, seq) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, seq = excluded.seq"));
-        up.bind(1, c.collection).bind(2, c.id).bind(3, json::serialize(c.data)).bind(4, c.seq);
+        up.bind(1, c.collection).bind(2, c.id).bind(3, data).bind(4, c.seq);
         must(up.run());
+        auto view = must(db_.prepare_cached(
+            "INSERT INTO view_rows (collection, id, data) VALUES (?, ?, ?)"
+            " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data"));
+        view.bind(1, c.collection).bind(2, c.id).bind(3, data);
+        must(view.run());
       }
       if (track) {
         auto seen = must(db_.prepare_cached("INSERT OR IGNORE INTO resync_seen (collection, id) VALUES (?, ?)"));
@@ -359,7 +370,7 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
       auto gone = must(db_.prepare_cached(
           "SELECT collection, id FROM server_rows s WHERE NOT EXISTS"
           " (SELECT 1 FROM resync_seen r WHERE r.collection = s.collection AND r.id = s.id)"));
-      while (must(gone.step())) touched.emplace(gone.text(0), gone.text(1));
+      while (must(gone.step())) gone_rows.emplace(gone.text(0), gone.text(1));
       must(db_.exec(
           "DELETE FROM server_rows WHERE NOT EXISTS (SELECT 1 FROM resync_seen r"
           " WHERE r.collection = server_rows.collection AND r.id = server_rows.id)"));
@@ -368,7 +379,8 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
     if (resyncing && !page.more) must(set_state("resync", "0"));
     must(set_state("cursor", std::to_string(page.cursor)));
     if (!page.more) must(set_state("last_synced_at", format_rfc3339(clock_())));
-    must(rebase(touched, changed));
+    if (changed) changed->insert(touched.begin(), touched.end());
+    must(rebase(gone_rows, changed));
     tx.commit();
     return Status::Ok();
   });
