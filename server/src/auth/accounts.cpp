@@ -86,8 +86,7 @@ std::optional<SessionRecord> find_session(soci::session& sql, const std::string&
   q->now = now;
   if (!q->st.execute(true)) return std::nullopt;
   SessionRecord found{make_user(q->id, q->role, q->email, q->name, q->locale), q->expires};
-  while (q->st.fetch()) {  // one row at most (token_hash is unique): leave the statement finished
-  }
+  storage::finish(q->st);  // one row at most (token_hash is unique)
   return found;
 }
 

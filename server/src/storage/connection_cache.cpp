@@ -33,6 +33,11 @@ ConnectionCache* ConnectionCache::of(soci::session& sql) {
   return it == registry().end() ? nullptr : it->second;
 }
 
+void finish(soci::statement& st) {
+  while (st.fetch()) {
+  }
+}
+
 void abandon(soci::session& sql, soci::statement& st) {
   // SOCI exports no type information for its SQLite backend: the session's name tells it.
   if (sql.get_backend_name() != "sqlite3") return;

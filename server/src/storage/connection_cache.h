@@ -44,6 +44,11 @@ class ConnectionCache {
   std::unordered_map<std::type_index, std::shared_ptr<void>> items_;
 };
 
+// Steps a statement that returned its one row to its end. An unfinished statement keeps its
+// read snapshot (above), and SQLite refuses to RELEASE or ROLLBACK TO a savepoint while one of
+// the connection's statements is in progress.
+void finish(soci::statement& st);
+
 // Ends a statement whose remaining rows are not wanted, so it holds no read transaction (see
 // above). A no-op where the backend already holds the whole result (PostgreSQL).
 void abandon(soci::session& sql, soci::statement& st);

@@ -44,14 +44,7 @@ struct ChangeLog::Statements {
   Projections projections;
 };
 
-namespace {
-// Steps a statement that returned its one row to its end: SQLite refuses to RELEASE or ROLLBACK
-// TO a savepoint while a statement of the connection is still in progress.
-void finish(soci::statement& st) {
-  while (st.fetch()) {
-  }
-}
-}  // namespace
+using storage::finish;
 
 ChangeLog::ChangeLog(soci::session& sql, Timestamp now, Mode mode) : sql_(sql), now_(now), mode_(mode) {}
 ChangeLog::~ChangeLog() = default;

@@ -72,8 +72,7 @@ PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t c
   PullPage page;
   if (st->epoch.execute(true)) {
     page.epoch = st->epoch_value;
-    while (st->epoch.fetch()) {
-    }
+    storage::finish(st->epoch);
   }
   // Read the end of the log first: every change at or below it is already committed, so a
   // final page may move the cursor up to it without skipping anything.

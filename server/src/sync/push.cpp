@@ -39,9 +39,7 @@ std::optional<OpResult> recorded_outcome(OpRecord& rec, const std::string& user,
   if (r.status == OpStatus::rejected)
     r.error = Error{parse_error_code(rec.code_ind == soci::i_ok ? rec.code : "").value_or(ErrorCode::internal),
                     rec.message_ind == soci::i_ok ? rec.message : std::string()};
-  // One row at most (primary key); step to the end so no statement is left in progress.
-  while (rec.lookup.fetch()) {
-  }
+  storage::finish(rec.lookup);  // one row at most (primary key)
   return r;
 }
 
