@@ -81,7 +81,7 @@ struct ClientOptions {
   // Sync engine: reconnection delays (min doubling up to max, with jitter) and pull page size.
   std::chrono::milliseconds sync_backoff_min{500};
   std::chrono::milliseconds sync_backoff_max{60'000};
-  std::int64_t pull_limit = 1000;
+  std::int64_t pull_limit = passerelle::sync::kClientPullLimit;
   // Largest frame the sync connection accepts: a pull page of 2,000 rows is far over the 64 KiB
   // of max_frame (which bounds the sign-in connection).
   std::size_t sync_max_frame = 16 * 1024 * 1024;

@@ -53,7 +53,7 @@ struct SyncEngineConfig {
   std::string token;  // the session token auth.resume presents
   std::chrono::milliseconds backoff_min{500};
   std::chrono::milliseconds backoff_max{60'000};
-  std::int64_t pull_limit = 1000;
+  std::int64_t pull_limit = passerelle::sync::kClientPullLimit;
   // Most bytes of ops in one push frame: below the server's default 64 KiB frame limit with
   // room for the envelope.
   std::size_t max_push_bytes = 48 * 1024;

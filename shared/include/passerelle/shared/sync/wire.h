@@ -18,6 +18,9 @@ inline constexpr std::size_t kMaxOpsPerPush = 100;
 // Page size of a pull when the client names none, and the most it may ask for.
 inline constexpr std::int64_t kDefaultPullLimit = 500;
 inline constexpr std::int64_t kMaxPullLimit = 2000;
+// What the client core asks for: pages of 2,000 were slower per row on both sides
+// (docs/benchmarks.md).
+inline constexpr std::int64_t kClientPullLimit = 1000;
 // A pull page also stops once its rows hold this many bytes of JSON (at least one row is
 // always sent), so a page of long messages stays well inside the 16 MiB a device's sync
 // connection accepts. Large pages matter for a first sync: each page is a round trip, a read
