@@ -3,30 +3,21 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
-#include <filesystem>
 #include <string>
-#include <unistd.h>
 
 #include "passerelle/shared/sync/collections.h"
 #include "storage/connection_cache.h"
 #include "storage/database.h"
 #include "sync/change_log.h"
 #include "sync/pull.h"
+#include "temp_db.h"
 
 using namespace passerelle;
 using namespace passerelle::server;
 
 namespace {
 
-struct TempDir {
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("pcc-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::filesystem::path path;
-  static inline int n = 0;
-};
+using passerelle::testing::TempDb;
 
 void put_rows(storage::Database& db, const std::string& user, int first, int count) {
   auto st = db.writer().run([&](soci::session& sql) {
@@ -41,8 +32,8 @@ void put_rows(storage::Database& db, const std::string& user, int first, int cou
 }  // namespace
 
 TEST(ConnectionCache, EveryConnectionOfADatabaseHasOneAndABareSessionNone) {
-  TempDir dir;
-  auto db = storage::Database::open("sqlite:" + (dir.path / "db.sqlite").string(), {});
+  TempDb tmp;
+  auto db = storage::Database::open(tmp.url(), {});
   ASSERT_TRUE(db) << db.error().message;
   (*db)->read([](soci::session& sql) { EXPECT_NE(storage::ConnectionCache::of(sql), nullptr); });
   auto st = (*db)->writer().run([](soci::session& sql) {
@@ -59,10 +50,10 @@ TEST(ConnectionCache, EveryConnectionOfADatabaseHasOneAndABareSessionNone) {
 // on it would read the log's end from that old snapshot: a device whose cursor is past it
 // would be told to resync everything.
 TEST(ConnectionCache, APullCutAtAFullPageDoesNotFreezeTheConnectionsSnapshot) {
-  TempDir dir;
+  TempDb tmp;
   storage::Database::Options options;
   options.read_connections = 1;  // every read on the same connection
-  auto opened = storage::Database::open("sqlite:" + (dir.path / "db.sqlite").string(), options);
+  auto opened = storage::Database::open(tmp.url(), options);
   ASSERT_TRUE(opened) << opened.error().message;
   auto& db = **opened;
   const std::string user = "u";

@@ -9,22 +9,13 @@
 
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "temp_db.h"
 
 using namespace passerelle;
 using namespace passerelle::server::storage;
 
 namespace {
-struct TempDb {
-  TempDb() {
-    dir = std::filesystem::temp_directory_path() / ("pw-" + std::to_string(::getpid()) + "-" +
-                                                     std::to_string(counter++));
-    std::filesystem::create_directories(dir);
-  }
-  ~TempDb() { std::filesystem::remove_all(dir); }
-  std::string url() const { return "sqlite:" + (dir / "db.sqlite").string(); }
-  std::filesystem::path dir;
-  static inline int counter = 0;
-};
+using passerelle::testing::TempDb;
 
 void create_table(Database& db) {
   std::promise<Status> p;
