@@ -211,14 +211,7 @@ void websocket_frames(Harness& h, http::request<http::string_body> req, std::str
 void feature_route(Harness& h, const net::HttpRoute& route, http::request<http::string_body>& req,
                    std::string_view path) {
   std::string_view target = req.target();
-  net::HttpRequest in;
-  in.method = std::string(req.method_string());
-  in.path = std::string(path);
-  if (auto q = target.find('?'); q != std::string_view::npos) in.query = std::string(target.substr(q + 1));
-  in.authorization = std::string(req[http::field::authorization]);
-  in.content_type = std::string(req[http::field::content_type]);
-  in.body = std::move(req.body());
-  in.remote_address = "127.0.0.1";
+  net::HttpRequest in = net::route_request(req, path, "127.0.0.1");
   auto answered = std::make_shared<std::promise<net::HttpAnswer>>();
   auto future = answered->get_future();
   auto once = std::make_shared<std::once_flag>();

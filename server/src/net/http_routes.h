@@ -34,6 +34,23 @@ struct HttpRequest {
   std::string remote_address;
 };
 
+// The request a route sees, from a parsed Beast request with a string body (its body is moved
+// out). `path` is the target's path, as the route was found by. A template, so this header
+// needs no Beast: the server's session and the fuzz target both build requests with it.
+template <class BeastRequest>
+HttpRequest route_request(BeastRequest& req, std::string_view path, std::string remote_address) {
+  HttpRequest in;
+  std::string_view target = req.target();
+  in.method = std::string(req.method_string());
+  in.path = std::string(path);
+  if (auto q = target.find('?'); q != std::string_view::npos) in.query = std::string(target.substr(q + 1));
+  in.authorization = std::string(req["Authorization"]);
+  in.content_type = std::string(req["Content-Type"]);
+  in.body = std::move(req.body());
+  in.remote_address = std::move(remote_address);
+  return in;
+}
+
 struct HttpAnswer {
   unsigned status = 200;
   std::string content_type = "application/json";

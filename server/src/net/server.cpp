@@ -543,14 +543,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     bool keep_alive = req.keep_alive();
     if (route_) {
       shared_.metrics.http_request();
-      HttpRequest in;
-      in.method = std::string(req.method_string());
-      in.path = std::string(path);
-      if (auto q = target.find('?'); q != std::string_view::npos) in.query = std::string(target.substr(q + 1));
-      in.authorization = std::string(req[http::field::authorization]);
-      in.content_type = std::string(req[http::field::content_type]);
-      in.body = std::move(req.body());
-      in.remote_address = remote_;
+      HttpRequest in = route_request(req, path, remote_);
       head_ = req.method() == http::verb::head;
       // No deadline while the handler works (it may wait on the disk); the answer comes back
       // to this session's strand.
