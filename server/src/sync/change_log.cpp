@@ -46,6 +46,17 @@ struct ChangeLog::Statements {
 
 using storage::finish;
 
+namespace {
+// One key per row for the batched modes' maps.
+std::string row_key(std::string_view collection, std::string_view id) {
+  std::string key;
+  key.reserve(collection.size() + 1 + id.size());
+  key.append(collection).push_back('\0');
+  key.append(id);
+  return key;
+}
+}  // namespace
+
 ChangeLog::ChangeLog(soci::session& sql, Timestamp now, Mode mode) : sql_(sql), now_(now), mode_(mode) {}
 ChangeLog::~ChangeLog() = default;
 
@@ -80,11 +91,7 @@ void ChangeLog::rewind(const Mark& m) {
 
 ChangeLog::Known* ChangeLog::known(std::string_view collection, std::string_view id) {
   if (mode_ == Mode::plain) return nullptr;
-  std::string key;
-  key.reserve(collection.size() + 1 + id.size());
-  key.append(collection).push_back('\0');
-  key.append(id);
-  return &known_[key];
+  return &known_[row_key(collection, id)];
 }
 
 ChangeLog::Statements& ChangeLog::statements() {
@@ -180,8 +187,7 @@ void ChangeLog::put(std::string_view collection, std::string_view id, const json
   std::sort(readers.begin(), readers.end());
   readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
   if (mode_ == Mode::coalesced) {
-    std::string key = c + '\0' + i;
-    auto [it, fresh] = held_index_.emplace(key, held_.size());
+    auto [it, fresh] = held_index_.emplace(row_key(c, i), held_.size());
     if (fresh) held_.push_back(Held{c, i, {}, 0, {}, before});
     Held& h = held_[it->second];
     h.data = data;
