@@ -30,6 +30,13 @@ void must(Status s) {
   if (!s) throw StorageFailure{s.error()};
 }
 
+// The view's row writes, shared by the mutators' view, the rebase and the pull (one text, so
+// one cached statement).
+constexpr const char* kUpsertViewRow =
+    "INSERT INTO view_rows (collection, id, data) VALUES (?, ?, ?)"
+    " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data";
+constexpr const char* kDeleteViewRow = "DELETE FROM view_rows WHERE collection = ? AND id = ?";
+
 // How a transaction's commit reaches the disk. `replayable` commits skip the fsync (WAL,
 // synchronous=NORMAL): still atomic, and a kill -9 of the app loses nothing, but a power cut
 // may undo them. Only for what the server gives back again if undone: a pull page (rows and
@@ -88,15 +95,13 @@ class ViewRowStore : public passerelle::sync::RowStore {
   }
   void put(std::string_view c, std::string_view id, const json::object& data,
            const std::vector<std::string>&) override {
-    auto st = must(db_.prepare_cached(
-        "INSERT INTO view_rows (collection, id, data) VALUES (?, ?, ?)"
-        " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data"));
+    auto st = must(db_.prepare_cached(kUpsertViewRow));
     st.bind(1, c).bind(2, id).bind(3, json::serialize(data));
     must(st.run());
     note(c, id);
   }
   void remove(std::string_view c, std::string_view id) override {
-    auto st = must(db_.prepare_cached("DELETE FROM view_rows WHERE collection = ? AND id = ?"));
+    auto st = must(db_.prepare_cached(kDeleteViewRow));
     st.bind(1, c).bind(2, id);
     must(st.run());
     note(c, id);
@@ -261,7 +266,7 @@ Status SyncStore::rebase(const std::set<RowKey>& touched_by_server, ChangedRows*
   }
   must(db_.exec("DELETE FROM view_overlay"));
   for (const auto& [c, id] : reset) {
-    auto del = must(db_.prepare_cached("DELETE FROM view_rows WHERE collection = ? AND id = ?"));
+    auto del = must(db_.prepare_cached(kDeleteViewRow));
     del.bind(1, c).bind(2, id);
     must(del.run());
     auto copy = must(db_.prepare_cached(
@@ -341,7 +346,7 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
       touched.emplace(c.collection, c.id);
       if (c.deleted) {
         for (const char* sql : {"DELETE FROM server_rows WHERE collection = ? AND id = ?",
-                                "DELETE FROM view_rows WHERE collection = ? AND id = ?"}) {
+                                kDeleteViewRow}) {
           auto del = must(db_.prepare_cached(sql));
           del.bind(1, c.collection).bind(2, c.id);
           must(del.run());
@@ -353,9 +358,7 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
             " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, seq = excluded.seq"));
         up.bind(1, c.collection).bind(2, c.id).bind(3, data).bind(4, c.seq);
         must(up.run());
-        auto view = must(db_.prepare_cached(
-            "INSERT INTO view_rows (collection, id, data) VALUES (?, ?, ?)"
-            " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data"));
+        auto view = must(db_.prepare_cached(kUpsertViewRow));
         view.bind(1, c.collection).bind(2, c.id).bind(3, data);
         must(view.run());
       }
