@@ -2,9 +2,10 @@
 // every request, instead of compiled again each time (compiling was 40 % of the server's CPU
 // under the chat benchmark; docs/benchmarks.md).
 //
-//   struct PullStatements { explicit PullStatements(soci::session& sql); ... };
-//   if (auto* cache = ConnectionCache::of(sql)) use(cache->get<PullStatements>(sql));
-//   else { PullStatements once(sql); use(once); }   // a bare session: a test, a command
+//   struct PullStatements { explicit PullStatements(soci::session& sql); ... };  // binds its fields
+//   storage::Cached<PullStatements> st(sql);  // the connection's; on a bare session (a test,
+//   st->user = user_id;                       // a command) one made for this use only
+//   st->one.execute(true); ...
 //
 // A connection is used by one thread at a time, and so is its cache. A cached statement must
 // be finished (stepped to its end, or reset) before its user returns: on SQLite an unfinished
