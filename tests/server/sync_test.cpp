@@ -325,6 +325,7 @@ TEST_F(SyncTest, BadInputGetsTheRightErrorNamingTheFieldAndTheServerStaysUp) {
   expect_bad("pull", {{"cursor", "0"}}, "cursor");
   expect_bad("pull", {{"cursor", 0}, {"limit", 0}}, "limit");
   expect_bad("pull", {{"cursor", 0}, {"limit", 5000}}, "limit");
+  expect_bad("pull", {{"cursor", 0}, {"limit", 2001}}, "limit");  // one past kMaxPullLimit
   expect_bad("pull", {{"cursor", 0}, {"full_horizon", -3}}, "full_horizon");
 
   // An unknown mutator is the op's own rejection, not the push's.
