@@ -172,16 +172,17 @@ int serve(const ps::ServeConfig& config) {
   }
   std::string address = server.address();
   ps::log::info("listening", {{"address", address}, {"tls", config.tls()}, {"threads", config.threads}});
-  if (!config.ready_file.empty() && !write_ready_file(config.ready_file, address))
-    return fail(1, "cannot write --ready-file " + config.ready_file);
   if (config.demo) {
     std::string url = std::string(config.tls() ? "https://" : "http://") + address;
     std::cout << ps::demo_banner(url) << std::flush;
   }
-
   digests.start();
   reminders.start();
   retention.start();
+  // The ready file is written last: whoever waits on it may rely on everything above,
+  // the demo banner included, having happened.
+  if (!config.ready_file.empty() && !write_ready_file(config.ready_file, address))
+    return fail(1, "cannot write --ready-file " + config.ready_file);
   server.wait_for_signal();
   // Graceful shutdown: no new connections; close frames (1001) to everyone; let in-flight
   // work finish (workers, then the writer commits what it holds); then stop the I/O threads.
