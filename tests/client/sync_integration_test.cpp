@@ -18,6 +18,7 @@
 
 #include "passerelle/client.h"
 #include "passerelle/shared/ids.h"
+#include "passerelle/test/http_client.h"
 #include "passerelle/test/test_server.h"
 #include "run_cli.h"
 #include "sync_fixture.h"
@@ -431,6 +432,45 @@ TEST_F(SyncWithServer, BackgroundEngineReportsSyncingProgress) {
   });
   EXPECT_TRUE(progressed) << "no syncing status carried a progress with pushed ops";
   EXPECT_FALSE(amina->status()->progress.has_value()) << "progress belongs to a running round only";
+}
+
+// A multi-page pull asks for each next page before storing the one it has (docs/sync.md):
+// every row arrives once, in order, and no page is asked for twice.
+TEST_F(SyncWithServer, AManyPagePullBringsEveryRowAndAsksForEachPageOnce) {
+  assign();
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+  for (int i = 0; i < 37; ++i)
+    ASSERT_TRUE(amina->mutate("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "p" + std::to_string(i)}}).ok());
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+
+  auto counter = [&](const std::string& name) {
+    auto body = passerelle::test::http_get(server.port(), "/metrics").body;
+    auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1LL : std::stoll(body.substr(at + name.size() + 2));
+  };
+  long long pulls_before = counter("passerelle_sync_pulls_total");
+  long long rows_before = counter("passerelle_sync_rows_pulled_total");
+  ASSERT_GE(pulls_before, 0);
+
+  TempDir fresh_dir;
+  ClientOptions o;
+  o.data_dir = fresh_dir.path();
+  o.server_url = server.url();
+  o.pull_limit = 4;
+  auto fresh = Client::open(o);
+  ASSERT_TRUE(fresh.ok()) << fresh.error().message;
+  ASSERT_TRUE((*fresh)->login("amina@example.org", kPassword).ok());
+  auto s = (*fresh)->sync_once(30s);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+
+  auto mine = (*fresh)->list("messages", "thread_id", thread);
+  ASSERT_TRUE(mine.ok());
+  EXPECT_EQ(mine->size(), 37u);
+  EXPECT_EQ((*fresh)->list("messages", "thread_id", thread).value(), amina->list("messages", "thread_id", thread).value());
+  ASSERT_GT(s->pulled_rows, 37u);
+  long long pages = (static_cast<long long>(s->pulled_rows) + 3) / 4;
+  EXPECT_EQ(counter("passerelle_sync_rows_pulled_total") - rows_before, static_cast<long long>(s->pulled_rows));
+  EXPECT_EQ(counter("passerelle_sync_pulls_total") - pulls_before, pages);
 }
 
 }  // namespace passerelle::client

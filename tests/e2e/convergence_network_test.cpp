@@ -43,6 +43,7 @@ std::unique_ptr<Client> open_client(const std::filesystem::path& dir, const std:
   o.server_url = url;
   o.connect_timeout = 3s;
   o.request_timeout = 15s;
+  o.pull_limit = 5;  // many pages, so that crashes land between a page and the one asked for ahead
   auto c = Client::open(o);
   EXPECT_TRUE(c.ok()) << (c ? "" : c.error().message);
   return c ? std::move(*c) : nullptr;

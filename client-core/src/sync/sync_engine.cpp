@@ -163,18 +163,26 @@ static Outcome<T> wait_for_slot(Clock::time_point deadline, std::mutex& m, std::
   return network_failure("timed out waiting for the server (" + what + ")");
 }
 
-Outcome<json::object> SyncEngine::call(Connection& c, std::string type, json::object fields, Deadline deadline) {
-  auto slot = std::make_shared<std::optional<Outcome<json::object>>>();
+SyncEngine::PendingCall SyncEngine::send(Connection& c, std::string type, json::object fields) {
+  PendingCall pending{std::make_shared<std::optional<Outcome<json::object>>>(), type};
   auto sig = signal_;
-  std::string what = type;
-  c.request(std::move(type), std::move(fields), [sig, slot](Outcome<json::object> r) {
+  c.request(std::move(type), std::move(fields), [sig, slot = pending.slot](Outcome<json::object> r) {
     {
       std::lock_guard lock(sig->m);
       slot->emplace(std::move(r));
     }
     sig->cv.notify_all();
   });
-  return wait_for_slot(deadline, sig->m, sig->cv, sig->stop, *slot, what);
+  return pending;
+}
+
+Outcome<json::object> SyncEngine::await(PendingCall& pending, Deadline deadline) {
+  return wait_for_slot(deadline, signal_->m, signal_->cv, signal_->stop, *pending.slot, pending.what);
+}
+
+Outcome<json::object> SyncEngine::call(Connection& c, std::string type, json::object fields, Deadline deadline) {
+  auto pending = send(c, std::move(type), std::move(fields));
+  return await(pending, deadline);
 }
 
 std::unique_ptr<Connection> SyncEngine::open_session(Deadline deadline, Outcome<Done>& result) {
@@ -322,6 +330,16 @@ Outcome<Done> SyncEngine::push_all(Connection& c, Deadline deadline, SyncSummary
 
 Outcome<Done> SyncEngine::pull_all(Connection& c, Deadline deadline, SyncSummary& summary,
                                    const ProgressHandler& progress, std::set<std::string>* pulled_threads) {
+  auto pull_request = [&](std::int64_t cursor, std::optional<std::int64_t> horizon) {
+    json::object fields{{"cursor", cursor}, {"limit", config_.pull_limit}};
+    if (horizon) fields["full_horizon"] = *horizon;
+    return fields;
+  };
+  // The next page is asked for as soon as this one arrives, so that the server reads it while
+  // the device stores this one (a fresh device's 50 pages overlap instead of taking turns:
+  // docs/benchmarks.md). It is used only if, once this page is stored, it is exactly the
+  // request the store asks for; otherwise (another epoch, a restart from 0) it is dropped.
+  std::optional<std::pair<json::object, PendingCall>> ahead;
   int restarts = 0;
   for (;;) {
     std::int64_t cursor = 0;
@@ -333,12 +351,20 @@ Outcome<Done> SyncEngine::pull_all(Connection& c, Deadline deadline, SyncSummary
       cursor = *cur;
       horizon = store_.full_pull_horizon();
     }
-    json::object fields{{"cursor", cursor}, {"limit", config_.pull_limit}};
-    if (horizon) fields["full_horizon"] = *horizon;
-    auto answer = call(c, "pull", std::move(fields), deadline);
+    json::object fields = pull_request(cursor, horizon);
+    PendingCall pending = ahead && ahead->first == fields ? std::move(ahead->second) : send(c, "pull", fields);
+    ahead.reset();
+    auto answer = await(pending, deadline);
     if (!answer) return std::move(answer).failure();
     auto page = passerelle::sync::pull_page_from_json(*answer);
     if (!page) return unexpected(page.error().message);
+    if (page->more && !page->resync) {
+      // What the store will ask for once the page is in: its cursor, and the horizon of a
+      // full pull (set by the page that pulled from 0, carried by every page after it).
+      auto next = pull_request(page->cursor, cursor == 0 ? std::optional<std::int64_t>(page->horizon) : horizon);
+      auto sent = send(c, "pull", next);
+      ahead.emplace(std::move(next), std::move(sent));
+    }
 
     if (pulled_threads)
       for (const auto& change : page->changes) {

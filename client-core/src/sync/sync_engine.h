@@ -116,6 +116,14 @@ class SyncEngine {
 
   void loop();
   std::unique_ptr<Connection> open_session(Deadline deadline, Outcome<Done>& result);
+  // A request on its way: `send` returns at once, `await` waits for the answer. An answer
+  // nobody awaits is dropped when it comes.
+  struct PendingCall {
+    std::shared_ptr<std::optional<Outcome<boost::json::object>>> slot;
+    std::string what;
+  };
+  PendingCall send(Connection& c, std::string type, boost::json::object fields);
+  Outcome<boost::json::object> await(PendingCall& pending, Deadline deadline);
   Outcome<boost::json::object> call(Connection& c, std::string type, boost::json::object fields, Deadline deadline);
   Outcome<Done> round(Connection& c, Deadline deadline, SyncSummary& summary, const ProgressHandler& progress);
   Outcome<Done> push_all(Connection& c, Deadline deadline, SyncSummary& summary, const ProgressHandler& progress);
