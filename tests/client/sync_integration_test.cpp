@@ -473,4 +473,47 @@ TEST_F(SyncWithServer, AManyPagePullBringsEveryRowAndAsksForEachPageOnce) {
   EXPECT_EQ(counter("passerelle_sync_pulls_total") - pulls_before, pages);
 }
 
+// The page asked for ahead goes once the page before it is answered, so a server that allows
+// one request in flight (--max-requests-in-flight 1) serves it: every pull ends in one round.
+TEST(SyncOneRequestInFlight, AManyPagePullStillEndsInOneRound) {
+  TestServer server(TestServer::Options{{"--max-requests-in-flight", "1"}});
+  ASSERT_TRUE(server.ok()) << server.last_error();
+  for (auto [email, role] : {std::pair{"admin@example.org", "admin"}, {"claire@example.org", "coach"},
+                             {"amina@example.org", "candidate"}})
+    ASSERT_TRUE(server.create_user(email, email, role, kPassword));
+  std::vector<std::unique_ptr<TempDir>> dirs;
+  auto device = [&](const std::string& email, std::string* id = nullptr) -> std::unique_ptr<Client> {
+    dirs.push_back(std::make_unique<TempDir>());
+    ClientOptions o;
+    o.data_dir = dirs.back()->path();
+    o.server_url = server.url();
+    o.pull_limit = 1;  // one row per page: every pull needs several pages
+    auto c = Client::open(o);
+    EXPECT_TRUE(c.ok()) << c.error().message;
+    auto u = (*c)->login(email, kPassword);
+    EXPECT_TRUE(u.ok()) << u.error().message;
+    if (u && id) *id = u->id;
+    return std::move(*c);
+  };
+  std::string amina_id, claire_id, thread = new_id();
+  auto amina = device("amina@example.org", &amina_id);
+  auto claire = device("claire@example.org", &claire_id);
+  auto admin = device("admin@example.org");
+  ASSERT_TRUE(admin->mutate("caseload.assign", {{"candidate_id", amina_id}, {"coach_id", claire_id}, {"thread_id", thread}}).ok());
+  auto s = admin->sync_once(30s);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  s = amina->sync_once(30s);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  for (int i = 0; i < 3; ++i)
+    ASSERT_TRUE(amina->mutate("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "m" + std::to_string(i)}}).ok());
+  ASSERT_TRUE(amina->sync_once(30s).ok());
+
+  auto fresh = device("amina@example.org");
+  s = fresh->sync_once(30s);
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_GT(s->pulled_rows, 5u);
+  EXPECT_EQ(fresh->list("messages", "thread_id", thread).value(), amina->list("messages", "thread_id", thread).value());
+  EXPECT_EQ(fresh->list("messages", "thread_id", thread)->size(), 3u);
+}
+
 }  // namespace passerelle::client

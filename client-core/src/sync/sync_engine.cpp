@@ -335,8 +335,9 @@ Outcome<Done> SyncEngine::pull_all(Connection& c, Deadline deadline, SyncSummary
     if (horizon) fields["full_horizon"] = *horizon;
     return fields;
   };
-  // The next page is asked for as soon as this one arrives, so that the server reads it while
-  // the device stores this one (a fresh device's 50 pages overlap instead of taking turns:
+  // The next page is asked for as soon as this one arrives (so it is the only request in
+  // flight: a server may allow just one), and the server reads it while the device stores
+  // this one (a fresh device's 50 pages overlap instead of taking turns:
   // docs/benchmarks.md). It is used only if, once this page is stored, it is exactly the
   // request the store asks for; otherwise (another epoch, a restart from 0) it is dropped.
   std::optional<std::pair<json::object, PendingCall>> ahead;
@@ -352,7 +353,12 @@ Outcome<Done> SyncEngine::pull_all(Connection& c, Deadline deadline, SyncSummary
       horizon = store_.full_pull_horizon();
     }
     json::object fields = pull_request(cursor, horizon);
-    PendingCall pending = ahead && ahead->first == fields ? std::move(ahead->second) : send(c, "pull", fields);
+    // A page asked for in vain is awaited (and dropped) first, so that requests never overlap.
+    if (ahead && ahead->first != fields) {
+      (void)await(ahead->second, deadline);
+      ahead.reset();
+    }
+    PendingCall pending = ahead ? std::move(ahead->second) : send(c, "pull", fields);
     ahead.reset();
     auto answer = await(pending, deadline);
     if (!answer) return std::move(answer).failure();
