@@ -476,7 +476,7 @@ TEST(AuthzMatrixPull, PrivateRowsReachOnlyTheirAudience) {
   std::vector<Reader> readers = {
       {"C1", &w->one.candidate, true, true},  {"K1", &w->one.coach, true, true},
       {"M1", &w->one.mentor, false, false},   {"C2", &w->two.candidate, false, false},
-      {"M2", &w->two.mentor, false, false},   {"K2 (coaches match every candidate: career only)", &w->two.coach, false, true},
+      {"M2", &w->two.mentor, false, false},   {"K2", &w->two.coach, false, false},
   };
   for (auto& r : readers) {
     auto seen = passerelle::test::pull_all(*r.peer);

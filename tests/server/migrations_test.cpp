@@ -6,6 +6,7 @@
 
 #include "storage/database.h"
 #include "storage/migrations.h"
+#include "sync/change_log.h"
 #include "sync/pull.h"
 
 using namespace passerelle;
@@ -109,6 +110,53 @@ TEST(Migrations, Migration2MovesProfilesIntoSyncRows) {
     ASSERT_EQ(coach.changes.size(), 1u);
     EXPECT_EQ(coach.changes[0].data.at("role"), "coach");
     EXPECT_EQ(schema_version(sql).value(), latest_schema_version());  // and every later step
+  });
+  std::filesystem::remove_all(dir);
+}
+
+// A database from before migration 7, where every coach read each career profile: reopening
+// narrows it to the candidate's own coach, and the other coaches are sent a tombstone.
+TEST(Migrations, Migration7NarrowsCareerProfilesToTheCandidatesCoach) {
+  auto dir = fresh_dir("pmig-seven");
+  auto url = "sqlite:" + (dir / "db.sqlite").string();
+  const std::string cand = "01900000-0000-7000-8000-0000000000c1", coach = "01900000-0000-7000-8000-0000000000a1",
+                    other = "01900000-0000-7000-8000-0000000000a2";
+  std::int64_t other_cursor = 0;
+  {
+    auto db = Database::open(url, {});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE((*db)->writer().run([&](soci::session& sql) {
+      passerelle::server::sync::ChangeLog log(sql, now_utc());
+      log.put("profiles", cand, {{"id", cand}, {"role", "candidate"}, {"coach_id", coach}}, {cand, coach});
+      log.put("career_profiles", cand, {{"id", cand}, {"immigration_stage", "csq_received"}},
+              {cand, "role:coach", "role:admin"});  // the audience before migration 7
+      sql << "DELETE FROM schema_migrations WHERE version = 7";
+      return Status::Ok();
+    }).ok());
+    // Another coach's device holds the row, as it would have.
+    (*db)->read([&](soci::session& sql) {
+      auto page = passerelle::server::sync::run_pull(sql, other, 0, 100, std::nullopt, "role:coach");
+      ASSERT_EQ(page.changes.size(), 1u);
+      EXPECT_FALSE(page.changes[0].deleted);
+      other_cursor = page.cursor;
+    });
+  }
+  auto db = Database::open(url, {});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  (*db)->read([&](soci::session& sql) {
+    EXPECT_EQ(schema_version(sql).value(), latest_schema_version());
+    auto theirs = passerelle::server::sync::run_pull(sql, other, other_cursor, 100, std::nullopt, "role:coach");
+    ASSERT_EQ(theirs.changes.size(), 1u);
+    EXPECT_EQ(theirs.changes[0].collection, "career_profiles");
+    EXPECT_TRUE(theirs.changes[0].deleted) << "the other coach's device drops the row";
+    auto mine = passerelle::server::sync::run_pull(sql, coach, 0, 100, std::nullopt, "role:coach");
+    bool career = false;
+    for (const auto& c : mine.changes)
+      if (c.collection == "career_profiles" && !c.deleted) {
+        career = true;
+        EXPECT_EQ(c.data.at("immigration_stage"), "csq_received");
+      }
+    EXPECT_TRUE(career) << "the candidate's own coach still reads it";
   });
   std::filesystem::remove_all(dir);
 }

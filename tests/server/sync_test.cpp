@@ -360,9 +360,10 @@ TEST(SyncDemo, DemoSeedsCaseloadsAndConversationsOnce) {
     auto coach = sign_in(server, "coach.gagnon@demo.passerelle.quebec", "demo-coach-2026");
     auto seen = pull_all(coach);
     EXPECT_EQ(count_prefix(seen, "threads"), 3u);
-    // Mentoring is ready to match: every mentor's profile and availability, every candidate's career.
+    // Mentoring is ready to match: every mentor's profile and availability, the career profiles
+    // of her own three candidates (no other coach's).
     EXPECT_EQ(count_prefix(seen, "mentor_profiles"), 3u);
-    EXPECT_EQ(count_prefix(seen, "career_profiles"), 5u);
+    EXPECT_EQ(count_prefix(seen, "career_profiles"), 3u);
     EXPECT_EQ(count_prefix(seen, "availability"), 3u);
   };
   check();

@@ -103,10 +103,17 @@ TEST(MentorProfiles, ValidateFieldsAndKeepImmigrationDetailsFromMentors) {
   EXPECT_EQ(w.code(w.run(w.cand, Role::candidate, "mentor.update", {{"profession", "x"}})), ErrorCode::forbidden);
   EXPECT_NE(w.message(w.run(w.mentor, Role::mentor, "mentor.update", {{"video_url", "http://x"}})).find("video_url"),
             std::string::npos);
-  // Career profiles: the candidate, coaches, admins; never a mentor.
+  // Career profiles: the candidate, their own coach, admins; never a mentor or another coach.
   EXPECT_TRUE(w.sees(w.cand, mc::career_profiles, w.cand));
-  EXPECT_TRUE(w.sees("role:coach", mc::career_profiles, w.cand));
+  EXPECT_TRUE(w.sees(w.coach, mc::career_profiles, w.cand));
+  EXPECT_TRUE(w.sees("role:admin", mc::career_profiles, w.cand));
+  EXPECT_FALSE(w.sees("role:coach", mc::career_profiles, w.cand));
+  EXPECT_FALSE(w.sees(w.coach2, mc::career_profiles, w.cand));
   EXPECT_FALSE(w.sees(w.mentor, mc::career_profiles, w.cand));
+  // A new coach takes the career profile over; the former one no longer reads it.
+  w.ok(w.run(w.admin, Role::admin, "caseload.assign", {{"candidate_id", w.cand}, {"coach_id", w.coach2}, {"thread_id", new_id()}}));
+  EXPECT_TRUE(w.sees(w.coach2, mc::career_profiles, w.cand));
+  EXPECT_FALSE(w.sees(w.coach, mc::career_profiles, w.cand));
   // Mentor profiles and availability: coaches match on them.
   EXPECT_TRUE(w.sees("role:coach", mc::mentor_profiles, w.mentor));
   EXPECT_TRUE(w.sees("role:coach", mc::availability, w.mentor));

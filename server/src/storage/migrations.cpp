@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <soci/soci.h>
 
+#include "passerelle/shared/mentors/profiles.h"
 #include "passerelle/shared/protocol.h"
 #include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/time.h"
@@ -88,6 +89,29 @@ void move_profiles_into_sync_rows(soci::session& sql) {
   sql << "DROP TABLE profiles";
 }
 
+// Migration 7: career profiles (immigration stage) were read by every coach; now only by the
+// candidate's own coach (docs/security.md). Each is written again through the change log with
+// that audience, so other coaches' devices get a tombstone at their next pull.
+void narrow_career_profiles(soci::session& sql) {
+  std::vector<std::pair<std::string, std::string>> rows;  // id, data
+  {
+    soci::rowset<soci::row> rs = (sql.prepare << "SELECT id, data FROM sync_rows WHERE collection = 'career_profiles'"
+                                                 " AND deleted = 0 ORDER BY id");
+    for (const soci::row& r : rs) rows.emplace_back(r.get<std::string>(0), r.get<std::string>(1));
+  }
+  server::sync::ChangeLog log(sql, now_utc());
+  for (const auto& [id, data] : rows) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(data, ec);
+    if (ec || !v.is_object()) continue;  // never written by the server this way; left as it is
+    std::string coach;
+    if (auto person = log.get(passerelle::sync::collection::profiles, id))
+      if (auto* c = person->if_contains("coach_id"); c && c->is_string()) coach = c->get_string();
+    log.put(passerelle::mentors::collection::career_profiles, id, v.get_object(),
+            passerelle::mentors::career_audience(id, coach));
+  }
+}
+
 }  // namespace
 
 const std::vector<Migration>& all_migrations() {
@@ -165,6 +189,8 @@ const std::vector<Migration>& all_migrations() {
       // anonymized until the retention job forgets it, so a device still holding its token
       // learns at its next sync that the account is gone (and wipes its copy).
       {6, "account_deletion", {"ALTER TABLE users ADD COLUMN deleted_at TEXT"}},
+      // Career profiles: read by the candidate's own coach, no longer by every coach.
+      {7, "career_audience", {}, narrow_career_profiles},
   };
   return list;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "passerelle/shared/sync/collections.h"
+
 namespace passerelle::mentors {
 namespace json = boost::json;
 
@@ -84,6 +86,13 @@ std::vector<std::string> shared_working_languages(const std::vector<Language>& a
 
 bool is_noc_code(std::string_view code) {
   return code.size() == 5 && std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::vector<std::string> career_audience(const std::string& candidate_id, const std::string& coach_id) {
+  std::vector<std::string> audience{candidate_id};
+  if (!coach_id.empty() && coach_id != candidate_id) audience.push_back(coach_id);
+  audience.push_back(passerelle::sync::role_audience(protocol::Role::admin));
+  return audience;
 }
 
 bool is_immigration_stage(std::string_view stage) {

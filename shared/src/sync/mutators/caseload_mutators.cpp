@@ -76,6 +76,7 @@ Status apply(MutationContext& ctx, const CaseloadAssignArgs& a) {
     auto plan_id = candidate->find("plan_id");
     if (plan_id != candidate->end() && plan_id->value().is_string())
       move_plan_to_coach(ctx, std::string(plan_id->value().get_string()), a.coach_id);
+    move_career_to_coach(ctx, a.candidate_id, a.coach_id);
   }
   json::object thread{{"id", a.thread_id},
                       {"kind", "coaching"},

@@ -98,11 +98,14 @@ Status apply_career(MutationContext& ctx, const ProfileArgs& a) {
   auto row = ctx.rows.get(mc::career_profiles, ctx.actor.user_id)
                  .value_or(json::object{{"id", ctx.actor.user_id}, {"created_at", format_rfc3339(ctx.now)}});
   for (const auto& kv : a.fields) row[kv.key()] = kv.value();
-  if (auto p = ctx.rows.get(collection::profiles, ctx.actor.user_id)) row["name"] = row_string(*p, "name");
+  std::string coach;
+  if (auto p = ctx.rows.get(collection::profiles, ctx.actor.user_id)) {
+    row["name"] = row_string(*p, "name");
+    coach = row_string(*p, "coach_id");
+  }
   row["updated_at"] = format_rfc3339(ctx.now);
-  // Coaches match candidates to mentors; mentors never read this row (immigration details).
-  ctx.rows.put(mc::career_profiles, ctx.actor.user_id, row,
-               {ctx.actor.user_id, role_audience(Role::coach), role_audience(Role::admin)});
+  // Their coach matches them to mentors; mentors never read this row (immigration details).
+  ctx.rows.put(mc::career_profiles, ctx.actor.user_id, row, m::career_audience(ctx.actor.user_id, coach));
   return Status::Ok();
 }
 
@@ -245,8 +248,7 @@ Status apply_propose(MutationContext& ctx, const ProposeArgs& a) {
   ctx.rows.put(mc::mentor_profiles, a.mentor_id, *mentor, mentor_audience(ctx, a.mentor_id));
   (*career)["mentorship_id"] = a.id;
   (*career)["mentor_history"] = to_json_array(with_user(history, a.mentor_id));
-  ctx.rows.put(mc::career_profiles, a.candidate_id, *career,
-               {a.candidate_id, role_audience(Role::coach), role_audience(Role::admin)});
+  ctx.rows.put(mc::career_profiles, a.candidate_id, *career, m::career_audience(a.candidate_id, coach));
   return Status::Ok();
 }
 
@@ -259,7 +261,8 @@ void release(MutationContext& ctx, const json::object& ms) {
   }
   if (auto career = ctx.rows.get(mc::career_profiles, cand); career && row_string(*career, "mentorship_id") == id) {
     career->erase("mentorship_id");
-    ctx.rows.put(mc::career_profiles, cand, *career, {cand, role_audience(Role::coach), role_audience(Role::admin)});
+    auto person = ctx.rows.get(collection::profiles, cand);  // their coach now, not at the proposal
+    ctx.rows.put(mc::career_profiles, cand, *career, m::career_audience(cand, person ? row_string(*person, "coach_id") : ""));
   }
 }
 
@@ -379,6 +382,11 @@ Status apply_complete(MutationContext& ctx, const CompleteArgs& a) {
 }
 
 }  // namespace
+
+void move_career_to_coach(MutationContext& ctx, const std::string& candidate_id, const std::string& coach_id) {
+  if (auto career = ctx.rows.get(mc::career_profiles, candidate_id))
+    ctx.rows.put(mc::career_profiles, candidate_id, *career, m::career_audience(candidate_id, coach_id));
+}
 
 Mutator career_update() { return make_mutator<ProfileArgs>("career.update", decode_career, apply_career); }
 Mutator mentor_update() { return make_mutator<ProfileArgs>("mentor.update", decode_mentor, apply_mentor); }

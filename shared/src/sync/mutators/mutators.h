@@ -50,6 +50,9 @@ Mutator candidate_set_cohort();
 
 // When a candidate changes coach, their plan follows: the new coach reads and edits it.
 void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const std::string& coach_id);
+// When a candidate changes coach, their career profile follows: the new coach reads it, the
+// former one no longer does (their devices get a tombstone).
+void move_career_to_coach(MutationContext& ctx, const std::string& candidate_id, const std::string& coach_id);
 
 inline std::vector<std::string> with_user(std::vector<std::string> audience, const std::string& user) {
   if (!user.empty() && std::find(audience.begin(), audience.end(), user) == audience.end())

@@ -42,6 +42,11 @@ inline constexpr const char* kImmigrationStages[] = {"exploring", "selected",   
                                                       "pr_applied", "pr_approved", "work_permit",
                                                       "arrived"};
 
+// Who reads a candidate's career profile (occupation, languages, immigration stage): the
+// candidate, their own coach (none: nobody but them and admins) and admins. The mutators and
+// the server's migration of older rows both use it.
+std::vector<std::string> career_audience(const std::string& candidate_id, const std::string& coach_id);
+
 // Lower-case words of at least 4 letters (ASCII folding only), minus a few stop words: the
 // keywords of a profession or employer for matching.
 std::vector<std::string> keywords(std::string_view text);
