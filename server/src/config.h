@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "net/trusted_proxies.h"
 #include "passerelle/shared/error.h"
 
 namespace passerelle::server {
@@ -35,6 +36,7 @@ struct ServeConfig {
   unsigned max_connections_per_user = 16;       // signed-in connections; beyond: sign-in is rate_limited
   unsigned max_connections_per_address = 256;   // WebSocket connections; beyond: HTTP 429 at the upgrade
   std::vector<std::string> allowed_origins;     // browser Origins allowed at the upgrade; default: public_url's
+  net::TrustedProxies trusted_proxies;          // whose X-Forwarded-For names the client; default: nobody's
   int scrypt_log2n = 17;
   std::string ready_file;
   std::string public_url;  // default: http(s)://<listen>

@@ -280,6 +280,43 @@ TEST(Limits, ConnectionsPerAddressBeyondTheLimitGet429) {
   EXPECT_TRUE(admitted);
 }
 
+// Behind a trusted proxy the per-address limit counts the clients it names in
+// X-Forwarded-For; anyone else's header counts for nothing (docs/limits.md).
+TEST(Limits, BehindATrustedProxyEachForwardedClientHasItsOwnLimit) {
+  TestServer server(with({"--max-connections-per-address", "1", "--trusted-proxies", "127.0.0.1"}));
+  ASSERT_TRUE(server.ok()) << server.last_error();
+  auto via_proxy = [](const std::string& client) {
+    return std::vector<std::pair<std::string, std::string>>{{"X-Forwarded-For", "6.6.6.6, " + client}};
+  };
+  SourceClient a, b, a_again;
+  auto first = a.connect(server.port(), "127.0.0.1", via_proxy("198.51.100.1"));
+  ASSERT_TRUE(first.ok) << first.error;
+  auto second = b.connect(server.port(), "127.0.0.1", via_proxy("198.51.100.2"));
+  EXPECT_TRUE(second.ok) << "another client behind the same proxy: " << second.error;
+  auto third = a_again.connect(server.port(), "127.0.0.1", via_proxy("198.51.100.1"));
+  EXPECT_EQ(third.status, 429) << "the same forwarded client twice";
+
+  // 127.0.0.2 is no proxy of ours: what it writes in the header is ignored.
+  SourceClient spoofer, spoofer_again;
+  ASSERT_TRUE(spoofer.connect(server.port(), "127.0.0.2", via_proxy("198.51.100.3")).ok);
+  EXPECT_EQ(spoofer_again.connect(server.port(), "127.0.0.2", via_proxy("198.51.100.4")).status, 429);
+
+  // The log names the forwarded client, never what the client wrote left of it.
+  std::string log = server.log();
+  EXPECT_NE(log.find("\"remote\":\"198.51.100.1\""), std::string::npos);
+  EXPECT_NE(log.find("\"remote\":\"198.51.100.2\""), std::string::npos);
+  EXPECT_EQ(log.find("6.6.6.6"), std::string::npos);
+  EXPECT_EQ(log.find("198.51.100.3"), std::string::npos);
+}
+
+TEST(Limits, WithoutTrustedProxiesForwardedForIsIgnored) {
+  TestServer server(with({"--max-connections-per-address", "1"}));
+  ASSERT_TRUE(server.ok()) << server.last_error();
+  SourceClient a, b;
+  ASSERT_TRUE(a.connect(server.port(), "127.0.0.1", {{"X-Forwarded-For", "198.51.100.1"}}).ok);
+  EXPECT_EQ(b.connect(server.port(), "127.0.0.1", {{"X-Forwarded-For", "198.51.100.2"}}).status, 429);
+}
+
 TEST(Limits, ConnectionsPerUserBeyondTheLimitCannotSignIn) {
   TestServer server(with({"--max-connections-per-user", "2"}));
   ASSERT_TRUE(server.ok()) << server.last_error();

@@ -451,6 +451,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     return std::chrono::milliseconds(shared_.config.handshake_timeout_ms);
   }
 
+  // The TCP peer, or the client a trusted proxy names (--trusted-proxies). Repeated
+  // X-Forwarded-For fields count as one list, in order (RFC 9110).
+  std::string client_address(const http::request<http::string_body>& req) const {
+    const auto& proxies = shared_.config.trusted_proxies;
+    if (proxies.empty()) return remote_;
+    std::string forwarded;
+    for (auto range = req.equal_range("X-Forwarded-For"); range.first != range.second; ++range.first) {
+      if (!forwarded.empty()) forwarded += ',';
+      forwarded.append(range.first->value());
+    }
+    return proxies.client_address(remote_, forwarded);
+  }
+
   void do_read() {
     parser_.emplace();
     parser_->header_limit(16 * 1024);
@@ -525,25 +538,27 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     auto req = parser_->release();
     std::string_view target = req.target();
     std::string_view path = target.substr(0, target.find_first_of("?#"));
+    // Per request, not per connection: a proxy sends many clients' requests on one connection.
+    std::string client = client_address(req);
     if (websocket::is_upgrade(req) && path == "/v1/ws") {
       if (!origin_allowed(shared_, req[http::field::origin])) {
-        log::warn("ws_origin_refused", {{"remote", remote_}, {"origin", std::string(req[http::field::origin])}});
+        log::warn("ws_origin_refused", {{"remote", client}, {"origin", std::string(req[http::field::origin])}});
         return write_answer(refusal(http::status::forbidden, "this page's origin may not open a Passerelle connection\n"), false);
       }
-      if (!shared_.hub.admit_address(remote_, shared_.config.max_connections_per_address)) {
-        log::warn("ws_too_many_connections", {{"remote", remote_}});
+      if (!shared_.hub.admit_address(client, shared_.config.max_connections_per_address)) {
+        log::warn("ws_too_many_connections", {{"remote", client}});
         HttpAnswer a = refusal(http::status::too_many_requests, "too many connections from this address\n");
         a.headers.emplace_back("Retry-After", "10");
         return write_answer(std::move(a), false);
       }
       beast::get_lowest_layer(stream_).expires_never();  // the WebSocket has its own timeouts
-      std::make_shared<WsSession<Stream>>(std::move(stream_), shared_, remote_)->run(std::move(req));
+      std::make_shared<WsSession<Stream>>(std::move(stream_), shared_, client)->run(std::move(req));
       return;
     }
     bool keep_alive = req.keep_alive();
     if (route_) {
       shared_.metrics.http_request();
-      HttpRequest in = route_request(req, path, remote_);
+      HttpRequest in = route_request(req, path, client);
       head_ = req.method() == http::verb::head;
       // No deadline while the handler works (it may wait on the disk); the answer comes back
       // to this session's strand.
