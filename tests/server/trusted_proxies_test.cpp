@@ -1,6 +1,8 @@
 // --trusted-proxies: which X-Forwarded-For entries are believed (docs/limits.md).
 #include <gtest/gtest.h>
 
+#include <vector>
+
 #include "config.h"
 #include "net/trusted_proxies.h"
 
@@ -44,28 +46,29 @@ TEST(TrustedProxies, BadEntriesAreRefusedByName) {
 
 TEST(TrustedProxies, TheClientIsTheFirstUntrustedHopFromTheRight) {
   auto p = proxies("127.0.0.1, 10.0.0.0/8");
-  // nginx on 127.0.0.1 appended the address it saw.
-  EXPECT_EQ(p.client_address("127.0.0.1", "198.51.100.7"), "198.51.100.7");
-  // Two proxies: the load balancer (10.0.0.2) saw the client, nginx saw the balancer.
-  EXPECT_EQ(p.client_address("127.0.0.1", "198.51.100.7, 10.0.0.2"), "198.51.100.7");
-  // What the client wrote itself (left of the first untrusted hop) is never believed.
-  EXPECT_EQ(p.client_address("127.0.0.1", "6.6.6.6, 198.51.100.7"), "198.51.100.7");
-  EXPECT_EQ(p.client_address("127.0.0.1", "6.6.6.6,198.51.100.7,10.1.1.1"), "198.51.100.7");
-  // A peer that is not a proxy: its header is ignored, whatever it says.
-  EXPECT_EQ(p.client_address("203.0.113.5", "10.0.0.9"), "203.0.113.5");
-  // No header, an empty one, or garbage: the last address vouched for.
-  EXPECT_EQ(p.client_address("127.0.0.1", ""), "127.0.0.1");
-  EXPECT_EQ(p.client_address("127.0.0.1", " , "), "127.0.0.1");
-  EXPECT_EQ(p.client_address("127.0.0.1", "198.51.100.7, unknown"), "127.0.0.1");
-  EXPECT_EQ(p.client_address("127.0.0.1", "unknown, 10.0.0.2"), "10.0.0.2");
-  // Ports and brackets, and canonical forms.
-  EXPECT_EQ(p.client_address("127.0.0.1", "198.51.100.7:5678"), "198.51.100.7");
-  EXPECT_EQ(p.client_address("127.0.0.1", "[2001:DB8:0::1]:443"), "2001:db8::1");
-  EXPECT_EQ(p.client_address("127.0.0.1", "2001:db8:0:0::7"), "2001:db8::7");
-  // Every hop trusted: the leftmost is the best we know.
-  EXPECT_EQ(p.client_address("127.0.0.1", "10.0.0.3, 10.0.0.2"), "10.0.0.3");
-  // Nobody trusted: the peer, always.
-  EXPECT_EQ(TrustedProxies{}.client_address("127.0.0.1", "198.51.100.7"), "127.0.0.1");
+  struct Case {
+    const char* why;
+    const char* peer;
+    const char* forwarded_for;
+    const char* client;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"nginx on 127.0.0.1 appended the address it saw", "127.0.0.1", "198.51.100.7", "198.51.100.7"},
+           {"a balancer (10.0.0.2) saw the client, nginx the balancer", "127.0.0.1", "198.51.100.7, 10.0.0.2", "198.51.100.7"},
+           {"what the client wrote itself is never believed", "127.0.0.1", "6.6.6.6, 198.51.100.7", "198.51.100.7"},
+           {"...even through two proxies", "127.0.0.1", "6.6.6.6,198.51.100.7,10.1.1.1", "198.51.100.7"},
+           {"a peer that is no proxy: its header is ignored", "203.0.113.5", "10.0.0.9", "203.0.113.5"},
+           {"no header", "127.0.0.1", "", "127.0.0.1"},
+           {"empty entries", "127.0.0.1", " , ", "127.0.0.1"},
+           {"garbage: the last hop vouched for", "127.0.0.1", "198.51.100.7, unknown", "127.0.0.1"},
+           {"garbage further left", "127.0.0.1", "unknown, 10.0.0.2", "10.0.0.2"},
+           {"IPv4 with a port", "127.0.0.1", "198.51.100.7:5678", "198.51.100.7"},
+           {"IPv6 in brackets with a port, canonical form", "127.0.0.1", "[2001:DB8:0::1]:443", "2001:db8::1"},
+           {"IPv6, canonical form", "127.0.0.1", "2001:db8:0:0::7", "2001:db8::7"},
+           {"every hop trusted: the leftmost", "127.0.0.1", "10.0.0.3, 10.0.0.2", "10.0.0.3"},
+       })
+    EXPECT_EQ(p.client_address(c.peer, c.forwarded_for), c.client) << c.why;
+  EXPECT_EQ(TrustedProxies{}.client_address("127.0.0.1", "198.51.100.7"), "127.0.0.1") << "nobody trusted";
 }
 
 TEST(TrustedProxies, TheServeFlagParsesTheListAndRefusesBadEntries) {
