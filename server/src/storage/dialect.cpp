@@ -118,6 +118,11 @@ Status open_connection(soci::session& sql, const DbUrl& url) {
     // past 64 KiB (a 100-op push touches more): they only serve rollbacks inside an open
     // transaction, so this changes nothing about what survives a crash.
     sql << "PRAGMA temp_store=MEMORY";
+    // SQLite's default page cache (2 MiB) is smaller than one group commit under load: the
+    // writer spilled dirty pages to the WAL in the middle of its transaction and read pages
+    // back from the file (docs/benchmarks.md). 32 MiB at most per connection, taken only as
+    // pages are used.
+    sql << "PRAGMA cache_size=-32768";
     return Status::Ok();
   } catch (const std::exception& e) {
     return Status(ErrorCode::internal, "cannot open database " + url.path + ": " + e.what());
