@@ -34,12 +34,18 @@ Result<std::unique_ptr<Database>> Database::open(std::string_view url, Options o
   for (auto& reader : db->readers_) db->caches_.push_back(std::make_unique<ConnectionCache>(*reader));
   options.writer.begin_sql = begin_write_sql(db->url_);
   options.writer.lock_sql = write_lock_sql(db->url_);
+  if (!db->url_.is_postgresql()) {
+    auto checkpointer = WalCheckpointer::start(db->write_sql_, db->url_, options.checkpoints);
+    if (!checkpointer) return checkpointer.error();
+    db->checkpointer_ = std::move(*checkpointer);
+  }
   db->writer_ = std::make_unique<Writer>(db->write_sql_, options.writer);
   return db;
 }
 
 Database::~Database() {
   if (writer_) writer_->stop();
+  checkpointer_.reset();  // the writer commits no more: its connection can have SQLite's checkpoints back
 }
 
 Database::Lease::Lease(Database& d) : db(d) {

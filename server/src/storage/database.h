@@ -17,6 +17,7 @@
 #include "connection_cache.h"
 #include "dialect.h"
 #include "passerelle/shared/error.h"
+#include "wal_checkpointer.h"
 #include "writer.h"
 
 namespace passerelle::server::storage {
@@ -26,6 +27,7 @@ class Database {
   struct Options {
     std::size_t read_connections = 4;
     Writer::Options writer;  // begin_sql is filled in from the dialect
+    WalCheckpointer::Options checkpoints;  // SQLite only
   };
 
   // Errors: bad_request (bad URL), unsupported (schema newer than this binary), internal.
@@ -33,6 +35,8 @@ class Database {
   ~Database();  // stops the writer
 
   Writer& writer() { return *writer_; }
+  // SQLite: who copied the WAL back into the file (nullptr on PostgreSQL).
+  const WalCheckpointer* checkpointer() const { return checkpointer_.get(); }
 
   // Runs `fn` with a read connection; blocks while all are busy. Thread-safe. Exceptions from
   // `fn` propagate (after the connection went back to the pool).
@@ -62,6 +66,7 @@ class Database {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::unique_ptr<Writer> writer_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // after the writer's session; stopped after the writer
 };
 
 }  // namespace passerelle::server::storage
