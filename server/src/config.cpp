@@ -264,7 +264,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"max-connections-per-user", "N", "signed-in connections per user on this instance; one more is refused at sign-in (0: no limit)", "16", int_setter(&c.max_connections_per_user, 0, 1000000)},
         {"max-connections-per-address", "N", "WebSocket connections per remote address; one more gets HTTP 429 (0: no limit)", "256", int_setter(&c.max_connections_per_address, 0, 10000000)},
         {"allowed-origins", "LIST", "browser origins allowed to open a WebSocket (comma-separated, * for any); clients that send no Origin always may", "the --public-url origin and the listening address", origins_setter(&c.allowed_origins)},
-        {"trusted-proxies", "LIST", "reverse proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For names the client, for the per-address limits, the logs and the audit log", "none", proxies_setter(&c.trusted_proxies)},
+        {"trusted-proxies", "LIST", "reverse proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For names the client, for the per-address limits, login throttling, the logs and the audit log", "none", proxies_setter(&c.trusted_proxies)},
         {"scrypt-log2n", "N", "scrypt cost log2(N) for new password hashes (10..20)", "17", int_setter(&c.scrypt_log2n, 10, 20)},
         {"ready-file", "PATH", "after listening, atomically write \"HOST:PORT\\n\" here", "", string_setter(&c.ready_file)},
         {"public-url", "URL", "base URL used in invitation e-mails", "http://<listen>", string_setter(&c.public_url)},

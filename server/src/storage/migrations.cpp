@@ -6,6 +6,7 @@
 #include "passerelle/shared/mentors/profiles.h"
 #include "passerelle/shared/protocol.h"
 #include "passerelle/shared/sync/collections.h"
+#include "passerelle/shared/sync/row_fields.h"
 #include "passerelle/shared/time.h"
 #include "profiles.h"
 #include "sync/change_log.h"
@@ -104,9 +105,8 @@ void narrow_career_profiles(soci::session& sql) {
     boost::system::error_code ec;
     auto v = boost::json::parse(data, ec);
     if (ec || !v.is_object()) continue;  // never written by the server this way; left as it is
-    std::string coach;
-    if (auto person = log.get(passerelle::sync::collection::profiles, id))
-      if (auto* c = person->if_contains("coach_id"); c && c->is_string()) coach = c->get_string();
+    auto person = log.get(passerelle::sync::collection::profiles, id);
+    std::string coach = person ? passerelle::sync::row_string(*person, "coach_id") : "";
     log.put(passerelle::mentors::collection::career_profiles, id, v.get_object(),
             passerelle::mentors::career_audience(id, coach));
   }
