@@ -159,6 +159,65 @@ TEST(Limits, OversizedFrameIsTooLargeThenClosedWith1009) {
   expect_still_served(bystander);
 }
 
+// Whatever its size, an oversized message gets the answer first: Beast must not refuse it at
+// the frame header on its own (it would close 1009 with no answer). Default limit: 64 KiB.
+TEST(Limits, EveryOversizedFrameWhateverItsSizeIsTooLargeThenClosedWith1009) {
+  TestServer server;
+  ASSERT_TRUE(server.ok()) << server.last_error();
+  ASSERT_TRUE(server.create_user("ana@example.org", "Ana", "candidate", kTestPassword));
+  Peer bystander = sign_in(server, "ana@example.org");
+
+  for (std::size_t size : {std::size_t{64 * 1024 + 1}, std::size_t{200 * 1000}, std::size_t{10 * 1000 * 1000}}) {
+    SCOPED_TRACE("frame of " + std::to_string(size) + " bytes");
+    auto ws = hello(server);
+    std::string head = R"({"id":5,"type":"hello","pad":")";
+    std::string frame = head + std::string(size - head.size() - 2, 'x') + "\"}";
+    ASSERT_EQ(frame.size(), size);
+    ASSERT_TRUE(ws->send_text(frame, 60s)) << ws->last_error();
+    auto f = ws->read();
+    ASSERT_TRUE(f.is_text()) << "kind " << static_cast<int>(f.kind) << " code " << f.close_code << " " << f.error;
+    auto answer = json::parse(f.data).as_object();
+    EXPECT_EQ(code_of(answer), "too_large") << f.data;
+    EXPECT_TRUE(answer.at("re").is_null()) << f.data;
+    auto closed = ws->read();
+    EXPECT_EQ(closed.kind, RawWsClient::Frame::Kind::closed);
+    EXPECT_EQ(closed.close_code, 1009);
+  }
+
+  // Exactly at the limit is a frame like any other.
+  auto ok = hello(server);
+  std::string head = R"({"id":6,"type":"frobnicate","pad":")";
+  std::string at_limit = head + std::string(64 * 1024 - head.size() - 2, 'y') + "\"}";
+  EXPECT_EQ(code_of(ok->request(at_limit)), "bad_request");
+  expect_still_served(bystander);
+}
+
+// A frame that declares 1 GiB and never sends it all: the answer and the close frame come after
+// the first 64 KiB + 1 bytes (nothing waits for, or keeps, the whole frame), and the close,
+// which would have to read the rest, ends at the handshake timeout instead of hanging.
+TEST(Limits, AnOversizedFrameWhoseRestNeverComesIsAnsweredAndTheCloseTimesOut) {
+  TestServer server(with({"--handshake-timeout-ms", "1000"}));
+  ASSERT_TRUE(server.ok()) << server.last_error();
+  ASSERT_TRUE(server.create_user("ana@example.org", "Ana", "candidate", kTestPassword));
+  Peer bystander = sign_in(server, "ana@example.org");
+
+  auto ws = hello(server);
+  std::string header = {'\x81', '\xFF'};  // FIN + text; masked, 64-bit length follows
+  std::uint64_t declared = std::uint64_t{1} << 30;
+  for (int shift = 56; shift >= 0; shift -= 8) header += static_cast<char>((declared >> shift) & 0xFF);
+  header += std::string(4, '\0');  // mask key 0: the payload goes as is
+  ASSERT_TRUE(ws->send_raw(header + std::string(200 * 1000, 'x'))) << ws->last_error();
+
+  auto f = ws->read();
+  ASSERT_TRUE(f.is_text()) << "kind " << static_cast<int>(f.kind) << " code " << f.close_code << " " << f.error;
+  EXPECT_EQ(code_of(json::parse(f.data).as_object()), "too_large") << f.data;
+  // Received once the server has dropped the connection (our side waits for that).
+  auto closed = ws->read(10s);
+  EXPECT_EQ(closed.kind, RawWsClient::Frame::Kind::closed);
+  EXPECT_EQ(closed.close_code, 1009);
+  expect_still_served(bystander);
+}
+
 // ------------------------------------------------------------------ requests in flight
 
 TEST(Limits, RequestsBeyondTheInFlightLimitAreRateLimitedAndTheConnectionSurvives) {

@@ -212,6 +212,17 @@ http::message_generator handle_http(const Shared& shared, http::request<http::st
 
 // ---------------------------------------------------------------- WebSocket session
 
+// How a connection ends in ordinary life: the close handshake, or the peer gone without one
+// (a closed app, a phone off the network). After the peer's close frame Beast answers and shuts
+// the socket down; a client that closed its socket right after sending its close frame (the
+// CLI does, once its sync is over) makes that shutdown fail with "Transport endpoint is not
+// connected". None of these is an error of the server or the peer: connection_closed says it.
+bool peer_went_away(const beast::error_code& ec) {
+  return ec == websocket::error::closed || ec == asio::error::operation_aborted || ec == asio::error::eof ||
+         ec == asio::error::not_connected || ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == ssl::error::stream_truncated;
+}
+
 template <class Stream>
 class WsSession : public Connection, public std::enable_shared_from_this<WsSession<Stream>> {
  public:
@@ -235,8 +246,12 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     ws_.set_option(no_deflate);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "passerelle/" PASSERELLE_VERSION); }));
-    // We enforce max_frame ourselves (read_some) so the too_large answer can go out first.
-    ws_.read_message_max(shared_.config.max_frame * 2 + 1024);
+    // No limit in Beast: Beast refuses a message over its limit at the frame header, with a
+    // bare 1009 and no answer. We enforce max_frame ourselves instead (do_read never asks for
+    // more than max_frame + 1 bytes, whatever the header declares), so every oversized message,
+    // of any size, gets its too_large answer before the close. Memory stays bounded: the rest
+    // of an oversized frame is read and discarded by the close handshake in small pieces.
+    ws_.read_message_max(0);
     ws_.auto_fragment(false);
     ws_.async_accept(req, beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
   }
@@ -304,8 +319,7 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
 
   void on_read(beast::error_code ec, std::size_t) {
     if (ec) {
-      if (ec != websocket::error::closed && ec != asio::error::operation_aborted)
-        log::info("connection_error", {{"remote", remote_}, {"error", ec.message()}});
+      if (!peer_went_away(ec)) log::info("connection_error", {{"remote", remote_}, {"error", ec.message()}});
       return finish();
     }
     if (closing_) return;  // a close is under way; the close operation reads the rest
