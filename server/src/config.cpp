@@ -190,6 +190,8 @@ const char* kTopUsage =
     "  admin create   create an account (password read from stdin)\n"
     "  admin compact  purge old tombstones from the change log (beside a running server or not)\n"
     "  admin import-template FILE  publish an action-plan template (a new edition if it changed)\n"
+    "  admin migrate-db --from URL --to URL  copy a whole database to another one, e.g. SQLite to\n"
+    "                 PostgreSQL (stop the server first; docs/operations.md)\n"
     "\n"
     "Options:\n"
     "  --help         show this help (also: serve --help, admin --help, admin create --help)\n"

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <filesystem>
+
 #include "passerelle/test/test_server.h"
 
 using namespace passerelle::test;
@@ -18,6 +20,36 @@ TEST(Cli, HelpAndVersionExitZero) {
   EXPECT_NE(r.out.find("--ready-file"), std::string::npos);
   EXPECT_NE(r.out.find("--tombstone-days"), std::string::npos);
   EXPECT_NE(run_process({server_binary(), "admin", "compact", "--help"}).out.find("--older-than-days"), std::string::npos);
+}
+
+// The top-level help names every command an operator needs (docs/operations.md lists them).
+TEST(Cli, TopHelpListsEveryCommand) {
+  auto r = run_process({server_binary(), "--help"});
+  ASSERT_EQ(r.exit_code, 0);
+  for (const char* command : {"serve", "admin create", "admin compact", "admin import-template", "admin migrate-db"})
+    EXPECT_NE(r.out.find(command), std::string::npos) << command << " missing from:\n" << r.out;
+  auto m = run_process({server_binary(), "admin", "migrate-db", "--help"});
+  EXPECT_EQ(m.exit_code, 0);
+  EXPECT_NE(m.out.find("--from"), std::string::npos) << m.out;
+}
+
+// A mistyped source is an error: nothing is created, neither the target nor the source's folder.
+TEST(Cli, MigrateDbFromAMissingSqliteFileExitsTwoAndCreatesNothing) {
+  TempDir dir;
+  std::string missing = dir.path() + "/no-such-folder/passerelle.db";
+  std::string target = dir.path() + "/target.db";
+  auto r = run_process({server_binary(), "admin", "migrate-db", "--from", "sqlite:" + missing, "--to", "sqlite:" + target});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find(missing), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/no-such-folder"));
+  EXPECT_FALSE(std::filesystem::exists(target));
+  // The same with the folder present but the file mistyped.
+  std::filesystem::create_directory(dir.path() + "/data");
+  r = run_process({server_binary(), "admin", "migrate-db", "--from", "sqlite:" + dir.path() + "/data/pasarelle.db",
+                   "--to", "sqlite:" + target});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/data/pasarelle.db"));
+  EXPECT_FALSE(std::filesystem::exists(target));
 }
 
 TEST(Cli, AdminCompactWithoutAServer) {

@@ -1,5 +1,7 @@
 #include "migrate_db.h"
 
+#include <filesystem>
+
 #include <soci/soci.h>
 
 #include <algorithm>
@@ -70,6 +72,14 @@ Status migrate_database(const std::string& from_url, const std::string& to_url, 
   if (!to) return to.error();
   if (from->backend == to->backend && from->path == to->path && from->conninfo == to->conninfo)
     return Status(ErrorCode::bad_request, "--from and --to name the same database");
+  // Opening a SQLite path creates it (and its folder): a mistyped --from would "copy" an empty
+  // new database and succeed. The source must already be there.
+  if (!from->is_postgresql()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(from->path, ec))
+      return Status(ErrorCode::bad_request,
+                    "--from: no database file at " + from->path + " (the source must exist; nothing was copied)");
+  }
 
   // Both schemas up to this binary's version (the target gets its tables, an epoch of its own
   // and zero counters, all replaced below).
