@@ -9,11 +9,21 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "../log.h"
 
 namespace passerelle::server::cluster {
 namespace json = boost::json;
+
+namespace {
+// libpq's last error on `conn`, without its trailing newline (log fields are one line).
+std::string libpq_message(PGconn* conn) {
+  std::string m = PQerrorMessage(conn);
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  return m.empty() ? "connection lost" : m;
+}
+}  // namespace
 
 PgBus::PgBus(std::string conninfo, Deliver deliver, std::function<void()> on_reconnect)
     : conninfo_(std::move(conninfo)), deliver_(std::move(deliver)), on_reconnect_(std::move(on_reconnect)) {
@@ -125,6 +135,7 @@ void PgBus::run() {
     first = false;
     int own_pid = PQbackendPID(conn);
     bool broken = false;
+    std::string reason;  // why the connection is given up, for cluster_connection_lost
     while (!broken) {
       // Send what was published.
       std::deque<std::string> out;
@@ -141,7 +152,8 @@ void PgBus::run() {
         bool sent = PQresultStatus(r) == PGRES_TUPLES_OK;
         PQclear(r);
         if (!sent) {
-          log::error("cluster_notify_failed", {{"message", PQerrorMessage(conn)}});
+          reason = libpq_message(conn);
+          log::error("cluster_notify_failed", {{"message", reason}});
           broken = true;
           break;
         }
@@ -151,6 +163,7 @@ void PgBus::run() {
       if (broken) break;
       // Deliver what arrived (also while we were sending).
       if (!PQconsumeInput(conn)) {
+        reason = libpq_message(conn);
         broken = true;
         break;
       }
@@ -172,15 +185,24 @@ void PgBus::run() {
       }
       pollfd fds[2] = {{PQsocket(conn), POLLIN, 0}, {wake_fd_, POLLIN, 0}};
       int r = ::poll(fds, 2, 1000);
-      if (r < 0 && errno != EINTR) broken = true;
-      if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) broken = true;
-      if (PQstatus(conn) != CONNECTION_OK) broken = true;
+      if (r < 0 && errno != EINTR) {
+        broken = true;
+        reason = std::string("poll: ") + std::strerror(errno);
+      }
+      if (fds[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+        broken = true;
+        reason = "the database server closed the connection";
+      }
+      if (PQstatus(conn) != CONNECTION_OK) {
+        broken = true;
+        reason = libpq_message(conn);
+      }
     }
     listening_ = false;
     PQfinish(conn);
     std::unique_lock lock(mutex_);
     if (stopping_) return;
-    log::error("cluster_connection_lost", {});
+    log::error("cluster_connection_lost", {{"reason", reason}});
     ++stats_.reconnects;
     queue_.clear();
     cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
