@@ -10,5 +10,25 @@ build_type="${PASSERELLE_BUILD_TYPE:-RelWithDebInfo}"
 if [ ! -f "$build_dir/build.ninja" ]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "$@" >/dev/null
 fi
-echo "building in $build_dir (this takes a few minutes the first time)..." >&2
-ninja -C "$build_dir" >"$build_dir/last-build.log" 2>&1 || { tail -60 "$build_dir/last-build.log" >&2; exit 1; }
+echo "building in $build_dir (this takes a few minutes the first time; full log: $build_dir/last-build.log)..." >&2
+# Progress, condensed: ninja's "[done/total] what" lines. On a terminal one line rewritten in
+# place; otherwise (CI, a pipe) a line every 10 % of the steps. Everything goes to the log.
+progress() {
+  local tty=0
+  [ -t 2 ] && tty=1
+  awk -v tty="$tty" '
+    match($0, /^\[[0-9]+\/[0-9]+\] /) {
+      split(substr($0, 2, RLENGTH - 3), c, "/")
+      pct = c[2] > 0 ? int(100 * c[1] / c[2]) : 100
+      what = substr($0, RLENGTH + 1); sub(/.* /, "", what); sub(/.*\//, "", what)
+      if (tty) { printf "\r  [%s/%s] %3d%%  %-50.50s", c[1], c[2], pct, what > "/dev/stderr"; shown = 1 }
+      else if (pct >= next_pct) { printf "  [%s/%s] %3d%%  %s\n", c[1], c[2], pct, what > "/dev/stderr"; next_pct = pct - pct % 10 + 10 }
+      fflush("/dev/stderr")
+    }
+    END { if (shown) printf "\n" > "/dev/stderr" }'
+}
+export NINJA_STATUS="[%f/%t] "
+if ! ninja -C "$build_dir" 2>&1 | tee "$build_dir/last-build.log" | progress; then
+  tail -60 "$build_dir/last-build.log" >&2
+  exit 1
+fi
