@@ -9,7 +9,7 @@ packages=(
   libsoci-dev libsqlite3-dev sqlite3 libssl-dev
   libgtest-dev libgmock-dev libical-dev
   libhowardhinnant-date-dev tzdata openssl ca-certificates chromium
-  libpq-dev postgresql nginx
+  libpq-dev postgresql nginx python3
   openjdk-17-jdk-headless nodejs
   testssl.sh
 )

@@ -46,21 +46,45 @@ void replace_all(std::string& s, const std::string& from, const std::string& to)
   for (auto p = s.find(from); p != std::string::npos; p = s.find(from, p + to.size())) s.replace(p, from.size(), to);
 }
 
+// Drops the lines of `text` that contain `needle`.
+std::string without_lines(const std::string& text, const std::string& needle) {
+  std::istringstream in(text);
+  std::string out, line;
+  while (std::getline(in, line))
+    if (line.find(needle) == std::string::npos) out += line + "\n";
+  return out;
+}
+
 // nginx in the foreground (daemon off) with the shipped site config, its two upstream
-// addresses and its listen port rewritten.
+// addresses and its listen ports rewritten. The proxying is what this test is about: the TLS
+// server is made to listen in plain HTTP (its certificate, made here, is loaded but unused);
+// tests/ops/run-operations-doc.sh goes through its TLS.
 class Nginx {
  public:
   Nginx(const std::string& a, const std::string& b) {
-    fs::create_directories(dir_.path() + "/tmp");
-    fs::permissions(dir_.path(), fs::perms::all & ~fs::perms::group_write & ~fs::perms::others_write);
-    fs::permissions(dir_.path() + "/tmp", fs::perms::all);
+    std::string d = dir_.path();
+    fs::create_directories(d + "/tmp");
+    fs::permissions(d, fs::perms::all & ~fs::perms::group_write & ~fs::perms::others_write);
+    fs::permissions(d + "/tmp", fs::perms::all);
+    auto made = passerelle::test::run_process(
+        {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+         "-days", "2", "-subj", "/CN=localhost", "-keyout", d + "/privkey.pem", "-out", d + "/fullchain.pem"});
+    auto dh = passerelle::test::run_process({"/usr/bin/openssl", "genpkey", "-genparam", "-algorithm", "DH", "-pkeyopt",
+                                             "group:ffdhe2048", "-out", d + "/ffdhe2048.pem"});
+    if (made.exit_code != 0 || dh.exit_code != 0) {  // wait_ready() fails, logs() says why
+      std::ofstream(d + "/error.log") << "openssl failed: " << made.err << dh.err;
+      return;
+    }
     std::string site = read_text(fs::path(PASSERELLE_SOURCE_DIR) / "deploy/nginx/passerelle.conf");
     port_ = passerelle::test::free_loopback_port();
     replace_all(site, "127.0.0.1:8081", a);
     replace_all(site, "127.0.0.1:8082", b);
-    replace_all(site, "listen 80;", "listen 127.0.0.1:" + std::to_string(port_) + ";");
-    std::ofstream(dir_.path() + "/passerelle.conf") << site;
-    std::string d = dir_.path();
+    site = without_lines(site, "[::]");
+    replace_all(site, "listen 80 default_server;", "listen 127.0.0.1:" + std::to_string(passerelle::test::free_loopback_port()) + ";");
+    replace_all(site, "listen 443 ssl default_server;", "listen 127.0.0.1:" + std::to_string(port_) + ";");
+    replace_all(site, "/etc/letsencrypt/live/passerelle.example.org", d);
+    replace_all(site, "/etc/nginx/ffdhe2048.pem", d + "/ffdhe2048.pem");
+    std::ofstream(d + "/passerelle.conf") << site;
     std::ofstream(d + "/nginx.conf") << "daemon off;\nmaster_process on;\nworker_processes 1;\npid " << d
                                      << "/nginx.pid;\nerror_log " << d << "/error.log info;\n"
                                      << "events { worker_connections 256; }\nhttp {\n  access_log " << d
@@ -91,6 +115,7 @@ class Nginx {
   }
   // Bounded wait for /healthz through nginx.
   bool wait_ready() {
+    if (pid_ <= 0) return false;
     for (int i = 0; i < 500; ++i) {
       if (::waitpid(pid_, nullptr, WNOHANG) == pid_) {
         pid_ = -1;
