@@ -1,7 +1,9 @@
 // The `passerelle` CLI as a process against the real server.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
+#include <thread>
 
 #include "passerelle/client.h"
 
@@ -99,6 +101,33 @@ TEST_F(CliWithServer, AcceptInviteFromTheMailedToken) {
                        "another long password\n");
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_EQ(again.err.rfind("passerelle: ", 0), 0u);
+}
+
+// Ordinary CLI runs end their connections normally: the server logs each close, and no
+// connection_error (it used to log "Transport endpoint is not connected" for every sync, so a
+// real error drowned among them).
+TEST_F(CliWithServer, OrdinarySyncsLogNoConnectionError) {
+  ASSERT_EQ(cli({"--server", server.url(), "login", "--email", "sami@example.org"}, "correct horse battery\n").exit_code, 0);
+  for (int i = 0; i < 5; ++i) {
+    auto r = cli({"sync"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  ASSERT_EQ(cli({"status"}).exit_code, 0);
+  auto count = [](const std::string& log, const std::string& event) {
+    std::size_t n = 0;
+    for (auto at = log.find(event); at != std::string::npos; at = log.find(event, at + 1)) ++n;
+    return n;
+  };
+  // The server logs a close a moment after the client is gone: wait (bounded) for all of them.
+  std::string log;
+  for (int i = 0; i < 100; ++i) {
+    log = server.log();
+    if (count(log, "\"event\":\"connection_closed\"") >= count(log, "\"event\":\"connection_opened\"")) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(count(log, "\"event\":\"connection_opened\""), 6u) << log;
+  EXPECT_EQ(count(log, "\"event\":\"connection_closed\""), count(log, "\"event\":\"connection_opened\"")) << log;
+  EXPECT_EQ(count(log, "\"event\":\"connection_error\""), 0u) << log;
 }
 
 }  // namespace
