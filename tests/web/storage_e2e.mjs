@@ -184,6 +184,17 @@ async function main() {
   await browser.close().catch(() => {});
 }
 
+// Chromium runs in a process group of its own: a time-out (run.sh's `timeout`) must not leave it.
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    try { if (chrome) process.kill(-chrome.pid, 'SIGKILL'); } catch (e) { /* already gone */ }
+    if (server) server.kill('SIGTERM');
+    console.log(`[FAIL] stopped by ${signal}`);
+    console.log(`${passed} passed, ${failed + 1} failed`);
+    process.exit(1);
+  });
+}
+
 const started = Date.now();
 try {
   await main();
