@@ -32,3 +32,21 @@ if ! ninja -C "$build_dir" 2>&1 | tee "$build_dir/last-build.log" | progress; th
   tail -60 "$build_dir/last-build.log" >&2
   exit 1
 fi
+
+# The WebAssembly build of the client core (docs/bindings.md) in its own folder, with Debian's
+# Emscripten. Its compiler needs Debian's acorn, which a non-Debian node finds through NODE_PATH.
+# PASSERELLE_SKIP_WASM=1 skips it (its tests in the native build then fail, saying why).
+if [ "${PASSERELLE_SKIP_WASM:-0}" != 1 ]; then
+  wasm_dir="${PASSERELLE_WASM_BUILD_DIR:-build-wasm}"
+  export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
+  command -v emcmake >/dev/null || { echo "emcmake not found: run scripts/install-deps.sh" >&2; exit 1; }
+  if [ ! -f "$wasm_dir/build.ninja" ]; then
+    emcmake cmake -S . -B "$wasm_dir" -G Ninja -DCMAKE_BUILD_TYPE=MinSizeRel >"$build_dir/wasm-configure.log" 2>&1 ||
+      { tail -30 "$build_dir/wasm-configure.log" >&2; exit 1; }
+  fi
+  echo "building the WebAssembly core in $wasm_dir..." >&2
+  if ! ninja -C "$wasm_dir" 2>&1 | tee "$wasm_dir/last-build.log" | progress; then
+    tail -60 "$wasm_dir/last-build.log" >&2
+    exit 1
+  fi
+fi

@@ -12,6 +12,7 @@ packages=(
   libpq-dev postgresql nginx python3
   openjdk-17-jdk-headless nodejs
   testssl.sh
+  emscripten node-acorn
 )
 
 missing=()
@@ -23,13 +24,14 @@ done
 # with Debian's npm package: install it only when there is no npm command at all.
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
-echo "installing: ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# What the WebAssembly build compiles from source (SQLite, date's tz.cpp, libmd), into a cache.
+bash "$(dirname "$0")/install-wasm-deps.sh"

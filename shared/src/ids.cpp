@@ -1,9 +1,8 @@
 #include "passerelle/shared/ids.h"
 
-#include <openssl/rand.h>
-
 #include "passerelle/shared/crypto.h"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <stdexcept>
@@ -11,8 +10,10 @@
 namespace passerelle {
 namespace {
 
+// Through crypto.h, so that this file builds wherever crypto.h has a backend (WebAssembly too).
 void fill_random(std::uint8_t* out, std::size_t n) {
-  if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("OpenSSL RAND_bytes failed");
+  std::string r = random_bytes(n);
+  std::copy(r.begin(), r.end(), out);
 }
 
 std::int64_t now_unix_ms() {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the dashboard's browser test (dashboard_e2e.mjs). Needs node + npm and Debian's
+# Runs one browser test: dashboard_e2e.mjs (the default) or the script named as $1. Needs node + npm and Debian's
 # chromium (scripts/install-deps.sh installs it); playwright-core and csv-parse come from the
 # npm registry with `npm ci` (pinned by package-lock.json) into $WORK_DIR, never into the
 # source tree. Exit 77 (ctest: skipped) with a clear message when a tool is missing.
@@ -16,10 +16,11 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 [ "$node_major" -ge 18 ] || skip "node $node_major is too old (need >= 18)"
 
 mkdir -p "$work"
-cp "$here/package.json" "$here/package-lock.json" "$here/dashboard_e2e.mjs" "$work/"
+script="${1:-dashboard_e2e.mjs}"
+cp "$here/package.json" "$here/package-lock.json" "$here/$script" "$work/"
 if ! cmp -s "$here/package-lock.json" "$work/node_modules/.installed-lock" 2>/dev/null; then
   (cd "$work" && npm ci --no-audit --no-fund --loglevel=error) || skip "npm ci failed (is the npm registry reachable?)"
   cp "$here/package-lock.json" "$work/node_modules/.installed-lock"
 fi
 export CHROMIUM="$chromium_bin"
-exec timeout 240 node "$work/dashboard_e2e.mjs"
+exec timeout 240 node "$work/$script"

@@ -23,6 +23,7 @@
 #include <openssl/ssl.h>
 
 #include <array>
+#include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <future>
@@ -99,6 +100,7 @@ std::string_view mime_type(const std::filesystem::path& p) {
   if (ext == ".css") return "text/css; charset=utf-8";
   if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
   if (ext == ".json" || ext == ".webmanifest") return "application/json";
+  if (ext == ".wasm") return "application/wasm";  // WebAssembly.instantiateStreaming requires it
   if (ext == ".svg") return "image/svg+xml";
   if (ext == ".png") return "image/png";
   if (ext == ".jpg" || ext == ".jpeg") return "image/jpeg";
@@ -143,6 +145,16 @@ std::optional<std::filesystem::path> resolve_static(const std::string& root, std
   if (b != base.end()) return std::nullopt;  // outside the root (e.g. through a symlink)
   if (!fs::is_regular_file(full, ec)) return std::nullopt;
   return full;
+}
+
+// A validator for a static file: its size and modification time, which change with each build.
+std::string static_etag(const std::filesystem::path& file, std::uint64_t size) {
+  std::error_code ec;
+  auto mtime = std::filesystem::last_write_time(file, ec);
+  auto ticks = ec ? 0 : static_cast<long long>(mtime.time_since_epoch().count());
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "\"%llx-%llx\"", static_cast<unsigned long long>(size), static_cast<unsigned long long>(ticks));
+  return buf;
 }
 
 template <class Body>
@@ -190,15 +202,29 @@ http::message_generator handle_http(const Shared& shared, http::request<http::st
     body.open(file->string().c_str(), beast::file_mode::scan, ec);
     if (!ec) {
       auto size = body.size();
+      // Kept by the browser and a service worker, revalidated on each use (docs/operations.md,
+      // "Static files"): a new build is picked up at once, an unchanged file costs a 304.
+      std::string etag = static_etag(*file, size);
+      auto cache_headers = [&](auto& res) {
+        res.set(http::field::content_type, mime_type(*file));
+        res.set(http::field::cache_control, "no-cache");
+        res.set(http::field::etag, etag);
+      };
+      if (req[http::field::if_none_match] == etag) {
+        http::response<http::empty_body> not_modified{http::status::not_modified, req.version()};
+        common_headers(not_modified, req.keep_alive());
+        cache_headers(not_modified);
+        return not_modified;
+      }
       http::response<http::file_body> res{std::piecewise_construct, std::make_tuple(std::move(body)),
                                           std::make_tuple(http::status::ok, req.version())};
       common_headers(res, req.keep_alive());
-      res.set(http::field::content_type, mime_type(*file));
+      cache_headers(res);
       res.content_length(size);
       if (req.method() == http::verb::head) {
         http::response<http::empty_body> head{http::status::ok, req.version()};
         common_headers(head, req.keep_alive());
-        head.set(http::field::content_type, mime_type(*file));
+        cache_headers(head);
         head.content_length(size);
         return head;
       }

@@ -1,4 +1,4 @@
-// Small cryptographic helpers over OpenSSL used by both sides: random tokens and digests.
+// Small cryptographic helpers used by both sides: random tokens and digests (docs/bindings.md).
 #pragma once
 
 #include <cstddef>
@@ -8,7 +8,7 @@
 
 namespace passerelle {
 
-// `n` bytes from OpenSSL's CSPRNG. Throws std::runtime_error only if the RNG itself fails.
+// `n` bytes from a CSPRNG (OpenSSL's; in wasm getentropy's). Throws only if the RNG itself fails.
 std::string random_bytes(std::size_t n);
 // Lower-case hex of arbitrary bytes.
 std::string to_hex(std::string_view bytes);

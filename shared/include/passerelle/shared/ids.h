@@ -1,6 +1,6 @@
 // UUIDv7 identifiers (RFC 9562 section 5.7): 48-bit Unix milliseconds, then random bits from
-// OpenSSL's CSPRNG. Time-ordered ids keep SQLite index inserts sequential (4x faster than random
-// keys on this project's machines). Within one process ids are strictly increasing: a 12-bit
+// crypto.h's CSPRNG. Time-ordered ids keep SQLite index inserts sequential (4x faster than
+// random keys on this project's machines). Within one process ids are strictly increasing: a 12-bit
 // counter in rand_a orders ids made in the same millisecond (RFC 9562 "method 1").
 #pragma once
 
