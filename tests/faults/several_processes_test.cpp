@@ -3,8 +3,9 @@
 // commands run in another.
 //
 // SeveralProcesses.WatchBesideCommandsWithServerKills runs a `sync --watch` beside 200 runs of
-// the other commands (send, status, status --offline, read, step start/done) while the server
-// is killed (-9) and restarted on the same port now and then and a coach writes to the thread.
+// the other commands (send, status, status --offline, read, step start/done, a one-shot sync)
+// while the server is killed (-9) and restarted on the same port now and then and a coach
+// writes to the thread.
 // Throughout, no SQLite file the watcher holds open may have been deleted under it (the bug:
 // its -wal and -shm went while it kept writing to them). At the end: every device file passes
 // PRAGMA integrity_check, the outbox is empty, every message queued by a `send` is on the
@@ -261,6 +262,11 @@ TEST(SeveralProcesses, WatchBesideCommandsWithServerKills) {
       auto r = w.device.run({"read", w.thread});
       ASSERT_EQ(r.exit_code, 0) << r.err;
       ++ran["read"];
+    } else if (p == 9) {
+      // A one-shot sync beside the watcher: both push and pull the same file at once.
+      auto r = w.device.run({"sync"});
+      ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+      ++ran["sync"];
     } else if (next_step < steps.size()) {
       // Each step is started, then marked done, by two separate commands.
       bool start = !step_started;
