@@ -18,6 +18,7 @@
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/json_reader.h"
 #include "passerelle/shared/sync/mutator.h"
+#include "sync/local_db_watch.h"
 #include "sync/sync_engine.h"
 #include "sync/sync_store.h"
 
@@ -45,9 +46,12 @@ struct Client::Impl {
     std::unique_ptr<files::FileStore> files;  // attached files and the upload queue
     std::mutex store_mutex;
     std::unique_ptr<SyncEngine> engine;
+    // While the engine runs in the background: writes other processes queue wake it. Last, so
+    // it stops before anything it reads goes.
+    std::unique_ptr<LocalDbWatcher> watcher;
   };
-  // Guards the `sync` pointer and the engine pointer in it; never held while an engine thread
-  // is joined or an observer runs.
+  // Guards the `sync` pointer and the engine and watcher pointers in it; never held while an
+  // engine or watcher thread is joined or an observer runs.
   std::mutex sync_mutex;
   std::unique_ptr<SyncSide> sync;
 
@@ -63,6 +67,7 @@ struct Client::Impl {
   ~Impl() {
     // First the engine (its hooks reach the observers here), then the connection (its
     // handlers point into this object).
+    stop_watch();
     if (sync && sync->engine) sync->engine->stop();
     sync.reset();
     connection.reset();
@@ -164,8 +169,34 @@ struct Client::Impl {
     return side.engine.get();
   }
 
+  // Starts watching the account file for writes of other processes, unless that runs or is
+  // turned off. The engine is looked up at each wake: ensure_engine() may have replaced it.
+  void start_watch(SyncSide& side) {
+    if (options.local_write_poll.count() <= 0) return;
+    {
+      std::lock_guard lock(sync_mutex);
+      if (side.watcher) return;
+    }
+    auto watcher = std::make_unique<LocalDbWatcher>(
+        LocalDbWatch(side.account->db(), *side.store, side.files.get(), side.store_mutex), options.local_write_poll,
+        [this, &side] {
+          if (SyncEngine* e = engine_of(side)) e->notify_local_write();
+        });
+    std::lock_guard lock(sync_mutex);
+    if (!side.watcher) side.watcher = std::move(watcher);
+    // else: another thread started one meanwhile; this one stops as it goes (after the lock)
+  }
+
+  // Stops the watch (joined outside sync_mutex: its thread takes that mutex to wake the engine).
+  void stop_watch() {
+    std::unique_ptr<LocalDbWatcher> watcher;
+    std::lock_guard lock(sync_mutex);
+    if (sync) watcher = std::move(sync->watcher);
+  }
+
   // Stops and forgets the sync side (logout, another account).
   void drop_sync() {
+    stop_watch();
     SyncEngine* engine = nullptr;
     {
       std::lock_guard lock(sync_mutex);
@@ -779,10 +810,12 @@ Outcome<Done> Client::start_sync() {
   auto engine = impl_->ensure_engine(**side);
   if (!engine) return std::move(engine).failure();
   (*engine)->start();
+  impl_->start_watch(**side);
   return Done{};
 }
 
 void Client::stop_sync() {
+  impl_->stop_watch();
   SyncEngine* engine = nullptr;
   {
     std::lock_guard lock(impl_->sync_mutex);

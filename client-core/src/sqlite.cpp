@@ -7,23 +7,51 @@
 #include <cerrno>
 #include <cstring>
 
+#include "passerelle/shared/crypto.h"
+
 namespace passerelle::client::sqlite {
 
 namespace {
 Error local_error(std::string message) { return Error{ErrorCode::internal, std::move(message)}; }
 
-// Creates the file with 0600 before SQLite sees it: SQLite would create it with the umask's
-// permissions, and its -wal/-shm files copy the main file's mode, so this covers all three.
-Status create_private_file(const std::filesystem::path& path, std::string_view what) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+// Makes `path` a private file (0600) without ever opening it. On POSIX, closing *any*
+// descriptor of a file drops every lock this process holds on it, those of a connection
+// another thread or Client has open on it included; another process may then check-point and
+// delete the WAL under that connection ("How To Corrupt An SQLite Database File", 2.2). So a
+// file that exists is narrowed by path, and a new one is made under a name nobody else uses
+// (its descriptor is closed before anyone can know it) and published with link(), which never
+// replaces a file another process made meanwhile. An empty file is an empty database to SQLite.
+// SQLite gives the -wal and -shm files the main file's mode, so this covers all three.
+// Returns whether SQLite must create the file itself (a file system without hard links).
+Result<bool> make_private_file(const std::filesystem::path& path, std::string_view what) {
+  auto narrow = [&]() -> Result<bool> {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+      return local_error("cannot open " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+    if ((st.st_mode & 0777) != 0600 && ::chmod(path.c_str(), 0600) != 0)
+      return local_error("cannot restrict the permissions of " + path.string() + ": " + std::strerror(errno));
+    return false;
+  };
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 || errno != ENOENT) return narrow();
+  std::filesystem::path temp = path;
+  temp += ".new-" + to_hex(random_bytes(8));
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
-    return local_error("cannot open " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
-  int rc = ::fchmod(fd, 0600);
+    return local_error("cannot create " + std::string(what) + " " + path.string() + ": " + std::strerror(errno));
+  int rc = ::fchmod(fd, 0600);  // the umask may have taken the owner's bits too
   int saved = errno;
   ::close(fd);
-  if (rc != 0)
-    return local_error("cannot restrict the permissions of " + path.string() + ": " + std::strerror(saved));
-  return Status::Ok();
+  if (rc == 0) {
+    rc = ::link(temp.c_str(), path.c_str());
+    saved = errno;
+  }
+  ::unlink(temp.c_str());
+  if (rc == 0 || saved == EEXIST) return narrow();  // EEXIST: another process made it first
+  // No hard links here (FAT, some FUSE mounts): SQLite creates the file and it is narrowed by
+  // path before anything is written to it.
+  if (saved == EPERM || saved == ENOTSUP || saved == EOPNOTSUPP || saved == ENOSYS) return true;
+  return local_error("cannot create " + std::string(what) + " " + path.string() + ": " + std::strerror(saved));
 }
 }  // namespace
 
@@ -73,15 +101,19 @@ Error Database::error(std::string_view doing) const {
 
 Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path, std::string_view what,
                                                  const std::vector<Migration>& migrations) {
-  if (auto st = create_private_file(path, what); !st) return st.error();
+  auto sqlite_creates = make_private_file(path, what);
+  if (!sqlite_creates) return sqlite_creates.error();
   sqlite3* raw = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr);
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (*sqlite_creates ? SQLITE_OPEN_CREATE : 0);
+  int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   // From here `db` owns the handle, even when opening failed (sqlite3 still allocates it).
   std::unique_ptr<Database> db(new Database(raw, path, std::string(what)));
   if (rc != SQLITE_OK) {
     if (!raw) return local_error("cannot open " + std::string(what) + " " + path.string() + ": out of memory");
     return db->error("opening");
   }
+  if (*sqlite_creates && ::chmod(path.c_str(), 0600) != 0)
+    return local_error("cannot restrict the permissions of " + path.string() + ": " + std::strerror(errno));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
   // journal_mode is the first statement that reads the header: a non-SQLite file fails here.

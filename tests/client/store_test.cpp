@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 
@@ -12,6 +13,7 @@
 #include "passerelle/client.h"
 #include "passerelle/shared/ids.h"
 #include "sqlite.h"
+#include "run_cli.h"
 #include "temp_dir.h"
 
 namespace passerelle::client {
@@ -246,6 +248,54 @@ TEST(Store, AnExistingFileWithLooseModeIsNarrowed) {
   std::filesystem::permissions(dir / "device.sqlite", std::filesystem::perms::all);
   ASSERT_TRUE(DeviceStore::open(dir.path()));
   EXPECT_EQ(mode_of(dir / "device.sqlite"), 0600u);
+}
+
+TEST(Store, ANewFileIsPrivateWhateverTheUmaskAndLeavesNothingBeside) {
+  TempDir dir;
+  mode_t before = ::umask(0);
+  auto device = DeviceStore::open(dir.path());
+  ::umask(before);
+  ASSERT_TRUE(device) << device.error().message;
+  EXPECT_EQ(mode_of(dir / "device.sqlite"), 0600u);
+  EXPECT_EQ(mode_of(dir.path().string() + "/device.sqlite-wal"), 0600u);
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"device.sqlite", "device.sqlite-shm", "device.sqlite-wal"}));
+}
+
+// Issue #22: opening a file this process already has open must not touch it behind SQLite's
+// back. Closing any descriptor of a file drops every POSIX lock the process holds on it (the
+// open connection's shared lock on the database included); another process that then closed
+// its own connection believed itself the last one, check-pointed and deleted the WAL and -shm
+// under the first connection, which went on writing to a deleted WAL (two views of one file).
+TEST(Store, ASecondOpenInTheSameProcessKeepsTheLocksOfTheFirst) {
+  TempDir dir;
+  auto first = DeviceStore::open(dir.path());
+  ASSERT_TRUE(first) << first.error().message;
+  ASSERT_TRUE((*first)->set_server_url("ws://127.0.0.1:1"));
+  {
+    auto second = DeviceStore::open(dir.path());  // another code path of this process
+    ASSERT_TRUE(second) << second.error().message;
+  }
+  // Another process opens the file and closes it: it is not the last connection.
+  for (int i = 0; i < 3; ++i) {
+    auto other = testing::run_cli(PASSERELLE_CLI_PATH, {"--data", dir.path().string(), "whoami"}, "",
+                                  {{"PASSERELLE_SERVER", ""}, {"PASSERELLE_DATA", ""}});
+    ASSERT_EQ(other.out, "not signed in\n") << other.err;
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir / "device.sqlite-wal")) << "the WAL was deleted under an open connection";
+  EXPECT_TRUE(std::filesystem::exists(dir / "device.sqlite-shm")) << "the -shm was deleted under an open connection";
+  // The first connection's writes stay visible to a new one, and the file is sound.
+  ASSERT_TRUE((*first)->set_server_url("ws://127.0.0.1:2"));
+  auto again = DeviceStore::open(dir.path());
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ((*again)->server_url().value_or(""), "ws://127.0.0.1:2");
+  auto check = (*again)->db().prepare("PRAGMA integrity_check");
+  ASSERT_TRUE(check);
+  auto row = check->step();
+  ASSERT_TRUE(row && *row);
+  EXPECT_EQ(check->text(0), "ok");
 }
 
 TEST(ClientOpen, BadUrlIsAUsageError) {

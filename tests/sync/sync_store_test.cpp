@@ -316,3 +316,23 @@ TEST_F(SyncStoreTest, ReplayableCommitsLeaveTheFileDurable) {
   EXPECT_EQ(synchronous(*amina), kFull);
   ASSERT_TRUE((*other)->exec("ROLLBACK").ok());
 }
+
+// Two processes on one device file pull from the same cursor (issue #22): the page read later
+// is stored first; the older one, stored after it, must not bring rows back to older states or
+// the cursor backwards. It is dropped and the cursor stays.
+TEST_F(SyncStoreTest, APageAskedFromACursorNoLongerStoredIsDropped) {
+  std::int64_t from = *amina->store->cursor();
+  claire->mutate("profile.update", {{"bio", "avant"}});
+  claire->sync(server);
+  auto older = server::sync::run_pull(*server.sql, cand, from, 500, std::nullopt);
+  claire->mutate("profile.update", {{"bio", "après"}});
+  claire->sync(server);
+  auto newer = server::sync::run_pull(*server.sql, cand, from, 500, std::nullopt);
+  ASSERT_GT(newer.cursor, older.cursor);
+  ASSERT_TRUE(amina->store->apply_pull_page(newer, nullptr, from).ok());
+  ASSERT_TRUE(amina->store->apply_pull_page(older, nullptr, from).ok());
+  EXPECT_EQ(*amina->store->cursor(), newer.cursor);
+  auto profile = amina->store->get("profiles", coach);
+  ASSERT_TRUE(profile.ok() && profile->has_value());
+  EXPECT_EQ((**profile).at("bio"), "après");
+}

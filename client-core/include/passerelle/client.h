@@ -91,6 +91,10 @@ struct ClientOptions {
   // After each pull the engine tells the server which messages of others reached this device
   // (receipt.update delivered_n). Off only for tests that count ops.
   bool delivery_receipts = true;
+  // While start_sync() runs: how often the engine checks whether another process (another
+  // `passerelle` command on the same data directory) queued writes in the account file, so they
+  // go out at once (docs/sync.md, "Several processes on one data folder"). 0 turns it off.
+  std::chrono::milliseconds local_write_poll{100};
 };
 
 // The person signed in on this device, as last seen from the server.

@@ -382,7 +382,7 @@ Outcome<Done> SyncEngine::pull_all(Connection& c, Deadline deadline, SyncSummary
     std::int64_t stored_cursor = 0;
     {
       std::lock_guard lock(store_mutex_);
-      if (auto st = store_.apply_pull_page(*page, &changed); !st) return local_failure(st.error());
+      if (auto st = store_.apply_pull_page(*page, &changed, cursor); !st) return local_failure(st.error());
       auto cur = store_.cursor();
       if (!cur) return local_failure(cur.error());
       stored_cursor = *cur;
@@ -391,7 +391,10 @@ Outcome<Done> SyncEngine::pull_all(Connection& c, Deadline deadline, SyncSummary
     // The store started again from 0 (resync, another epoch): pull from there. Bounded so a
     // server that keeps asking cannot spin us forever; the next round tries again.
     if (page->resync || stored_cursor != page->cursor) {
-      if (++restarts > 3) return unexpected("the server asked for a resync again and again");
+      // Another process on this file stored a page first (this one was dropped): go on from
+      // its cursor. Only restarts from 0 are bounded.
+      bool overtaken = !page->resync && stored_cursor != 0;
+      if (!overtaken && ++restarts > 3) return unexpected("the server asked for a resync again and again");
       continue;
     }
     summary.pulled_rows += page->changes.size();

@@ -316,9 +316,10 @@ Status SyncStore::apply_push_results(const std::vector<OpResult>& results, Chang
   });
 }
 
-Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed) {
+Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed, std::optional<std::int64_t> pulled_from) {
   return guarded([&]() -> Status {
     Transaction tx(db_, Durability::replayable);
+    if (pulled_from && must(state("cursor", "0")) != std::to_string(*pulled_from)) return Status::Ok();
     std::string epoch = must(state("epoch", ""));
     // Any pull from 0 is a full one: the rows it does not bring back are gone.
     bool resyncing = must(state("resync", "0")) == "1" || must(state("cursor", "0")) == "0";

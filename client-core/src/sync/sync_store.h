@@ -74,7 +74,12 @@ class SyncStore {
   // Writes one pulled page: server rows, cursor and epoch, then rebases the view — atomically.
   // A page from another epoch than the one stored starts a resync instead (returns ok; the
   // caller sees needs_resync() and pulls from 0).
-  Status apply_pull_page(const passerelle::sync::PullPage& page, ChangedRows* changed);
+  // `pulled_from`, when given, is the cursor the page was asked for from: if the stored cursor
+  // is no longer that one (another process on the same file stored a page meanwhile), the
+  // page is dropped unwritten (returns ok; cursor() then differs from the page's) — written
+  // over a newer page it would bring rows back to older states.
+  Status apply_pull_page(const passerelle::sync::PullPage& page, ChangedRows* changed,
+                         std::optional<std::int64_t> pulled_from = std::nullopt);
   // Starts again from cursor 0, keeping the outbox; rows the server no longer sends are
   // removed when the resync's last page arrives.
   Status begin_resync();
