@@ -406,7 +406,7 @@ struct Connection::Impl {
 Connection::Connection(ConnectionOptions options, EventHandler on_event, ClosedHandler on_closed)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(on_event), nullptr, std::move(on_closed))) {}
 
-Connection::Connection(ConnectionOptions options, FrameHandler on_frame, ClosedHandler on_closed)
+Connection::Connection(ConnectionOptions options, Bare, FrameHandler on_frame, ClosedHandler on_closed)
     : impl_(std::make_unique<Impl>(std::move(options), nullptr, std::move(on_frame), std::move(on_closed))) {}
 
 Connection::~Connection() {

@@ -43,7 +43,8 @@ class Connection {
   Connection(ConnectionOptions options, EventHandler on_event, ClosedHandler on_closed);
   // A bare connection: open() instead of connect(), send_frame() instead of request(); each
   // text frame the server sends goes to `on_frame` whole.
-  Connection(ConnectionOptions options, FrameHandler on_frame, ClosedHandler on_closed);
+  struct Bare {};
+  Connection(ConnectionOptions options, Bare, FrameHandler on_frame, ClosedHandler on_closed);
   // Stops the I/O thread; pending handlers are dropped, not called.
   ~Connection();
   Connection(const Connection&) = delete;

@@ -9,7 +9,7 @@ namespace {
 class BuiltinSocket final : public Socket {
  public:
   BuiltinSocket(ConnectionOptions options, std::shared_ptr<SocketEvents> events)
-      : connection_(std::move(options), Connection::FrameHandler([events](std::string frame) {
+      : connection_(std::move(options), Connection::Bare{}, Connection::FrameHandler([events](std::string frame) {
                       events->received(std::move(frame));
                     }),
                     Connection::ClosedHandler([events](const Failure& why) { events->closed(why); })) {
