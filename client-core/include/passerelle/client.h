@@ -61,6 +61,7 @@
 #include "passerelle/shared/protocol.h"
 #include "passerelle/shared/sync/wire.h"
 #include "passerelle/sync_types.h"
+#include "passerelle/transport.h"
 
 namespace passerelle::client {
 
@@ -95,6 +96,9 @@ struct ClientOptions {
   // `passerelle` command on the same data directory) queued writes in the account file, so they
   // go out at once (docs/sync.md, "Several processes on one data folder"). 0 turns it off.
   std::chrono::milliseconds local_write_poll{100};
+  // The WebSocket the sync engine speaks through (transport.h); empty: the built-in Beast one.
+  // Sign-in and the other blocking calls, and file transfers, use the built-in one always.
+  std::shared_ptr<Transport> sync_transport;
 };
 
 // The person signed in on this device, as last seen from the server.
