@@ -20,6 +20,8 @@ progress() {
     match($0, /^\[[0-9]+\/[0-9]+\] /) {
       split(substr($0, 2, RLENGTH - 3), c, "/")
       pct = c[2] > 0 ? int(100 * c[1] / c[2]) : 100
+      # ninja counts again from 1 after re-running CMake: start the 10 % steps over too.
+      if (c[2] != total) { total = c[2]; next_pct = 0 }
       what = substr($0, RLENGTH + 1); sub(/.* /, "", what); sub(/.*\//, "", what)
       if (tty) { printf "\r  [%s/%s] %3d%%  %-50.50s", c[1], c[2], pct, what > "/dev/stderr"; shown = 1 }
       else if (pct >= next_pct) { printf "  [%s/%s] %3d%%  %s\n", c[1], c[2], pct, what > "/dev/stderr"; next_pct = pct - pct % 10 + 10 }
