@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "log.h"
+#include "storage/db_error.h"
 
 namespace passerelle::server {
 
@@ -52,7 +53,7 @@ void WorkerPool::run() {
     try {
       task();
     } catch (const std::exception& e) {
-      log::error("worker_task_failed", {{"what", e.what()}});
+      log::error("worker_task_failed", storage::failure_fields(e));
     } catch (...) {
       log::error("worker_task_failed", {{"what", "unknown exception"}});
     }
