@@ -238,7 +238,7 @@ std::vector<Account> make_accounts(TestServer& server, int n, const std::string&
 }
 
 // Bounded: /healthz of `port` answers `status` (polled every 50 ms).
-bool wait_health(std::uint16_t port, unsigned status, std::chrono::milliseconds within) {
+bool wait_health(std::uint16_t port, int status, std::chrono::milliseconds within) {
   auto until = Clock::now() + within;
   while (Clock::now() < until) {
     if (http_get(port, "/healthz", 2s).status == status) return true;
