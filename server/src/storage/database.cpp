@@ -156,6 +156,10 @@ void Database::monitor() {
   auto backoff = std::chrono::milliseconds(100);
   auto try_probe = [&]() -> std::string {  // "" when the database answered
     if (!open) {
+      try {
+        probe.close();  // what a failed attempt may have left half open
+      } catch (...) {
+      }
       Status st = open_connection(probe, url_);
       if (!st) return "cannot connect to the database";
       open = true;

@@ -4,8 +4,6 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
-#include <sqlite3.h>
-
 namespace passerelle::server::storage {
 
 DbFailure classify(const std::exception& e) {

@@ -98,6 +98,7 @@ static std::string with_timeouts(std::string conninfo) {
 }
 
 bool connection_lost(soci::session& sql) {
+  if (!sql.get_backend()) return true;  // closed (an earlier reconnection failed)
   if (sql.get_backend_name() != "postgresql") return false;
   auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
   if (!backend || !backend->conn_) return true;
