@@ -114,6 +114,9 @@ void PgBus::run() {
       if (stopping_) return;
     }
     PGconn* conn = PQconnectdb(conninfo_.c_str());
+    // libpq prints the server's notices ("FATAL: terminating connection ...") on stderr,
+    // outside the JSON log; the events below say what matters.
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
     bool ok = PQstatus(conn) == CONNECTION_OK;
     if (ok) {
       PGresult* r = PQexec(conn, (std::string("LISTEN ") + kChannel).c_str());

@@ -122,6 +122,10 @@ static Status open_postgresql(soci::session& sql, const DbUrl& url) {
     if (!conninfo) return conninfo.error();
     conninfo = with_timeouts(*conninfo);
     sql.open(soci::postgresql, *conninfo);
+    // libpq would print the server's notices ("FATAL: terminating connection ...") on stderr,
+    // outside the JSON log.
+    if (auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend()); backend && backend->conn_)
+      PQsetNoticeProcessor(backend->conn_, [](void*, const char*) {}, nullptr);
     // Timestamps are RFC 3339 text made by the server; keep the session neutral anyway.
     sql << "SET TIME ZONE 'UTC'";
     sql << "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED";
