@@ -56,7 +56,7 @@ std::string env_or(const char* name, const std::string& fallback) {
 bool pg_ctl(const std::string& what) {
   const char* ctl = std::getenv("PASSERELLE_TEST_PG_CTL");
   if (!ctl) return false;
-  auto r = run_process({"/bin/sh", ctl, what}, {}, 90s);
+  auto r = run_process({"/bin/bash", ctl, what}, {}, 90s);
   if (r.exit_code != 0) std::cerr << "ctl " << what << " failed: " << r.out << r.err << std::endl;
   return r.exit_code == 0;
 }
@@ -362,14 +362,15 @@ TEST_F(DbFaults, RestartUnderTwentyWritingDevicesLosesAndDuplicatesNothing) {
   accounts.pop_back();
   int restarts = std::atoi(env_or("PASSERELLE_PG_RESTARTS", "5").c_str());
   Writers w({server->port()}, accounts, std::chrono::seconds(60 + 15 * restarts));
+  long before = 0;
   for (int k = 0; k < restarts; ++k) {
     std::this_thread::sleep_for(700ms);  // traffic before each restart
-    long before = w.acked_by(0, 1);
     ASSERT_TRUE(pg_ctl("restart"));
     auto back = time_to_service(*server, probe, kBackWithin);
     EXPECT_TRUE(back) << "restart " << k + 1 << ": service not back within 5 s of PostgreSQL";
     std::cout << "restart " << k + 1 << ": service back after " << (back ? back->count() : -1) << " ms; "
               << w.acked_by(0, 1) - before << " ops acknowledged since the previous one" << std::endl;
+    before = w.acked_by(0, 1);
   }
   std::this_thread::sleep_for(500ms);
   auto metrics = http_get(server->port(), "/metrics").body;
