@@ -22,6 +22,7 @@
 #include "periodic_task.h"
 #include "privacy/retention.h"
 #include "net/http_routes.h"
+#include "handlers/health_routes.h"
 #include "handlers/register_all.h"
 #include "calendar/calendar.h"
 #include "log.h"
@@ -36,6 +37,7 @@
 #include "storage/migrate_db.h"
 #include "sync/change_log.h"
 #include "storage/profiles.h"
+#include "storage/db_error.h"
 
 namespace ps = passerelle::server;
 using passerelle::ErrorCode;
@@ -131,7 +133,7 @@ int serve(const ps::ServeConfig& config) {
             auto seq = (*db)->read([](soci::session& sql) { return ps::sync::current_seq(sql); });
             hub.deliver_local(hub.signed_in_users(), passerelle::protocol::serialize_event("poke", {{"seq", seq}}));
           } catch (const std::exception& e) {
-            ps::log::error("cluster_catch_up_failed", {{"what", e.what()}});
+            ps::log::error("cluster_catch_up_failed", ps::storage::failure_fields(e));
           }
         });
     bus->start();
@@ -151,6 +153,8 @@ int serve(const ps::ServeConfig& config) {
   ps::Services services{config, **db, workers, mailer, hub, metrics, throttle,
                         [&server](auto delay, auto fn) { server.schedule(delay, std::move(fn)); }, *decoy};
   ps::handlers::register_all(dispatcher, routes, services, *file_store);
+  ps::handlers::add_health_routes(routes, **db, metrics, bus.get());
+  dispatcher.set_retry_hint([&db = **db] { return db.retry_after(); });
   // Background e-mail jobs: unread-message digests and meeting reminders.
   ps::mail::DigestJob digest_job(**db, hub, mailer, config.public_url,
                                  {std::chrono::seconds(config.digest_delay_seconds),
@@ -325,8 +329,8 @@ int main(int argc, char** argv) {
         return admin_migrate_db(parsed->migrate_db);
     }
   } catch (const std::exception& e) {
-    ps::log::error("fatal", {{"what", e.what()}});
-    return fail(1, std::string("fatal error: ") + e.what());
+    ps::log::error("fatal", ps::storage::failure_fields(e));
+    return fail(1, std::string("fatal error: ") + ps::storage::describe(e));
   }
   return 1;
 }

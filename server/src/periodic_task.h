@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "log.h"
+#include "storage/db_error.h"
 
 namespace passerelle::server {
 
@@ -29,7 +30,7 @@ class PeriodicTask {
         try {
           pass_();
         } catch (const std::exception& e) {
-          log::error(name_ + "_pass_failed", {{"message", e.what()}});
+          log::error(name_ + "_pass_failed", storage::failure_fields(e));
         }
         lock.lock();
         cv_.wait_for(lock, every_, [this] { return stopping_; });

@@ -3,6 +3,7 @@
 #include <exception>
 
 #include "log.h"
+#include "storage/db_error.h"
 
 namespace passerelle::server {
 
@@ -51,8 +52,11 @@ void WorkerPool::run() {
     }
     try {
       task();
+    } catch (const storage::Unavailable&) {
+      // The database is down: db_unreachable said so once; the request is answered `internal`
+      // with a retry hint. A line per request would flood the log for the whole outage.
     } catch (const std::exception& e) {
-      log::error("worker_task_failed", {{"what", e.what()}});
+      log::error("worker_task_failed", storage::failure_fields(e));
     } catch (...) {
       log::error("worker_task_failed", {{"what", "unknown exception"}});
     }

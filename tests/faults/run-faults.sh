@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs the fault tests (docs/faults.md): kill -9 of the server while 50 devices write, kill -9 of
-# the CLI during its sync, and the control run that must find loss.
+# the CLI during its sync, the control run that must find loss, and SQLite on a full disk.
 #
-#   tests/faults/run-faults.sh [--long] [--bin FAULTS_TESTS] [--seed S] [server|client|control|processes|all]
+#   tests/faults/run-faults.sh [--long] [--bin FAULTS_TESTS] [--seed S] [server|client|control|processes|disk|all]
 #
 # Short by default (5 kills each, part of the ctest suite, label `faults`); --long makes 50
 # kills each. The tests run in a process group of their own: whatever happens (failure, Ctrl-C,
@@ -19,7 +19,7 @@ while [ $# -gt 0 ]; do
     --seed) args+=(--seed "$2"); shift ;;
     --kills) args+=(--kills "$2"); shift ;;
     --bin) bin="$2"; shift ;;
-    server|client|control|processes|all) which="$1" ;;
+    server|client|control|processes|disk|all) which="$1" ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) echo "run-faults.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
@@ -30,6 +30,7 @@ case "$which" in
   control) filter='ServerKills.ControlRun*' ;;
   client) filter='ClientKills.*' ;;
   processes) filter='SeveralProcesses.*' ;;
+  disk) filter='DiskFull.*' ;;
   all) filter='*' ;;
 esac
 [ -x "$bin" ] || { echo "run-faults.sh: no test binary at $bin (build faults_tests, or give --bin)" >&2; exit 2; }

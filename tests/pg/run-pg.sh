@@ -7,7 +7,8 @@
 #   tests/pg/run-pg.sh <command> [args...]
 #
 # The command sees PASSERELLE_TEST_PG=postgresql://postgres@127.0.0.1:PORT/postgres (a
-# superuser that may CREATE DATABASE: each test makes a fresh database) and PASSERELLE_TEST_PG_DIR.
+# superuser that may CREATE DATABASE: each test makes a fresh database), PASSERELLE_TEST_PG_DIR
+# and PASSERELLE_TEST_PG_CTL (a script: `ctl stop|start|restart`, for the fault tests).
 # Without PostgreSQL binaries (or the postgres user, or root for runuser) it prints why and
 # exits 77, which ctest reports as skipped (SKIP_RETURN_CODE).
 set -euo pipefail
@@ -57,7 +58,25 @@ for attempt in 1 2 3 4 5; do
 done
 [ -n "$port" ] || { cat "$dir/log/"*.log >&2; echo "PostgreSQL did not start" >&2; exit 1; }
 
+# For the fault tests: `ctl stop|start|restart` (pg_ctl -m fast, waiting; same port and settings).
+pg_opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir/sock -c fsync=off"
+pg_opts+=" -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB"
+{
+  echo '#!/usr/bin/env bash'
+  echo 'set -e'
+  printf 'ctl=(%s %q -D %q -l %q -w -t 60)\n' "${as_pg[*]}" "$bindir/pg_ctl" "$dir/data" "$dir/log/postgres.log"
+  printf 'opts=%q\n' "$pg_opts"
+  echo 'case "$1" in'
+  echo '  stop) "${ctl[@]}" -m fast stop ;;'
+  echo '  start) "${ctl[@]}" start -o "$opts" ;;'
+  echo '  restart) "${ctl[@]}" -m fast restart -o "$opts" ;;'
+  echo '  *) echo "usage: $0 stop|start|restart" >&2; exit 2 ;;'
+  echo 'esac'
+} >"$dir/ctl"
+chmod 0755 "$dir/ctl"
+
 export PASSERELLE_TEST_PG="postgresql://postgres@127.0.0.1:$port/postgres"
+export PASSERELLE_TEST_PG_CTL="$dir/ctl"
 export PASSERELLE_TEST_PG_DIR="$dir"
 echo "PostgreSQL $("$bindir/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$port ($dir)" >&2
 set +e

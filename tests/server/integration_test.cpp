@@ -63,6 +63,13 @@ TEST_F(ServerTest, HealthzMetricsAndHttpRoutes) {
                              "passerelle_errors_total{code=\"bad_request\"} 1", "passerelle_logins_total{result=\"ok\"}",
                              "passerelle_request_duration_seconds_bucket{le=\"+Inf\"}"})
     EXPECT_NE(m.body.find(needle), std::string::npos) << needle << "\n" << m.body;
+  // The database's state (docs/operations.md, "Database faults and health").
+  for (const char* needle : {"passerelle_db_up 1", "passerelle_db_reconnects_total 0", "passerelle_db_outages_total 0"})
+    EXPECT_NE(m.body.find(needle), std::string::npos) << needle << "\n" << m.body;
+  EXPECT_EQ(http_get(server.port(), "/livez").body, "alive\n");
+  EXPECT_EQ(http_request(server.port(), "HEAD", "/healthz").status, 200);
+  EXPECT_EQ(http_request(server.port(), "POST", "/healthz").status, 405);
+  EXPECT_EQ(http_get(server.port(), "/healthzz").status, 404);
   EXPECT_EQ(http_get(server.port(), "/v1/ws").status, 426);
   auto root = http_get(server.port(), "/");
   EXPECT_EQ(root.status, 200);

@@ -234,7 +234,17 @@ TestServer::TestServer(Options options) : options_(std::move(options)) {
   if (options_.start) start();
 }
 
-TestServer::~TestServer() { stop(); }
+TestServer::~TestServer() {
+  stop();
+  // For the log scan (tests/logs/scan-logs.sh): what every server of the suite wrote.
+  if (const char* keep = std::getenv("PASSERELLE_TEST_LOG_DIR"); keep && *keep && fs::exists(log_path())) {
+    static std::atomic<int> counter{0};
+    std::error_code ec;
+    fs::create_directories(keep, ec);
+    fs::copy_file(log_path(), fs::path(keep) / (std::to_string(::getpid()) + "-" + std::to_string(counter++) + ".log"),
+                  fs::copy_options::overwrite_existing, ec);
+  }
+}
 
 std::string TestServer::db_path() const { return data_dir() + "/db.sqlite"; }
 std::string TestServer::db_url() const { return db_url_; }

@@ -12,6 +12,7 @@
 #include "passerelle/shared/mentors/ics.h"
 #include "passerelle/shared/mentors/profiles.h"
 #include "passerelle/shared/sync/row_fields.h"
+#include "../storage/db_error.h"
 
 namespace passerelle::server::calendar {
 namespace json = boost::json;
@@ -167,7 +168,7 @@ void mail_meetings(Services& svc, std::vector<std::string> meeting_ids) {
           if (auto sent = svc.mailer.send(m); !sent)
             log::warn("meeting_mail_failed", {{"meeting_id", id}, {"message", sent.error().message}});
       } catch (const std::exception& e) {
-        log::error("meeting_mail_failed", {{"meeting_id", id}, {"message", e.what()}});
+        log::error("meeting_mail_failed", storage::failure_fields(e, {{"meeting_id", id}}));
       }
     }
   });

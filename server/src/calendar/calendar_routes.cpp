@@ -4,6 +4,7 @@
 #include "../services.h"
 #include "calendar/calendar.h"
 #include "passerelle/shared/crypto.h"
+#include "../storage/db_error.h"
 
 namespace passerelle::server::calendar {
 
@@ -27,7 +28,7 @@ void register_calendar_routes(net::HttpRoutes& routes, Services& svc) {
                     a.headers.emplace_back("Cache-Control", "private, no-cache");
                     respond(std::move(a));
                   } catch (const std::exception& e) {
-                    log::error("calendar_feed_failed", {{"message", e.what()}});
+                    log::error("calendar_feed_failed", storage::failure_fields(e));
                     respond(net::error_answer(Error{ErrorCode::internal, "the calendar could not be read"}));
                   }
                 });

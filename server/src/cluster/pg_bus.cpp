@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "../log.h"
+#include "../storage/db_error.h"
 
 namespace passerelle::server::cluster {
 namespace json = boost::json;
@@ -106,14 +107,26 @@ void PgBus::publish(const std::vector<std::string>& users, const std::string& te
   (void)!::write(wake_fd_, &one, sizeof one);
 }
 
+// libpq's text of a failed connection names the host and port, never a statement's values;
+// its first line is enough.
+static std::string first_line(const char* message) {
+  std::string s = message ? message : "";
+  return s.substr(0, s.find('\n'));
+}
+
 void PgBus::run() {
   bool first = true;
+  // A lost connection is retried after 100 ms, then twice as long each time, up to 2 s.
+  auto backoff = std::chrono::milliseconds(100);
   for (;;) {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return;
     }
     PGconn* conn = PQconnectdb(conninfo_.c_str());
+    // libpq prints the server's notices ("FATAL: terminating connection ...") on stderr,
+    // outside the JSON log; the events below say what matters.
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
     bool ok = PQstatus(conn) == CONNECTION_OK;
     if (ok) {
       PGresult* r = PQexec(conn, (std::string("LISTEN ") + kChannel).c_str());
@@ -121,15 +134,17 @@ void PgBus::run() {
       PQclear(r);
     }
     if (!ok) {
-      log::error("cluster_listen_failed", {{"message", PQerrorMessage(conn)}});
+      log::error("cluster_listen_failed", {{"message", first_line(PQerrorMessage(conn))}, {"retry_ms", backoff.count()}});
       PQfinish(conn);
       std::unique_lock lock(mutex_);
-      cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+      cv_.wait_for(lock, backoff, [&] { return stopping_; });
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
       if (stopping_) return;
       ++stats_.reconnects;
       continue;
     }
     listening_ = true;
+    backoff = std::chrono::milliseconds(100);
     log::info("cluster_listening", {{"channel", kChannel}, {"backend_pid", PQbackendPID(conn)}});
     if (!first && on_reconnect_) on_reconnect_();  // events of the gap were lost: let the owner catch up
     first = false;
@@ -150,13 +165,15 @@ void PgBus::run() {
         const char* params[2] = {kChannel, payload.c_str()};
         PGresult* r = PQexecParams(conn, "SELECT pg_notify($1, $2)", 2, nullptr, params, nullptr, nullptr, 0);
         bool sent = PQresultStatus(r) == PGRES_TUPLES_OK;
-        PQclear(r);
         if (!sent) {
-          reason = libpq_message(conn);
-          log::error("cluster_notify_failed", {{"message", reason}});
+          const char* state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+          reason = std::string("pg_notify failed (sqlstate ") + (state ? state : "none") + ")";
+          log::error("cluster_notify_failed", {{"sqlstate", state ? state : ""}});
+          PQclear(r);
           broken = true;
           break;
         }
+        PQclear(r);
         std::lock_guard lock(mutex_);
         ++stats_.published;
       }
@@ -175,7 +192,7 @@ void PgBus::run() {
             try {
               deliver_(users, text);
             } catch (const std::exception& e) {
-              log::error("cluster_deliver_failed", {{"what", e.what()}});
+              log::error("cluster_deliver_failed", storage::failure_fields(e));
             }
             std::lock_guard lock(mutex_);
             ++stats_.received;
@@ -205,7 +222,7 @@ void PgBus::run() {
     log::error("cluster_connection_lost", {{"reason", reason}});
     ++stats_.reconnects;
     queue_.clear();
-    cv_.wait_for(lock, std::chrono::seconds(1), [&] { return stopping_; });
+    cv_.wait_for(lock, backoff, [&] { return stopping_; });
   }
 }
 

@@ -11,7 +11,7 @@
 // what publish() queued with pg_notify() (after the writer's COMMIT: the caller publishes from
 // its post-commit hook), and hands every notification that another instance sent to `deliver`.
 // A payload is JSON {"u":[user ids],"e":"<event frame>"}, split so each stays under
-// PostgreSQL's 8000-byte limit. A lost connection is retried every second; events published
+// PostgreSQL's 8000-byte limit. A lost connection is retried with backoff (100 ms doubling to 2 s); events published
 // meanwhile are dropped (a lost poke costs latency, never correctness: devices also pull on
 // every reconnect), and on reconnecting `on_reconnect` runs so the owner can poke its sessions.
 #pragma once

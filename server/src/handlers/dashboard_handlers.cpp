@@ -24,6 +24,7 @@
 #include "passerelle/shared/indicators/indicators.h"
 #include "passerelle/shared/json_reader.h"
 #include "passerelle/shared/time.h"
+#include "../storage/db_error.h"
 
 namespace passerelle::server::handlers {
 namespace {
@@ -302,7 +303,7 @@ void register_dashboard_routes(net::HttpRoutes& routes, Services& svc) {
                   try {
                     export_csv(svc, req, respond);
                   } catch (const std::exception& e) {
-                    log::error("export_failed", {{"path", req.path}, {"message", e.what()}});
+                    log::error("export_failed", storage::failure_fields(e, {{"path", req.path}}));
                     respond(net::error_answer(Error{ErrorCode::internal, "the export failed on the server; try again"}));
                   }
                 });

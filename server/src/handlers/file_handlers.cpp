@@ -17,6 +17,7 @@
 #include "passerelle/shared/messages/files.h"
 #include "passerelle/shared/sync/collections.h"
 #include "sync/file_catalog.h"
+#include "../storage/db_error.h"
 
 namespace passerelle::server::handlers {
 namespace {
@@ -109,7 +110,7 @@ void register_file_routes(net::HttpRoutes& routes, Services& svc, const files::F
                     if (req.method == "PUT") put_file(svc, store, req, sha, respond);
                     else get_file(svc, store, req, sha, respond);
                   } catch (const std::exception& e) {
-                    log::error("file_request_failed", {{"sha256", sha}, {"message", e.what()}});
+                    log::error("file_request_failed", storage::failure_fields(e, {{"sha256", sha}}));
                     respond(error_answer(Error{ErrorCode::internal, "the request failed on the server; try again"}));
                   }
                 });

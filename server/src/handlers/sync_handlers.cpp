@@ -18,6 +18,7 @@
 #include "passerelle/shared/time.h"
 #include "sync/pull.h"
 #include "sync/push.h"
+#include "../storage/db_error.h"
 
 namespace passerelle::server::handlers {
 namespace {
@@ -129,7 +130,7 @@ void pull(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         return server::sync::run_pull(sql, user_id, cursor, limit, full_horizon, group);
       });
     } catch (const std::exception& e) {
-      log::error("pull_failed", {{"user_id", user_id}, {"message", e.what()}});
+      log::error("pull_failed", storage::failure_fields(e, {{"user_id", user_id}}));
       return reply.fail(ErrorCode::internal, "the changes could not be read; pull again");
     }
     svc.metrics.pull_done(page.changes.size());  // before the answer, as for push

@@ -7,6 +7,7 @@
 
 #include "../log.h"
 #include "passerelle/shared/json_reader.h"
+#include "../storage/db_error.h"
 
 namespace passerelle::server::net {
 
@@ -15,6 +16,7 @@ struct Reply::Core {
   std::int64_t id;
   std::string type;
   Metrics* metrics;
+  std::shared_ptr<const RetryHint> hint;
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
   std::atomic<bool> answered{false};
 
@@ -32,36 +34,43 @@ struct Reply::Core {
     if (c) c->deliver(std::move(text), std::move(change));
   }
 
+  // The error's text, with the retry hint when the error is `internal` and one is due.
+  std::string error_text(const Error& error, boost::json::object extra) const {
+    if (error.code == ErrorCode::internal && hint && *hint && !extra.contains("retry_after_ms"))
+      if (auto wait = (*hint)()) extra["retry_after_ms"] = wait->count();
+    if (extra.empty()) return protocol::serialize_error(id, error);
+    boost::json::object err{{"code", to_string(error.code)}, {"message", error.message}};
+    for (auto& kv : extra) err[kv.key()] = std::move(kv.value());
+    return boost::json::serialize(boost::json::object{{"re", id}, {"ok", false}, {"error", std::move(err)}});
+  }
+
   ~Core() {
     if (!answered.load())
-      send(protocol::serialize_error(id, Error{ErrorCode::internal, "the server dropped this request; please retry"}),
+      send(error_text(Error{ErrorCode::internal, "the server dropped this request; please retry"}, {}),
            Error{ErrorCode::internal, "request dropped without an answer"}, {});
   }
 };
 
-Reply::Reply(std::weak_ptr<Connection> conn, std::int64_t id, std::string type, Metrics* metrics)
+Reply::Reply(std::weak_ptr<Connection> conn, std::int64_t id, std::string type, Metrics* metrics,
+             std::shared_ptr<const RetryHint> hint)
     : core_(std::make_shared<Core>()) {
   if (auto c = conn.lock()) c->requests_in_flight.fetch_add(1);
   core_->conn = std::move(conn);
   core_->id = id;
   core_->type = std::move(type);
   core_->metrics = metrics;
+  core_->hint = std::move(hint);
 }
 
 void Reply::ok(boost::json::object fields, StateChange change) const {
   core_->send(protocol::serialize_ok(core_->id, std::move(fields)), std::nullopt, std::move(change));
 }
 
-void Reply::fail(Error error) const {
-  std::string text = protocol::serialize_error(core_->id, error);
-  core_->send(std::move(text), std::move(error), {});
-}
+void Reply::fail(Error error) const { fail(std::move(error), {}); }
 
 void Reply::fail(Error error, boost::json::object extra) const {
-  boost::json::object err{{"code", to_string(error.code)}, {"message", error.message}};
-  for (auto& kv : extra) err[kv.key()] = std::move(kv.value());
-  boost::json::object o{{"re", core_->id}, {"ok", false}, {"error", std::move(err)}};
-  core_->send(boost::json::serialize(o), std::move(error), {});
+  std::string text = core_->error_text(error, std::move(extra));
+  core_->send(std::move(text), std::move(error), {});
 }
 
 void Reply::operator()(Result<boost::json::object> r) const {
@@ -132,7 +141,7 @@ void Dispatcher::dispatch(std::string_view frame, SessionState& state, const std
   protocol::Request& req = *parsed;
   // Metric label: registered types and hello by name, anything else "unknown" (bounded).
   std::string label = (req.type == "hello" || has(req.type)) ? req.type : "unknown";
-  Reply reply(conn, req.id, label, &metrics_);  // counts itself in conn->requests_in_flight
+  Reply reply(conn, req.id, label, &metrics_, retry_hint_);  // counts itself in conn->requests_in_flight
   if (limits_.max_in_flight != 0 && conn->requests_in_flight.load() > limits_.max_in_flight)
     return reply.fail(ErrorCode::rate_limited, "more than " + std::to_string(limits_.max_in_flight) +
                                                    " requests are waiting for an answer on this connection; "
@@ -162,7 +171,7 @@ void Dispatcher::dispatch(std::string_view frame, SessionState& state, const std
   try {
     route->second.handler(ctx, req, reply);
   } catch (const std::exception& e) {
-    log::error("handler_exception", {{"type", req.type}, {"what", e.what()}});
+    log::error("handler_exception", storage::failure_fields(e, {{"type", req.type}}));
     reply.fail(ErrorCode::internal, "the server failed to handle this request; please retry");
   } catch (...) {
     log::error("handler_exception", {{"type", req.type}, {"what", "unknown exception"}});

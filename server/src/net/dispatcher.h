@@ -18,6 +18,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -33,9 +34,14 @@ namespace passerelle::server::net {
 // are ignored. If every copy is destroyed unanswered, the client gets `internal` (so a lost
 // callback never leaves a request hanging). The answer is posted to the connection's strand;
 // if the connection is gone it is dropped.
+// While the database cannot be reached: the wait a client should observe before retrying.
+using RetryHint = std::function<std::optional<std::chrono::milliseconds>()>;
+
 class Reply {
  public:
-  Reply(std::weak_ptr<Connection> conn, std::int64_t id, std::string type, Metrics* metrics);
+  // `hint`, when given, adds "retry_after_ms" to every `internal` answer while it says so.
+  Reply(std::weak_ptr<Connection> conn, std::int64_t id, std::string type, Metrics* metrics,
+        std::shared_ptr<const RetryHint> hint = nullptr);
 
   // `change` runs on the strand before the answer is queued (e.g. login sets the user).
   void ok(boost::json::object fields = {}, StateChange change = {}) const;
@@ -78,6 +84,9 @@ class Dispatcher {
 
   // Before connections arrive (the Server sets them from its configuration).
   void set_limits(const RequestLimits& limits);
+  // Before connections arrive: `internal` answers carry {"retry_after_ms": N} while `hint`
+  // gives a wait (the database is unreachable; docs/protocol.md).
+  void set_retry_hint(RetryHint hint) { retry_hint_ = std::make_shared<const RetryHint>(std::move(hint)); }
 
   // Registers `type`; registering a type twice is a programming error (throws logic_error).
   void add(std::string type, Access access, Handler handler);
@@ -105,6 +114,7 @@ class Dispatcher {
   Metrics& metrics_;
   std::map<std::string, Route, std::less<>> routes_;
   RequestLimits limits_;
+  std::shared_ptr<const RetryHint> retry_hint_;
   mutable RateLimiter per_user_, per_address_;
 };
 

@@ -1,10 +1,13 @@
 #include "dialect.h"
+#include "db_error.h"
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <libpq-fe.h>
+
+#include <poll.h>
 
 #include <filesystem>
 #include <system_error>
@@ -83,11 +86,46 @@ static Result<std::string> keyword_conninfo(const std::string& uri) {
   return out;
 }
 
+// Without these a connection to a host that vanished (a network cut, a failover that moved the
+// address) waits on the kernel's TCP timeouts: minutes. The URL's own values win.
+static std::string with_timeouts(std::string conninfo) {
+  for (const char* kv : {"connect_timeout='5'", "keepalives_idle='10'", "keepalives_interval='3'",
+                         "keepalives_count='3'", "tcp_user_timeout='10000'"}) {
+    std::string key(kv, std::string(kv).find('='));
+    if (conninfo.find(key + "=") == std::string::npos) conninfo += " " + std::string(kv);
+  }
+  return conninfo;
+}
+
+bool connection_lost(soci::session& sql) {
+  if (!sql.get_backend()) return true;  // closed (an earlier reconnection failed)
+  if (sql.get_backend_name() != "postgresql") return false;
+  auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+  if (!backend || !backend->conn_) return true;
+  PGconn* conn = backend->conn_;
+  if (PQstatus(conn) != CONNECTION_OK) return true;
+  // An idle connection has nothing to read: data or a hang-up here is the server's farewell
+  // ("terminating connection due to administrator command") or a closed socket.
+  pollfd fd{PQsocket(conn), POLLIN, 0};
+  if (fd.fd < 0) return true;
+  if (::poll(&fd, 1, 0) > 0) {
+    if (fd.revents & (POLLERR | POLLNVAL)) return true;
+    if (!PQconsumeInput(conn)) return true;
+    if (PQstatus(conn) != CONNECTION_OK) return true;
+  }
+  return PQtransactionStatus(conn) == PQTRANS_UNKNOWN;
+}
+
 static Status open_postgresql(soci::session& sql, const DbUrl& url) {
   try {
     auto conninfo = keyword_conninfo(url.conninfo);
     if (!conninfo) return conninfo.error();
+    conninfo = with_timeouts(*conninfo);
     sql.open(soci::postgresql, *conninfo);
+    // libpq would print the server's notices ("FATAL: terminating connection ...") on stderr,
+    // outside the JSON log.
+    if (auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend()); backend && backend->conn_)
+      PQsetNoticeProcessor(backend->conn_, [](void*, const char*) {}, nullptr);
     // Timestamps are RFC 3339 text made by the server; keep the session neutral anyway.
     sql << "SET TIME ZONE 'UTC'";
     sql << "SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED";
@@ -140,7 +178,7 @@ Status with_migration_lock(soci::session& sql, const DbUrl& url, const std::func
   try {
     sql << std::string("SELECT pg_advisory_lock(x'") + kMigrationLockKey + "'::bigint)";
   } catch (const std::exception& e) {
-    return Status(ErrorCode::internal, std::string("cannot take the migration lock: ") + e.what());
+    return Status(ErrorCode::internal, std::string("cannot take the migration lock: ") + describe(e));
   }
   Status st = fn();
   try {

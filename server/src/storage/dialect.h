@@ -38,6 +38,11 @@ Result<DbUrl> parse_db_url(std::string_view url);
 //  READ COMMITTED transactions.
 Status open_connection(soci::session& sql, const DbUrl& url);
 
+// True when `sql` is a PostgreSQL connection that broke (the server went away, the backend
+// was terminated, the socket closed): it must be closed and opened again. Cheap (no round
+// trip: libpq's state and a zero-timeout poll of the socket). Always false on SQLite.
+bool connection_lost(soci::session& sql);
+
 // Statement opening the writer's batch transaction: it takes the write lock up front so that
 // a concurrent writer (e.g. `admin create` beside a running server, or another server
 // instance) waits instead of failing at COMMIT.

@@ -12,6 +12,7 @@
 #include "database.h"
 #include "dialect.h"
 #include "migrations.h"
+#include "db_error.h"
 
 namespace passerelle::server::storage {
 
@@ -153,7 +154,7 @@ Status migrate_database(const std::string& from_url, const std::string& to_url, 
       throw;
     }
   } catch (const std::exception& e) {
-    return Status(ErrorCode::internal, std::string("migrate-db failed: ") + e.what());
+    return Status(ErrorCode::internal, std::string("migrate-db failed: ") + describe(e));
   }
   return Status::Ok();
 }

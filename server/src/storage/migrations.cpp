@@ -13,6 +13,7 @@
 #include "sync/files_schema.h"
 #include "sync/sync_schema.h"
 #include "passerelle/shared/messages/files.h"
+#include "db_error.h"
 
 namespace passerelle::server::storage {
 
@@ -215,7 +216,7 @@ Result<int> schema_version(soci::session& sql) {
     ensure_table(sql);
     return read_version(sql);
   } catch (const std::exception& e) {
-    return Error{ErrorCode::internal, std::string("cannot read schema version: ") + e.what()};
+    return Error{ErrorCode::internal, std::string("cannot read schema version: ") + describe(e)};
   }
 }
 
@@ -247,7 +248,7 @@ Status migrate(soci::session& sql, const char* begin_sql) {
     }
     return Status::Ok();
   } catch (const std::exception& e) {
-    return Status(ErrorCode::internal, std::string("migration failed: ") + e.what());
+    return Status(ErrorCode::internal, std::string("migration failed: ") + describe(e));
   }
 }
 

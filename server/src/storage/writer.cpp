@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../log.h"
+#include "db_error.h"
 
 namespace passerelle::server::storage {
 
@@ -63,16 +64,21 @@ void Writer::run() {
 void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lock) {
   std::vector<std::pair<Done, Status>> results;
   bool begun = false;
+  const char* unavailable = "storage is unavailable";
   lock.unlock();
-  try {
-    sql_ << options_.begin_sql;
-    begun = true;
-    if (options_.lock_sql) sql_ << options_.lock_sql;
-  } catch (const std::exception& e) {
-    log::error("writer_begin_failed", {{"what", e.what()}});
-    if (begun) {
-      try { sql_ << "ROLLBACK"; } catch (...) {}
-      begun = false;
+  if (options_.ready && !options_.ready(sql_)) {
+    unavailable = "the database is unavailable; retry shortly";
+  } else {
+    try {
+      sql_ << options_.begin_sql;
+      begun = true;
+      if (options_.lock_sql) sql_ << options_.lock_sql;
+    } catch (const std::exception& e) {
+      log::error("writer_begin_failed", storage::failure_fields(e));
+      if (begun) {
+        try { sql_ << "ROLLBACK"; } catch (...) {}
+        begun = false;
+      }
     }
   }
   lock.lock();
@@ -88,15 +94,16 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
     lock.unlock();
     Status st;
     if (!begun) {
-      st = Status(ErrorCode::internal, "storage is unavailable");
+      st = Status(ErrorCode::internal, unavailable);
     } else {
       try {
         sql_ << "SAVEPOINT item";
         try {
           st = item.work(sql_);
         } catch (const std::exception& e) {
-          log::error("write_item_failed", {{"what", e.what()}});
+          log::error("write_item_failed", failure_fields(e));
           st = Status(ErrorCode::internal, "storage failure; please retry");
+          if (classify(e).connection_lost) throw;  // the batch is over: see below
         } catch (...) {
           log::error("write_item_failed", {{"what", "unknown exception"}});
           st = Status(ErrorCode::internal, "storage failure; please retry");
@@ -104,8 +111,16 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
         if (!st) sql_ << "ROLLBACK TO SAVEPOINT item";
         sql_ << "RELEASE SAVEPOINT item";
       } catch (const std::exception& e) {
-        log::error("write_savepoint_failed", {{"what", e.what()}});
+        if (!classify(e).connection_lost) log::error("write_savepoint_failed", failure_fields(e));
         if (st) st = Status(ErrorCode::internal, "storage failure; please retry");
+        if (classify(e).connection_lost) {
+          // Nothing of this batch can commit: fail its items and the rest of the batch now.
+          log::error("writer_connection_lost", {{"items", results.size() + 1}});
+          for (auto& r : results)
+            if (r.second) r.second = Status(ErrorCode::internal, "storage failure; please retry");
+          begun = false;
+          unavailable = "storage failure; please retry";
+        }
       }
     }
     results.emplace_back(std::move(item.done), std::move(st));
@@ -117,7 +132,9 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
     try {
       sql_ << "COMMIT";
     } catch (const std::exception& e) {
-      log::error("writer_commit_failed", {{"what", e.what()}, {"items", results.size()}});
+      auto fields = failure_fields(e);
+      fields["items"] = results.size();
+      log::error("writer_commit_failed", std::move(fields));
       try { sql_ << "ROLLBACK"; } catch (...) {}
       for (auto& r : results)
         if (r.second) r.second = Status(ErrorCode::internal, "storage failure; please retry");
@@ -135,7 +152,7 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
     try {
       done(std::move(st));
     } catch (const std::exception& e) {
-      log::error("writer_done_failed", {{"what", e.what()}});
+      log::error("writer_done_failed", failure_fields(e));
     } catch (...) {
     }
   }

@@ -19,6 +19,12 @@
 //  * `done` is called exactly once, on the writer thread, only AFTER the batch's COMMIT
 //    returned (durable acknowledgement). If the COMMIT fails, every item of the batch gets
 //    `internal`. Keep `done` short: post the answer elsewhere (Reply does that).
+//  * Before each batch `ready` (when set) may replace a broken connection; when it answers
+//    false the database cannot be reached and every item of the batch gets `internal` at once
+//    ("the database is unavailable"), unrun. A connection lost in the middle of a batch fails
+//    the rest of it the same way, without trying each item. A COMMIT whose outcome is unknown
+//    (the connection broke during it) answers `internal` too: the client pushes the same ops
+//    again and the op ledger (sync_ops) answers those that did commit (docs/faults.md).
 //  * After stop() began, submit() answers `internal` ("the server is shutting down") at once.
 //    stop() runs everything already queued, commits, and joins the thread.
 #pragma once
@@ -47,6 +53,7 @@ class Writer {
     std::chrono::microseconds linger{1000};
     const char* begin_sql = "BEGIN";  // the dialect's write transaction opener
     const char* lock_sql = nullptr;   // the dialect's statement run right after it (none: nullptr)
+    std::function<bool(soci::session&)> ready;  // see the contract above
   };
 
   // `sql` must outlive the writer and is used by the writer thread only.

@@ -10,7 +10,8 @@
 //         --mail-dir <dir>/outbox --db sqlite:<dir>/db.sqlite  <extra args>
 // and its stderr/stdout (JSON log lines) go to <dir>/server.log, which failure messages point
 // at. Every wait is bounded. The directory is removed on destruction unless the environment
-// variable PASSERELLE_KEEP_TEST_DIRS is set.
+// variable PASSERELLE_KEEP_TEST_DIRS is set; with PASSERELLE_TEST_LOG_DIR set, server.log is
+// copied there first (the suite's log scan for personal data reads them: tests/logs/).
 //
 // PostgreSQL (tests/pg/run-pg.sh starts one and sets PASSERELLE_TEST_PG to its admin URL):
 // with PASSERELLE_TEST_DB=postgresql in the environment every TestServer gets a fresh database
