@@ -376,8 +376,14 @@ TEST_F(AccountTest, SessionsAreListedWithTheirDeviceAndCanBeEnded) {
     EXPECT_FALSE(o.at("last_seen_at").as_string().empty());
     EXPECT_FALSE(o.contains("token")) << "no token, nor its hash, leaves the server";
     EXPECT_EQ(json::serialize(o).find(passerelle::sha256_hex(phone.token)), std::string::npos);
-    if (o.at("device") == "ThinkPad") laptop_id = std::string(o.at("id").as_string()), EXPECT_EQ(o.at("current"), false);
-    if (o.at("device") == "Pixel 7") phone_id = std::string(o.at("id").as_string()), EXPECT_EQ(o.at("current"), true);
+    if (o.at("device") == "ThinkPad") {
+      laptop_id = std::string(o.at("id").as_string());
+      EXPECT_EQ(o.at("current"), false);
+    }
+    if (o.at("device") == "Pixel 7") {
+      phone_id = std::string(o.at("id").as_string());
+      EXPECT_EQ(o.at("current"), true);
+    }
   }
   ASSERT_FALSE(laptop_id.empty());
   ASSERT_FALSE(phone_id.empty());

@@ -202,8 +202,8 @@ void confirm_reset(Services& svc, const Context& ctx, const protocol::Request& r
           std::string now = format_rfc3339(now_utc());
           auto current = find(sql, now);  // again, inside the transaction: used once only
           auto user = current ? auth::find_user_by_id(sql, current->user_id) : std::nullopt;
+          // A disabled account's resets end with account.update; this is the race's guard.
           if (!user || user->disabled) {
-            if (user) auth::end_password_resets(sql, user->info.id, now);
             return Status(ErrorCode::not_found, "unknown, used or expired reset link or code; ask for a new one");
           }
           out->user_id = user->info.id;
