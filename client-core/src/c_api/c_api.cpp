@@ -301,6 +301,25 @@ std::chrono::milliseconds ms_or(int32_t value, std::chrono::milliseconds fallbac
 
 // --- versions, errors, memory ---------------------------------------------------------------------
 
+namespace {
+// Runs `call` under an exclusive blocking lock (it may resume the session); writes an int64
+// result to `out` when given.
+template <class Call>
+bool counted_call(psl_client* client, const char* fn, int64_t* out, psl_error* err, Call call) {
+  BlockingLock lock(client, BlockingLock::exclusive, fn, err);
+  if (!lock.ok()) return false;
+  auto r = call(*client->client);
+  if (!r) {
+    set_failure(err, r.failure());
+    return false;
+  }
+  if constexpr (std::is_same_v<std::decay_t<decltype(*r)>, std::int64_t>) {
+    if (out) *out = *r;
+  }
+  return true;
+}
+}  // namespace
+
 extern "C" {
 
 const char* psl_version(void) { return PASSERELLE_VERSION; }
@@ -532,24 +551,6 @@ bool psl_client_check_server(psl_client* client, int32_t timeout_ms, psl_error* 
 
 // --- password and sessions (issue #23) ----------------------------------------------------------
 
-namespace {
-// Runs `call` under an exclusive blocking lock (it may resume the session); writes an int64
-// result to `out` when given.
-template <class Call>
-bool counted_call(psl_client* client, const char* fn, int64_t* out, psl_error* err, Call call) {
-  BlockingLock lock(client, BlockingLock::exclusive, fn, err);
-  if (!lock.ok()) return false;
-  auto r = call(*client->client);
-  if (!r) {
-    set_failure(err, r.failure());
-    return false;
-  }
-  if constexpr (std::is_same_v<std::decay_t<decltype(*r)>, std::int64_t>) {
-    if (out) *out = *r;
-  }
-  return true;
-}
-}  // namespace
 
 bool psl_client_set_device_name(psl_client* client, const char* device_name, psl_error* err) {
   return guarded<bool>(err, false, [&] {
