@@ -133,4 +133,16 @@ const std::map<std::string, CommandSpec>& account_command_specs();
 const std::map<std::string, std::string>& account_command_help();
 std::optional<int> run_account_command(Client& client, const UserInfo& user, const Args& args);
 
+// Password and sessions (password_commands.cpp): password, password reset, sessions. Online
+// requests; `password reset` works signed out. nullopt for a command that is not one of them.
+const std::map<std::string, CommandSpec>& password_command_specs();
+const std::map<std::string, std::string>& password_command_help();
+std::optional<int> run_password_command(Client& client, const Args& args);
+// The device name the CLI gives at sign-in: "passerelle CLI on <host name>".
+std::string cli_device_name();
+
+// One line of standard input, without its line end; nullopt at end of input. On a terminal the
+// prompt goes to stderr and, for secrets, echo is off while typing.
+std::optional<std::string> read_line(const char* prompt, bool secret);
+
 }  // namespace passerelle::cli

@@ -61,6 +61,14 @@ commands:
                                     (PDF, DOCX, ODT, PNG, JPEG; uploaded at the next sync)
   download SHA256 [--out FILE]      save an attached file (from this device, else the server)
   uploads                           files queued for upload and their state
+  password                          change your password: the current one, then the new one,
+                                    one line each on standard input; your other sessions end
+  password reset --email E          ask for a reset e-mail (a link and a code)
+  password reset --code C           set a new password (read from standard input) with the
+                                    e-mail's code; every session ends: log in again
+  sessions [--end ID]               where you are signed in (device, address, first and last
+                                    seen); --end ends one; --end-all USER_ID (admin) ends all
+                                    of someone's
   export DIR                        everything the server holds of you: DIR/export.json and
                                     your files in DIR/files (docs/security.md)
   message send --thread ID [TEXT]   queue a message (the older form of send)
@@ -181,6 +189,10 @@ const std::map<std::string, std::string> kCommandHelp = {
      "Lists the writes the server refused, with its reason; --dismiss OP_ID removes one.\n"},
 };
 
+}  // namespace
+
+namespace passerelle::cli {
+
 // One line of standard input, without its line end; nullopt at end of input. On a terminal the
 // prompt goes to stderr and, for secrets, echo is off while typing.
 std::optional<std::string> read_line(const char* prompt, bool secret) {
@@ -206,6 +218,10 @@ std::optional<std::string> read_line(const char* prompt, bool secret) {
   return line;
 }
 
+}  // namespace passerelle::cli
+
+namespace {
+
 const std::map<std::string, CommandSpec>& command_specs() {
   static const std::map<std::string, CommandSpec> specs = {
       {"login", {{"--email"}, {}, 0}},
@@ -228,6 +244,7 @@ const std::map<std::string, CommandSpec>& command_specs() {
     for (const auto& [k, v] : mentor_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : message_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : account_command_specs()) m.emplace(k, v);
+    for (const auto& [k, v] : password_command_specs()) m.emplace(k, v);
     return m;
   }();
   return all;
@@ -236,7 +253,7 @@ const std::map<std::string, CommandSpec>& command_specs() {
 // Commands whose second word may be a sub-command ("message send", "step done").
 bool takes_subcommand(const std::string& command) {
   return command == "message" || command == "caseload" || command == "profile" || command == "plan" ||
-         command == "step" || mentor_takes_subcommand(command);
+         command == "step" || command == "password" || mentor_takes_subcommand(command);
 }
 
 // Global options may come before or after the command; "--flag value" and "--flag=value".
@@ -548,6 +565,7 @@ int run(int argc, char** argv) {
       if (auto it = mentor_command_help().find(name); it != mentor_command_help().end()) { text = it->second; break; }
       if (auto it = message_command_help().find(name); it != message_command_help().end()) { text = it->second; break; }
       if (auto it = account_command_help().find(name); it != account_command_help().end()) { text = it->second; break; }
+      if (auto it = password_command_help().find(name); it != password_command_help().end()) { text = it->second; break; }
     }
     std::cout << text;
     return kOk;
@@ -567,6 +585,7 @@ int run(int argc, char** argv) {
   options.server_url = args.server.value_or("");
   options.fallback_server_url = env("PASSERELLE_SERVER").value_or(std::string(kDefaultServerUrl));
   options.ca_file = args.ca_file.value_or("");
+  options.device_name = cli_device_name();
   // An export is one answer holding all of a person's data: the sync connection's limit.
   if (args.command == "export") options.max_frame = std::max(options.max_frame, options.sync_max_frame);
 
@@ -637,6 +656,7 @@ int run(int argc, char** argv) {
     }
     return kOk;
   }
+  if (auto done = run_password_command(client, args)) return *done;
   return run_data_command(client, args);
 }
 

@@ -392,7 +392,9 @@ Outcome<UserInfo> Client::login(std::string_view email, std::string_view passwor
   auto normalized = protocol::normalize_email(email);
   if (!normalized) return usage_failure(normalized.error().message);
   if (password.empty()) return usage_failure("the password is empty");
-  auto answer = impl_->call("auth.login", {{"email", *normalized}, {"password", password}});
+  json::object fields{{"email", *normalized}, {"password", password}};
+  if (!impl_->options.device_name.empty()) fields["device"] = impl_->options.device_name;
+  auto answer = impl_->call("auth.login", std::move(fields));
   if (!answer) return std::move(answer).failure();
   return impl_->adopt_session(*answer);
 }
@@ -401,7 +403,9 @@ Outcome<UserInfo> Client::accept_invite(std::string_view token, std::string_view
   if (token.empty()) return usage_failure("the invitation token is empty");
   if (name.empty()) return usage_failure("the name is empty");
   if (password.empty()) return usage_failure("the password is empty");
-  auto answer = impl_->call("auth.accept_invite", {{"token", token}, {"name", name}, {"password", password}});
+  json::object fields{{"token", token}, {"name", name}, {"password", password}};
+  if (!impl_->options.device_name.empty()) fields["device"] = impl_->options.device_name;
+  auto answer = impl_->call("auth.accept_invite", std::move(fields));
   if (!answer) return std::move(answer).failure();
   return impl_->adopt_session(*answer);
 }
@@ -480,6 +484,27 @@ Outcome<LogoutResult> Client::logout(const LogoutOptions& options) {
   if (auto st = impl_->wipe_accounts(); !st) return local_failure(st.error());
   result.wiped_local_data = true;
   return result;
+}
+
+Outcome<json::object> Client::signed_in_request(std::string type, json::object fields) {
+  auto current = impl_->load_current();
+  if (!current) return std::move(current).failure();
+  if (!*current) return Failure{Origin::usage, Error{ErrorCode::unauthenticated, "not signed in; log in first"}};
+  if (impl_->authenticated_as != (*current)->record.user.id || !is_connected()) {
+    if (auto me = resume(); !me) return std::move(me).failure();
+  }
+  return impl_->call(std::move(type), std::move(fields));
+}
+
+void Client::set_device_name(std::string name) { impl_->options.device_name = std::move(name); }
+
+Outcome<Done> Client::forget_session() {
+  auto current = impl_->load_current();
+  if (!current) return std::move(current).failure();
+  if (!*current) return Done{};
+  impl_->drop_sync();
+  if (auto st = impl_->forget(*(*current)->store); !st) return local_failure(st.error());
+  return Done{};
 }
 
 void Client::request_async(std::string type, json::object fields, AnswerHandler done) {

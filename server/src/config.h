@@ -24,6 +24,11 @@ struct ServeConfig {
   unsigned threads = 0;  // default: hardware concurrency
   double token_ttl_days = 30;
   double invite_ttl_days = 14;
+  // Password resets by e-mail (docs/security.md): link and code lifetime, and how many may be
+  // asked per hour for one e-mail address and from one remote address.
+  int reset_ttl_minutes = 60;
+  unsigned reset_requests_per_email = 3;
+  unsigned reset_requests_per_address = 20;
   std::size_t max_frame = 65536;
   int handshake_timeout_ms = 10000;
   int idle_timeout_ms = 60000;

@@ -44,6 +44,10 @@ void register_sync_handlers(net::Dispatcher& dispatcher, Services& services);
 void register_dashboard_handlers(net::Dispatcher& dispatcher, Services& services);
 // account.update: disable an account or change its role, ending its sessions (docs/limits.md).
 void register_account_admin_handlers(net::Dispatcher& dispatcher, Services& services);
+// auth.password.change, auth.reset.request, auth.reset.confirm (docs/security.md).
+void register_password_handlers(net::Dispatcher& dispatcher, Services& services);
+// sessions.list, sessions.end, account.end_sessions.
+void register_session_handlers(net::Dispatcher& dispatcher, Services& services);
 }  // namespace handlers
 
 namespace files {

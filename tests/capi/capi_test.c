@@ -592,6 +592,24 @@ int main(int argc, char** argv) {
   CHECK(atomic_load(&obs.rows) == rows_now, "no rows callback after unobserve");
   CHECK(atomic_load(&obs.bad_json) == 0, "every callback got well-formed JSON");
 
+  /* Password and sessions (issue #23). */
+  char* sessions = psl_client_sessions(c, &err);
+  CHECK_CONTAINS(sessions, "\"current\":true");
+  CHECK_CONTAINS(sessions, "\"first_seen_at\":\"");
+  psl_string_free(sessions);
+  int64_t ended = -1;
+  CHECK(!psl_client_change_password(c, "not the password", "another long password", &ended, &err), "wrong current");
+  CHECK_ERROR(err, PSL_FORBIDDEN, PSL_ORIGIN_SERVER, "current password");
+  CHECK(!psl_client_change_password(c, "whatever", "short", &ended, &err), "short new password");
+  CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "10 characters");
+  CHECK(!psl_client_change_password(c, NULL, "another long password", &ended, &err), "NULL current");
+  CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "current_password");
+  CHECK(psl_client_request_password_reset(c, "nobody-here@example.org", &err), "reset asked");
+  CHECK(!psl_client_reset_password_with_code(c, "ABCD-EFGH-JKMN", "another long password", &err), "made-up code");
+  CHECK_ERROR(err, PSL_NOT_FOUND, PSL_ORIGIN_SERVER, "reset");
+  CHECK(!psl_client_end_session(c, "0190a000-0000-7000-8000-000000000000", &err), "unknown session");
+  CHECK_ERROR(err, PSL_NOT_FOUND, PSL_ORIGIN_SERVER, "session");
+
   /* Logout without wiping keeps the data; with PSL_LOGOUT_WIPE_LOCAL_DATA it goes. */
   CHECK(psl_client_logout(c, 0x80, &err) == NULL, "unknown logout flag");
   CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "flags");

@@ -566,6 +566,67 @@ JNIEXPORT void JNICALL Java_org_passerelle_Native_unobserve(JNIEnv* env, jclass,
   });
 }
 
+// --- password and sessions (issue #23) ----------------------------------------------------------
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_setDeviceName(JNIEnv* env, jclass, jlong h, jbyteArray name) {
+  Utf8 n = from_bytes(env, name, "deviceName");
+  if (!n.ok) return;
+  bool_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_set_device_name(c, c_str(n), e); });
+}
+
+JNIEXPORT jlong JNICALL Java_org_passerelle_Native_changePassword(JNIEnv* env, jclass, jlong h, jbyteArray current,
+                                                                  jbyteArray next) {
+  Utf8 cur = from_bytes(env, current, "currentPassword"), nxt = from_bytes(env, next, "newPassword");
+  if (!cur.ok || !nxt.ok) return 0;
+  int64_t ended = 0;
+  bool_call(env, h, [&](psl_client* c, psl_error* e) {
+    return psl_client_change_password(c, c_str(cur), c_str(nxt), &ended, e);
+  });
+  return static_cast<jlong>(ended);
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_requestPasswordReset(JNIEnv* env, jclass, jlong h, jbyteArray email) {
+  Utf8 m = from_bytes(env, email, "email");
+  if (!m.ok) return;
+  bool_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_request_password_reset(c, c_str(m), e); });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_resetPasswordWithCode(JNIEnv* env, jclass, jlong h, jbyteArray code,
+                                                                        jbyteArray next) {
+  Utf8 k = from_bytes(env, code, "code"), nxt = from_bytes(env, next, "newPassword");
+  if (!k.ok || !nxt.ok) return;
+  bool_call(env, h, [&](psl_client* c, psl_error* e) {
+    return psl_client_reset_password_with_code(c, c_str(k), c_str(nxt), e);
+  });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_resetPasswordWithToken(JNIEnv* env, jclass, jlong h, jbyteArray token,
+                                                                         jbyteArray next) {
+  Utf8 t = from_bytes(env, token, "token"), nxt = from_bytes(env, next, "newPassword");
+  if (!t.ok || !nxt.ok) return;
+  bool_call(env, h, [&](psl_client* c, psl_error* e) {
+    return psl_client_reset_password_with_token(c, c_str(t), c_str(nxt), e);
+  });
+}
+
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_sessions(JNIEnv* env, jclass, jlong h) {
+  return string_call(env, h, [](psl_client* c, psl_error* e) { return psl_client_sessions(c, e); });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_endSession(JNIEnv* env, jclass, jlong h, jbyteArray session_id) {
+  Utf8 id = from_bytes(env, session_id, "sessionId");
+  if (!id.ok) return;
+  bool_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_end_session(c, c_str(id), e); });
+}
+
+JNIEXPORT jlong JNICALL Java_org_passerelle_Native_endAllSessions(JNIEnv* env, jclass, jlong h, jbyteArray user_id) {
+  Utf8 id = from_bytes(env, user_id, "userId");
+  if (!id.ok) return 0;
+  int64_t ended = 0;
+  bool_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_end_all_sessions(c, c_str(id), &ended, e); });
+  return static_cast<jlong>(ended);
+}
+
 JNIEXPORT void JNICALL Java_org_passerelle_Native_debugThrowForTest(JNIEnv* env, jclass, jlong h, jint kind) {
   bool_call(env, h, [kind](psl_client* c, psl_error* e) { return psl_debug_throw_for_test(c, kind, e); });
 }

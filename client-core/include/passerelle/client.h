@@ -99,6 +99,9 @@ struct ClientOptions {
   // The WebSocket the sync engine speaks through (transport.h); empty: the built-in Beast one.
   // Sign-in and the other blocking calls, and file transfers, use the built-in one always.
   std::shared_ptr<Transport> sync_transport;
+  // The name this device gives at sign-in ("Amina's phone", "passerelle CLI on host"): what
+  // sessions() shows the person. Empty: none. At most 100 bytes of UTF-8.
+  std::string device_name;
 };
 
 // The person signed in on this device, as last seen from the server.
@@ -120,6 +123,17 @@ struct LogoutOptions {
   // signed in earlier; device.sqlite (device id, last server URL) stays. Done even when nobody is
   // signed in.
   bool wipe_local_data = false;
+};
+
+// One of the signed-in person's sessions, as the server lists them (sessions()).
+struct SessionInfo {
+  std::string id;             // what end_session() takes
+  std::string device;         // the name the device gave at sign-in ("" when none)
+  std::string address;        // the address it was last seen from
+  std::string first_seen_at;  // RFC 3339 UTC: the sign-in
+  std::string last_seen_at;
+  std::string expires_at;
+  bool current = false;       // the session of this device
 };
 
 class Client {
@@ -156,6 +170,28 @@ class Client {
   // The same, and with wipe_local_data the account files go too (a shared phone, "sign out and
   // erase"). Stops the background sync first.
   Outcome<LogoutResult> logout(const LogoutOptions& options);
+
+  // --- Password and sessions (docs/protocol.md; online: each needs the server) ---
+  // The device name given at the next sign-in (ClientOptions::device_name).
+  void set_device_name(std::string name);
+  // Changes the signed-in person's password (resuming the session first when this process has
+  // not). Every other session of theirs ends; this one stays. Returns how many ended. A wrong
+  // current password fails with Origin::server, ErrorCode::forbidden.
+  Outcome<std::int64_t> change_password(std::string_view current, std::string_view new_password);
+  // Asks for a reset e-mail. The server answers the same whether an account has this address
+  // or not; only an existing, enabled account gets the e-mail (a link and a code).
+  Outcome<Done> request_password_reset(std::string_view email);
+  // Sets a new password with the code of the reset e-mail (or the token of its link). Every
+  // session of the account ends, this device's included: log in again afterwards.
+  Outcome<Done> reset_password_with_code(std::string_view code, std::string_view new_password);
+  Outcome<Done> reset_password_with_token(std::string_view token, std::string_view new_password);
+  // The signed-in person's live sessions, most recently seen first.
+  Outcome<std::vector<SessionInfo>> sessions();
+  // Ends one of them (its connections close, its token is refused). Ending this device's own
+  // session signs this device out, like logout().
+  Outcome<Done> end_session(std::string_view session_id);
+  // Admin: ends every session of another account. Returns how many ended.
+  Outcome<std::int64_t> end_all_sessions(std::string_view user_id);
 
   // The raw protocol, for the layers above (sync engine): connects and resumes on demand are
   // NOT done here; call resume()/login() first. Answers carry the answer's fields.
@@ -252,6 +288,10 @@ class Client {
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
+  // request() on a connection signed in as the current account (resumed first if needed).
+  Outcome<boost::json::object> signed_in_request(std::string type, boost::json::object fields);
+  // Forgets the current account's token locally (the server ended this device's session).
+  Outcome<Done> forget_session();
   std::unique_ptr<Impl> impl_;
 };
 

@@ -441,6 +441,49 @@ PSL_API psl_observer_token psl_client_observe_rejections(psl_client* client, psl
 /* After it returns the callback is not called again. Unknown tokens and NULL are ignored. */
 PSL_API void psl_client_unobserve(psl_client* client, psl_observer_token token);
 
+/* ==== password and sessions (blocking: network) ============================================ *
+ * Issue #23. Online requests, not mutators: each needs the server and fails with
+ * PSL_ORIGIN_NETWORK when it cannot be reached. Secrets are never stored on the device. */
+
+/* The name this device gives at its next sign-in (psl_client_login, psl_client_accept_invite),
+ * which psl_client_sessions shows: "Amina's phone". NULL or "": none. At most 100 bytes. */
+PSL_API bool psl_client_set_device_name(psl_client* client, const char* device_name, psl_error* out_error);
+
+/* Changes the signed-in person's password (resuming the session first if needed). Every other
+ * session of theirs ends; this one stays. `out_ended` (may be NULL) receives how many ended.
+ * Wrong current password: PSL_FORBIDDEN from PSL_ORIGIN_SERVER. A new password shorter than 10
+ * characters: PSL_BAD_REQUEST from PSL_ORIGIN_USAGE. */
+PSL_API bool psl_client_change_password(psl_client* client, const char* current_password, const char* new_password,
+                                        int64_t* out_ended, psl_error* out_error);
+
+/* Asks for a reset e-mail. Succeeds the same whether an account uses `email` or not; only an
+ * existing, enabled account gets the e-mail (a link into the app, /app/#reset=<token>, and a
+ * code). Too many requests: PSL_RATE_LIMITED. */
+PSL_API bool psl_client_request_password_reset(psl_client* client, const char* email, psl_error* out_error);
+
+/* Sets a new password with the e-mail's code (or, with _token, the token of its link). Every
+ * session of the account ends: sign in again after. Unknown, used, replaced or expired:
+ * PSL_NOT_FOUND from PSL_ORIGIN_SERVER. */
+PSL_API bool psl_client_reset_password_with_code(psl_client* client, const char* code, const char* new_password,
+                                                 psl_error* out_error);
+PSL_API bool psl_client_reset_password_with_token(psl_client* client, const char* token, const char* new_password,
+                                                  psl_error* out_error);
+
+/* The signed-in person's live sessions, most recently seen first (JSON array, caller frees):
+ *   [{"id","device","address","first_seen_at","last_seen_at","expires_at","current": bool}] */
+PSL_API char* psl_client_sessions(psl_client* client, psl_error* out_error);
+
+/* Ends one of those sessions (its device's connections close, its token is refused). Stops the
+ * background sync first, like psl_client_login (start it again after): ending this device's
+ * own session signs it out. No such live session of this person: PSL_NOT_FOUND. */
+PSL_API bool psl_client_end_session(psl_client* client, const char* session_id, psl_error* out_error);
+
+/* Admin: ends every session of another account; `out_ended` (may be NULL) receives how many. */
+PSL_API bool psl_client_end_all_sessions(psl_client* client, const char* user_id, int64_t* out_ended,
+                                         psl_error* out_error);
+
+/* ==== end of password and sessions ========================================================== */
+
 /* ---- test hook ----------------------------------------------------------------------------- */
 
 /* FOR TESTS ONLY: proves that a C++ exception never crosses this API. `kind`:

@@ -302,6 +302,25 @@ std::chrono::milliseconds ms_or(int32_t value, std::chrono::milliseconds fallbac
 
 // --- versions, errors, memory ---------------------------------------------------------------------
 
+namespace {
+// Runs `call` under an exclusive blocking lock (it may resume the session); writes an int64
+// result to `out` when given.
+template <class Call>
+bool counted_call(psl_client* client, const char* fn, int64_t* out, psl_error* err, Call call) {
+  BlockingLock lock(client, BlockingLock::exclusive, fn, err);
+  if (!lock.ok()) return false;
+  auto r = call(*client->client);
+  if (!r) {
+    set_failure(err, r.failure());
+    return false;
+  }
+  if constexpr (std::is_same_v<std::decay_t<decltype(*r)>, std::int64_t>) {
+    if (out) *out = *r;
+  }
+  return true;
+}
+}  // namespace
+
 extern "C" {
 
 const char* psl_version(void) { return PASSERELLE_VERSION; }
@@ -540,6 +559,108 @@ bool psl_client_check_server(psl_client* client, int32_t timeout_ms, psl_error* 
       return false;
     }
     return true;
+  });
+}
+
+// --- password and sessions (issue #23) ----------------------------------------------------------
+
+
+bool psl_client_set_device_name(psl_client* client, const char* device_name, psl_error* err) {
+  return guarded<bool>(err, false, [&] {
+    const char* fn = "psl_client_set_device_name";
+    if (!check_client(client, fn, err)) return false;
+    std::string name = device_name ? device_name : "";
+    if (name.size() > 100) {
+      set_usage(err, "psl_client_set_device_name: the device name is longer than 100 bytes");
+      return false;
+    }
+    BlockingLock lock(client, BlockingLock::exclusive, fn, err);
+    if (!lock.ok()) return false;
+    client->client->set_device_name(std::move(name));
+    return true;
+  });
+}
+
+bool psl_client_change_password(psl_client* client, const char* current_password, const char* new_password,
+                                int64_t* out_ended, psl_error* err) {
+  return guarded<bool>(err, false, [&] {
+    const char* fn = "psl_client_change_password";
+    if (!check_client(client, fn, err) || !check_arg(current_password, fn, "current_password", err) ||
+        !check_arg(new_password, fn, "new_password", err))
+      return false;
+    return counted_call(client, fn, out_ended, err,
+                        [&](Client& c) { return c.change_password(current_password, new_password); });
+  });
+}
+
+bool psl_client_request_password_reset(psl_client* client, const char* email, psl_error* err) {
+  return guarded<bool>(err, false, [&] {
+    const char* fn = "psl_client_request_password_reset";
+    if (!check_client(client, fn, err) || !check_arg(email, fn, "email", err)) return false;
+    return counted_call(client, fn, nullptr, err, [&](Client& c) { return c.request_password_reset(email); });
+  });
+}
+
+bool psl_client_reset_password_with_code(psl_client* client, const char* code, const char* new_password,
+                                         psl_error* err) {
+  return guarded<bool>(err, false, [&] {
+    const char* fn = "psl_client_reset_password_with_code";
+    if (!check_client(client, fn, err) || !check_arg(code, fn, "code", err) ||
+        !check_arg(new_password, fn, "new_password", err))
+      return false;
+    return counted_call(client, fn, nullptr, err,
+                        [&](Client& c) { return c.reset_password_with_code(code, new_password); });
+  });
+}
+
+bool psl_client_reset_password_with_token(psl_client* client, const char* token, const char* new_password,
+                                          psl_error* err) {
+  return guarded<bool>(err, false, [&] {
+    const char* fn = "psl_client_reset_password_with_token";
+    if (!check_client(client, fn, err) || !check_arg(token, fn, "token", err) ||
+        !check_arg(new_password, fn, "new_password", err))
+      return false;
+    return counted_call(client, fn, nullptr, err,
+                        [&](Client& c) { return c.reset_password_with_token(token, new_password); });
+  });
+}
+
+char* psl_client_sessions(psl_client* client, psl_error* err) {
+  return guarded<char*>(err, nullptr, [&]() -> char* {
+    const char* fn = "psl_client_sessions";
+    if (!check_client(client, fn, err)) return nullptr;
+    BlockingLock lock(client, BlockingLock::exclusive, fn, err);
+    if (!lock.ok()) return nullptr;
+    auto list = client->client->sessions();
+    if (!list) {
+      set_failure(err, list.failure());
+      return nullptr;
+    }
+    return give_json(passerelle::capi::to_json(*list));
+  });
+}
+
+bool psl_client_end_session(psl_client* client, const char* session_id, psl_error* err) {
+  return guarded<bool>(err, false, [&] {
+    const char* fn = "psl_client_end_session";
+    if (!check_client(client, fn, err) || !check_arg(session_id, fn, "session_id", err)) return false;
+    // Ending this device's own session forgets its token: the sync stops first, as for logout.
+    AccountLock lock(client, fn, err);
+    if (!lock.ok()) return false;
+    auto r = client->client->end_session(session_id);
+    if (!r) {
+      set_failure(err, r.failure());
+      return false;
+    }
+    return true;
+  });
+}
+
+bool psl_client_end_all_sessions(psl_client* client, const char* user_id, int64_t* out_ended, psl_error* err) {
+  return guarded<bool>(err, false, [&] {
+    const char* fn = "psl_client_end_all_sessions";
+    if (!check_client(client, fn, err) || !check_arg(user_id, fn, "user_id", err)) return false;
+    return counted_call(client, fn, out_ended, err, [&](Client& c) { return c.end_all_sessions(user_id); });
   });
 }
 

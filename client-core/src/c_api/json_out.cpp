@@ -110,4 +110,17 @@ json::object to_json(const ThreadSummary& t) {
   return o;
 }
 
+json::array to_json(const std::vector<client::SessionInfo>& sessions) {
+  json::array out;
+  for (const auto& s : sessions)
+    out.push_back(json::object{{"id", s.id},
+                               {"device", s.device},
+                               {"address", s.address},
+                               {"first_seen_at", s.first_seen_at},
+                               {"last_seen_at", s.last_seen_at},
+                               {"expires_at", s.expires_at},
+                               {"current", s.current}});
+  return out;
+}
+
 }  // namespace passerelle::capi

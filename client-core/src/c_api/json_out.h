@@ -17,6 +17,7 @@ boost::json::object to_json(const client::Rejection& rejection);
 boost::json::object to_json(const client::SyncSummary& summary);
 boost::json::object to_json(const client::Account& account);
 boost::json::object to_json(const client::LogoutResult& result);
+boost::json::array to_json(const std::vector<client::SessionInfo>& sessions);
 boost::json::array to_json(const client::ChangedRows& rows);
 boost::json::array to_json(const std::vector<client::Rejection>& rejections);
 // A message: its row's fields plus author_name, mine, state, n, sent_at, written_at and

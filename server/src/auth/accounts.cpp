@@ -4,6 +4,10 @@
 
 #include <soci/soci.h>
 
+#include <algorithm>
+
+#include "passerelle/shared/ids.h"
+
 namespace passerelle::server::auth {
 namespace {
 protocol::UserInfo make_user(std::string id, const std::string& role, std::string email, std::string name,
@@ -69,12 +73,14 @@ namespace {
 // was a fifth of the server's CPU under the connect benchmark (docs/benchmarks.md).
 struct SessionLookup {
   explicit SessionLookup(soci::session& sql)
-      : st((sql.prepare << "SELECT u.id, u.email, u.name, u.role, u.locale, s.expires_at FROM sessions s "
-                           "JOIN users u ON u.id = s.user_id "
+      : st((sql.prepare << "SELECT u.id, u.email, u.name, u.role, u.locale, s.expires_at, s.id, s.last_seen_at "
+                           "FROM sessions s JOIN users u ON u.id = s.user_id "
                            "WHERE s.token_hash = :t AND s.revoked_at IS NULL AND s.expires_at > :now AND u.disabled = 0",
             soci::use(token_hash), soci::use(now), soci::into(id), soci::into(email), soci::into(name),
-            soci::into(role), soci::into(locale), soci::into(expires))) {}
-  std::string token_hash, now, id, email, name, role, locale, expires;  // bound before `st`
+            soci::into(role), soci::into(locale), soci::into(expires), soci::into(session_id, session_id_ind),
+            soci::into(last_seen, last_seen_ind))) {}
+  std::string token_hash, now, id, email, name, role, locale, expires, session_id, last_seen;  // bound before `st`
+  soci::indicator session_id_ind = soci::i_null, last_seen_ind = soci::i_null;
   soci::statement st;
 };
 }  // namespace
@@ -85,20 +91,79 @@ std::optional<SessionRecord> find_session(soci::session& sql, const std::string&
   q->token_hash = token_hash;
   q->now = now;
   if (!q->st.execute(true)) return std::nullopt;
-  SessionRecord found{make_user(q->id, q->role, q->email, q->name, q->locale), q->expires};
+  SessionRecord found{make_user(q->id, q->role, q->email, q->name, q->locale), q->expires,
+                      q->session_id_ind == soci::i_ok ? q->session_id : std::string(),
+                      q->last_seen_ind == soci::i_ok ? q->last_seen : std::string()};
   storage::finish(q->st);  // one row at most (token_hash is unique)
   return found;
 }
 
-void insert_session(soci::session& sql, const std::string& token_hash, const std::string& user_id,
-                    const std::string& created_at, const std::string& expires_at) {
-  sql << "INSERT INTO sessions(token_hash, user_id, created_at, expires_at) VALUES(:t, :u, :c, :e)",
-      soci::use(token_hash), soci::use(user_id), soci::use(created_at), soci::use(expires_at);
+std::string insert_session(soci::session& sql, const NewSession& s) {
+  std::string id = new_id();
+  sql << "INSERT INTO sessions(token_hash, user_id, created_at, expires_at, id, device, address, last_seen_at) "
+         "VALUES(:t, :u, :c, :e, :id, :d, :a, :c2)",
+      soci::use(s.token_hash), soci::use(s.user_id), soci::use(s.created_at), soci::use(s.expires_at), soci::use(id),
+      soci::use(s.device), soci::use(s.address), soci::use(s.created_at);
+  return id;
 }
 
 void revoke_session(soci::session& sql, const std::string& token_hash, const std::string& now) {
   sql << "UPDATE sessions SET revoked_at = :now WHERE token_hash = :t AND revoked_at IS NULL",
       soci::use(now), soci::use(token_hash);
+}
+
+void touch_session(soci::session& sql, const std::string& token_hash, const std::string& now,
+                   const std::string& address) {
+  sql << "UPDATE sessions SET last_seen_at = :now, address = :a WHERE token_hash = :t", soci::use(now),
+      soci::use(address), soci::use(token_hash);
+}
+
+std::vector<SessionInfo> live_sessions(soci::session& sql, const std::string& user_id, const std::string& now) {
+  std::vector<SessionInfo> out;
+  soci::rowset<soci::row> rs =
+      (sql.prepare << "SELECT id, token_hash, device, address, created_at, last_seen_at, expires_at FROM sessions "
+                      "WHERE user_id = :u AND revoked_at IS NULL AND expires_at > :now",
+       soci::use(user_id), soci::use(now));
+  auto text = [](const soci::row& r, std::size_t i) {
+    return r.get_indicator(i) == soci::i_ok ? r.get<std::string>(i) : std::string();
+  };
+  for (const soci::row& r : rs) {
+    SessionInfo s{text(r, 0), text(r, 1), text(r, 2), text(r, 3), text(r, 4), text(r, 5), text(r, 6)};
+    if (s.last_seen_at.empty()) s.last_seen_at = s.created_at;
+    out.push_back(std::move(s));
+  }
+  std::sort(out.begin(), out.end(), [](const SessionInfo& a, const SessionInfo& b) {
+    return a.last_seen_at != b.last_seen_at ? a.last_seen_at > b.last_seen_at : a.id > b.id;
+  });
+  return out;
+}
+
+std::vector<std::string> revoke_sessions_of(soci::session& sql, const std::string& user_id, const std::string& now,
+                                            const std::string& keep_token_hash) {
+  std::vector<std::string> hashes;
+  {
+    soci::rowset<std::string> rs = (sql.prepare << "SELECT token_hash FROM sessions WHERE user_id = :u AND revoked_at IS NULL",
+                                    soci::use(user_id));
+    for (const auto& h : rs)
+      if (h != keep_token_hash) hashes.push_back(h);
+  }
+  sql << "UPDATE sessions SET revoked_at = :now WHERE user_id = :u AND revoked_at IS NULL AND token_hash <> :keep",
+      soci::use(now), soci::use(user_id), soci::use(keep_token_hash);
+  return hashes;
+}
+
+std::optional<std::string> revoke_session_by_id(soci::session& sql, const std::string& user_id,
+                                                const std::string& session_id, const std::string& now) {
+  std::string token_hash;
+  sql << "SELECT token_hash FROM sessions WHERE id = :id AND user_id = :u AND revoked_at IS NULL AND expires_at > :now",
+      soci::use(session_id), soci::use(user_id), soci::use(now), soci::into(token_hash);
+  if (!sql.got_data()) return std::nullopt;
+  revoke_session(sql, token_hash, now);
+  return token_hash;
+}
+
+void set_password_hash(soci::session& sql, const std::string& user_id, const std::string& hash) {
+  sql << "UPDATE users SET password_hash = :h WHERE id = :id", soci::use(hash), soci::use(user_id);
 }
 
 std::optional<InvitationRecord> find_invitation(soci::session& sql, const std::string& token_hash) {

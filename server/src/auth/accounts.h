@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "passerelle/shared/protocol.h"
 
@@ -25,16 +26,42 @@ bool email_taken(soci::session& sql, const std::string& email);
 void insert_user(soci::session& sql, const UserRecord& user);
 long long count_users(soci::session& sql);
 
-// The live session behind a token hash: not revoked, expires_at > now.
+// The live session behind a token hash: not revoked, expires_at > now, account enabled.
 struct SessionRecord {
   protocol::UserInfo user;
   std::string expires_at;
+  std::string session_id;    // sessions.id: the name a user gives to sessions.end
+  std::string last_seen_at;  // "" when never recorded (sessions older than migration 8)
 };
 std::optional<SessionRecord> find_session(soci::session& sql, const std::string& token_hash,
                                           const std::string& now);
-void insert_session(soci::session& sql, const std::string& token_hash, const std::string& user_id,
-                    const std::string& created_at, const std::string& expires_at);
+
+// A new session: `device` is the name the client gave at sign-in ("" when none), `address`
+// the remote address it signed in from. Returns the session's id.
+struct NewSession {
+  std::string token_hash, user_id, created_at, expires_at, device, address;
+};
+std::string insert_session(soci::session& sql, const NewSession& s);
 void revoke_session(soci::session& sql, const std::string& token_hash, const std::string& now);
+// When a session was last used, and from where (auth.resume records it, at most every few minutes).
+void touch_session(soci::session& sql, const std::string& token_hash, const std::string& now,
+                   const std::string& address);
+
+// A user's live sessions (sessions.list), most recently seen first.
+struct SessionInfo {
+  std::string id, token_hash, device, address, created_at, last_seen_at, expires_at;
+};
+std::vector<SessionInfo> live_sessions(soci::session& sql, const std::string& user_id, const std::string& now);
+// Revokes every live session of the user but the one of `keep_token_hash` ("" keeps none) and
+// returns the token hashes revoked, so their open connections can be closed.
+std::vector<std::string> revoke_sessions_of(soci::session& sql, const std::string& user_id, const std::string& now,
+                                            const std::string& keep_token_hash = {});
+// Revokes one live session of this user by its id; its token hash, or nullopt when the user
+// has no such live session.
+std::optional<std::string> revoke_session_by_id(soci::session& sql, const std::string& user_id,
+                                                const std::string& session_id, const std::string& now);
+
+void set_password_hash(soci::session& sql, const std::string& user_id, const std::string& hash);
 
 struct InvitationRecord {
   std::string id, token_hash, email, role, locale, invited_by, created_at, expires_at;

@@ -66,4 +66,14 @@ bool verify_password(std::string_view password, std::string_view stored) {
   return constant_time_equal(actual, expected);
 }
 
+Status check_new_password(std::string_view field, std::string_view password) {
+  if (password.size() < kMinPasswordLength)
+    return Status(ErrorCode::bad_request, "field '" + std::string(field) + "' must be at least " +
+                                              std::to_string(kMinPasswordLength) + " characters");
+  if (password.size() > kMaxPasswordLength)
+    return Status(ErrorCode::bad_request, "field '" + std::string(field) + "' is longer than " +
+                                              std::to_string(kMaxPasswordLength) + " bytes");
+  return Status::Ok();
+}
+
 }  // namespace passerelle::server::auth

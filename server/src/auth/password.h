@@ -18,6 +18,11 @@ struct ScryptParams {
 };
 
 inline constexpr std::size_t kMinPasswordLength = 10;
+inline constexpr std::size_t kMaxPasswordLength = 1024;  // bytes: scrypt reads all of it
+
+// The rules every new password follows (sign-up, change, reset): at least 10 characters, at
+// most 1024 bytes. bad_request naming `field` otherwise.
+Status check_new_password(std::string_view field, std::string_view password);
 
 // A new hash with a fresh 16-byte salt and a 32-byte key. internal on OpenSSL failure.
 Result<std::string> hash_password(std::string_view password, ScryptParams params);

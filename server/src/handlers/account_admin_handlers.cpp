@@ -5,6 +5,7 @@
 #include <soci/soci.h>
 
 #include "../auth/accounts.h"
+#include "../auth/password_resets.h"
 #include "../log.h"
 #include "../services.h"
 #include "../sync/change_log.h"
@@ -91,6 +92,7 @@ void update_account(Services& svc, const Context& ctx, const protocol::Request& 
         sql << "UPDATE users SET disabled = :d, role = :r WHERE id = :id", soci::use(disabled_int), soci::use(role_name),
             soci::use(u.user_id);
         out->revoked_sessions = revoke_all_sessions(sql, u.user_id, now_text);
+        if (disabled) auth::end_password_resets(sql, u.user_id, now_text);  // a reset link dies too
         if (role != user->info.role) {
           sync::ChangeLog log(sql, now);
           write_profile_role(log, u.user_id, role, now);

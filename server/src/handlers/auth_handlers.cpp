@@ -8,6 +8,7 @@
 #include "../services.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/json_reader.h"
+#include "passerelle/shared/text.h"
 #include "passerelle/shared/time.h"
 #include "privacy/account_data.h"
 #include "session_answer.h"
@@ -19,6 +20,11 @@ using net::Access;
 using net::Context;
 using net::Reply;
 
+constexpr std::size_t kMaxDeviceLength = 100;
+// auth.resume records when and from where a session was last used, at most this often, so
+// that reconnecting devices do not each cost a write.
+constexpr auto kLastSeenResolution = std::chrono::minutes(5);
+
 // --max-connections-per-user, checked when a connection signs in (the user is not known
 // before). Sign-ins racing each other may pass it together: a bound, not an exact count.
 std::optional<Error> too_many_connections(Services& svc, const std::string& user_id) {
@@ -27,6 +33,14 @@ std::optional<Error> too_many_connections(Services& svc, const std::string& user
   log::warn("too_many_connections", {{"user_id", user_id}, {"limit", static_cast<std::int64_t>(limit)}});
   return Error{ErrorCode::rate_limited, "this account already has " + std::to_string(limit) +
                                             " open connections; close one (or wait for it to time out) and retry"};
+}
+
+// The device name a client gives at sign-in (sessions.list shows it): optional, short text.
+Status check_device(const std::string& device) {
+  if (device.size() > kMaxDeviceLength)
+    return Status(ErrorCode::bad_request, "field 'device' is longer than " + std::to_string(kMaxDeviceLength) + " bytes");
+  if (!is_valid_utf8(device)) return Status(ErrorCode::bad_request, "field 'device' is not valid UTF-8");
+  return Status::Ok();
 }
 
 std::string expiry_after_days(double days) {
@@ -38,7 +52,9 @@ void login(Services& svc, const Context& ctx, const protocol::Request& req, Repl
   JsonReader in(req.body);
   std::string email_raw = in.string("email");
   std::string password = in.string("password");
+  std::string device = in.optional_string("device").value_or("");
   if (auto st = in.status(); !st) return reply.fail(st.error());
+  if (auto st = check_device(device); !st) return reply.fail(st.error());
   auto normalized = protocol::normalize_email(email_raw);
   // An address that cannot exist still costs a hash and answers like a wrong password.
   std::string email = normalized ? *normalized : email_raw;
@@ -49,7 +65,7 @@ void login(Services& svc, const Context& ctx, const protocol::Request& req, Repl
                       {{"retry_after_ms", wait->count()}});
   }
   svc.workers.post([&svc, reply, email, password = std::move(password), remote = ctx.remote_address,
-                    valid = normalized.ok()] {
+                    valid = normalized.ok(), device] {
     std::optional<auth::UserRecord> user;
     if (valid) user = svc.db.read([&](soci::session& sql) { return auth::find_user_by_email(sql, email); });
     bool ok = false;
@@ -71,7 +87,7 @@ void login(Services& svc, const Context& ctx, const protocol::Request& req, Repl
     protocol::UserInfo info = user->info;
     svc.db.writer().submit(
         [=](soci::session& sql) {
-          auth::insert_session(sql, token_hash, info.id, now, expires);
+          auth::insert_session(sql, {token_hash, info.id, now, expires, device, remote});
           return Status::Ok();
         },
         [&svc, reply, info, token, token_hash, expires, remote](Status st) {
@@ -98,6 +114,13 @@ void resume(Services& svc, const Context& ctx, const protocol::Request& req, Rep
       return reply.fail(ErrorCode::unauthenticated, "unknown, expired or revoked token; sign in again");
     }
     if (auto full = too_many_connections(svc, session->user.id)) return reply.fail(*full);
+    if (session->last_seen_at < format_rfc3339(now_utc() - kLastSeenResolution))
+      svc.db.writer().submit(
+          [token_hash, now, remote](soci::session& sql) {
+            auth::touch_session(sql, token_hash, now, remote);
+            return Status::Ok();
+          },
+          [](Status) {});
     log::info("resume_ok", {{"user_id", session->user.id}, {"remote", remote}});
     reply.ok(session_fields(session->user, session->expires_at, nullptr), sign_in(session->user, token_hash));
   });

@@ -11,6 +11,7 @@
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/json_reader.h"
+#include "passerelle/shared/text.h"
 #include "passerelle/shared/time.h"
 #include "session_answer.h"
 
@@ -100,15 +101,17 @@ void accept_invite(Services& svc, const Context& ctx, const protocol::Request& r
   std::string token = in.string("token");
   std::string name = in.string("name");
   std::string password = in.string("password");
+  std::string device = in.optional_string("device").value_or("");
   if (auto st = in.status(); !st) return reply.fail(st.error());
+  if (device.size() > 100 || !is_valid_utf8(device))
+    return reply.fail(ErrorCode::bad_request, "field 'device' must be UTF-8 text of at most 100 bytes");
   while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.pop_back();
   while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) name.erase(0, 1);
   if (name.empty()) return reply.fail(ErrorCode::bad_request, "field 'name' must not be empty");
   if (name.size() > 200) return reply.fail(ErrorCode::too_large, "field 'name' is longer than 200 bytes");
-  if (password.size() < auth::kMinPasswordLength)
-    return reply.fail(ErrorCode::bad_request, "field 'password' must be at least 10 characters");
+  if (auto st = auth::check_new_password("password", password); !st) return reply.fail(st.error());
 
-  svc.workers.post([&svc, reply, token_hash = sha256_hex(token), name, password, remote = ctx.remote_address] {
+  svc.workers.post([&svc, reply, token_hash = sha256_hex(token), name, password, remote = ctx.remote_address, device] {
     // Cheap check first so that a bad token never costs a password hash.
     auto inv = svc.db.read([&](soci::session& sql) { return auth::find_invitation(sql, token_hash); });
     if (auto st = check_invitation(inv, format_rfc3339(now_utc())); !st) return reply.fail(st.error());
@@ -126,7 +129,7 @@ void accept_invite(Services& svc, const Context& ctx, const protocol::Request& r
     std::string session_hash = sha256_hex(session_token);
     std::string expires = after_days(svc.config.token_ttl_days);
     svc.db.writer().submit(
-        [user, token_hash, session_hash, expires](soci::session& sql) mutable -> Status {
+        [user, token_hash, session_hash, expires, remote, device](soci::session& sql) mutable -> Status {
           Timestamp now_ts = now_utc();
           std::string now = format_rfc3339(now_ts);
           auto current = auth::find_invitation(sql, token_hash);
@@ -137,7 +140,7 @@ void accept_invite(Services& svc, const Context& ctx, const protocol::Request& r
           auth::insert_user(sql, user);
           storage::write_new_profile(sql, user.info, now_ts);
           auth::mark_invitation_used(sql, current->id, now);
-          auth::insert_session(sql, session_hash, user.info.id, now, expires);
+          auth::insert_session(sql, {session_hash, user.info.id, now, expires, device, remote});
           return Status::Ok();
         },
         [&svc, reply, info = user.info, session_token, session_hash, expires, remote](Status st) {

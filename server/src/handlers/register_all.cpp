@@ -11,6 +11,8 @@ void register_all(net::Dispatcher& dispatcher, net::HttpRoutes& routes, Services
   register_sync_handlers(dispatcher, services);
   register_dashboard_handlers(dispatcher, services);
   register_account_admin_handlers(dispatcher, services);
+  register_password_handlers(dispatcher, services);
+  register_session_handlers(dispatcher, services);
   register_account_handlers(dispatcher, services, file_store);  // privacy rights
   register_dashboard_routes(routes, services);
   register_file_routes(routes, services, file_store);

@@ -179,4 +179,43 @@ Message invitation_message(protocol::Locale locale, const std::string& to, const
   return m;
 }
 
+Message password_reset_message(protocol::Locale locale, const std::string& to, const std::string& name,
+                               const std::string& token, const std::string& code, const std::string& public_url,
+                               const std::string& expires_at) {
+  std::string host = host_of_url(public_url);
+  std::string base = public_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  std::string link = base + "/app/#reset=" + token;
+  std::string command = "passerelle password reset --code " + code;
+  std::string fr =
+      "Bonjour " + name + ",\n\nQuelqu'un (vous, sans doute) a demandé à changer le mot de passe de votre compte "
+      "Passerelle.\n\nPour choisir un nouveau mot de passe, ouvrez ce lien :\n" + link +
+      "\n\nOu, avec l'application en ligne de commande :\n" + command +
+      "\n\nLe lien et le code servent une seule fois, jusqu'au " + expires_at +
+      " (UTC). Une fois le mot de passe changé, tous vos appareils devront se reconnecter.\n\n"
+      "Si vous n'avez rien demandé, ignorez ce message : votre mot de passe reste le même.\n\n"
+      "— L'équipe Passerelle\n";
+  std::string en =
+      "Hello " + name + ",\n\nSomeone (probably you) asked to change the password of your Passerelle account.\n\n"
+      "To choose a new password, open this link:\n" + link + "\n\nOr, with the command-line app:\n" + command +
+      "\n\nThe link and the code work once, until " + expires_at +
+      " (UTC). Once the password is changed, every one of your devices signs in again.\n\n"
+      "If you did not ask for this, ignore this message: your password stays the same.\n\n"
+      "— The Passerelle team\n";
+  const std::string separator = "\n----------------------------------------\n\n";
+  Message m;
+  m.from = "Passerelle <no-reply@" + host + ">";
+  m.to = to;
+  m.date = now_utc();
+  m.message_id = "<" + new_id() + "@" + host + ">";
+  if (locale == protocol::Locale::fr) {
+    m.subject = "Nouveau mot de passe Passerelle / New Passerelle password";
+    m.body = fr + separator + en;
+  } else {
+    m.subject = "New Passerelle password / Nouveau mot de passe Passerelle";
+    m.body = en + separator + fr;
+  }
+  return m;
+}
+
 }  // namespace passerelle::server::mail

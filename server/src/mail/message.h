@@ -44,4 +44,11 @@ Message invitation_message(protocol::Locale locale, const std::string& to, const
                            const std::string& public_url, const std::string& inviter_name,
                            protocol::Role role, const std::string& expires_at);
 
+// The password-reset e-mail: both languages, the account's locale first. The link opens the
+// app at <public_url>/app/#reset=<token>; the code is for `passerelle password reset --code`.
+// Both work once, until `expires_at` (UTC).
+Message password_reset_message(protocol::Locale locale, const std::string& to, const std::string& name,
+                               const std::string& token, const std::string& code, const std::string& public_url,
+                               const std::string& expires_at);
+
 }  // namespace passerelle::server::mail

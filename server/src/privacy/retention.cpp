@@ -81,6 +81,7 @@ RetentionReport apply_retention(soci::session& sql, const RetentionPolicy& polic
     }
     for (const auto& id : gone) {
       sql << "DELETE FROM sessions WHERE user_id = :u", soci::use(id);
+      sql << "DELETE FROM password_resets WHERE user_id = :u", soci::use(id);
       sql << "DELETE FROM invitations WHERE invited_by = :u", soci::use(id);
       sql << "DELETE FROM users WHERE id = :u", soci::use(id);
     }
@@ -91,6 +92,8 @@ RetentionReport apply_retention(soci::session& sql, const RetentionPolicy& polic
     report.sessions = affected(
         sql, "DELETE FROM sessions WHERE (revoked_at IS NOT NULL AND revoked_at < :c1) OR expires_at < :c2",
         soci::use(cutoff, "c1"), soci::use(cutoff, "c2"));
+    // Password resets (hashes of dead links and codes) go with the sessions of the same age.
+    sql << "DELETE FROM password_resets WHERE expires_at < :c", soci::use(cutoff);
   }
   return report;
 }

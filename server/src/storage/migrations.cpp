@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <soci/soci.h>
 
+#include "passerelle/shared/ids.h"
 #include "passerelle/shared/mentors/profiles.h"
 #include "passerelle/shared/protocol.h"
 #include "passerelle/shared/sync/collections.h"
@@ -113,6 +114,19 @@ void narrow_career_profiles(soci::session& sql) {
   }
 }
 
+// Migration 8: sessions made before it get an id, so their owner can end them (sessions.end).
+void name_existing_sessions(soci::session& sql) {
+  std::vector<std::string> hashes;
+  {
+    soci::rowset<std::string> rs = (sql.prepare << "SELECT token_hash FROM sessions WHERE id IS NULL");
+    for (const auto& h : rs) hashes.push_back(h);
+  }
+  for (const auto& h : hashes) {
+    std::string id = new_id();
+    sql << "UPDATE sessions SET id = :id WHERE token_hash = :h", soci::use(id), soci::use(h);
+  }
+}
+
 }  // namespace
 
 const std::vector<Migration>& all_migrations() {
@@ -192,6 +206,29 @@ const std::vector<Migration>& all_migrations() {
       {6, "account_deletion", {"ALTER TABLE users ADD COLUMN deleted_at TEXT"}},
       // Career profiles: read by the candidate's own coach, no longer by every coach.
       {7, "career_audience", {}, narrow_career_profiles},
+      // Accounts (docs/security.md): sessions a person can list and end (the device named at
+      // sign-in, where and when it was last seen), and password resets by e-mail (token and
+      // code stored hashed; ended_at when used, replaced, or the account changed).
+      {8,
+       "sessions_and_resets",
+       {
+           "ALTER TABLE sessions ADD COLUMN id TEXT",
+           "ALTER TABLE sessions ADD COLUMN device TEXT",
+           "ALTER TABLE sessions ADD COLUMN address TEXT",
+           "ALTER TABLE sessions ADD COLUMN last_seen_at TEXT",
+           "CREATE UNIQUE INDEX sessions_by_id ON sessions(id)",
+           R"(CREATE TABLE password_resets (
+                id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL REFERENCES users(id),
+                token_hash TEXT NOT NULL UNIQUE,
+                code_hash TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                remote_address TEXT NOT NULL,
+                ended_at TEXT))",
+           "CREATE INDEX password_resets_by_user ON password_resets(user_id)",
+       },
+       name_existing_sessions},
   };
   return list;
 }

@@ -105,6 +105,60 @@ public final class Client: @unchecked Sendable {
         try await offMain { try self.check { psl_client_check_server(self.handle, timeoutMs, $0) } }
     }
 
+    // MARK: password and sessions (async: network; issue #23)
+
+    /// The name this device gives at its next sign-in ("Amina's phone"), shown by `sessions()`.
+    public func setDeviceName(_ name: String) throws {
+        try check { psl_client_set_device_name(handle, name, $0) }
+    }
+
+    /// Changes the signed-in person's password; every other session of theirs ends, this one
+    /// stays. Returns how many ended. A wrong current password throws code `.forbidden`.
+    @discardableResult
+    public func changePassword(current: String, new newPassword: String) async throws -> Int64 {
+        try await offMain {
+            var ended: Int64 = 0
+            try self.check { psl_client_change_password(self.handle, current, newPassword, &ended, $0) }
+            return ended
+        }
+    }
+
+    /// Asks for a reset e-mail; succeeds the same whether an account uses `email` or not.
+    public func requestPasswordReset(email: String) async throws {
+        try await offMain { try self.check { psl_client_request_password_reset(self.handle, email, $0) } }
+    }
+
+    /// Sets a new password with the reset e-mail's code; every session ends (sign in again).
+    public func resetPassword(code: String, newPassword: String) async throws {
+        try await offMain { try self.check { psl_client_reset_password_with_code(self.handle, code, newPassword, $0) } }
+    }
+
+    /// The same with the token of the e-mail's link (the app opened at /app/#reset=TOKEN).
+    public func resetPassword(token: String, newPassword: String) async throws {
+        try await offMain { try self.check { psl_client_reset_password_with_token(self.handle, token, newPassword, $0) } }
+    }
+
+    /// The signed-in person's live sessions, most recently seen first.
+    public func sessions() async throws -> [SessionInfo] {
+        try await offMain { try self.decode([SessionInfo].self, self.call { psl_client_sessions(self.handle, $0) }) }
+    }
+
+    /// Ends one of them. Stops the background sync first, like `login`: ending this device's own
+    /// session signs it out.
+    public func endSession(id: String) async throws {
+        try await offMain { try self.check { psl_client_end_session(self.handle, id, $0) } }
+    }
+
+    /// Admin: ends every session of another account; returns how many.
+    @discardableResult
+    public func endAllSessions(userID: String) async throws -> Int64 {
+        try await offMain {
+            var ended: Int64 = 0
+            try self.check { psl_client_end_all_sessions(self.handle, userID, &ended, $0) }
+            return ended
+        }
+    }
+
     // MARK: sync
 
     public func startSync() throws { try check { psl_client_start_sync(handle, $0) } }

@@ -172,6 +172,23 @@ public struct LogoutResult: Codable, Sendable {
     }
 }
 
+/// One of the signed-in person's sessions (`Client.sessions()`).
+public struct SessionInfo: Codable, Sendable, Hashable {
+    public let id: String
+    public let device: String
+    public let address: String
+    public let firstSeenAt: String
+    public let lastSeenAt: String
+    public let expiresAt: String
+    public let current: Bool
+    enum CodingKeys: String, CodingKey {
+        case id, device, address, current
+        case firstSeenAt = "first_seen_at"
+        case lastSeenAt = "last_seen_at"
+        case expiresAt = "expires_at"
+    }
+}
+
 /// A row of the local view that changed.
 public struct RowKey: Codable, Sendable, Hashable {
     public let collection: String

@@ -27,6 +27,24 @@ final class PasserelleTests: XCTestCase {
         }
     }
 
+    func testPasswordAndSessionsWithoutAnAccount() async throws {
+        let client = try freshClient()
+        do {
+            try await client.changePassword(current: "whatever it was", new: "short")
+            XCTFail("a short new password must throw")
+        } catch let e as PasserelleError {
+            XCTAssertEqual(e.code, .badRequest)
+            XCTAssertEqual(e.origin, .usage)
+        }
+        do {
+            _ = try await client.sessions()
+            XCTFail("sessions without an account must throw")
+        } catch let e as PasserelleError {
+            XCTAssertEqual(e.code, .unauthenticated)
+            XCTAssertEqual(e.origin, .usage)
+        }
+    }
+
     func testBadServerURL() {
         XCTAssertThrowsError(try freshClient(serverURL: "ftp://example.org")) { error in
             XCTAssertEqual((error as? PasserelleError)?.origin, .usage)
@@ -38,8 +56,11 @@ final class PasserelleTests: XCTestCase {
             throw XCTSkip("PASSERELLE_TEST_SERVER_URL is not set")
         }
         let client = try freshClient(serverURL: url)
+        try client.setDeviceName("Amina's iPhone")
         let me = try await client.login(email: "amina.benali@demo.passerelle.quebec", password: "demo-candidate-2026")
         XCTAssertEqual(me.role, "candidate")
+        let sessions = try await client.sessions()
+        XCTAssertEqual(sessions.first(where: { $0.current })?.device, "Amina's iPhone")
         let summary = try await client.sync()
         XCTAssertGreaterThan(summary.pulledRows, 0)
         struct Thread: Decodable { let id: String; let kind: String }

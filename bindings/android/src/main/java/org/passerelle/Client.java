@@ -212,6 +212,73 @@ public final class Client implements AutoCloseable {
     });
   }
 
+  // --- password and sessions (blocking: network; issue #23) -------------------------------------
+
+  /** The name this device gives at its next sign-in ("Amina's phone"), shown by {@link #sessions()}. */
+  public void setDeviceName(String deviceName) {
+    call(h -> {
+      Native.setDeviceName(h, utf8(deviceName == null ? "" : deviceName));
+      return null;
+    });
+  }
+
+  /**
+   * Changes the signed-in person's password; every other session of theirs ends, this one stays.
+   * Returns how many ended. Wrong current password: code FORBIDDEN, origin SERVER.
+   */
+  public long changePassword(String currentPassword, String newPassword) {
+    return call(h -> Native.changePassword(h, utf8(currentPassword), utf8(newPassword)));
+  }
+
+  /** Asks for a reset e-mail; answers the same whether an account uses {@code email} or not. */
+  public void requestPasswordReset(String email) {
+    call(h -> {
+      Native.requestPasswordReset(h, utf8(email));
+      return null;
+    });
+  }
+
+  /** Sets a new password with the reset e-mail's code; every session ends (sign in again). */
+  public void resetPasswordWithCode(String code, String newPassword) {
+    call(h -> {
+      Native.resetPasswordWithCode(h, utf8(code), utf8(newPassword));
+      return null;
+    });
+  }
+
+  /** The same with the token of the e-mail's link (the app opened at /app/#reset=TOKEN). */
+  public void resetPasswordWithToken(String token, String newPassword) {
+    call(h -> {
+      Native.resetPasswordWithToken(h, utf8(token), utf8(newPassword));
+      return null;
+    });
+  }
+
+  /** The signed-in person's live sessions, most recently seen first. */
+  public List<SessionInfo> sessions() {
+    return call(h -> {
+      List<SessionInfo> out = new ArrayList<>();
+      for (Object o : Json.arr(parse(Native.sessions(h)))) out.add(SessionInfo.from(o));
+      return out;
+    });
+  }
+
+  /**
+   * Ends one of those sessions. Stops the background sync first, like {@link #login}: ending
+   * this device's own session signs it out.
+   */
+  public void endSession(String sessionId) {
+    call(h -> {
+      Native.endSession(h, utf8(sessionId));
+      return null;
+    });
+  }
+
+  /** Admin: ends every session of another account; returns how many. */
+  public long endAllSessions(String userId) {
+    return call(h -> Native.endAllSessions(h, utf8(userId)));
+  }
+
   // --- sync --------------------------------------------------------------------------------------
 
   /** Starts the background sync (its own thread; reconnects with backoff). Returns at once. */

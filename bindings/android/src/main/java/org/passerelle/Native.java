@@ -33,6 +33,16 @@ final class Native {
   static native byte[] currentUser(long handle);
   static native void checkServer(long handle, int timeoutMs);
 
+  // Password and sessions (issue #23).
+  static native void setDeviceName(long handle, byte[] deviceName);
+  static native long changePassword(long handle, byte[] currentPassword, byte[] newPassword);
+  static native void requestPasswordReset(long handle, byte[] email);
+  static native void resetPasswordWithCode(long handle, byte[] code, byte[] newPassword);
+  static native void resetPasswordWithToken(long handle, byte[] token, byte[] newPassword);
+  static native byte[] sessions(long handle);
+  static native void endSession(long handle, byte[] sessionId);
+  static native long endAllSessions(long handle, byte[] userId);
+
   static native void startSync(long handle);
   static native void stopSync(long handle);
   static native byte[] syncOnce(long handle, int timeoutMs);

@@ -142,6 +142,7 @@ public final class ClientTest {
       } catch (PasserelleException e) {
         check(e.code == ErrorCode.UNAUTHENTICATED && e.origin == ErrorOrigin.SERVER, "wrong password: " + e);
       }
+      amina.setDeviceName("Amina's phone");
       User me = amina.login(AMINA, AMINA_PASSWORD);
       check(me.name.equals("Amina Benali") && me.role.equals("candidate"), "Amina signed in: " + me);
       Account account = amina.currentUser();
@@ -269,6 +270,26 @@ public final class ClientTest {
         check(false, "no active mentorship: slots must throw");
       } catch (PasserelleException e) {
         check(e.code == ErrorCode.NOT_FOUND && e.origin == ErrorOrigin.USAGE, "slots without a mentorship: " + e);
+      }
+
+      // Password and sessions (issue #23): online requests.
+      List<SessionInfo> sessions = amina.sessions();
+      SessionInfo mine = null;
+      for (SessionInfo si : sessions) if (si.current) mine = si;
+      check(mine != null && "Amina's phone".equals(mine.device) && !mine.firstSeenAt.isEmpty(),
+          "Amina's sessions name this phone: " + sessions.size());
+      try {
+        amina.changePassword("not her password", "another long password");
+        check(false, "a wrong current password must throw");
+      } catch (PasserelleException e) {
+        check(e.code == ErrorCode.FORBIDDEN && e.origin == ErrorOrigin.SERVER, "wrong current password: " + e);
+      }
+      amina.requestPasswordReset("nobody-here@example.org");  // the same answer as for anyone
+      try {
+        amina.resetPasswordWithCode("ABCD-EFGH-JKMN", "another long password");
+        check(false, "a made-up reset code must throw");
+      } catch (PasserelleException e) {
+        check(e.code == ErrorCode.NOT_FOUND && e.origin == ErrorOrigin.SERVER, "made-up reset code: " + e);
       }
 
       // Logout wipes the local data.
