@@ -139,6 +139,7 @@ struct Client::Impl {
     config.pull_limit = options.pull_limit;
     config.delivery_receipts = options.delivery_receipts;
     config.transfer_stall_timeout = options.request_timeout;
+    config.transport = options.sync_transport;
     SyncEngineHooks hooks;
     hooks.rows_changed = [this](const ChangedRows& rows) { notify_rows(rows); };
     hooks.rejected = [this](const Rejection& r) { notify_rejection(r); };

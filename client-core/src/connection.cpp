@@ -67,8 +67,8 @@ struct Connection::Impl {
   };
   enum class State { idle, connecting, hello, open, closing, closed };
 
-  Impl(ConnectionOptions o, EventHandler e, ClosedHandler c)
-      : options(std::move(o)), on_event(std::move(e)), on_closed(std::move(c)) {
+  Impl(ConnectionOptions o, EventHandler e, FrameHandler f, ClosedHandler c)
+      : options(std::move(o)), on_event(std::move(e)), on_frame(std::move(f)), on_closed(std::move(c)) {
     thread = std::thread([this] {
       io.run();
       drained.set_value();
@@ -79,6 +79,7 @@ struct Connection::Impl {
   net::io_context io;
   ConnectionOptions options;
   EventHandler on_event;
+  FrameHandler on_frame;  // set for a bare connection
   ClosedHandler on_closed;
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(io);
   ssl::context ssl_ctx{ssl::context::tls_client};
@@ -210,6 +211,13 @@ struct Connection::Impl {
                       done(std::move(*failure));
                       return;
                     }
+                    if (on_frame) {  // bare: the caller speaks the protocol
+                      state = State::open;
+                      open_flag = true;
+                      start_read_loop();
+                      done(Done{});
+                      return;
+                    }
                     state = State::hello;
                     start_read_loop();
                     send("hello", {{"protocol", protocol::kVersion}},
@@ -253,11 +261,15 @@ struct Connection::Impl {
       }
       std::string frame = beast::buffers_to_string(buffer.data());
       buffer.consume(buffer.size());
-      if (ws.got_text()) dispatch(frame);
+      if (ws.got_text()) dispatch(std::move(frame));
     }
   }
 
-  void dispatch(const std::string& frame) {
+  void dispatch(std::string frame) {
+    if (on_frame) {
+      if (!handlers_off) on_frame(std::move(frame));
+      return;
+    }
     auto message = protocol::parse_server_message(frame);
     if (!message) return;  // unreadable frame: nothing to correlate it with
     if (message->re) {
@@ -298,6 +310,10 @@ struct Connection::Impl {
                            seconds_text(options.request_timeout)));
     });
     pending.emplace(id, std::move(p));
+    write(std::move(frame));
+  }
+
+  void write(std::string frame) {
     outbox.push_back(std::move(frame));
     if (!writing) {
       writing = true;
@@ -388,7 +404,10 @@ struct Connection::Impl {
 };
 
 Connection::Connection(ConnectionOptions options, EventHandler on_event, ClosedHandler on_closed)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(on_event), std::move(on_closed))) {}
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(on_event), nullptr, std::move(on_closed))) {}
+
+Connection::Connection(ConnectionOptions options, Bare, FrameHandler on_frame, ClosedHandler on_closed)
+    : impl_(std::make_unique<Impl>(std::move(options), nullptr, std::move(on_frame), std::move(on_closed))) {}
 
 Connection::~Connection() {
   Impl* impl = impl_.get();
@@ -423,6 +442,14 @@ void Connection::request(std::string type, boost::json::object fields, AnswerHan
       return;
     }
     impl->send(type, std::move(fields), std::move(done));
+  });
+}
+
+void Connection::open(std::function<void(Outcome<Done>)> done) { connect(std::move(done)); }
+
+void Connection::send_frame(std::string frame) {
+  net::post(impl_->io, [impl = impl_.get(), frame = std::move(frame)]() mutable {
+    if (impl->state == Impl::State::open) impl->write(std::move(frame));
   });
 }
 

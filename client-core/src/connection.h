@@ -1,6 +1,8 @@
 // One WebSocket connection to a Passerelle server, asynchronous underneath: it owns an
 // io_context and the one thread that runs it, so the caller's thread never waits on the
 // network. Requests are matched to answers by id; server events (pokes) go to a callback.
+// A bare connection (the FrameHandler constructor) does neither: it carries frames as they are
+// for the sync engine, which speaks the protocol itself (builtin_transport.h).
 //
 // Every handler runs on the connection's I/O thread: it must return quickly, must not block on
 // another call of the same connection, and must not destroy the connection.
@@ -34,10 +36,15 @@ class Connection {
   using AnswerHandler = std::function<void(Outcome<boost::json::object>)>;
   using EventHandler = std::function<void(const boost::json::object&)>;
   using ClosedHandler = std::function<void(const Failure&)>;
+  using FrameHandler = std::function<void(std::string)>;
 
   // `on_event` receives each server event frame (e.g. {"type":"poke","seq":N}); `on_closed`
   // runs once when an open connection ends for any reason other than close()/destruction.
   Connection(ConnectionOptions options, EventHandler on_event, ClosedHandler on_closed);
+  // A bare connection: open() instead of connect(), send_frame() instead of request(); each
+  // text frame the server sends goes to `on_frame` whole.
+  struct Bare {};
+  Connection(ConnectionOptions options, Bare, FrameHandler on_frame, ClosedHandler on_closed);
   // Stops the I/O thread; pending handlers are dropped, not called.
   ~Connection();
   Connection(const Connection&) = delete;
@@ -50,6 +57,10 @@ class Connection {
   // Sends {"id":..,"type":type,...fields}; `done` gets the answer's fields (without re/ok) or
   // its error (Origin::server), or a network Failure if the connection fails first.
   void request(std::string type, boost::json::object fields, AnswerHandler done);
+  // A bare connection's handshakes (TCP, TLS, WebSocket) without hello; `done` as connect's.
+  void open(std::function<void(Outcome<Done>)> done);
+  // Sends one frame on an open bare connection; a failure to send ends it (on_closed).
+  void send_frame(std::string frame);
   // Closes politely (WebSocket close frame); pending requests fail.
   void close();
   // True between a successful connect() and the end of the connection.

@@ -9,6 +9,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export BUILD_DIR=${BUILD_DIR:-build-asan-capi}
-export SANITIZE_TARGETS="passerelle-server capi_launcher capi_test capi_exceptions_test"
-export SANITIZE_TESTS='^capi_(c|exceptions)_asan$'
+export SANITIZE_TARGETS="passerelle-server capi_launcher capi_test capi_exceptions_test capi_transport_test"
+export SANITIZE_TESTS='^capi_(c|exceptions|transport)_asan$'
 exec bash scripts/test-sanitizers.sh

@@ -61,6 +61,7 @@
 #include "passerelle/shared/protocol.h"
 #include "passerelle/shared/sync/wire.h"
 #include "passerelle/sync_types.h"
+#include "passerelle/transport.h"
 
 namespace passerelle::client {
 
@@ -91,6 +92,9 @@ struct ClientOptions {
   // After each pull the engine tells the server which messages of others reached this device
   // (receipt.update delivered_n). Off only for tests that count ops.
   bool delivery_receipts = true;
+  // The WebSocket the sync engine speaks through (transport.h); empty: the built-in Beast one.
+  // Sign-in and the other blocking calls, and file transfers, use the built-in one always.
+  std::shared_ptr<Transport> sync_transport;
 };
 
 // The person signed in on this device, as last seen from the server.

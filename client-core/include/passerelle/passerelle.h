@@ -95,7 +95,7 @@ extern "C" {
 /* ---- versions ------------------------------------------------------------------------------ */
 
 /* Bumped when a function is added (the ABI only grows; see docs/bindings.md, "Stability"). */
-#define PSL_API_VERSION 2
+#define PSL_API_VERSION 3
 
 /* The library's version, e.g. "0.1.0". Static: never freed. Never fails. */
 PSL_API const char* psl_version(void);
@@ -158,6 +158,7 @@ PSL_API char* psl_new_id(void);
 /* ---- opening a client ---------------------------------------------------------------------- */
 
 typedef struct psl_client psl_client;
+typedef struct psl_transport psl_transport; /* see "host transport" below */
 
 /* Options of psl_client_open. Always start from psl_client_options_init(): it sets
  * struct_size, which lets later versions add fields at the end without breaking old callers.
@@ -173,6 +174,9 @@ typedef struct psl_client_options {
   int32_t request_timeout_ms;  /* 0: 30 s */
   int32_t sync_backoff_min_ms; /* reconnection delay of the background sync; 0: 500 ms */
   int32_t sync_backoff_max_ms; /* ...doubling up to this; 0: 60 s */
+  /* Since API version 3. The WebSocket the sync speaks through, given by the app (see "host
+   * transport" below); NULL: the library's own (Boost.Beast). Copied by psl_client_open. */
+  const psl_transport* transport;
 } psl_client_options;
 
 /* Fills `options` with the defaults (all zero/NULL) and sets struct_size. NULL is ignored. */
@@ -362,6 +366,57 @@ PSL_API char* psl_client_download_file(psl_client* client, const char* sha256, c
  *    "mentor_local_start": the same in the mentor's zone, "mentor_time_zone", "mentorship_id"}
  * ("[]" when nothing is free). The server has the last word when a slot is booked. */
 PSL_API char* psl_client_slots(psl_client* client, const char* mentorship_id, int32_t days, psl_error* out_error);
+
+/* ---- host transport ------------------------------------------------------------------------ */
+
+/* The sync (psl_client_start_sync, psl_client_sync_once) speaks to the server through one
+ * WebSocket at a time. By default the library opens it itself; an app may give its platform's
+ * WebSocket instead (its proxies, VPNs and trust store) by filling a psl_transport and setting
+ * psl_client_options.transport. The library then asks the host to open, send and close, and
+ * the host reports what happened with psl_socket_opened / _received / _closed. The protocol
+ * itself (hello, auth.resume, push, pull, pokes, timeouts, reconnecting with backoff) stays in
+ * the library. Sign-in, the other blocking calls and file transfers use the library's own
+ * connection always. docs/bindings.md, "Host transport", walks through one.
+ *
+ * A psl_socket is the library's side of one connection. It is passed to `open` and stays valid
+ * until the host has reported psl_socket_closed on it AND the library has called `close` for it;
+ * the host must do the first exactly once per socket (also when opening fails, also after the
+ * library asked to close), the library does the second exactly once per `open`. */
+typedef struct psl_socket psl_socket;
+
+struct psl_transport {
+  uint32_t struct_size; /* sizeof(psl_transport) */
+  void* context;        /* passed back untouched to each callback; must stay valid until
+                           psl_client_close returns */
+  /* Starts opening a WebSocket to `url` ("ws://host:port/v1/ws" or "wss://...", path included)
+   * and returns at once. The return value is the host's handle for this connection (any
+   * pointer, NULL too): the library passes it back to send and close and never reads it. The
+   * outcome is reported on `socket`: psl_socket_opened, or psl_socket_closed. */
+  void* (*open)(void* context, psl_socket* socket, const char* url);
+  /* Sends one text frame: `length` bytes of UTF-8 JSON (also NUL-terminated), valid only during
+   * the call. Called only after the host reported opened, never after close. A failure to send
+   * is reported as psl_socket_closed. */
+  void (*send)(void* context, void* handle, const char* frame, size_t length);
+  /* The library is done with this connection: close it politely and free the handle. Called
+   * exactly once per open (also after the host reported closed); never used again after. */
+  void (*close)(void* context, void* handle);
+};
+/* Threads. open, send and close run on the sync's thread (the background sync thread, or the
+ * caller of psl_client_sync_once); they must return quickly and must not call the blocking
+ * psl_client_* functions. The psl_socket_* reports may come from any thread, also from inside
+ * open, send and close; the library moves each onto the sync's thread. A report that arrives
+ * after `close` is ignored (psl_socket_closed still releases the socket). A NULL socket is
+ * ignored. psl_client_open refuses (PSL_BAD_REQUEST, usage) a transport whose struct_size is
+ * not set or one of whose callbacks is NULL. */
+
+/* The connection is open (at most once, before any frame). */
+PSL_API void psl_socket_opened(psl_socket* socket);
+/* One whole text frame from the server (the host joins fragments): `length` bytes, copied. */
+PSL_API void psl_socket_received(psl_socket* socket, const char* frame, size_t length);
+/* The connection failed to open or ended, for any reason. `reason` is a short sentence for
+ * people ("connection refused"; NULL: none) that the library puts in the sync's last_error.
+ * Exactly once per socket; after it the host must not use `socket` again. */
+PSL_API void psl_socket_closed(psl_socket* socket, const char* reason);
 
 /* ---- observers ----------------------------------------------------------------------------- */
 

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "host_transport.h"
 #include "json_out.h"
 #include "passerelle/client.h"
 #include "passerelle/mentor_slots.h"
@@ -383,6 +384,18 @@ psl_client* psl_client_open(const psl_client_options* options, psl_error* err) {
     co.sync_backoff_min = ms_or(o.sync_backoff_min_ms, co.sync_backoff_min);
     co.sync_backoff_max = ms_or(o.sync_backoff_max_ms, co.sync_backoff_max);
     if (co.sync_backoff_max < co.sync_backoff_min) co.sync_backoff_max = co.sync_backoff_min;
+    if (o.transport) {
+      const psl_transport& t = *o.transport;
+      if (t.struct_size < offsetof(psl_transport, close) + sizeof t.close) {
+        set_usage(err, "psl_client_open: options.transport->struct_size is not set (sizeof(psl_transport))");
+        return nullptr;
+      }
+      if (!t.open || !t.send || !t.close) {
+        set_usage(err, "psl_client_open: options.transport needs open, send and close");
+        return nullptr;
+      }
+      co.sync_transport = passerelle::client::make_host_transport(t);
+    }
     auto opened = Client::open(std::move(co));
     if (!opened) {
       set_failure(err, opened.failure());

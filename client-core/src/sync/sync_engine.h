@@ -1,24 +1,18 @@
-// The device's sync loop (docs/sync.md): connect, hello, auth.resume, upload queued files
-// (HTTP, docs/messages.md), push the outbox in batches (one push in flight), pull until `more`
-// is false, queue delivered receipts for what the pull brought (and push them), then wait for
-// a poke (pull) or a local write (push); on any network failure reconnect with exponential
-// backoff and jitter.
+// The native driver of the sync engine (sync_machine.h holds the rules; docs/architecture.md,
+// "The sync engine and its drivers"). It runs a SyncMachine on Asio: on its own thread
+// (start()) or on the caller's thread for one round (run_once()); it turns the machine's
+// actions into a socket of the Transport, Asio timers and HTTP uploads (blob_transfer.h, on a
+// thread of their own so the socket keeps being served), and their outcomes into events.
 //
-// It runs on its own thread (start()) or on the caller's thread for one round (run_once()).
-// The SyncStore is shared with the caller's mutate/get calls: every store call here holds
-// `store_mutex`, and no lock is held while the hooks (observers) run.
+// The SyncStore is shared with the caller's mutate/get calls: the machine holds `store_mutex`
+// for every store call, and no lock is held while the hooks (observers) run.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <optional>
-#include <random>
-#include <set>
 #include <string>
 #include <thread>
 
@@ -26,42 +20,27 @@
 #include "files/file_store.h"
 #include "passerelle/outcome.h"
 #include "passerelle/sync_types.h"
+#include "sync/sync_machine.h"
 #include "sync/sync_store.h"
+#include "passerelle/transport.h"
 
 namespace passerelle::client {
 
-// Delays between reconnection attempts: `min` doubling up to `max`, each drawn uniformly in
-// [half, full] of its step ("equal jitter") so thousands of phones coming back after a server
-// restart do not knock all at once, yet none waits less than half its step.
-class Backoff {
- public:
-  Backoff(std::chrono::milliseconds min, std::chrono::milliseconds max, std::uint64_t seed = std::random_device{}());
-  // The delay before the next attempt; each call doubles the step (until max).
-  std::chrono::milliseconds next();
-  // After a success: the next failure waits `min` again.
-  void reset() { attempt_ = 0; }
-  int attempt() const { return attempt_; }
-
- private:
-  std::chrono::milliseconds min_, max_;
-  int attempt_ = 0;
-  std::mt19937_64 rng_;
-};
-
 struct SyncEngineConfig {
+  // The server (its URL), the CA file and the timeouts; the built-in transport's frame limit.
   ConnectionOptions connection;
   std::string token;  // the session token auth.resume presents
   std::chrono::milliseconds backoff_min{500};
   std::chrono::milliseconds backoff_max{60'000};
   std::int64_t pull_limit = passerelle::sync::kClientPullLimit;
-  // Most bytes of ops in one push frame: below the server's default 64 KiB frame limit with
-  // room for the envelope.
+  // Most bytes of ops in one push frame (SyncMachineConfig::max_push_bytes).
   std::size_t max_push_bytes = 48 * 1024;
-  // After a pull, queue receipt.update {delivered_n} for threads with new messages of others
-  // (docs/messages.md). Off only for tests that count ops.
+  // After a pull, queue delivered receipts (docs/messages.md). Off only for tests that count ops.
   bool delivery_receipts = true;
   // A file upload fails once no byte has moved for this long (its size does not matter).
   std::chrono::milliseconds transfer_stall_timeout{30'000};
+  // The WebSocket the engine speaks through; empty: the built-in one (builtin_transport.h).
+  std::shared_ptr<Transport> transport;
 };
 
 // What the engine tells the Client; each runs on the engine's thread (or the run_once caller's),
@@ -94,61 +73,36 @@ class SyncEngine {
   // Must not be called from a hook.
   void stop();
   bool running() const { return thread_.joinable(); }
-  // A local write was queued: push soon. Cheap, never blocks.
+  // A local write was queued: push soon. Cheap, never blocks; any thread. This is the
+  // machine's local_write event, whoever wrote (this process or another one on the same file).
   void notify_local_write();
 
   // One round on the caller's thread: connect, resume, push everything, pull to the end.
   // Bounded by `timeout` overall. Refused while the background loop runs.
   Outcome<SyncSummary> run_once(std::chrono::milliseconds timeout, const ProgressHandler& progress);
 
-  // The engine's part of SyncStatus (online, state, last_error).
-  struct Snapshot {
-    bool online = false;
-    SyncState state = SyncState::offline;
-    std::optional<Failure> last_error;
-    std::optional<SyncProgress> progress;  // while syncing: how far the current round got
-  };
+  using Snapshot = SyncSnapshot;
   Snapshot snapshot() const;
 
  private:
-  struct Signal;  // flags + condition variable shared with the connection's handlers
-  using Deadline = std::chrono::steady_clock::time_point;
+  struct Run;  // one SyncMachine on its io_context, with its socket, timers and upload
 
-  void loop();
-  std::unique_ptr<Connection> open_session(Deadline deadline, Outcome<Done>& result);
-  // A request on its way: `send` returns at once, `await` waits for the answer. An answer
-  // nobody awaits is dropped when it comes.
-  struct PendingCall {
-    std::shared_ptr<std::optional<Outcome<boost::json::object>>> slot;
-    std::string what;
-  };
-  PendingCall send(Connection& c, std::string type, boost::json::object fields);
-  Outcome<boost::json::object> await(PendingCall& pending, Deadline deadline);
-  Outcome<boost::json::object> call(Connection& c, std::string type, boost::json::object fields, Deadline deadline);
-  Outcome<Done> round(Connection& c, Deadline deadline, SyncSummary& summary, const ProgressHandler& progress);
-  Outcome<Done> push_all(Connection& c, Deadline deadline, SyncSummary& summary, const ProgressHandler& progress);
-  Outcome<Done> pull_all(Connection& c, Deadline deadline, SyncSummary& summary, const ProgressHandler& progress,
-                         std::set<std::string>* pulled_threads);
-  // Sends every pending upload; a file the server refuses for good is marked failed, a network
-  // or server failure fails the round (retried with backoff; uploads are content-addressed).
-  Outcome<Done> upload_pending(Deadline deadline, SyncSummary& summary);
-  // receipt.update {delivered_n} for the threads a pull brought messages to. Returns how many.
-  Outcome<std::size_t> queue_receipts(const std::set<std::string>& threads);
-  void set_state(SyncState state, bool online, std::optional<Failure> error);
-  // Waits until `deadline` or stop; true if stopped.
-  bool sleep_until(Deadline deadline);
+  SyncMachineConfig machine_config(bool once, std::chrono::milliseconds deadline) const;
+  // Carries out the actions of one event, in order.
+  void carry_out(Run& run, std::vector<SyncAction> actions);
+  void feed(Run& run, const SyncEvent& event);
 
   SyncEngineConfig config_;
   SyncStore& store_;
   std::mutex& store_mutex_;
   SyncEngineHooks hooks_;
   files::FileStore* files_;
-  std::shared_ptr<Signal> signal_;
-  Backoff backoff_;
 
   mutable std::mutex snapshot_mutex_;
   Snapshot snapshot_;
 
+  std::mutex run_mutex_;  // guards background_ against notify_local_write from other threads
+  std::unique_ptr<Run> background_;
   std::thread thread_;
 };
 
