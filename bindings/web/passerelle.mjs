@@ -75,6 +75,12 @@ export class Passerelle {
     this.account = await this.call('signIn', { server, email, password });
     return this.account;
   }
+  // Accepts an invitation (its token, from the invitation's link) on `server`: the account is
+  // created with `name` and `password`, then signed in as with signIn.
+  async acceptInvite(server, token, name, password) {
+    this.account = await this.call('acceptInvite', { server, token, name, password });
+    return this.account;
+  }
   // Stops sync and forgets the session on this device; the account's rows and queue stay for
   // the next sign-in. Resolves with whether someone was signed in.
   async signOut() {

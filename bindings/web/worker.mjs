@@ -9,7 +9,7 @@
 // owns its WebSocket and its timers, feeds it what they report (psl_web_sync_feed) and carries
 // out the actions it answers with. No sync decision is taken here.
 //
-// Messages in: {id, call: 'open' | 'signIn' | 'signOut' | 'mutate' | 'list' | 'pendingCount' |
+// Messages in: {id, call: 'open' | 'signIn' | 'acceptInvite' | 'signOut' | 'mutate' | 'list' | 'pendingCount' |
 //   'startSync' | 'stopSync' | 'syncStatus' | 'rejections' | 'close', args}
 // Messages out: {id, ok: value} or {id, error: {code, origin, message}} (passerelle.h's codes
 // and origins, wire spelling), and unasked {event: 'rows_changed' (rows: [{collection, id}],
@@ -195,6 +195,20 @@ function signInExchange(url, frames) {
   });
 }
 
+// The exchange of a sign-in or an invitation's acceptance, whose frames the core wrote.
+async function signInWith({ url, frames }) {
+  let answers;
+  try {
+    answers = await signInExchange(url, frames);
+  } catch (e) {
+    callCore('psl_web_sign_in_answer', null); // ends the attempt in the core
+    throw e;
+  }
+  const account = callCore('psl_web_sign_in_answer', JSON.stringify(answers));
+  if (storage === 'indexeddb') await syncfs(false);
+  return account;
+}
+
 const calls = {
   async open({ userId, role, storage: wanted = 'auto' }) {
     if (core) throw new CallError('conflict', 'usage', 'an account is already open in this Worker');
@@ -222,17 +236,10 @@ const calls = {
     return { storage, account };
   },
   async signIn({ server, email, password }) {
-    const { url, frames } = callCore('psl_web_sign_in_request', server, email, password);
-    let answers;
-    try {
-      answers = await signInExchange(url, frames);
-    } catch (e) {
-      callCore('psl_web_sign_in_answer', null); // ends the attempt in the core
-      throw e;
-    }
-    const account = callCore('psl_web_sign_in_answer', JSON.stringify(answers));
-    if (storage === 'indexeddb') await syncfs(false);
-    return account;
+    return signInWith(callCore('psl_web_sign_in_request', server, email, password));
+  },
+  async acceptInvite({ server, token, name, password }) {
+    return signInWith(callCore('psl_web_accept_invite_request', server, token, name, password));
   },
   async signOut() {
     stopEngine();

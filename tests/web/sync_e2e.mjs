@@ -9,7 +9,9 @@
 //   2. the server process stopped: 20 writes, a page reload, the 20 still queued; the server
 //      back on the same port and database: each applied exactly once;
 //   3. a queued write, Chromium SIGKILLed and relaunched on the same profile: still queued,
-//      then applied exactly once.
+//      then applied exactly once;
+//   4. after sign-out, an invitation (created by the demo coach, its token read from the
+//      e-mail the server wrote) accepted in the page: a new account, signed in, syncing.
 // "Exactly once" is read in the server's database (sqlite3): one sync_ops entry per op id and
 // one message row per write.
 //
@@ -233,6 +235,59 @@ async function main() {
 
   const out = await page.evaluate(async () => { await window.db.stopSync(); return window.db.signOut(); });
   check('sign-out says someone was signed in', out === true);
+
+  // 4. An invitation, accepted in the browser. The coach invites over a plain WebSocket (the
+  // test's, not the binding's); the token comes from the e-mail in --mail-dir.
+  const invitee = `invitee.${Date.now()}@example.org`;
+  const invited = await page.evaluate(async ({ wsUrl, invitee }) => {
+    const ws = new WebSocket(wsUrl);
+    const answers = [];
+    const requests = [{ id: 1, type: 'hello', protocol: 1 },
+      { id: 2, type: 'auth.login', email: 'coach.gagnon@demo.passerelle.quebec', password: 'demo-coach-2026' },
+      { id: 3, type: 'invite.create', email: invitee, role: 'candidate' }];
+    return new Promise((resolve) => {
+      ws.onopen = () => ws.send(JSON.stringify(requests[0]));
+      ws.onmessage = (m) => {
+        answers.push(JSON.parse(m.data));
+        if (answers.length === requests.length) { ws.close(); resolve(answers[2]); } else ws.send(JSON.stringify(requests[answers.length]));
+      };
+      ws.onclose = () => resolve(answers[answers.length - 1] || null);
+    });
+  }, { wsUrl: `ws://${hostPort}/v1/ws`, invitee });
+  let token = null;
+  for (let i = 0; i < 100 && !token; i++) {
+    for (const f of fs.existsSync(path.join(tmp, 'mail')) ? fs.readdirSync(path.join(tmp, 'mail')) : []) {
+      // quoted-printable: soft line breaks joined again
+      const text = fs.readFileSync(path.join(tmp, 'mail', f), 'utf8').replace(/=\r?\n/g, '');
+      if (!text.includes(invitee)) continue;
+      const m = text.match(/\/invite#([A-Za-z0-9_-]{20,})/);
+      if (m) token = m[1];
+    }
+    if (!token) await sleep(100);
+  }
+  check('the coach\'s invitation is mailed with its token', invited && invited.ok && !!token, JSON.stringify({ invited, token: !!token }));
+  const accepted = await page.evaluate(async ({ serverUrl, token }) => {
+    try {
+      const account = await window.db.acceptInvite(serverUrl, token, 'Nouvelle Candidate', 'un mot de passe assez long');
+      await window.db.startSync({ request_timeout_ms: 5000, backoff_min_ms: 100, backoff_max_ms: 1000 });
+      let s;
+      for (let i = 0; i < 200; i++) {
+        s = await window.db.syncStatus();
+        if (s.state === 'up_to_date') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await window.db.stopSync();
+      return { account, s };
+    } catch (e) { return { error: { code: e.code, origin: e.origin, message: e.message } }; }
+  }, { serverUrl, token });
+  check('the invitation accepted in the browser: a new account, signed in and synced', accepted.account &&
+    accepted.account.user.email === invitee && accepted.account.user.role === 'candidate' && accepted.s.state === 'up_to_date',
+  JSON.stringify(accepted));
+  const reused = await page.evaluate(async ({ serverUrl, token }) => {
+    await window.db.signOut();
+    try { await window.db.acceptInvite(serverUrl, token, 'Encore', 'un mot de passe assez long'); return null; } catch (e) { return { code: e.code, origin: e.origin }; }
+  }, { serverUrl, token });
+  check('an invitation used once is refused by the server', reused && reused.origin === 'server', JSON.stringify(reused));
   await browser.close().catch(() => {});
 }
 

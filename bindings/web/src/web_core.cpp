@@ -216,23 +216,43 @@ __attribute__((used)) char* psl_web_open_device(const char* data_dir) {
   });
 }
 
+namespace {
+// The frames of a sign-in (hello, then `type` with `fields`) for the server `server`, once the
+// device is ready for one.
+char* sign_in_frames(const char* server, std::string_view type, json::object fields) {
+  if (!g_device) return error(ErrorCode::bad_request, "usage", "open the device first");
+  if (g_open) return error(ErrorCode::conflict, "usage", "already signed in: sign out first");
+  auto address = parse_server(server);
+  if (!address) return error(address.error(), "usage");
+  g_device->signing_in_server = address->server;
+  json::array frames{json::string(protocol::serialize_request(1, "hello", {{"protocol", protocol::kVersion}})),
+                     json::string(protocol::serialize_request(2, type, std::move(fields)))};
+  return ok(json::object{{"url", address->socket_url}, {"frames", std::move(frames)}});
+}
+}  // namespace
+
 // Sign-in, first half: checks the input and answers {url, frames}: the Worker opens a
 // WebSocket to url, sends each frame in turn (hello, then auth.login), waiting for one answer
 // after each, and gives the answers, as a JSON array of strings, to psl_web_sign_in_answer.
 __attribute__((used)) char* psl_web_sign_in_request(const char* server, const char* email, const char* password) {
   return guarded([&] {
-    if (!g_device) return error(ErrorCode::bad_request, "usage", "open the device first");
-    if (g_open) return error(ErrorCode::conflict, "usage", "already signed in: sign out first");
     if (!server || !email || !password) return error(ErrorCode::bad_request, "usage", "sign-in needs a server, an e-mail and a password");
-    auto address = parse_server(server);
-    if (!address) return error(address.error(), "usage");
     auto normalized = protocol::normalize_email(email);
     if (!normalized) return error(normalized.error(), "usage");
     if (!*password) return error(ErrorCode::bad_request, "usage", "the password is empty");
-    g_device->signing_in_server = address->server;
-    json::array frames{json::string(protocol::serialize_request(1, "hello", {{"protocol", protocol::kVersion}})),
-                       json::string(protocol::serialize_request(2, "auth.login", {{"email", *normalized}, {"password", password}}))};
-    return ok(json::object{{"url", address->socket_url}, {"frames", std::move(frames)}});
+    return sign_in_frames(server, "auth.login", {{"email", *normalized}, {"password", password}});
+  });
+}
+
+// Accepting an invitation: as psl_web_sign_in_request, with auth.accept_invite (the account is
+// created with `name` and `password`); its answers go to psl_web_sign_in_answer too.
+__attribute__((used)) char* psl_web_accept_invite_request(const char* server, const char* token, const char* name,
+                                                           const char* password) {
+  return guarded([&] {
+    if (!server || !token || !*token) return error(ErrorCode::bad_request, "usage", "the invitation token is empty");
+    if (!name || !*name) return error(ErrorCode::bad_request, "usage", "the name is empty");
+    if (!password || !*password) return error(ErrorCode::bad_request, "usage", "the password is empty");
+    return sign_in_frames(server, "auth.accept_invite", {{"token", token}, {"name", name}, {"password", password}});
   });
 }
 
