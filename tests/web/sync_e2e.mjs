@@ -5,7 +5,8 @@
 // origin passerelle-server is told to allow. The Worker is the engine's browser driver: its
 // own WebSocket and timers, every rule in the .wasm.
 //
-//   1. sign in, first pull, a write, sync: the server has the write exactly once;
+//   1. sign in, first pull (its progress in the sync state), a write, sync: the server has the
+//      write exactly once;
 //   2. the server process stopped: 20 writes, a page reload, the 20 still queued; the server
 //      back on the same port and database: each applied exactly once;
 //   3. a queued write, Chromium SIGKILLed and relaunched on the same profile: still queued,
@@ -116,7 +117,11 @@ async function openIn(page) {
       try {
         window.db = await open();
         window.states = [];
-        window.db.onSyncState((s) => window.states.push(s.state));
+        window.pulledRows = 0;
+        window.db.onSyncState((s) => {
+          window.states.push(s.state);
+          if (s.progress) window.pulledRows = Math.max(window.pulledRows, s.progress.pulled_rows);
+        });
         return { storage: window.db.storage, account: window.db.account };
       } catch (e) {
         if (e.code !== 'conflict' || i >= 40) return { error: { code: e.code, origin: e.origin, message: e.message } };
@@ -181,9 +186,11 @@ async function main() {
   let st = await settle(page);
   const pulled = await page.evaluate(async () => ({
     threads: await window.db.rows('threads'), messages: await window.db.rows('messages'), changes: window.changes, states: window.states,
+    pulledRows: window.pulledRows,
   }));
   check('the first pull brings the thread and its messages, observers are told', st.state === 'up_to_date' && pulled.threads.length === 1 &&
     pulled.messages.length >= 4 && pulled.changes > 0 && !!st.last_synced_at && pulled.states.includes('syncing'), JSON.stringify({ st, n: pulled.messages.length, changes: pulled.changes, states: pulled.states }));
+  check('the first pull shows its progress (rows pulled) in the sync state', pulled.pulledRows >= pulled.messages.length, String(pulled.pulledRows));
   const thread = pulled.threads[0].id;
   const first = [`écrit dans Chromium ${Date.now()}`];
   const firstIds = await write(page, thread, first);
