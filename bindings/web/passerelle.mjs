@@ -30,7 +30,7 @@ export class Passerelle {
     this.worker = worker;
     this.next = 1;
     this.waiting = new Map();
-    this.listeners = { rows_changed: new Set(), status: new Set(), rejected: new Set(), session_ended: new Set() };
+    this.listeners = { rows_changed: new Set(), status: new Set(), rejected: new Set(), session_ended: new Set(), core_error: new Set() };
     this.lastStatus = null;
     worker.onmessage = (event) => {
       if (event.data.event) { this.dispatch(event.data); return; }
@@ -52,7 +52,8 @@ export class Passerelle {
     if (!set) return;
     const value = message.event === 'rows_changed' ? message.rows
       : message.event === 'status' ? (this.lastStatus = message.status)
-        : message.event === 'rejected' ? message.rejection : null;
+        : message.event === 'rejected' ? message.rejection
+          : message.event === 'core_error' ? new PasserelleError(message.error) : null;
     for (const f of set) { try { f(value); } catch (e) { console.error(e); } }
   }
 
@@ -101,11 +102,13 @@ export class Passerelle {
   rejections() { return this.call('rejections'); }
   // Callbacks; each returns a function that removes it. observe: rows changed ([{collection,
   // id}] after sync, null after a local write). onSyncState: the new status. onRejection: one
-  // refused op. onSessionEnded: the server ended the session (sign in again).
+  // refused op. onSessionEnded: the server ended the session (sign in again). onCoreError: a
+  // PasserelleError the core raised while syncing in the background (a bug: report it).
   observe(callback) { return this.listen('rows_changed', callback); }
   onSyncState(callback) { return this.listen('status', callback); }
   onRejection(callback) { return this.listen('rejected', callback); }
   onSessionEnded(callback) { return this.listen('session_ended', callback); }
+  onCoreError(callback) { return this.listen('core_error', callback); }
 
   // Applies a mutator to the local view and queues it; resolves with the op's id once durable.
   mutate(name, args) { return this.call('mutate', { name, args }); }

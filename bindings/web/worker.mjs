@@ -13,7 +13,8 @@
 //   'startSync' | 'stopSync' | 'syncStatus' | 'rejections' | 'close', args}
 // Messages out: {id, ok: value} or {id, error: {code, origin, message}} (passerelle.h's codes
 // and origins, wire spelling), and unasked {event: 'rows_changed' (rows: [{collection, id}],
-// or null after a local write), 'status' (status), 'rejected' (rejection), 'session_ended'}.
+// or null after a local write), 'status' (status), 'rejected' (rejection), 'session_ended',
+// 'core_error' (error: the core refused an event, a bug to report)}.
 import createPasserelleCore from './passerelle-core.mjs';
 import { OpfsPool } from './opfs_pool.mjs';
 
@@ -102,7 +103,7 @@ function feed(kind, text = null, number = 0) {
   if (ptr) core._free(ptr);
   const answer = JSON.parse(core.UTF8ToString(out));
   core._psl_web_free(out);
-  if (answer.error) { post({ event: 'status_error', error: answer.error }); return; }
+  if (answer.error) { post({ event: 'core_error', error: answer.error }); return; }
   carryOut(answer.ok);
 }
 
