@@ -85,10 +85,12 @@ let pageOrigin = '';
 async function startServer(listen, www) {
   const ready = path.join(tmp, 'ready');
   fs.rmSync(ready, { force: true });
-  server = spawn(SERVER, ['serve', '--listen', listen, '--ready-file', ready, '--demo',
+  // --scrypt-log2n 10: the demo accounts' password hashes are cheap to make (a test, not a
+  // deployment), so seeding them stays short on a loaded machine.
+  server = spawn(SERVER, ['serve', '--listen', listen, '--ready-file', ready, '--demo', '--scrypt-log2n', '10',
     '--db', `sqlite:${dbFile}`, '--mail-dir', path.join(tmp, 'mail'), '--allowed-origins', pageOrigin],
   { stdio: ['ignore', 'ignore', fs.openSync(path.join(tmp, 'server.log'), 'a')] });
-  for (let i = 0; i < 300 && !fs.existsSync(ready); i++) await sleep(100);
+  for (let i = 0; i < 900 && !fs.existsSync(ready); i++) await sleep(100);
   if (!fs.existsSync(ready)) throw new Error('the server did not start (see ' + path.join(tmp, 'server.log') + ')');
   return fs.readFileSync(ready, 'utf8').trim();
 }
