@@ -129,7 +129,7 @@ function openSocket(url) {
   s.onmessage = (m) => {
     if (socket !== s) return;
     if (typeof m.data === 'string') feed('frame', m.data);
-    else feed('frame', '\u0000binary frame'); // not JSON: the core refuses it and says so
+    else feed('frame', ''); // a binary frame is no message: fed empty, the core refuses it, saying so
   };
   s.onclose = (c) => {
     if (socket !== s) return;
