@@ -2,10 +2,11 @@
 // WebSocket server written here (Node's http upgrade and RFC 6455 framing, no package) on a
 // loopback port serves the page and the core, lets the page sign in, then on successive
 // connections answers auth.resume and
-//   1. sends a frame that is not JSON;
-//   2. sends a 2 MiB frame;
-//   3. answers a request that was never made, then the push with an answer of the wrong shape;
-//   4. from then on behaves: every pushed op applied, an empty pull page.
+//   1. sends a binary frame;
+//   2. sends a frame that is not JSON;
+//   3. sends a 2 MiB frame;
+//   4. answers a request that was never made, then the push with an answer of the wrong shape;
+//   5. from then on behaves: every pushed op applied, an empty pull page.
 // Each fault must show in the sync status as a clear error, be followed by a reconnection, and
 // the queue must drain in the end with every op applied exactly once; the Worker never dies.
 //
@@ -28,12 +29,13 @@ function check(name, ok, detail = '') {
 }
 
 // --- a WebSocket server, just enough of RFC 6455 for this test ----------------------------------
-function frame(text) {
+function frame(text, opcode = 0x1) {
   const payload = Buffer.from(text, 'utf8');
+  const first = 0x80 | opcode;
   let head;
-  if (payload.length < 126) head = Buffer.from([0x81, payload.length]);
-  else if (payload.length < 65536) { head = Buffer.alloc(4); head[0] = 0x81; head[1] = 126; head.writeUInt16BE(payload.length, 2); }
-  else { head = Buffer.alloc(10); head[0] = 0x81; head[1] = 127; head.writeBigUInt64BE(BigInt(payload.length), 2); }
+  if (payload.length < 126) head = Buffer.from([first, payload.length]);
+  else if (payload.length < 65536) { head = Buffer.alloc(4); head[0] = first; head[1] = 126; head.writeUInt16BE(payload.length, 2); }
+  else { head = Buffer.alloc(10); head[0] = first; head[1] = 127; head.writeBigUInt64BE(BigInt(payload.length), 2); }
   return Buffer.concat([head, payload]);
 }
 
@@ -64,6 +66,7 @@ class Conn {
     }
   }
   send(text) { if (!this.socket.destroyed) this.socket.write(frame(text)); }
+  sendBinary(text) { if (!this.socket.destroyed) this.socket.write(frame(text, 0x2)); }
 }
 
 const user = { id: USER, email: EMAIL, name: 'Candidate Test', role: 'candidate', locale: 'fr' };
@@ -81,12 +84,13 @@ function serve(conn) {
       case 'auth.resume':
         n = ++syncConnections;
         conn.send(ok(req.id, { user, expires_at: '2099-01-01T00:00:00Z' }));
-        if (n === 1) conn.send('{this is not JSON');
-        if (n === 2) conn.send(JSON.stringify({ type: 'poke', pad: 'x'.repeat(2 * 1024 * 1024) }));
+        if (n === 1) conn.sendBinary(JSON.stringify({ type: 'poke' }));
+        if (n === 2) conn.send('{this is not JSON');
+        if (n === 3) conn.send(JSON.stringify({ type: 'poke', pad: 'x'.repeat(2 * 1024 * 1024) }));
         return;
       case 'push':
-        if (n < 3) return; // this socket is about to end: the ops stay unanswered, so unapplied
-        if (n === 3) {
+        if (n < 4) return; // this socket is about to end: the ops stay unanswered, so unapplied
+        if (n === 4) {
           conn.send(ok(424242, { results: [] }));                         // no such request
           conn.send(ok(req.id, { changes: [], cursor: 0, more: false })); // a pull's answer to the push
           return;
@@ -168,10 +172,15 @@ async function main() {
 
   const msgs = result.errors.map((e) => `${e.origin}/${e.code}: ${e.message}`);
   const saw = (re) => result.errors.some((e) => e.origin === 'server' && re.test(`${e.code}: ${e.message}`));
-  check('a frame that is not JSON is a clear server error', saw(/^internal: the server sent a frame this device cannot read/), JSON.stringify(msgs));
+  const cannotRead = result.errors.filter((e) => e.origin === 'server' && /^the server sent a frame this device cannot read/.test(e.message));
+  check('a binary frame and a frame that is not JSON are each a clear server error', new Set(cannotRead.map((e) => e.message)).size >= 1 &&
+    syncConnections >= 5, JSON.stringify(msgs));
+  // Each faulty socket is left with its push unanswered: a fault the core did not catch would
+  // show as a request time-out instead.
+  check('each fault was caught when it came, none waited for a time-out', !msgs.some((m) => /did not answer/.test(m)), JSON.stringify(msgs));
   check('a 2 MiB frame is a clear too_large error', saw(/^too_large: the server sent a frame of \d+ bytes/), JSON.stringify(msgs));
   check('an answer of the wrong shape is a clear error', saw(/unexpected answer/), JSON.stringify(msgs));
-  check('the engine reconnected after each fault', syncConnections >= 4, String(syncConnections));
+  check('the engine reconnected after each fault', syncConnections >= 5, String(syncConnections));
   check('the queue drained: every op applied exactly once', result.status.pending_ops === 0 &&
     result.ids.every((id) => applied.get(id) === 1), JSON.stringify({ status: result.status, applied: [...applied] }));
   check('no error escaped into the page', pageErrors.length === 0, JSON.stringify(pageErrors));
