@@ -1,15 +1,20 @@
 // The web binding (docs/bindings.md, "The web binding"): the client core in a dedicated Worker
-// (worker.mjs), behind promises. Ground work: open, mutate, read rows, the outbox's length;
-// sign-in, sync, observers and files follow the event-driven sync engine (issue #18).
+// (worker.mjs), behind promises, the same shape as the Java and Swift bindings: open, sign in
+// and out, mutate, read and observe rows, start and stop sync, its state and rejections.
 //
 //   import { open } from './passerelle.mjs';
-//   const db = await open({ userId, role: 'coach' });
+//   const db = await open();                       // the device; db.account: who is signed in
+//   if (!db.account) await db.signIn('https://passerelle.example', email, password);
+//   db.onSyncState((s) => show(s.state, s.pending_ops, s.last_synced_at));
+//   await db.startSync();
 //   await db.mutate('message.send', { id, thread_id, body: 'Bonjour' });
+//   const stop = db.observe(() => refresh());       // any row changed (pulled, pushed, local)
 //   const rows = await db.rows('messages', { field: 'thread_id', value: thread_id });
 //
 // Every failure rejects with a PasserelleError carrying the C API's {code, origin, message}:
 // code in protocol spelling ('not_found', 'conflict', ...), origin 'usage' (fix the input),
-// 'local' (the device or the core failed), later 'server' and 'network'.
+// 'local' (the device or the core failed), 'server' (the server refused or misbehaved),
+// 'network' (the server could not be reached).
 
 export class PasserelleError extends Error {
   constructor({ code, origin, message }) {
@@ -25,7 +30,10 @@ export class Passerelle {
     this.worker = worker;
     this.next = 1;
     this.waiting = new Map();
+    this.listeners = { rows_changed: new Set(), status: new Set(), rejected: new Set(), session_ended: new Set(), core_error: new Set() };
+    this.lastStatus = null;
     worker.onmessage = (event) => {
+      if (event.data.event) { this.dispatch(event.data); return; }
       const { id, ok, error } = event.data;
       const w = this.waiting.get(id);
       if (!w) return;
@@ -39,6 +47,21 @@ export class Passerelle {
     };
   }
 
+  dispatch(message) {
+    const set = this.listeners[message.event];
+    if (!set) return;
+    const value = message.event === 'rows_changed' ? message.rows
+      : message.event === 'status' ? (this.lastStatus = message.status)
+        : message.event === 'rejected' ? message.rejection
+          : message.event === 'core_error' ? new PasserelleError(message.error) : null;
+    for (const f of set) { try { f(value); } catch (e) { console.error(e); } }
+  }
+
+  listen(kind, callback) {
+    this.listeners[kind].add(callback);
+    return () => this.listeners[kind].delete(callback);
+  }
+
   call(call, args) {
     const id = this.next++;
     return new Promise((resolve, reject) => {
@@ -46,6 +69,46 @@ export class Passerelle {
       this.worker.postMessage({ id, call, args });
     });
   }
+
+  // Signs in on `server` ("https://host[:port]", or ws/wss): stores the session on this device
+  // and opens the account. Resolves with the account {user, server}.
+  async signIn(server, email, password) {
+    this.account = await this.call('signIn', { server, email, password });
+    return this.account;
+  }
+  // Accepts an invitation (its token, from the invitation's link) on `server`: the account is
+  // created with `name` and `password`, then signed in as with signIn.
+  async acceptInvite(server, token, name, password) {
+    this.account = await this.call('acceptInvite', { server, token, name, password });
+    return this.account;
+  }
+  // Stops sync and forgets the session on this device; the account's rows and queue stay for
+  // the next sign-in. Resolves with whether someone was signed in.
+  async signOut() {
+    const was = await this.call('signOut');
+    this.account = null;
+    return was;
+  }
+  // Starts syncing in the background: connects, pushes the queue, pulls, follows pokes and
+  // local writes, reconnects after failures with backoff, until stopSync(). Options (for tests
+  // and slow links): {request_timeout_ms, backoff_min_ms, backoff_max_ms}.
+  startSync(options = {}) { return this.call('startSync', options); }
+  stopSync() { return this.call('stopSync'); }
+  // {online, state ('offline', 'connecting', 'syncing', 'up_to_date', 'error'), pending_ops,
+  // last_synced_at, cursor, rejections, last_error {code, origin, message}, progress} as
+  // passerelle.h's psl_sync_status.
+  syncStatus() { return this.call('syncStatus'); }
+  // The ops the server refused: [{op_id, name, args, error {code, message}, rejected_at}].
+  rejections() { return this.call('rejections'); }
+  // Callbacks; each returns a function that removes it. observe: rows changed ([{collection,
+  // id}] after sync, null after a local write). onSyncState: the new status. onRejection: one
+  // refused op. onSessionEnded: the server ended the session (sign in again). onCoreError: a
+  // PasserelleError the core raised while syncing in the background (a bug: report it).
+  observe(callback) { return this.listen('rows_changed', callback); }
+  onSyncState(callback) { return this.listen('status', callback); }
+  onRejection(callback) { return this.listen('rejected', callback); }
+  onSessionEnded(callback) { return this.listen('session_ended', callback); }
+  onCoreError(callback) { return this.listen('core_error', callback); }
 
   // Applies a mutator to the local view and queues it; resolves with the op's id once durable.
   mutate(name, args) { return this.call('mutate', { name, args }); }
@@ -59,17 +122,21 @@ export class Passerelle {
   }
 }
 
-// Starts the Worker and opens the account of `userId` (signed in as `role`). `storage`: 'auto'
+// Starts the Worker and opens the device: db.account is the account signed in on it ({user,
+// server}) or null (then signIn). With `userId` and `role` instead, that account's file is
+// opened without a session (no sync: the storage tests use it). `storage`: 'auto'
 // (OPFS where the browser has it, else IndexedDB), 'opfs' or 'indexeddb'. Asks the browser to
 // keep the origin's storage (navigator.storage.persist(); a refusal is not an error: the
 // browser may still evict under pressure, docs/bindings.md says when).
-export async function open({ userId, role, storage = 'auto', workerUrl = new URL('./worker.mjs', import.meta.url) }) {
+export async function open({ userId = null, role = null, storage = 'auto', workerUrl = new URL('./worker.mjs', import.meta.url) } = {}) {
   if (globalThis.navigator && navigator.storage && navigator.storage.persist) {
     try { await navigator.storage.persist(); } catch (e) { /* not granted: still usable */ }
   }
   const db = new Passerelle(new Worker(workerUrl, { type: 'module' }));
   try {
-    db.storage = (await db.call('open', { userId, role, storage })).storage;
+    const opened = await db.call('open', { userId, role, storage });
+    db.storage = opened.storage;
+    db.account = opened.account;
   } catch (e) {
     db.worker.terminate();
     throw e;

@@ -4,18 +4,29 @@
 // time: the Worker holds the Web Lock "passerelle-core" for as long as it lives, and a second
 // tab's open() is refused with a message saying so.
 //
-// Messages in: {id, call: 'open' | 'mutate' | 'list' | 'pendingCount' | 'close', args}
+// It is also the sync engine's browser driver (docs/architecture.md, "The sync engine and its
+// drivers"): the engine (sync_machine.cpp, in the .wasm) holds every sync rule; this Worker
+// owns its WebSocket and its timers, feeds it what they report (psl_web_sync_feed) and carries
+// out the actions it answers with. No sync decision is taken here.
+//
+// Messages in: {id, call: 'open' | 'signIn' | 'acceptInvite' | 'signOut' | 'mutate' | 'list' | 'pendingCount' |
+//   'startSync' | 'stopSync' | 'syncStatus' | 'rejections' | 'close', args}
 // Messages out: {id, ok: value} or {id, error: {code, origin, message}} (passerelle.h's codes
-// and origins, wire spelling).
+// and origins, wire spelling), and unasked {event: 'rows_changed' (rows: [{collection, id}],
+// or null after a local write), 'status' (status), 'rejected' (rejection), 'session_ended',
+// 'core_error' (error: the core refused an event, a bug to report)}.
 import createPasserelleCore from './passerelle-core.mjs';
 import { OpfsPool } from './opfs_pool.mjs';
 
 const kLock = 'passerelle-core';
 const kDataDir = '/passerelle';
 const kPoolDir = 'passerelle-pool';
-// The account file, its WAL, the journal SQLite uses while switching to WAL, and room for a
-// second account: every file is one pool slot.
-const kPoolCapacity = 8;
+// The device file and the account file, each with its WAL and the journal SQLite uses while
+// switching to WAL, and room for a second account: every file is one pool slot.
+const kPoolCapacity = 12;
+
+// How long sign-in waits for the server's answer.
+const kSignInTimeoutMs = 30000;
 
 let core = null;
 let storage = null; // 'opfs' or 'indexeddb'
@@ -63,6 +74,142 @@ function takeLock() {
   });
 }
 
+// --- the sync engine's driver ------------------------------------------------------------------
+
+let syncing = false;
+let socket = null;    // the engine's one WebSocket
+const timers = new Map(); // the engine's timer id -> setTimeout handle
+let mirrorPending = false;
+
+function post(event) { self.postMessage(event); }
+
+// IndexedDB storage: what the engine wrote is mirrored soon after (OPFS writes are durable).
+function mirrorSoon() {
+  if (storage !== 'indexeddb' || mirrorPending) return;
+  mirrorPending = true;
+  setTimeout(() => { mirrorPending = false; if (core) syncfs(false).catch(() => {}); }, 0);
+}
+
+// One event in; its actions carried out. Every caller is a callback of the event loop, so the
+// engine is never fed while it is already being fed.
+function feed(kind, text = null, number = 0) {
+  if (!core) return;
+  const ptr = text === null ? 0 : core._malloc(core.lengthBytesUTF8(text) + 1);
+  if (ptr) core.stringToUTF8(text, ptr, core.lengthBytesUTF8(text) + 1);
+  const kindPtr = core._malloc(core.lengthBytesUTF8(kind) + 1);
+  core.stringToUTF8(kind, kindPtr, core.lengthBytesUTF8(kind) + 1);
+  const out = core._psl_web_sync_feed(kindPtr, ptr, number);
+  core._free(kindPtr);
+  if (ptr) core._free(ptr);
+  const answer = JSON.parse(core.UTF8ToString(out));
+  core._psl_web_free(out);
+  if (answer.error) { post({ event: 'core_error', error: answer.error }); return; }
+  carryOut(answer.ok);
+}
+
+function dropSocket() {
+  if (!socket) return;
+  const s = socket;
+  socket = null; // its later events belong to no one
+  s.onopen = s.onmessage = s.onclose = s.onerror = null;
+  try { s.close(1000); } catch (e) { /* already closing */ }
+}
+
+function openSocket(url) {
+  dropSocket();
+  let s;
+  try {
+    s = new WebSocket(url);
+  } catch (e) {
+    queueMicrotask(() => feed('socket_closed', `cannot open ${url}: ${e.message}`));
+    return;
+  }
+  socket = s;
+  s.onopen = () => { if (socket === s) feed('socket_opened'); };
+  s.onmessage = (m) => {
+    if (socket !== s) return;
+    if (typeof m.data === 'string') feed('frame', m.data);
+    else feed('frame', ''); // a binary frame is no message: fed empty, the core refuses it, saying so
+  };
+  s.onclose = (c) => {
+    if (socket !== s) return;
+    socket = null;
+    feed('socket_closed', `the connection to ${url} closed (WebSocket code ${c.code}${c.reason ? ': ' + c.reason : ''})`);
+  };
+}
+
+function carryOut(actions) {
+  for (const a of actions) {
+    switch (a.do) {
+      case 'open_socket': openSocket(a.url); break;
+      case 'send':
+        if (socket && socket.readyState === WebSocket.OPEN) socket.send(a.frame);
+        break;
+      case 'close_socket': dropSocket(); break;
+      case 'arm_timer':
+        clearTimeout(timers.get(a.timer));
+        timers.set(a.timer, setTimeout(() => { timers.delete(a.timer); feed('timer_fired', null, a.timer); }, a.delay_ms));
+        break;
+      case 'cancel_timer':
+        clearTimeout(timers.get(a.timer));
+        timers.delete(a.timer);
+        break;
+      case 'rows_changed': post({ event: 'rows_changed', rows: a.rows }); break;
+      case 'rejected': post({ event: 'rejected', rejection: a.rejection }); break;
+      case 'state_changed': post({ event: 'status', status: a.status }); break;
+      case 'session_ended':
+        // The core forgot the token; the engine stops (after this feed, never inside it).
+        queueMicrotask(stopEngine);
+        post({ event: 'session_ended' });
+        break;
+      case 'finished': break;
+    }
+  }
+  mirrorSoon();
+}
+
+function stopEngine() {
+  if (!syncing) return;
+  syncing = false;
+  feed('stop');
+  dropSocket();
+  for (const t of timers.values()) clearTimeout(t);
+  timers.clear();
+}
+
+// Sign-in's requests on a socket of its own: the core writes the frames and reads the answers;
+// each frame is sent once the previous one is answered.
+function signInExchange(url, frames) {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const answers = [];
+    const ws = new WebSocket(url);
+    const finish = (f) => { if (done) return; done = true; clearTimeout(timer); ws.onclose = null; try { ws.close(1000); } catch (e) { /* closing */ } f(); };
+    const timer = setTimeout(() => finish(() => reject(new CallError('internal', 'network', `no answer from ${url} within ${kSignInTimeoutMs / 1000} s`))), kSignInTimeoutMs);
+    ws.onopen = () => ws.send(frames[0]);
+    ws.onmessage = (m) => {
+      answers.push(typeof m.data === 'string' ? m.data : '');
+      if (answers.length === frames.length) finish(() => resolve(answers));
+      else ws.send(frames[answers.length]);
+    };
+    ws.onclose = (c) => finish(() => reject(new CallError('internal', 'network', `cannot reach ${url} (WebSocket code ${c.code})`)));
+  });
+}
+
+// The exchange of a sign-in or an invitation's acceptance, whose frames the core wrote.
+async function signInWith({ url, frames }) {
+  let answers;
+  try {
+    answers = await signInExchange(url, frames);
+  } catch (e) {
+    callCore('psl_web_sign_in_answer', null); // ends the attempt in the core
+    throw e;
+  }
+  const account = callCore('psl_web_sign_in_answer', JSON.stringify(answers));
+  if (storage === 'indexeddb') await syncfs(false);
+  return account;
+}
+
 const calls = {
   async open({ userId, role, storage: wanted = 'auto' }) {
     if (core) throw new CallError('conflict', 'usage', 'an account is already open in this Worker');
@@ -81,19 +228,47 @@ const calls = {
       core.FS.mount(core.IDBFS, {}, kDataDir);
       await syncfs(true);
     }
-    callCore('psl_web_open', kDataDir, userId, role);
+    // With a user id: that account's file, without a session (storage tests). Without: the
+    // device, and the account signed in on it if any.
+    let account = null;
+    if (userId) callCore('psl_web_open', kDataDir, userId, role);
+    else account = callCore('psl_web_open_device', kDataDir);
     if (storage === 'indexeddb') await syncfs(false);
-    return { storage };
+    return { storage, account };
   },
+  async signIn({ server, email, password }) {
+    return signInWith(callCore('psl_web_sign_in_request', server, email, password));
+  },
+  async acceptInvite({ server, token, name, password }) {
+    return signInWith(callCore('psl_web_accept_invite_request', server, token, name, password));
+  },
+  async signOut() {
+    stopEngine();
+    const was = callCore('psl_web_sign_out');
+    if (storage === 'indexeddb') await syncfs(false);
+    return was;
+  },
+  async startSync(options = {}) {
+    const actions = callCore('psl_web_sync_start', JSON.stringify(options));
+    syncing = true;
+    carryOut(actions);
+    return null;
+  },
+  async stopSync() { stopEngine(); return null; },
+  async syncStatus() { return callCore('psl_web_sync_status'); },
+  async rejections() { return callCore('psl_web_rejections'); },
   async mutate({ name, args }) {
     const opId = callCore('psl_web_mutate', name, JSON.stringify(args));
     // With IDBFS a write is durable once mirrored: "queued" is said only after that.
     if (storage === 'indexeddb') await syncfs(false);
+    post({ event: 'rows_changed', rows: null });
+    if (syncing) feed('local_write');
     return opId;
   },
   async list({ collection, field = null, value = null }) { return callCore('psl_web_list', collection, field, value); },
   async pendingCount() { return callCore('psl_web_pending_count'); },
   async close() {
+    stopEngine();
     callCore('psl_web_close');
     if (storage === 'indexeddb') await syncfs(false);
     if (pool) pool.close();

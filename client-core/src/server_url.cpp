@@ -22,16 +22,6 @@ std::string lower(std::string_view s) {
 bool valid_host_char(unsigned char c) { return std::isalnum(c) || c == '-' || c == '.' || c == '_'; }
 }  // namespace
 
-std::string_view to_string(Origin origin) noexcept {
-  switch (origin) {
-    case Origin::server: return "server";
-    case Origin::network: return "network";
-    case Origin::local: return "local";
-    case Origin::usage: return "usage";
-  }
-  return "local";
-}
-
 Result<ServerUrl> ServerUrl::parse(std::string_view text) {
   auto bad = [&](std::string_view why) {
     return Error{ErrorCode::bad_request, "'" + std::string(text) + "' is not a server address: " + std::string(why)};

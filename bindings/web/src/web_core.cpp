@@ -1,7 +1,11 @@
-// The WebAssembly core's entry points for the Worker (bindings/web/worker.mjs). The ground
-// work of the web binding (docs/bindings.md, "The web binding"): open an account file, apply
-// a mutator, read rows, the outbox's length. Sign-in and sync arrive with the event-driven
-// sync engine; until then the Worker is told who is signed in.
+// The WebAssembly core's entry points for the Worker (bindings/web/worker.mjs, docs/bindings.md,
+// "The web binding"): open the device and its signed-in account, sign in and out, apply a
+// mutator, read rows, and the sync engine (sync/sync_machine.h) fed the Worker's events.
+//
+// The Worker is the engine's browser driver: it owns the WebSocket, the timers and nothing
+// else. psl_web_sync_feed() takes one event and answers the actions to carry out, as the native
+// driver (sync_engine.cpp) does with Asio. Sign-in is one request on a socket of its own: the
+// core writes the frame (psl_web_sign_in_request) and reads the answer (psl_web_sign_in_answer).
 //
 // Every call answers one JSON text, which the caller frees with psl_web_free():
 //   {"ok": <value>}  or  {"error": {"code": "not_found", "origin": "usage", "message": "..."}}
@@ -13,10 +17,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "account_store.h"
+#include "c_api/json_out.h"
+#include "device_store.h"
 #include "passerelle/shared/ids.h"
+#include "passerelle/shared/protocol.h"
+#include "sync/sync_machine.h"
 #include "sync/sync_store.h"
 
 namespace json = boost::json;
@@ -29,8 +40,19 @@ namespace {
 struct Open {
   std::unique_ptr<client::AccountStore> account;
   std::unique_ptr<client::SyncStore> store;
+  std::optional<client::AccountRecord> record;  // when opened as the device's signed-in account
+  std::mutex store_mutex;                          // the engine's rule; no second thread here
+  std::unique_ptr<client::SyncMachine> machine;
 };
 Open* g_open = nullptr;
+
+// The device (psl_web_open_device): its store says who is signed in, on which server.
+struct Device {
+  std::string data_dir;
+  std::unique_ptr<client::DeviceStore> store;
+  std::string signing_in_server;  // the server of the sign-in request in flight
+};
+Device* g_device = nullptr;
 
 char* answer(const json::object& o) {
   std::string text = json::serialize(o);
@@ -60,9 +82,319 @@ char* guarded(F&& f) {
   }
 }
 
+// The largest frame from the server the core reads (docs/limits.md): a pull page stays far below.
+constexpr std::size_t kMaxIncomingFrame = 1024 * 1024;
+
+json::object account_json(const client::AccountRecord& r) {
+  return passerelle::capi::to_json(client::Account{r.user, r.server_url});
+}
+
+// "http://host:port" (or https, ws, wss; a path is kept, /v1/ws by default) as the engine's
+// WebSocket URL and the server's name for messages.
+struct ServerAddress {
+  std::string socket_url;
+  std::string server;
+};
+Result<ServerAddress> parse_server(std::string_view text) {
+  struct Scheme {
+    std::string_view prefix;
+    bool tls;
+  };
+  static constexpr Scheme kSchemes[] = {{"https://", true}, {"wss://", true}, {"http://", false}, {"ws://", false}};
+  const Scheme* scheme = nullptr;
+  for (const auto& s : kSchemes)
+    if (text.substr(0, s.prefix.size()) == s.prefix) scheme = &s;
+  if (!scheme) return Error{ErrorCode::bad_request, "the server address must start with http://, https://, ws:// or wss://"};
+  bool tls = scheme->tls;
+  std::string_view rest = text.substr(scheme->prefix.size());
+  auto slash = rest.find('/');
+  std::string host(rest.substr(0, slash));
+  std::string path = slash == std::string_view::npos ? "" : std::string(rest.substr(slash));
+  if (host.empty() || host.find_first_of(" @?#") != std::string::npos)
+    return Error{ErrorCode::bad_request, "the server address has no valid host"};
+  if (path.empty() || path == "/") path = "/v1/ws";
+  std::string ws = tls ? "wss://" : "ws://";
+  return ServerAddress{ws + host + path, ws + host + (path == "/v1/ws" ? "" : path)};
+}
+
+// Opens the account file of `user_id` as the one this Worker serves.
+Status open_account(const std::string& data_dir, const std::string& user_id, protocol::Role role,
+                    std::optional<client::AccountRecord> record) {
+  auto account = client::AccountStore::open(data_dir, user_id);
+  if (!account) return account.error();
+  auto o = std::make_unique<Open>();
+  o->account = std::move(*account);
+  o->store = std::make_unique<client::SyncStore>(o->account->db(), sync::Actor{user_id, role});
+  o->record = std::move(record);
+  g_open = o.release();
+  return Status::Ok();
+}
+
+void close_account() {
+  delete g_open;
+  g_open = nullptr;
+}
+
+client::SyncStatus status_now() {
+  client::SyncStatus st;
+  if (!g_open) return st;
+  if (g_open->machine) {
+    const auto& snap = g_open->machine->snapshot();
+    st.online = snap.online;
+    st.state = snap.state;
+    st.last_error = snap.last_error;
+    st.progress = snap.progress;
+  }
+  if (auto n = g_open->store->pending_count()) st.pending_ops = *n;
+  if (auto at = g_open->store->last_synced_at()) st.last_synced_at = *at;
+  if (auto c = g_open->store->cursor()) st.cursor = *c;
+  if (auto r = g_open->store->rejections()) st.rejections = static_cast<std::int64_t>(r->size());
+  return st;
+}
+
+// The engine's actions as the Worker carries them out: {"do": "<kind>", ...}. Those that only
+// concern the stores (a session the server ended) are done here, before the Worker hears.
+json::array carry_out(std::vector<client::SyncAction> actions) {
+  using K = client::SyncAction::Kind;
+  json::array out;
+  for (auto& a : actions) {
+    json::object o;
+    switch (a.kind) {
+      case K::open_socket: o = {{"do", "open_socket"}, {"url", a.url}}; break;
+      case K::send_frame: o = {{"do", "send"}, {"frame", a.frame}}; break;
+      case K::close_socket: o = {{"do", "close_socket"}}; break;
+      case K::arm_timer: o = {{"do", "arm_timer"}, {"timer", a.timer}, {"delay_ms", a.delay.count()}}; break;
+      case K::cancel_timer: o = {{"do", "cancel_timer"}, {"timer", a.timer}}; break;
+      case K::start_upload:
+      case K::cancel_upload:
+        // No FileStore is given to the machine here yet: it asks for no upload.
+        continue;
+      case K::rows_changed: o = {{"do", "rows_changed"}, {"rows", passerelle::capi::to_json(a.rows)}}; break;
+      case K::rejected:
+        if (!a.rejection) continue;
+        o = {{"do", "rejected"}, {"rejection", passerelle::capi::to_json(*a.rejection)}};
+        break;
+      case K::state_changed: o = {{"do", "state_changed"}, {"status", passerelle::capi::to_json(status_now())}}; break;
+      case K::progress: continue;
+      case K::session_ended:
+      case K::account_deleted:
+        // The token is forgotten (an erased account's rows go with the next sign-out).
+        if (g_open) (void)g_open->account->forget_token();
+        if (g_device) (void)g_device->store->set_current_user_id(std::nullopt);
+        o = {{"do", "session_ended"}};
+        break;
+      case K::finished: o = {{"do", "finished"}}; break;
+    }
+    out.emplace_back(std::move(o));
+  }
+  return out;
+}
+
 }  // namespace
 
 extern "C" {
+
+// Opens (creating) the device's store under `data_dir` and, when someone is signed in there,
+// their account: the answer is the account ({user, server}) or null.
+__attribute__((used)) char* psl_web_open_device(const char* data_dir) {
+  return guarded([&] {
+    if (!data_dir) return error(ErrorCode::bad_request, "usage", "open needs a folder");
+    if (g_device || g_open) return error(ErrorCode::conflict, "usage", "the device is already open in this Worker");
+    auto device = client::DeviceStore::open(data_dir);
+    if (!device) return error(device.error(), "local");
+    g_device = new Device{data_dir, std::move(*device), {}};
+    const auto& id = g_device->store->current_user_id();
+    if (!id) return ok(nullptr);
+    auto account = client::AccountStore::open(data_dir, *id);
+    if (!account) return error(account.error(), "local");
+    auto record = (*account)->load();
+    if (!record) return error(record.error(), "local");
+    (*account).reset();
+    if (!*record || !(*record)->token) return ok(nullptr);
+    if (auto st = open_account(data_dir, *id, (*record)->user.role, **record); !st) return error(st.error(), "local");
+    return ok(account_json(**record));
+  });
+}
+
+namespace {
+// The frames of a sign-in (hello, then `type` with `fields`) for the server `server`, once the
+// device is ready for one.
+char* sign_in_frames(const char* server, std::string_view type, json::object fields) {
+  if (!g_device) return error(ErrorCode::bad_request, "usage", "open the device first");
+  if (g_open) return error(ErrorCode::conflict, "usage", "already signed in: sign out first");
+  auto address = parse_server(server);
+  if (!address) return error(address.error(), "usage");
+  g_device->signing_in_server = address->server;
+  json::array frames{json::string(protocol::serialize_request(1, "hello", {{"protocol", protocol::kVersion}})),
+                     json::string(protocol::serialize_request(2, type, std::move(fields)))};
+  return ok(json::object{{"url", address->socket_url}, {"frames", std::move(frames)}});
+}
+}  // namespace
+
+// Sign-in, first half: checks the input and answers {url, frames}: the Worker opens a
+// WebSocket to url, sends each frame in turn (hello, then auth.login), waiting for one answer
+// after each, and gives the answers, as a JSON array of strings, to psl_web_sign_in_answer.
+__attribute__((used)) char* psl_web_sign_in_request(const char* server, const char* email, const char* password) {
+  return guarded([&] {
+    if (!server || !email || !password) return error(ErrorCode::bad_request, "usage", "sign-in needs a server, an e-mail and a password");
+    auto normalized = protocol::normalize_email(email);
+    if (!normalized) return error(normalized.error(), "usage");
+    if (!*password) return error(ErrorCode::bad_request, "usage", "the password is empty");
+    return sign_in_frames(server, "auth.login", {{"email", *normalized}, {"password", password}});
+  });
+}
+
+// Accepting an invitation: as psl_web_sign_in_request, with auth.accept_invite (the account is
+// created with `name` and `password`); its answers go to psl_web_sign_in_answer too.
+__attribute__((used)) char* psl_web_accept_invite_request(const char* server, const char* token, const char* name,
+                                                           const char* password) {
+  return guarded([&] {
+    if (!server || !token || !*token) return error(ErrorCode::bad_request, "usage", "the invitation token is empty");
+    if (!name || !*name) return error(ErrorCode::bad_request, "usage", "the name is empty");
+    if (!password || !*password) return error(ErrorCode::bad_request, "usage", "the password is empty");
+    return sign_in_frames(server, "auth.accept_invite", {{"token", token}, {"name", name}, {"password", password}});
+  });
+}
+
+// Sign-in, second half: the server's answers (a JSON array of the frames received, in order;
+// NULL when the exchange failed, which only ends the attempt). On success the session is
+// stored, the account opened, and the answer is the account ({user, server}).
+__attribute__((used)) char* psl_web_sign_in_answer(const char* answers_json) {
+  return guarded([&] {
+    if (!g_device || g_device->signing_in_server.empty()) return error(ErrorCode::bad_request, "usage", "no sign-in in progress");
+    std::string server = std::exchange(g_device->signing_in_server, {});
+    if (!answers_json) return ok(nullptr);
+    boost::system::error_code ec;
+    json::value answers = json::parse(answers_json, ec);
+    auto unexpected = [] { return error(ErrorCode::internal, "server", "the server sent an unexpected answer to the sign-in"); };
+    if (ec || !answers.is_array() || answers.as_array().size() != 2 || !answers.as_array()[0].is_string() ||
+        !answers.as_array()[1].is_string())
+      return unexpected();
+    auto hello = protocol::parse_server_message(answers.as_array()[0].as_string());
+    if (!hello || hello->re != 1) return unexpected();
+    if (!hello->ok)
+      return error(hello->error ? hello->error->code : ErrorCode::internal, "server",
+                   "the server at " + server + " refused this client's protocol: " + (hello->error ? hello->error->message : ""));
+    auto message = protocol::parse_server_message(answers.as_array()[1].as_string());
+    if (!message || message->re != 2) return unexpected();
+    if (!message->ok)
+      return message->error ? error(*message->error, "server")
+                            : error(ErrorCode::internal, "server", "the server refused the sign-in without saying why");
+    json::value body(message->body);
+    auto token = body.as_object().if_contains("token");
+    auto user = protocol::user_from_json(body.as_object().contains("user") ? body.at("user") : json::value());
+    if (!token || !token->is_string() || !user || !is_uuid(user->id)) return unexpected();
+    client::AccountRecord record{*user, server, std::string(token->get_string()), std::nullopt};
+    if (auto* e = body.as_object().if_contains("expires_at"); e && e->is_string()) record.token_expires_at = std::string(e->get_string());
+    auto account = client::AccountStore::open(g_device->data_dir, user->id);
+    if (!account) return error(account.error(), "local");
+    if (auto st = (*account)->save(record); !st) return error(st.error(), "local");
+    (*account).reset();
+    if (auto st = g_device->store->set_current_user_id(user->id); !st) return error(st.error(), "local");
+    if (auto st = g_device->store->set_server_url(server); !st) return error(st.error(), "local");
+    if (auto st = open_account(g_device->data_dir, user->id, user->role, record); !st) return error(st.error(), "local");
+    return ok(account_json(record));
+  });
+}
+
+// Signs out on this device: the token is forgotten and the account closed; its rows and queue
+// stay in its file for the next sign-in (the engine must be stopped first).
+__attribute__((used)) char* psl_web_sign_out(void) {
+  return guarded([&] {
+    if (!g_open || !g_device) return ok(false);
+    if (g_open->machine && !g_open->machine->ended()) return error(ErrorCode::conflict, "usage", "stop sync first");
+    if (auto st = g_open->account->forget_token(); !st) return error(st.error(), "local");
+    if (auto st = g_device->store->set_current_user_id(std::nullopt); !st) return error(st.error(), "local");
+    close_account();
+    return ok(true);
+  });
+}
+
+// Starts the engine in the background mode (reconnects until stopped). `options_json`:
+// {request_timeout_ms, backoff_min_ms, backoff_max_ms, max_frame} (each optional). The answer
+// is the first actions.
+__attribute__((used)) char* psl_web_sync_start(const char* options_json) {
+  return guarded([&] {
+    if (!g_open || !g_open->record || !g_open->record->token)
+      return error(ErrorCode::unauthenticated, "usage", "not signed in: sign in first");
+    if (g_open->machine && !g_open->machine->ended()) return error(ErrorCode::conflict, "usage", "sync is already started");
+    auto address = parse_server(g_open->record->server_url);
+    if (!address) return error(address.error(), "local");
+    client::SyncMachineConfig c;
+    c.url = address->socket_url;
+    c.server = address->server;
+    c.token = *g_open->record->token;
+    boost::system::error_code ec;
+    json::value o = json::parse(options_json ? options_json : "{}", ec);
+    if (ec || !o.is_object()) return error(ErrorCode::bad_request, "usage", "the sync options must be a JSON object");
+    auto ms = [&](const char* key, std::chrono::milliseconds& into) {
+      if (auto* v = o.as_object().if_contains(key); v && v->is_int64() && v->as_int64() > 0)
+        into = std::chrono::milliseconds(v->as_int64());
+    };
+    ms("request_timeout_ms", c.request_timeout);
+    ms("backoff_min_ms", c.backoff_min);
+    ms("backoff_max_ms", c.backoff_max);
+    if (auto* v = o.as_object().if_contains("max_frame"); v && v->is_int64() && v->as_int64() > 0)
+      c.max_frame = static_cast<std::size_t>(v->as_int64());
+    g_open->machine = std::make_unique<client::SyncMachine>(c, *g_open->store, g_open->store_mutex);
+    return ok(carry_out(g_open->machine->feed(client::SyncEvent::simple(client::SyncEvent::Kind::start))));
+  });
+}
+
+// One event from the Worker: "socket_opened", "frame" (`text`), "socket_closed" (`text`: why),
+// "timer_fired" (`number`: the timer), "local_write" or "stop". The answer is the actions.
+// A frame the core cannot read, or larger than the engine's max_frame, ends the socket with a
+// server error saying so (the engine then reconnects after its backoff).
+__attribute__((used)) char* psl_web_sync_feed(const char* kind, const char* text, double number) {
+  return guarded([&] {
+    if (!g_open || !g_open->machine) return ok(json::array());
+    using K = client::SyncEvent::Kind;
+    std::string k = kind ? kind : "";
+    std::string t = text ? text : "";
+    client::SyncEvent e;
+    if (k == "socket_opened") {
+      e = client::SyncEvent::simple(K::socket_opened);
+    } else if (k == "frame") {
+      const std::size_t limit = kMaxIncomingFrame;
+      if (t.size() > limit)
+        e = client::SyncEvent::closed(client::server_failure(Error{ErrorCode::too_large,
+            "the server sent a frame of " + std::to_string(t.size()) + " bytes; this device reads at most " + std::to_string(limit)}));
+      else if (!protocol::parse_server_message(t))
+        e = client::SyncEvent::closed(client::server_failure(Error{ErrorCode::internal, "the server sent a frame this device cannot read"}));
+      else
+        e = client::SyncEvent::received(std::move(t));
+    } else if (k == "socket_closed") {
+      e = client::SyncEvent::closed(client::network_failure(t.empty() ? "the connection to the server ended" : t));
+    } else if (k == "timer_fired") {
+      e = client::SyncEvent::fired(static_cast<std::int64_t>(number));
+    } else if (k == "local_write") {
+      e = client::SyncEvent::simple(K::local_write);
+    } else if (k == "stop") {
+      e = client::SyncEvent::simple(K::stop);
+    } else {
+      return error(ErrorCode::bad_request, "usage", "no sync event named " + k);
+    }
+    return ok(carry_out(g_open->machine->feed(e)));
+  });
+}
+
+// Where sync stands: the C API's status object (passerelle.h, psl_sync_status).
+__attribute__((used)) char* psl_web_sync_status(void) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    return ok(passerelle::capi::to_json(status_now()));
+  });
+}
+
+// The ops the server refused, not yet dismissed.
+__attribute__((used)) char* psl_web_rejections(void) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    auto r = g_open->store->rejections();
+    if (!r) return error(r.error(), "local");
+    return ok(passerelle::capi::to_json(*r));
+  });
+}
 
 // Makes SQLite keep its files in the OPFS pool the Worker opened (opfs_vfs.c). 0 on success.
 __attribute__((used)) int psl_web_use_opfs(void) { return psl_web_opfs_register(); }
@@ -75,12 +407,7 @@ __attribute__((used)) char* psl_web_open(const char* data_dir, const char* user_
     auto parsed_role = protocol::parse_role(role);
     if (!parsed_role) return error(ErrorCode::bad_request, "usage", "role must be candidate, coach, mentor or admin");
     if (!is_uuid(user_id)) return error(ErrorCode::bad_request, "usage", "the user id must be a UUID");
-    auto account = client::AccountStore::open(data_dir, user_id);
-    if (!account) return error(account.error(), "local");
-    auto o = std::make_unique<Open>();
-    o->account = std::move(*account);
-    o->store = std::make_unique<client::SyncStore>(o->account->db(), sync::Actor{user_id, *parsed_role});
-    g_open = o.release();
+    if (auto st = open_account(data_dir, user_id, *parsed_role, std::nullopt); !st) return error(st.error(), "local");
     return ok(nullptr);
   });
 }
@@ -131,8 +458,9 @@ __attribute__((used)) char* psl_web_pending_count(void) {
 // Closes the account file (checkpointing its WAL).
 __attribute__((used)) char* psl_web_close(void) {
   return guarded([&] {
-    delete g_open;
-    g_open = nullptr;
+    close_account();
+    delete g_device;
+    g_device = nullptr;
     return ok(nullptr);
   });
 }

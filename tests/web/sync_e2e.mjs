@@ -1,0 +1,331 @@
+// The sync engine in a real browser (docs/bindings.md, "The web binding"): headless Debian
+// Chromium on a profile folder of its own, the real passerelle-server (with its --demo
+// accounts) on a loopback port. The page and the core are served by a static file server of
+// this script on another port (the page must reload while passerelle-server is down), an
+// origin passerelle-server is told to allow. The Worker is the engine's browser driver: its
+// own WebSocket and timers, every rule in the .wasm.
+//
+//   1. sign in, first pull (its progress in the sync state), a write, sync: the server has the
+//      write exactly once;
+//   2. the server process stopped: 20 writes, a page reload, the 20 still queued; the server
+//      back on the same port and database: each applied exactly once;
+//   3. a queued write, Chromium SIGKILLed and relaunched on the same profile: still queued,
+//      then applied exactly once;
+//   4. after sign-out, an invitation (created by the demo coach, its token read from the
+//      e-mail the server wrote) accepted in the page: a new account, signed in, syncing.
+// "Exactly once" is read in the server's database (sqlite3): one sync_ops entry per op id and
+// one message row per write.
+//
+// Environment: PASSERELLE_SERVER, WASM_WEB_DIR (<build-wasm>/bindings/web), CHROMIUM (optional).
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const SERVER = process.env.PASSERELLE_SERVER;
+const WASM_WEB_DIR = process.env.WASM_WEB_DIR;
+const CHROMIUM = process.env.CHROMIUM || 'chromium';
+const STEP_MS = 30000;
+const EMAIL = 'amina.benali@demo.passerelle.quebec';
+const PASSWORD = 'demo-candidate-2026';
+// Short bounds so that a reconnection after the server comes back is quick.
+const SYNC_OPTIONS = { request_timeout_ms: 5000, backoff_min_ms: 100, backoff_max_ms: 1000 };
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-sync-'));
+const profile = path.join(tmp, 'profile');
+const dbFile = path.join(tmp, 'db.sqlite');
+let passed = 0, failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) { passed++; console.log(`[ OK ] ${name}`); } else { failed++; console.log(`[FAIL] ${name} ${detail}`); }
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+let chrome = null;
+let staticServer = null;
+async function launchChromium() {
+  fs.rmSync(path.join(profile, 'DevToolsActivePort'), { force: true });
+  chrome = spawn(CHROMIUM, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run',
+    '--no-default-browser-check', `--user-data-dir=${profile}`, '--remote-debugging-address=127.0.0.1',
+    '--remote-debugging-port=0', 'about:blank'], { detached: true, stdio: ['ignore', 'ignore', fs.openSync(path.join(tmp, 'chromium.log'), 'a')] });
+  const portFile = path.join(profile, 'DevToolsActivePort');
+  for (let i = 0; i < 300 && !fs.existsSync(portFile); i++) await sleep(100);
+  if (!fs.existsSync(portFile)) throw new Error('Chromium did not start (see ' + path.join(tmp, 'chromium.log') + ')');
+  let port = '';
+  for (let i = 0; i < 50 && !port; i++) { port = fs.readFileSync(portFile, 'utf8').split('\n')[0].trim(); if (!port) await sleep(100); }
+  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
+  const context = browser.contexts()[0];
+  context.setDefaultTimeout(STEP_MS);
+  return { browser, context };
+}
+
+function killChromium() {
+  return new Promise((resolve) => {
+    if (!chrome || chrome.exitCode !== null || chrome.signalCode !== null) return resolve();
+    chrome.once('exit', () => resolve());
+    try { process.kill(-chrome.pid, 'SIGKILL'); } catch (e) { resolve(); }
+  });
+}
+
+const mime = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
+function startStaticServer(www) {
+  const s = http.createServer((req, res) => {
+    const name = req.url === '/' ? 'index.html' : path.basename(req.url.split('?')[0]);
+    const file = path.join(www, name);
+    if (!fs.existsSync(file)) { res.writeHead(404); res.end(); return; }
+    res.writeHead(200, { 'Content-Type': mime[path.extname(file)] || 'application/octet-stream', 'Cache-Control': 'no-cache' });
+    res.end(fs.readFileSync(file));
+  });
+  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
+}
+
+let server = null;
+let pageOrigin = '';
+async function startServer(listen, www) {
+  const ready = path.join(tmp, 'ready');
+  fs.rmSync(ready, { force: true });
+  // --scrypt-log2n 10: the demo accounts' password hashes are cheap to make (a test, not a
+  // deployment), so seeding them stays short on a loaded machine.
+  server = spawn(SERVER, ['serve', '--listen', listen, '--ready-file', ready, '--demo', '--scrypt-log2n', '10',
+    '--db', `sqlite:${dbFile}`, '--mail-dir', path.join(tmp, 'mail'), '--allowed-origins', pageOrigin],
+  { stdio: ['ignore', 'ignore', fs.openSync(path.join(tmp, 'server.log'), 'a')] });
+  for (let i = 0; i < 900 && !fs.existsSync(ready); i++) await sleep(100);
+  if (!fs.existsSync(ready)) throw new Error('the server did not start (see ' + path.join(tmp, 'server.log') + ')');
+  return fs.readFileSync(ready, 'utf8').trim();
+}
+function stopServer() {
+  return new Promise((resolve) => {
+    if (!server || server.exitCode !== null) return resolve();
+    server.once('exit', () => resolve());
+    server.kill('SIGTERM');
+  });
+}
+
+// What the server's database holds: how many times each op id was applied and each body stored.
+function onServer(opIds, bodies) {
+  const q = (sql) => execFileSync('sqlite3', ['-readonly', dbFile, sql], { encoding: 'utf8' }).trim();
+  const lit = (s) => `'${s.replace(/'/g, "''")}'`;
+  const ops = opIds.map((id) => Number(q(`SELECT count(*) FROM sync_ops WHERE op_id = ${lit(id)} AND status = 'applied'`)));
+  const rows = bodies.map((b) => Number(q(`SELECT count(*) FROM sync_rows WHERE collection = 'messages' AND deleted = 0 AND json_extract(data, '$.body') = ${lit(b)}`)));
+  return { ops, rows, once: ops.every((n) => n === 1) && rows.every((n) => n === 1) };
+}
+
+// Opens the device in the page, waiting while a previous page's Worker still holds the Web Lock.
+async function openIn(page) {
+  return page.evaluate(async () => {
+    const { open } = await import('/passerelle.mjs');
+    for (let i = 0; ; i++) {
+      try {
+        window.db = await open();
+        window.states = [];
+        window.pulledRows = 0;
+        window.db.onSyncState((s) => {
+          window.states.push(s.state);
+          if (s.progress) window.pulledRows = Math.max(window.pulledRows, s.progress.pulled_rows);
+        });
+        return { storage: window.db.storage, account: window.db.account };
+      } catch (e) {
+        if (e.code !== 'conflict' || i >= 40) return { error: { code: e.code, origin: e.origin, message: e.message } };
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  });
+}
+
+// Waits (bounded) until the outbox is empty and the engine up to date.
+async function settle(page) {
+  return page.evaluate(async () => {
+    for (let i = 0; i < 200; i++) {
+      const s = await window.db.syncStatus();
+      if (s.state === 'up_to_date' && s.pending_ops === 0) return s;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return await window.db.syncStatus();
+  });
+}
+
+const write = (page, thread, bodies) => page.evaluate(async ({ thread, bodies }) => {
+  const ids = [];
+  for (const body of bodies) ids.push(await window.db.mutate('message.send', { id: crypto.randomUUID(), thread_id: thread, body }));
+  return ids;
+}, { thread, bodies });
+
+async function main() {
+  if (!fs.existsSync(path.join(WASM_WEB_DIR || '', 'passerelle-core.wasm')))
+    throw new Error(`no WebAssembly build in ${WASM_WEB_DIR}: scripts/build.sh makes it`);
+  const www = path.join(tmp, 'www');
+  fs.mkdirSync(www);
+  for (const f of ['passerelle.mjs', 'worker.mjs', 'opfs_pool.mjs', 'passerelle-core.mjs', 'passerelle-core.wasm'])
+    fs.copyFileSync(path.join(WASM_WEB_DIR, f), path.join(www, f));
+  fs.writeFileSync(path.join(www, 'index.html'), '<!doctype html><meta charset="utf-8"><title>sync test</title><p>sync test</p>\n');
+  staticServer = await startStaticServer(www);
+  pageOrigin = `http://127.0.0.1:${staticServer.address().port}`;
+  const url = `${pageOrigin}/`;
+  const hostPort = await startServer('127.0.0.1:0', www);
+  const serverUrl = `http://${hostPort}`;
+
+  let { browser, context } = await launchChromium();
+  let page = context.pages()[0] || await context.newPage();
+  page.on('pageerror', (e) => console.log('page error:', e.message));
+  await page.goto(url);
+
+  // 1. Sign in, first pull, one write.
+  const opened = await openIn(page);
+  check('a fresh device has nobody signed in', opened.account === null, JSON.stringify(opened));
+  const badLogin = await page.evaluate(async ({ url, email }) => {
+    try { await window.db.signIn(url, email, 'not the password'); return null; } catch (e) { return { code: e.code, origin: e.origin, message: e.message }; }
+  }, { url: serverUrl, email: EMAIL });
+  check('a wrong password rejects with the server\'s {code, origin, message}', badLogin && badLogin.code === 'unauthenticated' &&
+    badLogin.origin === 'server', JSON.stringify(badLogin));
+  const account = await page.evaluate(async ({ url, email, password }) => window.db.signIn(url, email, password), { url: serverUrl, email: EMAIL, password: PASSWORD });
+  check('sign-in answers the account', account.user && account.user.email === EMAIL && account.user.role === 'candidate', JSON.stringify(account));
+  await page.evaluate(async (o) => {
+    window.changes = 0;
+    window.db.observe(() => { window.changes++; });
+    await window.db.startSync(o);
+  }, SYNC_OPTIONS);
+  let st = await settle(page);
+  const pulled = await page.evaluate(async () => ({
+    threads: await window.db.rows('threads'), messages: await window.db.rows('messages'), changes: window.changes, states: window.states,
+    pulledRows: window.pulledRows,
+  }));
+  check('the first pull brings the thread and its messages, observers are told', st.state === 'up_to_date' && pulled.threads.length === 1 &&
+    pulled.messages.length >= 4 && pulled.changes > 0 && !!st.last_synced_at && pulled.states.includes('syncing'), JSON.stringify({ st, n: pulled.messages.length, changes: pulled.changes, states: pulled.states }));
+  check('the first pull shows its progress (rows pulled) in the sync state', pulled.pulledRows >= pulled.messages.length, String(pulled.pulledRows));
+  const thread = pulled.threads[0].id;
+  const first = [`écrit dans Chromium ${Date.now()}`];
+  const firstIds = await write(page, thread, first);
+  st = await settle(page);
+  let there = onServer(firstIds, first);
+  check('one write reaches the server exactly once', st.pending_ops === 0 && there.once, JSON.stringify({ st, there }));
+
+  // 2. The server stopped for real: 20 writes, a reload, the server back.
+  await stopServer();
+  const offline = await page.evaluate(async () => {
+    for (let i = 0; i < 100; i++) {
+      const s = await window.db.syncStatus();
+      if (!s.online) return s;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return await window.db.syncStatus();
+  });
+  check('the engine notices the server is gone', offline.online === false && !!offline.last_error && offline.last_error.origin === 'network', JSON.stringify(offline));
+  const twenty = Array.from({ length: 20 }, (_, i) => `hors ligne ${i} ${Date.now()}`);
+  const twentyIds = await write(page, thread, twenty);
+  await page.reload();
+  const reopened = await openIn(page);
+  const queued = await page.evaluate(async () => (await window.db.syncStatus()).pending_ops);
+  check('after a reload the device is still signed in and the 20 writes are still queued',
+    reopened.account && reopened.account.user.email === EMAIL && queued === 20, JSON.stringify({ reopened, queued }));
+  await startServer(hostPort, www);
+  await page.evaluate(async (o) => window.db.startSync(o), SYNC_OPTIONS);
+  st = await settle(page);
+  there = onServer([...firstIds, ...twentyIds], [...first, ...twenty]);
+  check('the server back on the same port and database: each of the 20 applied exactly once',
+    st.pending_ops === 0 && there.once, JSON.stringify({ st, there }));
+
+  // 3. A queued write, then SIGKILL of Chromium and a relaunch on the same profile.
+  await page.evaluate(async () => window.db.stopSync());
+  const last = [`juste avant le kill ${Date.now()}`];
+  const lastIds = await write(page, thread, last);
+  await browser.close().catch(() => {}); // the CDP connection only: Chromium keeps running
+  await killChromium();
+  ({ browser, context } = await launchChromium());
+  page = context.pages()[0] || await context.newPage();
+  await page.goto(url);
+  const afterKill = await openIn(page);
+  const stillQueued = await page.evaluate(async () => (await window.db.syncStatus()).pending_ops);
+  check('after SIGKILL and a relaunch the write is still queued', afterKill.account && stillQueued === 1, JSON.stringify({ afterKill, stillQueued }));
+  await page.evaluate(async (o) => window.db.startSync(o), SYNC_OPTIONS);
+  st = await settle(page);
+  there = onServer([...firstIds, ...twentyIds, ...lastIds], [...first, ...twenty, ...last]);
+  check('... and then arrives exactly once', st.pending_ops === 0 && there.once, JSON.stringify({ st, there }));
+
+  const out = await page.evaluate(async () => { await window.db.stopSync(); return window.db.signOut(); });
+  check('sign-out says someone was signed in', out === true);
+
+  // 4. An invitation, accepted in the browser. The coach invites over a plain WebSocket (the
+  // test's, not the binding's); the token comes from the e-mail in --mail-dir.
+  const invitee = `invitee.${Date.now()}@example.org`;
+  const invited = await page.evaluate(async ({ wsUrl, invitee }) => {
+    const ws = new WebSocket(wsUrl);
+    const answers = [];
+    const requests = [{ id: 1, type: 'hello', protocol: 1 },
+      { id: 2, type: 'auth.login', email: 'coach.gagnon@demo.passerelle.quebec', password: 'demo-coach-2026' },
+      { id: 3, type: 'invite.create', email: invitee, role: 'candidate' }];
+    return new Promise((resolve) => {
+      ws.onopen = () => ws.send(JSON.stringify(requests[0]));
+      ws.onmessage = (m) => {
+        answers.push(JSON.parse(m.data));
+        if (answers.length === requests.length) { ws.close(); resolve(answers[2]); } else ws.send(JSON.stringify(requests[answers.length]));
+      };
+      ws.onclose = () => resolve(answers[answers.length - 1] || null);
+    });
+  }, { wsUrl: `ws://${hostPort}/v1/ws`, invitee });
+  let token = null;
+  for (let i = 0; i < 100 && !token; i++) {
+    for (const f of fs.existsSync(path.join(tmp, 'mail')) ? fs.readdirSync(path.join(tmp, 'mail')) : []) {
+      // quoted-printable: soft line breaks joined again
+      const text = fs.readFileSync(path.join(tmp, 'mail', f), 'utf8').replace(/=\r?\n/g, '');
+      if (!text.includes(invitee)) continue;
+      const m = text.match(/\/invite#([A-Za-z0-9_-]{20,})/);
+      if (m) token = m[1];
+    }
+    if (!token) await sleep(100);
+  }
+  check('the coach\'s invitation is mailed with its token', invited && invited.ok && !!token, JSON.stringify({ invited, token: !!token }));
+  const accepted = await page.evaluate(async ({ serverUrl, token }) => {
+    try {
+      const account = await window.db.acceptInvite(serverUrl, token, 'Nouvelle Candidate', 'un mot de passe assez long');
+      await window.db.startSync({ request_timeout_ms: 5000, backoff_min_ms: 100, backoff_max_ms: 1000 });
+      let s;
+      for (let i = 0; i < 200; i++) {
+        s = await window.db.syncStatus();
+        if (s.state === 'up_to_date') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await window.db.stopSync();
+      return { account, s };
+    } catch (e) { return { error: { code: e.code, origin: e.origin, message: e.message } }; }
+  }, { serverUrl, token });
+  check('the invitation accepted in the browser: a new account, signed in and synced', accepted.account &&
+    accepted.account.user.email === invitee && accepted.account.user.role === 'candidate' && accepted.s.state === 'up_to_date',
+  JSON.stringify(accepted));
+  const reused = await page.evaluate(async ({ serverUrl, token }) => {
+    await window.db.signOut();
+    try { await window.db.acceptInvite(serverUrl, token, 'Encore', 'un mot de passe assez long'); return null; } catch (e) { return { code: e.code, origin: e.origin }; }
+  }, { serverUrl, token });
+  check('an invitation used once is refused by the server', reused && reused.origin === 'server', JSON.stringify(reused));
+  await browser.close().catch(() => {});
+}
+
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => {
+    try { if (chrome) process.kill(-chrome.pid, 'SIGKILL'); } catch (e) { /* already gone */ }
+    if (server) server.kill('SIGTERM');
+    console.log(`[FAIL] stopped by ${signal}`);
+    console.log(`${passed} passed, ${failed + 1} failed`);
+    process.exit(1);
+  });
+}
+
+const started = Date.now();
+try {
+  await main();
+} catch (e) {
+  failed++;
+  console.log(`[FAIL] ${e.stack || e}`);
+  for (const log of ['server.log', 'chromium.log']) {
+    const f = path.join(tmp, log);
+    if (fs.existsSync(f)) console.log(`--- ${log}\n` + fs.readFileSync(f, 'utf8').split('\n').slice(-15).join('\n'));
+  }
+} finally {
+  await killChromium();
+  await stopServer();
+  if (staticServer) staticServer.close();
+}
+console.log(`sync test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+if (!failed) fs.rmSync(tmp, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);
