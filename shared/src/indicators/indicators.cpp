@@ -40,6 +40,10 @@ struct Candidate {
 std::vector<Candidate> gather(const ProgramRows& rows) {
   std::map<std::string, const json::object*> plans, steps;
   for (const auto& p : rows.plans) plans[passerelle::sync::row_string(p, "id")] = &p;
+  // A candidate whose profile names no plan (or a gone one) has the plan that names them; with
+  // several, the one of greatest id (UUIDv7: the latest).
+  std::map<std::string, const json::object*> plan_naming;
+  for (const auto& [pid, plan] : plans) plan_naming[passerelle::sync::row_string(*plan, "candidate_id")] = plan;
   for (const auto& s : rows.plan_steps) steps[passerelle::sync::row_string(s, "id")] = &s;
   auto threads = by_candidate(rows.threads);
   auto mentorships = by_candidate(rows.mentorships);
@@ -55,8 +59,7 @@ std::vector<Candidate> gather(const ProgramRows& rows) {
     std::string plan_id = passerelle::sync::row_string(p, "plan_id");
     if (auto it = plans.find(plan_id); it != plans.end()) c.plan = it->second;
     if (!c.plan)
-      for (const auto& [pid, plan] : plans)
-        if (passerelle::sync::row_string(*plan, "candidate_id") == id) c.plan = plan;
+      if (auto it = plan_naming.find(id); it != plan_naming.end()) c.plan = it->second;
     if (c.plan) {
       auto ids = c.plan->find("step_ids");
       if (ids != c.plan->end() && ids->value().is_array())
