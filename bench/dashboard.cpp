@@ -170,7 +170,10 @@ json::object time_calls(Loop& loop, WsConn& c, pid_t server, const std::string& 
       h.record(static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count()));
       done = true;
     });
-    if (!loop.run_until([&] { return done; }, std::chrono::seconds(120))) return {{"errors", 1}};
+    if (!loop.run_until([&] { return done; }, std::chrono::seconds(120))) {
+      ++errors;
+      return {{"errors", 1}, {"first_error", type + " did not answer in 120 s"}};
+    }
   }
   double cpu = cpu_seconds_of(server) - cpu0;
   return {{"calls", calls}, {"p50_ms", h.percentile(0.5) / 1000.0}, {"p95_ms", h.percentile(0.95) / 1000.0},

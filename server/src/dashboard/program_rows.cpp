@@ -1,10 +1,12 @@
 #include "dashboard/program_rows.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 
 #include <iterator>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "storage/profiles.h"
 
@@ -29,17 +31,19 @@ std::vector<json::object> live_rows(soci::session& sql, const std::string& colle
 namespace {
 
 // Keeps the rows whose `key` names one of `ids`.
-std::vector<json::object> only(std::vector<json::object> rows, const std::set<std::string>& ids, std::string_view key) {
+std::vector<json::object> only(std::vector<json::object> rows, const std::unordered_set<std::string>& ids, std::string_view key) {
   std::vector<json::object> out;
   for (auto& r : rows)
     if (ids.count(passerelle::sync::row_string(r, key))) out.push_back(std::move(r));
   return out;
 }
 
-// Parses a row_keys.facts column into `out` (the row cut down to what the figures read).
-void add_facts(const std::string& facts, std::vector<json::object>& out) {
+// Parses a row_keys.facts column into `out` (the row cut down to what the figures read). The
+// rows of one request share one monotonic arena (json::storage_ptr is reference counted:
+// it goes with the last row), so hundreds of thousands of small rows cost no malloc each.
+void add_facts(const std::string& facts, std::vector<json::object>& out, const json::storage_ptr& arena) {
   boost::system::error_code ec;
-  auto v = json::parse(facts, ec);
+  auto v = json::parse(facts, ec, arena);
   if (!ec && v.is_object()) out.push_back(std::move(v.as_object()));
 }
 
@@ -47,28 +51,30 @@ void add_facts(const std::string& facts, std::vector<json::object>& out) {
 // scan gives them. One statement, prepared once per request, run once per key.
 class KeyedRows {
  public:
-  explicit KeyedRows(soci::session& sql)
-      : st_((sql.prepare << "SELECT facts FROM row_keys WHERE collection = :c AND row_key = :k ORDER BY row_id",
+  KeyedRows(soci::session& sql, json::storage_ptr arena)
+      : arena_(std::move(arena)),
+        st_((sql.prepare << "SELECT facts FROM row_keys WHERE collection = :c AND row_key = :k ORDER BY row_id",
              soci::into(facts_), soci::use(collection_), soci::use(key_))) {}
 
   void read(std::string_view collection, const std::string& key, std::vector<json::object>& out) {
     collection_.assign(collection);
     key_ = key;
     st_.execute();
-    while (st_.fetch()) add_facts(facts_, out);
+    while (st_.fetch()) add_facts(facts_, out, arena_);
   }
 
  private:
+  json::storage_ptr arena_;
   std::string facts_, collection_, key_;  // bound before `st_`, which refers to them
   soci::statement st_;
 };
 
 // Every indexed row of a collection, in id order.
-std::vector<json::object> all_rows(soci::session& sql, const std::string& collection) {
+std::vector<json::object> all_rows(soci::session& sql, const std::string& collection, const json::storage_ptr& arena) {
   std::vector<json::object> out;
   soci::rowset<std::string> rs =
       (sql.prepare << "SELECT facts FROM row_keys WHERE collection = :c ORDER BY row_id", soci::use(collection));
-  for (const auto& facts : rs) add_facts(facts, out);
+  for (const auto& facts : rs) add_facts(facts, out, arena);
   return out;
 }
 
@@ -94,7 +100,7 @@ void add_unread(soci::session& sql, const protocol::UserInfo& viewer, indicators
 // and each plan's steps by plan id. The cost follows the caseload, not the program.
 indicators::ProgramRows load_caseload_rows(soci::session& sql, const protocol::UserInfo& viewer) {
   indicators::ProgramRows rows;
-  KeyedRows keyed(sql);
+  KeyedRows keyed(sql, json::make_shared_resource<json::monotonic_resource>());
   std::vector<json::object> profiles;
   keyed.read("profiles", viewer.id, profiles);
   for (auto& p : profiles)
@@ -116,8 +122,9 @@ indicators::ProgramRows load_caseload_rows(soci::session& sql, const protocol::U
 // An admin: every candidate, each collection in one pass over its index entries.
 indicators::ProgramRows load_all_rows(soci::session& sql, const protocol::UserInfo& viewer) {
   indicators::ProgramRows rows;
-  std::set<std::string> candidates;
-  for (auto& p : all_rows(sql, "profiles")) {
+  auto arena = json::make_shared_resource<json::monotonic_resource>();
+  std::unordered_set<std::string> candidates;
+  for (auto& p : all_rows(sql, "profiles", arena)) {
     if (passerelle::sync::row_string(p, "role") != "candidate") continue;
     candidates.insert(passerelle::sync::row_string(p, "id"));
     rows.profiles.push_back(std::move(p));
@@ -134,15 +141,15 @@ indicators::ProgramRows load_all_rows(soci::session& sql, const protocol::UserIn
       rows.coach_names[passerelle::sync::row_string(v.as_object(), "id")] = passerelle::sync::row_string(v.as_object(), "name");
     }
   }
-  rows.plans = only(all_rows(sql, "plans"), candidates, "candidate_id");
-  std::set<std::string> plan_ids;
+  rows.plans = only(all_rows(sql, "plans", arena), candidates, "candidate_id");
+  std::unordered_set<std::string> plan_ids;
   for (const auto& p : rows.plans) plan_ids.insert(passerelle::sync::row_string(p, "id"));
-  rows.plan_steps = only(all_rows(sql, "plan_steps"), plan_ids, "plan_id");
-  rows.threads = only(all_rows(sql, "threads"), candidates, "candidate_id");
-  rows.mentorships = only(all_rows(sql, "mentorships"), candidates, "candidate_id");
-  rows.meetings = only(all_rows(sql, "meetings"), candidates, "candidate_id");
-  rows.referrals = only(all_rows(sql, "referrals"), candidates, "candidate_id");
-  rows.outcomes = only(all_rows(sql, std::string(indicators::kOutcomesCollection)), candidates, "candidate_id");
+  rows.plan_steps = only(all_rows(sql, "plan_steps", arena), plan_ids, "plan_id");
+  rows.threads = only(all_rows(sql, "threads", arena), candidates, "candidate_id");
+  rows.mentorships = only(all_rows(sql, "mentorships", arena), candidates, "candidate_id");
+  rows.meetings = only(all_rows(sql, "meetings", arena), candidates, "candidate_id");
+  rows.referrals = only(all_rows(sql, "referrals", arena), candidates, "candidate_id");
+  rows.outcomes = only(all_rows(sql, std::string(indicators::kOutcomesCollection), arena), candidates, "candidate_id");
   add_unread(sql, viewer, rows);
   return rows;
 }
