@@ -38,6 +38,7 @@ struct Options {
   std::size_t storage_batch = 100;
   std::size_t per_source = 20000;  // connections per 127.0.0.x source address
   bool quiet = false;          // no progress lines
+  std::vector<std::size_t> dashboard_sizes{50, 3000, 30000};  // dashboard: candidates in the program
 };
 
 struct Account {
@@ -115,6 +116,8 @@ boost::json::object run_echo(const Options& o);
 boost::json::object run_storage(const Options& o);
 boost::json::object run_push(Loop& loop, const World& world, const Options& o);
 boost::json::object run_pull(Loop& loop, const World& world, const Options& o, const std::string& self_exe);
+// The dashboard's requests at each of o.dashboard_sizes candidates (dashboard.cpp).
+boost::json::object run_dashboard(const Options& o, const std::string& self_exe);
 // The child process of `pull`: a fresh device pulls everything; prints its JSON on stdout.
 int pull_child(const std::string& url, const std::string& email, const std::string& password,
                const std::string& data_dir);

@@ -31,7 +31,7 @@ namespace {
 
 const char* kUsage =
     "Usage: passerelle-bench [WORKLOAD...] [options]\n"
-    "Workloads: all (default), storage, echo, idle, connect, chat, push, pull\n"
+    "Workloads: all (default), storage, echo, idle, connect, chat, push, pull, dashboard\n"
     "  (chat runs closed-loop for peak, then open-loop for latency)\n"
     "Options:\n"
     "  --json FILE              write every result as JSON\n"
@@ -54,6 +54,7 @@ const char* kUsage =
     "  --body-bytes B           message text size (default 120)\n"
     "  --storage-batch B        storage: rows per commit (default 100)\n"
     "  --per-source N           connections per 127.0.0.x source address (default 20000)\n"
+    "  --dashboard-sizes A,B,.. dashboard: candidates in each program (default 50,3000,30000)\n"
     "  --quiet                  no progress lines\n";
 
 std::string self_exe() {
@@ -75,6 +76,26 @@ std::string fixed(double v, int digits) {
   std::ostringstream s;
   s << std::fixed << std::setprecision(digits) << v;
   return s.str();
+}
+
+// The dashboard's table (docs/benchmarks.md): per program size, median latency and server CPU
+// per call in brackets, in ms.
+void print_dashboard(const json::object& d) {
+  auto cell = [](const json::object& r, const char* k) {
+    if (!r.contains(k)) return std::string("-");
+    const auto& c = r.at(k).as_object();
+    return fixed(num(c, "p50_ms"), 1) + " (" + fixed(num(c, "server_cpu_ms_per_call"), 1) + ")";
+  };
+  std::cout << "\n| program | coach caseload | coach indicators | admin indicators | admin caseload | admin caseload.csv | open | coach pull from 0 |\n"
+               "|---|---|---|---|---|---|---|---|\n";
+  for (const auto& [size, v] : d) {
+    if (!v.is_object() || size == "load") continue;
+    const auto& r = v.as_object();
+    std::string pull = r.contains("coach_pull") ? fixed(num(r.at("coach_pull").as_object(), "ms"), 0) + " ms" : "-";
+    std::cout << "| " << std::string(size) << " | " << cell(r, "coach_caseload") << " | " << cell(r, "coach_indicators") << " | "
+              << cell(r, "admin_indicators") << " | " << cell(r, "admin_caseload") << " | " << cell(r, "admin_caseload_csv")
+              << " | " << cell(r, "open") << " | " << pull << " |\n";
+  }
 }
 
 // The end-of-run table: one line per workload, its main figure, latency and errors.
@@ -205,16 +226,26 @@ int main(int argc, char** argv) {
     else if (a == "--body-bytes") o.body_bytes = std::max<std::size_t>(8, count());
     else if (a == "--storage-batch") o.storage_batch = std::max<std::size_t>(1, count());
     else if (a == "--per-source") o.per_source = std::max<std::size_t>(1, count());
+    else if (a == "--dashboard-sizes") {
+      o.dashboard_sizes.clear();
+      std::string list = value();
+      for (std::size_t at = 0; at < list.size();) {
+        std::size_t comma = std::min(list.find(',', at), list.size());
+        o.dashboard_sizes.push_back(std::max<std::size_t>(1, std::stoull(list.substr(at, comma - at))));
+        at = comma + 1;
+      }
+    }
     else if (a.starts_with("--")) { std::cerr << "passerelle-bench: unknown option " << a << "\n" << kUsage; return 2; }
-    else if (a == "all" || a == "storage" || a == "echo" || a == "idle" || a == "connect" || a == "chat" || a == "push" || a == "pull") workloads.insert(a);
+    else if (a == "all" || a == "storage" || a == "echo" || a == "idle" || a == "connect" || a == "chat" || a == "push" || a == "pull" || a == "dashboard") workloads.insert(a);
     else { std::cerr << "passerelle-bench: unknown workload " << a << "\n" << kUsage; return 2; }
   }
   if (smoke) {
     o.connect_n = 200; o.connect_concurrency = 32; o.idle_n = 200; o.idle_hold_s = 1; o.pairs = 4;
     o.chat_seconds = 1; o.push_ops = 300; o.pull_rows = 500; o.limit_seconds = 0.5;
     if (o.chat_rate == 0) o.chat_rate = 200;
+    o.dashboard_sizes = {50};
   }
-  if (workloads.empty() || workloads.count("all")) workloads = {"storage", "echo", "idle", "connect", "chat", "push", "pull"};
+  if (workloads.empty() || workloads.count("all")) workloads = {"storage", "echo", "idle", "connect", "chat", "push", "pull", "dashboard"};
   auto want = [&](const char* w) { return workloads.count(w) > 0; };
 
   std::uint64_t fds = pb::raise_fd_limit(std::max(o.idle_n, o.connect_concurrency) + 1024);
@@ -286,6 +317,9 @@ int main(int argc, char** argv) {
     server.stop();
   }
 
+  // Its own programs and servers, one per size.
+  if (want("dashboard")) record("dashboard", pb::run_dashboard(o, self_exe()));
+
   json::object ratios;
   auto ratio = [&](const char* name, const char* w, const char* field, const char* lw, const char* lfield) {
     if (!results.contains(w) || !results.contains(lw)) return;
@@ -306,6 +340,7 @@ int main(int argc, char** argv) {
   report["errors"] = errors;
   report["uptime_at_end"] = pb::uptime_line();
   print_table(results, ratios);
+  if (results.contains("dashboard")) print_dashboard(results.at("dashboard").as_object());
   std::cout << "\nload: " << pb::uptime_line() << "\n";
   if (!o.json_path.empty()) {
     std::ofstream out(o.json_path);

@@ -130,12 +130,13 @@ TEST(Migrations, Migration7NarrowsCareerProfilesToTheCandidatesCoach) {
       log.put("profiles", cand, {{"id", cand}, {"role", "candidate"}, {"coach_id", coach}}, {cand, coach});
       log.put("career_profiles", cand, {{"id", cand}, {"immigration_stage", "csq_received"}},
               {cand, "role:coach", "role:admin"});  // the audience before migration 7
-      // Back to version 6: migration 8's schema goes too, so both run again at the reopening.
+      // Back to version 6: migrations 8 and 9 go too, so both run again at the reopening.
       sql << "DELETE FROM schema_migrations WHERE version >= 7";
       sql << "DROP TABLE password_resets";
       sql << "DROP INDEX sessions_by_id";
       for (const char* column : {"id", "device", "address", "last_seen_at"})
         sql << "ALTER TABLE sessions DROP COLUMN " + std::string(column);
+      sql << "DROP TABLE row_keys";
       return Status::Ok();
     }).ok());
     // Another coach's device holds the row, as it would have.
@@ -164,4 +165,39 @@ TEST(Migrations, Migration7NarrowsCareerProfilesToTheCandidatesCoach) {
     EXPECT_TRUE(career) << "the candidate's own coach still reads it";
   });
   std::filesystem::remove_all(dir);
+}
+
+// Migration 9 indexes the rows written before it (the dashboard reads them by key): a
+// candidate's profile by coach, their plan by candidate; a coach's profile is not indexed.
+TEST(Migrations, Migration9IndexesRowsWrittenBefore) {
+  auto dir = fresh_dir("pmig-eight");
+  auto url = "sqlite:" + (dir / "db.sqlite").string();
+  const std::string cand = "01900000-0000-7000-8000-0000000000c1", coach = "01900000-0000-7000-8000-0000000000a1",
+                    plan = "01900000-0000-7000-8000-0000000000b1";
+  {
+    auto db = Database::open(url, {});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE((*db)->writer().run([&](soci::session& sql) {
+      sql << "DELETE FROM schema_migrations WHERE version >= 9";
+      sql << "DROP TABLE row_keys";
+      passerelle::server::sync::ChangeLog log(sql, now_utc());
+      log.without_row_keys();
+      log.put("profiles", cand, {{"id", cand}, {"role", "candidate"}, {"coach_id", coach}, {"bio", "long"}}, {cand, coach});
+      log.put("profiles", coach, {{"id", coach}, {"role", "coach"}}, {coach});
+      log.put("plans", plan, {{"id", plan}, {"candidate_id", cand}, {"step_ids", boost::json::array{}}}, {cand, coach});
+      return Status::Ok();
+    }).ok());
+  }
+  auto db = Database::open(url, {});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  (*db)->read([&](soci::session& sql) {
+    EXPECT_EQ(schema_version(sql).value(), latest_schema_version());
+    std::vector<std::string> keys;
+    soci::rowset<soci::row> rs = (sql.prepare << "SELECT collection, row_id, row_key, facts FROM row_keys ORDER BY collection");
+    for (const auto& r : rs)
+      keys.push_back(r.get<std::string>(0) + " " + r.get<std::string>(1) + " " + r.get<std::string>(2) + " " + r.get<std::string>(3));
+    ASSERT_EQ(keys.size(), 2u);
+    EXPECT_EQ(keys[0], "plans " + plan + " " + cand + " {\"id\":\"" + plan + "\",\"candidate_id\":\"" + cand + "\",\"step_ids\":[]}");
+    EXPECT_EQ(keys[1], "profiles " + cand + " " + coach + " {\"id\":\"" + cand + "\",\"role\":\"candidate\",\"coach_id\":\"" + coach + "\"}");
+  });
 }

@@ -14,6 +14,7 @@
 #include "sync/pull.h"
 #include "sync/push.h"
 #include "sync/files_schema.h"
+#include "sync/row_keys_schema.h"
 #include "sync/sync_schema.h"
 
 using namespace passerelle;
@@ -33,6 +34,7 @@ class ChangeLogTest : public ::testing::Test {
     // The change log and the projections its writes keep (files, unread messages).
     for (const char* stmt : kSyncSchemaSql) sql << stmt;
     for (const char* stmt : kFilesSchemaSql) sql << stmt;
+    for (const char* stmt : kRowKeysSchemaSql) sql << stmt;
     init_sync_state(sql);
     add_user(admin, Role::admin, "Ada");
     add_user(coach, Role::coach, "Claire");
@@ -395,6 +397,7 @@ TEST(ChangeLogModes, CoalescedWritesEndInTheSameStateAsPlainOnes) {
     auto sql = std::make_unique<soci::session>(soci::sqlite3, "db=:memory:");
     for (const char* stmt : kSyncSchemaSql) *sql << stmt;
     for (const char* stmt : kFilesSchemaSql) *sql << stmt;
+    for (const char* stmt : kRowKeysSchemaSql) *sql << stmt;
     init_sync_state(*sql);
     soci::transaction tx(*sql);
     ChangeLog log(*sql, now_utc(), mode);

@@ -15,6 +15,7 @@
 #include "sync/pull.h"
 #include "sync/push.h"
 #include "sync/files_schema.h"
+#include "sync/row_keys_schema.h"
 #include "sync/sync_schema.h"
 #include "sync/sync_store.h"
 
@@ -38,6 +39,7 @@ struct FakeServer {
     open();
     for (const char* stmt : server::sync::kSyncSchemaSql) *sql << stmt;
     for (const char* stmt : server::sync::kFilesSchemaSql) *sql << stmt;  // the projections
+    for (const char* stmt : server::sync::kRowKeysSchemaSql) *sql << stmt;
     server::sync::init_sync_state(*sql);
   }
   ~FakeServer() {

@@ -226,6 +226,39 @@ TEST(Indicators, CaseloadRows) {
   EXPECT_EQ(*rows[4].percent_done, 100);
 }
 
+// A profile that names no plan, or a plan that is gone, has the plan that names the candidate;
+// of several, the greatest id (the latest UUIDv7). Many such candidates: found by key, not by
+// scanning every plan for each (which made an admin's program quadratic).
+TEST(Indicators, PlanFoundByItsCandidateWhenTheProfileNamesNone) {
+  ProgramRows r;
+  r.profiles.push_back(obj(R"({"id":"a","role":"candidate","name":"A"})"));
+  r.profiles.push_back(obj(R"({"id":"b","role":"candidate","name":"B","plan_id":"gone"})"));
+  r.profiles.push_back(obj(R"({"id":"c","role":"candidate","name":"C","plan_id":"p3"})"));
+  r.plans.push_back(obj(R"({"id":"p2","candidate_id":"a","step_ids":["s1"]})"));
+  r.plans.push_back(obj(R"({"id":"p1","candidate_id":"a","step_ids":[]})"));
+  r.plans.push_back(obj(R"({"id":"p4","candidate_id":"b","step_ids":["s1"]})"));
+  r.plans.push_back(obj(R"({"id":"p3","candidate_id":"b","step_ids":[]})"));
+  r.plan_steps.push_back(obj(R"({"id":"s1","plan_id":"p2","status":"done"})"));
+  auto rows = caseload(r, now());
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].plan_id, "p2");  // greater than p1, whatever the order of the rows
+  EXPECT_EQ(rows[0].steps_total, 1);
+  EXPECT_EQ(rows[1].plan_id, "p4");  // its plan_id names no plan
+  EXPECT_EQ(rows[2].plan_id, "p3");  // named by the profile, though it names b
+
+  ProgramRows big;
+  for (int i = 0; i < 20000; ++i) {
+    std::string id = "c" + std::to_string(i);
+    big.profiles.push_back(json::object{{"id", id}, {"role", "candidate"}, {"name", id}});
+    if (i % 2) big.plans.push_back(json::object{{"id", "p" + std::to_string(i)}, {"candidate_id", id}, {"step_ids", json::array{}}});
+  }
+  auto all = caseload(big, now());
+  ASSERT_EQ(all.size(), 20000u);
+  int with_plan = 0;
+  for (const auto& row : all) with_plan += !row.plan_id.empty();
+  EXPECT_EQ(with_plan, 10000);
+}
+
 TEST(Indicators, CsvIsRfc4180) {
   EXPECT_EQ(csv_field("plain"), "plain");
   EXPECT_EQ(csv_field("a,b"), "\"a,b\"");

@@ -3,6 +3,8 @@
 #include <boost/json/parse.hpp>
 #include <soci/soci.h>
 
+#include <array>
+
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/mentors/profiles.h"
 #include "passerelle/shared/protocol.h"
@@ -12,6 +14,8 @@
 #include "profiles.h"
 #include "sync/change_log.h"
 #include "sync/files_schema.h"
+#include "sync/projections.h"
+#include "sync/row_keys_schema.h"
 #include "sync/sync_schema.h"
 #include "passerelle/shared/messages/files.h"
 #include "db_error.h"
@@ -26,6 +30,33 @@ std::vector<std::string_view> sync_schema_statements() {
 
 std::vector<std::string_view> files_schema_statements() {
   return {std::begin(server::sync::kFilesSchemaSql), std::end(server::sync::kFilesSchemaSql)};
+}
+
+std::vector<std::string_view> row_keys_schema_statements() {
+  return {std::begin(server::sync::kRowKeysSchemaSql), std::end(server::sync::kRowKeysSchemaSql)};
+}
+
+// Migration 9: the dashboard's key index (row_keys_schema.h) for the rows written before it;
+// later writes keep it (projections.h).
+void index_existing_row_keys(soci::session& sql) {
+  std::vector<std::array<std::string, 4>> entries;
+  {
+    soci::rowset<soci::row> rs = (sql.prepare << "SELECT collection, id, data FROM sync_rows WHERE deleted = 0 AND"
+                                                 " collection IN ('profiles', 'plans', 'plan_steps', 'threads',"
+                                                 " 'mentorships', 'meetings', 'referrals', 'outcomes')");
+    for (const soci::row& r : rs) {
+      boost::system::error_code ec;
+      auto v = boost::json::parse(r.get<std::string>(2), ec);
+      if (ec || !v.is_object()) continue;
+      auto key = server::sync::dashboard_row_key(r.get<std::string>(0), v.get_object());
+      if (key)
+        entries.push_back({r.get<std::string>(0), r.get<std::string>(1), std::move(*key),
+                           server::sync::dashboard_facts(v.get_object())});
+    }
+  }
+  for (const auto& e : entries)
+    sql << "INSERT INTO row_keys (collection, row_id, row_key, facts) VALUES (:c, :i, :k, :f)", soci::use(e[0]),
+        soci::use(e[1]), soci::use(e[2]), soci::use(e[3]);
 }
 
 // Migration 3: rows written before files were uploadable may already name file hashes (plan
@@ -78,6 +109,7 @@ void move_profiles_into_sync_rows(soci::session& sql) {
   }
   Timestamp now = now_utc();
   server::sync::ChangeLog log(sql, now);
+  log.without_row_keys();  // not there yet: migration 9 indexes these rows
   for (const Old& o : olds) {
     boost::json::object extra;
     if (!o.data.empty()) {
@@ -229,6 +261,8 @@ const std::vector<Migration>& all_migrations() {
            "CREATE INDEX password_resets_by_user ON password_resets(user_id)",
        },
        name_existing_sessions},
+      // The dashboard reads a coach's rows by key, not the whole program (docs/dashboard.md).
+      {9, "row_keys", row_keys_schema_statements(), index_existing_row_keys},
   };
   return list;
 }

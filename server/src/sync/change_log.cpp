@@ -94,6 +94,8 @@ ChangeLog::Known* ChangeLog::known(std::string_view collection, std::string_view
   return &known_[row_key(collection, id)];
 }
 
+void ChangeLog::without_row_keys() { statements().projections.index_row_keys = false; }
+
 ChangeLog::Statements& ChangeLog::statements() {
   if (!statements_) statements_.emplace(sql_);
   return **statements_;

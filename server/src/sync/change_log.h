@@ -46,6 +46,10 @@ class ChangeLog : public passerelle::sync::RowStore {
   void remove(std::string_view collection, std::string_view id) override;
   std::vector<std::string> audience(std::string_view collection, std::string_view id) override;
 
+  // For the migrations older than the dashboard's row_keys table: write rows without indexing
+  // them there (migration 9 indexes every row already written).
+  void without_row_keys();
+
   // Everyone who gained, kept or lost sight of a row written through this object: they get a poke.
   const std::set<std::string>& touched_users() const { return touched_; }
   // The highest seq this object allocated, 0 if it wrote nothing.

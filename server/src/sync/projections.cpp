@@ -1,5 +1,6 @@
 #include "sync/projections.h"
 
+#include <boost/json/serialize.hpp>
 #include <soci/soci.h>
 
 #include "passerelle/shared/messages/files.h"
@@ -29,6 +30,59 @@ void clear_read(soci::session& sql, const json::object& receipt) {
 }
 
 }  // namespace
+
+std::optional<std::string> dashboard_row_key(std::string_view c, const json::object& row) {
+  if (c == collection::profiles) {
+    if (passerelle::sync::row_string(row, "role") != "candidate") return std::nullopt;
+    return passerelle::sync::row_string(row, "coach_id");
+  }
+  if (c == collection::plan_steps) return passerelle::sync::row_string(row, "plan_id");
+  if (c == collection::plans || c == collection::threads || c == "mentorships" || c == "meetings" ||
+      c == "referrals" || c == "outcomes")
+    return passerelle::sync::row_string(row, "candidate_id");
+  return std::nullopt;
+}
+
+std::string dashboard_facts(const json::object& row) {
+  // Every field indicators.cpp and plans/progress.cpp read from any of the indexed rows; the
+  // comparison test (tests/server/program_rows_test.cpp) fails when a figure reads another.
+  static constexpr std::string_view kFields[] = {
+      "id", "role", "name", "country", "time_zone", "planned_arrival", "cohort", "coach_id", "coach_thread_id",
+      "plan_id", "candidate_id", "step_ids", "created_at", "status", "due_date", "last_activity_at", "last_n",
+      "last_message_at", "kind", "outcome", "start", "parent_id", "date"};
+  json::object facts;
+  for (auto f : kFields)
+    if (auto it = row.find(f); it != row.end()) facts[f] = it->value();
+  return json::serialize(facts);
+}
+
+struct Projections::KeyUpsert {
+  explicit KeyUpsert(soci::session& sql)
+      : st((sql.prepare << "INSERT INTO row_keys (collection, row_id, row_key, facts) VALUES (:c, :i, :k, :f)"
+                           " ON CONFLICT (collection, row_id) DO UPDATE SET row_key = excluded.row_key,"
+                           " facts = excluded.facts",
+            soci::use(collection), soci::use(id), soci::use(key), soci::use(facts))) {}
+  std::string collection, id, key, facts;  // bound before `st`, which refers to them
+  soci::statement st;
+};
+
+void Projections::index_row_key(std::string_view collection_name, const std::string& id, const json::object& row) {
+  auto key = dashboard_row_key(collection_name, row);
+  if (!key) {
+    // A profile whose role is no longer candidate leaves the index; other collections never enter.
+    if (collection_name == collection::profiles) {
+      std::string c(collection_name);
+      sql_ << "DELETE FROM row_keys WHERE collection = :c AND row_id = :i", soci::use(c), soci::use(id);
+    }
+    return;
+  }
+  if (!key_upsert_) key_upsert_ = std::make_unique<KeyUpsert>(sql_);
+  key_upsert_->collection.assign(collection_name);
+  key_upsert_->id = id;
+  key_upsert_->key = std::move(*key);
+  key_upsert_->facts = dashboard_facts(row);
+  key_upsert_->st.execute(true);
+}
 
 struct Projections::InboxInsert {
   explicit InboxInsert(soci::session& sql)
@@ -68,6 +122,7 @@ void Projections::put(passerelle::sync::RowStore& rows, std::string_view collect
                       const json::object& row, Timestamp now) {
   std::string c(collection_name), i(id);
   index_file_refs(sql_, c, i, row);
+  if (index_row_keys) index_row_key(collection_name, i, row);
   if (collection_name == collection::messages) add_to_inboxes(rows, i, row, now);
   else if (collection_name == collection::receipts) clear_read(sql_, row);
 }
@@ -75,6 +130,8 @@ void Projections::put(passerelle::sync::RowStore& rows, std::string_view collect
 void Projections::remove(std::string_view collection_name, std::string_view id) {
   std::string c(collection_name), i(id);
   sql_ << "DELETE FROM file_refs WHERE collection = :c AND row_id = :i", soci::use(c), soci::use(i);
+  if (index_row_keys)
+    sql_ << "DELETE FROM row_keys WHERE collection = :c AND row_id = :i", soci::use(c), soci::use(i);
   if (collection_name == collection::messages) sql_ << "DELETE FROM message_inbox WHERE message_id = :i", soci::use(i);
 }
 

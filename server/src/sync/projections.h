@@ -5,6 +5,8 @@
 //  - message_inbox: per recipient, the messages they have not read yet; the e-mail digest
 //    reads it (docs/messages.md). A message enters it for every thread member but its author
 //    and leaves it when the member's read mark passes it or the message is deleted.
+//  - row_keys: the key the dashboard finds a row by (row_keys_schema.h), so a coach's caseload
+//    reads their candidates' rows by key instead of every row of the program.
 // Tables: files_schema.h.
 #pragma once
 
@@ -12,6 +14,7 @@
 #include <soci/session.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +22,12 @@
 #include "passerelle/shared/time.h"
 
 namespace passerelle::server::sync {
+
+// The row_keys entry of a live row: a candidate profile's coach id, a plan step's plan id, the
+// candidate id of a plan, thread, mentorship, meeting, referral or outcome; nullopt for others.
+std::optional<std::string> dashboard_row_key(std::string_view collection, const boost::json::object& row);
+// The row cut down to the fields indicators/indicators.h reads (row_keys.facts), serialized.
+std::string dashboard_facts(const boost::json::object& row);
 
 // Lives as long as the ChangeLog that owns it (one transaction, one session); the statement a
 // message send runs is prepared once for that life rather than once per row.
@@ -31,13 +40,20 @@ class Projections {
            const boost::json::object& row, Timestamp now);
   void remove(std::string_view collection, std::string_view id);
 
+  // False for the migrations older than the row_keys table (8), whose rows it indexes itself.
+  bool index_row_keys = true;
+
  private:
   void add_to_inboxes(passerelle::sync::RowStore& rows, const std::string& message_id,
                       const boost::json::object& message, Timestamp sent_at);
 
+  void index_row_key(std::string_view collection, const std::string& id, const boost::json::object& row);
+
   struct InboxInsert;
+  struct KeyUpsert;
   soci::session& sql_;
   std::unique_ptr<InboxInsert> inbox_insert_;
+  std::unique_ptr<KeyUpsert> key_upsert_;
 };
 
 }  // namespace passerelle::server::sync

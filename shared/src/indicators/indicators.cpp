@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <unordered_map>
 
 namespace passerelle::indicators {
 namespace json = boost::json;
@@ -22,8 +23,8 @@ bool label_or_year_is(std::string_view label, std::string_view planned_arrival, 
 }
 
 template <class T>
-std::map<std::string, std::vector<const json::object*>> by_candidate(const std::vector<T>& rows) {
-  std::map<std::string, std::vector<const json::object*>> out;
+std::unordered_map<std::string, std::vector<const json::object*>> by_candidate(const std::vector<T>& rows) {
+  std::unordered_map<std::string, std::vector<const json::object*>> out;
   for (const auto& r : rows) out[passerelle::sync::row_string(r, "candidate_id")].push_back(&r);
   return out;
 }
@@ -33,13 +34,19 @@ struct Candidate {
   const json::object* profile = nullptr;
   const json::object* plan = nullptr;
   const json::object* coaching_thread = nullptr;
-  std::vector<json::object> steps;  // in plan order
+  std::vector<const json::object*> steps;  // in plan order
   std::vector<const json::object*> threads, mentorships, meetings, referrals, outcomes;
 };
 
 std::vector<Candidate> gather(const ProgramRows& rows) {
-  std::map<std::string, const json::object*> plans, steps;
+  std::map<std::string, const json::object*> plans;  // ordered: see plan_naming
+  std::unordered_map<std::string, const json::object*> steps;
+  steps.reserve(rows.plan_steps.size());
   for (const auto& p : rows.plans) plans[passerelle::sync::row_string(p, "id")] = &p;
+  // A candidate whose profile names no plan (or a gone one) has the plan that names them; with
+  // several, the one of greatest id (UUIDv7: the latest).
+  std::unordered_map<std::string, const json::object*> plan_naming;
+  for (const auto& [pid, plan] : plans) plan_naming[passerelle::sync::row_string(*plan, "candidate_id")] = plan;
   for (const auto& s : rows.plan_steps) steps[passerelle::sync::row_string(s, "id")] = &s;
   auto threads = by_candidate(rows.threads);
   auto mentorships = by_candidate(rows.mentorships);
@@ -55,14 +62,13 @@ std::vector<Candidate> gather(const ProgramRows& rows) {
     std::string plan_id = passerelle::sync::row_string(p, "plan_id");
     if (auto it = plans.find(plan_id); it != plans.end()) c.plan = it->second;
     if (!c.plan)
-      for (const auto& [pid, plan] : plans)
-        if (passerelle::sync::row_string(*plan, "candidate_id") == id) c.plan = plan;
+      if (auto it = plan_naming.find(id); it != plan_naming.end()) c.plan = it->second;
     if (c.plan) {
       auto ids = c.plan->find("step_ids");
       if (ids != c.plan->end() && ids->value().is_array())
         for (const auto& sid : ids->value().get_array())
           if (sid.is_string())
-            if (auto it = steps.find(std::string(sid.get_string())); it != steps.end()) c.steps.push_back(*it->second);
+            if (auto it = steps.find(std::string(sid.get_string())); it != steps.end()) c.steps.push_back(it->second);
     }
     c.threads = threads[id];
     std::string coach_thread = passerelle::sync::row_string(p, "coach_thread_id");
@@ -162,7 +168,7 @@ std::vector<CaseloadRow> caseload(const ProgramRows& rows, Timestamp now, const 
       r.steps_total = prog.total;
       r.overdue = prog.overdue;
       r.off_track = prog.off_track;
-      for (const auto& s : c.steps) last = max_time(last, parse_rfc3339(passerelle::sync::row_string(s, "last_activity_at")));
+      for (const auto* s : c.steps) last = max_time(last, parse_rfc3339(passerelle::sync::row_string(*s, "last_activity_at")));
     }
     if (c.coaching_thread) last = max_time(last, parse_rfc3339(passerelle::sync::row_string(*c.coaching_thread, "last_message_at")));
     if (last) r.last_activity = format_rfc3339(*last);

@@ -9,11 +9,20 @@ namespace {
 
 PlanProgress compute_progress(const json::object& plan, const std::vector<json::object>& steps, Timestamp now,
                               std::string_view time_zone, const ProgressRules& rules) {
+  std::vector<const json::object*> pointers;
+  pointers.reserve(steps.size());
+  for (const auto& s : steps) pointers.push_back(&s);
+  return compute_progress(plan, pointers, now, time_zone, rules);
+}
+
+PlanProgress compute_progress(const json::object& plan, const std::vector<const json::object*>& steps, Timestamp now,
+                              std::string_view time_zone, const ProgressRules& rules) {
   PlanProgress p;
   auto today = local_date(now, time_zone.empty() ? "UTC" : time_zone);
   if (!today) today = local_date(now, "UTC");
   std::optional<Timestamp> last_activity = parse_rfc3339(passerelle::sync::row_string(plan, "created_at"));
-  for (const auto& step : steps) {
+  for (const json::object* step_ptr : steps) {
+    const json::object& step = *step_ptr;
     ++p.total;
     std::string status = passerelle::sync::row_string(step, "status");
     bool open = status != "done" && status != "skipped";

@@ -30,5 +30,8 @@ struct PlanProgress {
 // (UTC when unknown): a step due on D is overdue once the candidate's local date is after D.
 PlanProgress compute_progress(const boost::json::object& plan, const std::vector<boost::json::object>& steps,
                               Timestamp now, std::string_view time_zone, const ProgressRules& rules = {});
+// The same over steps held elsewhere (the dashboard's program rows), without copying them.
+PlanProgress compute_progress(const boost::json::object& plan, const std::vector<const boost::json::object*>& steps,
+                              Timestamp now, std::string_view time_zone, const ProgressRules& rules = {});
 
 }  // namespace passerelle::plans
