@@ -48,9 +48,10 @@ Result<bool> make_private_file(const std::filesystem::path& path, std::string_vi
   }
   ::unlink(temp.c_str());
   if (rc == 0 || saved == EEXIST) return narrow();  // EEXIST: another process made it first
-  // No hard links here (FAT, some FUSE mounts): SQLite creates the file and it is narrowed by
-  // path before anything is written to it.
-  if (saved == EPERM || saved == ENOTSUP || saved == EOPNOTSUPP || saved == ENOSYS) return true;
+  // No hard links here (FAT, some FUSE mounts, Emscripten's in-memory file system, which
+  // answers EMLINK): SQLite creates the file and it is narrowed by path before anything is
+  // written to it.
+  if (saved == EPERM || saved == ENOTSUP || saved == EOPNOTSUPP || saved == ENOSYS || saved == EMLINK) return true;
   return local_error("cannot create " + std::string(what) + " " + path.string() + ": " + std::strerror(saved));
 }
 }  // namespace
