@@ -207,7 +207,11 @@ void run_kills(bool control, int kills, RunResult& out) {
   Shared shared;
   shared.port = port;
   shared.ledger = &ledger;
-  shared.deadline = Clock::now() + std::chrono::seconds(60 + 6 * kills);
+  // A kill lands between a commit and its answer only by chance (the window is short, shorter
+  // still on a loaded machine): the real run goes on killing, up to three times as often, until
+  // one has, so the retry path is always tried. The control run stops at its first loss.
+  const int max_kills = control ? kills : 3 * kills;
+  shared.deadline = Clock::now() + std::chrono::seconds(60 + 6 * max_kills);
   std::vector<std::unique_ptr<Device>> devices;
   std::vector<std::thread> threads;
   for (int i = 0; i < kDevices; ++i) devices.push_back(std::make_unique<Device>(shared, accounts[i], rng()));
@@ -215,7 +219,7 @@ void run_kills(bool control, int kills, RunResult& out) {
 
   // Mostly mid-traffic, sometimes right after start (recovery, reconnection storm).
   std::uniform_int_distribution<int> busy(150, 900), early(0, 60), down(0, 150), pick(0, 4);
-  for (int k = 0; k < kills; ++k) {
+  for (int k = 0; k < kills || (k < max_kills && out.committed_unanswered == 0); ++k) {
     std::this_thread::sleep_for(std::chrono::milliseconds(pick(rng) == 0 ? early(rng) : busy(rng)));
     server.kill9();
     ++out.kills;
@@ -296,7 +300,7 @@ TEST(ServerKills, EveryAcknowledgedOpIsPresentExactlyOnce) {
   RunResult r;
   run_kills(false, kills, r);
   if (HasFatalFailure()) return;
-  EXPECT_EQ(r.kills, kills);
+  EXPECT_GE(r.kills, kills);
   EXPECT_EQ(r.integrity_failures, 0);
   EXPECT_GT(r.final.acknowledged, 0u);
   EXPECT_EQ(r.lost_seen_at_restart, 0u);
