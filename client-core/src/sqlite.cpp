@@ -14,6 +14,7 @@ namespace passerelle::client::sqlite {
 namespace {
 Error local_error(std::string message) { return Error{ErrorCode::internal, std::move(message)}; }
 
+#ifndef __EMSCRIPTEN__
 // Makes `path` a private file (0600) without ever opening it. On POSIX, closing *any*
 // descriptor of a file drops every lock this process holds on it, those of a connection
 // another thread or Client has open on it included; another process may then check-point and
@@ -48,12 +49,12 @@ Result<bool> make_private_file(const std::filesystem::path& path, std::string_vi
   }
   ::unlink(temp.c_str());
   if (rc == 0 || saved == EEXIST) return narrow();  // EEXIST: another process made it first
-  // No hard links here (FAT, some FUSE mounts, Emscripten's in-memory file system, which
-  // answers EMLINK): SQLite creates the file and it is narrowed by path before anything is
-  // written to it.
-  if (saved == EPERM || saved == ENOTSUP || saved == EOPNOTSUPP || saved == ENOSYS || saved == EMLINK) return true;
+  // No hard links here (FAT, some FUSE mounts): SQLite creates the file and it is narrowed by
+  // path before anything is written to it.
+  if (saved == EPERM || saved == ENOTSUP || saved == EOPNOTSUPP || saved == ENOSYS) return true;
   return local_error("cannot create " + std::string(what) + " " + path.string() + ": " + std::strerror(saved));
 }
+#endif
 }  // namespace
 
 Database::Database(sqlite3* db, std::filesystem::path path, std::string what)
@@ -102,8 +103,16 @@ Error Database::error(std::string_view doing) const {
 
 Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& path, std::string_view what,
                                                  const std::vector<Migration>& migrations) {
+#ifdef __EMSCRIPTEN__
+  // In the browser the files live in OPFS or IndexedDB behind SQLite's VFS (docs/bindings.md):
+  // one process, no file modes, and the path is not a file of Emscripten's own file system.
+  constexpr bool kFileModes = false;
+  Result<bool> sqlite_creates = true;
+#else
+  constexpr bool kFileModes = true;
   auto sqlite_creates = make_private_file(path, what);
   if (!sqlite_creates) return sqlite_creates.error();
+#endif
   sqlite3* raw = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | (*sqlite_creates ? SQLITE_OPEN_CREATE : 0);
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
@@ -113,7 +122,7 @@ Result<std::unique_ptr<Database>> Database::open(const std::filesystem::path& pa
     if (!raw) return local_error("cannot open " + std::string(what) + " " + path.string() + ": out of memory");
     return db->error("opening");
   }
-  if (*sqlite_creates && ::chmod(path.c_str(), 0600) != 0)
+  if (kFileModes && *sqlite_creates && ::chmod(path.c_str(), 0600) != 0)
     return local_error("cannot restrict the permissions of " + path.string() + ": " + std::strerror(errno));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, 5000);
