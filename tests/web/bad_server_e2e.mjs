@@ -17,6 +17,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { prepareWebRoot } from './harness.mjs';
 
 const WASM_WEB_DIR = process.env.WASM_WEB_DIR;
 const CHROMIUM = process.env.CHROMIUM || 'chromium';
@@ -128,13 +129,8 @@ function startFakeServer(www) {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-badserver-'));
 let browser = null, server = null;
 async function main() {
-  if (!fs.existsSync(path.join(WASM_WEB_DIR || '', 'passerelle-core.wasm')))
-    throw new Error(`no WebAssembly build in ${WASM_WEB_DIR}: scripts/build.sh makes it`);
   const www = path.join(tmp, 'www');
-  fs.mkdirSync(www);
-  for (const f of ['passerelle.mjs', 'worker.mjs', 'opfs_pool.mjs', 'passerelle-core.mjs', 'passerelle-core.wasm'])
-    fs.copyFileSync(path.join(WASM_WEB_DIR, f), path.join(www, f));
-  fs.writeFileSync(path.join(www, 'index.html'), '<!doctype html><meta charset="utf-8"><title>bad server test</title>\n');
+  prepareWebRoot(WASM_WEB_DIR, www, 'bad server test');
   server = await startFakeServer(www);
   const url = `http://127.0.0.1:${server.address().port}/`;
 

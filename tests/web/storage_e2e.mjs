@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { ChromiumProcess, prepareWebRoot } from './harness.mjs';
 
 const SERVER = process.env.PASSERELLE_SERVER;
 const WASM_WEB_DIR = process.env.WASM_WEB_DIR;
@@ -30,32 +30,9 @@ function check(name, ok, detail = '') {
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-// Chromium started by hand rather than by playwright, so that this script holds its process
-// group and can SIGKILL all of it, then start it again on the same profile.
-let chrome = null;
-async function launchChromium() {
-  fs.rmSync(path.join(profile, 'DevToolsActivePort'), { force: true });
-  chrome = spawn(CHROMIUM, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--no-default-browser-check', `--user-data-dir=${profile}`, '--remote-debugging-address=127.0.0.1',
-    '--remote-debugging-port=0', 'about:blank'], { detached: true, stdio: ['ignore', 'ignore', fs.openSync(path.join(tmp, 'chromium.log'), 'a')] });
-  const portFile = path.join(profile, 'DevToolsActivePort');
-  for (let i = 0; i < 300 && !fs.existsSync(portFile); i++) await sleep(100);
-  if (!fs.existsSync(portFile)) throw new Error('Chromium did not start (see ' + path.join(tmp, 'chromium.log') + ')');
-  let port = '';
-  for (let i = 0; i < 50 && !port; i++) { port = fs.readFileSync(portFile, 'utf8').split('\n')[0].trim(); if (!port) await sleep(100); }
-  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
-  const context = browser.contexts()[0];
-  context.setDefaultTimeout(STEP_MS);
-  return { browser, context };
-}
-
-function killChromium() {
-  return new Promise((resolve) => {
-    if (!chrome || chrome.exitCode !== null || chrome.signalCode !== null) return resolve();
-    chrome.once('exit', () => resolve());
-    try { process.kill(-chrome.pid, 'SIGKILL'); } catch (e) { resolve(); }
-  });
-}
+const browserProcess = new ChromiumProcess(CHROMIUM, profile, path.join(tmp, 'chromium.log'), STEP_MS);
+const launchChromium = () => browserProcess.launch();
+const killChromium = () => browserProcess.kill();
 
 // Opens the account in the page, waiting while a previous page's Worker still holds the Web
 // Lock (a reload tears the old page down in the background): a bounded number of tries.
@@ -83,13 +60,8 @@ function uuid() { return crypto.randomUUID(); }
 
 let server;
 async function main() {
-  if (!fs.existsSync(path.join(WASM_WEB_DIR || '', 'passerelle-core.wasm')))
-    throw new Error(`no WebAssembly build in ${WASM_WEB_DIR}: scripts/build.sh makes it`);
   const www = path.join(tmp, 'www');
-  fs.mkdirSync(www);
-  for (const f of ['passerelle.mjs', 'worker.mjs', 'opfs_pool.mjs', 'passerelle-core.mjs', 'passerelle-core.wasm'])
-    fs.copyFileSync(path.join(WASM_WEB_DIR, f), path.join(www, f));
-  fs.writeFileSync(path.join(www, 'index.html'), '<!doctype html><meta charset="utf-8"><title>storage test</title><p>storage test</p>\n');
+  prepareWebRoot(WASM_WEB_DIR, www, 'storage test');
 
   const ready = path.join(tmp, 'ready');
   server = spawn(SERVER, ['serve', '--listen', '127.0.0.1:0', '--ready-file', ready,
@@ -187,7 +159,7 @@ async function main() {
 // Chromium runs in a process group of its own: a time-out (run.sh's `timeout`) must not leave it.
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => {
-    try { if (chrome) process.kill(-chrome.pid, 'SIGKILL'); } catch (e) { /* already gone */ }
+    browserProcess.killNow();
     if (server) server.kill('SIGTERM');
     console.log(`[FAIL] stopped by ${signal}`);
     console.log(`${passed} passed, ${failed + 1} failed`);

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { ChromiumProcess, prepareWebRoot } from './harness.mjs';
 
 const SERVER = process.env.PASSERELLE_SERVER;
 const WASM_WEB_DIR = process.env.WASM_WEB_DIR;
@@ -42,31 +42,10 @@ function check(name, ok, detail = '') {
 }
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-let chrome = null;
 let staticServer = null;
-async function launchChromium() {
-  fs.rmSync(path.join(profile, 'DevToolsActivePort'), { force: true });
-  chrome = spawn(CHROMIUM, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--no-default-browser-check', `--user-data-dir=${profile}`, '--remote-debugging-address=127.0.0.1',
-    '--remote-debugging-port=0', 'about:blank'], { detached: true, stdio: ['ignore', 'ignore', fs.openSync(path.join(tmp, 'chromium.log'), 'a')] });
-  const portFile = path.join(profile, 'DevToolsActivePort');
-  for (let i = 0; i < 300 && !fs.existsSync(portFile); i++) await sleep(100);
-  if (!fs.existsSync(portFile)) throw new Error('Chromium did not start (see ' + path.join(tmp, 'chromium.log') + ')');
-  let port = '';
-  for (let i = 0; i < 50 && !port; i++) { port = fs.readFileSync(portFile, 'utf8').split('\n')[0].trim(); if (!port) await sleep(100); }
-  const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
-  const context = browser.contexts()[0];
-  context.setDefaultTimeout(STEP_MS);
-  return { browser, context };
-}
-
-function killChromium() {
-  return new Promise((resolve) => {
-    if (!chrome || chrome.exitCode !== null || chrome.signalCode !== null) return resolve();
-    chrome.once('exit', () => resolve());
-    try { process.kill(-chrome.pid, 'SIGKILL'); } catch (e) { resolve(); }
-  });
-}
+const browserProcess = new ChromiumProcess(CHROMIUM, profile, path.join(tmp, 'chromium.log'), STEP_MS);
+const launchChromium = () => browserProcess.launch();
+const killChromium = () => browserProcess.kill();
 
 const mime = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 function startStaticServer(www) {
@@ -152,13 +131,8 @@ const write = (page, thread, bodies) => page.evaluate(async ({ thread, bodies })
 }, { thread, bodies });
 
 async function main() {
-  if (!fs.existsSync(path.join(WASM_WEB_DIR || '', 'passerelle-core.wasm')))
-    throw new Error(`no WebAssembly build in ${WASM_WEB_DIR}: scripts/build.sh makes it`);
   const www = path.join(tmp, 'www');
-  fs.mkdirSync(www);
-  for (const f of ['passerelle.mjs', 'worker.mjs', 'opfs_pool.mjs', 'passerelle-core.mjs', 'passerelle-core.wasm'])
-    fs.copyFileSync(path.join(WASM_WEB_DIR, f), path.join(www, f));
-  fs.writeFileSync(path.join(www, 'index.html'), '<!doctype html><meta charset="utf-8"><title>sync test</title><p>sync test</p>\n');
+  prepareWebRoot(WASM_WEB_DIR, www, 'sync test');
   staticServer = await startStaticServer(www);
   pageOrigin = `http://127.0.0.1:${staticServer.address().port}`;
   const url = `${pageOrigin}/`;
@@ -302,7 +276,7 @@ async function main() {
 
 for (const signal of ['SIGTERM', 'SIGINT']) {
   process.on(signal, () => {
-    try { if (chrome) process.kill(-chrome.pid, 'SIGKILL'); } catch (e) { /* already gone */ }
+    browserProcess.killNow();
     if (server) server.kill('SIGTERM');
     console.log(`[FAIL] stopped by ${signal}`);
     console.log(`${passed} passed, ${failed + 1} failed`);

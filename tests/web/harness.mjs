@@ -1,0 +1,58 @@
+// What the browser tests of the WebAssembly core share: a Chromium they start by hand, and the
+// folder of web files they serve it.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Headless Chromium on a profile folder of its own, started by hand rather than by playwright so
+// that the test holds its process group: it can SIGKILL all of it (as a killed browser dies) and
+// start it again on the same profile.
+export class ChromiumProcess {
+  constructor(executable, profile, logFile, stepMs) {
+    Object.assign(this, { executable, profile, logFile, stepMs, child: null });
+  }
+
+  async launch() {
+    const portFile = path.join(this.profile, 'DevToolsActivePort');
+    fs.rmSync(portFile, { force: true });
+    this.child = spawn(this.executable, ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run',
+      '--no-default-browser-check', `--user-data-dir=${this.profile}`, '--remote-debugging-address=127.0.0.1',
+      '--remote-debugging-port=0', 'about:blank'], { detached: true, stdio: ['ignore', 'ignore', fs.openSync(this.logFile, 'a')] });
+    for (let i = 0; i < 300 && !fs.existsSync(portFile); i++) await sleep(100);
+    if (!fs.existsSync(portFile)) throw new Error(`Chromium did not start (see ${this.logFile})`);
+    let port = '';
+    for (let i = 0; i < 50 && !port; i++) { port = fs.readFileSync(portFile, 'utf8').split('\n')[0].trim(); if (!port) await sleep(100); }
+    const browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
+    const context = browser.contexts()[0];
+    context.setDefaultTimeout(this.stepMs);
+    return { browser, context };
+  }
+
+  // SIGKILL of the whole process group; resolves once Chromium is gone.
+  kill() {
+    const child = this.child;
+    return new Promise((resolve) => {
+      if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      try { process.kill(-child.pid, 'SIGKILL'); } catch (e) { resolve(); }
+    });
+  }
+
+  // The same, without waiting: for a signal handler about to exit.
+  killNow() {
+    try { if (this.child) process.kill(-this.child.pid, 'SIGKILL'); } catch (e) { /* already gone */ }
+  }
+}
+
+// A folder holding the web binding and the core from the wasm build, and an empty page.
+export function prepareWebRoot(wasmWebDir, www, title) {
+  if (!fs.existsSync(path.join(wasmWebDir || '', 'passerelle-core.wasm')))
+    throw new Error(`no WebAssembly build in ${wasmWebDir}: scripts/build.sh makes it`);
+  fs.mkdirSync(www);
+  for (const f of ['passerelle.mjs', 'worker.mjs', 'opfs_pool.mjs', 'passerelle-core.mjs', 'passerelle-core.wasm'])
+    fs.copyFileSync(path.join(wasmWebDir, f), path.join(www, f));
+  fs.writeFileSync(path.join(www, 'index.html'), `<!doctype html><meta charset="utf-8"><title>${title}</title><p>${title}</p>\n`);
+}
