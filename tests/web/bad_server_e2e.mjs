@@ -17,17 +17,13 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { prepareWebRoot } from './harness.mjs';
+import { check, prepareWebRoot, runTest } from './harness.mjs';
 
 const WASM_WEB_DIR = process.env.WASM_WEB_DIR;
 const CHROMIUM = process.env.CHROMIUM || 'chromium';
 const USER = crypto.randomUUID();
 const EMAIL = 'fake.candidate@example.org';
 
-let passed = 0, failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) { passed++; console.log(`[ OK ] ${name}`); } else { failed++; console.log(`[FAIL] ${name} ${detail}`); }
-}
 
 // --- a WebSocket server, just enough of RFC 6455 for this test ----------------------------------
 function frame(text, opcode = 0x1) {
@@ -182,17 +178,6 @@ async function main() {
   check('no error escaped into the page', pageErrors.length === 0, JSON.stringify(pageErrors));
 }
 
-const started = Date.now();
-try {
-  await main();
-} catch (e) {
-  failed++;
-  console.log(`[FAIL] ${e.stack || e}`);
-} finally {
-  if (browser) await browser.close().catch(() => {});
-  if (server) server.close();
-}
-console.log(`bad server test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-fs.rmSync(tmp, { recursive: true, force: true });
-process.exit(failed ? 1 : 0);
+await runTest('bad server test', tmp, main, {
+  cleanup: async () => { if (browser) await browser.close().catch(() => {}); if (server) server.close(); },
+});

@@ -56,3 +56,41 @@ export function prepareWebRoot(wasmWebDir, www, title) {
     fs.copyFileSync(path.join(wasmWebDir, f), path.join(www, f));
   fs.writeFileSync(path.join(www, 'index.html'), `<!doctype html><meta charset="utf-8"><title>${title}</title><p>${title}</p>\n`);
 }
+
+// The tally of checks; runTest prints it last, as the "N passed, N failed" line.
+const tally = { passed: 0, failed: 0 };
+export function check(name, ok, detail = '') {
+  if (ok) { tally.passed++; console.log(`[ OK ] ${name}`); } else { tally.failed++; console.log(`[FAIL] ${name} ${detail}`); }
+}
+
+// Runs a test's `main`: a throw counts as one failure, shown with the tails of the logs left in
+// `tmp`; `cleanup` runs whatever happens, and `onSignal` (synchronous: kill what was started)
+// when run.sh's time-out or Ctrl-C stops the test, since Chromium and the servers run in process
+// groups of their own. Exits 0 only when every check passed; `tmp` is kept when one failed.
+export async function runTest(name, tmp, main, { cleanup = async () => {}, onSignal = () => {} } = {}) {
+  for (const signal of ['SIGTERM', 'SIGINT']) {
+    process.on(signal, () => {
+      onSignal();
+      console.log(`[FAIL] stopped by ${signal}`);
+      console.log(`${tally.passed} passed, ${tally.failed + 1} failed`);
+      process.exit(1);
+    });
+  }
+  const started = Date.now();
+  try {
+    await main();
+  } catch (e) {
+    tally.failed++;
+    console.log(`[FAIL] ${e.stack || e}`);
+    for (const log of ['server.log', 'chromium.log']) {
+      const f = path.join(tmp, log);
+      if (fs.existsSync(f)) console.log(`--- ${log}\n` + fs.readFileSync(f, 'utf8').split('\n').slice(-15).join('\n'));
+    }
+  } finally {
+    await cleanup();
+  }
+  console.log(`${name} took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(`${tally.passed} passed, ${tally.failed} failed`);
+  if (!tally.failed) fs.rmSync(tmp, { recursive: true, force: true });
+  process.exit(tally.failed ? 1 : 0);
+}

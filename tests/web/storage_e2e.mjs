@@ -15,7 +15,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ChromiumProcess, prepareWebRoot } from './harness.mjs';
+import { ChromiumProcess, check, prepareWebRoot, runTest } from './harness.mjs';
 
 const SERVER = process.env.PASSERELLE_SERVER;
 const WASM_WEB_DIR = process.env.WASM_WEB_DIR;
@@ -24,10 +24,6 @@ const STEP_MS = 30000;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-storage-'));
 const profile = path.join(tmp, 'profile');
-let passed = 0, failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) { passed++; console.log(`[ OK ] ${name}`); } else { failed++; console.log(`[FAIL] ${name} ${detail}`); }
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const browserProcess = new ChromiumProcess(CHROMIUM, profile, path.join(tmp, 'chromium.log'), STEP_MS);
@@ -156,32 +152,7 @@ async function main() {
   await browser.close().catch(() => {});
 }
 
-// Chromium runs in a process group of its own: a time-out (run.sh's `timeout`) must not leave it.
-for (const signal of ['SIGTERM', 'SIGINT']) {
-  process.on(signal, () => {
-    browserProcess.killNow();
-    if (server) server.kill('SIGTERM');
-    console.log(`[FAIL] stopped by ${signal}`);
-    console.log(`${passed} passed, ${failed + 1} failed`);
-    process.exit(1);
-  });
-}
-
-const started = Date.now();
-try {
-  await main();
-} catch (e) {
-  failed++;
-  console.log(`[FAIL] ${e.stack || e}`);
-  for (const log of ['server.log', 'chromium.log']) {
-    const f = path.join(tmp, log);
-    if (fs.existsSync(f)) console.log(`--- ${log}\n` + fs.readFileSync(f, 'utf8').split('\n').slice(-15).join('\n'));
-  }
-} finally {
-  await killChromium();
-  if (server) server.kill('SIGTERM');
-}
-console.log(`storage test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-if (!failed) fs.rmSync(tmp, { recursive: true, force: true });
-process.exit(failed ? 1 : 0);
+await runTest('storage test', tmp, main, {
+  cleanup: async () => { await killChromium(); if (server) server.kill('SIGTERM'); },
+  onSignal: () => { browserProcess.killNow(); if (server) server.kill('SIGTERM'); },
+});

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { ChromiumProcess, prepareWebRoot } from './harness.mjs';
+import { ChromiumProcess, check, prepareWebRoot, runTest } from './harness.mjs';
 
 const SERVER = process.env.PASSERELLE_SERVER;
 const WASM_WEB_DIR = process.env.WASM_WEB_DIR;
@@ -36,10 +36,6 @@ const SYNC_OPTIONS = { request_timeout_ms: 5000, backoff_min_ms: 100, backoff_ma
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-sync-'));
 const profile = path.join(tmp, 'profile');
 const dbFile = path.join(tmp, 'db.sqlite');
-let passed = 0, failed = 0;
-function check(name, ok, detail = '') {
-  if (ok) { passed++; console.log(`[ OK ] ${name}`); } else { failed++; console.log(`[FAIL] ${name} ${detail}`); }
-}
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 let staticServer = null;
@@ -274,32 +270,14 @@ async function main() {
   await browser.close().catch(() => {});
 }
 
-for (const signal of ['SIGTERM', 'SIGINT']) {
-  process.on(signal, () => {
+await runTest('sync test', tmp, main, {
+  cleanup: async () => {
+    await killChromium();
+    await stopServer();
+    if (staticServer) staticServer.close();
+  },
+  onSignal: () => {
     browserProcess.killNow();
     if (server) server.kill('SIGTERM');
-    console.log(`[FAIL] stopped by ${signal}`);
-    console.log(`${passed} passed, ${failed + 1} failed`);
-    process.exit(1);
-  });
-}
-
-const started = Date.now();
-try {
-  await main();
-} catch (e) {
-  failed++;
-  console.log(`[FAIL] ${e.stack || e}`);
-  for (const log of ['server.log', 'chromium.log']) {
-    const f = path.join(tmp, log);
-    if (fs.existsSync(f)) console.log(`--- ${log}\n` + fs.readFileSync(f, 'utf8').split('\n').slice(-15).join('\n'));
-  }
-} finally {
-  await killChromium();
-  await stopServer();
-  if (staticServer) staticServer.close();
-}
-console.log(`sync test took ${((Date.now() - started) / 1000).toFixed(1)} s`);
-console.log(`${passed} passed, ${failed} failed`);
-if (!failed) fs.rmSync(tmp, { recursive: true, force: true });
-process.exit(failed ? 1 : 0);
+  },
+});
