@@ -15,6 +15,7 @@
 
 #include "passerelle/client.h"
 #include "passerelle/shared/ids.h"
+#include "passerelle/test/eventually.h"
 #include "passerelle/test/test_server.h"
 #include "run_cli.h"
 #include "temp_dir.h"
@@ -88,15 +89,6 @@ class SyncWithServer : public ::testing::Test {
   std::unique_ptr<Client> amina, claire;
 };
 
-// Waits (bounded) until `pred` holds, checking at each rows-changed call and every 50 ms.
-template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 15s) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return pred();
-}
+using passerelle::test::eventually;
 
 }  // namespace passerelle::client::testing

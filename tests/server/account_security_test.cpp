@@ -13,6 +13,7 @@
 
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
+#include "passerelle/test/eventually.h"
 #include "passerelle/test/peer.h"
 #include "passerelle/test/test_server.h"
 
@@ -36,15 +37,7 @@ std::string message_of(const json::object& answer) {
   return answer.contains("error") ? std::string(answer.at("error").at("message").as_string()) : "";
 }
 
-template <class F>
-bool eventually(F done, std::chrono::seconds limit = 20s) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return done();
-}
+using passerelle::test::eventually;
 
 // The text of a quoted-printable body (soft breaks joined, =XX decoded).
 std::string decode_qp(const std::string& in) {

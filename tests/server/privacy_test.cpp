@@ -10,6 +10,7 @@
 
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
+#include "passerelle/test/eventually.h"
 #include "passerelle/test/http_client.h"
 #include "passerelle/test/peer.h"
 #include "passerelle/test/test_server.h"
@@ -31,16 +32,7 @@ std::string code_of(const json::object& answer) {
   return answer.contains("ok") && answer.at("ok") == true ? "ok" : "no answer";
 }
 
-// Waits (bounded) for `done`; the retention job runs on its own schedule.
-template <class F>
-bool eventually(F done, std::chrono::seconds limit = 20s) {
-  auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return done();
-}
+using passerelle::test::eventually;  // the retention job runs on its own schedule
 
 std::string first_result(const json::object& push_answer) {
   if (push_answer.contains("error")) return json::serialize(push_answer);
