@@ -11,6 +11,28 @@
 
 namespace passerelle::server::net {
 
+namespace {
+// The log fields of an error answered to a client. An answer may quote what the client sent
+// ("'amina@...' is not a valid e-mail address", a message body): that is for the client, not
+// for the log. So the log has the code and, for a refused field, its name (errors name it
+// first: "field 'args.body' ..."); only `internal` texts, written by the server for the log
+// (database errors reduced by db_error), are logged whole.
+boost::json::object error_log_fields(const Error& error) {
+  boost::json::object fields{{"code", to_string(error.code)}};
+  if (error.code == ErrorCode::internal) {
+    fields["message"] = error.message;
+    return fields;
+  }
+  constexpr std::string_view kField = "field '";
+  std::string_view m = error.message;
+  if (m.substr(0, kField.size()) == kField) {
+    auto end = m.find('\'', kField.size());
+    if (end != std::string_view::npos) fields["field"] = m.substr(kField.size(), end - kField.size());
+  }
+  return fields;
+}
+}  // namespace
+
 struct Reply::Core {
   std::weak_ptr<Connection> conn;
   std::int64_t id;
@@ -28,8 +50,9 @@ struct Reply::Core {
     if (metrics) metrics->request_done(type, error ? std::optional(error->code) : std::nullopt, seconds);
     if (error) {
       auto level = error->code == ErrorCode::internal ? log::Level::error : log::Level::info;
-      log::write(level, "request_failed",
-                 {{"type", type}, {"code", to_string(error->code)}, {"message", error->message}});
+      auto fields = error_log_fields(*error);
+      fields["type"] = type;
+      log::write(level, "request_failed", std::move(fields));
     }
     if (c) c->deliver(std::move(text), std::move(change));
   }
@@ -119,7 +142,7 @@ bool Dispatcher::has(std::string_view type) const { return routes_.find(type) !=
 
 std::string Dispatcher::protocol_error(std::optional<std::int64_t> re, Error error) const {
   metrics_.error(error.code);
-  log::info("request_failed", {{"code", to_string(error.code)}, {"message", error.message}});
+  log::info("request_failed", error_log_fields(error));
   return protocol::serialize_error(re, error);
 }
 
