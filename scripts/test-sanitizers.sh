@@ -27,7 +27,7 @@ export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 # native half is the unit-tested store, its other half runs in Node).
 default_targets="unit_tests server_sync_tests sync_model_tests server_unit_tests server_integration_tests
   client_unit_tests client_integration_tests e2e_tests fuzz_corpus_replay
-  passerelle-server passerelle capi_launcher capi_test capi_exceptions_test passerelle_c passerelle-bench"
+  passerelle-server passerelle capi_launcher capi_test capi_exceptions_test capi_transport_test passerelle_c passerelle-bench"
 read -r -a targets <<<"$(echo ${SANITIZE_TARGETS:-$default_targets})"
 exclude='_NOT_BUILT$|^pg\.|^web_|^capi_(swift|java|jni_exports)$|^faults|^wasm\.'
 
