@@ -298,17 +298,20 @@ async function main() {
   const suggested = JSON.parse(cli('coach', ['mentors', 'suggest', '--candidate', me, '--json']).stdout || '[]');
   const royId = (suggested.find((m) => m.name === 'Isabelle Roy') || {}).mentor_id;
   const proposed = cli('coach', ['mentors', 'propose', '--candidate', me, '--mentor', royId || 'unknown']);
+  const planned = cli('coach', ['plan', 'create', '--candidate', me]);
   cli('coach', ['sync']);
   cli('roy', ['sync']);
-  const msId = (cli('roy', ['mentorships']).stdout.match(/[0-9a-f]{8}-[0-9a-f-]{27}/) || [])[0];
+  const msId = (cli('roy', ['mentorships']).stdout.match(/^([0-9a-f]{8})\s+proposed/m) || [])[1];
   const accepted = cli('roy', ['mentorship', 'accept', msId || 'none']);
   cli('roy', ['sync']);
   cli('amina', ['sync']);
-  check('a mentorship is proposed by the coach and accepted by the mentor (CLI)', proposed.status === 0 && accepted.status === 0,
-    proposed.stderr + accepted.stderr + royId);
+  check('the coach starts a plan and proposes a mentorship, the mentor accepts it (CLI)', proposed.status === 0 && planned.status === 0 &&
+    accepted.status === 0, proposed.stderr + planned.stderr + accepted.stderr + royId);
   const web = await until(page, async () => {
     try {
-      return { slots: await window.db.slots(null, 14), progress: await window.db.planProgress(), zone: await window.db.personTimeZone() };
+      const progress = await window.db.planProgress();
+      if (!progress) return null; // the plan is not pulled yet
+      return { slots: await window.db.slots(null, 14), progress, zone: await window.db.personTimeZone() };
     } catch (e) { return null; }
   });
   const nativeSlots = JSON.parse(cli('amina', ['slots', '--days', '14', '--json']).stdout || 'null');
