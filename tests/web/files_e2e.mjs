@@ -17,7 +17,8 @@
 //   5. slots, planProgress, personTimeZone and meetingIcs answer what the native CLI computes
 //      for the same rows (a mentorship proposed by the coach and accepted by the mentor, a
 //      meeting booked by the candidate);
-//   6. request('account.export') online, and its refusal with origin 'network' offline.
+//   6. request('account.export') online, and its refusal with origin 'network' offline;
+//   7. with the IndexedDB fallback, a downloaded file is still on the device after a reload.
 //
 // Environment: PASSERELLE_SERVER, PASSERELLE_CLI, WASM_WEB_DIR (<build-wasm>/bindings/web),
 // CHROMIUM (optional).
@@ -371,6 +372,31 @@ async function main() {
   await stopServer();
   const offline = await page.evaluate(async () => { try { await window.db.request('account.export'); return null; } catch (e) { return { code: e.code, origin: e.origin, message: e.message }; } });
   check('request() offline rejects with origin network', offline && offline.origin === 'network', JSON.stringify(offline));
+
+  // 7. The IndexedDB fallback keeps files too: a download, a reload with the server stopped.
+  await startServer(backend);
+  const idb = await page.evaluate(async ({ url, a, sha }) => {
+    const { open } = await import('/passerelle.mjs');
+    await window.db.close();
+    window.db = await open({ storage: 'indexeddb' });
+    const fresh = window.db.account === null;
+    await window.db.signIn(url, a.email, a.password);
+    const b = await window.db.fileBlob(sha);
+    return { fresh, storage: window.db.storage, size: b.size };
+  }, { url: proxyOrigin, a: AMINA, sha });
+  await stopServer();
+  await page.reload();
+  const idbAgain = await page.evaluate(async (sha) => {
+    const { open } = await import('/passerelle.mjs');
+    for (let i = 0; i < 40; i++) {
+      try { window.db = await open({ storage: 'indexeddb' }); break; } catch (e) { await new Promise((r) => setTimeout(r, 250)); }
+    }
+    const b = await window.db.fileBlob(sha);
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', await b.arrayBuffer()));
+    return { signedIn: !!window.db.account, sha: [...d].map((x) => x.toString(16).padStart(2, '0')).join('') };
+  }, sha);
+  check('with IndexedDB storage a downloaded file is kept across a reload (read with the server stopped)', idb.fresh &&
+    idb.storage === 'indexeddb' && idb.size === pdf.length && idbAgain.signedIn && idbAgain.sha === sha, JSON.stringify({ idb, idbAgain }));
   await browser.close().catch(() => {});
 }
 
