@@ -186,7 +186,7 @@ function startUpload(a) {
   try {
     bytes = core.FS.readFile(a.path);
   } catch (e) {
-    queueMicrotask(() => done({ network: `cannot read the kept file ${a.name || a.sha256}` }));
+    queueMicrotask(() => done({ local: `cannot read ${a.path}: ${e.message}` })); // gone: refused for good
     return;
   }
   fetch(a.url, { method: 'PUT', body: bytes, signal: mine.controller.signal,

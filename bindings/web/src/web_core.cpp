@@ -457,7 +457,8 @@ __attribute__((used)) char* psl_web_sync_feed(const char* kind, const char* text
     } else if (k == "timer_fired") {
       e = client::SyncEvent::fired(static_cast<std::int64_t>(number));
     } else if (k == "upload_done") {
-      // `text`: {"sha256", "status" (the HTTP status) and "body"} or {"sha256", "network": why}.
+      // `text`: {"sha256", "status" (the HTTP status) and "body"}, or {"sha256", "network": why}
+      // (fetch failed), or {"sha256", "local": why} (the kept file cannot be read).
       boost::system::error_code ec;
       json::value v = json::parse(t, ec);
       if (ec || !v.is_object() || !v.as_object().if_contains("sha256") || !v.at("sha256").is_string())
@@ -467,6 +468,8 @@ __attribute__((used)) char* psl_web_sync_feed(const char* kind, const char* text
       std::optional<client::Failure> failure;
       if (const auto* n = o.if_contains("network"); n && n->is_string()) {
         failure = client::network_failure(std::string(n->as_string()));
+      } else if (const auto* l = o.if_contains("local"); l && l->is_string()) {
+        failure = client::local_failure(Error{ErrorCode::internal, std::string(l->as_string())});
       } else {
         auto status = o.if_contains("status") && o.at("status").is_int64() ? o.at("status").as_int64() : 0;
         std::string body = o.if_contains("body") && o.at("body").is_string() ? std::string(o.at("body").as_string()) : "";
