@@ -835,6 +835,15 @@ __attribute__((used)) char* psl_web_file_downloaded(const char* sha256, const ch
   });
 }
 
+// Whether a frame received in a sign-in's or a request's exchange answers a request (true), or
+// is an event the server sends every signed-in connection (a poke: false, to be skipped).
+__attribute__((used)) char* psl_web_frame_is_answer(const char* frame) {
+  return guarded([&] {
+    auto message = protocol::parse_server_message(frame ? frame : "");
+    return ok(!message || message->re.has_value());  // an unreadable frame is left to the answer's reader
+  });
+}
+
 // An online request on the signed-in session, first half: {url, frames} (hello, auth.resume
 // with the stored token, then `type` with `fields_json`) for the Worker's one-shot WebSocket;
 // the answers go to psl_web_request_answer.
