@@ -680,7 +680,6 @@ __attribute__((used)) char* psl_web_dismiss_rejection(const char* op_id) {
 
 // --- messages and files ---------------------------------------------------------------------
 
-
 // Whether a file of `size` bytes (as decimal text) named `name` may be attached, checked before
 // its bytes are copied into the core: null, or the refusal.
 __attribute__((used)) char* psl_web_check_file(const char* name, const char* size) {
