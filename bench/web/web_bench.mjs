@@ -57,14 +57,15 @@ async function startServer(origin) {
   children.push(child);
   for (let i = 0; i < 900 && !fs.existsSync(ready); i++) await sleep(100);
   if (!fs.existsSync(ready)) throw new Error('the server did not start (see ' + path.join(tmp, 'server.log') + ')');
-  return fs.readFileSync(ready, 'utf8').trim();
+  const address = fs.readFileSync(ready, 'utf8').trim();
+  return address.includes('://') ? address : 'ws://' + address;
 }
 
 // --- seeding: the writer's messages, over the protocol, 100 per push, 4 pushes in flight -------
 
 function connect(url) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url.replace(/^http/, 'ws') + (url.endsWith('/v1/ws') ? '' : '/v1/ws'));
+    const ws = new WebSocket(url + '/v1/ws');
     let next = 1;
     const waiting = new Map();
     ws.onmessage = (m) => {
@@ -317,8 +318,8 @@ async function main() {
   const browserPush = await browserFigures(url, origin, path.join(tmp, 'profile-push'), 'push');
   statics.close();
 
-  const nPull = native.workloads?.pull ?? native.pull ?? {};
-  const nPush = native.workloads?.push ?? native.push ?? {};
+  const nPull = native.results?.pull ?? {};
+  const nPush = native.results?.push ?? {};
   const rate = (n, s) => (s > 0 ? n / s : 0);
   const figures = {
     pull_rows_per_s: {
