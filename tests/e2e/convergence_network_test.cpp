@@ -289,8 +289,11 @@ void run_convergence(int wasm_devices) {
         ASSERT_TRUE(d.node->restart().ok()) << d.email << ": the WebAssembly device did not reopen";
       } else if (chance(40)) {
         // Fails while the server is down: the writes stay queued.
+        auto began = std::chrono::steady_clock::now();
         if (d.sync(10s).ok()) ++syncs_ok;
         else ++syncs_failed;
+        auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began);
+        if (took > 1s) std::cout << "slow sync (" << (d.node ? "wasm" : "native") << ", server " << (server_up ? "up" : "down") << "): " << took.count() << " ms\n";
       }
       if (chance(4)) {  // the app is killed and reopened
         if (d.client) d.client = open_client(d.dir, url);

@@ -116,6 +116,13 @@ function openSocket(url) {
     socket = null;
     feed('socket_closed', `the connection to ${url} closed (WebSocket code ${c.code})`);
   };
+  // Node 20's WebSocket (undici) reports a refused connection with an error and no close, where
+  // a browser sends both: the first of the two ends the socket.
+  s.onerror = () => {
+    if (socket !== s) return;
+    socket = null;
+    feed('socket_closed', `cannot reach ${url}`);
+  };
 }
 
 function carryOut(actions) {
@@ -147,7 +154,8 @@ function stopEngine() {
 }
 
 // One round, as sync_once does natively: the engine runs until it has pushed everything and
-// pulled up to date, or the time is up (the server is down: the writes stay queued).
+// pulled up to date; the first failure (the server is down: the writes stay queued) or the end
+// of the time ends it with an error, where the engine alone would retry after its backoff.
 function syncOnce(timeoutMs) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -160,6 +168,10 @@ function syncOnce(timeoutMs) {
       else if (news.sessionEnded) done(() => reject(new CallError('unauthenticated', 'server', 'the session ended')));
       else if (news.status.state === 'up_to_date' && news.status.online && news.status.pending_ops === 0)
         done(() => resolve(news.status));
+      else if ((news.status.state === 'offline' || news.status.state === 'error') && news.status.last_error) {
+        const e = news.status.last_error;
+        done(() => reject(new CallError(e.code, e.origin, e.message)));
+      }
     };
     engineRunning = true;
     try {
@@ -185,6 +197,7 @@ function exchange(url, frames) {
       else ws.send(frames[answers.length]);
     };
     ws.onclose = (c) => finish(() => reject(new CallError('internal', 'network', `cannot reach ${url} (WebSocket code ${c.code})`)));
+    ws.onerror = () => finish(() => reject(new CallError('internal', 'network', `cannot reach ${url}`)));
   });
 }
 
