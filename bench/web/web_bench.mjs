@@ -195,9 +195,24 @@ async function workerProfiler(port) {
   if (!worker) throw new Error('the Worker did not show up over CDP');
   await send('Profiler.enable', {}, worker.sessionId);
   await send('Profiler.setSamplingInterval', { interval: 500 }, worker.sessionId);
+  // Call counts of the OPFS pool's methods (precise coverage): with the profile's time in the
+  // handle's write/read, the cost of one call.
   return {
-    start: () => send('Profiler.start', {}, worker.sessionId),
-    stop: async () => (await send('Profiler.stop', {}, worker.sessionId)).profile,
+    start: async () => {
+      await send('Profiler.startPreciseCoverage', { callCount: true, detailed: false }, worker.sessionId);
+      await send('Profiler.start', {}, worker.sessionId);
+    },
+    stop: async () => {
+      const { profile } = await send('Profiler.stop', {}, worker.sessionId);
+      const { result } = await send('Profiler.takePreciseCoverage', {}, worker.sessionId);
+      await send('Profiler.stopPreciseCoverage', {}, worker.sessionId);
+      const calls = {};
+      for (const script of result.filter((r) => r.url.includes('opfs_pool')))
+        for (const f of script.functions)
+          if (['read', 'write', 'flush', 'truncate', 'size'].includes(f.functionName)) calls[f.functionName] = f.ranges[0].count;
+      profile.opfsCalls = calls;
+      return profile;
+    },
     close: () => ws.close(),
   };
 }
@@ -240,7 +255,10 @@ function buckets(profile) {
   for (const [k, v] of Object.entries(ms).sort((a, b) => b[1] - a[1]))
     out[k] = { ms: Math.round(v), percent_of_busy: k.startsWith('idle') ? null : Math.round((1000 * v) / busy) / 10 };
   const hottest = Object.entries(self).sort((a, b) => b[1] - a[1]).slice(0, 12).map(([f, v]) => ({ function: f, ms: Math.round(v) }));
-  return { busy_ms: Math.round(busy), buckets: out, hottest };
+  const perCall = {};
+  for (const [f, n] of Object.entries(profile.opfsCalls || {}))
+    if (n > 0) perCall[f] = { calls: n, us_per_call: self[f] ? Math.round((10 * 1000 * self[f]) / n) / 10 : null };
+  return { busy_ms: Math.round(busy), buckets: out, hottest, opfs_calls: perCall };
 }
 
 async function browserFigures(url, origin, profileDir, part) {
@@ -305,6 +323,52 @@ async function browserFigures(url, origin, profileDir, part) {
   }
 }
 
+// What one OPFS write costs in this Chromium, appending (the file grows: Chromium asks the
+// browser process for quota on each growth) and overwriting a file already that long: the
+// profile's leading cost, measured apart from SQLite. 4 KiB writes, SQLite's page size.
+async function opfsProbe(origin, profileDir) {
+  const chromium = new ChromiumProcess(env.CHROMIUM || 'chromium', profileDir, path.join(tmp, 'chromium.log'), STEP_MS);
+  const { browser, context } = await chromium.launch();
+  try {
+    const page = context.pages()[0] || (await context.newPage());
+    await page.goto(origin + '/');
+    return await page.evaluate(async () => {
+      const code = `onmessage = async () => {
+        const root = await navigator.storage.getDirectory();
+        const file = await root.getFileHandle('probe.bin', { create: true });
+        const h = await file.createSyncAccessHandle();
+        const page = new Uint8Array(4096).fill(7);
+        const n = 5000, out = {};
+        h.truncate(0);
+        let t = performance.now();
+        for (let i = 0; i < n; i++) h.write(page, { at: i * 4096 });
+        out.append_us = (1000 * (performance.now() - t)) / n;
+        t = performance.now();
+        for (let i = 0; i < n; i++) h.write(page, { at: i * 4096 });
+        out.overwrite_us = (1000 * (performance.now() - t)) / n;
+        h.truncate(0);
+        t = performance.now();
+        h.truncate(n * 4096);
+        for (let i = 0; i < n; i++) h.write(page, { at: i * 4096 });
+        out.preallocated_us = (1000 * (performance.now() - t)) / n;
+        t = performance.now();
+        for (let i = 0; i < 200; i++) h.flush();
+        out.flush_us = (1000 * (performance.now() - t)) / 200;
+        h.close();
+        await root.removeEntry('probe.bin');
+        postMessage(out);
+      };`;
+      const w = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+      const answer = new Promise((resolve) => (w.onmessage = (m) => resolve(m.data)));
+      w.postMessage(null);
+      return answer;
+    });
+  } finally {
+    await browser.close().catch(() => {});
+    await chromium.kill();
+  }
+}
+
 // --- the run ---------------------------------------------------------------------------------------
 
 async function main() {
@@ -323,6 +387,8 @@ async function main() {
   const browserPull = await browserFigures(url, origin, path.join(tmp, 'profile-pull'), 'pull');
   log('Chromium: push...');
   const browserPush = await browserFigures(url, origin, path.join(tmp, 'profile-push'), 'push');
+  log('Chromium: one OPFS write...');
+  const opfs = await opfsProbe(origin, path.join(tmp, 'profile-probe'));
   statics.close();
 
   const nPull = native.results?.pull ?? {};
@@ -346,7 +412,7 @@ async function main() {
     },
   };
   for (const f of Object.values(figures)) f.browser_to_native = f.native > 0 ? f.browser / f.native : null;
-  const out = { pull_rows: PULL_ROWS, push_ops: PUSH_OPS, load: os.loadavg(), figures, native: { pull: nPull, push: nPush }, node, browser: { pull: browserPull, push: browserPush } };
+  const out = { pull_rows: PULL_ROWS, push_ops: PUSH_OPS, load: os.loadavg(), figures, native: { pull: nPull, push: nPush }, node, browser: { pull: browserPull, push: browserPush, opfs_probe: opfs } };
   fs.writeFileSync(env.OUT, JSON.stringify(out, null, 2) + '\n');
 
   const f0 = (x) => (x >= 100 ? Math.round(x).toLocaleString('en') : x.toFixed(1));
@@ -358,7 +424,10 @@ async function main() {
     console.log(`\nWorker CPU during the browser's ${what} (self time; busy ${r.profile.busy_ms} ms):`);
     for (const [k, v] of Object.entries(r.profile.buckets)) console.log(`  ${k}: ${v.ms} ms${v.percent_of_busy !== null ? ` (${v.percent_of_busy} % of busy)` : ''}`);
     console.log('  hottest functions: ' + r.profile.hottest.map((h) => `${h.function} ${h.ms} ms`).join(', '));
+    console.log('  OPFS calls: ' + Object.entries(r.profile.opfs_calls).map(([f, c]) => `${f} ${c.calls} × ${c.us_per_call ?? '?'} µs`).join(', '));
   }
+  console.log(`\nOne 4 KiB OPFS write: ${opfs.append_us.toFixed(1)} µs appending, ${opfs.overwrite_us.toFixed(1)} µs overwriting, ` +
+    `${opfs.preallocated_us.toFixed(1)} µs into a file truncated to size first; flush ${opfs.flush_us.toFixed(1)} µs`);
 }
 
 const killAll = () => { for (const c of children) try { c.kill('SIGKILL'); } catch { /* gone */ } };
