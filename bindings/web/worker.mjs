@@ -267,6 +267,7 @@ const calls = {
   },
   async list({ collection, field = null, value = null }) { return callCore('psl_web_list', collection, field, value); },
   async pendingCount() { return callCore('psl_web_pending_count'); },
+  async zoneSpans({ zone, from, to }) { return callCore('psl_web_zone_spans', zone, from, to); },
   async close() {
     stopEngine();
     callCore('psl_web_close');
