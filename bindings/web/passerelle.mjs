@@ -162,6 +162,10 @@ export class Passerelle {
   dismissRejection(opId) { return this.call('dismissRejection', { opId }); }
   // How many writes wait to be sent.
   pendingCount() { return this.call('pendingCount'); }
+  // The UTC offsets of an IANA `zone` over [from, to) (RFC 3339 strings): [{begin, end,
+  // offset_min, abbrev}], from the core's time-zone data, so a page shows the same wall clock
+  // as the core's rules and the server's e-mails (a browser's own zone data may differ).
+  zoneSpans(zone, from, to) { return this.call('zoneSpans', { zone, from, to }); }
   // Closes the database and ends the Worker (the lock goes with it).
   async close() {
     try { await this.call('close'); } finally { this.worker.terminate(); }

@@ -405,6 +405,7 @@ const calls = {
     return null;
   },
   async pendingCount() { return callCore('psl_web_pending_count'); },
+  async zoneSpans({ zone, from, to }) { return callCore('psl_web_zone_spans', zone, from, to); },
   async close() {
     stopEngine();
     callCore('psl_web_close');

@@ -127,4 +127,28 @@ std::optional<std::string> format_local(Timestamp t, std::string_view zone) {
   }
 }
 
+std::optional<std::vector<ZoneSpan>> zone_spans(std::string_view zone, Timestamp from, Timestamp to) {
+  if (to <= from) return std::nullopt;
+  const date::time_zone* z = nullptr;
+  try {
+    z = date::locate_zone(zone);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  std::vector<ZoneSpan> spans;
+  auto at = date::floor<seconds>(from);
+  while (spans.size() < 1000) {
+    date::sys_info info = z->get_info(at);
+    // A zone's first and last spans reach the ends of time, which milliseconds cannot hold.
+    const date::sys_seconds far_past = date::sys_days(date::year(1000) / 1 / 1);
+    const date::sys_seconds far_future = date::sys_days(date::year(3000) / 1 / 1);
+    auto begin = info.begin < far_past ? far_past : info.begin;
+    auto end = info.end > far_future ? far_future : info.end;
+    spans.push_back({Timestamp(begin), Timestamp(end), duration_cast<minutes>(info.offset), info.abbrev});
+    if (end >= to || end <= at) break;
+    at = info.end;
+  }
+  return spans;
+}
+
 }  // namespace passerelle

@@ -65,3 +65,35 @@ TEST(Time, Zones) {
   EXPECT_EQ(*format_local(*parse_rfc3339("2026-03-08T06:30:00Z"), "America/Toronto"), "2026-03-08 01:30");
   EXPECT_FALSE(format_local(now_utc(), "Nowhere/Land").has_value());
 }
+
+TEST(Time, ZoneSpans) {
+  using std::chrono::minutes;
+  // Toronto over 2026: EST, EDT from 2026-03-08 07:00Z, EST again from 2026-11-01 06:00Z.
+  auto spans = zone_spans("America/Toronto", *parse_rfc3339("2026-01-10T00:00:00Z"), *parse_rfc3339("2026-12-01T00:00:00Z"));
+  ASSERT_TRUE(spans);
+  ASSERT_EQ(spans->size(), 3u);
+  EXPECT_EQ((*spans)[0].offset, minutes(-300));
+  EXPECT_EQ((*spans)[0].abbrev, "EST");
+  EXPECT_EQ(format_rfc3339((*spans)[1].begin), "2026-03-08T07:00:00.000Z");
+  EXPECT_EQ((*spans)[1].offset, minutes(-240));
+  EXPECT_EQ(format_rfc3339((*spans)[1].end), "2026-11-01T06:00:00.000Z");
+  EXPECT_EQ((*spans)[2].offset, minutes(-300));
+  EXPECT_LE((*spans)[0].begin, *parse_rfc3339("2026-01-10T00:00:00Z"));
+  EXPECT_GE((*spans)[2].end, *parse_rfc3339("2026-12-01T00:00:00Z"));
+  // Each span's offset is what format_local shows inside it.
+  for (const auto& s : *spans) {
+    auto mid = s.begin + (s.end - s.begin) / 2;
+    auto wall = date::format("%F %R", date::floor<minutes>(mid) + s.offset);
+    EXPECT_EQ(*format_local(date::floor<std::chrono::milliseconds>(mid), "America/Toronto"), wall);
+  }
+  // A zone without changes: one span that covers everything; Morocco in December 2026: +01.
+  auto utc = zone_spans("UTC", *parse_rfc3339("2026-01-01T00:00:00Z"), *parse_rfc3339("2027-01-01T00:00:00Z"));
+  ASSERT_TRUE(utc);
+  ASSERT_EQ(utc->size(), 1u);
+  EXPECT_EQ((*utc)[0].offset, minutes(0));
+  auto casablanca = zone_spans("Africa/Casablanca", *parse_rfc3339("2026-12-08T12:00:00Z"), *parse_rfc3339("2026-12-09T12:00:00Z"));
+  ASSERT_TRUE(casablanca);
+  EXPECT_EQ((*casablanca)[0].offset, minutes(60));
+  EXPECT_FALSE(zone_spans("Nowhere/Land", now_utc(), now_utc() + std::chrono::hours(1)));
+  EXPECT_FALSE(zone_spans("UTC", now_utc(), now_utc()));
+}

@@ -213,7 +213,7 @@ int mutator_run(const std::filesystem::path& dir, std::uint64_t seed) {
   return 0;
 }
 
-// Mentor slots over clock changes, and local labels, in zones whose rules differ.
+// Mentor slots over clock changes, local labels and zone spans, in zones whose rules differ.
 int time_zones() {
   const char* const kZones[] = {"America/Toronto", "Europe/Paris", "Asia/Kolkata", "Australia/Lord_Howe",
                                 "America/Sao_Paulo", "Africa/Casablanca", "Pacific/Chatham", "Asia/Tehran"};
@@ -226,6 +226,10 @@ int time_zones() {
     for (const auto& s : mentors::compute_slots(a, from, to))
       std::printf("%s %s %s\n", format_rfc3339(s.start).c_str(), format_rfc3339(s.end).c_str(),
                   mentors::local_label(s.start, zone).c_str());
+    // The offsets the phone app shows local times with (zone_spans), over two years.
+    for (const auto& span : *zone_spans(zone, *parse_rfc3339("2026-01-01T00:00:00Z"), *parse_rfc3339("2028-01-01T00:00:00Z")))
+      std::printf("span %s %s %lld %s\n", format_rfc3339(span.begin).c_str(), format_rfc3339(span.end).c_str(),
+                  static_cast<long long>(span.offset.count()), span.abbrev.c_str());
   }
   std::printf("== unknown zone valid=%d\n", is_valid_time_zone("Mars/Olympus_Mons") ? 1 : 0);
   return 0;

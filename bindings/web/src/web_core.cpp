@@ -895,6 +895,26 @@ __attribute__((used)) char* psl_web_request_answer(const char* answers_json) {
   });
 }
 
+// The UTC offsets of `zone` over [from, to) (RFC 3339): [{begin, end, offset_min, abbrev}], so
+// the app shows local times with the core's time-zone data, not the browser's (which may
+// differ: docs/app.md, "Times and time zones"). Needs no open account.
+__attribute__((used)) char* psl_web_zone_spans(const char* zone, const char* from, const char* to) {
+  return guarded([&] {
+    auto a = from ? passerelle::parse_rfc3339(from) : std::nullopt;
+    auto b = to ? passerelle::parse_rfc3339(to) : std::nullopt;
+    if (!zone || !a || !b) return error(ErrorCode::bad_request, "usage", "zone spans need a zone and two RFC 3339 instants");
+    auto spans = passerelle::zone_spans(zone, *a, *b);
+    if (!spans) return error(ErrorCode::bad_request, "usage", std::string("unknown time zone or empty range: ") + zone);
+    json::array out;
+    for (const auto& span : *spans)
+      out.push_back(json::object{{"begin", passerelle::format_rfc3339(span.begin)},
+                                 {"end", passerelle::format_rfc3339(span.end)},
+                                 {"offset_min", span.offset.count()},
+                                 {"abbrev", span.abbrev}});
+    return ok(std::move(out));
+  });
+}
+
 __attribute__((used)) void psl_web_free(char* text) { std::free(text); }
 
 }  // extern "C"

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace passerelle {
 
@@ -35,5 +36,19 @@ std::optional<std::chrono::sys_days> local_date(Timestamp t, std::string_view zo
 bool is_valid_time_zone(std::string_view name);
 // The wall-clock time in `zone` as "YYYY-MM-DD HH:MM"; nullopt for an unknown zone.
 std::optional<std::string> format_local(Timestamp t, std::string_view zone);
+
+// One stretch of time over which a zone keeps one UTC offset.
+struct ZoneSpan {
+  Timestamp begin;                // inclusive
+  Timestamp end;                  // exclusive
+  std::chrono::minutes offset{};  // local = UTC + offset
+  std::string abbrev;             // "EST", "+01"
+};
+// The spans of `zone` that cover [from, to), in time order (the first may begin before `from`,
+// the last end after `to`); nullopt for an unknown zone or to <= from. A display that shows
+// local times from these spans shows exactly the wall clock the core computes, whatever time
+// zone data the display's own platform carries (a browser's may be older or newer than ours).
+// At most 1,000 spans: a longer range is cut there.
+std::optional<std::vector<ZoneSpan>> zone_spans(std::string_view zone, Timestamp from, Timestamp to);
 
 }  // namespace passerelle
