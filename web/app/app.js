@@ -104,7 +104,10 @@ $('#lang').addEventListener('change', (ev) => {
   renderTabs();
   renderSyncLine();
   renderRejections();
-  if (state.account) renderScreen({ fresh: true }); else renderShellScreen();
+  if (state.account) { renderScreen(); return; }
+  const keep = snapshotFields();
+  renderShellScreen();
+  restoreFields(keep);
 });
 
 function navigate(path, { replace = false } = {}) {

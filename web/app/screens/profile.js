@@ -96,7 +96,7 @@ export async function render(view, ctx) {
       <div class="field"><label for="career-occupation">${esc(t('occupation'))}</label><input id="career-occupation" type="text" inputmode="numeric" pattern="[0-9]{5}" maxlength="5" value="${esc(c.occupation_code || '')}"></div>
       <div class="field"><label for="career-years">${esc(t('years'))}</label><input id="career-years" type="number" inputmode="numeric" min="0" max="60" value="${esc(c.years_experience ?? '')}"></div>
       <div class="field"><label for="career-country">${esc(t('country'))}</label><input id="career-country" type="text" maxlength="100" value="${esc(c.country || '')}"></div>
-      <div class="field"><label for="career-arrival">${esc(t('arrival'))}</label><input id="career-arrival" type="date" value="${esc(c.planned_arrival || '')}"></div>
+      <div class="field"><label for="career-arrival">${esc(t('arrival'))}</label><input id="career-arrival" type="date" value="${esc(c.planned_arrival || p.planned_arrival || '')}"></div>
       <div class="field"><label for="career-region">${esc(t('region'))}</label><input id="career-region" type="text" maxlength="100" value="${esc(c.target_region || '')}"></div>
       <div class="field"><label for="career-stage">${esc(t('stage'))}</label><select id="career-stage">${['', ...kStages].map((s) => opt(s, t('stage.' + s), (c.immigration_stage || '') === s)).join('')}</select></div>
       <p class="form-error" role="alert" tabindex="-1" hidden></p>
