@@ -342,6 +342,8 @@ function redrawSoon() {
   clearTimeout(redrawTimer);
   redrawTimer = setTimeout(() => {
     if (!state.account) return;
+    // A local write changes what waits to be sent even when no sync is running (offline).
+    state.db.syncStatus().then((s) => { if (s) { state.status = s; renderSyncLine(); } }).catch(() => {});
     renderScreen();
     refreshUnread();
     scheduleReminder();
