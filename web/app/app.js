@@ -685,7 +685,7 @@ async function boot() {
   try {
     state.db = await open();
   } catch (e) {
-    view.innerHTML = `<section class="shell-screen" data-screen="open-failed"><p class="card error-box" role="alert">${esc(t('app.open_failed', { message: errorText(e) }))}</p>
+    view.innerHTML = `<section class="shell-screen" data-screen="open-failed"><p class="card error-box" role="alert">${esc(e.code === 'conflict' ? t('app.other_tab') : t('app.open_failed', { message: errorText(e) }))}</p>
       <button type="button" class="primary wide" id="retry">${esc(t('app.retry'))}</button></section>`;
     $('#retry').addEventListener('click', () => location.reload());
     return;
