@@ -276,10 +276,12 @@ function makeCtx(mod, params) {
 // input) and the focus and caret are put back on the fields of the same id.
 view.addEventListener('input', (ev) => { if (ev.target.id) ev.target.dataset.dirty = '1'; });
 
+// The fields are read when they are put back, not when the redraw starts: a form sent meanwhile
+// (its handler empties the field and clears the mark) is not refilled.
 function snapshotFields() {
   const fields = [];
   view.querySelectorAll('input[id], textarea[id], select[id]').forEach((el) => {
-    if (el.dataset.dirty && el.type !== 'file' && el.type !== 'password') fields.push({ id: el.id, value: el.type === 'checkbox' || el.type === 'radio' ? el.checked : el.value, check: el.type === 'checkbox' || el.type === 'radio' });
+    if (el.dataset.dirty && el.type !== 'file' && el.type !== 'password') fields.push({ id: el.id, el, check: el.type === 'checkbox' || el.type === 'radio' });
   });
   const active = document.activeElement;
   const focus = active && view.contains(active) && active.id ? { id: active.id, start: active.selectionStart, end: active.selectionEnd } : null;
@@ -289,8 +291,8 @@ function snapshotFields() {
 function restoreFields({ fields, focus }) {
   for (const f of fields) {
     const el = document.getElementById(f.id);
-    if (!el || !view.contains(el)) continue;
-    if (f.check) el.checked = f.value; else el.value = f.value;
+    if (!el || !view.contains(el) || el === f.el || !f.el.dataset.dirty) continue;
+    if (f.check) el.checked = f.el.checked; else el.value = f.el.value;
     el.dataset.dirty = '1';
   }
   if (focus) {

@@ -16,7 +16,8 @@ export const strings = {
     body_label: 'Votre message', send: 'Envoyer', attach: 'Joindre un fichier (PDF, DOCX, ODT, PNG, JPEG, 10 Mo au plus)',
     remove_file: 'Retirer {name}', chosen: 'Fichiers joints',
     empty: 'Écrivez un message ou joignez un fichier.', too_many: 'Cinq fichiers au plus par message.',
-    'refused.too_large': 'Trop volumineux : un message contient au plus 8 Ko de texte (environ 8 000 caractères), un fichier au plus 10 Mo. Votre texte est gardé.',
+    'refused.too_large': 'Fichier trop volumineux : 10 Mo au plus par fichier. Votre texte est gardé.',
+    'refused.body_too_long': 'Message trop long : 8 Ko au plus (environ 8 000 caractères, moins avec des accents). Raccourcissez-le ou envoyez-le en deux fois : votre texte est gardé.',
     'refused.unsupported': 'Ce type de fichier ne peut pas être envoyé : seulement PDF, DOCX, ODT, PNG ou JPEG. Votre texte est gardé.',
     'refused.other': 'Message non envoyé : {message}. Votre texte est gardé.',
     queued_offline: 'Message gardé sur le téléphone : il partira dès le retour du réseau.',
@@ -32,7 +33,8 @@ export const strings = {
     body_label: 'Your message', send: 'Send', attach: 'Attach a file (PDF, DOCX, ODT, PNG, JPEG, at most 10 MB)',
     remove_file: 'Remove {name}', chosen: 'Attached files',
     empty: 'Write a message or attach a file.', too_many: 'At most five files per message.',
-    'refused.too_large': 'Too large: a message holds at most 8 KB of text (about 8,000 characters), a file at most 10 MB. Your text is kept.',
+    'refused.too_large': 'File too large: 10 MB at most per file. Your text is kept.',
+    'refused.body_too_long': 'Message too long: 8 KB at most (about 8,000 characters, fewer with accents). Shorten it or send it in two parts: your text is kept.',
     'refused.unsupported': 'This type of file cannot be sent: PDF, DOCX, ODT, PNG or JPEG only. Your text is kept.',
     'refused.other': 'Message not sent: {message}. Your text is kept.',
     queued_offline: 'Message kept on the phone: it leaves as soon as the network is back.',
@@ -172,13 +174,16 @@ async function renderThread(view, ctx, threadId) {
     try {
       const payload = await Promise.all(list.map(async (f) => ({ name: f.name, type: f.type, bytes: await readFile(f) })));
       await db.sendMessage(threadId, body.trim() ? body : '', payload);
-      textarea.value = '';
-      delete textarea.dataset.dirty;
+      // The field as drawn now too: a sync may have redrawn the thread while it was sending.
+      for (const el of [textarea, view.querySelector('#message-body')]) if (el) { el.value = ''; delete el.dataset.dirty; }
       chosen.delete(threadId);
       problem('');
       ctx.announce(ctx.online ? t('sent_ok') : t('queued_offline'));
     } catch (e) {
-      problem(e.code === 'too_large' || e.code === 'unsupported' ? t('refused.' + e.code) : t('refused.other', { message: e.message || String(e) }));
+      // The core names the refused field: the text's size gets its own words.
+      const bodyTooLong = e.code === 'bad_request' && /\bbody\b/.test(e.message || '') && /longer|bytes/.test(e.message || '');
+      problem(bodyTooLong ? t('refused.body_too_long')
+        : e.code === 'too_large' || e.code === 'unsupported' ? t('refused.' + e.code) : t('refused.other', { message: e.message || String(e) }));
     } finally {
       button.disabled = false;
     }

@@ -217,7 +217,8 @@ function renderStep(view, ctx, data) {
     const form = q(formSel);
     const value = q(fieldSel).value.trim();
     if (!value) return problem(form, t('empty_text'));
-    if (await write(form, name, { id: step.id, entry_id: newId(), text: value })) { q(fieldSel).value = ''; delete q(fieldSel).dataset.dirty; }
+    const field = q(fieldSel);
+    if (await write(form, name, { id: step.id, entry_id: newId(), text: value })) emptyField(field, q(fieldSel));
   });
   textForm('#comment-form', '#comment-text', 'step.comment');
   textForm('#note-form', '#note-text', 'step.note');
@@ -226,7 +227,8 @@ function renderStep(view, ctx, data) {
     const form = q('#link-form');
     const url = q('#link-url').value.trim();
     if (!/^https?:\/\/\S+$/i.test(url)) return problem(form, t('link_bad'));
-    if (await write(form, 'step.attach', { id: step.id, entry_id: newId(), kind: 'link', url })) { q('#link-url').value = ''; delete q('#link-url').dataset.dirty; }
+    const field = q('#link-url');
+    if (await write(form, 'step.attach', { id: step.id, entry_id: newId(), kind: 'link', url })) emptyField(field, q('#link-url'));
   });
   q('#file-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -254,6 +256,11 @@ function renderStep(view, ctx, data) {
       ctx.showError(e);
     }
   }));
+}
+
+// A sent form's field, as it was and as a redraw during the write may have made it.
+function emptyField(...fields) {
+  for (const el of fields) if (el) { el.value = ''; delete el.dataset.dirty; }
 }
 
 export function formatSize(bytes, lang) {
