@@ -86,7 +86,10 @@ function shortTime(rfc3339, ctx) {
   }
 }
 
-const stateIcon = { queued: '🕓', sent: '✓', delivered: '✓✓', read: '✓✓' };
+// Drawn, not emoji: a cheap phone's fonts may lack them.
+const clip = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M21 11.5 12.5 20a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7L10.2 17.7a1.7 1.7 0 0 1-2.4-2.4L15.5 7.6"/></svg>';
+const clock = '<svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/></svg>';
+const stateIcon = { queued: clock, sent: '✓', delivered: '✓✓', read: '✓✓' };
 
 async function renderThread(view, ctx, threadId) {
   const { db, t, esc } = ctx;
@@ -105,13 +108,13 @@ async function renderThread(view, ctx, threadId) {
     ${messages.length ? `<ol class="messages" aria-label="${esc(thread.title)}">${messages.map((m) => `<li class="msg ${m.mine ? 'mine' : 'theirs'}" data-message="${esc(m.id)}">
       <p class="meta">${esc(m.mine ? t('you') : m.author_name)} · ${esc(ctx.formatDateTime(m.sent_at || m.written_at))}</p>
       ${m.body ? `<p class="body">${esc(m.body).replace(/\n/g, '<br>')}</p>` : ''}
-      ${(m.attachments || []).map((a) => `<button type="button" class="attachment" data-sha="${esc(a.sha256)}" data-name="${esc(a.name)}" aria-label="${esc(t('download', { name: a.name }))}">📎 <span>${esc(a.name)}</span> <span class="small">${esc(formatSize(a.size, ctx.lang))}</span></button>`).join('')}
+      ${(m.attachments || []).map((a) => `<button type="button" class="attachment" data-sha="${esc(a.sha256)}" data-name="${esc(a.name)}" aria-label="${esc(t('download', { name: a.name }))}">${clip} <span>${esc(a.name)}</span> <span class="small">${esc(formatSize(a.size, ctx.lang))}</span></button>`).join('')}
       ${m.mine ? `<p class="state state-${esc(m.state)}"><span aria-hidden="true">${stateIcon[m.state] || ''}</span> ${esc(t('state.' + m.state))}</p>` : ''}
     </li>`).join('')}</ol>` : `<p class="empty">${esc(t('no_message'))}</p>`}
     ${member ? `<form id="compose" class="card compose" novalidate>
       <div class="field"><label for="message-body">${esc(t('body_label'))}</label><textarea id="message-body" rows="3"></textarea></div>
-      ${files.length ? `<p class="small"><strong>${esc(t('chosen'))}</strong></p><ul class="chosen">${files.map((f, i) => `<li><span>📎 ${esc(f.name)} <span class="muted small">${esc(formatSize(f.size, ctx.lang))}</span></span>
-        <button type="button" class="secondary small" data-remove="${i}" aria-label="${esc(t('remove_file', { name: f.name }))}">✕</button></li>`).join('')}</ul>` : ''}
+      ${files.length ? `<p class="small"><strong>${esc(t('chosen'))}</strong></p><ul class="chosen">${files.map((f, i) => `<li><span>${clip} ${esc(f.name)} <span class="muted small">${esc(formatSize(f.size, ctx.lang))}</span></span>
+        <button type="button" class="secondary small" data-remove="${i}" aria-label="${esc(t('remove_file', { name: f.name }))}">×</button></li>`).join('')}</ul>` : ''}
       <div class="field"><label for="message-files">${esc(t('attach'))}</label><input id="message-files" type="file" multiple accept="${kAccept}"></div>
       <p class="form-error" role="alert" tabindex="-1" hidden></p>
       <button type="submit" class="primary wide" id="message-send">${esc(t('send'))}</button>
