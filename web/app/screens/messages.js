@@ -104,7 +104,7 @@ async function renderThread(view, ctx, threadId) {
   const member = (thread.members || []).includes(ctx.account.user.id);
   view.innerHTML = `<section data-screen="messages" data-thread="${esc(threadId)}">
     <a class="back" href="/app/messages">${esc(t('back'))}</a>
-    <h1>${esc(thread.title)} <span class="muted small">· ${esc(t('kind.' + thread.kind))}</span></h1>
+    <h1>${esc(thread.title)}</h1><p class="muted small subtitle">${esc(t('kind.' + thread.kind))}</p>
     ${messages.length ? `<ol class="messages" aria-label="${esc(thread.title)}">${messages.map((m) => `<li class="msg ${m.mine ? 'mine' : 'theirs'}" data-message="${esc(m.id)}">
       <p class="meta">${esc(m.mine ? t('you') : m.author_name)} · ${esc(ctx.formatDateTime(m.sent_at || m.written_at))}</p>
       ${m.body ? `<p class="body">${esc(m.body).replace(/\n/g, '<br>')}</p>` : ''}
