@@ -21,7 +21,7 @@ export const strings = {
     'refused.unsupported': 'Ce type de fichier ne peut pas être envoyé : seulement PDF, DOCX, ODT, PNG ou JPEG. Votre texte est gardé.',
     'refused.other': 'Message non envoyé : {message}. Votre texte est gardé.',
     queued_offline: 'Message gardé sur le téléphone : il partira dès le retour du réseau.',
-    sent_ok: 'Message envoyé.', download: 'Télécharger {name}',
+    sent_ok: 'Message envoyé.', download_word: 'Télécharger',
     offline_download: 'Ce fichier n’est pas encore sur le téléphone : il se télécharge une fois en ligne.',
   },
   en: {
@@ -38,7 +38,7 @@ export const strings = {
     'refused.unsupported': 'This type of file cannot be sent: PDF, DOCX, ODT, PNG or JPEG only. Your text is kept.',
     'refused.other': 'Message not sent: {message}. Your text is kept.',
     queued_offline: 'Message kept on the phone: it leaves as soon as the network is back.',
-    sent_ok: 'Message sent.', download: 'Download {name}',
+    sent_ok: 'Message sent.', download_word: 'Download',
     offline_download: 'This file is not on the phone yet: it downloads once online.',
   },
 };
@@ -108,7 +108,7 @@ async function renderThread(view, ctx, threadId) {
     ${messages.length ? `<ol class="messages" aria-label="${esc(thread.title)}">${messages.map((m) => `<li class="msg ${m.mine ? 'mine' : 'theirs'}" data-message="${esc(m.id)}">
       <p class="meta">${esc(m.mine ? t('you') : m.author_name)} · ${esc(ctx.formatDateTime(m.sent_at || m.written_at))}</p>
       ${m.body ? `<p class="body">${esc(m.body).replace(/\n/g, '<br>')}</p>` : ''}
-      ${(m.attachments || []).map((a) => `<button type="button" class="attachment" data-sha="${esc(a.sha256)}" data-name="${esc(a.name)}" aria-label="${esc(t('download', { name: a.name }))}">${clip} <span>${esc(a.name)}</span> <span class="small">${esc(formatSize(a.size, ctx.lang))}</span></button>`).join('')}
+      ${(m.attachments || []).map((a) => `<button type="button" class="attachment" data-sha="${esc(a.sha256)}" data-name="${esc(a.name)}">${clip} <span class="sr-only">${esc(t('download_word'))} </span><span>${esc(a.name)}</span> <span class="small">${esc(formatSize(a.size, ctx.lang))}</span></button>`).join('')}
       ${m.mine ? `<p class="state state-${esc(m.state)}"><span aria-hidden="true">${stateIcon[m.state] || ''}</span> ${esc(t('state.' + m.state))}</p>` : ''}
     </li>`).join('')}</ol>` : `<p class="empty">${esc(t('no_message'))}</p>`}
     ${member ? `<form id="compose" class="card compose" novalidate>
