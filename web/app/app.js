@@ -218,7 +218,10 @@ function renderRejections() {
   box.className = 'rejections';
   box.innerHTML = `<h2>${esc(t('rejected.title'))}</h2><ul>${rejections.map((r) => {
     const what = opLabel(r.name);
-    return `<li><span>${esc(t('rejected.item', { what, reason: (r.error && r.error.message) || r.error?.code || '' }))}</span>
+    const code = r.error && r.error.code;
+    const said = t('rejected.code.' + code);
+    const reason = said === 'rejected.code.' + code ? (r.error && r.error.message) || code || '' : `${said} (${(r.error && r.error.message) || code})`;
+    return `<li><span>${esc(t('rejected.item', { what, reason }))}</span>
       <button type="button" class="secondary small" data-dismiss="${esc(r.op_id)}" aria-label="${esc(t('rejected.dismiss_label', { what }))}">${esc(t('rejected.dismiss'))}</button></li>`;
   }).join('')}</ul>`;
   box.querySelectorAll('[data-dismiss]').forEach((b) => b.addEventListener('click', async () => {
@@ -576,7 +579,17 @@ async function signedIn(fresh) {
 
 function startSync() {
   if (!state.db || !state.account) return;
-  state.db.startSync().catch((e) => showError(e));
+  state.db.startSync().catch((e) => { if (e.code !== 'conflict') showError(e); });
+}
+
+// The network is back or the app came to the foreground: reconnect now rather than at the end
+// of the engine's backoff (a socket may also have died silently while the phone slept). A sync
+// under way is left alone.
+async function syncNow() {
+  if (!state.db || !state.account) return;
+  if (state.status && state.status.state === 'syncing') return;
+  try { await state.db.stopSync(); } catch (e) { /* not started */ }
+  startSync();
 }
 
 async function sessionEnded() {
@@ -673,8 +686,8 @@ function route() {
 }
 
 // Sync runs when the app opens, comes back to the foreground and when the network returns.
-document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') { startSync(); renderSyncLine(); } });
-window.addEventListener('online', () => { startSync(); renderSyncLine(); redrawSoon(); });
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') { syncNow(); renderSyncLine(); } });
+window.addEventListener('online', () => { syncNow(); renderSyncLine(); redrawSoon(); });
 window.addEventListener('offline', () => { renderSyncLine(); redrawSoon(); });
 // "Last synced 3 minutes ago" stays true.
 setInterval(() => { if (state.account && document.visibilityState === 'visible') renderSyncLine(); }, 30000);

@@ -37,6 +37,9 @@ export const shellStrings = {
     'rejected.title': "Ces modifications n'ont pas été acceptées par le serveur",
     'rejected.item': '« {what} » refusé : {reason}',
     'rejected.dismiss': 'Compris, masquer',
+    'rejected.code.not_found': "cela n'existe plus sur le serveur", 'rejected.code.forbidden': "vous n'avez pas le droit de faire cela",
+    'rejected.code.conflict': 'quelqu’un a fait une autre modification avant vous', 'rejected.code.bad_request': 'une valeur est invalide',
+    'rejected.code.too_large': 'c’est trop volumineux',
     'rejected.dismiss_label': 'Masquer le refus de « {what} »',
 
     'signin.title': 'Connexion', 'signin.intro': 'Votre plan d’action, vos messages et vos rencontres, même hors ligne.',
@@ -107,6 +110,9 @@ export const shellStrings = {
     'rejected.title': 'The server did not accept these changes',
     'rejected.item': '“{what}” refused: {reason}',
     'rejected.dismiss': 'Got it, hide',
+    'rejected.code.not_found': 'it no longer exists on the server', 'rejected.code.forbidden': 'you are not allowed to do this',
+    'rejected.code.conflict': 'someone made another change before you', 'rejected.code.bad_request': 'a value is not valid',
+    'rejected.code.too_large': 'it is too large',
     'rejected.dismiss_label': 'Hide the refusal of “{what}”',
 
     'signin.title': 'Sign in', 'signin.intro': 'Your action plan, your messages and your meetings, offline too.',
