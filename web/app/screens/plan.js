@@ -114,7 +114,7 @@ export async function render(view, ctx) {
       <ul class="list">${list.map((s) => `<li><a class="row-link" href="/app/plan/${encodeURIComponent(s.id)}" data-step="${esc(s.id)}">
         <span class="grow"><span class="title">${esc(stepTitle(s, ctx.lang))}</span>
         <span class="sub">${overdue.has(s.id) ? `<span class="pill bad">${esc(t('overdue_since', { date: ctx.formatDate(s.due_date) }))}</span>` : esc(t('due', { date: ctx.formatDate(s.due_date) }))}</span></span>
-        ${statusPill(t, s.status, true)}<span aria-hidden="true">›</span></a></li>`).join('')}</ul>
+        ${statusPill(t, s.status)}<span aria-hidden="true">›</span></a></li>`).join('')}</ul>
     </section>`).join('')}
   </section>`;
 }
