@@ -8,7 +8,8 @@
 // PUT of a blob is counted on its way.
 //
 //   1. sign in, first pull: get, threads, unreadTotal, threadMessages;
-//   2. a 50 MB file and an .exe are refused with clear errors, and nothing queued is lost;
+//   2. a 50 MB file and an .exe are refused with clear errors, and nothing queued is lost; a
+//      message whose text is refused writes none of its files;
 //   3. the server stopped: a message with a PDF is queued, the page reloaded, the message and
 //      its file still there; the server back: the PDF is uploaded once, then the message pushed
 //      once with it; fileBlob gives the same bytes; the coach (CLI) downloads them; a file the
@@ -17,7 +18,8 @@
 //   5. slots, planProgress, personTimeZone and meetingIcs answer what the native CLI computes
 //      for the same rows (a mentorship proposed by the coach and accepted by the mentor, a
 //      meeting booked by the candidate);
-//   6. request('account.export') online, and its refusal with origin 'network' offline.
+//   6. request('account.export') online, and its refusal with origin 'network' offline;
+//   7. with the IndexedDB fallback, a downloaded file is still on the device after a reload.
 //
 // Environment: PASSERELLE_SERVER, PASSERELLE_CLI, WASM_WEB_DIR (<build-wasm>/bindings/web),
 // CHROMIUM (optional).
@@ -210,6 +212,11 @@ async function main() {
     try { await window.db.sendMessage(thread, 'trop gros', [{ name: 'scan.pdf', type: 'application/pdf', bytes: big }]); } catch (e) { out.big = { code: e.code, origin: e.origin, message: e.message }; }
     try { await window.db.sendMessage(thread, 'un programme', [{ name: 'setup.exe', type: 'application/x-msdownload', bytes: exe }]); } catch (e) { out.exe = { code: e.code, origin: e.origin, message: e.message }; }
     try { await window.db.addFile({ name: 'setup.exe', type: 'application/x-msdownload', bytes: exe }); } catch (e) { out.exeFile = { code: e.code, origin: e.origin, message: e.message }; }
+    // A good file with a text the mutator refuses (over 8 KiB): refused before the file is written.
+    const pdf = new TextEncoder().encode('%PDF-1.4\n' + crypto.randomUUID() + '\n%%EOF\n');
+    try { await window.db.sendMessage(thread, 'x'.repeat(9000), [{ name: 'lettre.pdf', type: 'application/pdf', bytes: pdf }]); } catch (e) { out.long = { code: e.code, origin: e.origin, message: e.message }; }
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', pdf));
+    out.longSha = [...d].map((x) => x.toString(16).padStart(2, '0')).join('');
     out.after = await window.db.pendingCount();
     return out;
   }, thread);
@@ -220,6 +227,10 @@ async function main() {
   check('the refusals lose nothing already queued', refused.after === refused.before + 1, JSON.stringify(refused));
   await page.evaluate(async (o) => window.db.startSync(o), SYNC_OPTIONS);
   await settle(page);
+  // Not on the device (nor on the server): fileBlob asks the server, which has no such file.
+  const notKept = await page.evaluate(async (sha) => { try { await window.db.fileBlob(sha); return null; } catch (e) { return { code: e.code, origin: e.origin }; } }, refused.longSha);
+  check('a message whose text is refused writes none of its files', refused.long && refused.long.origin === 'usage' &&
+    notKept && notKept.code === 'not_found' && notKept.origin === 'server', JSON.stringify({ long: refused.long, notKept }));
 
   // 3. A PDF sent while the server is stopped; a reload; the server back.
   await stopServer();
@@ -321,6 +332,20 @@ async function main() {
   const nativePlan = JSON.parse(cli('amina', ['plan', '--json']).stdout || '{}');
   check('planProgress() is the native plan progress', web && JSON.stringify(web.progress) === JSON.stringify(nativePlan.progress),
     JSON.stringify({ web: web && web.progress, native: nativePlan.progress }));
+  // Evidence: a file kept and queued by addFile, the step.attach op carrying its reference.
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), crypto.randomBytes(2048)]);
+  const pngSha = crypto.createHash('sha256').update(png).digest('hex');
+  const evidence = await page.evaluate(async (png) => {
+    const file = await window.db.addFile({ name: 'attestation.png', type: 'image/png', bytes: new Uint8Array(png) });
+    const step = (await window.db.rows('plan_steps'))[0];
+    await window.db.mutate('step.attach', { id: step.id, entry_id: crypto.randomUUID(), kind: 'file', sha256: file.sha256, name: file.name, size: file.size });
+    return { file, step: step.id };
+  }, [...png]);
+  await settle(page);
+  const onStep = onServer(`SELECT count(*) FROM sync_rows r, json_each(json_extract(r.data, '$.evidence')) e WHERE r.collection = 'plan_steps' AND r.id = ${lit(evidence.step)} AND json_extract(e.value, '$.sha256') = ${lit(pngSha)}`);
+  check('addFile keeps and queues a file; step.attach carrying it is pushed after its one upload', evidence.file.sha256 === pngSha &&
+    evidence.file.type === 'image/png' && evidence.file.size === png.length && blobPuts.filter((u) => u.endsWith('/' + pngSha)).length === 1 &&
+    Number(onStep) === 1, JSON.stringify({ evidence, onStep }));
   const career = JSON.parse(cli('amina', ['career']).stdout || '{}');
   check('personTimeZone() is the zone of the person\'s profiles', web && web.zone === (career.time_zone || 'UTC'), JSON.stringify({ zone: web && web.zone, career: career.time_zone }));
   // The same slot booked from the page (sync stopped) and from the CLI, which syncs first: the
@@ -357,6 +382,31 @@ async function main() {
   await stopServer();
   const offline = await page.evaluate(async () => { try { await window.db.request('account.export'); return null; } catch (e) { return { code: e.code, origin: e.origin, message: e.message }; } });
   check('request() offline rejects with origin network', offline && offline.origin === 'network', JSON.stringify(offline));
+
+  // 7. The IndexedDB fallback keeps files too: a download, a reload with the server stopped.
+  await startServer(backend);
+  const idb = await page.evaluate(async ({ url, a, sha }) => {
+    const { open } = await import('/passerelle.mjs');
+    await window.db.close();
+    window.db = await open({ storage: 'indexeddb' });
+    const fresh = window.db.account === null;
+    await window.db.signIn(url, a.email, a.password);
+    const b = await window.db.fileBlob(sha);
+    return { fresh, storage: window.db.storage, size: b.size };
+  }, { url: proxyOrigin, a: AMINA, sha });
+  await stopServer();
+  await page.reload();
+  const idbAgain = await page.evaluate(async (sha) => {
+    const { open } = await import('/passerelle.mjs');
+    for (let i = 0; i < 40; i++) {
+      try { window.db = await open({ storage: 'indexeddb' }); break; } catch (e) { await new Promise((r) => setTimeout(r, 250)); }
+    }
+    const b = await window.db.fileBlob(sha);
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', await b.arrayBuffer()));
+    return { signedIn: !!window.db.account, sha: [...d].map((x) => x.toString(16).padStart(2, '0')).join('') };
+  }, sha);
+  check('with IndexedDB storage a downloaded file is kept across a reload (read with the server stopped)', idb.fresh &&
+    idb.storage === 'indexeddb' && idb.size === pdf.length && idbAgain.signedIn && idbAgain.sha === sha, JSON.stringify({ idb, idbAgain }));
   await browser.close().catch(() => {});
 }
 
