@@ -177,7 +177,11 @@ function renderSyncLine() {
   const online = navigator.onLine && s.state !== 'offline';
   let text, kind;
   const p = s.progress;
-  if (!navigator.onLine || s.state === 'offline') { text = t('sync.offline'); kind = 'offline'; }
+  // Before its first attempt the engine says offline; with a network and no failure yet that
+  // is a connection starting.
+  const starting = navigator.onLine && s.state === 'offline' && !s.last_error && !s.last_synced_at;
+  if (starting) { text = t('sync.connecting'); kind = 'busy'; }
+  else if (!navigator.onLine || s.state === 'offline') { text = t('sync.offline'); kind = 'offline'; }
   else if (s.state === 'connecting') { text = t('sync.connecting'); kind = 'busy'; }
   else if (s.state === 'syncing') {
     kind = 'busy';
@@ -188,7 +192,7 @@ function renderSyncLine() {
   else if (s.state === 'up_to_date') { text = t('sync.up_to_date'); kind = 'ok'; }
   else { text = online ? t('sync.online') : t('sync.offline'); kind = online ? 'ok' : 'offline'; }
   const waiting = s.pending_ops ? t('sync.waiting', { n: s.pending_ops }) : '';
-  const first = !s.last_synced_at && (s.state === 'syncing' || s.state === 'connecting');
+  const first = !s.last_synced_at && (starting || s.state === 'syncing' || s.state === 'connecting');
   line.className = `syncline ${kind}`;
   line.innerHTML = `
     <p role="status" aria-label="${esc(t('sync.label'))}"><span class="dot" aria-hidden="true"></span><strong>${esc(text)}</strong>
