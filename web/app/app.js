@@ -719,6 +719,7 @@ async function boot() {
   const shellPath = ['invite', 'reset', 'forgot'].some((p) => path.startsWith(kBase + p));
   const early = shellPath || !localStorage.getItem(kSignedInHint);
   if (early) route();
+  else view.innerHTML = `<p class="loading" role="status">${esc(t('app.loading'))}</p>`;
   try {
     state.db = await dbReady;
   } catch (e) {
