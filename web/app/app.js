@@ -427,7 +427,8 @@ function renderSignIn() {
       await signedIn(true);
     } catch (e) {
       button.disabled = false; button.textContent = t('signin.submit');
-      fieldError(form, t('signin.failed', { message: errorText(e) }));
+      fieldError(form, e.code === 'unauthenticated' ? t('signin.wrong')
+        : e.code === 'rate_limited' ? t('signin.rate_limited') : t('signin.failed', { message: errorText(e) }));
     }
   });
 }
