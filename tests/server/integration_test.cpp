@@ -97,7 +97,9 @@ TEST(ServerPhoneApp, ServesTheAppItsCoreFilesAndItsRoutes) {
   for (const char* f : {"passerelle.mjs", "worker.mjs", "opfs_pool.mjs", "passerelle-core.mjs", "passerelle-core.wasm"})
     write(wasm.path() + "/" + f, std::string("core ") + f);
   write(wasm.path() + "/secret.txt", "not served");
-  TestServer server(TestServer::Options{{"--web-root", web.path(), "--wasm-dir", wasm.path()}});
+  TestServer::Options options;
+  options.extra_args = {"--web-root", web.path(), "--wasm-dir", wasm.path()};
+  TestServer server(options);
   ASSERT_TRUE(server.ok()) << server.last_error();
   auto port = server.port();
 
@@ -122,6 +124,21 @@ TEST(ServerPhoneApp, ServesTheAppItsCoreFilesAndItsRoutes) {
   EXPECT_EQ(http_get(port, "/app/icon.svg").content_type, "image/svg+xml");
   EXPECT_EQ(http_get(port, "/app/icon-192.png").content_type, "image/png");
   EXPECT_EQ(http_get(port, "/app/favicon.ico").content_type, "image/x-icon");
+
+  // A fresh gzip copy is sent to a browser that takes gzip; a stale one (older than the file)
+  // never is, nor to a client that does not take gzip.
+  write(wasm.path() + "/passerelle-core.wasm.gz", "gzipped core");
+  auto gz = http_request(port, "GET", "/app/passerelle-core.wasm", {{"Accept-Encoding", "gzip, deflate, br"}});
+  EXPECT_EQ(gz.body, "gzipped core");
+  EXPECT_EQ(gz.headers["content-encoding"], "gzip");
+  EXPECT_EQ(gz.content_type, "application/wasm");
+  EXPECT_EQ(http_get(port, "/app/passerelle-core.wasm").body, "core passerelle-core.wasm");
+  EXPECT_EQ(http_request(port, "GET", "/app/passerelle-core.wasm", {{"Accept-Encoding", "gzip;q=0"}}).body, "core passerelle-core.wasm");
+  std::filesystem::last_write_time(wasm.path() + "/passerelle-core.wasm.gz",
+                                   std::filesystem::last_write_time(wasm.path() + "/passerelle-core.wasm") - std::chrono::hours(1));
+  auto stale = http_request(port, "GET", "/app/passerelle-core.wasm", {{"Accept-Encoding", "gzip"}});
+  EXPECT_EQ(stale.body, "core passerelle-core.wasm");
+  EXPECT_EQ(stale.headers.count("content-encoding"), 0u);
 
   auto invite = http_get(port, "/invite");
   EXPECT_EQ(invite.status, 302);

@@ -24,6 +24,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <future>
@@ -155,6 +156,38 @@ bool is_core_file(std::string_view name) {
   return false;
 }
 
+// Whether an Accept-Encoding header takes gzip (and does not refuse it with q=0).
+bool accepts_gzip(std::string_view header) {
+  std::size_t at = 0;
+  while (at < header.size()) {
+    std::size_t end = header.find(',', at);
+    std::string_view item = header.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    at = end == std::string_view::npos ? header.size() : end + 1;
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    std::string_view name = item.substr(0, item.find(';'));
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name != "gzip" && name != "*") continue;
+    auto q = item.find("q=");
+    if (q != std::string_view::npos && std::strtod(std::string(item.substr(q + 2)).c_str(), nullptr) <= 0) return false;
+    return true;
+  }
+  return false;
+}
+
+// `file`.gz when it exists and is at least as new as `file`.
+std::optional<std::filesystem::path> fresh_gzip_copy(const std::filesystem::path& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path gz = file;
+  gz += ".gz";
+  if (!fs::is_regular_file(gz, ec)) return std::nullopt;
+  auto gz_time = fs::last_write_time(gz, ec);
+  if (ec) return std::nullopt;
+  auto file_time = fs::last_write_time(file, ec);
+  if (ec || gz_time < file_time) return std::nullopt;
+  return gz;
+}
+
 // A validator for a static file: its size and modification time, which change with each build.
 std::string static_etag(const std::filesystem::path& file, std::uint64_t size) {
   std::error_code ec;
@@ -223,18 +256,25 @@ http::message_generator handle_http(const Shared& shared, http::request<http::st
     else if (rest.find('.') == std::string_view::npos) file = resolve_static(shared.config.web_root, "/app/index.html");
   }
   if (file) {
+    // A gzip copy beside the file (scripts/build.sh makes one of the 2 MB .wasm) is sent to a
+    // browser that takes it, unless it is older than the file (a rebuild without its copy).
+    std::optional<std::filesystem::path> gzipped;
+    if (accepts_gzip(req[http::field::accept_encoding])) gzipped = fresh_gzip_copy(*file);
+    const std::filesystem::path& sent = gzipped ? *gzipped : *file;
     http::file_body::value_type body;
     beast::error_code ec;
-    body.open(file->string().c_str(), beast::file_mode::scan, ec);
+    body.open(sent.string().c_str(), beast::file_mode::scan, ec);
     if (!ec) {
       auto size = body.size();
       // Kept by the browser and a service worker, revalidated on each use (docs/operations.md,
       // "Static files"): a new build is picked up at once, an unchanged file costs a 304.
-      std::string etag = static_etag(*file, size);
+      std::string etag = static_etag(sent, size);
       auto cache_headers = [&](auto& res) {
         res.set(http::field::content_type, mime_type(*file));
         res.set(http::field::cache_control, "no-cache");
         res.set(http::field::etag, etag);
+        res.set(http::field::vary, "Accept-Encoding");
+        if (gzipped) res.set(http::field::content_encoding, "gzip");
       };
       if (req[http::field::if_none_match] == etag) {
         http::response<http::empty_body> not_modified{http::status::not_modified, req.version()};
