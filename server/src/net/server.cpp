@@ -24,6 +24,7 @@
 
 #include <array>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <filesystem>
 #include <future>
@@ -99,7 +100,8 @@ std::string_view mime_type(const std::filesystem::path& p) {
   if (ext == ".html" || ext == ".htm") return "text/html; charset=utf-8";
   if (ext == ".css") return "text/css; charset=utf-8";
   if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
-  if (ext == ".json" || ext == ".webmanifest") return "application/json";
+  if (ext == ".json") return "application/json";
+  if (ext == ".webmanifest") return "application/manifest+json";
   if (ext == ".wasm") return "application/wasm";  // WebAssembly.instantiateStreaming requires it
   if (ext == ".svg") return "image/svg+xml";
   if (ext == ".png") return "image/png";
@@ -145,6 +147,45 @@ std::optional<std::filesystem::path> resolve_static(const std::string& root, std
   if (b != base.end()) return std::nullopt;  // outside the root (e.g. through a symlink)
   if (!fs::is_regular_file(full, ec)) return std::nullopt;
   return full;
+}
+
+// The WebAssembly core's files, served under /app/ from --wasm-dir.
+bool is_core_file(std::string_view name) {
+  for (std::string_view f : {"passerelle.mjs", "worker.mjs", "opfs_pool.mjs", "passerelle-core.mjs", "passerelle-core.wasm"})
+    if (name == f) return true;
+  return false;
+}
+
+// Whether an Accept-Encoding header takes gzip (and does not refuse it with q=0).
+bool accepts_gzip(std::string_view header) {
+  std::size_t at = 0;
+  while (at < header.size()) {
+    std::size_t end = header.find(',', at);
+    std::string_view item = header.substr(at, end == std::string_view::npos ? std::string_view::npos : end - at);
+    at = end == std::string_view::npos ? header.size() : end + 1;
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    std::string_view name = item.substr(0, item.find(';'));
+    while (!name.empty() && name.back() == ' ') name.remove_suffix(1);
+    if (name != "gzip" && name != "*") continue;
+    auto q = item.find("q=");
+    if (q != std::string_view::npos && std::strtod(std::string(item.substr(q + 2)).c_str(), nullptr) <= 0) return false;
+    return true;
+  }
+  return false;
+}
+
+// `file`.gz when it exists and is at least as new as `file`.
+std::optional<std::filesystem::path> fresh_gzip_copy(const std::filesystem::path& file) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path gz = file;
+  gz += ".gz";
+  if (!fs::is_regular_file(gz, ec)) return std::nullopt;
+  auto gz_time = fs::last_write_time(gz, ec);
+  if (ec) return std::nullopt;
+  auto file_time = fs::last_write_time(file, ec);
+  if (ec || gz_time < file_time) return std::nullopt;
+  return gz;
 }
 
 // A validator for a static file: its size and modification time, which change with each build.
@@ -196,19 +237,44 @@ http::message_generator handle_http(const Shared& shared, http::request<http::st
     res.prepare_payload();
     return res;
   }
-  if (auto file = resolve_static(shared.config.web_root, path)) {
+  // The phone app (web/app/, docs/app.md): an invitation e-mail's older link, the core's files
+  // from the wasm build, and its History API routes, which all open the app's one page.
+  if (path == "/invite" || path == "/app") {
+    std::string to = path == "/app" ? "/app/" : "/app/invite";  // the browser keeps the #token
+    http::response<http::string_body> res{http::status::found, req.version()};
+    common_headers(res, req.keep_alive());
+    res.set(http::field::location, to);
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    if (req.method() != http::verb::head) res.body() = "moved to " + to + "\n";
+    res.prepare_payload();
+    return res;
+  }
+  std::optional<std::filesystem::path> file = resolve_static(shared.config.web_root, path);
+  if (!file && path.rfind("/app/", 0) == 0) {
+    std::string_view rest = path.substr(5);
+    if (is_core_file(rest)) file = resolve_static(shared.config.wasm_dir, path.substr(4));
+    else if (rest.find('.') == std::string_view::npos) file = resolve_static(shared.config.web_root, "/app/index.html");
+  }
+  if (file) {
+    // A gzip copy beside the file (scripts/build.sh makes one of the 2 MB .wasm) is sent to a
+    // browser that takes it, unless it is older than the file (a rebuild without its copy).
+    std::optional<std::filesystem::path> gzipped;
+    if (accepts_gzip(req[http::field::accept_encoding])) gzipped = fresh_gzip_copy(*file);
+    const std::filesystem::path& sent = gzipped ? *gzipped : *file;
     http::file_body::value_type body;
     beast::error_code ec;
-    body.open(file->string().c_str(), beast::file_mode::scan, ec);
+    body.open(sent.string().c_str(), beast::file_mode::scan, ec);
     if (!ec) {
       auto size = body.size();
       // Kept by the browser and a service worker, revalidated on each use (docs/operations.md,
       // "Static files"): a new build is picked up at once, an unchanged file costs a 304.
-      std::string etag = static_etag(*file, size);
+      std::string etag = static_etag(sent, size);
       auto cache_headers = [&](auto& res) {
         res.set(http::field::content_type, mime_type(*file));
         res.set(http::field::cache_control, "no-cache");
         res.set(http::field::etag, etag);
+        res.set(http::field::vary, "Accept-Encoding");
+        if (gzipped) res.set(http::field::content_encoding, "gzip");
       };
       if (req[http::field::if_none_match] == etag) {
         http::response<http::empty_body> not_modified{http::status::not_modified, req.version()};
