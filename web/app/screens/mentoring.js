@@ -213,7 +213,10 @@ export async function render(view, ctx) {
   if (!rejectionListener && has(db, 'onRejection')) rejectionListener = db.onRejection(() => rerender());
   if (!view.firstChild) view.append(h('p', { class: 'm-muted' }, t('loading')));
 
+  // Renders may overlap (rows change while one loads): only the latest one paints.
+  const generation = (view.mentoringGeneration = (view.mentoringGeneration || 0) + 1);
   const data = await load(ctx, me);
+  if (generation !== view.mentoringGeneration) return;
   const snap = snapshot(view);
   const content = build(ctx, data, rerender);
   view.replaceChildren(h('h1', {}, t('title')), ...content);

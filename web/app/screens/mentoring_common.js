@@ -61,6 +61,16 @@ export const dayKey = (iso, zone) => formatter('en', zone, { year: 'numeric', mo
   .replace(/^(\d\d)-(\d\d)-(\d{4})$/, '$3-$1-$2');
 // The city part of an IANA zone, as people name it: "America/Toronto" -> "Toronto".
 export const zoneCity = (zone) => (zone || '').split('/').pop().replace(/_/g, ' ');
+// "heure de l’Est" / "Eastern Time" for a zone where the browser knows a generic name, else the
+// city of its IANA name.
+export function zoneName(zone, lang) {
+  try {
+    const part = new Intl.DateTimeFormat(localeOf(lang), { timeZone: zone, timeZoneName: 'longGeneric' })
+      .formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
+    if (part && !/^(GMT|UTC)/.test(part.value)) return part.value;
+  } catch (e) { /* unknown zone or option */ }
+  return zoneCity(zone);
+}
 // Today's date on this device, YYYY-MM-DD, in `zone`.
 export const todayIn = (zone) => dayKey(new Date().toISOString(), zone);
 
