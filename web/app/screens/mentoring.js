@@ -4,7 +4,7 @@
 // cancelling them, the calendar file and the video link, and the referrals her mentor records.
 // A booking the server refused (someone else took the slot first) is shown here with fresh slots.
 import {
-  h, newId, dayLabel, timeLabel, dateTimeLabel, dayKey, zoneCity, attempt, has, getRow, rowsWhere,
+  h, newId, dayLabel, timeLabel, dateTimeLabel, shortDateTimeLabel, dayKey, zoneCity, attempt, has, getRow, rowsWhere,
   snapshot, restore, downloadIcs, field, progress, injectStyles,
 } from './mentoring_common.js';
 
@@ -29,9 +29,7 @@ export const strings = {
     completed_body: 'Your mentorship with {mentor} is complete. Well done!',
     closed_body: 'Your coach closed this mentorship.',
     why_title: 'Why this mentor',
-    why_profession: 'Works as {profession}',
-    why_employer: 'at {employer}',
-    why_city: 'in {city}',
+    why_work: 'Works as: {work}',
     why_languages: 'You share: {languages}',
     why_sector: 'Sector: {sector}',
     why_coach: 'Chosen by your coach for your occupation, your languages and your time zone.',
@@ -57,9 +55,9 @@ export const strings = {
     confirm_move: 'Move to {when}',
     confirm_intro: 'One hour with {mentor}: {when} your time ({mentor_time}).',
     back: 'Choose another time',
-    booked: 'Meeting booked for {when}.',
-    booked_offline: 'Meeting saved on this phone for {when}. It is sent when you are back online; until then someone else could still take this time.',
-    moved: 'Meeting moved to {when}.',
+    booked: 'Your meeting is booked ({when}).',
+    booked_offline: 'Your meeting is saved on this phone ({when}). It is sent when you are back online; until then someone else could still take this time.',
+    moved: 'Your meeting is moved ({when}).',
     refused_taken: 'This slot was just taken by someone else. Please choose another one below.',
     refused_other: 'Your booking for {when} was refused: {reason}. Please choose another time below.',
     refused_generic: 'Your booking was refused: {reason}.',
@@ -121,9 +119,7 @@ export const strings = {
     completed_body: 'Votre mentorat avec {mentor} est terminé. Bravo!',
     closed_body: 'Votre conseillère ou conseiller a fermé ce mentorat.',
     why_title: 'Pourquoi ce mentor',
-    why_profession: 'Travaille comme {profession}',
-    why_employer: 'chez {employer}',
-    why_city: 'à {city}',
+    why_work: 'Travaille comme : {work}',
     why_languages: 'Langues en commun : {languages}',
     why_sector: 'Secteur : {sector}',
     why_coach: 'Choisi par votre conseillère ou conseiller selon votre profession, vos langues et votre fuseau horaire.',
@@ -139,7 +135,7 @@ export const strings = {
     cancel_move: 'Garder l’heure actuelle',
     meetings_count: 'Rencontre {n} sur 2',
     both_booked: 'Vos deux rencontres sont réservées. Pour choisir une autre heure, déplacez-en une.',
-    zones_note: 'Les heures sont dans votre fuseau horaire ({zone}). L’heure de {mentor} ({mentor_zone}) est indiquée à côté.',
+    zones_note: 'Les heures sont celles de votre fuseau horaire ({zone}). L’heure correspondante chez {mentor} ({mentor_zone}) est indiquée à côté.',
     mentor_time: '{time} à {city}',
     slot_label: '{day}, {time} chez vous, {mentor_time}',
     no_slots: '{mentor} n’a aucune disponibilité dans les trois prochaines semaines. Écrivez-lui pour trouver un moment.',
@@ -149,9 +145,9 @@ export const strings = {
     confirm_move: 'Déplacer au {when}',
     confirm_intro: 'Une heure avec {mentor} : le {when}, votre heure ({mentor_time}).',
     back: 'Choisir une autre heure',
-    booked: 'Rencontre réservée pour le {when}.',
-    booked_offline: 'Rencontre enregistrée sur ce téléphone pour le {when}. Elle sera envoyée au retour de la connexion; d’ici là, quelqu’un d’autre pourrait encore prendre cette plage.',
-    moved: 'Rencontre déplacée au {when}.',
+    booked: 'Votre rencontre est réservée ({when}).',
+    booked_offline: 'Votre rencontre est enregistrée sur ce téléphone ({when}). Elle sera envoyée au retour de la connexion; d’ici là, quelqu’un d’autre pourrait encore prendre cette plage.',
+    moved: 'Votre rencontre est déplacée ({when}).',
     refused_taken: 'Cette plage horaire vient d’être prise par quelqu’un d’autre. Choisissez-en une autre ci-dessous.',
     refused_other: 'Votre réservation du {when} a été refusée : {reason}. Choisissez une autre heure ci-dessous.',
     refused_generic: 'Votre réservation a été refusée : {reason}.',
@@ -209,7 +205,7 @@ export async function render(view, ctx) {
   const me = ctx.account.user.id;
   if (ui.user !== me) Object.assign(ui, { user: me, picked: null, moving: null, cancelling: null, notice: null });
   view.dataset.screen = 'mentoring';
-  const rerender = () => { if (view.isConnected) render(view, ctx); };
+  const rerender = () => (view.isConnected ? render(view, ctx) : undefined);
   if (!rejectionListener && has(db, 'onRejection')) rejectionListener = db.onRejection(() => rerender());
   if (!view.firstChild) view.append(h('p', { class: 'm-muted' }, t('loading')));
 
@@ -257,15 +253,19 @@ function build(ctx, d, rerender) {
     return [h('section', { class: 'm-section', 'aria-labelledby': 'm-none' },
       h('h2', { id: 'm-none' }, t('none_title')), h('p', {}, t('none_body')))];
   }
+  // A booking said "booked" on the phone, then the server refused it: the refusal replaces it.
+  if (ui.notice?.start && d.refused.some((r) => r.args?.start === ui.notice.start)) ui.notice = null;
   const out = [mentorSection(ctx, d, rerender)];
   if (d.refused.length) out.push(refusedSection(ctx, d, rerender));
-  if (d.ms.status === 'active') out.push(bookingSection(ctx, d, rerender));
   if (d.meetings.length || d.ms.status === 'active') out.push(meetingsSection(ctx, d, rerender));
+  if (d.ms.status === 'active') out.push(bookingSection(ctx, d, rerender));
   if (d.ms.status === 'active' || d.ms.status === 'completed') out.push(referralsSection(ctx, d, rerender));
   return out;
 }
 
 const mentorName = (d) => d.mentor?.name || d.ms.mentor_name || '';
+// Where the mentor is, as they would say it: their city ("Montréal"), else their zone's.
+const mentorPlace = (d, zone = d.mentorZone) => (zone === (d.mentor?.time_zone || d.ms.mentor_time_zone) && d.mentor?.city) || zoneCity(zone);
 
 function languagesLabel(codes, lang) {
   let names = null;
@@ -286,9 +286,7 @@ function mentorSection(ctx, d, rerender) {
 
   // The reasons shown are the facts the match rests on, from the rows (the score itself is the
   // coach's tool: mentors::suggest_mentors).
-  const work = mentor?.profession ? [t('why_profession', { profession: mentor.profession }),
-    mentor.employer ? ' ' + t('why_employer', { employer: mentor.employer }) : '',
-    mentor.city ? ' ' + t('why_city', { city: mentor.city }) : ''].join('') : null;
+  const work = mentor?.profession ? t('why_work', { work: [mentor.profession, mentor.employer, mentor.city].filter(Boolean).join(', ') }) : null;
   const reasons = [
     work,
     mentor?.sector ? t('why_sector', { sector: mentor.sector }) : null,
@@ -332,8 +330,8 @@ function whenLabel(ctx, d, iso) {
 function mentorTimeLabel(ctx, d, iso) {
   if (!d.mentorZone || d.mentorZone === d.zone) return '';
   const sameDay = dayKey(iso, d.zone) === dayKey(iso, d.mentorZone);
-  const time = sameDay ? timeLabel(iso, d.mentorZone, ctx.lang) : dateTimeLabel(iso, d.mentorZone, ctx.lang);
-  return ctx.t('mentor_time', { time, city: zoneCity(d.mentorZone) });
+  const time = sameDay ? timeLabel(iso, d.mentorZone, ctx.lang) : shortDateTimeLabel(iso, d.mentorZone, ctx.lang);
+  return ctx.t('mentor_time', { time, city: mentorPlace(d) });
 }
 
 function refusedSection(ctx, d, rerender) {
@@ -388,7 +386,7 @@ function bookingSection(ctx, d, rerender) {
   if (!slots.length) { section.append(h('p', {}, t('no_slots', { mentor: name }))); return section; }
   const zone = slots[0].time_zone || d.zone;
   const mzone = slots[0].mentor_time_zone || d.mentorZone;
-  section.append(h('p', { class: 'm-hint' }, t('zones_note', { zone: zoneCity(zone), mentor: name, mentor_zone: zoneCity(mzone) })));
+  section.append(h('p', { class: 'm-hint' }, t('zones_note', { zone: zoneCity(zone), mentor: name, mentor_zone: mentorPlace(d, mzone) })));
   if (!ctx.online) section.append(h('p', { class: 'm-note' }, t('offline_note')));
 
   const picked = slots.find((s) => s.start === ui.picked);
@@ -420,9 +418,10 @@ function bookingSection(ctx, d, rerender) {
       return h('li', {}, h('button', {
         class: 'm-slot', type: 'button', 'aria-pressed': s.start === ui.picked ? 'true' : 'false',
         'aria-label': t('slot_label', { day: dayLabel(s.start, zone, lang), time, mentor_time: mt }),
-        onclick: () => {
-          ui.picked = s.start; ui.notice = null; rerender();
-          setTimeout(() => document.getElementById('m-confirm-button')?.focus(), 0);
+        onclick: async () => {
+          ui.picked = s.start; ui.notice = null;
+          await rerender();
+          document.getElementById('m-confirm-button')?.focus();
         },
       }, h('strong', {}, time), mt ? h('span', {}, mt) : null));
     }))))));
@@ -445,7 +444,7 @@ async function book(ctx, d, slot, moving, rerender) {
     ui.picked = null;
   } else {
     const text = moving ? t('moved', { when }) : ctx.online ? t('booked', { when }) : t('booked_offline', { when });
-    ui.notice = { where: 'meetings', bad: false, text };
+    ui.notice = { where: 'meetings', bad: false, text, start: slot.start };
     ui.picked = null; ui.moving = null;
     ctx.announce?.(text);
   }
@@ -480,7 +479,7 @@ function meetingItem(ctx, d, m, upcoming, rerender) {
         : upcoming && started ? h('span', { class: 'm-status active' }, t('in_progress'))
           : !upcoming ? h('span', { class: `m-status ${m.outcome || ''}` }, t('outcome_' + (m.outcome || 'none'))) : null),
     mz && mz !== d.zone ? h('p', { class: 'm-muted' }, t('meeting_mentor_when', {
-      time: dateTimeLabel(m.start, mz, ctx.lang), mentor: name, city: zoneCity(mz) })) : null);
+      time: dateTimeLabel(m.start, mz, ctx.lang), mentor: name, city: mentorPlace(d, mz) })) : null);
   if (!upcoming) return li;
   const actions = h('div', { class: 'm-actions' });
   if (m.video_url) actions.append(h('a', { class: 'm-btn', href: m.video_url, target: '_blank', rel: 'noopener' }, t('join_video')));

@@ -55,6 +55,9 @@ export const timeLabel = (iso, zone, lang) =>
 // "mardi 3 mars, 19 h 00".
 export const dateTimeLabel = (iso, zone, lang) =>
   formatter(lang, zone, { weekday: 'long', day: 'numeric', month: 'long', hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
+// "mar. 8 déc., 19 h 00": the short form, beside another time.
+export const shortDateTimeLabel = (iso, zone, lang) =>
+  formatter(lang, zone, { weekday: 'short', day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
 // The local date of an instant in `zone` as YYYY-MM-DD: the key slots are grouped by.
 export const dayKey = (iso, zone) => formatter('en', zone, { year: 'numeric', month: '2-digit', day: '2-digit' })
   .formatToParts(new Date(iso)).filter((p) => p.type !== 'literal').map((p) => p.value).join('-')
@@ -177,7 +180,7 @@ const css = `
 [data-screen] .m-btn:disabled { opacity: .55; cursor: default; }
 .m-days { list-style: none; margin: 0; padding: 0; }
 .m-days > li { margin: 0 0 .75rem; }
-.m-days h3 { text-transform: capitalize; }
+.m-days h3::first-letter { text-transform: uppercase; }
 .m-slots { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: .5rem; list-style: none; margin: 0; padding: 0; }
 [data-screen] .m-slot { width: 100%; min-height: 44px; flex-direction: column; align-items: flex-start; text-align: left; padding: .5rem .75rem; border: 1px solid #0a5fb4; background: #fff; color: #1d2733; border-radius: .375rem; font: inherit; cursor: pointer; display: flex; }
 [data-screen] .m-slot[aria-pressed="true"] { background: #0a5fb4; color: #fff; }
