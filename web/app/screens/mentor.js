@@ -238,7 +238,7 @@ export const strings = {
 // until saved), a decline or cancel being written, field errors, the last result per section.
 const ui = {
   user: null, draft: null, dirty: false, errors: {}, notices: {}, declining: null, cancelling: null,
-  changingOutcome: null, blockDate: '',
+  changingOutcome: null, referralFormOpen: {}, planOpen: {},
 };
 
 export async function render(view, ctx) {
@@ -344,7 +344,7 @@ function planBlock(ctx, d, ms) {
   const name = candidateName(ms);
   if (!p?.plan) return h('p', { class: 'm-muted' }, t('plan_not_shared', { name }));
   const title = p.plan.title?.[lang] || p.plan.title?.fr || p.plan.title?.en || t('plan_shared_title', { name });
-  return h('details', { class: 'm-plan' },
+  const box = h('details', { class: 'm-disclosure', open: !!ui.planOpen[ms.id] },
     h('summary', { class: 'm-btn secondary' }, t('plan_shared_title', { name })),
     h('p', {}, h('strong', {}, title)),
     p.planProgress ? h('p', {}, t('plan_progress', { done: p.planProgress.done, total: p.planProgress.total })) : null,
@@ -352,6 +352,8 @@ function planBlock(ctx, d, ms) {
       h('span', {}, s.title?.[lang] || s.title?.fr || s.title?.en || ''), ' ',
       h('span', { class: `m-status ${s.status === 'done' ? 'met' : ''}` }, t('step_' + s.status) || s.status),
       s.due_date ? h('span', { class: 'm-muted' }, ' · ' + t('due', { date: dateLabel(s.due_date, lang) })) : null))));
+  box.addEventListener('toggle', () => { ui.planOpen[ms.id] = box.open; });
+  return box;
 }
 
 function proposalItem(ctx, d, ms, rerender) {
@@ -505,8 +507,7 @@ function referralsBlock(ctx, d, ms, referrals, rerender) {
   const direct = referrals.filter((r) => !r.parent_id);
   const where = 'referrals-' + ms.id;
   const prefix = `m-ref-${ms.id}`;
-  const form = h('form', { class: 'm-ref-form', novalidate: true, 'aria-labelledby': `${prefix}-title` },
-    h('h5', { id: `${prefix}-title` }, t('add_referral')),
+  const form = h('form', { class: 'm-ref-form', novalidate: true, 'aria-label': t('add_referral') },
     field(`${prefix}-name`, t('ref_name'), h('input', { type: 'text', maxlength: 100, autocomplete: 'off' }), null, ui.errors[`${prefix}-name`]),
     field(`${prefix}-role`, t('ref_role'), h('input', { type: 'text', maxlength: 100, autocomplete: 'off' }), null, ui.errors[`${prefix}-role`]),
     field(`${prefix}-org`, t('ref_org'), h('input', { type: 'text', maxlength: 100, autocomplete: 'off' }), null, ui.errors[`${prefix}-org`]),
@@ -551,7 +552,15 @@ function referralsBlock(ctx, d, ms, referrals, rerender) {
           rerender();
         } }, t(next === 'introduced' ? 'mark_introduced' : 'mark_met'))) : null);
     })) : h('p', { class: 'm-muted' }, t('no_referrals', { name })),
-    ms.status === 'active' || ms.status === 'completed' ? form : null);
+    ms.status === 'active' || ms.status === 'completed' ? referralDisclosure(ms, form, t('add_referral')) : null);
+}
+
+// The referral form folds away (a mentee's block stays short on a phone); it stays open across
+// re-renders while it is being filled or shows an error.
+function referralDisclosure(ms, form, label) {
+  const d = h('details', { class: 'm-disclosure', open: !!ui.referralFormOpen[ms.id] }, h('summary', { class: 'm-btn secondary' }, label), form);
+  d.addEventListener('toggle', () => { ui.referralFormOpen[ms.id] = d.open; });
+  return d;
 }
 
 // ---------------------------------------------------------------- availability

@@ -125,7 +125,7 @@ export const strings = {
     why_coach: 'Choisi par votre conseillère ou conseiller selon votre profession, vos langues et votre fuseau horaire.',
     bio: 'À son sujet',
     share_plan: 'Permettre à mon mentor de voir mon plan d’action',
-    share_plan_hint: 'Il voit vos étapes et leur avancement, pas votre dossier d’immigration.',
+    share_plan_hint: 'Votre mentor voit vos étapes et leur avancement, pas votre dossier d’immigration.',
     plan_shared: 'Votre mentor peut maintenant voir votre plan d’action.',
     plan_unshared: 'Votre mentor ne voit plus votre plan d’action.',
     message_mentor: 'Écrire à {mentor}',

@@ -166,7 +166,17 @@ const css = `
 [data-screen="mentoring"], [data-screen="mentor"] { font-size: 1rem; }
 .m-section { background: #fff; border: 1px solid #d5dbe3; border-radius: .5rem; padding: .75rem 1rem; margin: 0 0 1rem; }
 .m-section > h2 { font-size: 1.125rem; margin: 0 0 .5rem; }
-.m-section h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
+.m-section h3 { font-size: 1.0625rem; margin: .75rem 0 .25rem; }
+.m-section h4 { font-size: 1rem; margin: 1rem 0 .25rem; }
+.m-section h5 { font-size: .9375rem; margin: .75rem 0 .25rem; color: #5b6776; }
+.m-section article.m-card { border-top: 2px solid #d5dbe3; padding-top: .5rem; margin-top: .75rem; }
+.m-section article.m-card:first-of-type { border-top: 0; margin-top: 0; }
+.m-disclosure { margin: .5rem 0; }
+.m-disclosure > summary { list-style: none; width: fit-content; }
+.m-disclosure > summary::-webkit-details-marker { display: none; }
+.m-disclosure[open] > summary { margin-bottom: .5rem; }
+.m-outcome { border: 1px solid #d5dbe3; border-radius: .375rem; padding: .5rem .75rem; margin: .5rem 0; }
+.m-outcome legend { font-weight: 600; padding: 0 .25rem; }
 .m-muted, .m-hint { color: #5b6776; font-size: .875rem; margin: .25rem 0; }
 .m-status { display: inline-block; padding: .125rem .5rem; border-radius: 1rem; background: #e8edf3; font-size: .875rem; font-weight: 600; }
 .m-status.active, .m-status.accepted, .m-status.met, .m-status.held { background: #dcf3e4; color: #12753a; }
