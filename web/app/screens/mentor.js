@@ -6,7 +6,7 @@
 // next to the field they concern.
 import {
   h, newId, dayLabel, timeLabel, dateTimeLabel, dateLabel, dayKey, zoneCity, zoneName, todayIn, attempt, has, getRow,
-  rowsWhere, snapshot, restore, downloadIcs, field, progress, injectStyles,
+  rowsWhere, snapshot, restore, screenRoot, downloadIcs, field, progress, injectStyles,
 } from './mentoring_common.js';
 
 export const strings = {
@@ -246,15 +246,14 @@ export async function render(view, ctx) {
   const { db, t } = ctx;
   const me = ctx.account.user.id;
   if (ui.user !== me) Object.assign(ui, { user: me, draft: null, dirty: false, errors: {}, notices: {}, declining: null, cancelling: null });
-  view.dataset.screen = 'mentor';
   const rerender = () => { if (view.isConnected) return render(view, ctx); };
   if (!view.firstChild) view.append(h('p', { class: 'm-muted' }, t('loading')));
   const generation = (view.mentorGeneration = (view.mentorGeneration || 0) + 1);
   const data = await load(ctx, me);
   if (generation !== view.mentorGeneration) return;
   const snap = snapshot(view);
-  view.replaceChildren(h('h1', {}, t('title')), h('p', { class: 'm-muted' }, t('intro')),
-    proposalsSection(ctx, data, rerender), menteesSection(ctx, data, rerender), availabilitySection(ctx, data, rerender));
+  view.replaceChildren(screenRoot('mentor', h('h1', {}, t('title')), h('p', { class: 'm-muted' }, t('intro')),
+    proposalsSection(ctx, data, rerender), menteesSection(ctx, data, rerender), availabilitySection(ctx, data, rerender)));
   restore(view, snap);
 }
 

@@ -5,7 +5,7 @@
 // A booking the server refused (someone else took the slot first) is shown here with fresh slots.
 import {
   h, newId, dayLabel, timeLabel, dateTimeLabel, shortDateTimeLabel, dayKey, zoneCity, attempt, has, getRow, rowsWhere,
-  snapshot, restore, downloadIcs, field, progress, injectStyles,
+  snapshot, restore, screenRoot, downloadIcs, field, progress, injectStyles,
 } from './mentoring_common.js';
 
 export const strings = {
@@ -204,7 +204,6 @@ export async function render(view, ctx) {
   const { db, t, lang } = ctx;
   const me = ctx.account.user.id;
   if (ui.user !== me) Object.assign(ui, { user: me, picked: null, moving: null, cancelling: null, notice: null });
-  view.dataset.screen = 'mentoring';
   const rerender = () => (view.isConnected ? render(view, ctx) : undefined);
   if (!rejectionListener && has(db, 'onRejection')) rejectionListener = db.onRejection(() => rerender());
   if (!view.firstChild) view.append(h('p', { class: 'm-muted' }, t('loading')));
@@ -215,7 +214,7 @@ export async function render(view, ctx) {
   if (generation !== view.mentoringGeneration) return;
   const snap = snapshot(view);
   const content = build(ctx, data, rerender);
-  view.replaceChildren(h('h1', {}, t('title')), ...content);
+  view.replaceChildren(screenRoot('mentoring', h('h1', {}, t('title')), ...content));
   restore(view, snap);
 }
 

@@ -131,6 +131,16 @@ export function restore(view, snap) {
 
 function safe(f) { try { return f(); } catch (e) { return null; } }
 
+// The screen's root element. These screens keep what is typed themselves (state kept across
+// renders, then snapshot/restore at the very moment the view is replaced), so the fields' input
+// events stop here: the shell's own restore would otherwise put back text a form had just
+// emptied after saving it.
+export function screenRoot(name, ...children) {
+  const root = h('section', { 'data-screen': name }, ...children);
+  root.addEventListener('input', (e) => e.stopPropagation());
+  return root;
+}
+
 // Saves the meeting's calendar file (written by the core) as a download.
 export async function downloadIcs(db, meetingId, fileName) {
   const text = await db.meetingIcs(meetingId);
