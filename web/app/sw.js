@@ -9,7 +9,7 @@ const kCache = 'passerelle-app-v1';
 const kShell = [
   '/app/', '/app/index.html', '/app/app.js', '/app/i18n.js', '/app/style.css', '/app/manifest.webmanifest',
   '/app/screens/home.js', '/app/screens/plan.js', '/app/screens/messages.js', '/app/screens/profile.js',
-  '/app/screens/mentoring.js', '/app/screens/mentor.js',
+  '/app/screens/mentoring.js', '/app/screens/mentor.js', '/app/screens/mentoring_common.js',
   '/app/passerelle.mjs', '/app/worker.mjs', '/app/opfs_pool.mjs', '/app/passerelle-core.mjs', '/app/passerelle-core.wasm',
   '/app/icons/icon-192.png', '/app/icons/icon-512.png', '/app/icons/maskable-512.png',
 ];
