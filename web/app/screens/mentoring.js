@@ -276,7 +276,7 @@ function mentorSection(ctx, d, rerender) {
   const { t, lang } = ctx;
   const { ms, mentor } = d;
   const name = mentorName(d);
-  const heading = ms.status === 'proposed' ? t('proposed_mentor') : t('your_mentor');
+  const heading = ms.status === 'active' || ms.status === 'completed' ? t('your_mentor') : t('proposed_mentor');
   const body = {
     proposed: t('proposed_body', { mentor: name }), active: t('active_body', { mentor: name }),
     declined: t('declined_body', { mentor: name }), completed: t('completed_body', { mentor: name }),
