@@ -22,8 +22,8 @@ export const strings = {
     card_experience: 'Experience',
     years: '{n} years',
     card_languages: 'Languages',
-    card_zone: 'Lives in the time zone',
-    card_zone_value: '{city} (now {time} there)',
+    card_zone: 'Time zone',
+    card_zone_value: '{city} ({time} there now)',
     card_region: 'Wants to settle in',
     card_shared: 'Languages you share',
         plan_shared_title: '{name}’s action plan',
@@ -314,6 +314,8 @@ function say(ctx, where, text, bad = false) {
 function proposalsSection(ctx, d, rerender) {
   const { t } = ctx;
   const proposals = d.mentorships.filter((m) => m.status === 'proposed');
+  // With mentees and nothing to answer, the section would only push them down the screen.
+  if (!proposals.length && !ui.notices.proposals && d.mentorships.some((m) => m.status === 'active')) return null;
   return h('section', { class: 'm-section', 'aria-labelledby': 'm-proposals' },
     h('h2', { id: 'm-proposals', tabindex: '-1' }, t('proposals_title')),
     notice('proposals'),
