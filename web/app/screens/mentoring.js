@@ -47,7 +47,7 @@ export const strings = {
     both_booked: 'Both meetings are booked. To choose another time, move one of them.',
     zones_note: 'Times are in your time zone ({zone}). {mentor}’s time ({mentor_zone}) is shown beside each one.',
     mentor_time: '{time} in {city}',
-    slot_label: '{day}, {time} your time, {mentor_time}',
+    your_time: 'your time',
     no_slots: '{mentor} has no free time in the next three weeks. Write to them to find a time.',
     slots_unavailable: 'Free times cannot be shown on this version of the app.',
     slots_error: 'Free times could not be loaded: {message}',
@@ -137,7 +137,7 @@ export const strings = {
     both_booked: 'Vos deux rencontres sont réservées. Pour choisir une autre heure, déplacez-en une.',
     zones_note: 'Les heures sont celles de votre fuseau horaire ({zone}). L’heure correspondante chez {mentor} ({mentor_zone}) est indiquée à côté.',
     mentor_time: '{time} à {city}',
-    slot_label: '{day}, {time} chez vous, {mentor_time}',
+    your_time: 'votre heure',
     no_slots: '{mentor} n’a aucune disponibilité dans les trois prochaines semaines. Écrivez-lui pour trouver un moment.',
     slots_unavailable: 'Cette version de l’application ne peut pas afficher les disponibilités.',
     slots_error: 'Impossible de charger les disponibilités : {message}',
@@ -416,13 +416,12 @@ function bookingSection(ctx, d, rerender) {
       const mt = mentorTimeLabel(ctx, { ...d, zone, mentorZone: mzone }, s.start);
       return h('li', {}, h('button', {
         class: 'm-slot', type: 'button', 'aria-pressed': s.start === ui.picked ? 'true' : 'false',
-        'aria-label': t('slot_label', { day: dayLabel(s.start, zone, lang), time, mentor_time: mt }),
         onclick: async () => {
           ui.picked = s.start; ui.notice = null;
           await rerender();
           document.getElementById('m-confirm-button')?.focus();
         },
-      }, h('strong', {}, time), mt ? h('span', {}, mt) : null));
+      }, h('strong', {}, time, h('span', { class: 'm-sr' }, ' ' + t('your_time') + ',')), mt ? h('span', {}, mt) : null));
     }))))));
   return section;
 }

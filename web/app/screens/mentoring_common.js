@@ -204,6 +204,7 @@ const css = `
 .m-slots { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: .5rem; list-style: none; margin: 0; padding: 0; }
 [data-screen] .m-slot { width: 100%; min-height: 44px; flex-direction: column; align-items: flex-start; text-align: left; padding: .5rem .75rem; border: 1px solid #0a5fb4; background: #fff; color: #1d2733; border-radius: .375rem; font: inherit; cursor: pointer; display: flex; }
 [data-screen] .m-slot[aria-pressed="true"] { background: #0a5fb4; color: #fff; }
+.m-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .m-slot strong { font-size: 1.0625rem; }
 .m-slot span { font-size: .8125rem; }
 .m-list { list-style: none; margin: 0; padding: 0; }
