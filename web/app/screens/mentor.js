@@ -508,7 +508,7 @@ function referralsBlock(ctx, d, ms, referrals, rerender) {
   const direct = referrals.filter((r) => !r.parent_id);
   const where = 'referrals-' + ms.id;
   const prefix = `m-ref-${ms.id}`;
-  const form = h('form', { class: 'm-ref-form', novalidate: true, 'aria-label': t('add_referral') },
+  const form = h('form', { class: 'm-ref-form', novalidate: true, 'aria-label': `${t('add_referral')} — ${name}` },
     field(`${prefix}-name`, t('ref_name'), h('input', { type: 'text', maxlength: 100, autocomplete: 'off' }), null, ui.errors[`${prefix}-name`]),
     field(`${prefix}-role`, t('ref_role'), h('input', { type: 'text', maxlength: 100, autocomplete: 'off' }), null, ui.errors[`${prefix}-role`]),
     field(`${prefix}-org`, t('ref_org'), h('input', { type: 'text', maxlength: 100, autocomplete: 'off' }), null, ui.errors[`${prefix}-org`]),
@@ -631,7 +631,11 @@ function availabilitySection(ctx, d, rerender) {
       field(`${p}-end`, t('to'), select(timeOptions(ctx, w.end, true), (e) => { w.end = e.target.value; touch(); }), null, err(`${p}-end`)),
       h('div', { class: 'm-wide' }, h('button', {
         class: 'm-btn danger', type: 'button', 'aria-label': t('remove_window', { n: i + 1 }),
-        onclick: () => { (kind === 'w' ? a.weekly : a.additions).splice(i, 1); ui.errors = {}; touch(); rerender(); },
+        onclick: () => {
+          (kind === 'w' ? a.weekly : a.additions).splice(i, 1);
+          for (const k of Object.keys(ui.errors)) if (/^m-[wa]-/.test(k)) delete ui.errors[k]; // their rows moved
+          touch(); rerender();
+        },
       }, t('remove'))));
   };
 
@@ -689,14 +693,18 @@ async function saveAvailability(ctx, rerender) {
     else if (w.date < today) errors[`m-a-${i}-date`] = t('err_past');
     if (!w.start || !w.end) errors[`m-a-${i}-${w.start ? 'end' : 'start'}`] = t('err_time');
   });
-  ui.errors = errors;
+  // Only the windows' errors are replaced: a referral form's stay on screen.
+  for (const k of Object.keys(ui.errors)) if (/^m-[wa]-/.test(k)) delete ui.errors[k];
+  Object.assign(ui.errors, errors);
   if (!Object.keys(errors).length) {
     const [, e] = await attempt(() => db.mutate('availability.set', { availability: a }));
     if (e) {
       // "…weekly[1].end: must be at least one hour after start" -> the field m-w-1-end.
       const m = /(weekly|additions)\[(\d+)\]\.(start|end|date)/.exec(e.message || '');
-      if (m) errors[`m-${m[1] === 'weekly' ? 'w' : 'a'}-${m[2]}-${m[3]}`] = /one hour/.test(e.message) ? t('err_short') : t('error', { message: e.message });
-      else say(ctx, 'availability', t('error', { message: e.message }), true);
+      if (m) {
+        errors[`m-${m[1] === 'weekly' ? 'w' : 'a'}-${m[2]}-${m[3]}`] = /one hour/.test(e.message) ? t('err_short') : t('error', { message: e.message });
+        Object.assign(ui.errors, errors);
+      } else say(ctx, 'availability', t('error', { message: e.message }), true);
     } else {
       ui.dirty = false;
       say(ctx, 'availability', t('saved_availability'));
