@@ -137,7 +137,7 @@ export const strings = {
     both_booked: 'Vos deux rencontres sont réservées. Pour choisir une autre heure, déplacez-en une.',
     zones_note: 'Les heures sont celles de votre fuseau horaire ({zone}). L’heure correspondante chez {mentor} ({mentor_zone}) est indiquée à côté.',
     mentor_time: '{time} à {city}',
-    your_time: 'votre heure',
+    your_time: 'chez vous',
     no_slots: '{mentor} n’a aucune disponibilité dans les trois prochaines semaines. Écrivez-lui pour trouver un moment.',
     slots_unavailable: 'Cette version de l’application ne peut pas afficher les disponibilités.',
     slots_error: 'Impossible de charger les disponibilités : {message}',
