@@ -194,7 +194,8 @@ export const strings = {
 // What the person is doing on this screen, kept across re-renders (rows change under her while
 // she chooses a slot): the slot picked, the meeting being moved or cancelled, the last result.
 const ui = { user: null, picked: null, moving: null, cancelling: null, notice: null, busy: false };
-let rejectionListener = null;
+// A refusal arrives from the sync at any time: the screen shown last is painted again with it.
+let rejections = { db: null, stop: null, view: null, ctx: null };
 
 const kBookingOps = new Set(['meeting.request', 'meeting.reschedule']);
 const open = (s) => s === 'proposed' || s === 'active';
@@ -205,7 +206,12 @@ export async function render(view, ctx) {
   const me = ctx.account.user.id;
   if (ui.user !== me) Object.assign(ui, { user: me, picked: null, moving: null, cancelling: null, notice: null });
   const rerender = () => (view.isConnected ? render(view, ctx) : undefined);
-  if (!rejectionListener && has(db, 'onRejection')) rejectionListener = db.onRejection(() => rerender());
+  Object.assign(rejections, { view, ctx });
+  if (rejections.db !== db && has(db, 'onRejection')) {
+    if (rejections.stop) rejections.stop();
+    rejections.db = db;
+    rejections.stop = db.onRejection(() => { if (rejections.view?.isConnected) render(rejections.view, rejections.ctx); });
+  }
   if (!view.firstChild) view.append(h('p', { class: 'm-muted' }, t('loading')));
 
   // Renders may overlap (rows change while one loads): only the latest one paints.
@@ -242,6 +248,8 @@ async function load(ctx, me) {
   if (ms.status === 'active') {
     if (!has(db, 'slots')) slotsError = 'unavailable';
     else [slots, slotsError] = await attempt(() => db.slots(ms.id, 21));
+    // No availability published yet: nothing to offer, which the screen says as such.
+    if (slotsError?.code === 'not_found') [slots, slotsError] = [[], null];
   }
   return { ms, mentor, meetings, referrals, plan: plans[0] || null, refused, slots, slotsError, zone, mentorZone };
 }
