@@ -625,10 +625,20 @@ function availabilitySection(ctx, d, rerender) {
         el.addEventListener('change', () => { w.date = el.value; touch(); });
         return el;
       })(), null, err(`${p}-date`));
+    // A time's error spans the row under both times (either may be the one to change).
+    const start = select(timeOptions(ctx, w.start, false), (e) => { w.start = e.target.value; touch(); });
+    const end = select(timeOptions(ctx, w.end, true), (e) => { w.end = e.target.value; touch(); });
+    const timeError = err(`${p}-end`) || err(`${p}-start`);
+    if (timeError) {
+      const wrong = err(`${p}-end`) ? end : start;
+      wrong.setAttribute('aria-invalid', 'true');
+      wrong.setAttribute('aria-describedby', `${p}-time-error`);
+    }
     return h('div', { class: 'm-row', role: 'group', 'aria-label': `${kind === 'w' ? t('weekly_title') : t('additions_title')} ${i + 1}` },
       h('div', { class: 'm-wide' }, first),
-      field(`${p}-start`, t('from'), select(timeOptions(ctx, w.start, false), (e) => { w.start = e.target.value; touch(); }), null, err(`${p}-start`)),
-      field(`${p}-end`, t('to'), select(timeOptions(ctx, w.end, true), (e) => { w.end = e.target.value; touch(); }), null, err(`${p}-end`)),
+      field(`${p}-start`, t('from'), start),
+      field(`${p}-end`, t('to'), end),
+      timeError ? h('p', { class: 'm-field-error m-wide', id: `${p}-time-error`, role: 'alert' }, timeError) : null,
       h('div', { class: 'm-wide' }, h('button', {
         class: 'm-btn danger', type: 'button', 'aria-label': t('remove_window', { n: i + 1 }),
         onclick: () => {

@@ -155,7 +155,7 @@ export async function downloadIcs(db, meetingId, fileName) {
 // A labelled field: <div class="m-field"><label for>..</label><input id>..<p class="m-field-error"></div>.
 export function field(id, label, control, hint = null, error = null) {
   control.id = id;
-  const describedBy = [];
+  const describedBy = control.getAttribute('aria-describedby') ? [control.getAttribute('aria-describedby')] : [];
   const hintEl = hint ? h('p', { class: 'm-hint', id: id + '-hint' }, hint) : null;
   const errEl = error ? h('p', { class: 'm-field-error', id: id + '-error', role: 'alert' }, error) : null;
   if (hintEl) describedBy.push(hintEl.id);
@@ -214,7 +214,7 @@ const css = `
 .m-field label { display: block; font-weight: 600; margin-bottom: .25rem; }
 .m-field input, .m-field select, .m-field textarea { width: 100%; min-height: 44px; padding: .5rem; border: 1px solid #8a96a5; border-radius: .375rem; font: inherit; background: #fff; }
 .m-field textarea { min-height: 5rem; }
-.m-field input[aria-invalid="true"], .m-row input[aria-invalid="true"] { border-color: #b42318; border-width: 2px; }
+.m-field input[aria-invalid="true"], .m-field select[aria-invalid="true"] { border-color: #b42318; border-width: 2px; }
 .m-field-error, .m-alert { color: #b42318; font-weight: 600; margin: .25rem 0; }
 .m-alert { background: #fde4e1; border-radius: .375rem; padding: .625rem .75rem; }
 .m-note { background: #e3eefa; border-radius: .375rem; padding: .625rem .75rem; margin: .5rem 0; }
