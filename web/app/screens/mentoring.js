@@ -62,6 +62,10 @@ export const strings = {
     refused_other: 'Your booking for {when} was refused: {reason}. Please choose another time below.',
     refused_generic: 'Your booking was refused: {reason}.',
     refused_title: 'Booking not confirmed',
+    why_notice: 'meetings are booked at least {hours} hours ahead',
+    why_own_overlap: 'you already have a meeting at that time',
+    why_not_slot: 'that time is no longer among the mentor’s free times',
+    why_quota: 'both meetings of this mentorship are already booked',
     dismiss: 'OK, dismiss',
     meetings_title: 'Your meetings',
     upcoming: 'Upcoming',
@@ -81,8 +85,8 @@ export const strings = {
     cancel_question: 'Cancel your meeting of {when}?',
     cancelled: 'Meeting cancelled.',
     outcome_held: 'Held',
-    outcome_no_show_candidate: 'Missed (you were absent)',
-    outcome_no_show_mentor: 'Missed (the mentor was absent)',
+    outcome_no_show_candidate: 'Missed (you could not come)',
+    outcome_no_show_mentor: 'Missed (the mentor could not come)',
     outcome_none: 'Took place — not yet confirmed',
     meeting_cancelled: 'Cancelled',
     in_progress: 'Now',
@@ -152,6 +156,10 @@ export const strings = {
     refused_other: 'Votre réservation du {when} a été refusée : {reason}. Choisissez une autre heure ci-dessous.',
     refused_generic: 'Votre réservation a été refusée : {reason}.',
     refused_title: 'Réservation non confirmée',
+    why_notice: 'une rencontre se réserve au moins {hours} heures à l’avance',
+    why_own_overlap: 'vous avez déjà une rencontre à cette heure-là',
+    why_not_slot: 'cette heure ne fait plus partie des disponibilités du mentor',
+    why_quota: 'les deux rencontres de ce mentorat sont déjà réservées',
     dismiss: 'OK, masquer',
     meetings_title: 'Vos rencontres',
     upcoming: 'À venir',
@@ -171,8 +179,8 @@ export const strings = {
     cancel_question: 'Annuler votre rencontre du {when}?',
     cancelled: 'Rencontre annulée.',
     outcome_held: 'Tenue',
-    outcome_no_show_candidate: 'Manquée (vous étiez absente ou absent)',
-    outcome_no_show_mentor: 'Manquée (le mentor était absent)',
+    outcome_no_show_candidate: 'Manquée (votre absence)',
+    outcome_no_show_mentor: 'Manquée (absence du mentor)',
     outcome_none: 'Passée — pas encore confirmée',
     meeting_cancelled: 'Annulée',
     in_progress: 'En cours',
@@ -350,14 +358,26 @@ function refusedSection(ctx, d, rerender) {
       const when = r.args?.start ? whenLabel(ctx, d, r.args.start) : '';
       // The server says why in its own words; the slot race is the one a candidate meets most, so
       // it gets the plain sentence of the screen's language.
+      const why = refusalReason(t, reason);
       const text = /already taken/.test(reason) ? t('refused_taken')
-        : when ? t('refused_other', { when, reason: reason.split(';')[0] }) : t('refused_generic', { reason: reason.split(';')[0] });
+        : when ? t('refused_other', { when, reason: why }) : t('refused_generic', { reason: why });
       return h('div', { class: 'm-alert', role: 'alert' }, h('p', {}, text),
         has(db, 'dismissRejection') ? h('button', {
           class: 'm-btn secondary', type: 'button',
           onclick: async () => { await attempt(() => db.dismissRejection(r.op_id)); rerender(); },
         }, t('dismiss')) : null);
     }));
+}
+
+// The server's reasons for the refusals a candidate meets, in her language (the server's own
+// sentence, in English, for any other).
+function refusalReason(t, message) {
+  const notice = /at least (\d+) h ahead/.exec(message);
+  if (notice) return t('why_notice', { hours: notice[1] });
+  if (/candidate already has a meeting/.test(message)) return t('why_own_overlap');
+  if (/not one of the mentor's slots/.test(message)) return t('why_not_slot');
+  if (/at most two meetings|two meetings/.test(message)) return t('why_quota');
+  return message.split(';')[0];
 }
 
 function countsTowardTwo(m) {
