@@ -174,7 +174,7 @@ export const strings = {
     meeting_cancelled: 'Annulée',
     outcome_question: 'La rencontre a-t-elle eu lieu?',
     outcome_held: 'Tenue',
-    outcome_no_show_candidate: 'Personne candidate absente',
+    outcome_no_show_candidate: 'Absence : {name}',
     outcome_no_show_mentor: 'Je n’ai pas pu y être',
     outcome_saved: 'Enregistré : {outcome}.',
     outcome_is: 'Inscrit : {outcome}',
