@@ -161,7 +161,8 @@ export function field(id, label, control, hint = null, error = null) {
   if (hintEl) describedBy.push(hintEl.id);
   if (errEl) { describedBy.push(errEl.id); control.setAttribute('aria-invalid', 'true'); }
   if (describedBy.length) control.setAttribute('aria-describedby', describedBy.join(' '));
-  return h('div', { class: 'm-field' }, h('label', { for: id }, label), control, hintEl, errEl);
+  // The hint sits between the label and the field: still in view once a phone's keyboard is open.
+  return h('div', { class: 'm-field' }, h('label', { for: id }, label), hintEl, control, errEl);
 }
 
 // A progress bar toward a goal ("2 of 3").
