@@ -56,6 +56,7 @@ export const strings = {
     confirm_intro: 'One hour with {mentor}: {when} your time ({mentor_time}).',
     back: 'Choose another time',
     booked: 'Your meeting is booked ({when}).',
+    booked_sent: 'Your meeting is confirmed ({when}).',
     booked_offline: 'Your meeting is saved on this phone ({when}). It is sent when you are back online; until then someone else could still take this time.',
     moved: 'Your meeting is moved ({when}).',
     refused_taken: 'This slot was just taken by someone else. Please choose another one below.',
@@ -150,6 +151,7 @@ export const strings = {
     confirm_intro: 'Une heure avec {mentor} : le {when}, votre heure ({mentor_time}).',
     back: 'Choisir une autre heure',
     booked: 'Votre rencontre est réservée ({when}).',
+    booked_sent: 'Votre rencontre est confirmée ({when}).',
     booked_offline: 'Votre rencontre est enregistrée sur ce téléphone ({when}). Elle sera envoyée au retour de la connexion; d’ici là, quelqu’un d’autre pourrait encore prendre cette plage.',
     moved: 'Votre rencontre est déplacée ({when}).',
     refused_taken: 'Cette plage horaire vient d’être prise par quelqu’un d’autre. Choisissez-en une autre ci-dessous.',
@@ -270,6 +272,9 @@ function build(ctx, d, rerender) {
   }
   // A booking said "booked" on the phone, then the server refused it: the refusal replaces it.
   if (ui.notice?.start && d.refused.some((r) => r.args?.start === ui.notice.start)) ui.notice = null;
+  // Booked offline, then sent and accepted (nothing waits, nothing refused): say it is confirmed.
+  if (ui.notice?.queued && ctx.online && ctx.status && ctx.status.pending_ops === 0)
+    ui.notice = { ...ui.notice, queued: false, text: ctx.t('booked_sent', { when: ui.notice.when }) };
   const out = [mentorSection(ctx, d, rerender)];
   if (d.refused.length) out.push(refusedSection(ctx, d, rerender));
   if (d.meetings.length || d.ms.status === 'active') out.push(meetingsSection(ctx, d, rerender));
@@ -470,7 +475,7 @@ async function book(ctx, d, slot, moving, rerender) {
     ui.picked = null;
   } else {
     const text = moving ? t('moved', { when }) : ctx.online ? t('booked', { when }) : t('booked_offline', { when });
-    ui.notice = { where: 'meetings', bad: false, text, start: slot.start };
+    ui.notice = { where: 'meetings', bad: false, text, start: slot.start, when, queued: !ctx.online };
     ui.picked = null; ui.moving = null;
     ctx.announce?.(text);
   }
