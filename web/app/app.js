@@ -104,7 +104,10 @@ $('#lang').addEventListener('change', (ev) => {
   renderTabs();
   renderSyncLine();
   renderRejections();
-  if (state.account) renderScreen({ fresh: true }); else renderShellScreen();
+  if (state.account) { renderScreen(); return; }
+  const keep = snapshotFields();
+  renderShellScreen();
+  restoreFields(keep);
 });
 
 function navigate(path, { replace = false } = {}) {
@@ -339,6 +342,8 @@ function redrawSoon() {
   clearTimeout(redrawTimer);
   redrawTimer = setTimeout(() => {
     if (!state.account) return;
+    // A local write changes what waits to be sent even when no sync is running (offline).
+    state.db.syncStatus().then((s) => { if (s) { state.status = s; renderSyncLine(); } }).catch(() => {});
     renderScreen();
     refreshUnread();
     scheduleReminder();
@@ -680,7 +685,7 @@ async function boot() {
   try {
     state.db = await open();
   } catch (e) {
-    view.innerHTML = `<section class="shell-screen" data-screen="open-failed"><p class="card error-box" role="alert">${esc(t('app.open_failed', { message: errorText(e) }))}</p>
+    view.innerHTML = `<section class="shell-screen" data-screen="open-failed"><p class="card error-box" role="alert">${esc(e.code === 'conflict' ? t('app.other_tab') : t('app.open_failed', { message: errorText(e) }))}</p>
       <button type="button" class="primary wide" id="retry">${esc(t('app.retry'))}</button></section>`;
     $('#retry').addEventListener('click', () => location.reload());
     return;

@@ -14,6 +14,7 @@ export const shellStrings = {
     'app.loading': 'Ouverture de Passerelle…',
     'app.open_failed': "Passerelle n'a pas pu s'ouvrir : {message}",
     'app.retry': 'Réessayer',
+    'app.other_tab': 'Passerelle est déjà ouvert dans un autre onglet de ce navigateur : utilisez cet onglet, ou fermez-le puis rechargez celui-ci.',
     'app.screen_missing': "Cet écran n'est pas encore disponible dans cette version.",
     'app.error_title': 'Un problème est survenu',
     'app.close': 'Fermer',
@@ -68,6 +69,12 @@ export const shellStrings = {
     'error.network': 'Le serveur est injoignable. Vérifiez votre connexion et réessayez.',
     'error.generic': '{message}',
 
+    'op.step.set_status': "État d'une étape", 'op.step.note': 'Note sur une étape', 'op.step.comment': 'Commentaire sur une étape',
+    'op.step.attach': "Preuve d'une étape", 'op.message.send': 'Message', 'op.receipt.update': 'Accusé de lecture',
+    'op.profile.update': 'Profil', 'op.career.update': 'Parcours professionnel', 'op.meeting.request': 'Réservation de rencontre',
+    'op.meeting.cancel': 'Annulation de rencontre', 'op.meeting.reschedule': 'Déplacement de rencontre', 'op.meeting.outcome': 'Bilan de rencontre', 'op.plan.share': 'Partage du plan', 'op.mentorship.respond': 'Réponse à un mentorat',
+    'op.availability.set': 'Disponibilités', 'op.referral.add': 'Référence', 'op.referral.update': 'Référence', 'op.mentor.update': 'Profil de mentor',
+
     'notify.title': 'Rencontre dans une heure', 'notify.body': 'Avec {name}, à {time}.',
   },
   en: {
@@ -77,6 +84,7 @@ export const shellStrings = {
     'app.loading': 'Opening Passerelle…',
     'app.open_failed': 'Passerelle could not open: {message}',
     'app.retry': 'Try again',
+    'app.other_tab': 'Passerelle is already open in another tab of this browser: use that tab, or close it and reload this one.',
     'app.screen_missing': 'This screen is not available in this version yet.',
     'app.error_title': 'Something went wrong',
     'app.close': 'Close',
@@ -130,6 +138,12 @@ export const shellStrings = {
     'form.required': 'This field is required.',
     'error.network': 'The server cannot be reached. Check your connection and try again.',
     'error.generic': '{message}',
+
+    'op.step.set_status': 'Step status', 'op.step.note': 'Note on a step', 'op.step.comment': 'Comment on a step',
+    'op.step.attach': 'Evidence for a step', 'op.message.send': 'Message', 'op.receipt.update': 'Read receipt',
+    'op.profile.update': 'Profile', 'op.career.update': 'Career profile', 'op.meeting.request': 'Meeting booking',
+    'op.meeting.cancel': 'Meeting cancellation', 'op.meeting.reschedule': 'Meeting move', 'op.meeting.outcome': 'Meeting outcome', 'op.plan.share': 'Sharing the plan', 'op.mentorship.respond': 'Answer to a mentorship',
+    'op.availability.set': 'Availability', 'op.referral.add': 'Referral', 'op.referral.update': 'Referral', 'op.mentor.update': 'Mentor profile',
 
     'notify.title': 'Meeting in one hour', 'notify.body': 'With {name}, at {time}.',
   },
