@@ -298,17 +298,20 @@ async function main() {
   const suggested = JSON.parse(cli('coach', ['mentors', 'suggest', '--candidate', me, '--json']).stdout || '[]');
   const royId = (suggested.find((m) => m.name === 'Isabelle Roy') || {}).mentor_id;
   const proposed = cli('coach', ['mentors', 'propose', '--candidate', me, '--mentor', royId || 'unknown']);
+  const planned = cli('coach', ['plan', 'create', '--candidate', me]);
   cli('coach', ['sync']);
   cli('roy', ['sync']);
-  const msId = (cli('roy', ['mentorships']).stdout.match(/[0-9a-f]{8}-[0-9a-f-]{27}/) || [])[0];
+  const msId = (cli('roy', ['mentorships']).stdout.match(/^([0-9a-f]{8})\s+proposed/m) || [])[1];
   const accepted = cli('roy', ['mentorship', 'accept', msId || 'none']);
   cli('roy', ['sync']);
   cli('amina', ['sync']);
-  check('a mentorship is proposed by the coach and accepted by the mentor (CLI)', proposed.status === 0 && accepted.status === 0,
-    proposed.stderr + accepted.stderr + royId);
+  check('the coach starts a plan and proposes a mentorship, the mentor accepts it (CLI)', proposed.status === 0 && planned.status === 0 &&
+    accepted.status === 0, proposed.stderr + planned.stderr + accepted.stderr + royId);
   const web = await until(page, async () => {
     try {
-      return { slots: await window.db.slots(null, 14), progress: await window.db.planProgress(), zone: await window.db.personTimeZone() };
+      const progress = await window.db.planProgress();
+      if (!progress) return null; // the plan is not pulled yet
+      return { slots: await window.db.slots(null, 14), progress, zone: await window.db.personTimeZone() };
     } catch (e) { return null; }
   });
   const nativeSlots = JSON.parse(cli('amina', ['slots', '--days', '14', '--json']).stdout || 'null');
@@ -320,9 +323,26 @@ async function main() {
     JSON.stringify({ web: web && web.progress, native: nativePlan.progress }));
   const career = JSON.parse(cli('amina', ['career']).stdout || '{}');
   check('personTimeZone() is the zone of the person\'s profiles', web && web.zone === (career.time_zone || 'UTC'), JSON.stringify({ zone: web && web.zone, career: career.time_zone }));
+  // The same slot booked from the page (sync stopped) and from the CLI, which syncs first: the
+  // server refuses the page's, a rejection the page then dismisses.
+  const slot = web && web.slots[0];
+  const mine = await page.evaluate(async (slot) => {
+    await window.db.stopSync();
+    const id = crypto.randomUUID();
+    const op = await window.db.mutate('meeting.request', { id, mentorship_id: slot ? slot.mentorship_id : 'none', start: slot ? slot.start : 'none' });
+    return { id, op };
+  }, slot);
   const booked = cli('amina', ['book', nativeSlots && nativeSlots[0] ? nativeSlots[0].start : 'none']);
   cli('amina', ['sync']);
-  const meetingId = await until(page, async () => (await window.db.rows('meetings'))[0]?.id);
+  await page.evaluate(async (o) => window.db.startSync(o), SYNC_OPTIONS);
+  const rejection = await until(page, async (op) => (await window.db.rejections()).find((r) => r.op_id === op), mine.op);
+  const dismissed = rejection ? await page.evaluate(async (op) => {
+    await window.db.dismissRejection(op);
+    return !(await window.db.rejections()).some((r) => r.op_id === op);
+  }, mine.op) : false;
+  check('a slot booked twice: the server refuses the page\'s request, dismissRejection clears it', rejection &&
+    rejection.name === 'meeting.request' && rejection.error.code === 'conflict' && dismissed, JSON.stringify(rejection));
+  const meetingId = await until(page, async (id) => (await window.db.rows('meetings')).find((m) => m.id !== id)?.id, mine.id);
   const ics = meetingId ? await page.evaluate(async (id) => window.db.meetingIcs(id), meetingId) : null;
   const nativeIcs = cli('amina', ['calendar', 'meeting', meetingId || 'none']);
   check('meetingIcs() is the native .ics of the meeting, byte for byte', booked.status === 0 && ics && ics.startsWith('BEGIN:VCALENDAR\r\n') &&
