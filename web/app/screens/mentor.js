@@ -6,7 +6,7 @@
 // next to the field they concern.
 import {
   h, newId, dayLabel, timeLabel, dateTimeLabel, dateLabel, dayKey, zoneCity, zoneName, todayIn, attempt, has, getRow,
-  rowsWhere, snapshot, restore, screenRoot, downloadIcs, field, progress, injectStyles,
+  rowsWhere, snapshot, restore, screenRoot, ownZone, downloadIcs, field, progress, injectStyles,
 } from './mentoring_common.js';
 
 export const strings = {
@@ -267,7 +267,7 @@ async function load(ctx, me) {
     getRow(db, 'mentor_profiles', me).catch(() => null),
   ]);
   mentorships.sort((a, b) => String(b.proposed_at || '').localeCompare(String(a.proposed_at || '')));
-  const zone = ctx.zone || availability?.time_zone || profile?.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = await ownZone(ctx);
   const per = {};
   await Promise.all(mentorships.filter((m) => m.status !== 'declined').map(async (ms) => {
     const [meetings, referrals, plans] = await Promise.all([

@@ -5,7 +5,7 @@
 // A booking the server refused (someone else took the slot first) is shown here with fresh slots.
 import {
   h, newId, dayLabel, timeLabel, dateTimeLabel, shortDateTimeLabel, dayKey, zoneCity, attempt, has, getRow, rowsWhere,
-  snapshot, restore, screenRoot, downloadIcs, field, progress, injectStyles,
+  snapshot, restore, screenRoot, ownZone, downloadIcs, field, progress, injectStyles,
 } from './mentoring_common.js';
 
 export const strings = {
@@ -248,7 +248,7 @@ async function load(ctx, me) {
     rowsWhere(db, 'plans', 'candidate_id', me),
     has(db, 'rejections') ? db.rejections().catch(() => []) : [],
   ]);
-  const zone = ctx.zone || ms.candidate?.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = await ownZone(ctx);
   let mentorZone = ms.mentor_time_zone || mentor?.time_zone || '';
   if (!mentorZone && has(db, 'personTimeZone')) mentorZone = await db.personTimeZone(ms.mentor_id).catch(() => '');
   const mine = new Set(meetings.map((m) => m.id));

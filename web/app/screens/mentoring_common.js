@@ -98,6 +98,16 @@ export async function getRow(db, collection, id) {
   return rows.find((r) => r.id === id) || null;
 }
 
+// The person's own zone, asked of the core at each render: the shell's ctx.zone may have been
+// read before the first sync brought the profile (then the core answers 'UTC'), and the core's
+// answer is the zone the slots are computed in.
+export async function ownZone(ctx) {
+  let zone = null;
+  if (has(ctx.db, 'personTimeZone')) zone = await ctx.db.personTimeZone(ctx.account.user.id).catch(() => null);
+  if (zone && zone !== 'UTC') return zone;
+  return ctx.zone || zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
 export async function rowsWhere(db, collection, field, value) {
   const rows = await db.rows(collection, { field, value });
   return Array.isArray(rows) ? rows : [];
