@@ -120,6 +120,10 @@ export const strings = {
     err_duplicate_block: 'This date is already blocked.',
     err_fix: 'Please fix the highlighted fields: nothing was saved, and nothing you entered is lost.',
     midnight: 'midnight',
+    complete: 'Mark the mentorship complete',
+    complete_hint: 'When both meetings are held and three of the people you referred were introduced or met.',
+    completed_done: 'Mentorship with {name} completed. Thank you!',
+    complete_not_yet: 'Not yet. Meetings held: {held} of 2. People introduced or met: {referred} of 3.',
     error: 'That did not work: {message}',
   },
   fr: {
@@ -232,6 +236,10 @@ export const strings = {
     err_duplicate_block: 'Cette date est déjà bloquée.',
     err_fix: 'Corrigez les champs indiqués : rien n’a été enregistré et rien de ce que vous avez inscrit n’est perdu.',
     midnight: 'minuit',
+    complete: 'Marquer le mentorat comme terminé',
+    complete_hint: 'Quand les deux rencontres ont eu lieu et que trois des personnes recommandées ont été présentées ou rencontrées.',
+    completed_done: 'Mentorat avec {name} terminé. Merci!',
+    complete_not_yet: 'Pas encore. Rencontres tenues : {held} sur 2. Personnes présentées ou rencontrées : {referred} sur 3.',
     error: 'Ça n’a pas fonctionné : {message}',
   },
 };
@@ -423,7 +431,8 @@ function menteeBlock(ctx, d, ms, rerender) {
     }, t('message', { name }))) : null,
     planBlock(ctx, d, ms),
     meetingsBlock(ctx, d, ms, p.meetings, rerender),
-    referralsBlock(ctx, d, ms, p.referrals, rerender));
+    referralsBlock(ctx, d, ms, p.referrals, rerender),
+    ms.status === 'active' ? completeBlock(ctx, ms, rerender) : null);
 }
 
 function meetingsBlock(ctx, d, ms, meetings, rerender) {
@@ -557,6 +566,29 @@ function referralsBlock(ctx, d, ms, referrals, rerender) {
         } }, t(next === 'introduced' ? 'mark_introduced' : 'mark_met'))) : null);
     })) : h('p', { class: 'm-muted' }, t('no_referrals', { name })),
     ms.status === 'active' || ms.status === 'completed' ? referralDisclosure(ms, form, t('add_referral')) : null);
+}
+
+// Completing is the core's decision (two held meetings, three referrals introduced or met): the
+// button asks, and a refusal says how far along the mentorship is.
+function completeBlock(ctx, ms, rerender) {
+  const { t, db } = ctx;
+  const name = candidateName(ms);
+  const where = 'complete-' + ms.id;
+  return h('div', {},
+    notice(where),
+    h('p', { class: 'm-hint', id: `m-complete-hint-${ms.id}` }, t('complete_hint')),
+    h('div', { class: 'm-actions' }, h('button', {
+      class: 'm-btn secondary', type: 'button', 'aria-describedby': `m-complete-hint-${ms.id}`,
+      onclick: async () => {
+        const [, e] = await attempt(() => db.mutate('mentorship.complete', { id: ms.id }));
+        if (!e) say(ctx, 'mentees', t('completed_done', { name }));
+        else {
+          const m = /\((\d+) held, (\d+) introduced or met\)/.exec(e.message || '');
+          say(ctx, where, m ? t('complete_not_yet', { held: m[1], referred: m[2] }) : t('error', { message: e.message }), true);
+        }
+        rerender();
+      },
+    }, t('complete'))));
 }
 
 // The referral form folds away (a mentee's block stays short on a phone); it stays open across
