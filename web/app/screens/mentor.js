@@ -5,7 +5,7 @@
 // least an hour, forward-only referral states, consent) are the core's, whose refusals are shown
 // next to the field they concern.
 import {
-  h, newId, dayLabel, timeLabel, dateTimeLabel, dateLabel, dayKey, zoneCity, zoneName, todayIn, attempt, has, getRow,
+  h, newId, timeLabel, dateTimeLabel, dateLabel, zoneCity, zoneName, todayIn, attempt, has, getRow,
   rowsWhere, snapshot, restore, screenRoot, ownZone, downloadIcs, field, progress, injectStyles,
 } from './mentoring_common.js';
 
