@@ -257,3 +257,23 @@ export async function eventually(fn, timeout = 30000, every = 200) {
   } while (Date.now() - started < timeout);
   return v;
 }
+
+// One stage of a journey: a throw inside fails that stage (with its first line) and the journey
+// goes on where it still can, so that one missing control does not hide every later check.
+export async function stage(name, fn, checkFn) {
+  try { await fn(); return true; } catch (e) {
+    checkFn(name, false, `— ${String(e.message || e).split('\n')[0]}`);
+    return false;
+  }
+}
+
+// A control by role, in either language: role 'button' first, then 'link'.
+export function control(scope, name) {
+  return scope.getByRole('button', { name }).or(scope.getByRole('link', { name })).first();
+}
+
+// The candidate's coach thread's messages as the coach's CLI sees them, after a sync.
+export function coachSees(coach, threadId) {
+  coach.sync();
+  return coach.run(['messages', threadId]);
+}
