@@ -152,7 +152,7 @@ async function main() {
     await openTab(page, 'mentoring');
     const view = screen(page, 'mentoring');
     await view.getByText(/Isabelle Roy/).first().waitFor();
-    const slot = view.getByRole('button', { name: /\d{1,2}[:h]\d{2}/ }).first();
+    const slot = view.getByRole('button', { name: /(your time|chez vous)/i }).first();
     await slot.tap();
     const confirm = control(view, /^(book|confirm|réserver|confirmer)/i);
     if (await confirm.count()) await confirm.tap();
