@@ -208,7 +208,7 @@ export async function signIn(page, server, who) {
   await page.goto(server.appUrl);
   await page.getByLabel(words.email).first().fill(who.email);
   await page.getByLabel(words.password).first().fill(who.password);
-  await page.getByRole('button', { name: words.signIn }).first().click();
+  await page.getByRole('button', { name: words.signIn }).first().tap();
   await waitScreen(page, 'home', 60000);
 }
 
@@ -230,7 +230,7 @@ export async function settled(page, timeout = 60000) {
   const started = Date.now();
   while (Date.now() - started < timeout) {
     const s = await page.evaluate(async () => {
-      const db = window.passerelle?.db || window.db || window.app?.db;
+      const db = window.passerelle; // app.js exposes the core's object for the tests
       if (!db) return null;
       try { return await db.syncStatus(); } catch (e) { return null; }
     });
@@ -276,4 +276,10 @@ export function control(scope, name) {
 export function coachSees(coach, threadId) {
   coach.sync();
   return coach.run(['messages', threadId]);
+}
+
+// The app's language switch (a labelled <select> in the top bar).
+export async function setLanguage(page, lang) {
+  await page.getByLabel(/(language|langue)/i).first().selectOption(lang);
+  await page.waitForFunction((l) => document.documentElement.lang.startsWith(l), lang, { timeout: STEP_MS });
 }
