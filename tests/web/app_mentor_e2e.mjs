@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { check, runTest } from './harness.mjs';
 import {
-  AppServer, CliUser, DEMO, control, eventually, launchBrowser, newPhone, openTab, saveShot, screen, signIn, stage,
+  AppServer, CliUser, DEMO, eventually, launchBrowser, newPhone, openTab, saveShot, screen, signIn, stage,
 } from './app_harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-app-mentor-'));
@@ -40,18 +40,16 @@ async function main() {
     await openTab(page, 'mentor');
     await view.getByText(/Yassine Trabelsi/).first().waitFor();
     await saveShot(page, 'mentor-proposal-en');
-    await control(view, /^(accept|accepter)/i).tap();
+    await view.getByRole('button', { name: /^(accept|accepter)$/i }).first().tap();
     check('the mentorship is active on the server', await eventually(() => mentorship()?.status === 'active'), JSON.stringify(mentorship()?.status));
   }, check);
 
   await stage('the mentor adds a weekly availability window (Friday 14:00-16:00)', async () => {
-    const day = view.getByLabel(/^(day|weekday|jour)/i).first();
-    await day.selectOption({ label: /friday|vendredi/i }).catch(() => day.selectOption('5'));
-    await view.getByLabel(/^(start|from|begins?|début|de)/i).first().fill('14:00');
-    await view.getByLabel(/^(end|to|until|ends?|fin|à|jusqu)/i).first().fill('16:00');
-    await control(view, /^(add|add window|save|ajouter|enregistrer)/i).tap();
-    const saveAll = control(view, /^(save availability|save|enregistrer)/i);
-    if (await saveAll.count()) await saveAll.tap().catch(() => {});
+    await view.getByRole('button', { name: /^(add a weekly window|ajouter une plage)/i }).tap();
+    await view.getByLabel(/^(day|jour)$/i).last().selectOption('5');
+    await view.getByLabel(/^(from|de|début)$/i).last().selectOption('14:00');
+    await view.getByLabel(/^(to|à|fin)$/i).last().selectOption('16:00');
+    await view.getByRole('button', { name: /^(save my availability|enregistrer mes disponibilités)/i }).tap();
     const has = () => {
       const a = server.rows('availability', 'time_zone', 'America/Toronto').find((r) => r.id === singhId)
         || server.sql(`SELECT data FROM sync_rows WHERE collection='availability' AND id='${singhId}'`);
@@ -79,7 +77,7 @@ async function main() {
     await openTab(page, 'mentor');
     await view.getByText(/Yassine Trabelsi/).first().waitFor();
     const download = page.waitForEvent('download');
-    await control(view, /(calendar|\.ics|calendrier)/i).tap();
+    await view.getByRole('button', { name: /(add to my calendar|calendrier)/i }).first().tap();
     const file = path.join(tmp, 'meeting.ics');
     await (await download).saveAs(file);
     const py = spawnSync(PYTHON, ['-c', [
@@ -97,12 +95,10 @@ async function main() {
     const people = [['Dr. Amélie Fortin', 'Chief engineer', 'Hydro-Québec'], ['Marc Dubé', 'Recruiter', 'WSP'],
       ['Nora Lefebvre', 'Project manager', 'Ville de Sherbrooke']];
     for (const [name, role, org] of people) {
-      const opener = control(view, /^(add( a)? referral|new referral|ajouter une? (référence|recommandation|contact))/i);
-      if (await opener.count() && !(await view.getByLabel(/^(organi[sz]ation)/i).count())) await opener.tap();
-      await view.getByLabel(/^(name|nom)/i).first().fill(name);
-      await view.getByLabel(/^(role|position|title|rôle|poste|fonction)/i).first().fill(role);
-      await view.getByLabel(/^(organi[sz]ation)/i).first().fill(org);
-      await control(view, /^(add|save|record|ajouter|enregistrer)/i).tap();
+      await view.getByLabel(/^(name|nom)$/i).first().fill(name);
+      await view.getByLabel(/^(role|rôle)$/i).first().fill(role);
+      await view.getByLabel(/^(organi[sz]ation)$/i).first().fill(org);
+      await view.getByRole('button', { name: /^(add|ajouter)$/i }).first().tap();
       await view.getByText(name).first().waitFor();
     }
     const n = await eventually(() => server.rows('referrals', 'mentor_id', singhId).length === 3 && 3);

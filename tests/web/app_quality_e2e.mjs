@@ -89,11 +89,10 @@ async function main() {
   await stage('a past date gets a clear message and keeps the date typed', async () => {
     await signIn(m.page, server, DEMO.roy);
     await openTab(m.page, 'mentor');
-    const date = screen(m.page, 'mentor').locator('input[type="date"]').first();
+    const date = screen(m.page, 'mentor').getByLabel(/^(date to block|date à bloquer)/i).first();
     const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
     await date.fill(yesterday);
-    const form = date.locator('xpath=ancestor::form[1]');
-    await control(form, /^(add|block|save|ajouter|bloquer|enregistrer)/i).tap();
+    await screen(m.page, 'mentor').getByRole('button', { name: /^(block this date|bloquer)/i }).first().tap();
     check('a past date: a clear message on screen', !!(await hasAlert(m.page, /(past|passé|already|déjà|future|avenir|today|aujourd)/i)), JSON.stringify(await alerts(m.page)));
     check('... and the date typed is kept', (await date.inputValue()) === yesterday);
   }, check);
