@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, builds and starts the server on the embedded SQLite default with a demo program.
-# The server prints its URL and the demo accounts; stop it with Ctrl-C.
+# The server prints its URL, the phone app's (<URL>/app/) and the demo accounts; stop it with
+# Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

@@ -155,13 +155,14 @@ function route() {
 }
 
 // --- login -------------------------------------------------------------------------------
-function renderLogin(error = '') {
+function renderLogin(error = '', appLink = false) {
   main.innerHTML = `
     <form class="card login" id="login-form">
       <h1>${esc(t('login.title'))}</h1>
       <label>${esc(t('login.email'))}<input id="email" name="email" type="email" autocomplete="username" required></label>
       <label>${esc(t('login.password'))}<input id="password" name="password" type="password" autocomplete="current-password" required></label>
       <p class="error" role="alert">${esc(error)}</p>
+      ${appLink ? `<p><a href="/app/">${esc(t('login.open_app'))}</a></p>` : ''}
       <button type="submit">${esc(t('login.submit'))}</button>
     </form>`;
   $('#login-form').addEventListener('submit', async (ev) => {
@@ -172,7 +173,7 @@ function renderLogin(error = '') {
       const user = await conn.login($('#email').value, $('#password').value);
       if (user.role !== 'coach' && user.role !== 'admin') {
         await conn.logout();
-        return renderLogin(t('login.staff_only'));
+        return renderLogin(t('login.staff_only'), true);
       }
       sessionStorage.setItem('passerelle.token', conn.token);
       state.user = user;

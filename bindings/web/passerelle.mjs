@@ -114,6 +114,49 @@ export class Passerelle {
   mutate(name, args) { return this.call('mutate', { name, args }); }
   // The local view's rows of `collection` by id, optionally where row[field] === value.
   rows(collection, { field = null, value = null } = {}) { return this.call('list', { collection, field, value }); }
+  // One row of the local view by id, or null.
+  get(collection, id) { return this.call('get', { collection, id }); }
+  // Every thread, most recent activity first: each thread row's fields plus title, unread,
+  // message_count, last_activity, last_message (passerelle.h, psl_client_threads).
+  threads() { return this.call('threads'); }
+  // How many messages of others are unread, over every thread.
+  unreadTotal() { return this.call('unreadTotal'); }
+  // A thread's messages in order, each with author_name, mine, state ('queued', 'sent',
+  // 'delivered', 'read'), n, sent_at, written_at and attachments [{sha256, name, size, type,
+  // on_device}] (psl_client_thread_messages).
+  threadMessages(threadId) { return this.call('threadMessages', { threadId }); }
+  // The free one-hour slots of a mentorship (null: the only active one) in the next `days`
+  // days: [{start, end, local_start, time_zone, mentor_local_start, mentor_time_zone,
+  // mentorship_id}] (psl_client_slots).
+  slots(mentorshipId = null, days = 21) { return this.call('slots', { mentorshipId, days }); }
+  // The progress of a candidate's plan (null: the signed-in person's) as the core computes it
+  // {total, todo, in_progress, done, skipped, percent_done, overdue, next_step_id,
+  // days_since_activity, off_track}, or null when the device has no plan for them.
+  planProgress(candidateId = null) { return this.call('planProgress', { candidateId }); }
+  // A person's IANA time zone (null: the signed-in person's) from their profiles, else 'UTC'.
+  personTimeZone(userId = null) { return this.call('personTimeZone', { userId }); }
+  // A meeting as a text/calendar document (one VEVENT), in the signed-in person's language.
+  meetingIcs(meetingId) { return this.call('meetingIcs', { meetingId }); }
+  // Sends a message in a thread: resolves with its id once it is queued. `files`
+  // ([{name, type, bytes: Uint8Array}], at most 5) are checked as natively (a PDF, DOCX, ODT,
+  // PNG or JPEG by its content, at most 10 MiB, else a 'usage' refusal and nothing is queued),
+  // kept on this device and uploaded before the message is pushed.
+  sendMessage(threadId, body, files = []) {
+    return this.call('sendMessage', { threadId, body, files: files.map(({ name, bytes }) => ({ name, bytes })) });
+  }
+  // Marks a thread read up to its last message of others (a receipt, queued).
+  markRead(threadId) { return this.call('markRead', { threadId }); }
+  // Keeps a file on this device and queues its upload on its own (a plan step's evidence: put
+  // the reference in step.attach's args): resolves with {sha256, name, size, type}.
+  addFile({ name, bytes }) { return this.call('addFile', { name, bytes }); }
+  // A file by its hash as a Blob: from this device, else downloaded with the session's token
+  // (then kept). A 'network' rejection when it is not here and the server cannot be reached.
+  fileBlob(sha256) { return this.call('fileBlob', { sha256 }); }
+  // An online request on the signed-in session (account.export, sessions.list, ...): resolves
+  // with the answer's fields; rejects with origin 'network' when the server cannot be reached.
+  request(type, fields = {}) { return this.call('request', { type, fields }); }
+  // Clears a refused op from rejections().
+  dismissRejection(opId) { return this.call('dismissRejection', { opId }); }
   // How many writes wait to be sent.
   pendingCount() { return this.call('pendingCount'); }
   // Closes the database and ends the Worker (the lock goes with it).

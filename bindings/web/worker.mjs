@@ -9,8 +9,10 @@
 // owns its WebSocket and its timers, feeds it what they report (psl_web_sync_feed) and carries
 // out the actions it answers with. No sync decision is taken here.
 //
-// Messages in: {id, call: 'open' | 'signIn' | 'acceptInvite' | 'signOut' | 'mutate' | 'list' | 'pendingCount' |
-//   'startSync' | 'stopSync' | 'syncStatus' | 'rejections' | 'close', args}
+// Messages in: {id, call: 'open' | 'signIn' | 'acceptInvite' | 'signOut' | 'mutate' | 'list' | 'get' |
+//   'pendingCount' | 'threads' | 'unreadTotal' | 'threadMessages' | 'sendMessage' | 'markRead' |
+//   'addFile' | 'fileBlob' | 'slots' | 'planProgress' | 'personTimeZone' | 'meetingIcs' |
+//   'dismissRejection' | 'request' | 'startSync' | 'stopSync' | 'syncStatus' | 'rejections' | 'close', args}
 // Messages out: {id, ok: value} or {id, error: {code, origin, message}} (passerelle.h's codes
 // and origins, wire spelling), and unasked {event: 'rows_changed' (rows: [{collection, id}],
 // or null after a local write), 'status' (status), 'rejected' (rejection), 'session_ended',
@@ -20,6 +22,9 @@ import { OpfsPool } from './opfs_pool.mjs';
 
 const kLock = 'passerelle-core';
 const kDataDir = '/passerelle';
+// The account's attached files (the core keeps them in <kDataDir>-files): IndexedDB-backed in
+// both storages, mirrored (syncfs) before a file is said kept.
+const kFilesDir = kDataDir + '-files';
 const kPoolDir = 'passerelle-pool';
 // The device file and the account file, each with its WAL and the journal SQLite uses while
 // switching to WAL, and room for a second account: every file is one pool slot.
@@ -51,6 +56,33 @@ function callCore(name, ...strings) {
   });
   const out = core['_' + name](...ptrs);
   for (const p of ptrs) if (p) core._free(p);
+  const text = core.UTF8ToString(out);
+  core._psl_web_free(out);
+  const answer = JSON.parse(text);
+  if (answer.error) throw new CallError(answer.error.code, answer.error.origin, answer.error.message);
+  return answer.ok;
+}
+
+// Calls a psl_web_* function whose arguments are `before` (strings), then the bytes of `bytes`
+// (pointer and length), then `after` (numbers or strings).
+function callCoreBytes(name, before, bytes, after = []) {
+  const ptrs = [];
+  const str = (s) => {
+    if (s === null || s === undefined) return 0;
+    const n = core.lengthBytesUTF8(s) + 1;
+    const p = core._malloc(n);
+    core.stringToUTF8(s, p, n);
+    ptrs.push(p);
+    return p;
+  };
+  const args = before.map(str);
+  const data = core._malloc(Math.max(bytes.length, 1));
+  ptrs.push(data);
+  core.HEAPU8.set(bytes, data);
+  args.push(data, bytes.length);
+  for (const a of after) args.push(typeof a === 'number' ? a : str(a));
+  const out = core['_' + name](...args);
+  for (const p of ptrs) core._free(p);
   const text = core.UTF8ToString(out);
   core._psl_web_free(out);
   const answer = JSON.parse(text);
@@ -138,6 +170,37 @@ function openSocket(url) {
   };
 }
 
+// The engine's one upload in flight: PUT of the kept file's bytes, its answer fed back for the
+// core to read (status and body), a failure to connect fed as a network failure.
+let upload = null; // {sha256, controller}
+
+function startUpload(a) {
+  const mine = { sha256: a.sha256, controller: new AbortController() };
+  upload = mine;
+  const done = (result) => {
+    if (upload !== mine) return; // cancelled: the engine no longer listens for it
+    upload = null;
+    feed('upload_done', JSON.stringify({ sha256: a.sha256, ...result }));
+  };
+  let bytes;
+  try {
+    bytes = core.FS.readFile(a.path);
+  } catch (e) {
+    queueMicrotask(() => done({ network: `cannot read the kept file ${a.name || a.sha256}` }));
+    return;
+  }
+  fetch(a.url, { method: 'PUT', body: bytes, signal: mine.controller.signal,
+    headers: { Authorization: 'Bearer ' + a.token, 'Content-Type': 'application/octet-stream' } })
+    .then(async (res) => done({ status: res.status, body: await res.text() }))
+    .catch((e) => done({ network: `cannot reach ${new URL(a.url).origin}: ${e.message}` }));
+}
+
+function cancelUpload() {
+  if (!upload) return;
+  upload.controller.abort();
+  upload = null;
+}
+
 function carryOut(actions) {
   for (const a of actions) {
     switch (a.do) {
@@ -154,6 +217,8 @@ function carryOut(actions) {
         clearTimeout(timers.get(a.timer));
         timers.delete(a.timer);
         break;
+      case 'upload': startUpload(a); break;
+      case 'cancel_upload': cancelUpload(); break;
       case 'rows_changed': post({ event: 'rows_changed', rows: a.rows }); break;
       case 'rejected': post({ event: 'rejected', rejection: a.rejection }); break;
       case 'state_changed': post({ event: 'status', status: a.status }); break;
@@ -173,12 +238,13 @@ function stopEngine() {
   syncing = false;
   feed('stop');
   dropSocket();
+  cancelUpload();
   for (const t of timers.values()) clearTimeout(t);
   timers.clear();
 }
 
-// Sign-in's requests on a socket of its own: the core writes the frames and reads the answers;
-// each frame is sent once the previous one is answered.
+// Sign-in's (and an online request's) frames on a socket of its own: the core writes the frames
+// and reads the answers; each frame is sent once the previous one is answered.
 function signInExchange(url, frames) {
   return new Promise((resolve, reject) => {
     let done = false;
@@ -222,12 +288,14 @@ const calls = {
     core = await createPasserelleCore({ opfsPool: pool });
     storage = opfs ? 'opfs' : 'indexeddb';
     core.FS.mkdir(kDataDir);
+    core.FS.mkdir(kFilesDir);
+    core.FS.mount(core.IDBFS, {}, kFilesDir);
     if (opfs) {
       if (core._psl_web_use_opfs() !== 0) throw new CallError('internal', 'local', 'the OPFS VFS could not be registered');
     } else {
       core.FS.mount(core.IDBFS, {}, kDataDir);
-      await syncfs(true);
     }
+    await syncfs(true);
     // With a user id: that account's file, without a session (storage tests). Without: the
     // device, and the account signed in on it if any.
     let account = null;
@@ -266,6 +334,66 @@ const calls = {
     return opId;
   },
   async list({ collection, field = null, value = null }) { return callCore('psl_web_list', collection, field, value); },
+  async sendMessage({ threadId, body, files = [] }) {
+    const hashes = [];
+    for (const f of files) hashes.push(keepFile(f).sha256);
+    if (files.length) await syncfs(false); // the bytes durable before the message that needs them
+    const id = callCore('psl_web_send_message', threadId, body, JSON.stringify(hashes));
+    await written();
+    return id;
+  },
+  async addFile({ name, bytes }) {
+    const kept = keepFile({ name, bytes });
+    await syncfs(false);
+    const queued = callCore('psl_web_queue_file', kept.sha256);
+    await written();
+    return queued;
+  },
+  async markRead({ threadId }) {
+    if (callCore('psl_web_mark_read', threadId)) await written();
+    return null;
+  },
+  async fileBlob({ sha256 }) {
+    let source = callCore('psl_web_file_source', sha256);
+    if (!source.path) {
+      let res;
+      try {
+        res = await fetch(source.url, { headers: { Authorization: 'Bearer ' + source.token } });
+      } catch (e) {
+        throw new CallError('internal', 'network', `cannot reach ${new URL(source.url).origin}: ${e.message}`);
+      }
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      source = callCoreBytes('psl_web_file_downloaded', [sha256], bytes, [res.status]);
+      await syncfs(false);
+    }
+    return new Blob([core.FS.readFile(source.path)], { type: source.type || '' });
+  },
+  async request({ type, fields = {} }) {
+    const { url, frames } = callCore('psl_web_request', type, JSON.stringify(fields));
+    let answers;
+    try {
+      answers = await signInExchange(url, frames);
+    } catch (e) {
+      try { callCore('psl_web_request_answer', '[]'); } catch (ended) { /* ends the request in the core */ }
+      throw e;
+    }
+    return callCore('psl_web_request_answer', JSON.stringify(answers));
+  },
+  async get({ collection, id }) { return callCore('psl_web_get', collection, id); },
+  async threads() { return callCore('psl_web_threads'); },
+  async unreadTotal() { return callCore('psl_web_unread_total'); },
+  async threadMessages({ threadId }) { return callCore('psl_web_thread_messages', threadId); },
+  async slots({ mentorshipId = null, days = null }) {
+    return callCore('psl_web_slots', mentorshipId, days === null ? null : String(days));
+  },
+  async planProgress({ candidateId = null }) { return callCore('psl_web_plan_progress', candidateId); },
+  async personTimeZone({ userId = null }) { return callCore('psl_web_person_time_zone', userId); },
+  async meetingIcs({ meetingId }) { return callCore('psl_web_meeting_ics', meetingId); },
+  async dismissRejection({ opId }) {
+    callCore('psl_web_dismiss_rejection', opId);
+    if (storage === 'indexeddb') await syncfs(false);
+    return null;
+  },
   async pendingCount() { return callCore('psl_web_pending_count'); },
   async close() {
     stopEngine();
@@ -275,6 +403,21 @@ const calls = {
     return null;
   },
 };
+
+// A file someone chose ({name, bytes: Uint8Array}), checked and kept by the core: its name and
+// size first, so a file too large never crosses into the core's memory.
+function keepFile({ name, bytes }) {
+  if (!(bytes instanceof Uint8Array)) throw new CallError('bad_request', 'usage', 'a file\'s bytes must be a Uint8Array');
+  callCore('psl_web_check_file', String(name), String(bytes.length));
+  return callCoreBytes('psl_web_keep_file', [String(name)], bytes);
+}
+
+// After a local write: durable (IndexedDB storage: mirrored), observers told, the engine woken.
+async function written() {
+  if (storage === 'indexeddb') await syncfs(false);
+  post({ event: 'rows_changed', rows: null });
+  if (syncing) feed('local_write');
+}
 
 function notOpen() { return new CallError('bad_request', 'usage', 'no account is open: call open first'); }
 

@@ -114,7 +114,7 @@ commands:
   cancel MEETING | reschedule MEETING START | outcome MEETING held|no_show_...
                                     queue a change to a meeting
   referral add|set ...; referrals   the contacts the mentor refers the candidate to
-  calendar feed|revoke              a new secret .ics feed URL, or none
+  calendar feed|revoke|meeting ID   a new secret .ics feed URL, or none; one meeting as .ics
   <command> --help                  help for one command
 
 Writes work offline: they apply at once on this device, are queued, and reach the server at

@@ -9,6 +9,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "cli.h"
+#include "passerelle/client_rows.h"
 #include "passerelle/mentor_slots.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
@@ -444,6 +445,18 @@ int referrals(Client& client, const Args& args) {
 }
 
 // ------------------------------------------------------------ calendar feed
+// One meeting as the .ics a browser or a phone offers to download (local_views.h: the same text).
+int calendar_meeting(Client& client, const UserInfo& user, const Args& args) {
+  int exit = kOk;
+  auto id = resolve(client, mc::meetings, args.positional[0], "meeting", exit);
+  if (!id) return exit;
+  client::ClientRows rows(client);
+  auto ics = client::meeting_ics(rows, *id, user.id, user.locale);
+  if (!ics) return fail_data(ics.failure());
+  std::cout << *ics;
+  return kOk;
+}
+
 int calendar_feed(Client& client) {
   std::string token = new_token();
   auto url = client.server_url();
@@ -486,6 +499,7 @@ const std::map<std::string, CommandSpec>& mentor_command_specs() {
       {"calendar", {}},
       {"calendar feed", {}},
       {"calendar revoke", {}},
+      {"calendar meeting", {{}, {}, 1}},
   };
   return specs;
 }
@@ -520,7 +534,8 @@ const std::map<std::string, std::string>& mentor_command_help() {
                    "       passerelle referral set ID [--status suggested|introduced|met] [--consent yes|no]\n"},
       {"referrals", "usage: passerelle referrals [--json]\n"},
       {"calendar", "usage: passerelle calendar feed     a new secret .ics feed URL (the former one stops working)\n"
-                   "       passerelle calendar revoke   no feed any more\n"},
+                   "       passerelle calendar revoke   no feed any more\n"
+                   "       passerelle calendar meeting MEETING   the meeting as an iCalendar text, to import\n"},
   };
   return help;
 }
@@ -545,6 +560,7 @@ std::optional<int> run_mentor_command(Client& client, const UserInfo& user, cons
   if (c == "referral set") return referral_set(client, args);
   if (c == "referrals") return referrals(client, args);
   if (c == "calendar feed") return calendar_feed(client);
+  if (c == "calendar meeting") return calendar_meeting(client, user, args);
   if (c == "calendar revoke") return queue(client, "calendar.feed.revoke", json::object{}, "calendar feed revocation");
   if (c == "mentors" || c == "mentorship" || c == "referral" || c == "calendar")
     return fail(kUsage, c + " needs a sub-command (see passerelle " + c + " --help)");

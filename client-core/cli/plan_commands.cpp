@@ -8,6 +8,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "cli.h"
+#include "passerelle/client_rows.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/plans/progress.h"
 #include "passerelle/shared/time.h"
@@ -63,12 +64,8 @@ Viewer viewer_of(Client& client, const UserInfo& user) {
 
 // The candidate's zone decides what is overdue (docs/action-plans.md), whoever looks.
 std::string candidate_zone(Client& client, const json::object& plan) {
-  auto p = client.get(collection::profiles, field(plan, "candidate_id"));
-  if (p && *p) {
-    auto z = field(**p, "time_zone");
-    if (!z.empty()) return z;
-  }
-  return "UTC";
+  client::ClientRows rows(client);
+  return client::plan_time_zone(rows, plan);
 }
 
 std::string local_time(const std::string& rfc3339, const std::string& zone) {
@@ -79,16 +76,8 @@ std::string local_time(const std::string& rfc3339, const std::string& zone) {
 
 // The plan's steps in plan order (the plan row's step_ids); rows the device lacks are skipped.
 client::Outcome<std::vector<json::object>> steps_in_order(Client& client, const json::object& plan) {
-  auto rows = client.list(collection::plan_steps, "plan_id", field(plan, "id"));
-  if (!rows) return std::move(rows).failure();
-  std::map<std::string, json::object> by_id;
-  for (auto& r : *rows) by_id.emplace(field(r, "id"), std::move(r));
-  std::vector<json::object> out;
-  if (auto* ids = plan.if_contains("step_ids"); ids && ids->is_array())
-    for (const auto& id : ids->get_array())
-      if (id.is_string())
-        if (auto it = by_id.find(std::string(id.get_string())); it != by_id.end()) out.push_back(it->second);
-  return out;
+  client::ClientRows rows(client);
+  return client::plan_steps_in_order(rows, plan);
 }
 
 std::size_t count(const json::object& row, std::string_view key) {
@@ -147,15 +136,6 @@ std::optional<std::int64_t> parse_position(const std::string& text) {
   return n - 1;
 }
 
-json::object progress_json(const plans::PlanProgress& p) {
-  json::object o{{"total", p.total},     {"todo", p.todo},       {"in_progress", p.in_progress},
-                 {"done", p.done},       {"skipped", p.skipped}, {"percent_done", p.percent_done},
-                 {"overdue", p.overdue}, {"off_track", p.off_track}};
-  o["next_step_id"] = p.next_step_id ? json::value(*p.next_step_id) : json::value(nullptr);
-  o["days_since_activity"] = p.days_since_activity ? json::value(*p.days_since_activity) : json::value(nullptr);
-  return o;
-}
-
 int show_plan(Client& client, const UserInfo& user, const Args& args) {
   auto found = find_plan(client, user, args.flag("--candidate"));
   if (!found.plan) return *found.exit;
@@ -181,7 +161,7 @@ int show_plan(Client& client, const UserInfo& user, const Args& args) {
     json::array rows;
     for (const auto& s : *steps) rows.emplace_back(s);
     json::object out{{"plan", plan}, {"steps", std::move(rows)}, {"time_zone", zone},
-                     {"progress", progress_json(progress)}};
+                     {"progress", client::progress_json(progress)}};
     std::cout << json::serialize(out) << "\n";
     return kOk;
   }

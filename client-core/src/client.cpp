@@ -10,10 +10,13 @@
 #include "account_store.h"
 #include "connection.h"
 #include "device_store.h"
+#include "files/attachments.h"
 #include "files/blob_transfer.h"
 #include "files/file_store.h"
 #include "files/sha256.h"
 #include "messages/conversations.h"
+#include "passerelle/client_rows.h"
+#include "passerelle/mentor_slots.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/json_reader.h"
@@ -647,12 +650,9 @@ namespace {
 // limit a server would set for CVs and scans.
 constexpr std::uint64_t kMaxDownloadBytes = 256ull * 1024 * 1024;
 
-// A file someone chose to attach, checked and read: what the message and the queue need.
-struct Attached {
-  UploadInfo info;
-  std::string content;
-};
+using files::Attached;
 
+// Reads a file someone chose to attach; files::check_attachment decides whether it may go.
 Outcome<Attached> check_attachment(const std::filesystem::path& path, std::size_t max_bytes) {
   namespace fs = std::filesystem;
   std::string name = path.filename().string();
@@ -661,26 +661,14 @@ Outcome<Attached> check_attachment(const std::filesystem::path& path, std::size_
   auto status = fs::status(path, ec);
   if (ec || !fs::exists(status)) return refuse(Error{ErrorCode::bad_request, "no such file"});
   if (!fs::is_regular_file(status)) return refuse(Error{ErrorCode::bad_request, "not a regular file"});
-  if (auto problem = passerelle::files::file_name_problem(name))
-    return refuse(Error{ErrorCode::bad_request, "the file name " + *problem});
   auto size = fs::file_size(path, ec);
   if (ec) return refuse(Error{ErrorCode::bad_request, ec.message()});
-  // Checked before reading: a 4 GB video is refused without being loaded.
-  if (size > max_bytes) return refuse(passerelle::files::too_large_error(size, max_bytes));
-  if (size == 0) return refuse(Error{ErrorCode::bad_request, "the file is empty"});
+  if (auto refused = files::check_attachment_header(path.string(), name, size, max_bytes)) return std::move(*refused);
   std::ifstream in(path, std::ios::binary);
   std::string content;
   if (in) content.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   if (!in && !in.eof()) return refuse(Error{ErrorCode::bad_request, "cannot read it"});
-  if (content.size() > max_bytes) return refuse(passerelle::files::too_large_error(content.size(), max_bytes));
-  auto type = passerelle::files::sniff_type(content);
-  if (!type) return refuse(passerelle::files::unsupported_type_error());
-  UploadInfo info;
-  info.sha256 = sha256_hex(content);
-  info.name = name;
-  info.size = static_cast<std::int64_t>(content.size());
-  info.type = std::string(*type);
-  return Attached{std::move(info), std::move(content)};
+  return files::check_attachment(path.string(), std::move(name), std::move(content), max_bytes);
 }
 }  // namespace
 
@@ -723,17 +711,11 @@ Outcome<std::string> Client::send_message(std::string_view thread_id, std::strin
   }
   std::string id = new_id();
   std::string now = format_rfc3339(now_utc());
-  json::object args{{"id", id}, {"thread_id", thread_id}, {"body", body}, {"written_at", now}};
-  if (!attached.empty()) {
-    json::array list;
-    for (const auto& a : attached)
-      list.push_back(json::object{{"sha256", a.info.sha256}, {"name", a.info.name}, {"size", a.info.size}, {"type", a.info.type}});
-    args["attachments"] = std::move(list);
-  }
+  std::vector<UploadInfo> infos;
+  for (const auto& a : attached) infos.push_back(a.info);
   // Field errors (empty body without files, over 8 KiB) before any file is written.
-  const passerelle::sync::Mutator* m = passerelle::sync::find_mutator("message.send");
-  if (!m) return local_failure(Error{ErrorCode::internal, "message.send is not registered"});
-  if (auto v = m->validate(args); !v) return Failure{Origin::usage, v.error()};
+  auto args = files::message_send_args(id, thread_id, body, now, infos);
+  if (!args) return std::move(args).failure();
   auto side = impl_->ensure_sync();
   if (!side) return std::move(side).failure();
   files::FileStore& store = *(*side)->files;
@@ -745,7 +727,7 @@ Outcome<std::string> Client::send_message(std::string_view thread_id, std::strin
   Result<std::string> op_id = Error{ErrorCode::internal, "not run"};
   {
     std::lock_guard lock((*side)->store_mutex);
-    op_id = (*side)->store->mutate("message.send", args, &changed, [&]() -> Status {
+    op_id = (*side)->store->mutate("message.send", *args, &changed, [&]() -> Status {
       for (const auto& a : attached)
         if (auto st = store.queue_upload(a.info, now); !st) return st;
       return Status::Ok();
@@ -884,6 +866,11 @@ void Client::unobserve(ObserverToken token) {
   impl_->rows_observers.erase(token);
   impl_->state_observers.erase(token);
   impl_->rejection_observers.erase(token);
+}
+
+std::string person_time_zone(Client& client, std::string_view user_id) {
+  ClientRows rows(client);
+  return person_time_zone(static_cast<LocalRows&>(rows), user_id);
 }
 
 }  // namespace passerelle::client

@@ -242,6 +242,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
   if (args[0] == "serve") {
     ServeConfig& c = out.serve;
     c.web_root = PASSERELLE_WEB_ROOT;
+    c.wasm_dir = PASSERELLE_WASM_DIR;
     c.templates_dir = PASSERELLE_TEMPLATES_DIR;
     std::vector<Flag> flags = {
         {"listen", "HOST:PORT", "address to listen on; port 0 picks a free port", "127.0.0.1:8080", listen_setter(&c)},
@@ -252,6 +253,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"tls-cert", "FILE", "PEM certificate chain; with --tls-key serves https/wss only", "", string_setter(&c.tls_cert)},
         {"tls-key", "FILE", "PEM private key", "", string_setter(&c.tls_key)},
         {"web-root", "DIR", "static files served at /", c.web_root, string_setter(&c.web_root)},
+        {"wasm-dir", "DIR", "the WebAssembly core (passerelle.mjs, worker.mjs, ...) served at /app/", c.wasm_dir, string_setter(&c.wasm_dir)},
         {"threads", "N", "I/O threads", "hardware concurrency", int_setter(&c.threads, 1, 256)},
         {"token-ttl-days", "DAYS", "session token lifetime", "30", days_setter(&c.token_ttl_days)},
         {"invite-ttl-days", "DAYS", "invitation lifetime", "14", days_setter(&c.invite_ttl_days)},

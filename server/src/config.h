@@ -21,6 +21,9 @@ struct ServeConfig {
   std::string mail_command;  // empty: write files into mail_dir
   std::string tls_cert, tls_key;
   std::string web_root;  // default: PASSERELLE_WEB_ROOT
+  // The WebAssembly core's five files, served under /app/ beside web/app/ (default:
+  // PASSERELLE_WASM_DIR, the build's build-wasm/bindings/web).
+  std::string wasm_dir;
   unsigned threads = 0;  // default: hardware concurrency
   double token_ttl_days = 30;
   double invite_ttl_days = 14;

@@ -288,7 +288,9 @@ std::string demo_banner(const std::string& url) {
   std::string ws_url = url.rfind("https://", 0) == 0 ? "wss://" + url.substr(8) : "ws://" + url.substr(7);
   std::ostringstream out;
   out << "\n=== Passerelle demo ===========================================================\n"
-      << "Server: " << url << "   (WebSocket: " << ws_url << "/v1/ws)\n\n";
+      << "Server: " << url << "   (WebSocket: " << ws_url << "/v1/ws)\n"
+      << "Phone app (candidates and mentors): " << url << "/app/\n"
+      << "Coaches' dashboard: " << url << "/\n\n";
   auto pad = [](std::string s, std::size_t n) {
     // Pad by characters, not bytes, so accented names line up.
     std::size_t chars = 0;

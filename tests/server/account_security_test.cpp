@@ -62,7 +62,7 @@ struct ResetMail {
 ResetMail parse_reset_mail(const std::string& raw) {
   ResetMail m{raw, decode_qp(raw.substr(raw.find("\r\n\r\n") + 4)), "", ""};
   std::smatch s;
-  if (std::regex_search(m.text, s, std::regex(R"(/app/#reset=([A-Za-z0-9_-]+))"))) m.token = s[1];
+  if (std::regex_search(m.text, s, std::regex(R"(/app/reset#([A-Za-z0-9_-]+))"))) m.token = s[1];
   if (std::regex_search(m.text, s, std::regex(R"(--code ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}))"))) m.code = s[1];
   return m;
 }
@@ -192,7 +192,7 @@ TEST_F(AccountTest, ResetMailIsBilingualInTheAccountsLocaleWithALinkIntoTheAppAn
   auto fr = reset_mail_for("amina@example.org");
   ASSERT_FALSE(fr.token.empty()) << fr.text;
   ASSERT_FALSE(fr.code.empty()) << fr.text;
-  EXPECT_NE(fr.text.find("/app/#reset=" + fr.token), std::string::npos);
+  EXPECT_NE(fr.text.find("/app/reset#" + fr.token), std::string::npos);
   auto bonjour = fr.text.find("Bonjour"), hello = fr.text.find("Hello");
   ASSERT_NE(bonjour, std::string::npos);
   ASSERT_NE(hello, std::string::npos);

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <regex>
 #include <string>
@@ -77,6 +79,56 @@ TEST_F(ServerTest, HealthzMetricsAndHttpRoutes) {
   EXPECT_EQ(http_get(server.port(), "/nothing-here").status, 404);
   EXPECT_EQ(http_get(server.port(), "/../../etc/passwd").status, 404);
   EXPECT_EQ(http_get(server.port(), "/%2e%2e/%2e%2e/etc/passwd").status, 404);
+}
+
+// The phone app at /app/ (docs/app.md): its own files from --web-root, the core's five from
+// --wasm-dir, every route without a dot answered by its page, and the older invitation link.
+TEST(ServerPhoneApp, ServesTheAppItsCoreFilesAndItsRoutes) {
+  TempDir web, wasm;
+  std::filesystem::create_directories(web.path() + "/app/screens");
+  auto write = [](const std::string& file, const std::string& text) { std::ofstream(file) << text; };
+  write(web.path() + "/index.html", "dashboard");
+  write(web.path() + "/app/index.html", "the app");
+  write(web.path() + "/app/manifest.webmanifest", "{}");
+  write(web.path() + "/app/icon.svg", "<svg/>");
+  write(web.path() + "/app/icon-192.png", "png");
+  write(web.path() + "/app/favicon.ico", "ico");
+  write(web.path() + "/app/screens/home.js", "export {}");
+  for (const char* f : {"passerelle.mjs", "worker.mjs", "opfs_pool.mjs", "passerelle-core.mjs", "passerelle-core.wasm"})
+    write(wasm.path() + "/" + f, std::string("core ") + f);
+  write(wasm.path() + "/secret.txt", "not served");
+  TestServer server(TestServer::Options{{"--web-root", web.path(), "--wasm-dir", wasm.path()}});
+  ASSERT_TRUE(server.ok()) << server.last_error();
+  auto port = server.port();
+
+  EXPECT_EQ(http_get(port, "/").body, "dashboard");
+  EXPECT_EQ(http_get(port, "/app/").body, "the app");
+  for (const char* route : {"/app/plan", "/app/messages/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "/app/invite", "/app/reset"}) {
+    auto r = http_get(port, route);
+    EXPECT_EQ(r.status, 200) << route;
+    EXPECT_EQ(r.body, "the app") << route;
+    EXPECT_NE(r.content_type.find("text/html"), std::string::npos) << route;
+  }
+  auto wasm_file = http_get(port, "/app/passerelle-core.wasm");
+  EXPECT_EQ(wasm_file.body, "core passerelle-core.wasm");
+  EXPECT_EQ(wasm_file.content_type, "application/wasm");
+  auto worker = http_get(port, "/app/worker.mjs");
+  EXPECT_EQ(worker.body, "core worker.mjs");
+  EXPECT_NE(worker.content_type.find("text/javascript"), std::string::npos);
+  EXPECT_EQ(http_get(port, "/app/secret.txt").status, 404);  // only the core's files come from --wasm-dir
+  EXPECT_EQ(http_get(port, "/app/missing.js").status, 404);  // a file, not a route: no page in its place
+  EXPECT_EQ(http_get(port, "/app/screens/home.js").body, "export {}");
+  EXPECT_EQ(http_get(port, "/app/manifest.webmanifest").content_type, "application/manifest+json");
+  EXPECT_EQ(http_get(port, "/app/icon.svg").content_type, "image/svg+xml");
+  EXPECT_EQ(http_get(port, "/app/icon-192.png").content_type, "image/png");
+  EXPECT_EQ(http_get(port, "/app/favicon.ico").content_type, "image/x-icon");
+
+  auto invite = http_get(port, "/invite");
+  EXPECT_EQ(invite.status, 302);
+  EXPECT_EQ(invite.headers["location"], "/app/invite");
+  auto bare = http_get(port, "/app");
+  EXPECT_EQ(bare.status, 302);
+  EXPECT_EQ(bare.headers["location"], "/app/");
 }
 
 TEST_F(ServerTest, HelloRules) {

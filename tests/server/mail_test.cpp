@@ -71,13 +71,13 @@ TEST(Mail, InvitationInBothLocalesCarriesTokenLinkAndCommand) {
   auto fr = invitation_message(protocol::Locale::fr, "a@example.org", "TOKEN123", "https://p.example.org",
                                "Linh Nguyen", protocol::Role::candidate, "2026-12-01T00:00:00.000Z");
   EXPECT_EQ(fr.subject, "Votre invitation à Passerelle");
-  EXPECT_NE(fr.body.find("https://p.example.org/invite#TOKEN123"), std::string::npos);
+  EXPECT_NE(fr.body.find("https://p.example.org/app/invite#TOKEN123"), std::string::npos);
   EXPECT_NE(fr.body.find("accept-invite TOKEN123"), std::string::npos);
   EXPECT_NE(fr.body.find("wss://p.example.org"), std::string::npos);
   auto en = invitation_message(protocol::Locale::en, "a@example.org", "TOKEN123", "http://127.0.0.1:8080",
                                "Linh", protocol::Role::mentor, "2026-12-01T00:00:00.000Z");
   EXPECT_EQ(en.subject, "Your invitation to Passerelle");
-  EXPECT_NE(en.body.find("http://127.0.0.1:8080/invite#TOKEN123"), std::string::npos);
+  EXPECT_NE(en.body.find("http://127.0.0.1:8080/app/invite#TOKEN123"), std::string::npos);
   EXPECT_EQ(en.from, "Passerelle <no-reply@127.0.0.1>");
 }
 

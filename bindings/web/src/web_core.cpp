@@ -16,6 +16,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +28,14 @@
 #include "account_store.h"
 #include "c_api/json_out.h"
 #include "device_store.h"
+#include "files/attachments.h"
+#include "files/blob_http.h"
+#include "files/file_store.h"
+#include "passerelle/server_url.h"
+#include "passerelle/shared/crypto.h"
+#include "passerelle/shared/messages/files.h"
+#include "messages/conversations.h"
+#include "passerelle/local_views.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/protocol.h"
 #include "sync/sync_machine.h"
@@ -40,7 +51,11 @@ namespace {
 struct Open {
   std::unique_ptr<client::AccountStore> account;
   std::unique_ptr<client::SyncStore> store;
+  std::unique_ptr<client::files::FileStore> files;  // attached files and the upload queue
   std::optional<client::AccountRecord> record;  // when opened as the device's signed-in account
+  // Files kept on the device by psl_web_keep_file, by hash, until a message or addFile queues them.
+  std::map<std::string, client::UploadInfo> kept;
+  std::string request_server;  // the server of the online request in flight (psl_web_request)
   std::mutex store_mutex;                          // the engine's rule; no second thread here
   std::unique_ptr<client::SyncMachine> machine;
 };
@@ -70,6 +85,10 @@ char* error(ErrorCode code, std::string_view origin, std::string_view message) {
 char* error(const Error& e, std::string_view origin) { return error(e.code, origin, e.message); }
 
 char* not_open() { return error(ErrorCode::bad_request, "usage", "no account is open in this Worker: call open first"); }
+
+char* failed(const client::Failure& f) { return error(f.error, client::to_string(f.origin)); }
+// A store's refusal is about the caller's input (an unknown thread); `internal` is the device.
+char* store_error(const Error& e) { return error(e, e.code == ErrorCode::internal ? "local" : "usage"); }
 
 template <class F>
 char* guarded(F&& f) {
@@ -117,6 +136,18 @@ Result<ServerAddress> parse_server(std::string_view text) {
   return ServerAddress{ws + host + path, ws + host + (path == "/v1/ws" ? "" : path)};
 }
 
+// The account's attached files: <data_dir>-files/<user_id>.files.
+std::filesystem::path files_folder(const std::string& data_dir, const std::string& user_id) {
+  return std::filesystem::path(data_dir + "-files") / (user_id + ".files");
+}
+
+// The session's server as the core's one URL type (blob URLs derive from it).
+Result<client::ServerUrl> session_server() {
+  if (!g_open || !g_open->record || !g_open->record->token)
+    return Error{ErrorCode::unauthenticated, "not signed in: sign in first"};
+  return client::ServerUrl::parse(g_open->record->server_url);
+}
+
 // Opens the account file of `user_id` as the one this Worker serves.
 Status open_account(const std::string& data_dir, const std::string& user_id, protocol::Role role,
                     std::optional<client::AccountRecord> record) {
@@ -125,6 +156,11 @@ Status open_account(const std::string& data_dir, const std::string& user_id, pro
   auto o = std::make_unique<Open>();
   o->account = std::move(*account);
   o->store = std::make_unique<client::SyncStore>(o->account->db(), sync::Actor{user_id, role});
+  // Beside the data folder, not in it: the Worker keeps this folder in IndexedDB (IDBFS) in
+  // both storages, while the SQLite files may be in OPFS.
+  auto files = client::files::FileStore::open(o->account->db(), files_folder(data_dir, user_id));
+  if (!files) return files.error();
+  o->files = std::move(*files);
   o->record = std::move(record);
   g_open = o.release();
   return Status::Ok();
@@ -165,10 +201,15 @@ json::array carry_out(std::vector<client::SyncAction> actions) {
       case K::close_socket: o = {{"do", "close_socket"}}; break;
       case K::arm_timer: o = {{"do", "arm_timer"}, {"timer", a.timer}, {"delay_ms", a.delay.count()}}; break;
       case K::cancel_timer: o = {{"do", "cancel_timer"}, {"timer", a.timer}}; break;
-      case K::start_upload:
-      case K::cancel_upload:
-        // No FileStore is given to the machine here yet: it asks for no upload.
-        continue;
+      case K::start_upload: {
+        // The Worker PUTs the file's bytes with fetch and feeds "upload_done" back.
+        auto server = session_server();
+        if (!server) continue;  // signed out meanwhile: the engine is being stopped
+        o = {{"do", "upload"}, {"sha256", a.sha256}, {"path", a.path}, {"name", a.name},
+             {"url", client::files::blob_url(*server, a.sha256)}, {"token", *g_open->record->token}};
+        break;
+      }
+      case K::cancel_upload: o = {{"do", "cancel_upload"}}; break;
       case K::rows_changed: o = {{"do", "rows_changed"}, {"rows", passerelle::capi::to_json(a.rows)}}; break;
       case K::rejected:
         if (!a.rejection) continue;
@@ -186,6 +227,50 @@ json::array carry_out(std::vector<client::SyncAction> actions) {
       case K::finished: o = {{"do", "finished"}}; break;
     }
     out.emplace_back(std::move(o));
+  }
+  return out;
+}
+
+// The open account's local view as the shared views (local_views.h) read it.
+class StoreRows final : public client::LocalRows {
+ public:
+  explicit StoreRows(client::SyncStore& store) : store_(store) {}
+  client::Outcome<std::optional<json::object>> get(std::string_view collection, std::string_view id) override {
+    auto row = store_.get(collection, id);
+    if (!row) return client::local_failure(row.error());
+    return std::move(*row);
+  }
+  client::Outcome<std::vector<json::object>> list(std::string_view collection, std::string_view field,
+                                                  std::string_view value) override {
+    auto rows = store_.list(collection, field, value);
+    if (!rows) return client::local_failure(rows.error());
+    return std::move(*rows);
+  }
+
+ private:
+  client::SyncStore& store_;
+};
+
+const std::string& me() { return g_open->store->actor().user_id; }
+
+// The media type of a kept file, by its content as the server checks it ("" if none fits).
+std::string type_of(std::string_view content) { return std::string(passerelle::files::sniff_type(content).value_or("")); }
+
+json::object upload_json(const client::UploadInfo& u) {
+  return {{"sha256", u.sha256}, {"name", u.name}, {"size", u.size}, {"type", u.type}};
+}
+
+// The kept files named by `hashes_json` (a JSON array of sha256), in order.
+Result<std::vector<client::UploadInfo>> kept_files(const char* hashes_json) {
+  std::vector<client::UploadInfo> out;
+  if (!hashes_json) return out;
+  boost::system::error_code ec;
+  json::value v = json::parse(hashes_json, ec);
+  if (ec || !v.is_array()) return Error{ErrorCode::bad_request, "the files must be a JSON array of hashes"};
+  for (const auto& h : v.as_array()) {
+    auto it = h.is_string() ? g_open->kept.find(std::string(h.as_string())) : g_open->kept.end();
+    if (it == g_open->kept.end()) return Error{ErrorCode::bad_request, "a file was not kept on this device first"};
+    out.push_back(it->second);
   }
   return out;
 }
@@ -336,7 +421,7 @@ __attribute__((used)) char* psl_web_sync_start(const char* options_json) {
     ms("backoff_max_ms", c.backoff_max);
     if (auto* v = o.as_object().if_contains("max_frame"); v && v->is_int64() && v->as_int64() > 0)
       c.max_frame = static_cast<std::size_t>(v->as_int64());
-    g_open->machine = std::make_unique<client::SyncMachine>(c, *g_open->store, g_open->store_mutex);
+    g_open->machine = std::make_unique<client::SyncMachine>(c, *g_open->store, g_open->store_mutex, g_open->files.get());
     return ok(carry_out(g_open->machine->feed(client::SyncEvent::simple(client::SyncEvent::Kind::start))));
   });
 }
@@ -367,6 +452,23 @@ __attribute__((used)) char* psl_web_sync_feed(const char* kind, const char* text
       e = client::SyncEvent::closed(client::network_failure(t.empty() ? "the connection to the server ended" : t));
     } else if (k == "timer_fired") {
       e = client::SyncEvent::fired(static_cast<std::int64_t>(number));
+    } else if (k == "upload_done") {
+      // `text`: {"sha256", "status" (the HTTP status) and "body"} or {"sha256", "network": why}.
+      boost::system::error_code ec;
+      json::value v = json::parse(t, ec);
+      if (ec || !v.is_object() || !v.as_object().if_contains("sha256") || !v.at("sha256").is_string())
+        return error(ErrorCode::bad_request, "usage", "upload_done needs {sha256, status, body} or {sha256, network}");
+      const auto& o = v.as_object();
+      std::string sha(o.at("sha256").as_string());
+      std::optional<client::Failure> failure;
+      if (const auto* n = o.if_contains("network"); n && n->is_string()) {
+        failure = client::network_failure(std::string(n->as_string()));
+      } else {
+        auto status = o.if_contains("status") && o.at("status").is_int64() ? o.at("status").as_int64() : 0;
+        std::string body = o.if_contains("body") && o.at("body").is_string() ? std::string(o.at("body").as_string()) : "";
+        if (status != 200 && status != 201) failure = client::files::answer_failure(static_cast<unsigned>(status), body);
+      }
+      e = client::SyncEvent::uploaded(std::move(sha), std::move(failure));
     } else if (k == "local_write") {
       e = client::SyncEvent::simple(K::local_write);
     } else if (k == "stop") {
@@ -462,6 +564,283 @@ __attribute__((used)) char* psl_web_close(void) {
     delete g_device;
     g_device = nullptr;
     return ok(nullptr);
+  });
+}
+
+// One row of the local view, or null.
+__attribute__((used)) char* psl_web_get(const char* collection, const char* id) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!collection || !id) return error(ErrorCode::bad_request, "usage", "get needs a collection and an id");
+    auto row = g_open->store->get(collection, id);
+    if (!row) return error(row.error(), "local");
+    return *row ? ok(std::move(**row)) : ok(nullptr);
+  });
+}
+
+// Every thread on this device, most recent activity first (passerelle.h, psl_client_threads).
+__attribute__((used)) char* psl_web_threads(void) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    auto threads = client::conversations::load_threads(*g_open->store, g_open->files.get());
+    if (!threads) return error(threads.error(), "local");
+    json::array a;
+    for (const auto& t : *threads) a.push_back(passerelle::capi::to_json(t));
+    return ok(std::move(a));
+  });
+}
+
+// How many messages of others are unread, over every thread (psl_client_unread_total).
+__attribute__((used)) char* psl_web_unread_total(void) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    auto threads = client::conversations::load_threads(*g_open->store, g_open->files.get());
+    if (!threads) return error(threads.error(), "local");
+    std::int64_t total = 0;
+    for (const auto& t : *threads) total += t.unread;
+    return ok(total);
+  });
+}
+
+// One thread's messages with each one's state (psl_client_thread_messages).
+__attribute__((used)) char* psl_web_thread_messages(const char* thread_id) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!thread_id) return error(ErrorCode::bad_request, "usage", "threadMessages needs a thread id");
+    auto msgs = client::conversations::load_messages(*g_open->store, g_open->files.get(), thread_id);
+    if (!msgs) return store_error(msgs.error());
+    json::array a;
+    for (const auto& m : *msgs) a.push_back(passerelle::capi::to_json(m));
+    return ok(std::move(a));
+  });
+}
+
+// The free slots of a mentorship (NULL: the only active one) over `days` days (as text; empty
+// or NULL: the default), as psl_client_slots.
+__attribute__((used)) char* psl_web_slots(const char* mentorship_id, const char* days) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    int n = days && *days ? std::atoi(days) : 0;
+    StoreRows rows(*g_open->store);
+    auto slots = client::slots_view(rows, mentorship_id ? mentorship_id : "", n, now_utc());
+    if (!slots) return failed(slots.failure());
+    return ok(std::move(*slots));
+  });
+}
+
+// The progress of the plan of `candidate_id` (NULL: the signed-in person), or null without a plan.
+__attribute__((used)) char* psl_web_plan_progress(const char* candidate_id) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    StoreRows rows(*g_open->store);
+    auto progress = client::plan_progress_view(rows, candidate_id && *candidate_id ? candidate_id : me(), now_utc());
+    if (!progress) return failed(progress.failure());
+    return *progress ? ok(std::move(**progress)) : ok(nullptr);
+  });
+}
+
+// A person's IANA zone from the local view.
+__attribute__((used)) char* psl_web_person_time_zone(const char* user_id) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    StoreRows rows(*g_open->store);
+    return ok(json::string(client::person_time_zone(rows, user_id && *user_id ? user_id : me())));
+  });
+}
+
+// A meeting as a text/calendar document, as the signed-in person sees it in their language.
+__attribute__((used)) char* psl_web_meeting_ics(const char* meeting_id) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!meeting_id) return error(ErrorCode::bad_request, "usage", "meetingIcs needs a meeting id");
+    auto locale = g_open->record ? g_open->record->user.locale : protocol::Locale::fr;
+    StoreRows rows(*g_open->store);
+    auto ics = client::meeting_ics(rows, meeting_id, me(), locale);
+    if (!ics) return failed(ics.failure());
+    return ok(json::string(*ics));
+  });
+}
+
+// Forgets a refused op (it stays refused: this only clears it from the list).
+__attribute__((used)) char* psl_web_dismiss_rejection(const char* op_id) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!op_id) return error(ErrorCode::bad_request, "usage", "dismissRejection needs an op id");
+    if (auto st = g_open->store->dismiss_rejection(op_id); !st) return error(st.error(), "local");
+    return ok(nullptr);
+  });
+}
+
+// --- messages and files ---------------------------------------------------------------------
+
+
+// Whether a file of `size` bytes (as decimal text) named `name` may be attached, checked before
+// its bytes are copied into the core: null, or the refusal.
+__attribute__((used)) char* psl_web_check_file(const char* name, const char* size) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!name || !size) return error(ErrorCode::bad_request, "usage", "a file needs a name and a size");
+    auto refused = client::files::check_attachment_header(name, name, std::strtoull(size, nullptr, 10),
+                                                          passerelle::files::kDefaultMaxFileBytes);
+    return refused ? failed(*refused) : ok(nullptr);
+  });
+}
+
+// Checks the `size` bytes at `data` (a file someone chose, named `name`) as a native attachment
+// is checked and keeps them in the account's files folder: {sha256, name, size, type}. The file
+// is not queued yet: psl_web_send_message or psl_web_queue_file does it.
+__attribute__((used)) char* psl_web_keep_file(const char* name, const char* data, double size) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!name || (!data && size > 0)) return error(ErrorCode::bad_request, "usage", "a file needs a name and bytes");
+    auto attached = client::files::check_attachment(name, name, std::string(data ? data : "", static_cast<std::size_t>(size)),
+                                                    passerelle::files::kDefaultMaxFileBytes);
+    if (!attached) return failed(attached.failure());
+    if (auto kept = g_open->files->keep(attached->info.sha256, attached->content); !kept) return error(kept.error(), "local");
+    g_open->kept[attached->info.sha256] = attached->info;
+    return ok(upload_json(attached->info));
+  });
+}
+
+
+// Sends a message in `thread_id`: the files (`hashes_json`, kept by psl_web_keep_file) are
+// queued for upload in the same transaction as the message, which the engine pushes only once
+// they are up (as Client::send_message). The answer is the message's id.
+__attribute__((used)) char* psl_web_send_message(const char* thread_id, const char* body, const char* hashes_json) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!thread_id || !body) return error(ErrorCode::bad_request, "usage", "sendMessage needs a thread id and a body");
+    auto infos = kept_files(hashes_json);
+    if (!infos) return error(infos.error(), "usage");
+    std::string id = new_id();
+    std::string now = format_rfc3339(now_utc());
+    auto args = client::files::message_send_args(id, thread_id, body, now, *infos);
+    if (!args) return failed(args.failure());
+    auto op = g_open->store->mutate("message.send", *args, nullptr, [&]() -> Status {
+      for (const auto& f : *infos)
+        if (auto st = g_open->files->queue_upload(f, now); !st) return st;
+      return Status::Ok();
+    });
+    if (!op) return store_error(op.error());
+    for (const auto& f : *infos) g_open->kept.erase(f.sha256);
+    return ok(json::string(id));
+  });
+}
+
+// Queues the upload of a kept file on its own (a plan step's evidence: the op that refers to
+// it, step.attach, is pushed after the upload as a message is). Answers {sha256, name, size, type}.
+__attribute__((used)) char* psl_web_queue_file(const char* sha256) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    auto it = sha256 ? g_open->kept.find(sha256) : g_open->kept.end();
+    if (it == g_open->kept.end()) return error(ErrorCode::bad_request, "usage", "the file was not kept on this device first");
+    if (auto st = g_open->files->queue_upload(it->second, format_rfc3339(now_utc())); !st) return error(st.error(), "local");
+    json::object out = upload_json(it->second);
+    g_open->kept.erase(it);
+    return ok(std::move(out));
+  });
+}
+
+// Marks a thread read up to its last message of others (as Client::mark_read): queues
+// receipt.update, or nothing when the mark is already there. Answers whether a write was queued.
+__attribute__((used)) char* psl_web_mark_read(const char* thread_id) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!thread_id) return error(ErrorCode::bad_request, "usage", "markRead needs a thread id");
+    auto args = client::conversations::read_receipt(*g_open->store, thread_id);
+    if (!args) return store_error(args.error());
+    if (!*args) return ok(false);
+    auto op = g_open->store->mutate("receipt.update", **args, nullptr);
+    if (!op) return store_error(op.error());
+    return ok(true);
+  });
+}
+
+// A file of this device by hash, checked again before it leaves: {path} (for the Worker to
+// read), or {url, token} to download it (a damaged copy is forgotten first).
+__attribute__((used)) char* psl_web_file_source(const char* sha256) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!sha256 || !passerelle::files::is_sha256_hex(sha256))
+      return error(ErrorCode::bad_request, "usage", std::string("'") + (sha256 ? sha256 : "") + "' is not a file hash (64 lower-case hex digits)");
+    if (auto stored = g_open->files->find(sha256)) {
+      std::ifstream in(*stored, std::ios::binary);
+      std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      if (in.good() || in.eof())
+        if (sha256_hex(content) == sha256) return ok(json::object{{"path", stored->string()}, {"type", type_of(content)}});
+      g_open->files->forget(sha256);
+    }
+    auto server = session_server();
+    if (!server) return error(server.error(), "usage");
+    return ok(json::object{{"url", client::files::blob_url(*server, sha256)}, {"token", *g_open->record->token}});
+  });
+}
+
+// A download's answer: the body's `size` bytes at `data`, and the HTTP `status`. A 200 body whose hash is
+// `sha256` is kept on the device ({path}); anything else is the server's refusal, as natively.
+__attribute__((used)) char* psl_web_file_downloaded(const char* sha256, const char* data, double size, double status) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!sha256) return error(ErrorCode::bad_request, "usage", "a download needs its hash");
+    std::string body(data ? data : "", data ? static_cast<std::size_t>(size) : 0);
+    if (status != 200) return failed(client::files::answer_failure(static_cast<unsigned>(status), body));
+    if (sha256_hex(body) != sha256)
+      return error(ErrorCode::internal, "server", "the server sent a file whose content is not " + std::string(sha256));
+    auto kept = g_open->files->keep(sha256, body);
+    if (!kept) return error(kept.error(), "local");
+    return ok(json::object{{"path", kept->string()}, {"type", type_of(body)}});
+  });
+}
+
+// An online request on the signed-in session, first half: {url, frames} (hello, auth.resume
+// with the stored token, then `type` with `fields_json`) for the Worker's one-shot WebSocket;
+// the answers go to psl_web_request_answer.
+__attribute__((used)) char* psl_web_request(const char* type, const char* fields_json) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!type || !*type) return error(ErrorCode::bad_request, "usage", "request needs a type");
+    if (!g_open->record || !g_open->record->token) return error(ErrorCode::unauthenticated, "usage", "not signed in: sign in first");
+    boost::system::error_code ec;
+    json::value fields = json::parse(fields_json ? fields_json : "{}", ec);
+    if (ec || !fields.is_object()) return error(ErrorCode::bad_request, "usage", "the request's fields must be a JSON object");
+    auto address = parse_server(g_open->record->server_url);
+    if (!address) return error(address.error(), "local");
+    g_open->request_server = address->server;
+    json::array frames{json::string(protocol::serialize_request(1, "hello", {{"protocol", protocol::kVersion}})),
+                       json::string(protocol::serialize_request(2, "auth.resume", {{"token", *g_open->record->token}})),
+                       json::string(protocol::serialize_request(3, type, std::move(fields.as_object())))};
+    return ok(json::object{{"url", address->socket_url}, {"frames", std::move(frames)}});
+  });
+}
+
+// An online request, second half: the three answers (a JSON array of the frames received).
+// The answer is the request's answer fields, or the server's refusal.
+__attribute__((used)) char* psl_web_request_answer(const char* answers_json) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    std::string server = std::exchange(g_open->request_server, {});
+    boost::system::error_code ec;
+    json::value answers = json::parse(answers_json ? answers_json : "", ec);
+    auto unexpected = [] { return error(ErrorCode::internal, "server", "the server sent an unexpected answer to the request"); };
+    if (ec || !answers.is_array() || answers.as_array().size() != 3) return unexpected();
+    for (std::int64_t i = 0; i < 3; ++i) {
+      const auto& a = answers.as_array()[static_cast<std::size_t>(i)];
+      if (!a.is_string()) return unexpected();
+      auto message = protocol::parse_server_message(a.as_string());
+      if (!message || message->re != i + 1) return unexpected();
+      if (!message->ok) {
+        Error e = message->error ? *message->error : Error{ErrorCode::internal, "the server refused without saying why"};
+        if (i == 0) e.message = "the server at " + server + " refused this client's protocol: " + e.message;
+        return error(e, "server");
+      }
+      if (i == 2) {
+        // The answer's fields, as the native connection hands them out.
+        message->body.erase("re");
+        message->body.erase("ok");
+        return ok(json::value(std::move(message->body)));
+      }
+    }
+    return unexpected();
   });
 }
 

@@ -34,8 +34,7 @@ Result<std::vector<mentors::Slot>> free_slots_from_rows(const boost::json::objec
                                                         const std::vector<boost::json::object>& busy_rows,
                                                         Timestamp now, int days);
 
-// A person's IANA zone from the local view: the time_zone of their career profile, else mentor
-// profile, else profile; "UTC" when none of them says.
+// A person's IANA zone from the local view (local_views.h's rule, read through the Client).
 std::string person_time_zone(Client& client, std::string_view user_id);
 
 // An instant as RFC 3339 local time with its offset in `zone` ("2027-03-09T18:00:00-05:00");

@@ -29,6 +29,7 @@
 #include "host_transport.h"
 #include "json_out.h"
 #include "passerelle/client.h"
+#include "passerelle/client_rows.h"
 #include "passerelle/mentor_slots.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/mentors/profiles.h"
@@ -936,88 +937,18 @@ char* psl_client_download_file(psl_client* client, const char* sha256, const cha
 
 char* psl_client_slots(psl_client* client, const char* mentorship_id, int32_t days, psl_error* err) {
   return guarded<char*>(err, nullptr, [&]() -> char* {
-    namespace mc = passerelle::mentors::collection;
-    namespace pc = passerelle::client;
     const char* fn = "psl_client_slots";
     if (!check_client(client, fn, err)) return nullptr;
     LocalLock lock(client);
-    Client& core = *client->client;
-    auto str = [](const json::object& o, std::string_view k) {
-      const auto* v = o.if_contains(k);
-      return v && v->is_string() ? std::string(v->as_string()) : std::string();
-    };
-    json::object mentorship;
-    if (mentorship_id) {
-      auto row = core.get(mc::mentorships, mentorship_id);
-      if (!row) {
-        set_failure(err, row.failure());
-        return nullptr;
-      }
-      if (!*row) {
-        set_error(err, PSL_NOT_FOUND, PSL_ORIGIN_USAGE,
-                  std::string(fn) + ": mentorship " + mentorship_id + " is not on this device (sync first?)");
-        return nullptr;
-      }
-      mentorship = std::move(**row);
-    } else {
-      auto rows = core.list(mc::mentorships, "status", "active");
-      if (!rows) {
-        set_failure(err, rows.failure());
-        return nullptr;
-      }
-      if (rows->size() != 1) {
-        set_error(err, rows->empty() ? PSL_NOT_FOUND : PSL_CONFLICT, PSL_ORIGIN_USAGE,
-                  std::string(fn) + (rows->empty() ? ": no active mentorship on this device"
-                                                   : ": several active mentorships on this device: give its id"));
-        return nullptr;
-      }
-      mentorship = std::move(rows->front());
-    }
-    std::string mentor_id = str(mentorship, "mentor_id"), candidate_id = str(mentorship, "candidate_id");
-    auto availability = core.get(mc::availability, mentor_id);
-    if (!availability) {
-      set_failure(err, availability.failure());
+    passerelle::client::ClientRows rows(*client->client);
+    auto slots = passerelle::client::slots_view(rows, mentorship_id ? mentorship_id : "", days, passerelle::now_utc());
+    if (!slots) {
+      auto failure = std::move(slots).failure();
+      failure.error.message = std::string(fn) + ": " + failure.error.message;
+      set_failure(err, failure);
       return nullptr;
     }
-    if (!*availability) {
-      set_error(err, PSL_NOT_FOUND, PSL_ORIGIN_USAGE,
-                std::string(fn) + ": the mentor has published no availability yet (or sync first)");
-      return nullptr;
-    }
-    std::vector<json::object> busy;
-    for (const auto& who : {mentor_id, candidate_id}) {
-      auto b = core.get(mc::busy, who);
-      if (!b) {
-        set_failure(err, b.failure());
-        return nullptr;
-      }
-      if (*b) busy.push_back(std::move(**b));
-    }
-    auto free = pc::free_slots_from_rows(**availability, busy, passerelle::now_utc(),
-                                         days > 0 ? days : pc::kDefaultSlotDays);
-    if (!free) {
-      set_error(err, code_of(free.error().code), PSL_ORIGIN_LOCAL,
-                std::string(fn) + ": the mentor's availability is damaged: " + free.error().message);
-      return nullptr;
-    }
-    std::string mentor_zone = str(**availability, "time_zone");
-    std::string candidate_zone = pc::person_time_zone(core, candidate_id);
-    json::array a;
-    a.reserve(free->size());
-    for (const auto& slot : *free) {
-      auto in = [&](const std::string& zone) {
-        auto s = pc::format_rfc3339_in_zone(slot.start, zone);
-        return s ? json::value(*s) : json::value(nullptr);
-      };
-      a.push_back(json::object{{"start", passerelle::format_rfc3339(slot.start)},
-                               {"end", passerelle::format_rfc3339(slot.end)},
-                               {"local_start", in(candidate_zone)},
-                               {"time_zone", candidate_zone},
-                               {"mentor_local_start", in(mentor_zone)},
-                               {"mentor_time_zone", mentor_zone},
-                               {"mentorship_id", str(mentorship, "id")}});
-    }
-    return give_json(a);
+    return give_json(*slots);
   });
 }
 

@@ -22,6 +22,7 @@
 #include <optional>
 #include <vector>
 
+#include "files/blob_http.h"
 #include "files/sha256.h"
 #include "passerelle/shared/messages/files.h"
 #include "tls_setup.h"
@@ -53,53 +54,7 @@ std::string seconds_text(std::chrono::milliseconds ms) {
   return buf;
 }
 
-std::string http_base(const ServerUrl& u) {
-  std::string text = (u.tls ? "https://" : "http://") + u.host_port();
-  // A server behind a path prefix (wss://host/passerelle/v1/ws) serves its blobs under it too.
-  constexpr std::string_view kWs = "/v1/ws";
-  if (u.path.size() > kWs.size() && u.path.compare(u.path.size() - kWs.size(), kWs.size(), kWs) == 0)
-    text += u.path.substr(0, u.path.size() - kWs.size());
-  return text;
-}
-
-std::string target_of(const ServerUrl& u, std::string_view sha256) {
-  std::string base = http_base(u);
-  auto slash = base.find('/', base.find("//") + 2);
-  std::string prefix = slash == std::string::npos ? "" : base.substr(slash);
-  return prefix + "/v1/blobs/" + std::string(sha256);
-}
-
-ErrorCode code_for_status(unsigned status) {
-  switch (status) {
-    case 400: return ErrorCode::bad_request;
-    case 401: return ErrorCode::unauthenticated;
-    case 403: return ErrorCode::forbidden;
-    case 404: return ErrorCode::not_found;
-    case 409: return ErrorCode::conflict;
-    case 413: return ErrorCode::too_large;
-    case 415: return ErrorCode::unsupported;
-    case 429: return ErrorCode::rate_limited;
-    default: return ErrorCode::internal;
-  }
-}
-
-// The protocol's {"error":{"code","message"}}; a proxy's HTML page becomes its status's code.
-Failure answer_failure(unsigned status, const std::string& body) {
-  error_code ec;
-  auto v = boost::json::parse(body, ec);
-  if (!ec && v.is_object()) {
-    auto* e = v.get_object().if_contains("error");
-    if (e && e->is_object()) {
-      auto* code = e->get_object().if_contains("code");
-      auto* message = e->get_object().if_contains("message");
-      if (code && code->is_string())
-        if (auto c = parse_error_code(code->get_string()))
-          return server_failure(Error{*c, message && message->is_string() ? std::string(message->get_string())
-                                                                          : "HTTP " + std::to_string(status)});
-    }
-  }
-  return server_failure(Error{code_for_status(status), "the server answered HTTP " + std::to_string(status)});
-}
+std::string target_of(const ServerUrl& u, std::string_view sha256) { return blob_target(u, sha256); }
 
 std::string describe(const error_code& ec, const std::string& host) {
   if (ec == net::error::connection_refused) return "connection refused";
@@ -419,10 +374,6 @@ net::awaitable<void> get_flow(Session& s, Stream& stream, GetState& st, std::str
 }
 
 }  // namespace
-
-std::string blob_url(const ServerUrl& server, std::string_view sha256) {
-  return http_base(server) + "/v1/blobs/" + std::string(sha256);
-}
 
 Outcome<StoredBlob> put_blob(const TransferOptions& options, const std::filesystem::path& file, std::string_view sha256) {
   Session s(options);

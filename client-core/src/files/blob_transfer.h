@@ -33,8 +33,6 @@ struct TransferOptions {
   std::function<bool()> cancelled;  // may be empty
 };
 
-// "http://host:port/prefix/v1/blobs/<sha256>" for messages and logs.
-std::string blob_url(const ServerUrl& server, std::string_view sha256);
 
 struct StoredBlob {
   std::string sha256;

@@ -6,9 +6,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "passerelle/client.h"
-#include "passerelle/shared/mentors/profiles.h"
-#include "passerelle/shared/sync/collections.h"
 
 namespace passerelle::client {
 
@@ -24,18 +21,6 @@ Result<std::vector<mentors::Slot>> free_slots_from_rows(const json::object& avai
     for (auto& b : mentors::busy_of(row)) busy.push_back(std::move(b));
   return mentors::free_slots(*av, busy, now + kSlotNotice, kMaxFreeSlots,
                              std::chrono::days(std::clamp(days, 1, kMaxSlotDays)));
-}
-
-std::string person_time_zone(Client& client, std::string_view user_id) {
-  namespace mc = mentors::collection;
-  for (std::string_view c : {std::string_view(mc::career_profiles), std::string_view(mc::mentor_profiles),
-                             std::string_view(sync::collection::profiles)}) {
-    auto p = client.get(c, user_id);
-    if (!p || !*p) continue;
-    if (const auto* z = (*p)->if_contains("time_zone"); z && z->is_string() && !z->as_string().empty())
-      return std::string(z->as_string());
-  }
-  return "UTC";
 }
 
 std::optional<std::string> format_rfc3339_in_zone(Timestamp t, std::string_view zone) {

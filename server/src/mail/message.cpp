@@ -140,7 +140,10 @@ Message invitation_message(protocol::Locale locale, const std::string& to, const
   std::string ws_url = public_url;
   if (ws_url.rfind("https://", 0) == 0) ws_url = "wss://" + ws_url.substr(8);
   else if (ws_url.rfind("http://", 0) == 0) ws_url = "ws://" + ws_url.substr(7);
-  std::string link = public_url + "/invite#" + token;
+  std::string base = public_url;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  // The phone app's own screen (web/app/): the token stays in the fragment, never sent to a server.
+  std::string link = base + "/app/invite#" + token;
   std::string command = "passerelle --server " + ws_url + " --data ~/.passerelle accept-invite " + token;
 
   Message m;
@@ -185,7 +188,7 @@ Message password_reset_message(protocol::Locale locale, const std::string& to, c
   std::string host = host_of_url(public_url);
   std::string base = public_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  std::string link = base + "/app/#reset=" + token;
+  std::string link = base + "/app/reset#" + token;
   std::string command = "passerelle password reset --code " + code;
   std::string fr =
       "Bonjour " + name + ",\n\nQuelqu'un (vous, sans doute) a demandé à changer le mot de passe de votre compte "

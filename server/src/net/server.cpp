@@ -99,7 +99,8 @@ std::string_view mime_type(const std::filesystem::path& p) {
   if (ext == ".html" || ext == ".htm") return "text/html; charset=utf-8";
   if (ext == ".css") return "text/css; charset=utf-8";
   if (ext == ".js" || ext == ".mjs") return "text/javascript; charset=utf-8";
-  if (ext == ".json" || ext == ".webmanifest") return "application/json";
+  if (ext == ".json") return "application/json";
+  if (ext == ".webmanifest") return "application/manifest+json";
   if (ext == ".wasm") return "application/wasm";  // WebAssembly.instantiateStreaming requires it
   if (ext == ".svg") return "image/svg+xml";
   if (ext == ".png") return "image/png";
@@ -145,6 +146,13 @@ std::optional<std::filesystem::path> resolve_static(const std::string& root, std
   if (b != base.end()) return std::nullopt;  // outside the root (e.g. through a symlink)
   if (!fs::is_regular_file(full, ec)) return std::nullopt;
   return full;
+}
+
+// The WebAssembly core's files, served under /app/ from --wasm-dir.
+bool is_core_file(std::string_view name) {
+  for (std::string_view f : {"passerelle.mjs", "worker.mjs", "opfs_pool.mjs", "passerelle-core.mjs", "passerelle-core.wasm"})
+    if (name == f) return true;
+  return false;
 }
 
 // A validator for a static file: its size and modification time, which change with each build.
@@ -196,7 +204,25 @@ http::message_generator handle_http(const Shared& shared, http::request<http::st
     res.prepare_payload();
     return res;
   }
-  if (auto file = resolve_static(shared.config.web_root, path)) {
+  // The phone app (web/app/, docs/app.md): an invitation e-mail's older link, the core's files
+  // from the wasm build, and its History API routes, which all open the app's one page.
+  if (path == "/invite" || path == "/app") {
+    std::string to = path == "/app" ? "/app/" : "/app/invite";  // the browser keeps the #token
+    http::response<http::string_body> res{http::status::found, req.version()};
+    common_headers(res, req.keep_alive());
+    res.set(http::field::location, to);
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    if (req.method() != http::verb::head) res.body() = "moved to " + to + "\n";
+    res.prepare_payload();
+    return res;
+  }
+  std::optional<std::filesystem::path> file = resolve_static(shared.config.web_root, path);
+  if (!file && path.rfind("/app/", 0) == 0) {
+    std::string_view rest = path.substr(5);
+    if (is_core_file(rest)) file = resolve_static(shared.config.wasm_dir, path.substr(4));
+    else if (rest.find('.') == std::string_view::npos) file = resolve_static(shared.config.web_root, "/app/index.html");
+  }
+  if (file) {
     http::file_body::value_type body;
     beast::error_code ec;
     body.open(file->string().c_str(), beast::file_mode::scan, ec);
