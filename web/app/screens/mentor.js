@@ -5,8 +5,8 @@
 // least an hour, forward-only referral states, consent) are the core's, whose refusals are shown
 // next to the field they concern.
 import {
-  h, newId, dayLabel, timeLabel, dateTimeLabel, dateLabel, dayKey, zoneCity, zoneName, todayIn, attempt, has, getRow,
-  rowsWhere, snapshot, restore, downloadIcs, field, progress, injectStyles,
+  h, newId, timeLabel, dateTimeLabel, dateLabel, zoneCity, zoneName, todayIn, attempt, has, getRow,
+  rowsWhere, snapshot, restore, screenRoot, ownZone, downloadIcs, field, progress, injectStyles,
 } from './mentoring_common.js';
 
 export const strings = {
@@ -22,13 +22,14 @@ export const strings = {
     card_experience: 'Experience',
     years: '{n} years',
     card_languages: 'Languages',
-    card_zone: 'Lives in the time zone',
-    card_zone_value: '{city} (now {time} there)',
+    card_zone: 'Time zone',
+    card_zone_value: '{city} ({time} there now)',
     card_region: 'Wants to settle in',
     card_shared: 'Languages you share',
-        plan_shared_title: '{name}’s action plan',
+    plan_shared_title: '{name}’s action plan',
     plan_not_shared: '{name} has not shared their action plan with you.',
     plan_progress: '{done} of {total} steps done',
+    plan_overdue: '{n} overdue',
     step_todo: 'To do', step_in_progress: 'In progress', step_done: 'Done', step_skipped: 'Skipped',
     due: 'due {date}',
     accept: 'Accept',
@@ -119,6 +120,10 @@ export const strings = {
     err_duplicate_block: 'This date is already blocked.',
     err_fix: 'Please fix the highlighted fields: nothing was saved, and nothing you entered is lost.',
     midnight: 'midnight',
+    complete: 'Mark the mentorship complete',
+    complete_hint: 'When both meetings are held and three of the people you referred were introduced or met.',
+    completed_done: 'Mentorship with {name} completed. Thank you!',
+    complete_not_yet: 'Not yet. Meetings held: {held} of 2. People introduced or met: {referred} of 3.',
     error: 'That did not work: {message}',
   },
   fr: {
@@ -135,11 +140,12 @@ export const strings = {
     card_languages: 'Langues',
     card_zone: 'Fuseau horaire',
     card_zone_value: '{city} (il est {time} là-bas)',
-    card_region: 'Veut s’établir à',
+    card_region: 'Région visée',
     card_shared: 'Langues en commun',
-        plan_shared_title: 'Plan d’action — {name}',
+    plan_shared_title: 'Plan d’action — {name}',
     plan_not_shared: '{name} n’a pas partagé son plan d’action avec vous.',
     plan_progress: '{done} étapes faites sur {total}',
+    plan_overdue: '{n} en retard',
     step_todo: 'À faire', step_in_progress: 'En cours', step_done: 'Faite', step_skipped: 'Sautée',
     due: 'échéance : {date}',
     accept: 'Accepter',
@@ -174,7 +180,7 @@ export const strings = {
     meeting_cancelled: 'Annulée',
     outcome_question: 'La rencontre a-t-elle eu lieu?',
     outcome_held: 'Tenue',
-    outcome_no_show_candidate: 'Personne candidate absente',
+    outcome_no_show_candidate: 'Absence : {name}',
     outcome_no_show_mentor: 'Je n’ai pas pu y être',
     outcome_saved: 'Enregistré : {outcome}.',
     outcome_is: 'Inscrit : {outcome}',
@@ -230,6 +236,10 @@ export const strings = {
     err_duplicate_block: 'Cette date est déjà bloquée.',
     err_fix: 'Corrigez les champs indiqués : rien n’a été enregistré et rien de ce que vous avez inscrit n’est perdu.',
     midnight: 'minuit',
+    complete: 'Marquer le mentorat comme terminé',
+    complete_hint: 'Quand les deux rencontres ont eu lieu et que trois des personnes recommandées ont été présentées ou rencontrées.',
+    completed_done: 'Mentorat avec {name} terminé. Merci!',
+    complete_not_yet: 'Pas encore. Rencontres tenues : {held} sur 2. Personnes présentées ou rencontrées : {referred} sur 3.',
     error: 'Ça n’a pas fonctionné : {message}',
   },
 };
@@ -238,7 +248,7 @@ export const strings = {
 // until saved), a decline or cancel being written, field errors, the last result per section.
 const ui = {
   user: null, draft: null, dirty: false, errors: {}, notices: {}, declining: null, cancelling: null,
-  changingOutcome: null, blockDate: '',
+  changingOutcome: null, referralFormOpen: {}, planOpen: {},
 };
 
 export async function render(view, ctx) {
@@ -246,15 +256,14 @@ export async function render(view, ctx) {
   const { db, t } = ctx;
   const me = ctx.account.user.id;
   if (ui.user !== me) Object.assign(ui, { user: me, draft: null, dirty: false, errors: {}, notices: {}, declining: null, cancelling: null });
-  view.dataset.screen = 'mentor';
   const rerender = () => { if (view.isConnected) return render(view, ctx); };
   if (!view.firstChild) view.append(h('p', { class: 'm-muted' }, t('loading')));
   const generation = (view.mentorGeneration = (view.mentorGeneration || 0) + 1);
   const data = await load(ctx, me);
   if (generation !== view.mentorGeneration) return;
   const snap = snapshot(view);
-  view.replaceChildren(h('h1', {}, t('title')), h('p', { class: 'm-muted' }, t('intro')),
-    proposalsSection(ctx, data, rerender), menteesSection(ctx, data, rerender), availabilitySection(ctx, data, rerender));
+  view.replaceChildren(screenRoot('mentor', h('h1', {}, t('title')), h('p', { class: 'm-muted' }, t('intro')),
+    proposalsSection(ctx, data, rerender), menteesSection(ctx, data, rerender), availabilitySection(ctx, data, rerender)));
   restore(view, snap);
 }
 
@@ -266,7 +275,7 @@ async function load(ctx, me) {
     getRow(db, 'mentor_profiles', me).catch(() => null),
   ]);
   mentorships.sort((a, b) => String(b.proposed_at || '').localeCompare(String(a.proposed_at || '')));
-  const zone = ctx.zone || availability?.time_zone || profile?.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = await ownZone(ctx);
   const per = {};
   await Promise.all(mentorships.filter((m) => m.status !== 'declined').map(async (ms) => {
     const [meetings, referrals, plans] = await Promise.all([
@@ -315,6 +324,8 @@ function say(ctx, where, text, bad = false) {
 function proposalsSection(ctx, d, rerender) {
   const { t } = ctx;
   const proposals = d.mentorships.filter((m) => m.status === 'proposed');
+  // With mentees and nothing to answer, the section would only push them down the screen.
+  if (!proposals.length && !ui.notices.proposals && d.mentorships.some((m) => m.status === 'active')) return null;
   return h('section', { class: 'm-section', 'aria-labelledby': 'm-proposals' },
     h('h2', { id: 'm-proposals', tabindex: '-1' }, t('proposals_title')),
     notice('proposals'),
@@ -344,14 +355,17 @@ function planBlock(ctx, d, ms) {
   const name = candidateName(ms);
   if (!p?.plan) return h('p', { class: 'm-muted' }, t('plan_not_shared', { name }));
   const title = p.plan.title?.[lang] || p.plan.title?.fr || p.plan.title?.en || t('plan_shared_title', { name });
-  return h('details', { class: 'm-plan' },
+  const box = h('details', { class: 'm-disclosure', open: !!ui.planOpen[ms.id] },
     h('summary', { class: 'm-btn secondary' }, t('plan_shared_title', { name })),
     h('p', {}, h('strong', {}, title)),
-    p.planProgress ? h('p', {}, t('plan_progress', { done: p.planProgress.done, total: p.planProgress.total })) : null,
+    p.planProgress ? h('p', {}, t('plan_progress', { done: p.planProgress.done, total: p.planProgress.total }),
+      p.planProgress.overdue > 0 ? [' · ', h('span', { class: 'm-status declined' }, t('plan_overdue', { n: p.planProgress.overdue }))] : null) : null,
     h('ul', { class: 'm-list' }, p.steps.map((s) => h('li', {},
       h('span', {}, s.title?.[lang] || s.title?.fr || s.title?.en || ''), ' ',
       h('span', { class: `m-status ${s.status === 'done' ? 'met' : ''}` }, t('step_' + s.status) || s.status),
       s.due_date ? h('span', { class: 'm-muted' }, ' · ' + t('due', { date: dateLabel(s.due_date, lang) })) : null))));
+  box.addEventListener('toggle', () => { ui.planOpen[ms.id] = box.open; });
+  return box;
 }
 
 function proposalItem(ctx, d, ms, rerender) {
@@ -417,7 +431,8 @@ function menteeBlock(ctx, d, ms, rerender) {
     }, t('message', { name }))) : null,
     planBlock(ctx, d, ms),
     meetingsBlock(ctx, d, ms, p.meetings, rerender),
-    referralsBlock(ctx, d, ms, p.referrals, rerender));
+    referralsBlock(ctx, d, ms, p.referrals, rerender),
+    ms.status === 'active' ? completeBlock(ctx, ms, rerender) : null);
 }
 
 function meetingsBlock(ctx, d, ms, meetings, rerender) {
@@ -505,8 +520,7 @@ function referralsBlock(ctx, d, ms, referrals, rerender) {
   const direct = referrals.filter((r) => !r.parent_id);
   const where = 'referrals-' + ms.id;
   const prefix = `m-ref-${ms.id}`;
-  const form = h('form', { class: 'm-ref-form', novalidate: true, 'aria-labelledby': `${prefix}-title` },
-    h('h5', { id: `${prefix}-title` }, t('add_referral')),
+  const form = h('form', { class: 'm-ref-form', novalidate: true, 'aria-label': `${t('add_referral')} — ${name}` },
     field(`${prefix}-name`, t('ref_name'), h('input', { type: 'text', maxlength: 100, autocomplete: 'off' }), null, ui.errors[`${prefix}-name`]),
     field(`${prefix}-role`, t('ref_role'), h('input', { type: 'text', maxlength: 100, autocomplete: 'off' }), null, ui.errors[`${prefix}-role`]),
     field(`${prefix}-org`, t('ref_org'), h('input', { type: 'text', maxlength: 100, autocomplete: 'off' }), null, ui.errors[`${prefix}-org`]),
@@ -551,7 +565,38 @@ function referralsBlock(ctx, d, ms, referrals, rerender) {
           rerender();
         } }, t(next === 'introduced' ? 'mark_introduced' : 'mark_met'))) : null);
     })) : h('p', { class: 'm-muted' }, t('no_referrals', { name })),
-    ms.status === 'active' || ms.status === 'completed' ? form : null);
+    ms.status === 'active' || ms.status === 'completed' ? referralDisclosure(ms, form, t('add_referral')) : null);
+}
+
+// Completing is the core's decision (two held meetings, three referrals introduced or met): the
+// button asks, and a refusal says how far along the mentorship is.
+function completeBlock(ctx, ms, rerender) {
+  const { t, db } = ctx;
+  const name = candidateName(ms);
+  const where = 'complete-' + ms.id;
+  return h('div', {},
+    notice(where),
+    h('p', { class: 'm-hint', id: `m-complete-hint-${ms.id}` }, t('complete_hint')),
+    h('div', { class: 'm-actions' }, h('button', {
+      class: 'm-btn secondary', type: 'button', 'aria-describedby': `m-complete-hint-${ms.id}`,
+      onclick: async () => {
+        const [, e] = await attempt(() => db.mutate('mentorship.complete', { id: ms.id }));
+        if (!e) say(ctx, 'mentees', t('completed_done', { name }));
+        else {
+          const m = /\((\d+) held, (\d+) introduced or met\)/.exec(e.message || '');
+          say(ctx, where, m ? t('complete_not_yet', { held: m[1], referred: m[2] }) : t('error', { message: e.message }), true);
+        }
+        rerender();
+      },
+    }, t('complete'))));
+}
+
+// The referral form folds away (a mentee's block stays short on a phone); it stays open across
+// re-renders while it is being filled or shows an error.
+function referralDisclosure(ms, form, label) {
+  const d = h('details', { class: 'm-disclosure', open: !!ui.referralFormOpen[ms.id] }, h('summary', { class: 'm-btn secondary' }, label), form);
+  d.addEventListener('toggle', () => { ui.referralFormOpen[ms.id] = d.open; });
+  return d;
 }
 
 // ---------------------------------------------------------------- availability
@@ -615,13 +660,27 @@ function availabilitySection(ctx, d, rerender) {
         el.addEventListener('change', () => { w.date = el.value; touch(); });
         return el;
       })(), null, err(`${p}-date`));
+    // A time's error spans the row under both times (either may be the one to change).
+    const start = select(timeOptions(ctx, w.start, false), (e) => { w.start = e.target.value; touch(); });
+    const end = select(timeOptions(ctx, w.end, true), (e) => { w.end = e.target.value; touch(); });
+    const timeError = err(`${p}-end`) || err(`${p}-start`);
+    if (timeError) {
+      const wrong = err(`${p}-end`) ? end : start;
+      wrong.setAttribute('aria-invalid', 'true');
+      wrong.setAttribute('aria-describedby', `${p}-time-error`);
+    }
     return h('div', { class: 'm-row', role: 'group', 'aria-label': `${kind === 'w' ? t('weekly_title') : t('additions_title')} ${i + 1}` },
       h('div', { class: 'm-wide' }, first),
-      field(`${p}-start`, t('from'), select(timeOptions(ctx, w.start, false), (e) => { w.start = e.target.value; touch(); }), null, err(`${p}-start`)),
-      field(`${p}-end`, t('to'), select(timeOptions(ctx, w.end, true), (e) => { w.end = e.target.value; touch(); }), null, err(`${p}-end`)),
+      field(`${p}-start`, t('from'), start),
+      field(`${p}-end`, t('to'), end),
+      timeError ? h('p', { class: 'm-field-error m-wide', id: `${p}-time-error`, role: 'alert' }, timeError) : null,
       h('div', { class: 'm-wide' }, h('button', {
         class: 'm-btn danger', type: 'button', 'aria-label': t('remove_window', { n: i + 1 }),
-        onclick: () => { (kind === 'w' ? a.weekly : a.additions).splice(i, 1); ui.errors = {}; touch(); rerender(); },
+        onclick: () => {
+          (kind === 'w' ? a.weekly : a.additions).splice(i, 1);
+          for (const k of Object.keys(ui.errors)) if (/^m-[wa]-/.test(k)) delete ui.errors[k]; // their rows moved
+          touch(); rerender();
+        },
       }, t('remove'))));
   };
 
@@ -679,14 +738,18 @@ async function saveAvailability(ctx, rerender) {
     else if (w.date < today) errors[`m-a-${i}-date`] = t('err_past');
     if (!w.start || !w.end) errors[`m-a-${i}-${w.start ? 'end' : 'start'}`] = t('err_time');
   });
-  ui.errors = errors;
+  // Only the windows' errors are replaced: a referral form's stay on screen.
+  for (const k of Object.keys(ui.errors)) if (/^m-[wa]-/.test(k)) delete ui.errors[k];
+  Object.assign(ui.errors, errors);
   if (!Object.keys(errors).length) {
     const [, e] = await attempt(() => db.mutate('availability.set', { availability: a }));
     if (e) {
       // "…weekly[1].end: must be at least one hour after start" -> the field m-w-1-end.
       const m = /(weekly|additions)\[(\d+)\]\.(start|end|date)/.exec(e.message || '');
-      if (m) errors[`m-${m[1] === 'weekly' ? 'w' : 'a'}-${m[2]}-${m[3]}`] = /one hour/.test(e.message) ? t('err_short') : t('error', { message: e.message });
-      else say(ctx, 'availability', t('error', { message: e.message }), true);
+      if (m) {
+        errors[`m-${m[1] === 'weekly' ? 'w' : 'a'}-${m[2]}-${m[3]}`] = /one hour/.test(e.message) ? t('err_short') : t('error', { message: e.message });
+        Object.assign(ui.errors, errors);
+      } else say(ctx, 'availability', t('error', { message: e.message }), true);
     } else {
       ui.dirty = false;
       say(ctx, 'availability', t('saved_availability'));

@@ -4,8 +4,8 @@
 // cancelling them, the calendar file and the video link, and the referrals her mentor records.
 // A booking the server refused (someone else took the slot first) is shown here with fresh slots.
 import {
-  h, newId, dayLabel, timeLabel, dateTimeLabel, dayKey, zoneCity, attempt, has, getRow, rowsWhere,
-  snapshot, restore, downloadIcs, field, progress, injectStyles,
+  h, newId, dayLabel, timeLabel, dateTimeLabel, shortDateTimeLabel, dayKey, zoneCity, attempt, has, getRow, rowsWhere,
+  snapshot, restore, screenRoot, ownZone, downloadIcs, field, progress, injectStyles,
 } from './mentoring_common.js';
 
 export const strings = {
@@ -29,9 +29,7 @@ export const strings = {
     completed_body: 'Your mentorship with {mentor} is complete. Well done!',
     closed_body: 'Your coach closed this mentorship.',
     why_title: 'Why this mentor',
-    why_profession: 'Works as {profession}',
-    why_employer: 'at {employer}',
-    why_city: 'in {city}',
+    why_work: 'Works as: {work}',
     why_languages: 'You share: {languages}',
     why_sector: 'Sector: {sector}',
     why_coach: 'Chosen by your coach for your occupation, your languages and your time zone.',
@@ -43,13 +41,13 @@ export const strings = {
     message_mentor: 'Write to {mentor}',
     book_title: 'Book a meeting',
     move_title: 'Choose a new time',
-    move_for: 'Moving your meeting of {when}.',
+    move_for: 'You are moving your meeting ({when}).',
     cancel_move: 'Keep the current time',
     meetings_count: 'Meeting {n} of 2',
     both_booked: 'Both meetings are booked. To choose another time, move one of them.',
     zones_note: 'Times are in your time zone ({zone}). {mentor}’s time ({mentor_zone}) is shown beside each one.',
     mentor_time: '{time} in {city}',
-    slot_label: '{day}, {time} your time, {mentor_time}',
+    your_time: 'your time',
     no_slots: '{mentor} has no free time in the next three weeks. Write to them to find a time.',
     slots_unavailable: 'Free times cannot be shown on this version of the app.',
     slots_error: 'Free times could not be loaded: {message}',
@@ -57,19 +55,23 @@ export const strings = {
     confirm_move: 'Move to {when}',
     confirm_intro: 'One hour with {mentor}: {when} your time ({mentor_time}).',
     back: 'Choose another time',
-    booked: 'Meeting booked for {when}.',
-    booked_offline: 'Meeting saved on this phone for {when}. It is sent when you are back online; until then someone else could still take this time.',
-    moved: 'Meeting moved to {when}.',
+    booked: 'Your meeting is booked ({when}).',
+    booked_sent: 'Your meeting is confirmed ({when}).',
+    booked_offline: 'Your meeting is saved on this phone ({when}). It is sent when you are back online; until then someone else could still take this time.',
+    moved: 'Your meeting is moved ({when}).',
     refused_taken: 'This slot was just taken by someone else. Please choose another one below.',
     refused_other: 'Your booking for {when} was refused: {reason}. Please choose another time below.',
     refused_generic: 'Your booking was refused: {reason}.',
     refused_title: 'Booking not confirmed',
+    why_notice: 'meetings are booked at least {hours} hours ahead',
+    why_own_overlap: 'you already have a meeting at that time',
+    why_not_slot: 'that time is no longer among the mentor’s free times',
+    why_quota: 'both meetings of this mentorship are already booked',
     dismiss: 'OK, dismiss',
     meetings_title: 'Your meetings',
     upcoming: 'Upcoming',
     past: 'Past',
     no_meetings: 'No meeting yet.',
-    meeting_with: 'With {mentor}',
     meeting_when: '{when} your time',
     meeting_mentor_when: '{time} for {mentor} ({city})',
     join_video: 'Join the video call',
@@ -83,8 +85,8 @@ export const strings = {
     cancel_question: 'Cancel your meeting of {when}?',
     cancelled: 'Meeting cancelled.',
     outcome_held: 'Held',
-    outcome_no_show_candidate: 'Missed (you were absent)',
-    outcome_no_show_mentor: 'Missed (the mentor was absent)',
+    outcome_no_show_candidate: 'Missed (you could not come)',
+    outcome_no_show_mentor: 'Missed (the mentor could not come)',
     outcome_none: 'Took place — not yet confirmed',
     meeting_cancelled: 'Cancelled',
     in_progress: 'Now',
@@ -121,27 +123,25 @@ export const strings = {
     completed_body: 'Votre mentorat avec {mentor} est terminé. Bravo!',
     closed_body: 'Votre conseillère ou conseiller a fermé ce mentorat.',
     why_title: 'Pourquoi ce mentor',
-    why_profession: 'Travaille comme {profession}',
-    why_employer: 'chez {employer}',
-    why_city: 'à {city}',
+    why_work: 'Travaille comme : {work}',
     why_languages: 'Langues en commun : {languages}',
     why_sector: 'Secteur : {sector}',
     why_coach: 'Choisi par votre conseillère ou conseiller selon votre profession, vos langues et votre fuseau horaire.',
     bio: 'À son sujet',
     share_plan: 'Permettre à mon mentor de voir mon plan d’action',
-    share_plan_hint: 'Il voit vos étapes et leur avancement, pas votre dossier d’immigration.',
+    share_plan_hint: 'Votre mentor voit vos étapes et leur avancement, pas votre dossier d’immigration.',
     plan_shared: 'Votre mentor peut maintenant voir votre plan d’action.',
     plan_unshared: 'Votre mentor ne voit plus votre plan d’action.',
     message_mentor: 'Écrire à {mentor}',
     book_title: 'Réserver une rencontre',
     move_title: 'Choisir une nouvelle heure',
-    move_for: 'Vous déplacez votre rencontre du {when}.',
+    move_for: 'Vous déplacez votre rencontre ({when}).',
     cancel_move: 'Garder l’heure actuelle',
     meetings_count: 'Rencontre {n} sur 2',
     both_booked: 'Vos deux rencontres sont réservées. Pour choisir une autre heure, déplacez-en une.',
-    zones_note: 'Les heures sont dans votre fuseau horaire ({zone}). L’heure de {mentor} ({mentor_zone}) est indiquée à côté.',
+    zones_note: 'Les heures sont celles de votre fuseau horaire ({zone}). L’heure correspondante chez {mentor} ({mentor_zone}) est indiquée à côté.',
     mentor_time: '{time} à {city}',
-    slot_label: '{day}, {time} chez vous, {mentor_time}',
+    your_time: 'chez vous',
     no_slots: '{mentor} n’a aucune disponibilité dans les trois prochaines semaines. Écrivez-lui pour trouver un moment.',
     slots_unavailable: 'Cette version de l’application ne peut pas afficher les disponibilités.',
     slots_error: 'Impossible de charger les disponibilités : {message}',
@@ -149,19 +149,23 @@ export const strings = {
     confirm_move: 'Déplacer au {when}',
     confirm_intro: 'Une heure avec {mentor} : le {when}, votre heure ({mentor_time}).',
     back: 'Choisir une autre heure',
-    booked: 'Rencontre réservée pour le {when}.',
-    booked_offline: 'Rencontre enregistrée sur ce téléphone pour le {when}. Elle sera envoyée au retour de la connexion; d’ici là, quelqu’un d’autre pourrait encore prendre cette plage.',
-    moved: 'Rencontre déplacée au {when}.',
+    booked: 'Votre rencontre est réservée ({when}).',
+    booked_sent: 'Votre rencontre est confirmée ({when}).',
+    booked_offline: 'Votre rencontre est enregistrée sur ce téléphone ({when}). Elle sera envoyée au retour de la connexion; d’ici là, quelqu’un d’autre pourrait encore prendre cette plage.',
+    moved: 'Votre rencontre est déplacée ({when}).',
     refused_taken: 'Cette plage horaire vient d’être prise par quelqu’un d’autre. Choisissez-en une autre ci-dessous.',
     refused_other: 'Votre réservation du {when} a été refusée : {reason}. Choisissez une autre heure ci-dessous.',
     refused_generic: 'Votre réservation a été refusée : {reason}.',
     refused_title: 'Réservation non confirmée',
+    why_notice: 'une rencontre se réserve au moins {hours} heures à l’avance',
+    why_own_overlap: 'vous avez déjà une rencontre à cette heure-là',
+    why_not_slot: 'cette heure ne fait plus partie des disponibilités du mentor',
+    why_quota: 'les deux rencontres de ce mentorat sont déjà réservées',
     dismiss: 'OK, masquer',
     meetings_title: 'Vos rencontres',
     upcoming: 'À venir',
     past: 'Passées',
     no_meetings: 'Aucune rencontre pour l’instant.',
-    meeting_with: 'Avec {mentor}',
     meeting_when: '{when}, votre heure',
     meeting_mentor_when: '{time} pour {mentor} ({city})',
     join_video: 'Rejoindre l’appel vidéo',
@@ -175,8 +179,8 @@ export const strings = {
     cancel_question: 'Annuler votre rencontre du {when}?',
     cancelled: 'Rencontre annulée.',
     outcome_held: 'Tenue',
-    outcome_no_show_candidate: 'Manquée (vous étiez absente ou absent)',
-    outcome_no_show_mentor: 'Manquée (le mentor était absent)',
+    outcome_no_show_candidate: 'Manquée (votre absence)',
+    outcome_no_show_mentor: 'Manquée (absence du mentor)',
     outcome_none: 'Passée — pas encore confirmée',
     meeting_cancelled: 'Annulée',
     in_progress: 'En cours',
@@ -198,7 +202,8 @@ export const strings = {
 // What the person is doing on this screen, kept across re-renders (rows change under her while
 // she chooses a slot): the slot picked, the meeting being moved or cancelled, the last result.
 const ui = { user: null, picked: null, moving: null, cancelling: null, notice: null, busy: false };
-let rejectionListener = null;
+// A refusal arrives from the sync at any time: the screen shown last is painted again with it.
+let rejections = { db: null, stop: null, view: null, ctx: null };
 
 const kBookingOps = new Set(['meeting.request', 'meeting.reschedule']);
 const open = (s) => s === 'proposed' || s === 'active';
@@ -208,9 +213,13 @@ export async function render(view, ctx) {
   const { db, t, lang } = ctx;
   const me = ctx.account.user.id;
   if (ui.user !== me) Object.assign(ui, { user: me, picked: null, moving: null, cancelling: null, notice: null });
-  view.dataset.screen = 'mentoring';
-  const rerender = () => { if (view.isConnected) render(view, ctx); };
-  if (!rejectionListener && has(db, 'onRejection')) rejectionListener = db.onRejection(() => rerender());
+  const rerender = () => (view.isConnected ? render(view, ctx) : undefined);
+  Object.assign(rejections, { view, ctx });
+  if (rejections.db !== db && has(db, 'onRejection')) {
+    if (rejections.stop) rejections.stop();
+    rejections.db = db;
+    rejections.stop = db.onRejection(() => { if (rejections.view?.isConnected) render(rejections.view, rejections.ctx); });
+  }
   if (!view.firstChild) view.append(h('p', { class: 'm-muted' }, t('loading')));
 
   // Renders may overlap (rows change while one loads): only the latest one paints.
@@ -219,7 +228,7 @@ export async function render(view, ctx) {
   if (generation !== view.mentoringGeneration) return;
   const snap = snapshot(view);
   const content = build(ctx, data, rerender);
-  view.replaceChildren(h('h1', {}, t('title')), ...content);
+  view.replaceChildren(screenRoot('mentoring', h('h1', {}, t('title')), ...content));
   restore(view, snap);
 }
 
@@ -237,7 +246,7 @@ async function load(ctx, me) {
     rowsWhere(db, 'plans', 'candidate_id', me),
     has(db, 'rejections') ? db.rejections().catch(() => []) : [],
   ]);
-  const zone = ctx.zone || ms.candidate?.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const zone = await ownZone(ctx);
   let mentorZone = ms.mentor_time_zone || mentor?.time_zone || '';
   if (!mentorZone && has(db, 'personTimeZone')) mentorZone = await db.personTimeZone(ms.mentor_id).catch(() => '');
   const mine = new Set(meetings.map((m) => m.id));
@@ -247,6 +256,8 @@ async function load(ctx, me) {
   if (ms.status === 'active') {
     if (!has(db, 'slots')) slotsError = 'unavailable';
     else [slots, slotsError] = await attempt(() => db.slots(ms.id, 21));
+    // No availability published yet: nothing to offer, which the screen says as such.
+    if (slotsError?.code === 'not_found') [slots, slotsError] = [[], null];
   }
   return { ms, mentor, meetings, referrals, plan: plans[0] || null, refused, slots, slotsError, zone, mentorZone };
 }
@@ -257,15 +268,22 @@ function build(ctx, d, rerender) {
     return [h('section', { class: 'm-section', 'aria-labelledby': 'm-none' },
       h('h2', { id: 'm-none' }, t('none_title')), h('p', {}, t('none_body')))];
   }
+  // A booking said "booked" on the phone, then the server refused it: the refusal replaces it.
+  if (ui.notice?.start && d.refused.some((r) => r.args?.start === ui.notice.start)) ui.notice = null;
+  // Booked offline, then sent and accepted (nothing waits, nothing refused): say it is confirmed.
+  if (ui.notice?.queued && ctx.online && ctx.status && ctx.status.pending_ops === 0)
+    ui.notice = { ...ui.notice, queued: false, text: ctx.t('booked_sent', { when: ui.notice.when }) };
   const out = [mentorSection(ctx, d, rerender)];
   if (d.refused.length) out.push(refusedSection(ctx, d, rerender));
-  if (d.ms.status === 'active') out.push(bookingSection(ctx, d, rerender));
   if (d.meetings.length || d.ms.status === 'active') out.push(meetingsSection(ctx, d, rerender));
+  if (d.ms.status === 'active') out.push(bookingSection(ctx, d, rerender));
   if (d.ms.status === 'active' || d.ms.status === 'completed') out.push(referralsSection(ctx, d, rerender));
   return out;
 }
 
 const mentorName = (d) => d.mentor?.name || d.ms.mentor_name || '';
+// Where the mentor is, as they would say it: their city ("Montréal"), else their zone's.
+const mentorPlace = (d, zone = d.mentorZone) => (zone === (d.mentor?.time_zone || d.ms.mentor_time_zone) && d.mentor?.city) || zoneCity(zone);
 
 function languagesLabel(codes, lang) {
   let names = null;
@@ -277,7 +295,7 @@ function mentorSection(ctx, d, rerender) {
   const { t, lang } = ctx;
   const { ms, mentor } = d;
   const name = mentorName(d);
-  const heading = ms.status === 'proposed' ? t('proposed_mentor') : t('your_mentor');
+  const heading = ms.status === 'active' || ms.status === 'completed' ? t('your_mentor') : t('proposed_mentor');
   const body = {
     proposed: t('proposed_body', { mentor: name }), active: t('active_body', { mentor: name }),
     declined: t('declined_body', { mentor: name }), completed: t('completed_body', { mentor: name }),
@@ -286,9 +304,7 @@ function mentorSection(ctx, d, rerender) {
 
   // The reasons shown are the facts the match rests on, from the rows (the score itself is the
   // coach's tool: mentors::suggest_mentors).
-  const work = mentor?.profession ? [t('why_profession', { profession: mentor.profession }),
-    mentor.employer ? ' ' + t('why_employer', { employer: mentor.employer }) : '',
-    mentor.city ? ' ' + t('why_city', { city: mentor.city }) : ''].join('') : null;
+  const work = mentor?.profession ? t('why_work', { work: [mentor.profession, mentor.employer, mentor.city].filter(Boolean).join(', ') }) : null;
   const reasons = [
     work,
     mentor?.sector ? t('why_sector', { sector: mentor.sector }) : null,
@@ -332,8 +348,8 @@ function whenLabel(ctx, d, iso) {
 function mentorTimeLabel(ctx, d, iso) {
   if (!d.mentorZone || d.mentorZone === d.zone) return '';
   const sameDay = dayKey(iso, d.zone) === dayKey(iso, d.mentorZone);
-  const time = sameDay ? timeLabel(iso, d.mentorZone, ctx.lang) : dateTimeLabel(iso, d.mentorZone, ctx.lang);
-  return ctx.t('mentor_time', { time, city: zoneCity(d.mentorZone) });
+  const time = sameDay ? timeLabel(iso, d.mentorZone, ctx.lang) : shortDateTimeLabel(iso, d.mentorZone, ctx.lang);
+  return ctx.t('mentor_time', { time, city: mentorPlace(d) });
 }
 
 function refusedSection(ctx, d, rerender) {
@@ -345,14 +361,26 @@ function refusedSection(ctx, d, rerender) {
       const when = r.args?.start ? whenLabel(ctx, d, r.args.start) : '';
       // The server says why in its own words; the slot race is the one a candidate meets most, so
       // it gets the plain sentence of the screen's language.
+      const why = refusalReason(t, reason);
       const text = /already taken/.test(reason) ? t('refused_taken')
-        : when ? t('refused_other', { when, reason: reason.split(';')[0] }) : t('refused_generic', { reason: reason.split(';')[0] });
+        : when ? t('refused_other', { when, reason: why }) : t('refused_generic', { reason: why });
       return h('div', { class: 'm-alert', role: 'alert' }, h('p', {}, text),
         has(db, 'dismissRejection') ? h('button', {
           class: 'm-btn secondary', type: 'button',
           onclick: async () => { await attempt(() => db.dismissRejection(r.op_id)); rerender(); },
         }, t('dismiss')) : null);
     }));
+}
+
+// The server's reasons for the refusals a candidate meets, in her language (the server's own
+// sentence, in English, for any other).
+function refusalReason(t, message) {
+  const notice = /at least (\d+) h ahead/.exec(message);
+  if (notice) return t('why_notice', { hours: notice[1] });
+  if (/candidate already has a meeting/.test(message)) return t('why_own_overlap');
+  if (/not one of the mentor's slots/.test(message)) return t('why_not_slot');
+  if (/at most two meetings|two meetings/.test(message)) return t('why_quota');
+  return message.split(';')[0];
 }
 
 function countsTowardTwo(m) {
@@ -388,7 +416,7 @@ function bookingSection(ctx, d, rerender) {
   if (!slots.length) { section.append(h('p', {}, t('no_slots', { mentor: name }))); return section; }
   const zone = slots[0].time_zone || d.zone;
   const mzone = slots[0].mentor_time_zone || d.mentorZone;
-  section.append(h('p', { class: 'm-hint' }, t('zones_note', { zone: zoneCity(zone), mentor: name, mentor_zone: zoneCity(mzone) })));
+  section.append(h('p', { class: 'm-hint' }, t('zones_note', { zone: zoneCity(zone), mentor: name, mentor_zone: mentorPlace(d, mzone) })));
   if (!ctx.online) section.append(h('p', { class: 'm-note' }, t('offline_note')));
 
   const picked = slots.find((s) => s.start === ui.picked);
@@ -419,12 +447,12 @@ function bookingSection(ctx, d, rerender) {
       const mt = mentorTimeLabel(ctx, { ...d, zone, mentorZone: mzone }, s.start);
       return h('li', {}, h('button', {
         class: 'm-slot', type: 'button', 'aria-pressed': s.start === ui.picked ? 'true' : 'false',
-        'aria-label': t('slot_label', { day: dayLabel(s.start, zone, lang), time, mentor_time: mt }),
-        onclick: () => {
-          ui.picked = s.start; ui.notice = null; rerender();
-          setTimeout(() => document.getElementById('m-confirm-button')?.focus(), 0);
+        onclick: async () => {
+          ui.picked = s.start; ui.notice = null;
+          await rerender();
+          document.getElementById('m-confirm-button')?.focus();
         },
-      }, h('strong', {}, time), mt ? h('span', {}, mt) : null));
+      }, h('strong', {}, time, h('span', { class: 'm-sr' }, ' ' + t('your_time') + ',')), mt ? h('span', {}, mt) : null));
     }))))));
   return section;
 }
@@ -445,7 +473,7 @@ async function book(ctx, d, slot, moving, rerender) {
     ui.picked = null;
   } else {
     const text = moving ? t('moved', { when }) : ctx.online ? t('booked', { when }) : t('booked_offline', { when });
-    ui.notice = { where: 'meetings', bad: false, text };
+    ui.notice = { where: 'meetings', bad: false, text, start: slot.start, when, queued: !ctx.online };
     ui.picked = null; ui.moving = null;
     ctx.announce?.(text);
   }
@@ -480,7 +508,7 @@ function meetingItem(ctx, d, m, upcoming, rerender) {
         : upcoming && started ? h('span', { class: 'm-status active' }, t('in_progress'))
           : !upcoming ? h('span', { class: `m-status ${m.outcome || ''}` }, t('outcome_' + (m.outcome || 'none'))) : null),
     mz && mz !== d.zone ? h('p', { class: 'm-muted' }, t('meeting_mentor_when', {
-      time: dateTimeLabel(m.start, mz, ctx.lang), mentor: name, city: zoneCity(mz) })) : null);
+      time: dateTimeLabel(m.start, mz, ctx.lang), mentor: name, city: mentorPlace(d, mz) })) : null);
   if (!upcoming) return li;
   const actions = h('div', { class: 'm-actions' });
   if (m.video_url) actions.append(h('a', { class: 'm-btn', href: m.video_url, target: '_blank', rel: 'noopener' }, t('join_video')));

@@ -55,6 +55,9 @@ export const timeLabel = (iso, zone, lang) =>
 // "mardi 3 mars, 19 h 00".
 export const dateTimeLabel = (iso, zone, lang) =>
   formatter(lang, zone, { weekday: 'long', day: 'numeric', month: 'long', hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
+// "mar. 8 déc., 19 h 00": the short form, beside another time.
+export const shortDateTimeLabel = (iso, zone, lang) =>
+  formatter(lang, zone, { weekday: 'short', day: 'numeric', month: 'short', hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
 // The local date of an instant in `zone` as YYYY-MM-DD: the key slots are grouped by.
 export const dayKey = (iso, zone) => formatter('en', zone, { year: 'numeric', month: '2-digit', day: '2-digit' })
   .formatToParts(new Date(iso)).filter((p) => p.type !== 'literal').map((p) => p.value).join('-')
@@ -95,6 +98,16 @@ export async function getRow(db, collection, id) {
   return rows.find((r) => r.id === id) || null;
 }
 
+// The person's own zone, asked of the core at each render: the shell's ctx.zone may have been
+// read before the first sync brought the profile (then the core answers 'UTC'), and the core's
+// answer is the zone the slots are computed in.
+export async function ownZone(ctx) {
+  let zone = null;
+  if (has(ctx.db, 'personTimeZone')) zone = await ctx.db.personTimeZone(ctx.account.user.id).catch(() => null);
+  if (zone && zone !== 'UTC') return zone;
+  return ctx.zone || zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
 export async function rowsWhere(db, collection, field, value) {
   const rows = await db.rows(collection, { field, value });
   return Array.isArray(rows) ? rows : [];
@@ -128,6 +141,16 @@ export function restore(view, snap) {
 
 function safe(f) { try { return f(); } catch (e) { return null; } }
 
+// The screen's root element. These screens keep what is typed themselves (state kept across
+// renders, then snapshot/restore at the very moment the view is replaced), so the fields' input
+// events stop here: the shell's own restore would otherwise put back text a form had just
+// emptied after saving it.
+export function screenRoot(name, ...children) {
+  const root = h('section', { 'data-screen': name }, ...children);
+  root.addEventListener('input', (e) => e.stopPropagation());
+  return root;
+}
+
 // Saves the meeting's calendar file (written by the core) as a download.
 export async function downloadIcs(db, meetingId, fileName) {
   const text = await db.meetingIcs(meetingId);
@@ -142,13 +165,14 @@ export async function downloadIcs(db, meetingId, fileName) {
 // A labelled field: <div class="m-field"><label for>..</label><input id>..<p class="m-field-error"></div>.
 export function field(id, label, control, hint = null, error = null) {
   control.id = id;
-  const describedBy = [];
+  const describedBy = control.getAttribute('aria-describedby') ? [control.getAttribute('aria-describedby')] : [];
   const hintEl = hint ? h('p', { class: 'm-hint', id: id + '-hint' }, hint) : null;
   const errEl = error ? h('p', { class: 'm-field-error', id: id + '-error', role: 'alert' }, error) : null;
   if (hintEl) describedBy.push(hintEl.id);
   if (errEl) { describedBy.push(errEl.id); control.setAttribute('aria-invalid', 'true'); }
   if (describedBy.length) control.setAttribute('aria-describedby', describedBy.join(' '));
-  return h('div', { class: 'm-field' }, h('label', { for: id }, label), control, hintEl, errEl);
+  // The hint sits between the label and the field: still in view once a phone's keyboard is open.
+  return h('div', { class: 'm-field' }, h('label', { for: id }, label), hintEl, control, errEl);
 }
 
 // A progress bar toward a goal ("2 of 3").
@@ -163,7 +187,17 @@ const css = `
 [data-screen="mentoring"], [data-screen="mentor"] { font-size: 1rem; }
 .m-section { background: #fff; border: 1px solid #d5dbe3; border-radius: .5rem; padding: .75rem 1rem; margin: 0 0 1rem; }
 .m-section > h2 { font-size: 1.125rem; margin: 0 0 .5rem; }
-.m-section h3 { font-size: 1rem; margin: .75rem 0 .25rem; }
+.m-section h3 { font-size: 1.0625rem; margin: .75rem 0 .25rem; }
+.m-section h4 { font-size: 1rem; margin: 1rem 0 .25rem; }
+.m-section h5 { font-size: .9375rem; margin: .75rem 0 .25rem; color: #5b6776; }
+.m-section article.m-card { border-top: 2px solid #d5dbe3; padding-top: .5rem; margin-top: .75rem; }
+.m-section article.m-card:first-of-type { border-top: 0; margin-top: 0; }
+.m-disclosure { margin: .5rem 0; }
+.m-disclosure > summary { list-style: none; width: fit-content; }
+.m-disclosure > summary::-webkit-details-marker { display: none; }
+.m-disclosure[open] > summary { margin-bottom: .5rem; }
+.m-outcome { border: 1px solid #d5dbe3; border-radius: .375rem; padding: .5rem .75rem; margin: .5rem 0; }
+.m-outcome legend { font-weight: 600; padding: 0 .25rem; }
 .m-muted, .m-hint { color: #5b6776; font-size: .875rem; margin: .25rem 0; }
 .m-status { display: inline-block; padding: .125rem .5rem; border-radius: 1rem; background: #e8edf3; font-size: .875rem; font-weight: 600; }
 .m-status.active, .m-status.accepted, .m-status.met, .m-status.held { background: #dcf3e4; color: #12753a; }
@@ -177,10 +211,11 @@ const css = `
 [data-screen] .m-btn:disabled { opacity: .55; cursor: default; }
 .m-days { list-style: none; margin: 0; padding: 0; }
 .m-days > li { margin: 0 0 .75rem; }
-.m-days h3 { text-transform: capitalize; }
+.m-days h3::first-letter { text-transform: uppercase; }
 .m-slots { display: grid; grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr)); gap: .5rem; list-style: none; margin: 0; padding: 0; }
 [data-screen] .m-slot { width: 100%; min-height: 44px; flex-direction: column; align-items: flex-start; text-align: left; padding: .5rem .75rem; border: 1px solid #0a5fb4; background: #fff; color: #1d2733; border-radius: .375rem; font: inherit; cursor: pointer; display: flex; }
 [data-screen] .m-slot[aria-pressed="true"] { background: #0a5fb4; color: #fff; }
+.m-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .m-slot strong { font-size: 1.0625rem; }
 .m-slot span { font-size: .8125rem; }
 .m-list { list-style: none; margin: 0; padding: 0; }
@@ -190,7 +225,7 @@ const css = `
 .m-field label { display: block; font-weight: 600; margin-bottom: .25rem; }
 .m-field input, .m-field select, .m-field textarea { width: 100%; min-height: 44px; padding: .5rem; border: 1px solid #8a96a5; border-radius: .375rem; font: inherit; background: #fff; }
 .m-field textarea { min-height: 5rem; }
-.m-field input[aria-invalid="true"], .m-row input[aria-invalid="true"] { border-color: #b42318; border-width: 2px; }
+.m-field input[aria-invalid="true"], .m-field select[aria-invalid="true"] { border-color: #b42318; border-width: 2px; }
 .m-field-error, .m-alert { color: #b42318; font-weight: 600; margin: .25rem 0; }
 .m-alert { background: #fde4e1; border-radius: .375rem; padding: .625rem .75rem; }
 .m-note { background: #e3eefa; border-radius: .375rem; padding: .625rem .75rem; margin: .5rem 0; }
