@@ -1,6 +1,8 @@
 // The web binding (docs/bindings.md, "The web binding"): the client core in a dedicated Worker
 // (worker.mjs), behind promises, the same shape as the Java and Swift bindings: open, sign in
-// and out, mutate, read and observe rows, start and stop sync, its state and rejections.
+// and out, mutate, read and observe rows, the views the core computes (threads, messages, slots,
+// plan progress, a meeting's .ics), messages with files, online requests, start and stop sync,
+// its state and rejections.
 //
 //   import { open } from './passerelle.mjs';
 //   const db = await open();                       // the device; db.account: who is signed in
@@ -10,6 +12,7 @@
 //   await db.mutate('message.send', { id, thread_id, body: 'Bonjour' });
 //   const stop = db.observe(() => refresh());       // any row changed (pulled, pushed, local)
 //   const rows = await db.rows('messages', { field: 'thread_id', value: thread_id });
+//   await db.sendMessage(thread_id, 'Mon CV', [{ name: 'cv.pdf', type: 'application/pdf', bytes }]);
 //
 // Every failure rejects with a PasserelleError carrying the C API's {code, origin, message}:
 // code in protocol spelling ('not_found', 'conflict', ...), origin 'usage' (fix the input),

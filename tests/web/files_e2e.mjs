@@ -321,6 +321,20 @@ async function main() {
   const nativePlan = JSON.parse(cli('amina', ['plan', '--json']).stdout || '{}');
   check('planProgress() is the native plan progress', web && JSON.stringify(web.progress) === JSON.stringify(nativePlan.progress),
     JSON.stringify({ web: web && web.progress, native: nativePlan.progress }));
+  // Evidence: a file kept and queued by addFile, the step.attach op carrying its reference.
+  const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), crypto.randomBytes(2048)]);
+  const pngSha = crypto.createHash('sha256').update(png).digest('hex');
+  const evidence = await page.evaluate(async (png) => {
+    const file = await window.db.addFile({ name: 'attestation.png', type: 'image/png', bytes: new Uint8Array(png) });
+    const step = (await window.db.rows('plan_steps'))[0];
+    await window.db.mutate('step.attach', { id: step.id, entry_id: crypto.randomUUID(), kind: 'file', sha256: file.sha256, name: file.name, size: file.size });
+    return { file, step: step.id };
+  }, [...png]);
+  await settle(page);
+  const onStep = onServer(`SELECT count(*) FROM sync_rows r, json_each(json_extract(r.data, '$.evidence')) e WHERE r.collection = 'plan_steps' AND r.id = ${lit(evidence.step)} AND json_extract(e.value, '$.sha256') = ${lit(pngSha)}`);
+  check('addFile keeps and queues a file; step.attach carrying it is pushed after its one upload', evidence.file.sha256 === pngSha &&
+    evidence.file.type === 'image/png' && evidence.file.size === png.length && blobPuts.filter((u) => u.endsWith('/' + pngSha)).length === 1 &&
+    Number(onStep) === 1, JSON.stringify({ evidence, onStep }));
   const career = JSON.parse(cli('amina', ['career']).stdout || '{}');
   check('personTimeZone() is the zone of the person\'s profiles', web && web.zone === (career.time_zone || 'UTC'), JSON.stringify({ zone: web && web.zone, career: career.time_zone }));
   // The same slot booked from the page (sync stopped) and from the CLI, which syncs first: the

@@ -1,11 +1,15 @@
 // The WebAssembly core's entry points for the Worker (bindings/web/worker.mjs, docs/bindings.md,
 // "The web binding"): open the device and its signed-in account, sign in and out, apply a
-// mutator, read rows, and the sync engine (sync/sync_machine.h) fed the Worker's events.
+// mutator, read rows and the views computed from them (threads, messages, slots, plan progress,
+// a meeting's .ics: local_views.h, the native C API's code), keep and queue files, online
+// requests, and the sync engine (sync/sync_machine.h) fed the Worker's events.
 //
 // The Worker is the engine's browser driver: it owns the WebSocket, the timers and nothing
 // else. psl_web_sync_feed() takes one event and answers the actions to carry out, as the native
-// driver (sync_engine.cpp) does with Asio. Sign-in is one request on a socket of its own: the
-// core writes the frame (psl_web_sign_in_request) and reads the answer (psl_web_sign_in_answer).
+// driver (sync_engine.cpp) does with Asio; uploads too: the Worker PUTs the bytes with fetch and
+// the core reads the answer (files/blob_http.h). Sign-in (and any online request) is one
+// exchange on a socket of its own: the core writes the frames (psl_web_sign_in_request,
+// psl_web_request) and reads the answers (psl_web_sign_in_answer, psl_web_request_answer).
 //
 // Every call answers one JSON text, which the caller frees with psl_web_free():
 //   {"ok": <value>}  or  {"error": {"code": "not_found", "origin": "usage", "message": "..."}}
