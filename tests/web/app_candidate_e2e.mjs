@@ -23,7 +23,23 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-app-candidate-'));
 const server = new AppServer(tmp);
 let browser = null;
 const START = /^(start|commencer|démarrer)/i;
-const DONE = /^(done|mark( as)? done|complete|terminé|terminer|marquer comme (fait|terminée?)|fait)/i;
+const DONE = /^(it.s done|c.est fait)$/i;
+const TODO = /(to do|à faire)/i;
+
+// Opens the first step still to do from the plan's list, starts it, marks it done, and goes
+// back to the list; returns its title.
+async function startAndFinishStep(page) {
+  await openTab(page, 'plan');
+  const link = screen(page, 'plan').getByRole('listitem').getByRole('link').filter({ hasText: TODO }).first();
+  const title = (await link.locator('.title').innerText()).trim();
+  await link.tap();
+  await page.locator('[data-screen="plan"][data-view="step"]').waitFor();
+  await page.getByRole('button', { name: START }).tap();
+  await page.getByText(/^(in progress|en cours)$/i).first().waitFor();
+  await page.getByRole('button', { name: DONE }).tap();
+  await page.locator('[data-view="step"]').getByText(/^(done|fait)$/i).first().waitFor();
+  return title;
+}
 
 async function main() {
   await server.start();
@@ -62,9 +78,14 @@ async function main() {
   // 2. Her coach and her mentor, on their own devices.
   const coachId = server.userId(DEMO.coach.email);
   const royId = server.userId(DEMO.roy.email);
+  // Her career profile, which a mentor proposal needs, from her laptop (the CLI).
+  const laptop = new CliUser(tmp, 'nadia', server).login({ email, password });
+  laptop.run(['career', '--occupation', '31301', '--profession', 'Infirmière', '--languages', 'fr:C1,en:B2',
+    '--time-zone', 'Africa/Casablanca', '--country', 'MA', '--region', 'Montréal', '--years', '6']);
+  laptop.sync();
   coach.run(['caseload', 'assign', '--candidate', candidateId, '--coach', coachId]);
   coach.sync();
-  coach.run(['plan', 'create', '--candidate', candidateId]);
+  coach.run(['plan', 'create', '--candidate', candidateId, '--arrival', new Date(Date.now() + 120 * 86400000).toISOString().slice(0, 10)]);
   coach.run(['mentors', 'propose', '--candidate', candidateId, '--mentor', royId]);
   coach.sync();
   mentor.sync();
@@ -81,13 +102,7 @@ async function main() {
   // 3. A step started and completed, a message sent, online.
   let firstTitle = '';
   await stage('a step started then completed on the phone', async () => {
-    await openTab(page, 'plan');
-    const item = screen(page, 'plan').getByRole('listitem').filter({ has: page.getByRole('button', { name: START }) }).first();
-    await item.waitFor();
-    firstTitle = (await item.locator('h2, h3, h4, strong, .title').first().innerText()).trim();
-    await item.getByRole('button', { name: START }).tap();
-    const same = screen(page, 'plan').getByRole('listitem').filter({ hasText: firstTitle }).first();
-    await same.getByRole('button', { name: DONE }).tap();
+    firstTitle = await startAndFinishStep(page);
     const ok = await eventually(() => doneSteps().length === 1);
     const step = doneSteps()[0];
     const moves = (step?.history || []).map((h) => h.to);
@@ -126,10 +141,7 @@ async function main() {
     await saveShot(page, 'candidate-offline-plan-en');
   }, check);
   await stage('offline: a step completed and a message written', async () => {
-    const item = screen(page, 'plan').getByRole('listitem').filter({ has: page.getByRole('button', { name: START }) }).first();
-    secondTitle = (await item.locator('h2, h3, h4, strong, .title').first().innerText()).trim();
-    await item.getByRole('button', { name: START }).tap();
-    await screen(page, 'plan').getByRole('listitem').filter({ hasText: secondTitle }).first().getByRole('button', { name: DONE }).tap();
+    secondTitle = await startAndFinishStep(page);
     await sendMessage(offlineText);
     const line = await page.locator('body').innerText();
     check('offline: the sync line says offline and that changes are waiting',

@@ -21,6 +21,7 @@ export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const STEP_MS = 20000;
 export const PHONE = { width: 390, height: 844 };
 export const LAPTOP = { width: 1280, height: 800 };
+const openPages = [];
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export const DEMO = {
@@ -184,6 +185,7 @@ export async function newPhone(browser, { lang = 'en', viewport = PHONE, mobile 
   });
   context.setDefaultTimeout(STEP_MS);
   const page = await context.newPage();
+  openPages.push(page);
   page.errors = [];
   page.on('pageerror', (e) => { page.errors.push(e.message); console.log('page error:', e.message); });
   return { context, page };
@@ -263,6 +265,13 @@ export async function eventually(fn, timeout = 30000, every = 200) {
 export async function stage(name, fn, checkFn) {
   try { await fn(); return true; } catch (e) {
     checkFn(name, false, `— ${String(e.message || e).split('\n')[0]}`);
+    // What each open phone showed, for whoever reads the failure.
+    const slug = name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60);
+    for (const [i, p] of openPages.filter((x) => !x.isClosed()).entries()) {
+      await saveShot(p, `failed-${slug}-${i}`).catch(() => {});
+      const text = await p.locator('body').innerText().catch(() => '');
+      console.log(`  phone ${i} at ${p.url()}: ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
+    }
     return false;
   }
 }

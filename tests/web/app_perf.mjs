@@ -71,7 +71,7 @@ async function main() {
   await server.start();
   const browser = await launchBrowser();
   const coach = new CliUser(tmp, 'coach', server).login(DEMO.coach);
-  coach.run(['plan', 'create', '--candidate', server.userId(DEMO.amina.email)]);
+  coach.run(['plan', 'create', '--candidate', server.userId(DEMO.amina.email), '--arrival', new Date(Date.now() + 120 * 86400000).toISOString().slice(0, 10)]);
   coach.sync();
 
   const proxy = await slowProxy(server.hostPort);

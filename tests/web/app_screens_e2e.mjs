@@ -79,7 +79,7 @@ async function main() {
   const coach = new CliUser(tmp, 'coach', server).login(DEMO.coach);
   const mentor = new CliUser(tmp, 'roy', server).login(DEMO.roy);
   const aminaId = server.userId(DEMO.amina.email);
-  coach.run(['plan', 'create', '--candidate', aminaId]);
+  coach.run(['plan', 'create', '--candidate', aminaId, '--arrival', new Date(Date.now() + 120 * 86400000).toISOString().slice(0, 10)]);
   coach.run(['mentors', 'propose', '--candidate', aminaId, '--mentor', server.userId(DEMO.roy.email)]);
   coach.sync();
   mentor.sync();
