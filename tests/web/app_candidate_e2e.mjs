@@ -24,13 +24,14 @@ const server = new AppServer(tmp);
 let browser = null;
 const START = /^(start|commencer|démarrer)/i;
 const DONE = /^(it.s done|c.est fait)$/i;
-const TODO = /(to do|à faire)/i;
+// A step still to do shows no status pill in the list (only started, done, skipped ones do).
+const NOT_TODO = /\b(In progress|Done|Skipped|En cours|Fait|Sautée)\b/;
 
 // Opens the first step still to do from the plan's list, starts it, marks it done, and goes
 // back to the list; returns its title.
 async function startAndFinishStep(page) {
   await openTab(page, 'plan');
-  const link = screen(page, 'plan').getByRole('listitem').getByRole('link').filter({ hasText: TODO }).first();
+  const link = screen(page, 'plan').getByRole('listitem').getByRole('link').filter({ hasNotText: NOT_TODO }).first();
   const title = (await link.locator('.title').innerText()).trim();
   await link.tap();
   await page.locator('[data-screen="plan"][data-view="step"]').waitFor();
