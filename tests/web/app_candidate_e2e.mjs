@@ -170,8 +170,9 @@ async function main() {
     await view.getByText(/Isabelle Roy/).first().waitFor();
     const slot = view.getByRole('button', { name: /(your time|chez vous)/i }).first();
     await slot.tap();
-    const confirm = control(view, /^(book|confirm|réserver|confirmer)/i);
-    if (await confirm.count()) await confirm.tap();
+    // The chosen slot asks for a confirmation: "Book Tuesday, December 8 at 11:00 p.m.".
+    await view.getByRole('button', { name: /^(book|réserver) /i }).first().tap();
+    await view.getByText(/^(meeting booked|rencontre réservée)/i).first().waitFor().catch(() => {});
     const meeting = await eventually(() => server.rows('meetings', 'candidate_id', candidateId).filter((m) => m.status === 'scheduled'), 60000);
     check('the booked meeting is on the server once', meeting && meeting.length === 1, JSON.stringify(meeting));
     await saveShot(page, 'candidate-booked-en');

@@ -95,6 +95,10 @@ async function main() {
     const people = [['Dr. Amélie Fortin', 'Chief engineer', 'Hydro-Québec'], ['Marc Dubé', 'Recruiter', 'WSP'],
       ['Nora Lefebvre', 'Project manager', 'Ville de Sherbrooke']];
     for (const [name, role, org] of people) {
+      // The form folds away under its summary; it may still be open from the previous referral.
+      if (!(await view.getByLabel(/^(name|nom)$/i).first().isVisible())) {
+        await view.locator('summary').filter({ hasText: /^(add a referral|ajouter une référence)/i }).first().tap();
+      }
       await view.getByLabel(/^(name|nom)$/i).first().fill(name);
       await view.getByLabel(/^(role|rôle)$/i).first().fill(role);
       await view.getByLabel(/^(organi[sz]ation)$/i).first().fill(org);
