@@ -206,11 +206,12 @@ export async function waitScreen(page, name, timeout = STEP_MS) {
 }
 
 // Signs in through the app's own sign-in screen.
-export async function signIn(page, server, who) {
+export async function signIn(page, server, who, { touch = true } = {}) {
   await page.goto(server.appUrl);
   await page.getByLabel(words.email).first().fill(who.email);
   await page.getByLabel(words.password).first().fill(who.password);
-  await page.getByRole('button', { name: words.signIn }).first().tap();
+  const button = page.getByRole('button', { name: words.signIn }).first();
+  await (touch ? button.tap() : button.click());
   await waitScreen(page, 'home', 60000);
 }
 

@@ -114,11 +114,11 @@ async function main() {
       await page.waitForURL(/\/app\/messages\/.+/);
       await page.waitForTimeout(300);
       const threadScreen = await page.locator('[data-screen]').first().getAttribute('data-screen');
-      await inspect(page, threadScreen, lang);
+      await inspect(page, threadScreen, lang, 'thread-');
       for (const tab of ['mentoring', 'profile']) { await openTab(page, tab); await inspect(page, tab, lang); }
       if (lang === 'en') {
         const laptop = await newPhone(browser, { lang, viewport: LAPTOP, mobile: false });
-        await signIn(laptop.page, server, DEMO.amina);
+        await signIn(laptop.page, server, DEMO.amina, { touch: false });
         await setLanguage(laptop.page, lang);
         await laptop.page.waitForTimeout(500);
         await saveShot(laptop.page, 'home-laptop-en');
