@@ -93,6 +93,8 @@ async function main() {
     check('a 50 MB file: a clear message on screen', !!(await hasAlert(page, /(MB|Mo|large|big|volumineux|gros|taille|size)/i)), JSON.stringify(await alerts(page)));
     check('... and the text typed is kept', (await box.inputValue()) === typed);
 
+    // She takes the big file off the message, then picks a program by mistake.
+    await page.getByRole('button', { name: /^(remove|retirer) scan-50MB\.pdf/i }).tap();
     await fileInput.setInputFiles({ name: 'programme.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ not really a program') });
     await control(page, SEND).tap().catch(() => {});
     check('a file of a wrong type: a clear message on screen', !!(await hasAlert(page, /(PDF|type|format)/i)), JSON.stringify(await alerts(page)));
