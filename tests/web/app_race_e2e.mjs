@@ -72,7 +72,7 @@ async function main() {
     if (!loser) throw new Error('no meeting on the server, so no loser to look at');
     const why = await eventually(async () => WHY.test(await screen(loser.page, 'mentoring').innerText()), 60000);
     check('the phone that lost the slot shows why', !!why, (await screen(loser.page, 'mentoring').innerText()).slice(0, 400));
-    await saveShot(loser.page, 'race-refused-en');
+    await saveShot(loser.page, 'race-refused'); // in the loser's own language (French for both demo candidates)
   }, check);
   for (const ph of phones) check(`no uncaught error in ${ph.name}'s page`, ph.page.errors.length === 0, JSON.stringify(ph.page.errors));
 }
