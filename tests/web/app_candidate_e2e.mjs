@@ -62,7 +62,7 @@ async function main() {
     // e-mail names that); an old /invite# link is reported above and the app's screen used.
     const token = (invite.link || '').split('#')[1];
     await page.goto(/\/app\/invite#/.test(invite.link) ? invite.link.replace(/^https?:\/\/[^/]+/, server.url) : `${server.appUrl}invite#${token}`);
-    await waitScreen(page, 'invite');
+    await waitScreen(page, 'invite', 60000); // the first visit also compiles the core
     await saveShot(page, 'candidate-invite-en');
     await page.getByLabel(/name|nom/i).first().fill(name);
     const passwords = page.locator('input[type="password"]');
