@@ -186,7 +186,7 @@ function startUpload(a) {
   try {
     bytes = core.FS.readFile(a.path);
   } catch (e) {
-    queueMicrotask(() => done({ network: `cannot read the kept file ${a.name || a.sha256}` }));
+    queueMicrotask(() => done({ local: `cannot read ${a.path}: ${e.message}` })); // gone: refused for good
     return;
   }
   fetch(a.url, { method: 'PUT', body: bytes, signal: mine.controller.signal,
@@ -335,17 +335,25 @@ const calls = {
   },
   async list({ collection, field = null, value = null }) { return callCore('psl_web_list', collection, field, value); },
   async sendMessage({ threadId, body, files = [] }) {
-    const hashes = [];
-    for (const f of files) hashes.push(keepFile(f).sha256);
-    if (files.length) await syncfs(false); // the bytes durable before the message that needs them
-    const id = callCore('psl_web_send_message', threadId, body, JSON.stringify(hashes));
+    // As natively: every file and the text checked before any file is written, the files
+    // durable before the message that needs them is queued.
+    for (const f of files) checkFile(f);
+    const hashes = JSON.stringify(files.map((f) => takeFile(f).sha256));
+    const args = callCore('psl_web_message_args', threadId, body, hashes);
+    if (files.length) {
+      callCore('psl_web_keep_files', hashes);
+      await syncfs(false);
+    }
+    const id = callCore('psl_web_send_message', JSON.stringify(args), hashes);
     await written();
     return id;
   },
   async addFile({ name, bytes }) {
-    const kept = keepFile({ name, bytes });
+    checkFile({ name, bytes });
+    const hashes = JSON.stringify([takeFile({ name, bytes }).sha256]);
+    callCore('psl_web_keep_files', hashes);
     await syncfs(false);
-    const queued = callCore('psl_web_queue_file', kept.sha256);
+    const queued = callCore('psl_web_queue_file', JSON.parse(hashes)[0]);
     await written();
     return queued;
   },
@@ -404,13 +412,14 @@ const calls = {
   },
 };
 
-// A file someone chose ({name, bytes: Uint8Array}), checked and kept by the core: its name and
-// size first, so a file too large never crosses into the core's memory.
-function keepFile({ name, bytes }) {
+// A file someone chose ({name, bytes: Uint8Array}): its name and size checked by the core
+// first, so a file too large never crosses into the core's memory; then its bytes, which the
+// core checks and holds (takeFile) until a message or addFile keeps them.
+function checkFile({ name, bytes }) {
   if (!(bytes instanceof Uint8Array)) throw new CallError('bad_request', 'usage', 'a file\'s bytes must be a Uint8Array');
   callCore('psl_web_check_file', String(name), String(bytes.length));
-  return callCoreBytes('psl_web_keep_file', [String(name)], bytes);
 }
+function takeFile({ name, bytes }) { return callCoreBytes('psl_web_take_file', [String(name)], bytes); }
 
 // After a local write: durable (IndexedDB storage: mirrored), observers told, the engine woken.
 async function written() {

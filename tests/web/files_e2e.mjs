@@ -8,7 +8,8 @@
 // PUT of a blob is counted on its way.
 //
 //   1. sign in, first pull: get, threads, unreadTotal, threadMessages;
-//   2. a 50 MB file and an .exe are refused with clear errors, and nothing queued is lost;
+//   2. a 50 MB file and an .exe are refused with clear errors, and nothing queued is lost; a
+//      message whose text is refused writes none of its files;
 //   3. the server stopped: a message with a PDF is queued, the page reloaded, the message and
 //      its file still there; the server back: the PDF is uploaded once, then the message pushed
 //      once with it; fileBlob gives the same bytes; the coach (CLI) downloads them; a file the
@@ -17,7 +18,8 @@
 //   5. slots, planProgress, personTimeZone and meetingIcs answer what the native CLI computes
 //      for the same rows (a mentorship proposed by the coach and accepted by the mentor, a
 //      meeting booked by the candidate);
-//   6. request('account.export') online, and its refusal with origin 'network' offline.
+//   6. request('account.export') online, and its refusal with origin 'network' offline;
+//   7. with the IndexedDB fallback, a downloaded file is still on the device after a reload.
 //
 // Environment: PASSERELLE_SERVER, PASSERELLE_CLI, WASM_WEB_DIR (<build-wasm>/bindings/web),
 // CHROMIUM (optional).
@@ -210,6 +212,11 @@ async function main() {
     try { await window.db.sendMessage(thread, 'trop gros', [{ name: 'scan.pdf', type: 'application/pdf', bytes: big }]); } catch (e) { out.big = { code: e.code, origin: e.origin, message: e.message }; }
     try { await window.db.sendMessage(thread, 'un programme', [{ name: 'setup.exe', type: 'application/x-msdownload', bytes: exe }]); } catch (e) { out.exe = { code: e.code, origin: e.origin, message: e.message }; }
     try { await window.db.addFile({ name: 'setup.exe', type: 'application/x-msdownload', bytes: exe }); } catch (e) { out.exeFile = { code: e.code, origin: e.origin, message: e.message }; }
+    // A good file with a text the mutator refuses (over 8 KiB): refused before the file is written.
+    const pdf = new TextEncoder().encode('%PDF-1.4\n' + crypto.randomUUID() + '\n%%EOF\n');
+    try { await window.db.sendMessage(thread, 'x'.repeat(9000), [{ name: 'lettre.pdf', type: 'application/pdf', bytes: pdf }]); } catch (e) { out.long = { code: e.code, origin: e.origin, message: e.message }; }
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', pdf));
+    out.longSha = [...d].map((x) => x.toString(16).padStart(2, '0')).join('');
     out.after = await window.db.pendingCount();
     return out;
   }, thread);
@@ -220,6 +227,10 @@ async function main() {
   check('the refusals lose nothing already queued', refused.after === refused.before + 1, JSON.stringify(refused));
   await page.evaluate(async (o) => window.db.startSync(o), SYNC_OPTIONS);
   await settle(page);
+  // Not on the device (nor on the server): fileBlob asks the server, which has no such file.
+  const notKept = await page.evaluate(async (sha) => { try { await window.db.fileBlob(sha); return null; } catch (e) { return { code: e.code, origin: e.origin }; } }, refused.longSha);
+  check('a message whose text is refused writes none of its files', refused.long && refused.long.origin === 'usage' &&
+    notKept && notKept.code === 'not_found' && notKept.origin === 'server', JSON.stringify({ long: refused.long, notKept }));
 
   // 3. A PDF sent while the server is stopped; a reload; the server back.
   await stopServer();
@@ -371,6 +382,31 @@ async function main() {
   await stopServer();
   const offline = await page.evaluate(async () => { try { await window.db.request('account.export'); return null; } catch (e) { return { code: e.code, origin: e.origin, message: e.message }; } });
   check('request() offline rejects with origin network', offline && offline.origin === 'network', JSON.stringify(offline));
+
+  // 7. The IndexedDB fallback keeps files too: a download, a reload with the server stopped.
+  await startServer(backend);
+  const idb = await page.evaluate(async ({ url, a, sha }) => {
+    const { open } = await import('/passerelle.mjs');
+    await window.db.close();
+    window.db = await open({ storage: 'indexeddb' });
+    const fresh = window.db.account === null;
+    await window.db.signIn(url, a.email, a.password);
+    const b = await window.db.fileBlob(sha);
+    return { fresh, storage: window.db.storage, size: b.size };
+  }, { url: proxyOrigin, a: AMINA, sha });
+  await stopServer();
+  await page.reload();
+  const idbAgain = await page.evaluate(async (sha) => {
+    const { open } = await import('/passerelle.mjs');
+    for (let i = 0; i < 40; i++) {
+      try { window.db = await open({ storage: 'indexeddb' }); break; } catch (e) { await new Promise((r) => setTimeout(r, 250)); }
+    }
+    const b = await window.db.fileBlob(sha);
+    const d = new Uint8Array(await crypto.subtle.digest('SHA-256', await b.arrayBuffer()));
+    return { signedIn: !!window.db.account, sha: [...d].map((x) => x.toString(16).padStart(2, '0')).join('') };
+  }, sha);
+  check('with IndexedDB storage a downloaded file is kept across a reload (read with the server stopped)', idb.fresh &&
+    idb.storage === 'indexeddb' && idb.size === pdf.length && idbAgain.signedIn && idbAgain.sha === sha, JSON.stringify({ idb, idbAgain }));
   await browser.close().catch(() => {});
 }
 

@@ -177,7 +177,11 @@ function renderSyncLine() {
   const online = navigator.onLine && s.state !== 'offline';
   let text, kind;
   const p = s.progress;
-  if (!navigator.onLine || s.state === 'offline') { text = t('sync.offline'); kind = 'offline'; }
+  // Before its first attempt the engine says offline; with a network and no failure yet that
+  // is a connection starting.
+  const starting = navigator.onLine && s.state === 'offline' && !s.last_error && !s.last_synced_at;
+  if (starting) { text = t('sync.connecting'); kind = 'busy'; }
+  else if (!navigator.onLine || s.state === 'offline') { text = t('sync.offline'); kind = 'offline'; }
   else if (s.state === 'connecting') { text = t('sync.connecting'); kind = 'busy'; }
   else if (s.state === 'syncing') {
     kind = 'busy';
@@ -188,7 +192,7 @@ function renderSyncLine() {
   else if (s.state === 'up_to_date') { text = t('sync.up_to_date'); kind = 'ok'; }
   else { text = online ? t('sync.online') : t('sync.offline'); kind = online ? 'ok' : 'offline'; }
   const waiting = s.pending_ops ? t('sync.waiting', { n: s.pending_ops }) : '';
-  const first = !s.last_synced_at && (s.state === 'syncing' || s.state === 'connecting');
+  const first = !s.last_synced_at && (starting || s.state === 'syncing' || s.state === 'connecting');
   line.className = `syncline ${kind}`;
   line.innerHTML = `
     <p role="status" aria-label="${esc(t('sync.label'))}"><span class="dot" aria-hidden="true"></span><strong>${esc(text)}</strong>
@@ -418,7 +422,7 @@ function renderSignIn() {
     const button = form.querySelector('button[type=submit]');
     button.disabled = true; button.textContent = t('signin.busy');
     try {
-      await state.db.signIn(location.origin, email, password);
+      await (await core()).signIn(location.origin, email, password);
       state.notice = '';
       await signedIn(true);
     } catch (e) {
@@ -498,8 +502,9 @@ function renderInvite(token) {
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     try {
-      if (state.db.account) await state.db.signOut();
-      await state.db.acceptInvite(location.origin, token, name, password);
+      const db = await core();
+      if (db.account) await db.signOut();
+      await db.acceptInvite(location.origin, token, name, password);
       history.replaceState(null, '', kBase);
       await signedIn(true);
     } catch (e) {
@@ -529,7 +534,8 @@ function renderReset(token) {
     try {
       await oneShot('auth.reset.confirm', { token, new_password: password });
       // Every session of the account ended: this device signs in again with the new password.
-      if (state.db.account) { try { await state.db.signOut(); } catch (e) { /* already ended */ } }
+      const db = await core();
+      if (db.account) { try { await db.signOut(); } catch (e) { /* already ended */ } }
       state.account = null;
       state.notice = t('reset.done');
       state.shellScreen = 'signin';
@@ -546,7 +552,9 @@ function renderReset(token) {
 
 let unsubscribe = [];
 async function signedIn(fresh) {
+  state.db = state.db || await core();
   state.account = state.db.account;
+  localStorage.setItem(kSignedInHint, '1');
   state.shellScreen = null;
   if (fresh && !localStorage.getItem('passerelle.app.lang')) {
     state.lang = pickLanguage(state.account.user.locale);
@@ -593,6 +601,7 @@ async function syncNow() {
 }
 
 async function sessionEnded() {
+  localStorage.removeItem(kSignedInHint);
   for (const u of unsubscribe) u();
   unsubscribe = [];
   state.account = null;
@@ -606,6 +615,7 @@ async function sessionEnded() {
 // Sign out keeps this account's rows and queue on the phone for the next sign-in; `erase`
 // removes every trace of Passerelle from this browser (a shared or lent phone).
 async function signOut({ erase = false } = {}) {
+  localStorage.removeItem(kSignedInHint);
   for (const u of unsubscribe) u();
   unsubscribe = [];
   try { await state.db.signOut(); } catch (e) { /* the session is forgotten either way below */ }
@@ -692,13 +702,26 @@ window.addEventListener('offline', () => { renderSyncLine(); redrawSoon(); });
 // "Last synced 3 minutes ago" stays true.
 setInterval(() => { if (state.account && document.visibilityState === 'visible') renderSyncLine(); }, 30000);
 
+// Whether someone was signed in on this phone when the app last ran: with no one, the sign-in
+// screen is shown at once, while the core (2 MB of WebAssembly: seconds on a slow link) loads
+// behind it; its buttons wait for the core.
+const kSignedInHint = 'passerelle.app.signed-in';
+let dbReady = null;
+function core() { return dbReady; }
+
 async function boot() {
   applyLanguage();
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.register(kBase + 'sw.js', { scope: kBase }).catch((e) => console.warn('service worker not registered', e.message));
   }
+  dbReady = open();
+  const path = location.pathname;
+  const shellPath = ['invite', 'reset', 'forgot'].some((p) => path.startsWith(kBase + p));
+  const early = shellPath || !localStorage.getItem(kSignedInHint);
+  if (early) route();
+  else view.innerHTML = `<p class="loading" role="status">${esc(t('app.loading'))}</p>`;
   try {
-    state.db = await open();
+    state.db = await dbReady;
   } catch (e) {
     view.innerHTML = `<section class="shell-screen" data-screen="open-failed"><p class="card error-box" role="alert">${esc(e.code === 'conflict' ? t('app.other_tab') : t('app.open_failed', { message: errorText(e) }))}</p>
       <button type="button" class="primary wide" id="retry">${esc(t('app.retry'))}</button></section>`;
@@ -707,12 +730,12 @@ async function boot() {
   }
   window.passerelle = state.db; // for the browser tests and a curious developer's console
   state.db.onCoreError((e) => showError(e));
-  const path = location.pathname;
-  if (state.db.account && !path.startsWith(kBase + 'invite') && !path.startsWith(kBase + 'reset')) {
-    state.lang = pickLanguage(state.db.account.user.locale);
+  if (state.account) return; // signed in from the early screen meanwhile
+  if (state.db.account && !location.pathname.startsWith(kBase + 'invite') && !location.pathname.startsWith(kBase + 'reset')) {
+    state.lang = pickLanguage(state.db.account.user.locale); // the one chosen on this phone, else the account's
     applyLanguage();
     await signedIn(false);
-  } else {
+  } else if (!early) {
     route();
   }
 }

@@ -57,8 +57,8 @@ struct Open {
   std::unique_ptr<client::SyncStore> store;
   std::unique_ptr<client::files::FileStore> files;  // attached files and the upload queue
   std::optional<client::AccountRecord> record;  // when opened as the device's signed-in account
-  // Files kept on the device by psl_web_keep_file, by hash, until a message or addFile queues them.
-  std::map<std::string, client::UploadInfo> kept;
+  // Files checked by psl_web_take_file, by hash, until a message or addFile queues them.
+  std::map<std::string, client::files::Attached> taken;
   std::string request_server;  // the server of the online request in flight (psl_web_request)
   std::mutex store_mutex;                          // the engine's rule; no second thread here
   std::unique_ptr<client::SyncMachine> machine;
@@ -264,17 +264,17 @@ json::object upload_json(const client::UploadInfo& u) {
   return {{"sha256", u.sha256}, {"name", u.name}, {"size", u.size}, {"type", u.type}};
 }
 
-// The kept files named by `hashes_json` (a JSON array of sha256), in order.
-Result<std::vector<client::UploadInfo>> kept_files(const char* hashes_json) {
-  std::vector<client::UploadInfo> out;
+// The taken files named by `hashes_json` (a JSON array of sha256), in order.
+Result<std::vector<const client::files::Attached*>> taken_files(const char* hashes_json) {
+  std::vector<const client::files::Attached*> out;
   if (!hashes_json) return out;
   boost::system::error_code ec;
   json::value v = json::parse(hashes_json, ec);
   if (ec || !v.is_array()) return Error{ErrorCode::bad_request, "the files must be a JSON array of hashes"};
   for (const auto& h : v.as_array()) {
-    auto it = h.is_string() ? g_open->kept.find(std::string(h.as_string())) : g_open->kept.end();
-    if (it == g_open->kept.end()) return Error{ErrorCode::bad_request, "a file was not kept on this device first"};
-    out.push_back(it->second);
+    auto it = h.is_string() ? g_open->taken.find(std::string(h.as_string())) : g_open->taken.end();
+    if (it == g_open->taken.end()) return Error{ErrorCode::bad_request, "a file was not taken by psl_web_take_file first"};
+    out.push_back(&it->second);
   }
   return out;
 }
@@ -457,7 +457,8 @@ __attribute__((used)) char* psl_web_sync_feed(const char* kind, const char* text
     } else if (k == "timer_fired") {
       e = client::SyncEvent::fired(static_cast<std::int64_t>(number));
     } else if (k == "upload_done") {
-      // `text`: {"sha256", "status" (the HTTP status) and "body"} or {"sha256", "network": why}.
+      // `text`: {"sha256", "status" (the HTTP status) and "body"}, or {"sha256", "network": why}
+      // (fetch failed), or {"sha256", "local": why} (the kept file cannot be read).
       boost::system::error_code ec;
       json::value v = json::parse(t, ec);
       if (ec || !v.is_object() || !v.as_object().if_contains("sha256") || !v.at("sha256").is_string())
@@ -467,6 +468,8 @@ __attribute__((used)) char* psl_web_sync_feed(const char* kind, const char* text
       std::optional<client::Failure> failure;
       if (const auto* n = o.if_contains("network"); n && n->is_string()) {
         failure = client::network_failure(std::string(n->as_string()));
+      } else if (const auto* l = o.if_contains("local"); l && l->is_string()) {
+        failure = client::local_failure(Error{ErrorCode::internal, std::string(l->as_string())});
       } else {
         auto status = o.if_contains("status") && o.at("status").is_int64() ? o.at("status").as_int64() : 0;
         std::string body = o.if_contains("body") && o.at("body").is_string() ? std::string(o.at("body").as_string()) : "";
@@ -691,56 +694,92 @@ __attribute__((used)) char* psl_web_check_file(const char* name, const char* siz
 }
 
 // Checks the `size` bytes at `data` (a file someone chose, named `name`) as a native attachment
-// is checked and keeps them in the account's files folder: {sha256, name, size, type}. The file
-// is not queued yet: psl_web_send_message or psl_web_queue_file does it.
-__attribute__((used)) char* psl_web_keep_file(const char* name, const char* data, double size) {
+// is checked, and holds them until a message (or addFile) keeps and queues them: answers
+// {sha256, name, size, type}. Nothing is written yet: as natively, a message whose text is
+// refused writes no file.
+__attribute__((used)) char* psl_web_take_file(const char* name, const char* data, double size) {
   return guarded([&] {
     if (!g_open) return not_open();
     if (!name || (!data && size > 0)) return error(ErrorCode::bad_request, "usage", "a file needs a name and bytes");
     auto attached = client::files::check_attachment(name, name, std::string(data ? data : "", static_cast<std::size_t>(size)),
                                                     passerelle::files::kDefaultMaxFileBytes);
     if (!attached) return failed(attached.failure());
-    if (auto kept = g_open->files->keep(attached->info.sha256, attached->content); !kept) return error(kept.error(), "local");
-    g_open->kept[attached->info.sha256] = attached->info;
-    return ok(upload_json(attached->info));
+    json::object out = upload_json(attached->info);
+    g_open->taken[attached->info.sha256] = std::move(*attached);
+    return ok(std::move(out));
   });
 }
 
-
-// Sends a message in `thread_id`: the files (`hashes_json`, kept by psl_web_keep_file) are
-// queued for upload in the same transaction as the message, which the engine pushes only once
-// they are up (as Client::send_message). The answer is the message's id.
-__attribute__((used)) char* psl_web_send_message(const char* thread_id, const char* body, const char* hashes_json) {
+// The args of a message in `thread_id` with the taken files `hashes_json`, validated as natively
+// (a fresh id, the device's time): {args}, for psl_web_send_message once the files are kept.
+__attribute__((used)) char* psl_web_message_args(const char* thread_id, const char* body, const char* hashes_json) {
   return guarded([&] {
     if (!g_open) return not_open();
     if (!thread_id || !body) return error(ErrorCode::bad_request, "usage", "sendMessage needs a thread id and a body");
-    auto infos = kept_files(hashes_json);
-    if (!infos) return error(infos.error(), "usage");
-    std::string id = new_id();
-    std::string now = format_rfc3339(now_utc());
-    auto args = client::files::message_send_args(id, thread_id, body, now, *infos);
+    auto files = taken_files(hashes_json);
+    if (!files) return error(files.error(), "usage");
+    std::vector<client::UploadInfo> infos;
+    for (const auto* f : *files) infos.push_back(f->info);
+    auto args = client::files::message_send_args(new_id(), thread_id, body, format_rfc3339(now_utc()), infos);
     if (!args) return failed(args.failure());
-    auto op = g_open->store->mutate("message.send", *args, nullptr, [&]() -> Status {
-      for (const auto& f : *infos)
-        if (auto st = g_open->files->queue_upload(f, now); !st) return st;
+    return ok(std::move(*args));
+  });
+}
+
+// Writes the taken files `hashes_json` into the account's files folder (the Worker mirrors the
+// folder to IndexedDB before the op that needs them is queued).
+__attribute__((used)) char* psl_web_keep_files(const char* hashes_json) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    auto files = taken_files(hashes_json);
+    if (!files) return error(files.error(), "usage");
+    for (const auto* f : *files)
+      if (auto kept = g_open->files->keep(f->info.sha256, f->content); !kept) return error(kept.error(), "local");
+    return ok(nullptr);
+  });
+}
+
+// Queues message.send with `args_json` (psl_web_message_args') and the uploads of its kept files
+// `hashes_json` in one transaction, as Client::send_message: the engine pushes the message only
+// once they are up. Answers the message's id.
+__attribute__((used)) char* psl_web_send_message(const char* args_json, const char* hashes_json) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    boost::system::error_code ec;
+    json::value args = json::parse(args_json ? args_json : "", ec);
+    if (ec || !args.is_object() || !args.as_object().if_contains("id") || !args.at("id").is_string())
+      return error(ErrorCode::bad_request, "usage", "sendMessage needs the args psl_web_message_args answered");
+    auto files = taken_files(hashes_json);
+    if (!files) return error(files.error(), "usage");
+    std::string now = format_rfc3339(now_utc());
+    auto op = g_open->store->mutate("message.send", args.as_object(), nullptr, [&]() -> Status {
+      for (const auto* f : *files) {
+        if (!g_open->files->find(f->info.sha256)) return Status(ErrorCode::internal, "a file of the message was not kept");
+        if (auto st = g_open->files->queue_upload(f->info, now); !st) return st;
+      }
       return Status::Ok();
     });
     if (!op) return store_error(op.error());
-    for (const auto& f : *infos) g_open->kept.erase(f.sha256);
+    std::string id(args.at("id").as_string());
+    std::vector<std::string> done;
+    for (const auto* f : *files) done.push_back(f->info.sha256);
+    for (const auto& sha : done) g_open->taken.erase(sha);
     return ok(json::string(id));
   });
 }
 
-// Queues the upload of a kept file on its own (a plan step's evidence: the op that refers to
-// it, step.attach, is pushed after the upload as a message is). Answers {sha256, name, size, type}.
+// Queues the upload of a taken file, kept by psl_web_keep_files, on its own (a plan step's
+// evidence: the op that refers to it, step.attach, is pushed after the upload as a message
+// is). Answers {sha256, name, size, type}.
 __attribute__((used)) char* psl_web_queue_file(const char* sha256) {
   return guarded([&] {
     if (!g_open) return not_open();
-    auto it = sha256 ? g_open->kept.find(sha256) : g_open->kept.end();
-    if (it == g_open->kept.end()) return error(ErrorCode::bad_request, "usage", "the file was not kept on this device first");
-    if (auto st = g_open->files->queue_upload(it->second, format_rfc3339(now_utc())); !st) return error(st.error(), "local");
-    json::object out = upload_json(it->second);
-    g_open->kept.erase(it);
+    auto it = sha256 ? g_open->taken.find(sha256) : g_open->taken.end();
+    if (it == g_open->taken.end() || !g_open->files->find(sha256))
+      return error(ErrorCode::bad_request, "usage", "the file was not taken and kept on this device first");
+    if (auto st = g_open->files->queue_upload(it->second.info, format_rfc3339(now_utc())); !st) return error(st.error(), "local");
+    json::object out = upload_json(it->second.info);
+    g_open->taken.erase(it);
     return ok(std::move(out));
   });
 }

@@ -5,7 +5,7 @@ export const strings = {
   fr: {
     title: 'Bonjour {name}',
     'plan.title': "Mon plan d'action", 'plan.progress': '{p} % fait', 'plan.counts': '{done} faites sur {total} · {todo} à faire · {doing} en cours',
-    'plan.none': "Votre coach n'a pas encore préparé votre plan d'action.", 'plan.open': 'Voir le plan',
+    'plan.none': "Votre coach n'a pas encore préparé votre plan d'action.", 'plan.loading': 'Votre plan arrive sur ce téléphone…', 'plan.open': 'Voir le plan',
     'plan.overdue': { one: '{n} étape en retard', other: '{n} étapes en retard' },
     'plan.off_track': 'Votre plan a pris du retard : votre coach peut vous aider à le réorganiser.',
     'next.title': 'Prochaines étapes', 'next.none': 'Aucune étape à venir.', 'next.due': 'pour le {date}',
@@ -25,7 +25,7 @@ export const strings = {
   en: {
     title: 'Hello {name}',
     'plan.title': 'My action plan', 'plan.progress': '{p}% done', 'plan.counts': '{done} of {total} done · {todo} to do · {doing} in progress',
-    'plan.none': 'Your coach has not prepared your action plan yet.', 'plan.open': 'Open the plan',
+    'plan.none': 'Your coach has not prepared your action plan yet.', 'plan.loading': 'Your plan is coming onto this phone…', 'plan.open': 'Open the plan',
     'plan.overdue': { one: '{n} step overdue', other: '{n} steps overdue' },
     'plan.off_track': 'Your plan is falling behind: your coach can help you rearrange it.',
     'next.title': 'Next steps', 'next.none': 'No step coming up.', 'next.due': 'due {date}',
@@ -96,7 +96,8 @@ export async function render(view, ctx) {
       ]);
     }
     if (!planId) {
-      planHtml = `<section class="card" aria-labelledby="home-plan"><h2 id="home-plan">${esc(t('plan.title'))}</h2><p class="muted">${esc(t('plan.none'))}</p></section>`;
+      const loading = !(ctx.status && ctx.status.last_synced_at);
+      planHtml = `<section class="card" aria-labelledby="home-plan"><h2 id="home-plan">${esc(t('plan.title'))}</h2><p class="muted">${esc(t(loading ? 'plan.loading' : 'plan.none'))}</p></section>`;
     } else {
       const p = progress || {};
       // The core counts the overdue steps (due before today in her zone): they are the first

@@ -11,7 +11,7 @@ export const strings = {
     title: 'Messages', none: "Pas encore de conversation. Votre coach vous écrira ici ; votre mentor aussi, une fois le mentorat accepté.",
     unread: { one: '{n} non lu', other: '{n} non lus' }, no_message: 'Pas encore de message.',
     back: '← Conversations', not_found: "Cette conversation n'est pas sur ce téléphone.",
-    'kind.coaching': 'Coaching', 'kind.mentorship': 'Mentorat', you: 'Vous',
+    'kind.coaching': 'Coaching', 'kind.mentorship': 'Mentorat', you: 'Vous', mine_preview: 'Vous : {text}',
     'state.queued': 'En attente d’envoi', 'state.sent': 'Envoyé', 'state.delivered': 'Reçu', 'state.read': 'Lu',
     body_label: 'Votre message', send: 'Envoyer', attach: 'Joindre un fichier (PDF, DOCX, ODT, PNG, JPEG, 10 Mo au plus)',
     remove_file: 'Retirer {name}', chosen: 'Fichiers joints',
@@ -28,7 +28,7 @@ export const strings = {
     title: 'Messages', none: 'No conversation yet. Your coach will write to you here; your mentor too, once the mentorship is accepted.',
     unread: { one: '{n} unread', other: '{n} unread' }, no_message: 'No message yet.',
     back: '← Conversations', not_found: 'This conversation is not on this phone.',
-    'kind.coaching': 'Coaching', 'kind.mentorship': 'Mentoring', you: 'You',
+    'kind.coaching': 'Coaching', 'kind.mentorship': 'Mentoring', you: 'You', mine_preview: 'You: {text}',
     'state.queued': 'Waiting to be sent', 'state.sent': 'Sent', 'state.delivered': 'Delivered', 'state.read': 'Read',
     body_label: 'Your message', send: 'Send', attach: 'Attach a file (PDF, DOCX, ODT, PNG, JPEG, at most 10 MB)',
     remove_file: 'Remove {name}', chosen: 'Attached files',
@@ -60,11 +60,12 @@ export async function render(view, ctx) {
     <h1>${esc(t('title'))}</h1>
     ${threads.length ? `<ul class="list card threads">${threads.map((th) => {
       const last = th.last_message;
-      const preview = last ? `${last.mine ? t('you') + ' : ' : ''}${last.body || (last.attachments || []).map((a) => a.name).join(', ')}` : t('no_message');
+      const text = last ? last.body || (last.attachments || []).map((a) => a.name).join(', ') : '';
+      const preview = last ? (last.mine ? t('mine_preview', { text }) : text) : t('no_message');
       return `<li><a class="row-link" href="/app/messages/${encodeURIComponent(th.id)}" data-thread="${esc(th.id)}">
         <span class="avatar" aria-hidden="true">${esc(initials(th.title))}</span>
-        <span class="grow"><span class="title">${esc(th.title)} <span class="muted small">· ${esc(t('kind.' + th.kind))}</span></span>
-        <span class="sub">${esc(preview)}</span></span>
+        <span class="grow"><span class="title">${esc(th.title)}</span>
+        <span class="sub kind">${esc(t('kind.' + th.kind))}</span><span class="sub">${esc(preview)}</span></span>
         <span class="end">${th.last_activity ? `<span class="small muted">${esc(shortTime(th.last_activity, ctx))}</span>` : ''}
         ${th.unread ? `<span class="badge" aria-label="${esc(t('unread', { n: th.unread }))}">${th.unread}</span>` : ''}</span></a></li>`;
     }).join('')}</ul>` : `<p class="card empty">${esc(t('none'))}</p>`}

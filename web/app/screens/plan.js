@@ -7,7 +7,7 @@ import { newId, readFile, downloadBlob } from './util.js';
 
 export const strings = {
   fr: {
-    title: "Mon plan d'action", none: "Votre coach n'a pas encore préparé votre plan d'action. Il apparaîtra ici, même hors ligne, dès qu'il sera prêt.",
+    title: "Mon plan d'action", loading: 'Votre plan arrive sur ce téléphone…', none: "Votre coach n'a pas encore préparé votre plan d'action. Il apparaîtra ici, même hors ligne, dès qu'il sera prêt.",
     progress: '{p} % fait · {done} sur {total}', overdue: { one: '{n} en retard', other: '{n} en retard' },
     off_track: 'Votre plan a pris du retard. Parlez-en à votre coach dans Messages : il ou elle peut décaler des étapes.',
     due: 'Pour le {date}', overdue_since: 'En retard : prévu le {date}',
@@ -31,7 +31,7 @@ export const strings = {
     by_coach: 'Coach', by_me: 'Moi', step_status: 'État : {s}',
   },
   en: {
-    title: 'My action plan', none: 'Your coach has not prepared your action plan yet. It will show here, offline too, as soon as it is ready.',
+    title: 'My action plan', loading: 'Your plan is coming onto this phone…', none: 'Your coach has not prepared your action plan yet. It will show here, offline too, as soon as it is ready.',
     progress: '{p}% done · {done} of {total}', overdue: { one: '{n} overdue', other: '{n} overdue' },
     off_track: 'Your plan is falling behind. Talk to your coach in Messages: they can move steps.',
     due: 'Due {date}', overdue_since: 'Overdue: was due {date}',
@@ -91,7 +91,8 @@ export async function render(view, ctx) {
   const data = await loadPlan(db, account.user);
   if (ctx.params.step) return renderStep(view, ctx, data);
   if (!data) {
-    view.innerHTML = `<section data-screen="plan"><h1>${esc(t('title'))}</h1><p class="card empty">${esc(t('none'))}</p></section>`;
+    const loading = !(ctx.status && ctx.status.last_synced_at);
+    view.innerHTML = `<section data-screen="plan"><h1>${esc(t('title'))}</h1><p class="card empty">${esc(t(loading ? 'loading' : 'none'))}</p></section>`;
     return;
   }
   const { plan, steps, progress, overdue } = data;
@@ -114,7 +115,7 @@ export async function render(view, ctx) {
       <ul class="list">${list.map((s) => `<li><a class="row-link" href="/app/plan/${encodeURIComponent(s.id)}" data-step="${esc(s.id)}">
         <span class="grow"><span class="title">${esc(stepTitle(s, ctx.lang))}</span>
         <span class="sub">${overdue.has(s.id) ? `<span class="pill bad">${esc(t('overdue_since', { date: ctx.formatDate(s.due_date) }))}</span>` : esc(t('due', { date: ctx.formatDate(s.due_date) }))}</span></span>
-        ${statusPill(t, s.status, true)}<span aria-hidden="true">›</span></a></li>`).join('')}</ul>
+        ${statusPill(t, s.status)}<span aria-hidden="true">›</span></a></li>`).join('')}</ul>
     </section>`).join('')}
   </section>`;
 }
