@@ -254,7 +254,9 @@ function signInExchange(url, frames) {
     const timer = setTimeout(() => finish(() => reject(new CallError('internal', 'network', `no answer from ${url} within ${kSignInTimeoutMs / 1000} s`))), kSignInTimeoutMs);
     ws.onopen = () => ws.send(frames[0]);
     ws.onmessage = (m) => {
-      answers.push(typeof m.data === 'string' ? m.data : '');
+      const frame = typeof m.data === 'string' ? m.data : '';
+      if (!callCore('psl_web_frame_is_answer', frame)) return; // a poke on a signed-in socket
+      answers.push(frame);
       if (answers.length === frames.length) finish(() => resolve(answers));
       else ws.send(frames[answers.length]);
     };

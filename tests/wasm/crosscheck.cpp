@@ -4,20 +4,26 @@
 //
 //   passerelle-crosscheck <empty folder> <seed>   the mutator run, then the store's rows
 //   passerelle-crosscheck --time-zones            mentor slots and local labels across zones
+//   passerelle-crosscheck --views                 the views the web binding and the C API share
+//                                                 (local_views.h) over fixed rows and a fixed now
 //
 // Everything that varies between runs is fixed: ids come from the seeded generator, the
 // store's clock steps one second per operation. Only the outbox's op ids are random (the
 // store makes them), so they are not printed. std::mt19937_64's output is defined by the
 // standard, unlike the distributions (libstdc++ and libc++ differ), so only its raw output
 // is used.
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/value_from.hpp>
 
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "passerelle/local_views.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/mentors/availability.h"
 #include "passerelle/shared/sync/collections.h"
@@ -225,11 +231,91 @@ int time_zones() {
   return 0;
 }
 
+// Rows held in memory, as a device's local view would hold them.
+class MemoryRows final : public client::LocalRows {
+ public:
+  void put(std::string collection, json::object row) {
+    std::string id(row.at("id").as_string());
+    rows_[{std::move(collection), std::move(id)}] = std::move(row);
+  }
+  client::Outcome<std::optional<json::object>> get(std::string_view collection, std::string_view id) override {
+    auto it = rows_.find({std::string(collection), std::string(id)});
+    if (it == rows_.end()) return std::optional<json::object>();
+    return std::optional<json::object>(it->second);
+  }
+  client::Outcome<std::vector<json::object>> list(std::string_view collection, std::string_view field,
+                                                  std::string_view value) override {
+    std::vector<json::object> out;
+    for (const auto& [key, row] : rows_) {
+      if (key.first != collection) continue;
+      const auto* v = field.empty() ? nullptr : row.if_contains(field);
+      if (field.empty() || (v && v->is_string() && v->as_string() == value)) out.push_back(row);
+    }
+    return out;
+  }
+
+ private:
+  std::map<std::pair<std::string, std::string>, json::object> rows_;
+};
+
+template <class T>
+void print_outcome(const char* what, const client::Outcome<T>& o) {
+  if (o) std::printf("%s ok %s\n", what, json::serialize(json::value_from(*o)).c_str());
+  else std::printf("%s error %s %s\n", what, std::string(client::to_string(o.origin())).c_str(), o.error().message.c_str());
+}
+
+// The shared views over one mentorship (a mentor in Toronto, a candidate in Casablanca, over
+// the spring clock changes), a plan with steps done, skipped and overdue, and a meeting.
+int views() {
+  const Timestamp now = *parse_rfc3339("2026-03-05T14:20:00Z");
+  const std::string mentor = "01900000-0000-7000-8000-00000000000a", candidate = "01900000-0000-7000-8000-00000000000b";
+  MemoryRows rows;
+  rows.put("mentorships", {{"id", "01900000-0000-7000-8000-000000000001"}, {"status", "active"}, {"mentor_id", mentor},
+                           {"candidate_id", candidate}});
+  json::value av = json::parse(R"({"time_zone":"America/Toronto","weekly":[{"weekday":2,"start":"18:00","end":"21:00"},
+    {"weekday":7,"start":"01:00","end":"04:00"}],"additions":[{"date":"2026-03-12","start":"09:00","end":"11:00"}],
+    "blocked":["2026-03-17"]})");
+  json::object avail = av.as_object();
+  avail["id"] = mentor;
+  rows.put("availability", avail);
+  rows.put("busy", {{"id", candidate}, {"meetings", json::array{json::object{{"id", "m0"}, {"start", "2026-03-10T23:00:00Z"},
+                                                                              {"end", "2026-03-11T00:00:00Z"}}}}});
+  rows.put("career_profiles", {{"id", candidate}, {"time_zone", "Africa/Casablanca"}});
+  rows.put("profiles", {{"id", candidate}, {"time_zone", "Africa/Casablanca"}});
+  rows.put("plans", {{"id", "01900000-0000-7000-8000-0000000000p1"}, {"candidate_id", candidate}, {"created_at", "2026-01-10T10:00:00Z"},
+                     {"step_ids", json::array{"s1", "s2", "s3", "s4", "s5", "missing"}}});
+  const char* steps[][4] = {{"s1", "done", "2026-02-01", "2026-02-20T10:00:00Z"}, {"s2", "skipped", "2026-02-10", ""},
+                            {"s3", "todo", "2026-03-04", ""}, {"s4", "in_progress", "2026-03-05", "2026-02-25T08:00:00Z"},
+                            {"s5", "todo", "2026-04-01", ""}};
+  for (const auto& st : steps) {
+    json::object step{{"id", st[0]}, {"plan_id", "01900000-0000-7000-8000-0000000000p1"}, {"status", st[1]}, {"due_date", st[2]}};
+    if (*st[3]) step["last_activity_at"] = st[3];
+    rows.put("plan_steps", step);
+  }
+  rows.put("meetings", {{"id", "01900000-0000-7000-8000-0000000000e1"}, {"mentor_id", mentor}, {"candidate_id", candidate},
+                        {"mentor_name", "Isabelle Roy"}, {"candidate_name", "Amina Benali"}, {"status", "scheduled"},
+                        {"start", "2026-03-10T22:00:00Z"}, {"end", "2026-03-10T23:00:00Z"}, {"sequence", 2},
+                        {"updated_at", "2026-03-01T12:00:00Z"}, {"video_url", "https://meet.example/abc;def,ghi"},
+                        {"candidate_time_zone", "Africa/Casablanca"}, {"mentor_time_zone", "America/Toronto"}});
+  print_outcome("slots", client::slots_view(rows, "", 21, now));
+  print_outcome("slots of an unknown mentorship", client::slots_view(rows, "01900000-0000-7000-8000-0000000000ff", 21, now));
+  auto progress = client::plan_progress_view(rows, candidate, now);
+  if (progress) std::printf("progress ok %s\n", *progress ? json::serialize(**progress).c_str() : "null");
+  std::printf("zone %s / %s\n", client::person_time_zone(rows, candidate).c_str(), client::person_time_zone(rows, mentor).c_str());
+  for (auto locale : {protocol::Locale::fr, protocol::Locale::en})
+    for (const auto& viewer : {mentor, candidate}) {
+      auto ics = client::meeting_ics(rows, "01900000-0000-7000-8000-0000000000e1", viewer, locale);
+      std::printf("ics %s\n", ics ? ics->c_str() : ics.error().message.c_str());
+    }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::string(argv[1]) == "--time-zones") return time_zones();
-  if (argc != 3) return fail("usage: passerelle-crosscheck <empty folder> <seed> | --time-zones");
+  if (argc == 2 && std::string(argv[1]) == "--views") return views();
+  if (argc != 3) return fail("usage: passerelle-crosscheck <empty folder> <seed> | --time-zones | --views");
   std::filesystem::create_directories(argv[1]);
   return mutator_run(argv[1], std::stoull(argv[2]));
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs passerelle-crosscheck natively and in WebAssembly (hosted by Node) with the same
 # arguments and compares the two outputs byte for byte (docs/bindings.md).
-#   crosscheck.sh <native program> <wasm program .js> <seed> | --time-zones
+#   crosscheck.sh <native program> <wasm program .js> <seed> | --time-zones | --views
 set -euo pipefail
 native="$1" wasm_js="$2" what="$3"
 if [ ! -f "$wasm_js" ]; then
@@ -10,10 +10,10 @@ if [ ! -f "$wasm_js" ]; then
 fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-if [ "$what" = --time-zones ]; then
-  "$native" --time-zones >"$work/native.txt"
+if [ "$what" = --time-zones ] || [ "$what" = --views ]; then
+  "$native" "$what" >"$work/native.txt"
   # Emscripten 3.1.6's Node glue predates Node's fetch; it must not see it.
-  node --no-experimental-fetch "$wasm_js" --time-zones >"$work/wasm.txt"
+  node --no-experimental-fetch "$wasm_js" "$what" >"$work/wasm.txt"
 else
   "$native" "$work/native" "$what" >"$work/native.txt"
   node --no-experimental-fetch "$wasm_js" /tmp/crosscheck "$what" >"$work/wasm.txt"

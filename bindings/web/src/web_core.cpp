@@ -680,7 +680,6 @@ __attribute__((used)) char* psl_web_dismiss_rejection(const char* op_id) {
 
 // --- messages and files ---------------------------------------------------------------------
 
-
 // Whether a file of `size` bytes (as decimal text) named `name` may be attached, checked before
 // its bytes are copied into the core: null, or the refusal.
 __attribute__((used)) char* psl_web_check_file(const char* name, const char* size) {
@@ -832,6 +831,15 @@ __attribute__((used)) char* psl_web_file_downloaded(const char* sha256, const ch
     auto kept = g_open->files->keep(sha256, body);
     if (!kept) return error(kept.error(), "local");
     return ok(json::object{{"path", kept->string()}, {"type", type_of(body)}});
+  });
+}
+
+// Whether a frame received in a sign-in's or a request's exchange answers a request (true), or
+// is an event the server sends every signed-in connection (a poke: false, to be skipped).
+__attribute__((used)) char* psl_web_frame_is_answer(const char* frame) {
+  return guarded([&] {
+    auto message = protocol::parse_server_message(frame ? frame : "");
+    return ok(!message || message->re.has_value());  // an unreadable frame is left to the answer's reader
   });
 }
 
