@@ -46,6 +46,8 @@ async function main() {
   // Both phones offline: no server, no network.
   await server.stop();
   for (const ph of phones) await ph.context.setOffline(true);
+  // As a person would, book once the phone says it is offline (the sync line).
+  for (const ph of phones) await ph.page.getByText(/^(offline|hors ligne)/i).first().waitFor().catch(() => {});
   const picked = [];
   await stage('offline, both candidates book the same first free slot', async () => {
     for (const ph of phones) {
