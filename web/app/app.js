@@ -355,6 +355,7 @@ function redrawSoon() {
     state.db.syncStatus().then((s) => { if (s) { state.status = s; renderSyncLine(); } }).catch(() => {});
     renderScreen();
     refreshUnread();
+    refreshRejections();
     scheduleReminder();
   }, 80);
 }
@@ -427,7 +428,8 @@ function renderSignIn() {
       await signedIn(true);
     } catch (e) {
       button.disabled = false; button.textContent = t('signin.submit');
-      fieldError(form, t('signin.failed', { message: errorText(e) }));
+      fieldError(form, e.code === 'unauthenticated' ? t('signin.wrong')
+        : e.code === 'rate_limited' ? t('signin.rate_limited') : t('signin.failed', { message: errorText(e) }));
     }
   });
 }
@@ -728,6 +730,10 @@ async function boot() {
     $('#retry').addEventListener('click', () => location.reload());
     return;
   }
+  // A screen that shows a refusal where it happened (a booking) may dismiss it there: the
+  // shell's list follows.
+  const dismiss = state.db.dismissRejection && state.db.dismissRejection.bind(state.db);
+  if (dismiss) state.db.dismissRejection = async (opId) => { const r = await dismiss(opId); refreshRejections(); return r; };
   window.passerelle = state.db; // for the browser tests and a curious developer's console
   state.db.onCoreError((e) => showError(e));
   if (state.account) return; // signed in from the early screen meanwhile

@@ -44,7 +44,8 @@ export const shellStrings = {
 
     'signin.title': 'Connexion', 'signin.intro': 'Votre plan d’action, vos messages et vos rencontres, même hors ligne.',
     'signin.email': 'Courriel', 'signin.password': 'Mot de passe', 'signin.submit': 'Se connecter',
-    'signin.busy': 'Connexion…', 'signin.failed': 'Connexion impossible : {message}',
+    'signin.busy': 'Connexion…', 'signin.wrong': 'Courriel ou mot de passe incorrect.',
+    'signin.rate_limited': 'Trop d’essais : attendez quelques minutes avant de réessayer.', 'signin.failed': 'Connexion impossible : {message}',
     'signin.offline': 'Pas de réseau : la première connexion demande Internet. Réessayez une fois en ligne.',
     'signin.forgot': 'Mot de passe oublié ?', 'signin.session_ended': 'Votre session a pris fin. Reconnectez-vous : vos données sont restées sur ce téléphone.',
     'signin.show_password': 'Afficher le mot de passe',
@@ -117,7 +118,8 @@ export const shellStrings = {
 
     'signin.title': 'Sign in', 'signin.intro': 'Your action plan, your messages and your meetings, offline too.',
     'signin.email': 'E-mail', 'signin.password': 'Password', 'signin.submit': 'Sign in',
-    'signin.busy': 'Signing in…', 'signin.failed': 'Could not sign in: {message}',
+    'signin.busy': 'Signing in…', 'signin.wrong': 'Wrong e-mail or password.',
+    'signin.rate_limited': 'Too many tries: wait a few minutes before trying again.', 'signin.failed': 'Could not sign in: {message}',
     'signin.offline': 'No network: the first sign-in needs the Internet. Try again once online.',
     'signin.forgot': 'Forgot your password?', 'signin.session_ended': 'Your session ended. Sign in again: your data stayed on this phone.',
     'signin.show_password': 'Show password',

@@ -7,7 +7,7 @@ import { newId, readFile, downloadBlob } from './util.js';
 
 export const strings = {
   fr: {
-    title: "Mon plan d'action", loading: 'Votre plan arrive sur ce téléphone…', none: "Votre coach n'a pas encore préparé votre plan d'action. Il apparaîtra ici, même hors ligne, dès qu'il sera prêt.",
+    title: "Mon plan d'action", next: 'Prochaine étape :', loading: 'Votre plan arrive sur ce téléphone…', none: "Votre coach n'a pas encore préparé votre plan d'action. Il apparaîtra ici, même hors ligne, dès qu'il sera prêt.",
     progress: '{p} % fait · {done} sur {total}', overdue: { one: '{n} en retard', other: '{n} en retard' },
     off_track: 'Votre plan a pris du retard. Parlez-en à votre coach dans Messages : il ou elle peut décaler des étapes.',
     due: 'Pour le {date}', overdue_since: 'En retard : prévu le {date}',
@@ -31,7 +31,7 @@ export const strings = {
     by_coach: 'Coach', by_me: 'Moi', step_status: 'État : {s}',
   },
   en: {
-    title: 'My action plan', loading: 'Your plan is coming onto this phone…', none: 'Your coach has not prepared your action plan yet. It will show here, offline too, as soon as it is ready.',
+    title: 'My action plan', next: 'Next step:', loading: 'Your plan is coming onto this phone…', none: 'Your coach has not prepared your action plan yet. It will show here, offline too, as soon as it is ready.',
     progress: '{p}% done · {done} of {total}', overdue: { one: '{n} overdue', other: '{n} overdue' },
     off_track: 'Your plan is falling behind. Talk to your coach in Messages: they can move steps.',
     due: 'Due {date}', overdue_since: 'Overdue: was due {date}',
@@ -97,6 +97,7 @@ export async function render(view, ctx) {
   }
   const { plan, steps, progress, overdue } = data;
   const p = progress || {};
+  const nextStep = p.next_step_id ? steps.find((x) => x.id === p.next_step_id) : null;
   const groups = new Map();
   for (const s of steps) {
     if (!groups.has(s.category)) groups.set(s.category, []);
@@ -109,10 +110,11 @@ export async function render(view, ctx) {
         ${p.overdue ? ` <span class="pill bad">${esc(t('overdue', { n: p.overdue }))}</span>` : ''}</p>
       <div class="meter" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${Number(p.percent_done) || 0}" aria-label="${esc(t('title'))}"><div style="width:${Number(p.percent_done) || 0}%"></div></div>
       ${p.off_track ? `<p class="form-error">${esc(t('off_track'))}</p>` : ''}
+      ${nextStep ? `<p class="next-step">${esc(t('next'))} <a href="/app/plan/${encodeURIComponent(nextStep.id)}">${esc(stepTitle(nextStep, ctx.lang))}</a></p>` : ''}
     </div>` : ''}
     ${[...groups].map(([cat, list]) => `<section class="card" aria-labelledby="cat-${esc(cat)}">
       <h2 id="cat-${esc(cat)}">${esc(t('cat.' + cat))}</h2>
-      <ul class="list">${list.map((s) => `<li><a class="row-link" href="/app/plan/${encodeURIComponent(s.id)}" data-step="${esc(s.id)}">
+      <ul class="list">${list.map((s) => `<li class="step-${esc(s.status)}"><a class="row-link" href="/app/plan/${encodeURIComponent(s.id)}" data-step="${esc(s.id)}">
         <span class="grow"><span class="title">${esc(stepTitle(s, ctx.lang))}</span>
         <span class="sub">${overdue.has(s.id) ? `<span class="pill bad">${esc(t('overdue_since', { date: ctx.formatDate(s.due_date) }))}</span>` : esc(t('due', { date: ctx.formatDate(s.due_date) }))}</span></span>
         ${statusPill(t, s.status)}<span aria-hidden="true">›</span></a></li>`).join('')}</ul>

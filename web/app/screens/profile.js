@@ -28,7 +28,8 @@ export const strings = {
     device: 'Ce téléphone', sign_out: 'Me déconnecter', sign_out_hint: 'Vos données restent sur ce téléphone pour votre prochaine connexion.',
     sign_out_erase: 'Me déconnecter et effacer ce téléphone', sign_out_erase_hint: 'Sur un téléphone prêté ou partagé : rien de Passerelle ne reste dans ce navigateur.',
     erase_pending: { one: '{n} modification n’est pas encore envoyée et sera perdue. Continuer ?', other: '{n} modifications ne sont pas encore envoyées et seront perdues. Continuer ?' },
-    required: 'Ce champ est obligatoire.',
+    required: 'Ce champ est obligatoire.', wrong_current: 'Le mot de passe actuel n’est pas le bon.',
+    wrong_password: 'Ce n’est pas le bon mot de passe : le compte n’est pas supprimé.', rate_limited: 'Trop d’essais : attendez quelques minutes.',
   },
   en: {
     title: 'My profile', account: 'My account', email: 'E-mail: {email}', role: 'Role: {role}',
@@ -52,7 +53,8 @@ export const strings = {
     device: 'This phone', sign_out: 'Sign out', sign_out_hint: 'Your data stays on this phone for your next sign-in.',
     sign_out_erase: 'Sign out and erase this phone', sign_out_erase_hint: 'On a lent or shared phone: nothing of Passerelle stays in this browser.',
     erase_pending: { one: '{n} change is not sent yet and will be lost. Continue?', other: '{n} changes are not sent yet and will be lost. Continue?' },
-    required: 'This field is required.',
+    required: 'This field is required.', wrong_current: 'The current password is not the right one.',
+    wrong_password: 'That is not the right password: the account is not deleted.', rate_limited: 'Too many tries: wait a few minutes.',
   },
 };
 
@@ -200,7 +202,8 @@ export async function render(view, ctx) {
       ctx.announce(t('changed'));
       form.insertAdjacentHTML('beforeend', `<p class="notice" role="status">${esc(t('changed'))}</p>`);
     } catch (e) {
-      problem(form, e.origin === 'network' ? t('online_only') : e.message || String(e));
+      problem(form, e.origin === 'network' ? t('online_only') : e.code === 'forbidden' ? t('wrong_current')
+        : e.code === 'rate_limited' ? t('rate_limited') : e.message || String(e));
     }
   });
 
@@ -232,7 +235,8 @@ export async function render(view, ctx) {
       eraseOpen = false;
       await ctx.signOut({ erase: true });
     } catch (e) {
-      problem(form, e.origin === 'network' ? t('online_only') : e.message || String(e));
+      problem(form, e.origin === 'network' ? t('online_only') : e.code === 'forbidden' ? t('wrong_password')
+        : e.code === 'rate_limited' ? t('rate_limited') : e.message || String(e));
     }
   });
 
