@@ -14,6 +14,8 @@
 #include "device_store.h"
 #include "fake_http.h"
 #include "test_files.h"
+#include "files/attachments.h"
+#include "files/blob_http.h"
 #include "files/blob_transfer.h"
 #include "files/file_store.h"
 #include "files/sha256.h"
@@ -54,6 +56,47 @@ std::vector<std::string> temporaries(const fs::path& folder) {
 }
 
 // --- hashing and the store ----------------------------------------------------------------------
+
+// The one rule both builds use for where blobs live (the browser's fetch, the native Beast).
+TEST(BlobHttp, BlobUrlFollowsTheWebSocketUrl) {
+  auto url = [](std::string_view ws) { return files::blob_url(*ServerUrl::parse(ws), "ab"); };
+  EXPECT_EQ(url("ws://127.0.0.1:8080"), "http://127.0.0.1:8080/v1/blobs/ab");
+  EXPECT_EQ(url("wss://passerelle.example"), "https://passerelle.example:443/v1/blobs/ab");
+  EXPECT_EQ(url("https://host.example:8443/passerelle/v1/ws"), "https://host.example:8443/passerelle/v1/blobs/ab");
+  EXPECT_EQ(files::blob_target(*ServerUrl::parse("wss://h/p/v1/ws"), "ab"), "/p/v1/blobs/ab");
+}
+
+TEST(BlobHttp, AnswersBecomeTheServersRefusals) {
+  auto f = files::answer_failure(413, R"({"error":{"code":"too_large","message":"at most 10 MiB"}})");
+  EXPECT_EQ(f.origin, Origin::server);
+  EXPECT_EQ(f.code(), ErrorCode::too_large);
+  EXPECT_EQ(f.message(), "at most 10 MiB");
+  auto proxy = files::answer_failure(502, "<html>Bad Gateway</html>");
+  EXPECT_EQ(proxy.code(), ErrorCode::internal);
+  EXPECT_EQ(proxy.message(), "the server answered HTTP 502");
+  EXPECT_EQ(files::answer_failure(415, "").code(), ErrorCode::unsupported);
+}
+
+// The checks a picked file goes through in both builds, before anything is written.
+TEST(Attachments, CheckedByNameSizeAndContent) {
+  auto refused = files::check_attachment_header("big.pdf", "big.pdf", 11 * 1024 * 1024, 10 * 1024 * 1024);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->code(), ErrorCode::too_large);
+  EXPECT_EQ(refused->origin, Origin::usage);
+  EXPECT_EQ(files::check_attachment("x.pdf", "x.pdf", "", 100).error().message, "cannot attach x.pdf: the file is empty");
+  EXPECT_EQ(files::check_attachment("a.exe", "a.exe", "MZ\x90", 100).error().code, ErrorCode::unsupported);
+  auto pdf = files::check_attachment("cv.pdf", "cv.pdf", "%PDF-1.4\n%%EOF\n", 100);
+  ASSERT_TRUE(pdf);
+  EXPECT_EQ(pdf->info.type, "application/pdf");
+  EXPECT_EQ(pdf->info.sha256, sha256_hex("%PDF-1.4\n%%EOF\n"));
+  EXPECT_EQ(pdf->info.size, 15);
+  auto noText = files::message_send_args("01900000-0000-7000-8000-000000000001", "01900000-0000-7000-8000-000000000002", "",
+                                         "2026-03-01T00:00:00.000Z", {});
+  EXPECT_FALSE(noText);
+  EXPECT_EQ(noText.origin(), Origin::usage);
+  EXPECT_TRUE(files::message_send_args("01900000-0000-7000-8000-000000000001", "01900000-0000-7000-8000-000000000002", "",
+                                       "2026-03-01T00:00:00.000Z", {pdf->info}));
+}
 
 TEST(Sha256, StreamingEqualsOneShotAndFiles) {
   files::Sha256 h;
