@@ -37,17 +37,20 @@ async function axeProblems(page) {
   return found;
 }
 
-// Controls smaller than 44x44 CSS px (WCAG 2.5.5), visible ones only; links inside running text
-// are exempt (WCAG's "inline" exception), a checkbox or radio counts with its label.
+// Controls smaller than 44x44 CSS px (WCAG 2.5.5), visible ones only: buttons, summaries, form
+// fields, and links laid out as blocks (a link inside running text, display inline, is exempt:
+// WCAG's "inline" exception); a checkbox or radio counts with its label.
 async function smallTargets(page) {
   return page.evaluate(() => {
-    const sel = 'button, [role="button"], [role="tab"], nav a, a.button, a[class*="btn"], select, textarea, ' +
+    const sel = 'button, [role="button"], [role="tab"], summary, a[href], select, textarea, ' +
       'input:not([type="hidden"]):not([type="checkbox"]):not([type="radio"]), label.check';
     const out = [];
     for (const el of document.querySelectorAll(sel)) {
       const r = el.getBoundingClientRect();
       const style = getComputedStyle(el);
       if (!r.width || !r.height || style.visibility === 'hidden' || el.closest('[hidden], .sr-only')) continue;
+      if (el.tagName === 'A' && style.display === 'inline') continue; // a link in running text
+      if (el.id === 'skip' || el.classList.contains('skip')) continue; // the skip link, shown on focus only
       if (r.width < 44 || r.height < 44) {
         const name = (el.getAttribute('aria-label') || el.textContent || el.id || el.tagName).trim().slice(0, 40);
         out.push(`${el.tagName.toLowerCase()} "${name}" ${Math.round(r.width)}x${Math.round(r.height)}`);
