@@ -23,7 +23,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-app-candidate-'));
 const server = new AppServer(tmp);
 let browser = null;
 const START = /^(start|commencer|démarrer)/i;
-const DONE = /^(it.s done|c.est fait)$/i;
+const DONE = /^(it.s done|c.est fait|mark as done|marquer comme faite?)$/i;
 // A step still to do shows no status pill in the list (only started, done, skipped ones do).
 const NOT_TODO = /\b(In progress|Done|Skipped|En cours|Fait|Sautée)\b/;
 
