@@ -13,6 +13,7 @@ packages=(
   openjdk-17-jdk-headless nodejs
   testssl.sh
   emscripten node-acorn
+  python3-icalendar
 )
 
 missing=()

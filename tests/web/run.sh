@@ -17,10 +17,10 @@ node_major="$(node -p 'process.versions.node.split(".")[0]')"
 
 mkdir -p "$work"
 script="${1:-dashboard_e2e.mjs}"
-cp "$here/package.json" "$here/package-lock.json" "$here/harness.mjs" "$here/$script" "$work/"
+cp "$here/package.json" "$here/package-lock.json" "$here"/*harness.mjs "$here/$script" "$work/"
 if ! cmp -s "$here/package-lock.json" "$work/node_modules/.installed-lock" 2>/dev/null; then
   (cd "$work" && npm ci --no-audit --no-fund --loglevel=error) || skip "npm ci failed (is the npm registry reachable?)"
   cp "$here/package-lock.json" "$work/node_modules/.installed-lock"
 fi
 export CHROMIUM="$chromium_bin"
-exec timeout 240 node "$work/$script"
+exec timeout "${E2E_TIMEOUT:-240}" node "$work/$script"
