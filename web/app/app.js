@@ -5,6 +5,7 @@
 // read is local; sync runs in the background and the screens are drawn again when rows change.
 import { open, PasserelleError } from './passerelle.mjs';
 import { languages, locale, makeT, pickLanguage, rememberLanguage } from './i18n.js';
+import { loadZone, useCoreZones, zoneFormatter } from './zones.js';
 
 const $ = (sel) => document.querySelector(sel);
 const view = $('#view');
@@ -34,11 +35,7 @@ function formatDateTime(rfc3339, zone = state.zone) {
   if (!rfc3339) return '';
   const d = new Date(rfc3339);
   if (Number.isNaN(d.getTime())) return String(rfc3339);
-  try {
-    return new Intl.DateTimeFormat(locale(state.lang), { dateStyle: 'medium', timeStyle: 'short', timeZone: zone }).format(d);
-  } catch (e) {
-    return new Intl.DateTimeFormat(locale(state.lang), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
-  }
+  return zoneFormatter(locale(state.lang), zone, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
 // A calendar date (YYYY-MM-DD) is a day in the person's life, not an instant: shown as is.
@@ -552,6 +549,17 @@ function renderReset(token) {
 
 // --- signed in ----------------------------------------------------------------------------
 
+// The person's zone as the core reads it from her rows (the browser's until they say), with
+// its offsets from the core (zones.js). True when it changed.
+async function refreshZone() {
+  let zone = state.zone;
+  try { zone = (await state.db.personTimeZone(state.account.user.id)) || zone; } catch (e) { /* the browser's zone */ }
+  await loadZone(zone);
+  if (zone === state.zone) return false;
+  state.zone = zone;
+  return true;
+}
+
 let unsubscribe = [];
 async function signedIn(fresh) {
   state.db = state.db || await core();
@@ -562,12 +570,12 @@ async function signedIn(fresh) {
     state.lang = pickLanguage(state.account.user.locale);
     applyLanguage();
   }
-  if (state.db.personTimeZone) {
-    try { state.zone = (await state.db.personTimeZone(state.account.user.id)) || state.zone; } catch (e) { /* the browser's zone */ }
-  }
+  useCoreZones(state.db, () => redrawSoon());
+  await refreshZone();
   for (const u of unsubscribe) u();
   unsubscribe = [
-    state.db.observe(() => redrawSoon()),
+    // A first sync on a new phone brings her profile, and with it her zone.
+    state.db.observe(() => { refreshZone().then((changed) => { if (changed) redrawSoon(); }); redrawSoon(); }),
     state.db.onSyncState((s) => {
       const before = state.status;
       state.status = s;

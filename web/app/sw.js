@@ -12,7 +12,7 @@ const kShell = [
   '/app/screens/mentoring.js', '/app/screens/mentor.js', '/app/screens/mentoring_common.js',
   '/app/passerelle.mjs', '/app/worker.mjs', '/app/opfs_pool.mjs', '/app/passerelle-core.mjs', '/app/passerelle-core.wasm',
   '/app/icons/icon-192.png', '/app/icons/icon-512.png', '/app/icons/maskable-512.png',
-  '/app/screens/util.js',
+  '/app/screens/util.js', '/app/zones.js',
 ];
 
 self.addEventListener('install', (event) => {

@@ -4,6 +4,7 @@
 // slots, the booking checks and the calendar text come from the core (db.slots, the mutators,
 // db.meetingIcs); this file only presents them.
 
+import { zoneFormatter } from '../zones.js';
 // h('button', {class: 'x', onclick: f}, 'text', child) -> element. Attributes starting with
 // "on" become listeners; false/null attributes are left out; children may be strings, nodes,
 // arrays or null.
@@ -41,9 +42,9 @@ export function newId() {
 const locales = { fr: 'fr-CA', en: 'en-CA' };
 export const localeOf = (lang) => locales[lang] || 'en-CA';
 
+// The hour comes from the core's zone data (../zones.js), Intl only spells it.
 function formatter(lang, zone, options) {
-  try { return new Intl.DateTimeFormat(localeOf(lang), { ...options, timeZone: zone || undefined }); }
-  catch (e) { return new Intl.DateTimeFormat(localeOf(lang), options); } // an unknown zone: the device's
+  return zoneFormatter(localeOf(lang), zone, options);
 }
 
 // "mardi 3 mars" of an instant, in `zone`.

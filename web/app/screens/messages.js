@@ -5,6 +5,7 @@
 // refusal keeps what she typed and the files she chose.
 import { downloadBlob, readFile } from './util.js';
 import { formatSize } from './plan.js';
+import { zoneFormatter } from '../zones.js';
 
 export const strings = {
   fr: {
@@ -80,11 +81,7 @@ function shortTime(rfc3339, ctx) {
   const d = new Date(rfc3339);
   const sameDay = new Date().toDateString() === d.toDateString();
   const opts = sameDay ? { timeStyle: 'short' } : { dateStyle: 'short' };
-  try {
-    return new Intl.DateTimeFormat(ctx.lang === 'fr' ? 'fr-CA' : 'en-CA', { ...opts, timeZone: ctx.zone }).format(d);
-  } catch (e) {
-    return ctx.formatDateTime(rfc3339);
-  }
+  return zoneFormatter(ctx.lang === 'fr' ? 'fr-CA' : 'en-CA', ctx.zone, opts).format(d);
 }
 
 // Drawn, not emoji: a cheap phone's fonts may lack them.
