@@ -8,12 +8,14 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <random>
 #include <set>
 
 #include "dashboard/program_rows.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/indicators/indicators.h"
+#include "passerelle/shared/plans/progress.h"
 #include "passerelle/shared/sync/row_fields.h"
 #include "sync/change_log.h"
 #include "sync/files_schema.h"
@@ -71,6 +73,7 @@ class ProgramRowsTest : public ::testing::Test {
     for (const char* stmt : passerelle::server::sync::kSyncSchemaSql) sql << stmt;
     for (const char* stmt : passerelle::server::sync::kFilesSchemaSql) sql << stmt;
     for (const char* stmt : passerelle::server::sync::kRowKeysSchemaSql) sql << stmt;
+    for (const char* stmt : passerelle::server::sync::kStepSummariesSchemaSql) sql << stmt;
     passerelle::server::sync::init_sync_state(sql);
   }
 
@@ -206,7 +209,65 @@ class ProgramRowsTest : public ::testing::Test {
                   json::serialize(indicators::to_json(indicators::compute_indicators(scanned, q, now))))
             << "indicators of " << v.id;
       if (v.role == protocol::Role::coach && v.id == coaches.front()) EXPECT_FALSE(a.empty());
+      // The same rows in pages (dashboard.caseload with `limit`): in id order, each candidate once.
+      for (std::size_t limit : {1, 7, 1000}) {
+        std::vector<indicators::CaseloadRow> paged;
+        std::string after;
+        for (bool more = true; more;) {
+          auto page = indicators::caseload(dashboard::load_program_rows_page(sql, v, after, limit, more), now);
+          ASSERT_LE(page.size(), limit);
+          std::sort(page.begin(), page.end(), [](const auto& x, const auto& y) { return x.candidate_id < y.candidate_id; });
+          if (more) {
+            ASSERT_FALSE(page.empty());
+            EXPECT_GT(page.back().candidate_id, after);
+            after = page.back().candidate_id;
+          }
+          paged.insert(paged.end(), page.begin(), page.end());
+        }
+        std::sort(paged.begin(), paged.end(), [](const auto& x, const auto& y) {
+          return x.name != y.name ? x.name < y.name : x.candidate_id < y.candidate_id;
+        });
+        json::array c;
+        for (const auto& r : paged) c.push_back(indicators::to_json(r));
+        EXPECT_EQ(json::serialize(c), json::serialize(b)) << "caseload of " << v.id << " in pages of " << limit;
+      }
+      EXPECT_EQ(dashboard::count_candidates(sql, v), v.role == protocol::Role::admin ? scan_everything(sql, v).profiles.size() : a.size());
     }
+  }
+
+  // A step of a plan, written again as the plan's mutators would change it (or not: now and
+  // then moved to another plan, which its first plan still lists).
+  void change_a_step() {
+    std::vector<std::string> steps;
+    soci::rowset<std::string> rs = (sql.prepare << "SELECT id FROM sync_rows WHERE collection = 'plan_steps' AND deleted = 0");
+    for (const auto& id : rs) steps.push_back(id);
+    if (steps.empty()) return;
+    const std::string& id = any(steps);
+    if (pick(5) == 0) return remove("plan_steps", id);
+    auto row = *passerelle::server::sync::find_row(sql, "plan_steps", id);
+    static const char* statuses[] = {"todo", "in_progress", "done", "skipped"};
+    row["status"] = statuses[pick(4)];
+    if (pick(2)) row["due_date"] = day(2026);
+    if (pick(2)) row["last_activity_at"] = instant(2027);
+    if (pick(6) == 0) row["plan_id"] = any(plans);
+    put("plan_steps", id, row);
+  }
+
+  // A plan's step list reordered, shortened or given a step of its own back.
+  void change_a_plan_list() {
+    const auto& id = any(plans);
+    auto row = passerelle::server::sync::find_row(sql, "plans", id);
+    if (!row) return;
+    json::array ids = (*row)["step_ids"].as_array();
+    std::shuffle(ids.begin(), ids.end(), rng);
+    if (!ids.empty() && pick(3) == 0) ids.pop_back();
+    if (pick(3) == 0) {  // a new step at the end
+      std::string sid = new_id();
+      put("plan_steps", sid, json::object{{"id", sid}, {"plan_id", id}, {"status", "todo"}, {"due_date", day(2026)}});
+      ids.push_back(json::value(sid));
+    }
+    (*row)["step_ids"] = ids;
+    put("plans", id, *row);
   }
 };
 
@@ -215,10 +276,39 @@ TEST_F(ProgramRowsTest, KeyedReadsGiveTheScansAnswersOnARandomProgram) {
   expect_same_answers();
 }
 
+// The step summaries kept on write (plan_step_summaries) are what the steps add up to now,
+// through status changes, moves between plans, removals and reordered step lists.
+TEST_F(ProgramRowsTest, StepSummariesFollowEveryStepWrite) {
+  seed(2, 20);
+  for (int round = 0; round < 40; ++round) {
+    if (pick(3)) change_a_step();
+    else if (pick(2)) change_a_plan_list();
+    else remove("plans", any(plans));
+    if (round % 8 == 7) expect_same_answers();
+  }
+  // Every entry is the summary computed again from the rows; gone plans have none.
+  soci::rowset<soci::row> rs = (sql.prepare << "SELECT plan_id, summary FROM plan_step_summaries");
+  std::size_t n = 0;
+  for (const auto& r : rs) {
+    ++n;
+    auto plan = passerelle::server::sync::find_row(sql, "plans", r.get<std::string>(0));
+    ASSERT_TRUE(plan) << "a summary of a gone plan";
+    std::vector<json::object> steps;
+    for (const auto& sid : (*plan)["step_ids"].as_array())
+      if (auto step = passerelle::server::sync::find_row(sql, "plan_steps", std::string(sid.as_string()));
+          step && passerelle::sync::row_string(*step, "plan_id") == r.get<std::string>(0))
+        steps.push_back(*step);
+    std::vector<const json::object*> pointers;
+    for (const auto& st : steps) pointers.push_back(&st);
+    EXPECT_EQ(r.get<std::string>(1), json::serialize(plans::to_json(plans::summarize_steps(pointers))));
+  }
+  EXPECT_GT(n, 0u);
+}
+
 TEST_F(ProgramRowsTest, KeyedReadsFollowEveryWriteThatMovesARow) {
   seed(3, 40);
   for (int round = 0; round < 60; ++round) {
-    switch (pick(7)) {
+    switch (pick(9)) {
       case 0: {  // a candidate changes coach (or loses one)
         const auto& id = any(candidates);
         put("profiles", id, profile(id, "candidate"));
@@ -242,6 +332,12 @@ TEST_F(ProgramRowsTest, KeyedReadsFollowEveryWriteThatMovesARow) {
         break;
       case 5:
         add_plan();
+        break;
+      case 6:
+        for (int k = 0; k < 5; ++k) change_a_step();
+        break;
+      case 7:
+        change_a_plan_list();
         break;
       default:
         add_other();

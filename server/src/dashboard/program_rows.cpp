@@ -10,6 +10,8 @@
 
 #include "storage/profiles.h"
 
+#include "passerelle/shared/plans/progress.h"
+
 #include "passerelle/shared/sync/row_fields.h"
 
 namespace passerelle::server::dashboard {
@@ -96,30 +98,104 @@ void add_unread(soci::session& sql, const protocol::UserInfo& viewer, indicators
   }
 }
 
-// A coach: their candidates' profiles by coach id, then each candidate's rows by candidate id
-// and each plan's steps by plan id. The cost follows the caseload, not the program.
-indicators::ProgramRows load_caseload_rows(soci::session& sql, const protocol::UserInfo& viewer) {
+// A step summary as stored (plan_step_summaries), or an empty one.
+plans::StepSummary parse_summary(const std::string& text) {
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (ec) return {};
+  return plans::step_summary_from_json(v).value_or(plans::StepSummary{});
+}
+
+// The step summaries of `rows.plans`, one indexed lookup per plan.
+void add_summaries(soci::session& sql, indicators::ProgramRows& rows) {
+  std::string plan_id, summary;
+  soci::statement st = (sql.prepare << "SELECT summary FROM plan_step_summaries WHERE plan_id = :p",
+                        soci::into(summary), soci::use(plan_id));
+  for (const auto& plan : rows.plans) {
+    plan_id = passerelle::sync::row_string(plan, "id");
+    st.execute(true);
+    rows.step_summaries[plan_id] = st.got_data() ? parse_summary(summary) : plans::StepSummary{};
+  }
+}
+
+// The candidates' rows read by candidate id, one indexed lookup per candidate and collection.
+void add_rows_by_candidate(KeyedRows& keyed, indicators::ProgramRows& rows) {
+  std::vector<json::object>* into[] = {&rows.plans, &rows.threads, &rows.mentorships, &rows.meetings, &rows.referrals, &rows.outcomes};
+  for (const auto& p : rows.profiles) {
+    std::string id = passerelle::sync::row_string(p, "id");
+    for (std::size_t k = 0; k < std::size(kByCandidate); ++k) keyed.read(kByCandidate[k], id, *into[k]);
+  }
+}
+
+// A page holds its candidates' plans; a profile may name another candidate's plan, which the
+// whole caseload would hold (an admin's: any candidate's; a coach's: one of their candidates').
+void add_plans_named(soci::session& sql, const protocol::UserInfo& viewer, indicators::ProgramRows& rows,
+                     const json::storage_ptr& arena) {
+  std::unordered_set<std::string> plan_ids;
+  for (const auto& plan : rows.plans) plan_ids.insert(passerelle::sync::row_string(plan, "id"));
+  for (const auto& p : rows.profiles) {
+    std::string named = passerelle::sync::row_string(p, "plan_id");
+    if (named.empty() || plan_ids.count(named)) continue;
+    std::string facts, owner_coach;
+    soci::indicator ind = soci::i_null;
+    sql << "SELECT facts FROM row_keys WHERE collection = 'plans' AND row_id = :p", soci::use(named), soci::into(facts, ind);
+    if (!sql.got_data() || ind != soci::i_ok) continue;
+    std::vector<json::object> plan;
+    add_facts(facts, plan, arena);
+    if (plan.empty()) continue;
+    std::string owner = passerelle::sync::row_string(plan.front(), "candidate_id");
+    sql << "SELECT row_key FROM row_keys WHERE collection = 'profiles' AND row_id = :c", soci::use(owner),
+        soci::into(owner_coach, ind);
+    if (!sql.got_data() || (viewer.role != Role::admin && owner_coach != viewer.id)) continue;
+    plan_ids.insert(named);
+    rows.plans.push_back(std::move(plan.front()));
+  }
+}
+
+// A coach: their candidates' profiles by coach id (after `after`, at most `limit`), then each
+// candidate's rows by candidate id and each plan's step summary. The cost follows the caseload,
+// not the program.
+indicators::ProgramRows load_caseload_rows(soci::session& sql, const protocol::UserInfo& viewer, const std::string& after,
+                                           std::size_t limit, bool& more) {
   indicators::ProgramRows rows;
-  KeyedRows keyed(sql, json::make_shared_resource<json::monotonic_resource>());
+  auto arena = json::make_shared_resource<json::monotonic_resource>();
+  KeyedRows keyed(sql, arena);
   std::vector<json::object> profiles;
-  keyed.read("profiles", viewer.id, profiles);
+  {
+    std::string facts;
+    long long fetch = limit == 0 ? (1LL << 62) : static_cast<long long>(limit) + 1;  // PostgreSQL refuses LIMIT -1
+    soci::statement st = (sql.prepare << "SELECT facts FROM row_keys WHERE collection = 'profiles' AND row_key = :k"
+                                         " AND row_id > :a ORDER BY row_id LIMIT :l",
+                          soci::into(facts), soci::use(viewer.id), soci::use(after), soci::use(fetch));
+    st.execute();
+    while (st.fetch()) add_facts(facts, profiles, arena);
+  }
+  more = limit != 0 && profiles.size() > limit;
+  if (more) profiles.resize(limit);
   for (auto& p : profiles)
     if (passerelle::sync::row_string(p, "role") == "candidate" && passerelle::sync::row_string(p, "coach_id") == viewer.id)
       rows.profiles.push_back(std::move(p));
   // The caseload names the coach of each row: here, the viewer.
   if (auto me = storage::read_profile(sql, viewer.id); me && passerelle::sync::row_string(*me, "role") == "coach")
     rows.coach_names[viewer.id] = passerelle::sync::row_string(*me, "name");
-  std::vector<json::object>* into[] = {&rows.plans, &rows.threads, &rows.mentorships, &rows.meetings, &rows.referrals, &rows.outcomes};
-  for (const auto& p : rows.profiles) {
-    std::string id = passerelle::sync::row_string(p, "id");
-    for (std::size_t k = 0; k < std::size(kByCandidate); ++k) keyed.read(kByCandidate[k], id, *into[k]);
-  }
-  for (const auto& plan : rows.plans) keyed.read("plan_steps", passerelle::sync::row_string(plan, "id"), rows.plan_steps);
+  add_rows_by_candidate(keyed, rows);
+  if (limit != 0) add_plans_named(sql, viewer, rows, arena);
+  add_summaries(sql, rows);
   add_unread(sql, viewer, rows);
   return rows;
 }
 
-// An admin: every candidate, each collection in one pass over its index entries.
+// The names of the coaches `rows.profiles` name, read one by one.
+void add_coach_names(soci::session& sql, indicators::ProgramRows& rows) {
+  std::set<std::string> ids;
+  for (const auto& p : rows.profiles) ids.insert(passerelle::sync::row_string(p, "coach_id"));
+  for (const auto& id : ids)
+    if (auto coach = storage::read_profile(sql, id); coach && passerelle::sync::row_string(*coach, "role") == "coach")
+      rows.coach_names[id] = passerelle::sync::row_string(*coach, "name");
+}
+
+// An admin: every candidate, each collection in one pass over its index entries, and one pass
+// over the plans with their step summaries (no step is read).
 indicators::ProgramRows load_all_rows(soci::session& sql, const protocol::UserInfo& viewer) {
   indicators::ProgramRows rows;
   auto arena = json::make_shared_resource<json::monotonic_resource>();
@@ -141,10 +217,26 @@ indicators::ProgramRows load_all_rows(soci::session& sql, const protocol::UserIn
       rows.coach_names[passerelle::sync::row_string(v.as_object(), "id")] = passerelle::sync::row_string(v.as_object(), "name");
     }
   }
-  rows.plans = only(all_rows(sql, "plans", arena), candidates, "candidate_id");
-  std::unordered_set<std::string> plan_ids;
-  for (const auto& p : rows.plans) plan_ids.insert(passerelle::sync::row_string(p, "id"));
-  rows.plan_steps = only(all_rows(sql, "plan_steps", arena), plan_ids, "plan_id");
+  {
+    std::string facts, summary;
+    soci::indicator summary_ind = soci::i_null;
+    soci::statement st = (sql.prepare << "SELECT k.facts, s.summary FROM row_keys k LEFT JOIN plan_step_summaries s"
+                                         " ON s.plan_id = k.row_id WHERE k.collection = 'plans' ORDER BY k.row_id",
+                          soci::into(facts), soci::into(summary, summary_ind));
+    st.execute();
+    std::vector<json::object> plans;
+    while (st.fetch()) {
+      std::size_t before = plans.size();
+      add_facts(facts, plans, arena);
+      if (plans.size() == before || !candidates.count(passerelle::sync::row_string(plans.back(), "candidate_id"))) {
+        plans.resize(before);
+        continue;
+      }
+      rows.step_summaries[passerelle::sync::row_string(plans.back(), "id")] =
+          summary_ind == soci::i_ok ? parse_summary(summary) : plans::StepSummary{};
+    }
+    rows.plans = std::move(plans);
+  }
   rows.threads = only(all_rows(sql, "threads", arena), candidates, "candidate_id");
   rows.mentorships = only(all_rows(sql, "mentorships", arena), candidates, "candidate_id");
   rows.meetings = only(all_rows(sql, "meetings", arena), candidates, "candidate_id");
@@ -154,10 +246,54 @@ indicators::ProgramRows load_all_rows(soci::session& sql, const protocol::UserIn
   return rows;
 }
 
+// An admin's page: the candidates after `after` by id, their rows by candidate id, and the
+// plans their profiles name that belong to another candidate (as the whole program has them).
+indicators::ProgramRows load_admin_page(soci::session& sql, const protocol::UserInfo& viewer, const std::string& after,
+                                        std::size_t limit, bool& more) {
+  indicators::ProgramRows rows;
+  auto arena = json::make_shared_resource<json::monotonic_resource>();
+  KeyedRows keyed(sql, arena);
+  {
+    std::string facts;
+    long long fetch = static_cast<long long>(limit) + 1;
+    soci::statement st = (sql.prepare << "SELECT facts FROM row_keys WHERE collection = 'profiles' AND row_id > :a"
+                                         " ORDER BY row_id LIMIT :l",
+                          soci::into(facts), soci::use(after), soci::use(fetch));
+    st.execute();
+    while (st.fetch()) add_facts(facts, rows.profiles, arena);
+  }
+  more = rows.profiles.size() > limit;
+  if (more) rows.profiles.resize(limit);
+  std::erase_if(rows.profiles, [](const json::object& p) { return passerelle::sync::row_string(p, "role") != "candidate"; });
+  add_coach_names(sql, rows);
+  add_rows_by_candidate(keyed, rows);
+  add_plans_named(sql, viewer, rows, arena);
+  add_summaries(sql, rows);
+  add_unread(sql, viewer, rows);
+  return rows;
+}
+
 }  // namespace
 
 indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::UserInfo& viewer) {
-  return viewer.role == Role::admin ? load_all_rows(sql, viewer) : load_caseload_rows(sql, viewer);
+  bool more = false;
+  return viewer.role == Role::admin ? load_all_rows(sql, viewer) : load_caseload_rows(sql, viewer, "", 0, more);
+}
+
+indicators::ProgramRows load_program_rows_page(soci::session& sql, const protocol::UserInfo& viewer,
+                                               const std::string& after, std::size_t limit, bool& more) {
+  if (limit == 0) limit = 1;
+  return viewer.role == Role::admin ? load_admin_page(sql, viewer, after, limit, more)
+                                    : load_caseload_rows(sql, viewer, after, limit, more);
+}
+
+std::size_t count_candidates(soci::session& sql, const protocol::UserInfo& viewer) {
+  long long n = 0;
+  if (viewer.role == Role::admin)
+    sql << "SELECT COUNT(*) FROM row_keys WHERE collection = 'profiles'", soci::into(n);
+  else
+    sql << "SELECT COUNT(*) FROM row_keys WHERE collection = 'profiles' AND row_key = :k", soci::use(viewer.id), soci::into(n);
+  return static_cast<std::size_t>(n);
 }
 
 bool may_open_candidate(soci::session& sql, const protocol::UserInfo& viewer, const std::string& candidate_id) {

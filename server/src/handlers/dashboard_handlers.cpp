@@ -78,14 +78,43 @@ json::object query_details(const indicators::IndicatorQuery& q) {
   return d;
 }
 
-void caseload(Services& svc, const Context& ctx, const protocol::Request&, Reply reply) {
+// Pages of the caseload (docs/protocol.md): without `limit`, the whole caseload sorted by name,
+// for caseloads of up to kMaxUnpagedCaseload candidates (a larger answer would not fit the
+// connection's outgoing queue); with `limit`, the candidates after `after` in id order.
+constexpr std::int64_t kMaxCaseloadPage = 5000;
+constexpr std::size_t kMaxUnpagedCaseload = 5000;
+
+void caseload(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
   if (!is_staff(*ctx.user)) return reply.fail(staff_only());
-  svc.workers.post([&svc, user = *ctx.user, reply] {
-    auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+  JsonReader in(req.body);
+  auto after = in.optional_string("after");
+  auto limit = in.optional_integer("limit");
+  if (auto st = in.status(); !st) return reply.fail(st.error());
+  if (limit && (*limit < 1 || *limit > kMaxCaseloadPage))
+    return reply.fail(ErrorCode::bad_request, "field 'limit' must be 1.." + std::to_string(kMaxCaseloadPage));
+  if (after && !limit) return reply.fail(ErrorCode::bad_request, "field 'after' goes with 'limit'");
+  svc.workers.post([&svc, user = *ctx.user, after = after.value_or(""), limit, reply] {
     Timestamp now = now_utc();
     json::array list;
-    for (const auto& r : indicators::caseload(rows, now)) list.push_back(indicators::to_json(r));
-    reply.ok({{"candidates", std::move(list)}, {"generated_at", format_rfc3339(now)}});
+    if (!limit) {
+      std::size_t n = svc.db.read([&](soci::session& sql) { return dashboard::count_candidates(sql, user); });
+      if (n > kMaxUnpagedCaseload)
+        return reply.fail(ErrorCode::too_large, "the caseload has " + std::to_string(n) +
+                                                    " candidates: ask for it in pages ('limit', then 'after')");
+      auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+      for (const auto& r : indicators::caseload(rows, now)) list.push_back(indicators::to_json(r));
+      return reply.ok({{"candidates", std::move(list)}, {"generated_at", format_rfc3339(now)}});
+    }
+    bool more = false;
+    auto rows = svc.db.read([&](soci::session& sql) {
+      return dashboard::load_program_rows_page(sql, user, after, static_cast<std::size_t>(*limit), more);
+    });
+    auto page = indicators::caseload(rows, now);
+    std::sort(page.begin(), page.end(), [](const auto& a, const auto& b) { return a.candidate_id < b.candidate_id; });
+    for (const auto& r : page) list.push_back(indicators::to_json(r));
+    json::object answer{{"candidates", std::move(list)}, {"generated_at", format_rfc3339(now)}};
+    if (more && !page.empty()) answer["next"] = page.back().candidate_id;
+    reply.ok(std::move(answer));
   });
 }
 
