@@ -113,6 +113,7 @@ void add_summaries(soci::session& sql, indicators::ProgramRows& rows) {
                         soci::into(summary), soci::use(plan_id));
   for (const auto& plan : rows.plans) {
     plan_id = passerelle::sync::row_string(plan, "id");
+    if (rows.step_summaries.count(plan_id)) continue;
     st.execute(true);
     rows.step_summaries[plan_id] = st.got_data() ? parse_summary(summary) : plans::StepSummary{};
   }
@@ -246,13 +247,12 @@ indicators::ProgramRows load_all_rows(soci::session& sql, const protocol::UserIn
   return rows;
 }
 
-// An admin's page: the candidates after `after` by id, their rows by candidate id, and the
+// An admin's page: the candidates after `after` by id, their rows by candidate id range, and the
 // plans their profiles name that belong to another candidate (as the whole program has them).
 indicators::ProgramRows load_admin_page(soci::session& sql, const protocol::UserInfo& viewer, const std::string& after,
                                         std::size_t limit, bool& more) {
   indicators::ProgramRows rows;
   auto arena = json::make_shared_resource<json::monotonic_resource>();
-  KeyedRows keyed(sql, arena);
   {
     std::string facts;
     long long fetch = static_cast<long long>(limit) + 1;
@@ -266,7 +266,40 @@ indicators::ProgramRows load_admin_page(soci::session& sql, const protocol::User
   if (more) rows.profiles.resize(limit);
   std::erase_if(rows.profiles, [](const json::object& p) { return passerelle::sync::row_string(p, "role") != "candidate"; });
   add_coach_names(sql, rows);
-  add_rows_by_candidate(keyed, rows);
+  if (!rows.profiles.empty()) {
+    // Each collection's rows of the page's candidates in one range of the (collection, row_key)
+    // index: from the first candidate's id to the last's, keeping the page's.
+    std::string first = passerelle::sync::row_string(rows.profiles.front(), "id");
+    std::string last = passerelle::sync::row_string(rows.profiles.back(), "id");
+    std::unordered_set<std::string> ids;
+    for (const auto& p : rows.profiles) ids.insert(passerelle::sync::row_string(p, "id"));
+    std::string collection, facts, summary;
+    soci::indicator summary_ind = soci::i_null;
+    soci::statement st = (sql.prepare << "SELECT k.facts, s.summary FROM row_keys k LEFT JOIN plan_step_summaries s"
+                                         " ON k.collection = 'plans' AND s.plan_id = k.row_id"
+                                         " WHERE k.collection = :c AND k.row_key >= :a AND k.row_key <= :b"
+                                         " ORDER BY k.row_key, k.row_id",
+                          soci::into(facts), soci::into(summary, summary_ind), soci::use(collection), soci::use(first),
+                          soci::use(last));
+    std::vector<json::object>* into[] = {&rows.plans, &rows.threads, &rows.mentorships, &rows.meetings, &rows.referrals, &rows.outcomes};
+    for (std::size_t k = 0; k < std::size(kByCandidate); ++k) {
+      collection.assign(kByCandidate[k]);
+      st.execute();
+      while (st.fetch()) {
+        auto& out = *into[k];
+        std::size_t before = out.size();
+        add_facts(facts, out, arena);
+        if (out.size() == before) continue;
+        if (!ids.count(passerelle::sync::row_string(out.back(), "candidate_id"))) {
+          out.pop_back();
+          continue;
+        }
+        if (k == 0)
+          rows.step_summaries[passerelle::sync::row_string(out.back(), "id")] =
+              summary_ind == soci::i_ok ? parse_summary(summary) : plans::StepSummary{};
+      }
+    }
+  }
   add_plans_named(sql, viewer, rows, arena);
   add_summaries(sql, rows);
   add_unread(sql, viewer, rows);
