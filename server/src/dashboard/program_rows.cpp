@@ -320,7 +320,22 @@ indicators::ProgramRows load_program_rows_page(soci::session& sql, const protoco
                                     : load_caseload_rows(sql, viewer, after, limit, more);
 }
 
-std::size_t count_candidates(soci::session& sql, const protocol::UserInfo& viewer) {
+std::size_t count_candidates(soci::session& sql, const protocol::UserInfo& viewer, const std::optional<std::string>& cohort) {
+  if (cohort) {
+    std::size_t n = 0;
+    std::string facts;
+    // An admin: every candidate; a coach: theirs.
+    int everyone = viewer.role == Role::admin ? 1 : 0;
+    soci::statement st = (sql.prepare << "SELECT facts FROM row_keys WHERE collection = 'profiles' AND (:e = 1 OR row_key = :k)",
+                          soci::into(facts), soci::use(everyone), soci::use(viewer.id));
+    st.execute();
+    while (st.fetch()) {
+      boost::system::error_code ec;
+      auto v = json::parse(facts, ec);
+      if (!ec && v.is_object() && indicators::in_cohort(v.as_object(), *cohort)) ++n;
+    }
+    return n;
+  }
   long long n = 0;
   if (viewer.role == Role::admin)
     sql << "SELECT COUNT(*) FROM row_keys WHERE collection = 'profiles'", soci::into(n);

@@ -22,8 +22,10 @@ indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::Us
 indicators::ProgramRows load_program_rows_page(soci::session& sql, const protocol::UserInfo& viewer,
                                                const std::string& after, std::size_t limit, bool& more);
 
-// How many candidates the viewer's caseload holds (an admin: the program).
-std::size_t count_candidates(soci::session& sql, const protocol::UserInfo& viewer);
+// How many candidates the viewer's caseload holds (an admin: the program), with `cohort` those
+// in it (indicators::in_cohort).
+std::size_t count_candidates(soci::session& sql, const protocol::UserInfo& viewer,
+                             const std::optional<std::string>& cohort = std::nullopt);
 
 // May `viewer` open this candidate's file? Admins: any candidate; coaches: their own.
 bool may_open_candidate(soci::session& sql, const protocol::UserInfo& viewer, const std::string& candidate_id);

@@ -257,6 +257,46 @@ net::HttpAnswer csv_answer(std::string body, const std::string& filename) {
   return a;
 }
 
+// The caseload export, written as it is read: the header, then a page of candidates at a time
+// (in id order, as dashboard.caseload's pages), each page read when the one before is sent.
+constexpr std::size_t kExportPage = 1000;
+
+struct CaseloadExport {
+  Services& svc;
+  protocol::UserInfo user;
+  std::optional<std::string> cohort;
+  Timestamp now;
+  std::string after;
+  bool started = false, done = false;
+};
+
+net::NextPiece caseload_pieces(std::shared_ptr<CaseloadExport> ex) {
+  return [ex](net::GivePiece give) {
+    ex->svc.workers.post([ex, give = std::move(give)] {
+      try {
+        std::string piece;
+        if (!ex->started) piece = indicators::caseload_csv_header(), ex->started = true;
+        while (piece.empty() && !ex->done) {
+          bool more = false;
+          auto rows = ex->svc.db.read([&](soci::session& sql) {
+            return dashboard::load_program_rows_page(sql, ex->user, ex->after, kExportPage, more);
+          });
+          auto page = indicators::caseload(rows, ex->now);
+          std::sort(page.begin(), page.end(), [](const auto& a, const auto& b) { return a.candidate_id < b.candidate_id; });
+          if (!page.empty()) ex->after = page.back().candidate_id;
+          ex->done = !more || page.empty();
+          if (ex->cohort) page = indicators::only_cohort(std::move(page), *ex->cohort);
+          piece += indicators::caseload_csv_lines(page);
+        }
+        give(std::move(piece));  // "" once done: the end
+      } catch (const std::exception& e) {
+        log::error("export_failed", storage::failure_fields(e, {{"path", "/v1/export/caseload.csv"}}));
+        give(std::nullopt);
+      }
+    });
+  };
+}
+
 void export_csv(Services& svc, const net::HttpRequest& req, const net::Respond& respond) {
   std::string token = net::bearer_token(req.authorization);
   if (token.empty())
@@ -278,26 +318,27 @@ void export_csv(Services& svc, const net::HttpRequest& req, const net::Respond& 
     if (!*p) return respond(net::error_answer(p->error()));
   auto q = indicator_query(*from, *to, *cohort);
   if (!q) return respond(net::error_answer(q.error()));
-  auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
   Timestamp now = now_utc();
-  std::string body;
   json::object details = query_details(*q);
   std::string action;
+  net::HttpAnswer answer;
   if (what == "caseload.csv") {
-    auto list = indicators::caseload(rows, now);
-    if (q->cohort) list = indicators::only_cohort(std::move(list), *q->cohort);
-    body = indicators::caseload_csv(list);
+    // The entry is written before the first byte leaves, with the number of rows to come.
+    details["rows"] = static_cast<std::int64_t>(svc.db.read(
+        [&](soci::session& sql) { return dashboard::count_candidates(sql, user, q->cohort); }));
+    answer = csv_answer("", what);
+    answer.stream = caseload_pieces(std::make_shared<CaseloadExport>(CaseloadExport{svc, user, q->cohort, now, "", false, false}));
     action = "export.caseload";
-    details["rows"] = static_cast<std::int64_t>(list.size());
   } else {
-    body = indicators::indicators_csv(indicators::compute_indicators(rows, *q, now));
+    auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+    answer = csv_answer(indicators::indicators_csv(indicators::compute_indicators(rows, *q, now)), what);
     action = "export.indicators";
   }
   write_audit(svc, audit::make_entry(user.id, user.role, req.remote_address, action, "", std::move(details)),
-              [respond, body = std::move(body), what](Status st) mutable {
+              [respond, answer = std::move(answer)](Status st) mutable {
                 if (!st)
                   return respond(net::error_answer(Error{ErrorCode::internal, "the audit entry could not be written; try again"}));
-                respond(csv_answer(std::move(body), what));
+                respond(std::move(answer));
               });
 }
 

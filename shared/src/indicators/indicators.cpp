@@ -333,10 +333,15 @@ std::string csv_field(std::string_view v) {
   return out + "\"";
 }
 
-std::string caseload_csv(const std::vector<CaseloadRow>& rows) {
-  std::string out =
-      "candidate_id,name,country,time_zone,local_time,planned_arrival,coach,plan_percent_done,steps,"
-      "overdue_steps,last_activity,unread_messages,meetings_held,referrals,mentorship,off_track,cohort\r\n";
+std::string caseload_csv(const std::vector<CaseloadRow>& rows) { return caseload_csv_header() + caseload_csv_lines(rows); }
+
+std::string caseload_csv_header() {
+  return "candidate_id,name,country,time_zone,local_time,planned_arrival,coach,plan_percent_done,steps,"
+         "overdue_steps,last_activity,unread_messages,meetings_held,referrals,mentorship,off_track,cohort\r\n";
+}
+
+std::string caseload_csv_lines(const std::vector<CaseloadRow>& rows) {
+  std::string out;
   for (const auto& r : rows) {
     std::vector<std::string> f = {r.candidate_id, r.name, r.country, r.time_zone, r.local_time, r.planned_arrival,
                                   r.coach_name, r.percent_done ? std::to_string(*r.percent_done) : std::string(),

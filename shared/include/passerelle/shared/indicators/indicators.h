@@ -111,6 +111,9 @@ boost::json::object to_json(const Indicators& ind);
 // doubled), a header row first. UTF-8 without a byte-order mark.
 std::string csv_field(std::string_view value);
 std::string caseload_csv(const std::vector<CaseloadRow>& rows);
+// The same in parts, for an export written as it is read: the header row, then rows' lines.
+std::string caseload_csv_header();
+std::string caseload_csv_lines(const std::vector<CaseloadRow>& rows);
 // One `indicator,value` line per figure (the header is `indicator,value`).
 std::string indicators_csv(const Indicators& ind);
 
