@@ -21,7 +21,7 @@ using protocol::Role;
 std::vector<json::object> live_rows(soci::session& sql, const std::string& collection) {
   std::vector<json::object> out;
   soci::rowset<std::string> rs =
-      (sql.prepare << "SELECT data FROM sync_rows WHERE collection = :c AND deleted = 0", soci::use(collection));
+      (sql.prepare << "SELECT data FROM sync_rows WHERE collection = :c AND deleted = 0 ORDER BY id", soci::use(collection));
   for (const auto& data : rs) {
     boost::system::error_code ec;
     auto v = json::parse(data, ec);

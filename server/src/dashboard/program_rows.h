@@ -9,7 +9,7 @@
 
 namespace passerelle::server::dashboard {
 
-// The live rows of a collection (those whose JSON is an object).
+// The live rows of a collection (those whose JSON is an object), in id order.
 std::vector<boost::json::object> live_rows(soci::session& sql, const std::string& collection);
 
 // Coaches and admins only (the caller checks the role).
