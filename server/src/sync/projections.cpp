@@ -126,12 +126,23 @@ void StepSummaries::update(const std::string& plan_id) {
   st.upsert.execute(true);
 }
 
-std::string Projections::indexed_plan_of(const std::string& step_id) {
-  std::string key;
+struct Projections::StepPlan {
+  explicit StepPlan(soci::session& sql)
+      : st((sql.prepare << "SELECT row_key FROM row_keys WHERE collection = 'plan_steps' AND row_id = :i",
+            soci::into(key, ind), soci::use(id))) {}
+  std::string id, key;  // bound before `st`, which refers to them
   soci::indicator ind = soci::i_null;
-  sql_ << "SELECT row_key FROM row_keys WHERE collection = 'plan_steps' AND row_id = :i", soci::use(step_id),
-      soci::into(key, ind);
-  return sql_.got_data() && ind == soci::i_ok ? key : std::string();
+  soci::statement st;
+};
+
+std::string Projections::indexed_plan_of(const std::string& step_id) {
+  // Prepared once: a plan's creation writes every step of the template.
+  if (!step_plan_) step_plan_ = std::make_unique<StepPlan>(sql_);
+  auto& q = *step_plan_;
+  q.id = step_id;
+  q.ind = soci::i_null;
+  q.st.execute(true);
+  return q.st.got_data() && q.ind == soci::i_ok ? q.key : std::string();
 }
 
 void Projections::index_row_key(std::string_view collection_name, const std::string& id, const json::object& row) {

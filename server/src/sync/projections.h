@@ -71,9 +71,11 @@ class Projections {
 
   struct InboxInsert;
   struct KeyUpsert;
+  struct StepPlan;
   soci::session& sql_;
   std::unique_ptr<InboxInsert> inbox_insert_;
   std::unique_ptr<KeyUpsert> key_upsert_;
+  std::unique_ptr<StepPlan> step_plan_;
   std::unique_ptr<StepSummaries> summaries_;
 };
 
