@@ -40,10 +40,41 @@ std::vector<json::object> only(std::vector<json::object> rows, const std::unorde
   return out;
 }
 
+// A plan's facts without its `step_ids` member: the rows read here come with the plan's step
+// summary, which stands for its steps, and the ids were most of a program's facts (30 per plan).
+// The facts are serialized JSON, where a quote inside a string is always escaped, so the member's
+// name cannot occur inside a value; its array is skipped by brackets outside strings.
+std::string_view without_step_ids(std::string_view facts, std::string& buffer) {
+  static constexpr std::string_view kKey = "\"step_ids\":[";
+  auto at = facts.find(kKey);
+  if (at == std::string_view::npos) return facts;
+  std::size_t i = at + kKey.size();
+  int depth = 1;
+  bool in_string = false;
+  for (; i < facts.size() && depth > 0; ++i) {
+    char c = facts[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') in_string = true;
+    else if (c == '[' || c == '{') ++depth;
+    else if (c == ']' || c == '}') --depth;
+  }
+  if (depth != 0) return facts;  // not as serialized: parse it whole
+  std::size_t from = at, to = i;
+  if (to < facts.size() && facts[to] == ',') ++to;  // "step_ids":[...], the next member
+  else if (from > 0 && facts[from - 1] == ',') --from;  // ,"step_ids":[...] the last member
+  buffer.assign(facts.substr(0, from));
+  buffer.append(facts.substr(to));
+  return buffer;
+}
+
 // Parses a row_keys.facts column into `out` (the row cut down to what the figures read). The
 // rows of one request share one monotonic arena (json::storage_ptr is reference counted:
 // it goes with the last row), so hundreds of thousands of small rows cost no malloc each.
-void add_facts(const std::string& facts, std::vector<json::object>& out, const json::storage_ptr& arena) {
+void add_facts(const std::string& text, std::vector<json::object>& out, const json::storage_ptr& arena) {
+  thread_local std::string buffer;
+  std::string_view facts = without_step_ids(text, buffer);
   boost::system::error_code ec;
   auto v = json::parse(facts, ec, arena);
   if (!ec && v.is_object()) out.push_back(std::move(v.as_object()));
