@@ -62,18 +62,6 @@ void index_existing_row_keys(soci::session& sql) {
 // Migration 11: the step summary of every plan written before it (row_keys_schema.h); later
 // writes keep them (projections.h).
 void summarize_existing_plans(soci::session& sql) {
-  // On SQLite, row_keys becomes clustered by (collection, row_id) (WITHOUT ROWID): the rows of
-  // a collection were spread over every page of the table between the plan steps' entries, so
-  // one pass over a collection read the whole table. PostgreSQL keeps its heap and index.
-  if (sql.get_backend_name() == "sqlite3") {
-    sql << "CREATE TABLE row_keys_clustered (collection TEXT NOT NULL, row_id TEXT NOT NULL, row_key TEXT NOT NULL,"
-           " facts TEXT NOT NULL, PRIMARY KEY (collection, row_id)) WITHOUT ROWID";
-    sql << "INSERT INTO row_keys_clustered (collection, row_id, row_key, facts)"
-           " SELECT collection, row_id, row_key, facts FROM row_keys ORDER BY collection, row_id";
-    sql << "DROP TABLE row_keys";
-    sql << "ALTER TABLE row_keys_clustered RENAME TO row_keys";
-    sql << "CREATE INDEX row_keys_by_key ON row_keys (collection, row_key, row_id)";
-  }
   std::vector<std::string> plans;
   {
     soci::rowset<std::string> rs = (sql.prepare << "SELECT row_id FROM row_keys WHERE collection = 'plans'");
