@@ -82,13 +82,37 @@ class ProgramRowsFixture : public ::testing::Test {
   // Sometimes a candidate that is not one (a stranger's id) or nobody.
   std::string some_candidate() { return pick(10) == 0 ? new_id() : any(candidates); }
 
+  // Plain: each write its own transaction. Batched or coalesced (as a push): the writes go
+  // into one transaction until commit(), which flushes (the deferred step summaries) first.
+  passerelle::server::sync::ChangeLog::Mode mode = passerelle::server::sync::ChangeLog::Mode::plain;
+  std::unique_ptr<soci::transaction> batch_tx;
+  std::unique_ptr<passerelle::server::sync::ChangeLog> batch_log;
+
+  passerelle::server::sync::ChangeLog* batch() {
+    if (mode == passerelle::server::sync::ChangeLog::Mode::plain) return nullptr;
+    if (!batch_log) {
+      batch_tx = std::make_unique<soci::transaction>(sql);
+      batch_log = std::make_unique<passerelle::server::sync::ChangeLog>(sql, now, mode);
+    }
+    return batch_log.get();
+  }
+  void commit() {
+    if (!batch_log) return;
+    batch_log->flush();
+    batch_tx->commit();
+    batch_log.reset();
+    batch_tx.reset();
+  }
+
   void put(const std::string& c, const std::string& id, const json::object& row) {
+    if (auto* log = batch()) return log->put(c, id, row, {"role:admin"});
     soci::transaction tx(sql);
     passerelle::server::sync::ChangeLog log(sql, now);
     log.put(c, id, row, {"role:admin"});
     tx.commit();
   }
   void remove(const std::string& c, const std::string& id) {
+    if (auto* log = batch()) return log->remove(c, id);
     soci::transaction tx(sql);
     passerelle::server::sync::ChangeLog log(sql, now);
     log.remove(c, id);
@@ -183,6 +207,7 @@ class ProgramRowsFixture : public ::testing::Test {
 
   // Every coach, an admin and a stranger see by key what the scan gives them.
   void expect_same_answers() {
+    commit();
     std::vector<protocol::UserInfo> viewers;
     for (const auto& c : coaches) viewers.push_back({c, protocol::Role::coach, "", "", protocol::Locale::fr});
     viewers.push_back({new_id(), protocol::Role::coach, "", "", protocol::Locale::fr});
@@ -278,6 +303,7 @@ class ProgramRowsFixture : public ::testing::Test {
       else remove("plans", any(plans));
       if (round % 8 == 7) expect_same_answers();
     }
+    commit();
     // Every entry is the summary computed again from the rows; gone plans have none.
     soci::rowset<soci::row> rs = (sql.prepare << "SELECT plan_id, summary FROM plan_step_summaries");
     std::size_t n = 0;

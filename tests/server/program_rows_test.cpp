@@ -21,5 +21,14 @@ class ProgramRowsTest : public passerelle::program_rows_test::ProgramRowsFixture
 TEST_F(ProgramRowsTest, KeyedReadsGiveTheScansAnswersOnARandomProgram) { keyed_reads_give_the_scans_answers_on_a_random_program(); }
 TEST_F(ProgramRowsTest, StepSummariesFollowEveryStepWrite) { step_summaries_follow_every_step_write(); }
 TEST_F(ProgramRowsTest, KeyedReadsFollowEveryWriteThatMovesARow) { keyed_reads_follow_every_write_that_moves_a_row(); }
+// As a push writes (many rows in one transaction, the step summaries recomputed at its flush).
+TEST_F(ProgramRowsTest, StepSummariesFollowTheWritesOfBatchedPushes) {
+  mode = passerelle::server::sync::ChangeLog::Mode::batched;
+  step_summaries_follow_every_step_write();
+}
+TEST_F(ProgramRowsTest, StepSummariesFollowTheWritesOfCoalescedPushes) {
+  mode = passerelle::server::sync::ChangeLog::Mode::coalesced;
+  keyed_reads_follow_every_write_that_moves_a_row();
+}
 
 }  // namespace

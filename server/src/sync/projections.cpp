@@ -135,6 +135,23 @@ struct Projections::StepPlan {
   soci::statement st;
 };
 
+void Projections::summary_changed(const std::string& plan_id) {
+  if (defer_summaries) {
+    dirty_plans_.insert(plan_id);
+    return;
+  }
+  if (!summaries_) summaries_ = std::make_unique<StepSummaries>(sql_);
+  summaries_->update(plan_id);
+}
+
+void Projections::update_summaries() {
+  if (dirty_plans_.empty()) return;
+  if (!summaries_) summaries_ = std::make_unique<StepSummaries>(sql_);
+  std::set<std::string> plans = std::move(dirty_plans_);
+  dirty_plans_.clear();
+  for (const auto& id : plans) summaries_->update(id);
+}
+
 std::string Projections::indexed_plan_of(const std::string& step_id) {
   // Prepared once: a plan's creation writes every step of the template.
   if (!step_plan_) step_plan_ = std::make_unique<StepPlan>(sql_);
@@ -164,10 +181,9 @@ void Projections::index_row_key(std::string_view collection_name, const std::str
   key_upsert_->facts = dashboard_facts(row);
   key_upsert_->st.execute(true);
   if (collection_name == collection::plans || collection_name == collection::plan_steps) {
-    if (!summaries_) summaries_ = std::make_unique<StepSummaries>(sql_);
     const std::string& plan = collection_name == collection::plans ? id : key_upsert_->key;
-    if (!plan.empty()) summaries_->update(plan);
-    if (collection_name == collection::plan_steps && !before.empty() && before != plan) summaries_->update(before);
+    if (!plan.empty()) summary_changed(plan);
+    if (collection_name == collection::plan_steps && !before.empty() && before != plan) summary_changed(before);
   }
 }
 
@@ -222,10 +238,7 @@ void Projections::remove(std::string_view collection_name, std::string_view id) 
     if (collection_name == collection::plans) plan = i;
     else if (collection_name == collection::plan_steps) plan = indexed_plan_of(i);
     sql_ << "DELETE FROM row_keys WHERE collection = :c AND row_id = :i", soci::use(c), soci::use(i);
-    if (!plan.empty()) {
-      if (!summaries_) summaries_ = std::make_unique<StepSummaries>(sql_);
-      summaries_->update(plan);
-    }
+    if (!plan.empty()) summary_changed(plan);
   }
   if (collection_name == collection::messages) sql_ << "DELETE FROM message_inbox WHERE message_id = :i", soci::use(i);
 }

@@ -18,6 +18,7 @@
 
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -56,6 +57,12 @@ class Projections {
            const boost::json::object& row, Timestamp now);
   void remove(std::string_view collection, std::string_view id);
 
+  // A push's change log (batched modes) sets it: a plan's step summary is then recomputed once,
+  // at update_summaries() (ChangeLog::flush, before the commit), however many of its steps the
+  // push wrote (a plan made from a template writes 30). Otherwise at each write.
+  bool defer_summaries = false;
+  void update_summaries();
+
   // False for the migrations older than the row_keys table (9), whose rows it indexes itself
   // (and migration 11 their plans' step summaries).
   bool index_row_keys = true;
@@ -77,6 +84,8 @@ class Projections {
   std::unique_ptr<KeyUpsert> key_upsert_;
   std::unique_ptr<StepPlan> step_plan_;
   std::unique_ptr<StepSummaries> summaries_;
+  std::set<std::string> dirty_plans_;  // deferred summaries (defer_summaries)
+  void summary_changed(const std::string& plan_id);
 };
 
 }  // namespace passerelle::server::sync
