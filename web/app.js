@@ -235,9 +235,19 @@ function showCaseload() {
   loadCaseload();
 }
 
+// The caseload in pages (an admin's program may hold tens of thousands of candidates, more
+// than one answer carries); the table is replaced once every page is in. The table sorts itself.
+const CASELOAD_PAGE = 2000;
 async function loadCaseload() {
   try {
-    state.caseload = await conn.request('dashboard.caseload');
+    const candidates = [];
+    let answer = null, after = null;
+    do {
+      answer = await conn.request('dashboard.caseload', after ? { limit: CASELOAD_PAGE, after } : { limit: CASELOAD_PAGE });
+      candidates.push(...answer.candidates);
+      after = answer.next;
+    } while (after);
+    state.caseload = { ...answer, candidates };
     if (current.view === 'caseload') renderCaseloadTable();
   } catch (e) { /* offline: keep the last table */ }
 }

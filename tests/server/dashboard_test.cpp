@@ -66,6 +66,20 @@ TEST_F(DashboardTest, CaseloadIsScopedToTheCoach) {
   EXPECT_EQ(mine.at("candidates").as_array().size(), 2u);
   EXPECT_EQ(marc.call("dashboard.caseload").at("candidates").as_array().size(), 0u);
   EXPECT_EQ(admin.call("dashboard.caseload").at("candidates").as_array().size(), 2u);
+  // In pages (docs/protocol.md): the candidates in id order, `next` while more follow.
+  for (auto* viewer : {&admin, &linh}) {
+    auto first = viewer->call("dashboard.caseload", {{"limit", 1}});
+    ASSERT_EQ(first.at("ok"), true) << json::serialize(first);
+    ASSERT_EQ(first.at("candidates").as_array().size(), 1u);
+    ASSERT_TRUE(first.contains("next")) << json::serialize(first);
+    auto second = viewer->call("dashboard.caseload", {{"limit", 1}, {"after", first.at("next")}});
+    ASSERT_EQ(second.at("candidates").as_array().size(), 1u) << json::serialize(second);
+    EXPECT_GT(second.at("candidates").at(0).at("candidate_id").as_string(), first.at("next").as_string());
+    EXPECT_FALSE(second.contains("next")) << json::serialize(second);
+  }
+  EXPECT_EQ(code_of(admin.call("dashboard.caseload", {{"limit", 0}})), "bad_request");
+  EXPECT_EQ(code_of(admin.call("dashboard.caseload", {{"limit", 5001}})), "bad_request");
+  EXPECT_EQ(code_of(admin.call("dashboard.caseload", {{"after", amina.id}})), "bad_request");
   // Marc may not open Linh's candidate: the same answer as an unknown one.
   EXPECT_EQ(code_of(marc.call("dashboard.open", {{"candidate_id", amina.id}})), "not_found");
   EXPECT_EQ(code_of(linh.call("dashboard.open", {{"candidate_id", passerelle::new_id()}})), "not_found");
@@ -100,7 +114,12 @@ TEST_F(DashboardTest, OpeningAndExportingAreAuditedAndAdminsFilterTheLog) {
   ASSERT_EQ(linh.call("dashboard.open", {{"candidate_id", amina.id}}).at("ok"), true);
   auto csv = http_request(server.port(), "GET", "/v1/export/caseload.csv", bearer(linh));
   ASSERT_EQ(csv.status, 200) << csv.body;
+  ASSERT_EQ(csv.error, "");
   EXPECT_EQ(csv.headers["content-type"].rfind("text/csv", 0), 0u);
+  // Written as it is read: in chunks, never held whole (so no Content-Length).
+  EXPECT_EQ(csv.headers["transfer-encoding"], "chunked");
+  EXPECT_EQ(csv.headers.count("content-length"), 0u);
+  EXPECT_EQ(csv.body.rfind("candidate_id,name,", 0), 0u);
   EXPECT_NE(csv.body.find("\"Carlos, \"\"el ingeniero\"\" Restrepo\""), std::string::npos) << csv.body;
   auto ind = http_request(server.port(), "GET", "/v1/export/indicators.csv?from=2020-01-01&cohort=2027", bearer(admin));
   ASSERT_EQ(ind.status, 200) << ind.body;

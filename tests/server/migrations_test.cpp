@@ -137,6 +137,7 @@ TEST(Migrations, Migration7NarrowsCareerProfilesToTheCandidatesCoach) {
       for (const char* column : {"id", "device", "address", "last_seen_at"})
         sql << "ALTER TABLE sessions DROP COLUMN " + std::string(column);
       sql << "DROP TABLE row_keys";
+      sql << "DROP TABLE plan_step_summaries";  // migration 11, run again too
       return Status::Ok();
     }).ok());
     // Another coach's device holds the row, as it would have.
@@ -169,22 +170,26 @@ TEST(Migrations, Migration7NarrowsCareerProfilesToTheCandidatesCoach) {
 
 // Migration 9 indexes the rows written before it (the dashboard reads them by key): a
 // candidate's profile by coach, their plan by candidate; a coach's profile is not indexed.
+// Migration 11 then summarizes the plans' steps.
 TEST(Migrations, Migration9IndexesRowsWrittenBefore) {
   auto dir = fresh_dir("pmig-eight");
   auto url = "sqlite:" + (dir / "db.sqlite").string();
   const std::string cand = "01900000-0000-7000-8000-0000000000c1", coach = "01900000-0000-7000-8000-0000000000a1",
-                    plan = "01900000-0000-7000-8000-0000000000b1";
+                    plan = "01900000-0000-7000-8000-0000000000b1", step = "01900000-0000-7000-8000-0000000000d1";
   {
     auto db = Database::open(url, {});
     ASSERT_TRUE(db.ok()) << db.error().message;
     ASSERT_TRUE((*db)->writer().run([&](soci::session& sql) {
       sql << "DELETE FROM schema_migrations WHERE version >= 9";
       sql << "DROP TABLE row_keys";
+      sql << "DROP TABLE plan_step_summaries";
       passerelle::server::sync::ChangeLog log(sql, now_utc());
       log.without_row_keys();
       log.put("profiles", cand, {{"id", cand}, {"role", "candidate"}, {"coach_id", coach}, {"bio", "long"}}, {cand, coach});
       log.put("profiles", coach, {{"id", coach}, {"role", "coach"}}, {coach});
-      log.put("plans", plan, {{"id", plan}, {"candidate_id", cand}, {"step_ids", boost::json::array{}}}, {cand, coach});
+      log.put("plans", plan, {{"id", plan}, {"candidate_id", cand}, {"step_ids", boost::json::array{step}}}, {cand, coach});
+      log.put("plan_steps", step, {{"id", step}, {"plan_id", plan}, {"status", "todo"}, {"due_date", "2027-01-02"},
+                                   {"title", {{"fr", "CSQ"}}}}, {cand, coach});
       return Status::Ok();
     }).ok());
   }
@@ -196,8 +201,15 @@ TEST(Migrations, Migration9IndexesRowsWrittenBefore) {
     soci::rowset<soci::row> rs = (sql.prepare << "SELECT collection, row_id, row_key, facts FROM row_keys ORDER BY collection");
     for (const auto& r : rs)
       keys.push_back(r.get<std::string>(0) + " " + r.get<std::string>(1) + " " + r.get<std::string>(2) + " " + r.get<std::string>(3));
-    ASSERT_EQ(keys.size(), 2u);
-    EXPECT_EQ(keys[0], "plans " + plan + " " + cand + " {\"id\":\"" + plan + "\",\"candidate_id\":\"" + cand + "\",\"step_ids\":[]}");
-    EXPECT_EQ(keys[1], "profiles " + cand + " " + coach + " {\"id\":\"" + cand + "\",\"role\":\"candidate\",\"coach_id\":\"" + coach + "\"}");
+    ASSERT_EQ(keys.size(), 3u);
+    EXPECT_EQ(keys[0], "plan_steps " + step + " " + plan + " {\"id\":\"" + step + "\",\"plan_id\":\"" + plan +
+                           "\",\"status\":\"todo\",\"due_date\":\"2027-01-02\"}");
+    EXPECT_EQ(keys[1], "plans " + plan + " " + cand + " {\"id\":\"" + plan + "\",\"candidate_id\":\"" + cand + "\",\"step_ids\":[\"" + step + "\"]}");
+    EXPECT_EQ(keys[2], "profiles " + cand + " " + coach + " {\"id\":\"" + cand + "\",\"role\":\"candidate\",\"coach_id\":\"" + coach + "\"}");
+    // Migration 11: the plan's step summary (one open step, due 2027-01-02 = day 20820).
+    std::string summary;
+    sql << "SELECT summary FROM plan_step_summaries WHERE plan_id = :p", soci::use(plan), soci::into(summary);
+    EXPECT_EQ(summary, "{\"total\":1,\"todo\":1,\"in_progress\":0,\"done\":0,\"skipped\":0,\"open_due_days\":[20820],"
+                       "\"next_step_id\":\"" + step + "\"}");
   });
 }

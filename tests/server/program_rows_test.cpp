@@ -1,253 +1,34 @@
-// The dashboard's rows read by key (dashboard/program_rows.h, sync/row_keys_schema.h) give the
-// same caseload and indicators as reading every row of the program and keeping the viewer's,
-// on a random program, and stay so through the writes that move rows between coaches,
-// candidates and plans (the index is kept by the same writes as the change log).
-#include <gtest/gtest.h>
-#include <soci/soci.h>
+// The dashboard's keyed reads and kept step summaries against a scan of every row, on SQLite
+// (program_rows_fixture.h; the same on PostgreSQL: tests/pg/program_rows_pg_test.cpp).
 #include <soci/sqlite3/soci-sqlite3.h>
 
-#include <boost/json/serialize.hpp>
-
-#include <random>
-#include <set>
-
-#include "dashboard/program_rows.h"
-#include "passerelle/shared/ids.h"
-#include "passerelle/shared/indicators/indicators.h"
-#include "passerelle/shared/sync/row_fields.h"
-#include "sync/change_log.h"
-#include "sync/files_schema.h"
-#include "sync/pull.h"
-#include "sync/row_keys_schema.h"
-#include "sync/sync_schema.h"
-
-using namespace passerelle;
-namespace dashboard = passerelle::server::dashboard;
-namespace json = boost::json;
+#include "program_rows_fixture.h"
 
 namespace {
 
-// The program scan this index replaces: every live row, parsed, then the viewer's kept.
-indicators::ProgramRows scan_everything(soci::session& sql, const protocol::UserInfo& viewer) {
-  auto only = [](std::vector<json::object> rows, const std::set<std::string>& ids, std::string_view key) {
-    std::vector<json::object> out;
-    for (auto& r : rows)
-      if (ids.count(passerelle::sync::row_string(r, key))) out.push_back(std::move(r));
-    return out;
-  };
-  indicators::ProgramRows rows;
-  std::set<std::string> candidates;
-  for (auto& p : dashboard::live_rows(sql, "profiles")) {
-    std::string role = passerelle::sync::row_string(p, "role");
-    if (role == "coach") rows.coach_names[passerelle::sync::row_string(p, "id")] = passerelle::sync::row_string(p, "name");
-    if (role != "candidate") continue;
-    if (viewer.role != protocol::Role::admin && passerelle::sync::row_string(p, "coach_id") != viewer.id) continue;
-    candidates.insert(passerelle::sync::row_string(p, "id"));
-    rows.profiles.push_back(std::move(p));
-  }
-  rows.plans = only(dashboard::live_rows(sql, "plans"), candidates, "candidate_id");
-  std::set<std::string> plan_ids;
-  for (const auto& p : rows.plans) plan_ids.insert(passerelle::sync::row_string(p, "id"));
-  rows.plan_steps = only(dashboard::live_rows(sql, "plan_steps"), plan_ids, "plan_id");
-  for (auto [c, into] : {std::pair{"threads", &rows.threads}, {"mentorships", &rows.mentorships},
-                         {"meetings", &rows.meetings}, {"referrals", &rows.referrals}, {"outcomes", &rows.outcomes}})
-    *into = only(dashboard::live_rows(sql, c), candidates, "candidate_id");
-  std::map<std::string, std::string> thread_candidate;
-  for (const auto& t : rows.threads) thread_candidate[passerelle::sync::row_string(t, "id")] = passerelle::sync::row_string(t, "candidate_id");
-  soci::rowset<soci::row> rs = (sql.prepare << "SELECT thread_id FROM message_inbox WHERE user_id = :u", soci::use(viewer.id));
-  for (const auto& r : rs)
-    if (auto it = thread_candidate.find(r.get<std::string>(0)); it != thread_candidate.end()) ++rows.unread_by_candidate[it->second];
-  return rows;
-}
-
-class ProgramRowsTest : public ::testing::Test {
+class ProgramRowsTest : public passerelle::program_rows_test::ProgramRowsFixture {
  protected:
-  soci::session sql{soci::sqlite3, "db=:memory:"};
-  std::mt19937 rng{20261206};
-  Timestamp now = *parse_rfc3339("2027-09-15T12:00:00Z");
-  std::vector<std::string> coaches, candidates, plans, threads;
-
   void SetUp() override {
+    sql.open(soci::sqlite3, "db=:memory:");
     for (const char* stmt : passerelle::server::sync::kSyncSchemaSql) sql << stmt;
     for (const char* stmt : passerelle::server::sync::kFilesSchemaSql) sql << stmt;
     for (const char* stmt : passerelle::server::sync::kRowKeysSchemaSql) sql << stmt;
+    for (const char* stmt : passerelle::server::sync::kStepSummariesSchemaSql) sql << stmt;
     passerelle::server::sync::init_sync_state(sql);
-  }
-
-  int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); }
-  template <class T>
-  const T& any(const std::vector<T>& v) { return v[pick(static_cast<int>(v.size()))]; }
-  std::string day(int from_year) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", from_year + pick(3), 1 + pick(12), 1 + pick(28));
-    return buf;
-  }
-  std::string instant(int from_year) { return day(from_year) + "T0" + std::to_string(pick(10)) + ":30:00Z"; }
-  // Sometimes a candidate that is not one (a stranger's id) or nobody.
-  std::string some_candidate() { return pick(10) == 0 ? new_id() : any(candidates); }
-
-  void put(const std::string& c, const std::string& id, const json::object& row) {
-    soci::transaction tx(sql);
-    passerelle::server::sync::ChangeLog log(sql, now);
-    log.put(c, id, row, {"role:admin"});
-    tx.commit();
-  }
-  void remove(const std::string& c, const std::string& id) {
-    soci::transaction tx(sql);
-    passerelle::server::sync::ChangeLog log(sql, now);
-    log.remove(c, id);
-    tx.commit();
-  }
-
-  json::object profile(const std::string& id, const std::string& role) {
-    json::object p{{"id", id}, {"role", role}, {"name", "P" + std::to_string(pick(50))}, {"time_zone", pick(2) ? "America/Toronto" : "Africa/Casablanca"},
-                   {"planned_arrival", day(2026)}, {"country", "MA"}};
-    if (role == "candidate") {
-      if (pick(8)) p["coach_id"] = any(coaches);
-      if (pick(3) == 0) p["cohort"] = "2027-Q" + std::to_string(1 + pick(4));
-      if (!plans.empty() && pick(2)) p["plan_id"] = any(plans);
-    }
-    return p;
-  }
-
-  void seed(int n_coaches, int n_candidates) {
-    for (int i = 0; i < n_coaches; ++i) {
-      coaches.push_back(new_id());
-      put("profiles", coaches.back(), profile(coaches.back(), "coach"));
-    }
-    for (int i = 0; i < n_candidates; ++i) {
-      candidates.push_back(new_id());
-      put("profiles", candidates.back(), profile(candidates.back(), "candidate"));
-    }
-    for (int i = 0; i < n_candidates; ++i) add_plan();
-    for (int i = 0; i < n_candidates * 2; ++i) add_thread();
-    for (int i = 0; i < n_candidates * 3; ++i) add_other();
-    for (int i = 0; i < n_candidates; ++i) {  // profiles naming their plan and coaching thread
-      const auto& id = candidates[i];
-      auto p = profile(id, "candidate");
-      if (pick(2)) p["coach_thread_id"] = any(threads);
-      put("profiles", id, p);
-    }
-  }
-
-  void add_plan() {
-    std::string id = new_id();
-    plans.push_back(id);
-    json::array step_ids;
-    for (int k = 0, n = pick(8); k < n; ++k) {
-      std::string sid = pick(12) ? new_id() : any(plans);  // now and then a step id that is no step
-      step_ids.push_back(json::value(sid));
-      static const char* statuses[] = {"todo", "in_progress", "done", "skipped"};
-      json::object step{{"id", sid}, {"plan_id", pick(10) ? id : any(plans)}, {"status", statuses[pick(4)]},
-                        {"due_date", day(2026)}};
-      if (pick(2)) step["last_activity_at"] = instant(2026);
-      put("plan_steps", sid, step);
-    }
-    put("plans", id, json::object{{"id", id}, {"candidate_id", some_candidate()}, {"step_ids", step_ids},
-                                  {"created_at", instant(2026)}});
-  }
-
-  void add_thread() {
-    std::string id = new_id();
-    threads.push_back(id);
-    json::object t{{"id", id}, {"kind", pick(3) ? "coaching" : "mentorship"}, {"candidate_id", some_candidate()},
-                   {"created_at", instant(2025)}, {"last_n", pick(4)}};
-    if (pick(2)) t["last_message_at"] = instant(2026);
-    put("threads", id, t);
-    if (pick(2)) {  // unread messages for some coach
-      long long n = 1 + pick(3);
-      std::string user = any(coaches), mid = new_id(), thread = id;
-      sql << "INSERT INTO message_inbox (user_id, message_id, thread_id, n, sent_at_ms) VALUES (:u, :m, :t, :n, 0)",
-          soci::use(user), soci::use(mid), soci::use(thread), soci::use(n);
-    }
-  }
-
-  void add_other() {
-    std::string id = new_id();
-    static const char* outcomes[] = {"", "held", "no_show_candidate", "no_show_mentor"};
-    static const char* referral[] = {"introduced", "met", "declined", "proposed"};
-    static const char* employment[] = {"employed_in_field", "employed_out_of_field", "studying", "searching"};
-    switch (pick(4)) {
-      case 0:
-        put("meetings", id, json::object{{"id", id}, {"candidate_id", some_candidate()}, {"status", pick(5) ? "booked" : "cancelled"},
-                                         {"outcome", outcomes[pick(4)]}, {"start", instant(2026)}});
-        break;
-      case 1:
-        put("referrals", id, json::object{{"id", id}, {"candidate_id", some_candidate()}, {"status", referral[pick(4)]},
-                                          {"parent_id", pick(4) ? "" : new_id()}});
-        break;
-      case 2:
-        put("outcomes", id, json::object{{"id", id}, {"candidate_id", some_candidate()}, {"status", employment[pick(4)]},
-                                         {"date", day(2026)}});
-        break;
-      default:
-        put("mentorships", id, json::object{{"id", id}, {"candidate_id", some_candidate()}, {"status", pick(2) ? "active" : "ended"}});
-    }
-  }
-
-  // Every coach, an admin and a stranger see by key what the scan gives them.
-  void expect_same_answers() {
-    std::vector<protocol::UserInfo> viewers;
-    for (const auto& c : coaches) viewers.push_back({c, protocol::Role::coach, "", "", protocol::Locale::fr});
-    viewers.push_back({new_id(), protocol::Role::coach, "", "", protocol::Locale::fr});
-    viewers.push_back({new_id(), protocol::Role::admin, "", "", protocol::Locale::fr});
-    std::vector<indicators::IndicatorQuery> queries(3);
-    queries[1].from = parse_date("2025-06-01");
-    queries[2].cohort = "2027";
-    for (const auto& v : viewers) {
-      auto keyed = dashboard::load_program_rows(sql, v);
-      auto scanned = scan_everything(sql, v);
-      json::array a, b;
-      for (const auto& r : indicators::caseload(keyed, now)) a.push_back(indicators::to_json(r));
-      for (const auto& r : indicators::caseload(scanned, now)) b.push_back(indicators::to_json(r));
-      EXPECT_EQ(json::serialize(a), json::serialize(b)) << "caseload of " << v.id;
-      for (const auto& q : queries)
-        EXPECT_EQ(json::serialize(indicators::to_json(indicators::compute_indicators(keyed, q, now))),
-                  json::serialize(indicators::to_json(indicators::compute_indicators(scanned, q, now))))
-            << "indicators of " << v.id;
-      if (v.role == protocol::Role::coach && v.id == coaches.front()) EXPECT_FALSE(a.empty());
-    }
   }
 };
 
-TEST_F(ProgramRowsTest, KeyedReadsGiveTheScansAnswersOnARandomProgram) {
-  seed(4, 60);
-  expect_same_answers();
+TEST_F(ProgramRowsTest, KeyedReadsGiveTheScansAnswersOnARandomProgram) { keyed_reads_give_the_scans_answers_on_a_random_program(); }
+TEST_F(ProgramRowsTest, StepSummariesFollowEveryStepWrite) { step_summaries_follow_every_step_write(); }
+TEST_F(ProgramRowsTest, KeyedReadsFollowEveryWriteThatMovesARow) { keyed_reads_follow_every_write_that_moves_a_row(); }
+// As a push writes (many rows in one transaction, the step summaries recomputed at its flush).
+TEST_F(ProgramRowsTest, StepSummariesFollowTheWritesOfBatchedPushes) {
+  mode = passerelle::server::sync::ChangeLog::Mode::batched;
+  step_summaries_follow_every_step_write();
 }
-
-TEST_F(ProgramRowsTest, KeyedReadsFollowEveryWriteThatMovesARow) {
-  seed(3, 40);
-  for (int round = 0; round < 60; ++round) {
-    switch (pick(7)) {
-      case 0: {  // a candidate changes coach (or loses one)
-        const auto& id = any(candidates);
-        put("profiles", id, profile(id, "candidate"));
-        break;
-      }
-      case 1: {  // a candidate profile becomes another role, and back later
-        const auto& id = any(candidates);
-        put("profiles", id, profile(id, pick(2) ? "mentor" : "coach"));
-        break;
-      }
-      case 2: {  // a plan moves to another candidate
-        const auto& id = any(plans);
-        put("plans", id, json::object{{"id", id}, {"candidate_id", some_candidate()}, {"step_ids", json::array{}}, {"created_at", instant(2026)}});
-        break;
-      }
-      case 3:
-        remove(pick(2) ? "plans" : "threads", pick(2) ? any(plans) : any(threads));
-        break;
-      case 4:
-        remove("profiles", any(candidates));
-        break;
-      case 5:
-        add_plan();
-        break;
-      default:
-        add_other();
-    }
-    if (round % 10 == 9) expect_same_answers();
-  }
+TEST_F(ProgramRowsTest, StepSummariesFollowTheWritesOfCoalescedPushes) {
+  mode = passerelle::server::sync::ChangeLog::Mode::coalesced;
+  keyed_reads_follow_every_write_that_moves_a_row();
 }
 
 }  // namespace

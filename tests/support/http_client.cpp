@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace passerelle::test {
@@ -86,6 +87,24 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
   }
   out.body = raw.substr(head_end + 4);
   out.content_type = out.headers["content-type"];
+  if (out.headers["transfer-encoding"] == "chunked") {
+    // Chunks (hex size, CRLF, data, CRLF) up to the last one (size 0); an answer cut before it
+    // is an error, as a client would see it.
+    std::string chunked = std::move(out.body), body;
+    std::size_t at = 0;
+    out.body.clear();
+    for (;;) {
+      auto eol = chunked.find("\r\n", at);
+      if (eol == std::string::npos) return out.error = "chunked answer cut short", out;
+      std::size_t size = std::strtoul(chunked.substr(at, eol - at).c_str(), nullptr, 16);
+      at = eol + 2;
+      if (size == 0) break;
+      if (at + size + 2 > chunked.size()) return out.error = "chunked answer cut short", out;
+      body.append(chunked, at, size);
+      at += size + 2;
+    }
+    out.body = std::move(body);
+  }
   return out;
 }
 

@@ -35,6 +35,7 @@ class ChangeLogTest : public ::testing::Test {
     for (const char* stmt : kSyncSchemaSql) sql << stmt;
     for (const char* stmt : kFilesSchemaSql) sql << stmt;
     for (const char* stmt : kRowKeysSchemaSql) sql << stmt;
+    for (const char* stmt : kStepSummariesSchemaSql) sql << stmt;
     init_sync_state(sql);
     add_user(admin, Role::admin, "Ada");
     add_user(coach, Role::coach, "Claire");
@@ -398,6 +399,7 @@ TEST(ChangeLogModes, CoalescedWritesEndInTheSameStateAsPlainOnes) {
     for (const char* stmt : kSyncSchemaSql) *sql << stmt;
     for (const char* stmt : kFilesSchemaSql) *sql << stmt;
     for (const char* stmt : kRowKeysSchemaSql) *sql << stmt;
+    for (const char* stmt : kStepSummariesSchemaSql) *sql << stmt;
     init_sync_state(*sql);
     soci::transaction tx(*sql);
     ChangeLog log(*sql, now_utc(), mode);

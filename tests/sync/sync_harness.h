@@ -40,6 +40,7 @@ struct FakeServer {
     for (const char* stmt : server::sync::kSyncSchemaSql) *sql << stmt;
     for (const char* stmt : server::sync::kFilesSchemaSql) *sql << stmt;  // the projections
     for (const char* stmt : server::sync::kRowKeysSchemaSql) *sql << stmt;
+    for (const char* stmt : server::sync::kStepSummariesSchemaSql) *sql << stmt;
     server::sync::init_sync_state(*sql);
   }
   ~FakeServer() {

@@ -9,11 +9,23 @@
 
 namespace passerelle::server::dashboard {
 
-// The live rows of a collection (those whose JSON is an object).
+// The live rows of a collection (those whose JSON is an object), in id order.
 std::vector<boost::json::object> live_rows(soci::session& sql, const std::string& collection);
 
 // Coaches and admins only (the caller checks the role).
 indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::UserInfo& viewer);
+
+// A page of the viewer's candidates: those whose id is after `after` ("" for the first page),
+// in id order, at most `limit`, with their rows; `more` says whether candidates follow. Its cost
+// follows the page, not the program. The figures of each candidate are those of
+// load_program_rows.
+indicators::ProgramRows load_program_rows_page(soci::session& sql, const protocol::UserInfo& viewer,
+                                               const std::string& after, std::size_t limit, bool& more);
+
+// How many candidates the viewer's caseload holds (an admin: the program), with `cohort` those
+// in it (indicators::in_cohort).
+std::size_t count_candidates(soci::session& sql, const protocol::UserInfo& viewer,
+                             const std::optional<std::string>& cohort = std::nullopt);
 
 // May `viewer` open this candidate's file? Admins: any candidate; coaches: their own.
 bool may_open_candidate(soci::session& sql, const protocol::UserInfo& viewer, const std::string& candidate_id);

@@ -78,14 +78,43 @@ json::object query_details(const indicators::IndicatorQuery& q) {
   return d;
 }
 
-void caseload(Services& svc, const Context& ctx, const protocol::Request&, Reply reply) {
+// Pages of the caseload (docs/protocol.md): without `limit`, the whole caseload sorted by name,
+// for caseloads of up to kMaxUnpagedCaseload candidates (a larger answer would not fit the
+// connection's outgoing queue); with `limit`, the candidates after `after` in id order.
+constexpr std::int64_t kMaxCaseloadPage = 5000;
+constexpr std::size_t kMaxUnpagedCaseload = 5000;
+
+void caseload(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
   if (!is_staff(*ctx.user)) return reply.fail(staff_only());
-  svc.workers.post([&svc, user = *ctx.user, reply] {
-    auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+  JsonReader in(req.body);
+  auto after = in.optional_string("after");
+  auto limit = in.optional_integer("limit");
+  if (auto st = in.status(); !st) return reply.fail(st.error());
+  if (limit && (*limit < 1 || *limit > kMaxCaseloadPage))
+    return reply.fail(ErrorCode::bad_request, "field 'limit' must be 1.." + std::to_string(kMaxCaseloadPage));
+  if (after && !limit) return reply.fail(ErrorCode::bad_request, "field 'after' goes with 'limit'");
+  svc.workers.post([&svc, user = *ctx.user, after = after.value_or(""), limit, reply] {
     Timestamp now = now_utc();
     json::array list;
-    for (const auto& r : indicators::caseload(rows, now)) list.push_back(indicators::to_json(r));
-    reply.ok({{"candidates", std::move(list)}, {"generated_at", format_rfc3339(now)}});
+    if (!limit) {
+      std::size_t n = svc.db.read([&](soci::session& sql) { return dashboard::count_candidates(sql, user); });
+      if (n > kMaxUnpagedCaseload)
+        return reply.fail(ErrorCode::too_large, "the caseload has " + std::to_string(n) +
+                                                    " candidates: ask for it in pages ('limit', then 'after')");
+      auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+      for (const auto& r : indicators::caseload(rows, now)) list.push_back(indicators::to_json(r));
+      return reply.ok({{"candidates", std::move(list)}, {"generated_at", format_rfc3339(now)}});
+    }
+    bool more = false;
+    auto rows = svc.db.read([&](soci::session& sql) {
+      return dashboard::load_program_rows_page(sql, user, after, static_cast<std::size_t>(*limit), more);
+    });
+    auto page = indicators::caseload(rows, now);
+    std::sort(page.begin(), page.end(), [](const auto& a, const auto& b) { return a.candidate_id < b.candidate_id; });
+    for (const auto& r : page) list.push_back(indicators::to_json(r));
+    json::object answer{{"candidates", std::move(list)}, {"generated_at", format_rfc3339(now)}};
+    if (more && !page.empty()) answer["next"] = page.back().candidate_id;
+    reply.ok(std::move(answer));
   });
 }
 
@@ -228,6 +257,46 @@ net::HttpAnswer csv_answer(std::string body, const std::string& filename) {
   return a;
 }
 
+// The caseload export, written as it is read: the header, then a page of candidates at a time
+// (in id order, as dashboard.caseload's pages), each page read when the one before is sent.
+constexpr std::size_t kExportPage = 1000;
+
+struct CaseloadExport {
+  Services& svc;
+  protocol::UserInfo user;
+  std::optional<std::string> cohort;
+  Timestamp now;
+  std::string after;
+  bool started = false, done = false;
+};
+
+net::NextPiece caseload_pieces(std::shared_ptr<CaseloadExport> ex) {
+  return [ex](net::GivePiece give) {
+    ex->svc.workers.post([ex, give = std::move(give)] {
+      try {
+        std::string piece;
+        if (!ex->started) piece = indicators::caseload_csv_header(), ex->started = true;
+        while (piece.empty() && !ex->done) {
+          bool more = false;
+          auto rows = ex->svc.db.read([&](soci::session& sql) {
+            return dashboard::load_program_rows_page(sql, ex->user, ex->after, kExportPage, more);
+          });
+          auto page = indicators::caseload(rows, ex->now);
+          std::sort(page.begin(), page.end(), [](const auto& a, const auto& b) { return a.candidate_id < b.candidate_id; });
+          if (!page.empty()) ex->after = page.back().candidate_id;
+          ex->done = !more || page.empty();
+          if (ex->cohort) page = indicators::only_cohort(std::move(page), *ex->cohort);
+          piece += indicators::caseload_csv_lines(page);
+        }
+        give(std::move(piece));  // "" once done: the end
+      } catch (const std::exception& e) {
+        log::error("export_failed", storage::failure_fields(e, {{"path", "/v1/export/caseload.csv"}}));
+        give(std::nullopt);
+      }
+    });
+  };
+}
+
 void export_csv(Services& svc, const net::HttpRequest& req, const net::Respond& respond) {
   std::string token = net::bearer_token(req.authorization);
   if (token.empty())
@@ -249,26 +318,27 @@ void export_csv(Services& svc, const net::HttpRequest& req, const net::Respond& 
     if (!*p) return respond(net::error_answer(p->error()));
   auto q = indicator_query(*from, *to, *cohort);
   if (!q) return respond(net::error_answer(q.error()));
-  auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
   Timestamp now = now_utc();
-  std::string body;
   json::object details = query_details(*q);
   std::string action;
+  net::HttpAnswer answer;
   if (what == "caseload.csv") {
-    auto list = indicators::caseload(rows, now);
-    if (q->cohort) list = indicators::only_cohort(std::move(list), *q->cohort);
-    body = indicators::caseload_csv(list);
+    // The entry is written before the first byte leaves, with the number of rows to come.
+    details["rows"] = static_cast<std::int64_t>(svc.db.read(
+        [&](soci::session& sql) { return dashboard::count_candidates(sql, user, q->cohort); }));
+    answer = csv_answer("", what);
+    answer.stream = caseload_pieces(std::make_shared<CaseloadExport>(CaseloadExport{svc, user, q->cohort, now, "", false, false}));
     action = "export.caseload";
-    details["rows"] = static_cast<std::int64_t>(list.size());
   } else {
-    body = indicators::indicators_csv(indicators::compute_indicators(rows, *q, now));
+    auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+    answer = csv_answer(indicators::indicators_csv(indicators::compute_indicators(rows, *q, now)), what);
     action = "export.indicators";
   }
   write_audit(svc, audit::make_entry(user.id, user.role, req.remote_address, action, "", std::move(details)),
-              [respond, body = std::move(body), what](Status st) mutable {
+              [respond, answer = std::move(answer)](Status st) mutable {
                 if (!st)
                   return respond(net::error_answer(Error{ErrorCode::internal, "the audit entry could not be written; try again"}));
-                respond(csv_answer(std::move(body), what));
+                respond(std::move(answer));
               });
 }
 

@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -51,11 +52,19 @@ HttpRequest route_request(BeastRequest& req, std::string_view path, std::string 
   return in;
 }
 
+// A body sent as it is made (chunked transfer coding), so it is never held whole: the
+// transport calls it for the next piece once the previous one is sent, and it calls `give`
+// once, from any thread, with that piece: "" ends the body; nullopt means it cannot go on (the
+// connection is cut, so the client sees an unfinished download, never a short complete one).
+using GivePiece = std::function<void(std::optional<std::string>)>;
+using NextPiece = std::function<void(GivePiece give)>;
+
 struct HttpAnswer {
   unsigned status = 200;
   std::string content_type = "application/json";
   std::string body;
   std::filesystem::path file;  // when not empty, the body is this file's content
+  NextPiece stream;            // when set, the body comes from it (`body` and `file` are unused)
   std::vector<std::pair<std::string, std::string>> headers;
 };
 

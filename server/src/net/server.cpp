@@ -703,6 +703,21 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
       if (!keep_alive) return self->finish_after_refusal();
       self->do_read();
     };
+    if (a.stream) {
+      auto res = std::make_shared<http::response<http::empty_body>>(static_cast<http::status>(a.status), 11);
+      decorate(*res);
+      if (head_) {
+        res->chunked(true);
+        return http::async_write(stream_, *res, [res, after](beast::error_code ec, std::size_t n) { after(ec, n); });
+      }
+      res->chunked(true);
+      auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+      return http::async_write_header(
+          stream_, *sr, [self = this->shared_from_this(), res, sr, next = std::move(a.stream), after](beast::error_code ec, std::size_t) {
+            if (ec) return;
+            self->write_pieces(std::move(next), after);
+          });
+    }
     if (!a.file.empty()) {
       http::file_body::value_type body;
       beast::error_code ec;
@@ -728,6 +743,36 @@ class HttpSession : public std::enable_shared_from_this<HttpSession<Stream>> {
     res->body() = std::move(a.body);
     res->prepare_payload();
     http::async_write(stream_, *res, [res, after](beast::error_code ec, std::size_t n) { after(ec, n); });
+  }
+
+  // A streamed answer's pieces, each asked for once the one before is sent (so one piece at a
+  // time is held), as chunks; "" sends the last chunk, nullopt cuts the connection.
+  template <class After>
+  void write_pieces(NextPiece next, After after) {
+    // The piece may take a while (the disk): no deadline meanwhile, as for any handler.
+    beast::get_lowest_layer(stream_).expires_never();
+    auto executor = stream_.get_executor();
+    auto source = std::make_shared<NextPiece>(std::move(next));
+    (*source)([self = this->shared_from_this(), executor, source, after](std::optional<std::string> piece) {
+      asio::post(executor, [self, source, after, piece = std::move(piece)]() mutable {
+        self->write_piece(std::move(*source), std::move(piece), after);
+      });
+    });
+  }
+
+  template <class After>
+  void write_piece(NextPiece next, std::optional<std::string> piece, After after) {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::milliseconds(shared_.config.idle_timeout_ms));
+    if (!piece) return do_shutdown();
+    if (piece->empty())
+      return asio::async_write(stream_, http::make_chunk_last(),
+                               [after](beast::error_code ec, std::size_t n) { after(ec, n); });
+    auto text = std::make_shared<std::string>(std::move(*piece));
+    asio::async_write(stream_, http::make_chunk(asio::buffer(*text)),
+                      [self = this->shared_from_this(), text, next = std::move(next), after](beast::error_code ec, std::size_t) mutable {
+                        if (ec) return;
+                        self->write_pieces(std::move(next), after);
+                      });
   }
 
   // After answering without reading the whole body (413): stop sending, then read and drop

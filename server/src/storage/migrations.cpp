@@ -59,6 +59,22 @@ void index_existing_row_keys(soci::session& sql) {
         soci::use(e[1]), soci::use(e[2]), soci::use(e[3]);
 }
 
+// Migration 11: the step summary of every plan written before it (row_keys_schema.h); later
+// writes keep them (projections.h).
+void summarize_existing_plans(soci::session& sql) {
+  std::vector<std::string> plans;
+  {
+    soci::rowset<std::string> rs = (sql.prepare << "SELECT row_id FROM row_keys WHERE collection = 'plans'");
+    for (const auto& id : rs) plans.push_back(id);
+  }
+  server::sync::StepSummaries summaries(sql);
+  for (const auto& id : plans) summaries.update(id);
+}
+
+std::vector<std::string_view> step_summaries_schema_statements() {
+  return {std::begin(server::sync::kStepSummariesSchemaSql), std::end(server::sync::kStepSummariesSchemaSql)};
+}
+
 // Migration 3: rows written before files were uploadable may already name file hashes (plan
 // step evidence); index them so the rules for reading files hold for old rows too.
 void index_existing_file_refs(soci::session& sql) {
@@ -263,6 +279,9 @@ const std::vector<Migration>& all_migrations() {
        name_existing_sessions},
       // The dashboard reads a coach's rows by key, not the whole program (docs/dashboard.md).
       {9, "row_keys", row_keys_schema_statements(), index_existing_row_keys},
+      // (10 is the invitations branch's.) A program's dashboard reads one summary per plan, not
+      // every step (docs/dashboard.md).
+      {11, "plan_step_summaries", step_summaries_schema_statements(), summarize_existing_plans},
   };
   return list;
 }

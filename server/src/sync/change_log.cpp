@@ -74,6 +74,7 @@ void ChangeLog::write_pending() {
 
 void ChangeLog::flush() {
   write_pending();
+  statements().projections.update_summaries();
   if (mode_ == Mode::plain || counter_ < 0) return;
   auto& st = statements();
   st.seq = counter_;
@@ -210,6 +211,7 @@ void ChangeLog::put(std::string_view collection, std::string_view id, const json
     k->row.emplace(data);
     k->audience = std::move(readers);
   }
+  statements().projections.defer_summaries = mode_ != Mode::plain;  // a push flushes before its commit
   statements().projections.put(*this, collection, id, data, now_);
 }
 
@@ -226,6 +228,7 @@ void ChangeLog::remove(std::string_view collection, std::string_view id) {
     k->row.emplace(std::nullopt);
     k->audience.emplace();
   }
+  statements().projections.defer_summaries = mode_ != Mode::plain;
   statements().projections.remove(collection, id);
 }
 

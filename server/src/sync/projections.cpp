@@ -1,10 +1,14 @@
 #include "sync/projections.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <soci/soci.h>
 
+#include <unordered_map>
+
 #include "passerelle/shared/messages/files.h"
 #include "passerelle/shared/messages/receipts.h"
+#include "passerelle/shared/plans/progress.h"
 #include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/sync/row_fields.h"
 
@@ -66,6 +70,98 @@ struct Projections::KeyUpsert {
   soci::statement st;
 };
 
+struct StepSummaries::Statements {
+  explicit Statements(soci::session& sql)
+      : plan((sql.prepare << "SELECT facts FROM row_keys WHERE collection = 'plans' AND row_id = :p",
+              soci::into(facts, facts_ind), soci::use(plan_id))),
+        steps((sql.prepare << "SELECT facts FROM row_keys WHERE collection = 'plan_steps' AND row_key = :p",
+               soci::into(facts, facts_ind), soci::use(plan_id))),
+        upsert((sql.prepare << "INSERT INTO plan_step_summaries (plan_id, summary) VALUES (:p, :s)"
+                               " ON CONFLICT (plan_id) DO UPDATE SET summary = excluded.summary",
+                soci::use(plan_id), soci::use(summary))),
+        erase((sql.prepare << "DELETE FROM plan_step_summaries WHERE plan_id = :p", soci::use(plan_id))) {}
+  std::string plan_id, facts, summary;  // bound before the statements, which refer to them
+  soci::indicator facts_ind = soci::i_null;
+  soci::statement plan, steps, upsert, erase;
+};
+
+StepSummaries::StepSummaries(soci::session& sql) : st_(std::make_unique<Statements>(sql)) {}
+StepSummaries::~StepSummaries() = default;
+
+void StepSummaries::update(const std::string& plan_id) {
+  auto& st = *st_;
+  st.plan_id = plan_id;
+  st.facts_ind = soci::i_null;
+  st.plan.execute(true);
+  std::optional<json::object> plan;
+  if (st.plan.got_data() && st.facts_ind == soci::i_ok) {
+    boost::system::error_code ec;
+    auto v = json::parse(st.facts, ec);
+    if (!ec && v.is_object()) plan = std::move(v.as_object());
+  }
+  const json::value* ids = plan ? plan->if_contains("step_ids") : nullptr;
+  if (!ids || !ids->is_array() || ids->get_array().empty()) {
+    st.erase.execute(true);
+    return;
+  }
+  std::unordered_map<std::string, json::object> own;  // the steps that name this plan, by id
+  st.steps.execute();
+  while (st.steps.fetch()) {
+    boost::system::error_code ec;
+    auto v = json::parse(st.facts, ec);
+    if (!ec && v.is_object()) {
+      std::string id = passerelle::sync::row_string(v.as_object(), "id");
+      own.insert_or_assign(std::move(id), std::move(v.as_object()));
+    }
+  }
+  std::vector<const json::object*> listed;
+  for (const auto& sid : ids->get_array())
+    if (sid.is_string())
+      if (auto it = own.find(std::string(sid.get_string())); it != own.end()) listed.push_back(&it->second);
+  if (listed.empty()) {
+    st.erase.execute(true);
+    return;
+  }
+  st.summary = json::serialize(plans::to_json(plans::summarize_steps(listed)));
+  st.upsert.execute(true);
+}
+
+struct Projections::StepPlan {
+  explicit StepPlan(soci::session& sql)
+      : st((sql.prepare << "SELECT row_key FROM row_keys WHERE collection = 'plan_steps' AND row_id = :i",
+            soci::into(key, ind), soci::use(id))) {}
+  std::string id, key;  // bound before `st`, which refers to them
+  soci::indicator ind = soci::i_null;
+  soci::statement st;
+};
+
+void Projections::summary_changed(const std::string& plan_id) {
+  if (defer_summaries) {
+    dirty_plans_.insert(plan_id);
+    return;
+  }
+  if (!summaries_) summaries_ = std::make_unique<StepSummaries>(sql_);
+  summaries_->update(plan_id);
+}
+
+void Projections::update_summaries() {
+  if (dirty_plans_.empty()) return;
+  if (!summaries_) summaries_ = std::make_unique<StepSummaries>(sql_);
+  std::set<std::string> plans = std::move(dirty_plans_);
+  dirty_plans_.clear();
+  for (const auto& id : plans) summaries_->update(id);
+}
+
+std::string Projections::indexed_plan_of(const std::string& step_id) {
+  // Prepared once: a plan's creation writes every step of the template.
+  if (!step_plan_) step_plan_ = std::make_unique<StepPlan>(sql_);
+  auto& q = *step_plan_;
+  q.id = step_id;
+  q.ind = soci::i_null;
+  q.st.execute(true);
+  return q.st.got_data() && q.ind == soci::i_ok ? q.key : std::string();
+}
+
 void Projections::index_row_key(std::string_view collection_name, const std::string& id, const json::object& row) {
   auto key = dashboard_row_key(collection_name, row);
   if (!key) {
@@ -80,8 +176,15 @@ void Projections::index_row_key(std::string_view collection_name, const std::str
   key_upsert_->collection.assign(collection_name);
   key_upsert_->id = id;
   key_upsert_->key = std::move(*key);
+  std::string before;  // a step's plan until now: its summary loses the step when it moves
+  if (collection_name == collection::plan_steps) before = indexed_plan_of(id);
   key_upsert_->facts = dashboard_facts(row);
   key_upsert_->st.execute(true);
+  if (collection_name == collection::plans || collection_name == collection::plan_steps) {
+    const std::string& plan = collection_name == collection::plans ? id : key_upsert_->key;
+    if (!plan.empty()) summary_changed(plan);
+    if (collection_name == collection::plan_steps && !before.empty() && before != plan) summary_changed(before);
+  }
 }
 
 struct Projections::InboxInsert {
@@ -130,8 +233,13 @@ void Projections::put(passerelle::sync::RowStore& rows, std::string_view collect
 void Projections::remove(std::string_view collection_name, std::string_view id) {
   std::string c(collection_name), i(id);
   sql_ << "DELETE FROM file_refs WHERE collection = :c AND row_id = :i", soci::use(c), soci::use(i);
-  if (index_row_keys)
+  if (index_row_keys) {
+    std::string plan;  // whose step summary changes
+    if (collection_name == collection::plans) plan = i;
+    else if (collection_name == collection::plan_steps) plan = indexed_plan_of(i);
     sql_ << "DELETE FROM row_keys WHERE collection = :c AND row_id = :i", soci::use(c), soci::use(i);
+    if (!plan.empty()) summary_changed(plan);
+  }
   if (collection_name == collection::messages) sql_ << "DELETE FROM message_inbox WHERE message_id = :i", soci::use(i);
 }
 

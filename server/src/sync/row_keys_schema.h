@@ -21,3 +21,18 @@ inline constexpr const char* kRowKeysSchemaSql[] = {
 };
 
 }  // namespace passerelle::server::sync
+
+namespace passerelle::server::sync {
+
+inline constexpr const char* kStepSummariesSchemaSql[] = {
+    // Per plan, what its steps add up to (plans::StepSummary as JSON: counts by status, the
+    // open steps' due dates, the latest activity): the steps its step_ids list that name it
+    // (plan_id), as the dashboard's figures count them. Kept by the same writes as the plan's
+    // and its steps' row_keys entries (projections.h), so a program's dashboard reads one row
+    // per plan instead of every step. A plan without an entry has no such step. Migration 11.
+    "CREATE TABLE plan_step_summaries ("
+    " plan_id TEXT PRIMARY KEY,"
+    " summary TEXT NOT NULL)",
+};
+
+}  // namespace passerelle::server::sync

@@ -34,7 +34,7 @@ struct Candidate {
   const json::object* profile = nullptr;
   const json::object* plan = nullptr;
   const json::object* coaching_thread = nullptr;
-  std::vector<const json::object*> steps;  // in plan order
+  plans::StepSummary steps;
   std::vector<const json::object*> threads, mentorships, meetings, referrals, outcomes;
 };
 
@@ -64,11 +64,20 @@ std::vector<Candidate> gather(const ProgramRows& rows) {
     if (!c.plan)
       if (auto it = plan_naming.find(id); it != plan_naming.end()) c.plan = it->second;
     if (c.plan) {
-      auto ids = c.plan->find("step_ids");
-      if (ids != c.plan->end() && ids->value().is_array())
-        for (const auto& sid : ids->value().get_array())
-          if (sid.is_string())
-            if (auto it = steps.find(std::string(sid.get_string())); it != steps.end()) c.steps.push_back(it->second);
+      std::string own_id = passerelle::sync::row_string(*c.plan, "id");
+      if (auto kept = rows.step_summaries.find(own_id); kept != rows.step_summaries.end()) {
+        c.steps = kept->second;
+      } else {
+        std::vector<const json::object*> plan_steps;
+        auto ids = c.plan->find("step_ids");
+        if (ids != c.plan->end() && ids->value().is_array())
+          for (const auto& sid : ids->value().get_array())
+            if (sid.is_string())
+              if (auto it = steps.find(std::string(sid.get_string()));
+                  it != steps.end() && passerelle::sync::row_string(*it->second, "plan_id") == own_id)
+                plan_steps.push_back(it->second);
+        c.steps = plans::summarize_steps(plan_steps);
+      }
     }
     c.threads = threads[id];
     std::string coach_thread = passerelle::sync::row_string(p, "coach_thread_id");
@@ -168,7 +177,7 @@ std::vector<CaseloadRow> caseload(const ProgramRows& rows, Timestamp now, const 
       r.steps_total = prog.total;
       r.overdue = prog.overdue;
       r.off_track = prog.off_track;
-      for (const auto* s : c.steps) last = max_time(last, parse_rfc3339(passerelle::sync::row_string(*s, "last_activity_at")));
+      last = c.steps.last_activity;
     }
     if (c.coaching_thread) last = max_time(last, parse_rfc3339(passerelle::sync::row_string(*c.coaching_thread, "last_message_at")));
     if (last) r.last_activity = format_rfc3339(*last);
@@ -324,10 +333,15 @@ std::string csv_field(std::string_view v) {
   return out + "\"";
 }
 
-std::string caseload_csv(const std::vector<CaseloadRow>& rows) {
-  std::string out =
-      "candidate_id,name,country,time_zone,local_time,planned_arrival,coach,plan_percent_done,steps,"
-      "overdue_steps,last_activity,unread_messages,meetings_held,referrals,mentorship,off_track,cohort\r\n";
+std::string caseload_csv(const std::vector<CaseloadRow>& rows) { return caseload_csv_header() + caseload_csv_lines(rows); }
+
+std::string caseload_csv_header() {
+  return "candidate_id,name,country,time_zone,local_time,planned_arrival,coach,plan_percent_done,steps,"
+         "overdue_steps,last_activity,unread_messages,meetings_held,referrals,mentorship,off_track,cohort\r\n";
+}
+
+std::string caseload_csv_lines(const std::vector<CaseloadRow>& rows) {
+  std::string out;
   for (const auto& r : rows) {
     std::vector<std::string> f = {r.candidate_id, r.name, r.country, r.time_zone, r.local_time, r.planned_arrival,
                                   r.coach_name, r.percent_done ? std::to_string(*r.percent_done) : std::string(),

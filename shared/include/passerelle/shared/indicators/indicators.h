@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "passerelle/shared/plans/progress.h"
@@ -39,6 +40,10 @@ bool in_cohort(const boost::json::object& profile, std::string_view cohort);
 struct ProgramRows {
   std::vector<boost::json::object> profiles;  // candidates' profiles (other roles are ignored)
   std::vector<boost::json::object> plans, plan_steps, threads, mentorships, meetings, referrals, outcomes;
+  // A plan's steps are those its step_ids list that name it (their plan_id), in that order.
+  // The server gives their summaries by plan id instead of the steps (plans::StepSummary,
+  // kept on write); a plan without one here is summarized from `plan_steps`.
+  std::unordered_map<std::string, plans::StepSummary> step_summaries;
   // Messages the viewer has not read, per candidate (their coaching and mentorship threads).
   std::map<std::string, std::int64_t> unread_by_candidate;
   // Names of coaches, by id (for the caseload's coach column).
@@ -106,6 +111,9 @@ boost::json::object to_json(const Indicators& ind);
 // doubled), a header row first. UTF-8 without a byte-order mark.
 std::string csv_field(std::string_view value);
 std::string caseload_csv(const std::vector<CaseloadRow>& rows);
+// The same in parts, for an export written as it is read: the header row, then rows' lines.
+std::string caseload_csv_header();
+std::string caseload_csv_lines(const std::vector<CaseloadRow>& rows);
 // One `indicator,value` line per figure (the header is `indicator,value`).
 std::string indicators_csv(const Indicators& ind);
 
