@@ -171,10 +171,19 @@ async function main() {
     const slot = view.getByRole('button', { name: /(your time|chez vous)/i }).first();
     await slot.tap();
     // The chosen slot asks for a confirmation: "Book Tuesday, December 8 at 11:00 p.m.".
-    await view.getByRole('button', { name: /^(book|réserver) /i }).first().tap();
+    const confirm = view.getByRole('button', { name: /^(book|réserver) /i }).first();
+    const confirmLabel = (await confirm.getAttribute('aria-label')) || (await confirm.textContent());
+    await confirm.tap();
     await view.getByText(/^(meeting booked|rencontre réservée)/i).first().waitFor().catch(() => {});
     const meeting = await eventually(() => server.rows('meetings', 'candidate_id', candidateId).filter((m) => m.status === 'scheduled'), 60000);
     check('the booked meeting is on the server once', meeting && meeting.length === 1, JSON.stringify(meeting));
+    // Her hour is the core's, not the browser's: Chromium's own zone data puts Casablanca at +00
+    // in December 2026 where the core (and Node, the reference here) say +01 (docs/app.md).
+    if (meeting && meeting.length === 1) {
+      const hour = new Intl.DateTimeFormat('en-CA', { hour: 'numeric', minute: '2-digit', timeZone: 'Africa/Casablanca' })
+        .format(new Date(meeting[0].start));
+      check('the booking showed her local hour as the core computes it', confirmLabel.includes(hour), `${confirmLabel} / expected ${hour}`);
+    }
     await saveShot(page, 'candidate-booked-en');
   }, check);
   check('no uncaught error in the page', page.errors.length === 0, JSON.stringify(page.errors));

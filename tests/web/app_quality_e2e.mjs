@@ -72,7 +72,7 @@ async function main() {
     await page.waitForURL(/\/app\/messages\/.+/);
     const box = page.getByRole('textbox', { name: /message|write|écrire/i }).first();
     await box.waitFor();
-    await page.waitForTimeout(1500); // opening marks the thread read: let that redraw pass first
+    // No wait here: opening marks the thread read and redraws it, and the refusal must survive that.
     await box.fill('');
     await control(page, SEND).tap();
     check('an empty message: a clear message on screen', !!(await hasAlert(page, /(empty|write|type|vide|écrivez)/i)), JSON.stringify(await alerts(page)));

@@ -38,14 +38,14 @@ std::string host_of_url(const std::string& url);
 // "Tue, 01 Dec 2026 15:04:05 +0000"
 std::string rfc5322_date(Timestamp t);
 
-// The invitation e-mail in the invitation's locale: token, link <public_url>/invite#<token>,
+// The invitation e-mail in the invitation's locale: token, link <public_url>/app/invite#<token> (the phone app),
 // and the command line to accept it with the `passerelle` client.
 Message invitation_message(protocol::Locale locale, const std::string& to, const std::string& token,
                            const std::string& public_url, const std::string& inviter_name,
                            protocol::Role role, const std::string& expires_at);
 
 // The password-reset e-mail: both languages, the account's locale first. The link opens the
-// app at <public_url>/app/#reset=<token>; the code is for `passerelle password reset --code`.
+// app at <public_url>/app/reset#<token>; the code is for `passerelle password reset --code`.
 // Both work once, until `expires_at` (UTC).
 Message password_reset_message(protocol::Locale locale, const std::string& to, const std::string& name,
                                const std::string& token, const std::string& code, const std::string& public_url,

@@ -50,6 +50,8 @@ const kMaxFiles = 5;
 // Files chosen for the message being written, by thread: kept across re-renders (a file input
 // cannot be refilled) and after a refusal.
 const chosen = new Map();
+// The last refusal of the compose form per thread (an empty or oversized message ...).
+const composeErrors = new Map();
 let lastThreadShown = null;
 
 export async function render(view, ctx) {
@@ -114,7 +116,7 @@ async function renderThread(view, ctx, threadId) {
       ${files.length ? `<p class="small"><strong>${esc(t('chosen'))}</strong></p><ul class="chosen">${files.map((f, i) => `<li><span>${clip} ${esc(f.name)} <span class="muted small">${esc(formatSize(f.size, ctx.lang))}</span></span>
         <button type="button" class="secondary small" data-remove="${i}" aria-label="${esc(t('remove_file', { name: f.name }))}">×</button></li>`).join('')}</ul>` : ''}
       <div class="field"><label for="message-files">${esc(t('attach'))}</label><input id="message-files" type="file" multiple accept="${kAccept}"></div>
-      <p class="form-error" role="alert" tabindex="-1" hidden></p>
+      <p class="form-error" role="alert" tabindex="-1"${composeErrors.get(threadId) ? '' : ' hidden'}>${esc(composeErrors.get(threadId) || '')}</p>
       <button type="submit" class="primary wide" id="message-send">${esc(t('send'))}</button>
     </form>` : ''}
   </section>`;
@@ -135,8 +137,10 @@ async function renderThread(view, ctx, threadId) {
   }));
   const form = view.querySelector('#compose');
   if (!form) return;
+  // Kept per thread, so a redraw (rows pulled, the thread marked read) does not wipe it.
   const problem = (msg) => {
-    const box = form.querySelector('.form-error');
+    if (msg) composeErrors.set(threadId, msg); else composeErrors.delete(threadId);
+    const box = view.querySelector('#compose .form-error') || form.querySelector('.form-error');
     box.textContent = msg; box.hidden = !msg;
     if (msg) box.focus();
   };
