@@ -721,10 +721,14 @@ function core() { return dbReady; }
 
 async function boot() {
   applyLanguage();
-  if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register(kBase + 'sw.js', { scope: kBase }).catch((e) => console.warn('service worker not registered', e.message));
-  }
   dbReady = open();
+  // Registered once the core has loaded: the worker's install fetches the whole app (the .wasm
+  // too), which on a slow first visit would share the link with the core the sign-in waits for;
+  // afterwards its fetches are revalidations the HTTP cache answers.
+  if ('serviceWorker' in navigator) {
+    dbReady.catch(() => {}).finally(() =>
+      navigator.serviceWorker.register(kBase + 'sw.js', { scope: kBase }).catch((e) => console.warn('service worker not registered', e.message)));
+  }
   const path = location.pathname;
   const shellPath = ['invite', 'reset', 'forgot'].some((p) => path.startsWith(kBase + p));
   const early = shellPath || !localStorage.getItem(kSignedInHint);
