@@ -98,7 +98,7 @@ TEST_F(InviteTest, ACoachsCandidateLandsInHerCaseloadWithHerCoachingThread) {
   ASSERT_EQ(code_of(caseload), "ok");
   bool found = false;
   for (const auto& c : caseload.at("candidates").as_array())
-    if (c.at("candidate_id") == user_id) {
+    if (c.at("candidate_id") == json::value(user_id)) {
       found = true;
       EXPECT_EQ(c.at("country"), "DZ");
       EXPECT_EQ(c.at("planned_arrival"), "2027-04-01");
@@ -118,7 +118,7 @@ TEST_F(InviteTest, ACoachsCandidateLandsInHerCaseloadWithHerCoachingThread) {
   ASSERT_EQ(list.at("invitations").as_array().size(), 1u);
   const auto& row = list.at("invitations").as_array()[0].as_object();
   EXPECT_EQ(row.at("status"), "accepted");
-  EXPECT_EQ(row.at("user_id"), user_id);
+  EXPECT_EQ(row.at("user_id"), json::value(user_id));
   EXPECT_EQ(row.at("invited_by_name"), "Coralie Coach");
   EXPECT_EQ(other_coach.call("invite.list").at("invitations").as_array().size(), 0u) << "a coach sees their own";
   EXPECT_EQ(admin.call("invite.list").at("invitations").as_array().size(), 1u) << "an admin sees all";

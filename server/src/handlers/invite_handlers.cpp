@@ -227,7 +227,7 @@ void list_invites(Services& svc, const Context& ctx, const protocol::Request& re
             (sql.prepare << "SELECT i.id, i.token_hash, i.email, i.role, i.locale, i.invited_by, i.created_at, i.expires_at,"
                             " i.used_at, i.name, i.details, i.revoked_at, i.accepted_user_id, i.cohort_id,"
                             " COALESCE(u.name, ''),"
-                            " CASE WHEN q.invitation_id IS NOT NULL AND q.sent_at_ms IS NULL THEN 1 ELSE 0 END,"
+                            " COALESCE(q.invitation_id, ''), q.sent_at_ms,"
                             " COALESCE(q.last_error, '')"
                             " FROM invitations i LEFT JOIN users u ON u.id = i.invited_by"
                             " LEFT JOIN invitation_queue q ON q.invitation_id = i.id"
@@ -250,14 +250,14 @@ void list_invites(Services& svc, const Context& ctx, const protocol::Request& re
           if (r.get_indicator(11) == soci::i_ok) inv.revoked_at = r.get<std::string>(11);
           if (r.get_indicator(12) == soci::i_ok) inv.accepted_user_id = r.get<std::string>(12);
           if (r.get_indicator(13) == soci::i_ok) inv.cohort_id = r.get<std::string>(13);
-          bool queued = r.get<int>(15) != 0;
+          bool queued = !r.get<std::string>(15).empty() && r.get_indicator(16) != soci::i_ok;
           std::string st = auth::invitation_status(inv, now, queued);
           counts[st] = (counts.contains(st) ? counts[st].as_int64() : 0) + 1;
           if (status && *status != st) continue;
           if (static_cast<std::int64_t>(list.size()) >= limit) continue;
           auto o = invitation_json(inv, st);
           o["invited_by_name"] = r.get<std::string>(14);
-          if (std::string err = r.get<std::string>(16); queued && !err.empty()) o["send_error"] = err;
+          if (std::string err = r.get<std::string>(17); queued && !err.empty()) o["send_error"] = err;
           list.push_back(std::move(o));
         }
         return json::object{{"invitations", std::move(list)}, {"counts", std::move(counts)}};
