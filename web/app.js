@@ -809,7 +809,7 @@ function renderIndicators(i, scope) {
       </div>
     </section>
     <section class="card" aria-labelledby="emp-h"><h2 id="emp-h">${esc(t('ind.employment'))}</h2>
-      <div class="table-wrap"><table>
+      <div class="table-wrap" tabindex="0" role="region" aria-labelledby="emp-h"><table>
         <thead><tr><th scope="col">${esc(t('ind.after'))}</th><th scope="col">${esc(t('ind.eligible'))}</th><th scope="col">${esc(t('ind.in_field'))}</th><th scope="col">${esc(t('ind.out_field'))}</th><th scope="col">${esc(t('ind.studying'))}</th><th scope="col">${esc(t('ind.searching'))}</th><th scope="col">${esc(t('ind.unknown'))}</th></tr></thead>
         <tbody>${i.employment.map((e) => `<tr><th scope="row">${esc(t('ind.months', { m: e.months }))}</th><td>${e.eligible}</td><td>${e.employed_in_field}</td><td>${e.employed_out_of_field}</td><td>${e.studying}</td><td>${e.searching}</td><td>${e.unknown}</td></tr>`).join('')}</tbody>
       </table></div>
@@ -832,7 +832,7 @@ function showAudit() {
       <button type="submit">${esc(t('audit.filter'))}</button>
     </form>
     <p class="error" role="alert" id="audit-error"></p>
-    <div class="table-wrap" id="audit-out"></div>`;
+    <div class="table-wrap" id="audit-out" tabindex="0" role="region" aria-label="${esc(t('audit.title'))}"></div>`;
   $('#audit-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadAudit(); });
   loadAudit();
 }

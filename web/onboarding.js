@@ -152,7 +152,7 @@ async function uploadCohort(ctx, mode) {
     const problems = a.report.filter((x) => x.outcome !== 'ok' && x.outcome !== 'sent');
     out.innerHTML = `
       <p id="cohort-summary"><strong>${esc(t(mode === 'send' ? 'inv.cohort_sent' : 'inv.cohort_checked', { n: good, rows: a.rows, bad: problems.length }))}</strong></p>
-      ${problems.length ? `<div class="table-wrap"><table id="cohort-problems"><caption>${esc(t('inv.problems'))}</caption>
+      ${problems.length ? `<div class="table-wrap" tabindex="0" role="region" aria-label="${esc(t('inv.problems'))}"><table id="cohort-problems"><caption>${esc(t('inv.problems'))}</caption>
         <thead><tr><th scope="col">${esc(t('inv.row'))}</th><th scope="col">${esc(t('inv.email'))}</th><th scope="col">${esc(t('inv.outcome'))}</th><th scope="col">${esc(t('inv.detail'))}</th></tr></thead>
         <tbody>${problems.map((x) => `<tr data-row="${x.row}"><td>${x.row}</td><td>${esc(x.email)}</td><td>${esc(t(`inv.out.${x.outcome}`))}</td><td>${esc(x.message || '')}</td></tr>`).join('')}</tbody></table></div>` : ''}`;
     ctx.announce($('#cohort-summary').textContent);
