@@ -297,3 +297,26 @@ TEST(InviteQueue, ResumesAfterACrashAndSendsEachEMailOnce) {
 }
 
 }  // namespace
+
+namespace {
+
+// A relay that refuses: the invitation stays queued with the error shown, and is tried again
+// later rather than at once.
+TEST(InviteQueue, ARefusingRelayLeavesTheInvitationQueuedWithItsError) {
+  TestServer server{TestServer::Options{{"--invite-rate", "50", "--mail-command", "false"}}};
+  ASSERT_TRUE(server.ok()) << server.last_error();
+  ASSERT_TRUE(server.create_user("coach1@example.org", "Coralie Coach", "coach", kTestPassword));
+  Peer coach = passerelle::test::sign_in(server, "coach1@example.org");
+  ASSERT_EQ(upload(server, coach, "email\na@example.org\nb@example.org\n", "mode=send").status, 200);
+  ASSERT_TRUE(eventually([&] { return server.count("SELECT COUNT(*) FROM invitation_queue WHERE attempts = 1") == 2; }));
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM invitation_queue WHERE attempts > 1"), 0) << "backed off, not hammered";
+  auto list = coach.call("invite.list");
+  ASSERT_EQ(list.at("invitations").as_array().size(), 2u);
+  for (const auto& i : list.at("invitations").as_array()) {
+    EXPECT_EQ(i.at("status"), "queued");
+    EXPECT_TRUE(i.as_object().contains("send_error")) << json::serialize(i);
+  }
+}
+
+}  // namespace

@@ -61,15 +61,17 @@ bool InvitationSender::send_one() {
   std::string token = new_token();
   std::string expires = format_rfc3339(now_utc() + std::chrono::milliseconds(
                                                        static_cast<std::int64_t>(settings_.ttl_days * 86400000.0)));
+  std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now_utc().time_since_epoch()).count();
   auto item = std::make_shared<std::optional<Item>>();
   int max_attempts = settings_.max_attempts;
   auto st = db_.writer().run([&, item](soci::session& sql) -> Status {
     std::string id;
     soci::indicator ind = soci::i_null;
     sql << "SELECT q.invitation_id FROM invitation_queue q JOIN invitations i ON i.id = q.invitation_id"
-           " WHERE q.sent_at_ms IS NULL AND q.attempts < :m AND i.revoked_at IS NULL AND i.used_at IS NULL"
+           " WHERE q.sent_at_ms IS NULL AND q.attempts < :m AND q.queued_at_ms <= :now"
+           " AND i.revoked_at IS NULL AND i.used_at IS NULL"
            " ORDER BY q.queued_at_ms, q.invitation_id LIMIT 1",
-        soci::use(max_attempts), soci::into(id, ind);
+        soci::use(max_attempts), soci::use(now_ms), soci::into(id, ind);
     if (!sql.got_data() || ind != soci::i_ok) return Status::Ok();
     auto inv = auth::find_invitation_by_id(sql, id);
     if (!inv) return Status::Ok();
@@ -92,14 +94,17 @@ bool InvitationSender::send_one() {
                                       protocol::parse_role(it.inv.role).value_or(protocol::Role::candidate), expires);
   msg.file_stem = "invitation-" + it.id;
   auto sent = mailer_.send(msg);
-  std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now_utc().time_since_epoch()).count();
+  now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now_utc().time_since_epoch()).count();
   std::string error = sent ? std::string() : sent.error().message;
   auto recorded = db_.writer().run([&](soci::session& sql) -> Status {
     if (sent)
       sql << "UPDATE invitation_queue SET sent_at_ms = :t, last_error = NULL WHERE invitation_id = :i", soci::use(now_ms),
           soci::use(it.id);
     else
-      sql << "UPDATE invitation_queue SET last_error = :e WHERE invitation_id = :i", soci::use(error), soci::use(it.id);
+      // Back of the queue for a minute per failed attempt: the others go meanwhile, and a relay
+      // that is down is not hammered.
+      sql << "UPDATE invitation_queue SET last_error = :e, queued_at_ms = :t + 60000 * attempts WHERE invitation_id = :i",
+          soci::use(error), soci::use(now_ms), soci::use(it.id);
     return Status::Ok();
   });
   if (!sent) log::error("invitation_mail_failed", {{"invitation_id", it.id}, {"message", error}});

@@ -27,7 +27,8 @@ class InvitationSender {
     double per_second = 2;    // pacing: at most this many e-mails a second
     double ttl_days = 14;     // the invitation's lifetime counts from its e-mail
     std::string public_url;
-    int max_attempts = 5;     // a relay failing this often leaves the item, with its last error
+    int max_attempts = 5;     // a relay failing this often leaves the item, with its last error;
+                              // each failure puts it back a minute per attempt
   };
   InvitationSender(storage::Database& db, mail::Mailer& mailer, Settings settings);
   ~InvitationSender() { stop(); }
