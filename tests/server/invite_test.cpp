@@ -249,6 +249,11 @@ TEST_F(InviteTest, ACohortFileIsCheckedRowByRowAndItsGoodRowsAreSentOnce) {
   auto again = upload(server, coach, csv, "mode=send");
   EXPECT_EQ(outcomes(again)["omar@example.org#6"], "already_invited");
   EXPECT_EQ(outcomes(again)["ana@example.org#1"], "already_registered");
+  // Erasing her account erases her invitation, queue row included (it references it).
+  Peer ana = passerelle::test::sign_in(server, "ana@example.org");
+  auto erased = ana.call("account.delete", {{"user_id", ana.id}, {"password", kTestPassword}}, 20s);
+  ASSERT_EQ(code_of(erased), "ok") << json::serialize(erased);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM invitations WHERE email = 'ana@example.org'"), 0);
 }
 
 TEST_F(InviteTest, ABadCohortFileChangesNothing) {
