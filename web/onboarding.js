@@ -25,7 +25,10 @@ export function showInvitations(ctx) {
           ${admin ? `<label>${esc(t('col.coach'))}<br><select id="inv-coach"><option value="">${esc(t('inv.no_coach'))}</option></select></label>` : ''}
         </span>
         <span id="inv-mentor-fields" class="filters" hidden>
+          <label>${esc(t('inv.occupation'))}<br><input id="inv-occupation" inputmode="numeric" maxlength="5" size="6" data-keep></label>
           <label>${esc(t('inv.profession'))}<br><input id="inv-profession" maxlength="100" data-keep></label>
+          <label>${esc(t('inv.languages'))}<br><input id="inv-languages" aria-describedby="inv-languages-help" data-keep></label>
+          <span id="inv-languages-help" class="muted">${esc(t('inv.languages_help'))}</span>
           <label>${esc(t('inv.city'))}<br><input id="inv-city" maxlength="100" data-keep></label>
           <label>${esc(t('inv.capacity'))}<br><input id="inv-capacity" type="number" min="0" max="20" value="1"></label>
         </span>
@@ -111,7 +114,12 @@ async function sendInvite(ctx) {
   }
   if (role === 'mentor') {
     const mentor = {};
+    if ($('#inv-occupation').value.trim()) mentor.occupation_code = $('#inv-occupation').value.trim();
     if ($('#inv-profession').value.trim()) mentor.profession = $('#inv-profession').value.trim();
+    // "fr C2, en B1" → [{code, level}]: the server checks codes and levels (mentor.update's rules).
+    const langs = $('#inv-languages').value.split(',').map((x) => x.trim()).filter(Boolean)
+      .map((x) => { const [code, level] = x.split(/\s+/); return level ? { code, level } : { code }; });
+    if (langs.length) mentor.languages = langs;
     if ($('#inv-city').value.trim()) mentor.city = $('#inv-city').value.trim();
     if ($('#inv-capacity').value !== '') mentor.capacity = Number($('#inv-capacity').value);
     if (Object.keys(mentor).length) fields.mentor = mentor;
@@ -120,7 +128,7 @@ async function sendInvite(ctx) {
   button.disabled = true;
   try {
     await ctx.conn.request('invite.create', fields);
-    for (const id of ['#inv-email', '#inv-name', '#inv-arrival', '#inv-country', '#inv-profession', '#inv-city']) {
+    for (const id of ['#inv-email', '#inv-name', '#inv-arrival', '#inv-country', '#inv-occupation', '#inv-profession', '#inv-languages', '#inv-city']) {
       const x = $(id); if (x) { x.value = ''; x.classList.remove('dirty'); }
     }
     ctx.announce(t('inv.sent', { email }));

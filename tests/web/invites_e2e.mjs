@@ -222,6 +222,20 @@ async function main() {
   await fatouRow.getByRole('button', { name: 'Désactiver le compte de Fatou Ndiaye' }).click();
   await page.locator('#acc-out tr', { hasText: 'fatou.ndiaye@example.org' }).getByRole('button', { name: 'Réactiver le compte de Fatou Ndiaye' }).waitFor();
   check('the admin disables an account', true);
+  // The admin invites a mentor with their profile; a bad field is refused and what was typed stays.
+  await page.getByRole('link', { name: 'Invitations' }).click();
+  await page.getByLabel('Rôle').selectOption('mentor');
+  await page.getByLabel('Courriel', { exact: true }).fill('mentor.new@example.org');
+  await page.getByLabel('Code CNP (5 chiffres)').fill('31301');
+  await page.getByLabel('Langues de travail').fill('fr C2, en Z9');
+  await page.getByLabel('Ville').fill('Trois-Rivières');
+  await page.getByRole('button', { name: 'Envoyer l’invitation', exact: true }).click();
+  await page.locator('#inv-error', { hasText: 'Refusé' }).waitFor();
+  check('a bad mentor field is refused and the form keeps what was typed', (await page.getByLabel('Ville').inputValue()) === 'Trois-Rivières');
+  await page.getByLabel('Langues de travail').fill('fr C2, en B1');
+  await page.getByRole('button', { name: 'Envoyer l’invitation', exact: true }).click();
+  await page.locator('#inv-list tr', { hasText: 'mentor.new@example.org' }).waitFor();
+  check('the admin invites a mentor with their profile', (await page.locator('#inv-error').textContent()) === '');
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 850 });
     for (const [hash, label] of [['#/accounts', 'the accounts'], ['#/audit', 'the audit log'], ['#/invitations', 'the admin\'s invitations']]) {
