@@ -22,6 +22,7 @@
 #include "passerelle/shared/sync/mutator.h"
 #include "passerelle/shared/text.h"
 #include "passerelle/shared/time.h"
+#include "http_session.h"
 #include "session_answer.h"
 
 namespace passerelle::server::handlers {
@@ -464,16 +465,6 @@ using net::Respond;
 constexpr std::string_view kRoutePrefix = "/v1/invitations/";
 constexpr std::size_t kMaxCohortBytes = 2 << 20;
 
-Result<protocol::UserInfo> authenticate(Services& svc, const HttpRequest& req) {
-  std::string token = net::bearer_token(req.authorization);
-  if (token.empty())
-    return Error{ErrorCode::unauthenticated, "send the session token as 'Authorization: Bearer <token>'"};
-  auto session = svc.db.read(
-      [&](soci::session& sql) { return auth::find_session(sql, sha256_hex(token), format_rfc3339(now_utc())); });
-  if (!session) return Error{ErrorCode::unauthenticated, "the session token is unknown or expired; sign in again"};
-  return session->user;
-}
-
 std::string query_value(std::string_view query, std::string_view key) {
   while (!query.empty()) {
     auto amp = query.find('&');
@@ -489,7 +480,7 @@ std::string query_value(std::string_view query, std::string_view key) {
 // Checks every row against the file and the database; with `send`, queues the good rows in one
 // transaction (all of them or, on a storage failure, none) and the sender paces their e-mails.
 void import_cohort(Services& svc, const HttpRequest& req, const Respond& respond) {
-  auto me = authenticate(svc, req);
+  auto me = authenticate_http(svc, req);
   if (!me) return respond(error_answer(me.error()));
   if (me->role != Role::admin && me->role != Role::coach)
     return respond(error_answer(Error{ErrorCode::forbidden, "only coaches and admins invite a cohort"}));
