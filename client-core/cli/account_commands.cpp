@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "cli.h"
 
@@ -101,13 +102,46 @@ int invitations(Client& client, const Args& args) {
   return kOk;
 }
 
+// `passerelle invite-cohort FILE [--send]`: the server checks every row of a cohort CSV and,
+// with --send, queues the good ones; prints the rows not sent (row, e-mail, outcome, why).
+int invite_cohort(Client& client, const Args& args) {
+  if (args.positional.empty()) return fail(kUsage, "invite-cohort needs the CSV file");
+  std::ifstream in(args.positional[0], std::ios::binary);
+  if (!in) return fail(kUsage, "cannot read " + args.positional[0]);
+  std::stringstream text;
+  text << in.rdbuf();
+  if (auto me = client.resume(); !me) return fail(me.failure());
+  bool send = args.has("--send");
+  auto answer = client.invite_cohort(text.str(), send);
+  if (!answer) return fail(answer.failure());
+  std::int64_t good = 0, rows = 0;
+  if (auto* r = answer->if_contains("rows"); r && r->is_int64()) rows = r->get_int64();
+  if (auto* report = answer->if_contains("report"); report && report->is_array())
+    for (const auto& v : report->as_array()) {
+      if (!v.is_object()) continue;
+      const auto& o = v.as_object();
+      std::string outcome = field(o, "outcome");
+      if (outcome == "ok" || outcome == "sent") {
+        ++good;
+        continue;
+      }
+      std::cout << "row " << (o.contains("row") ? json::serialize(o.at("row")) : "?") << "\t" << field(o, "email") << "\t"
+                << outcome << "\t" << field(o, "message") << "\n";
+    }
+  std::cout << (send ? "queued " : "ready: ") << good << " of " << rows << " invitation(s)"
+            << (send ? "; they are e-mailed at the server's pace (passerelle invitations --status queued)" : "; send them with --send")
+            << "\n";
+  return kOk;
+}
+
 }  // namespace
 
 const std::map<std::string, CommandSpec>& account_command_specs() {
   static const std::map<std::string, CommandSpec> specs = {
       {"export", {{}, {}, 1}},
       {"invite", {{"--email", "--role", "--name", "--locale", "--coach"}, {}, 0}},
-      {"invitations", {{"--status", "--revoke", "--resend"}, {}, 0}}};
+      {"invitations", {{"--status", "--revoke", "--resend"}, {}, 0}},
+      {"invite-cohort", {{}, {"--send"}, 1}}};
   return specs;
 }
 
@@ -132,8 +166,15 @@ const std::map<std::string, std::string>& account_command_help() {
        "Lists the invitations you made (an admin: everyone's), newest first, one per line:\n"
        "id, status, role, e-mail, name, who invited, when. --revoke ID kills an invitation's link;\n"
        "--resend ID e-mails a new link (the former one stops working) with a fresh lifetime.\n"
-       "A whole cohort is invited from a CSV file with the dashboard or POST /v1/invitations/cohort\n"
-       "(docs/operations.md, \"Onboarding a cohort\").\n"},
+       "A whole cohort is invited from a CSV file with invite-cohort (docs/operations.md,\n"
+       "\"Onboarding a cohort\").\n"},
+      {"invite-cohort",
+       "usage: passerelle [global options] invite-cohort FILE.csv [--send]\n\n"
+       "Has the server check every row of a cohort CSV (UTF-8, header email,name,locale,\n"
+       "planned_arrival,country; at most 2,000 rows) and prints the rows that would not be sent,\n"
+       "with the reason. With --send the good rows are queued and e-mailed at the server's pace;\n"
+       "a coach's candidates join that coach's caseload when they accept. A file that is not such\n"
+       "a CSV is refused whole (exit 1) and nothing is sent.\n"},
   };
   return help;
 }
@@ -142,6 +183,7 @@ std::optional<int> run_account_command(Client& client, const UserInfo&, const Ar
   if (args.command == "export") return export_account(client, args);
   if (args.command == "invite") return invite(client, args);
   if (args.command == "invitations") return invitations(client, args);
+  if (args.command == "invite-cohort") return invite_cohort(client, args);
   return std::nullopt;
 }
 

@@ -76,6 +76,7 @@ commands:
   invitations [--status S]          the invitations you made (admin: all) and their state
   invitations --revoke ID | --resend ID
                                     kill an invitation's link, or e-mail a new one
+  invite-cohort FILE.csv [--send]   check a cohort CSV row by row; --send queues the good rows
   message send --thread ID [TEXT]   queue a message (the older form of send)
   message delete ID                 queue the deletion of your message
   profile                           show your profile (offline)

@@ -1,6 +1,8 @@
 // The `passerelle` CLI as a process against the real server.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -138,6 +140,33 @@ TEST_F(CliWithServer, InviteListResendAndRevokeFromTheCommandLine) {
   EXPECT_EQ(cli({"invitations", "--revoke", id, "--resend", id}).exit_code, 2);
   EXPECT_EQ(cli({"invite", "--email", "x@example.org"}).exit_code, 2) << "no role";
   EXPECT_EQ(cli({"invite", "--email", "boss@example.org", "--role", "admin"}).exit_code, 1) << "a coach cannot invite an admin";
+}
+
+// `passerelle invite-cohort FILE [--send]`: the rows not sent with their reason, then queued.
+TEST_F(CliWithServer, InviteACohortFromACsvFile) {
+  ASSERT_TRUE(server.create_user("coach@example.org", "Claire Coach", "coach", "correct horse battery"));
+  ASSERT_EQ(cli({"--server", server.url(), "login", "--email", "coach@example.org"}, "correct horse battery\n").exit_code, 0);
+  auto csv = dir.path() / "cohort.csv";
+  {
+    std::ofstream out(csv, std::ios::binary);
+    out << "email,name\r\nok1@example.org,Un\r\nnot-an-email,Deux\r\nok1@example.org,Trois\r\nok2@example.org,\"Quatre, Q\"\r\n";
+  }
+  auto check = cli({"invite-cohort", csv.string()});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_EQ(check.out,
+            "row 2\tnot-an-email\tinvalid_email\te-mail 'not-an-email' is not a valid e-mail address\n"
+            "row 3\tok1@example.org\tduplicate_in_file\tsame e-mail as row 1\n"
+            "ready: 2 of 4 invitation(s); send them with --send\n");
+  auto sent = cli({"invite-cohort", csv.string(), "--send"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_NE(sent.out.find("queued 2 of 4 invitation(s)"), std::string::npos) << sent.out;
+  {
+    std::ofstream out(csv, std::ios::binary | std::ios::trunc);
+    out << "mail\nx@example.org\n";
+  }
+  auto bad = cli({"invite-cohort", csv.string(), "--send"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unknown column"), std::string::npos) << bad.err;
 }
 
 // Ordinary CLI runs end their connections normally: the server logs each close, and no
