@@ -4,6 +4,7 @@
 // (dashboard.caseload, dashboard.indicators) and for the audit log.
 import { Connection, uuidv7 } from './connection.js';
 import { t, language, setLanguage, hasChosenLanguage, translateStatic } from './i18n.js';
+import { showInvitations, showAccounts } from './onboarding.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const main = $('#main');
@@ -111,6 +112,29 @@ function mutate(name, args) {
   push();
 }
 
+// A write the page waits for (the accounts page): pushed now; a refusal rejects.
+async function mutateNow(name, args) {
+  const op = { op_id: uuidv7(), name, args };
+  state.outbox.push(op);
+  renderStatus();
+  while (state.pushing) await new Promise((r) => setTimeout(r, 50));
+  await push();
+  const refused = state.rejected.find((r) => r.args === args);
+  if (refused) { state.rejected.splice(state.rejected.indexOf(refused), 1); throw refused.error; }
+  if (state.outbox.includes(op)) throw { code: 'offline', message: t('status.pending', { n: state.outbox.length }) };
+}
+
+// Said to screen readers once (the polite live region of index.html).
+function announce(text) {
+  const el = $('#announce');
+  el.textContent = '';
+  setTimeout(() => { el.textContent = text; }, 50);
+}
+
+function onboardingContext() {
+  return { conn, main, t, esc, fmtTime, mutate: mutateNow, uuidv7, user: state.user, announce };
+}
+
 let caseloadTimer = null;
 function onData() {
   renderStatus();
@@ -141,6 +165,7 @@ function route() {
     return renderLogin();
   }
   $('#nav-audit').hidden = state.user.role !== 'admin';
+  $('#nav-accounts').hidden = state.user.role !== 'admin';
   const hash = location.hash.replace(/^#/, '') || '/';
   const m = hash.match(/^\/candidate\/([0-9a-f-]+)$/);
   for (const a of document.querySelectorAll('nav a')) {
@@ -151,6 +176,8 @@ function route() {
   if (m) return showCandidate(m[1]);
   if (hash === '/indicators') return showIndicators();
   if (hash === '/audit' && state.user.role === 'admin') return showAudit();
+  if (hash === '/invitations') { current.view = 'invitations'; current.id = null; return showInvitations(onboardingContext()); }
+  if (hash === '/accounts' && state.user.role === 'admin') { current.view = 'accounts'; current.id = null; return showAccounts(onboardingContext()); }
   return showCaseload();
 }
 
@@ -333,7 +360,7 @@ async function showCandidate(id) {
           <div id="cand-outcome-form"></div></section>
       </div>
       <section class="card" aria-labelledby="msg-h"><h2 id="msg-h">${esc(t('candidate.messages'))}</h2>
-        <div id="cand-messages" class="messages" aria-live="polite"></div>
+        <div id="cand-messages" class="messages" role="log" aria-labelledby="msg-h" tabindex="0"></div>
         <form class="reply" id="reply-form">
           <label for="reply">${esc(t('candidate.reply'))}</label>
           <textarea id="reply" name="reply" maxlength="8000"></textarea>
@@ -793,8 +820,8 @@ function renderIndicators(i, scope) {
       </div>
     </section>
     <section class="card" aria-labelledby="emp-h"><h2 id="emp-h">${esc(t('ind.employment'))}</h2>
-      <div class="table-wrap"><table>
-        <thead><tr><th scope="col"></th><th scope="col">${esc(t('ind.eligible'))}</th><th scope="col">${esc(t('ind.in_field'))}</th><th scope="col">${esc(t('ind.out_field'))}</th><th scope="col">${esc(t('ind.studying'))}</th><th scope="col">${esc(t('ind.searching'))}</th><th scope="col">${esc(t('ind.unknown'))}</th></tr></thead>
+      <div class="table-wrap" tabindex="0" role="region" aria-labelledby="emp-h"><table>
+        <thead><tr><th scope="col">${esc(t('ind.after'))}</th><th scope="col">${esc(t('ind.eligible'))}</th><th scope="col">${esc(t('ind.in_field'))}</th><th scope="col">${esc(t('ind.out_field'))}</th><th scope="col">${esc(t('ind.studying'))}</th><th scope="col">${esc(t('ind.searching'))}</th><th scope="col">${esc(t('ind.unknown'))}</th></tr></thead>
         <tbody>${i.employment.map((e) => `<tr><th scope="row">${esc(t('ind.months', { m: e.months }))}</th><td>${e.eligible}</td><td>${e.employed_in_field}</td><td>${e.employed_out_of_field}</td><td>${e.studying}</td><td>${e.searching}</td><td>${e.unknown}</td></tr>`).join('')}</tbody>
       </table></div>
     </section>`;
@@ -803,7 +830,8 @@ function renderIndicators(i, scope) {
 // --- audit (admin) -----------------------------------------------------------------------
 function showAudit() {
   current.view = 'audit'; current.id = null;
-  const actions = ['candidate.open', 'export.caseload', 'export.indicators', 'account.invite'];
+  const actions = ['candidate.open', 'export.caseload', 'export.indicators', 'account.invite', 'invite.resend', 'invite.revoke',
+    'invite.cohort', 'account.update', 'account.end_sessions', 'caseload.assign'];
   main.innerHTML = `
     <h1>${esc(t('audit.title'))}</h1>
     <form id="audit-form" class="filters">
@@ -815,7 +843,7 @@ function showAudit() {
       <button type="submit">${esc(t('audit.filter'))}</button>
     </form>
     <p class="error" role="alert" id="audit-error"></p>
-    <div class="table-wrap" id="audit-out"></div>`;
+    <div class="table-wrap" id="audit-out" tabindex="0" role="region" aria-label="${esc(t('audit.title'))}"></div>`;
   $('#audit-form').addEventListener('submit', (ev) => { ev.preventDefault(); loadAudit(); });
   loadAudit();
 }

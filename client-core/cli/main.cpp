@@ -71,6 +71,12 @@ commands:
                                     of someone's
   export DIR                        everything the server holds of you: DIR/export.json and
                                     your files in DIR/files (docs/security.md)
+  invite --email E --role R [--name N] [--locale fr|en] [--coach ID]
+                                    e-mail an invitation (coach: candidates, mentors; admin: any)
+  invitations [--status S]          the invitations you made (admin: all) and their state
+  invitations --revoke ID | --resend ID
+                                    kill an invitation's link, or e-mail a new one
+  invite-cohort FILE.csv [--send]   check a cohort CSV row by row; --send queues the good rows
   message send --thread ID [TEXT]   queue a message (the older form of send)
   message delete ID                 queue the deletion of your message
   profile                           show your profile (offline)
@@ -587,7 +593,8 @@ int run(int argc, char** argv) {
   options.ca_file = args.ca_file.value_or("");
   options.device_name = cli_device_name();
   // An export is one answer holding all of a person's data: the sync connection's limit.
-  if (args.command == "export") options.max_frame = std::max(options.max_frame, options.sync_max_frame);
+  if (args.command == "export" || args.command == "invitations")  // answers larger than a frame
+    options.max_frame = std::max(options.max_frame, options.sync_max_frame);
 
   auto opened = Client::open(options);
   if (!opened) return fail(opened.failure());

@@ -101,4 +101,18 @@ Outcome<std::int64_t> Client::end_all_sessions(std::string_view user_id) {
   return count_field(*answer, "ended_sessions");
 }
 
+Outcome<boost::json::object> Client::invite(std::string_view email, std::string_view role, std::string_view name,
+                                            std::string_view locale) {
+  if (email.empty()) return usage_failure("the e-mail is empty");
+  if (role.empty()) return usage_failure("the role is empty");
+  boost::json::object fields{{"email", email}, {"role", role}};
+  if (!name.empty()) fields["name"] = name;
+  if (!locale.empty()) fields["locale"] = locale;
+  auto answer = signed_in_request("invite.create", std::move(fields));
+  if (!answer) return std::move(answer).failure();
+  auto* inv = answer->if_contains("invitation");
+  if (!inv || !inv->is_object()) return usage_failure("the server's answer holds no invitation");
+  return inv->as_object();
+}
+
 }  // namespace passerelle::client

@@ -756,6 +756,20 @@ Outcome<Done> Client::mark_read(std::string_view thread_id) {
   return Done{};
 }
 
+Outcome<boost::json::object> Client::invite_cohort(std::string csv, bool send) {
+  auto current = impl_->load_current();
+  if (!current) return std::move(current).failure();
+  if (!*current) return Failure{Origin::usage, Error{ErrorCode::unauthenticated, "not signed in; log in first"}};
+  files::TransferOptions o;
+  o.server = impl_->url;
+  o.ca_file = impl_->options.ca_file;
+  o.token = *(*current)->record.token;
+  o.connect_timeout = impl_->options.connect_timeout;
+  o.stall_timeout = impl_->options.request_timeout;
+  return files::post_for_json(o, send ? "/v1/invitations/cohort?mode=send" : "/v1/invitations/cohort?mode=check",
+                              "text/csv; charset=utf-8", std::move(csv));
+}
+
 Outcome<std::filesystem::path> Client::download_file(std::string_view sha256, const std::filesystem::path& destination) {
   if (!passerelle::files::is_sha256_hex(sha256))
     return usage_failure("'" + std::string(sha256) + "' is not a file hash (64 lower-case hex digits)");

@@ -257,6 +257,18 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"threads", "N", "I/O threads", "hardware concurrency", int_setter(&c.threads, 1, 256)},
         {"token-ttl-days", "DAYS", "session token lifetime", "30", days_setter(&c.token_ttl_days)},
         {"invite-ttl-days", "DAYS", "invitation lifetime", "14", days_setter(&c.invite_ttl_days)},
+        {"invite-rate", "N", "a cohort's invitation e-mails sent per second (the queue's pace, at least 0.01)", "2",
+         [out = &c.invite_rate](const std::string& v) -> std::string {
+           try {
+             std::size_t used = 0;
+             double d = std::stod(v, &used);
+             if (used != v.size() || !(d >= 0.01) || d > 1000) return "must be a number of e-mails per second in [0.01, 1000]";
+             *out = d;
+             return "";
+           } catch (...) {
+             return "must be a number of e-mails per second in [0.01, 1000]";
+           }
+         }},
         {"reset-ttl-minutes", "MIN", "lifetime of a password-reset link and code", "60", int_setter(&c.reset_ttl_minutes, 1, 7 * 24 * 60)},
         {"reset-requests-per-email", "N", "password resets that may be asked per hour for one e-mail address", "3", int_setter(&c.reset_requests_per_email, 1, 1000)},
         {"reset-requests-per-address", "N", "password resets that may be asked per hour from one remote address", "20", int_setter(&c.reset_requests_per_address, 1, 100000)},

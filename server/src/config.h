@@ -27,6 +27,7 @@ struct ServeConfig {
   unsigned threads = 0;  // default: hardware concurrency
   double token_ttl_days = 30;
   double invite_ttl_days = 14;
+  double invite_rate = 2;  // a cohort's invitation e-mails per second (the queue's pace)
   // Password resets by e-mail (docs/security.md): link and code lifetime, and how many may be
   // asked per hour for one e-mail address and from one remote address.
   int reset_ttl_minutes = 60;

@@ -18,6 +18,7 @@
 #include "demo.h"
 #include "files/file_store.h"
 #include "mail/digest_job.h"
+#include "invites/invitation_sender.h"
 #include "calendar/reminder_job.h"
 #include "periodic_task.h"
 #include "privacy/retention.h"
@@ -152,6 +153,10 @@ int serve(const ps::ServeConfig& config) {
   ps::net::Server server(config, dispatcher, hub, metrics, routes);
   ps::Services services{config, **db, workers, mailer, hub, metrics, throttle,
                         [&server](auto delay, auto fn) { server.schedule(delay, std::move(fn)); }, *decoy};
+  // A cohort's invitation e-mails, paced from their queue in the database (docs/operations.md).
+  ps::invites::InvitationSender invitation_sender(**db, mailer,
+                                                  {config.invite_rate, config.invite_ttl_days, config.public_url});
+  services.invitations_queued = [&invitation_sender] { invitation_sender.wake(); };
   ps::handlers::register_all(dispatcher, routes, services, *file_store);
   ps::handlers::add_health_routes(routes, **db, metrics, bus.get());
   dispatcher.set_retry_hint([&db = **db] { return db.retry_after(); });
@@ -182,6 +187,7 @@ int serve(const ps::ServeConfig& config) {
   }
   digests.start();
   reminders.start();
+  invitation_sender.start();
   retention.start();
   // The ready file is written last: whoever waits on it may rely on everything above,
   // the demo banner included, having happened.
@@ -196,6 +202,7 @@ int serve(const ps::ServeConfig& config) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::min(config.handshake_timeout_ms, 5000));
   while (hub.size() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  invitation_sender.stop();
   digests.stop();
   reminders.stop();
   retention.stop();

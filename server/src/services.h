@@ -31,6 +31,8 @@ struct Services {
   // A hash of a random password made at startup: verified against when an e-mail is unknown
   // so that the answer takes as long as for a real account.
   std::string decoy_hash;
+  // A cohort's invitations were queued: the sender (invites/invitation_sender.h) starts now.
+  std::function<void()> invitations_queued = [] {};
 
   auth::ScryptParams scrypt() const { return auth::ScryptParams{config.scrypt_log2n, 8, 1}; }
 };
@@ -59,6 +61,8 @@ class HttpRoutes;
 namespace handlers {
 // HTTP endpoints (net/http_routes.h).
 void register_file_routes(net::HttpRoutes& routes, Services& services, const files::FileStore& store);
+// POST /v1/invitations/cohort and GET /v1/invitations/template.csv (docs/operations.md).
+void register_invite_routes(net::HttpRoutes& routes, Services& services);
 // GET /v1/export/caseload.csv and /v1/export/indicators.csv (docs/dashboard.md).
 void register_dashboard_routes(net::HttpRoutes& routes, Services& services);
 // account.export and account.delete (privacy rights, docs/security.md).

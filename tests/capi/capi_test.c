@@ -205,6 +205,16 @@ static void test_messages_and_slots(const char* url, const char* scratch) {
   psl_client* mentor = signed_in(url, scratch, "views-mentor", "mentor.roy@demo.passerelle.quebec", "demo-mentor-2026", &mentor_id);
   CHECK(amina_id && coach_id && mentor_id && strlen(mentor_id) == 36, "user ids");
 
+  /* Invitations (issue 27): a coach invites a candidate, not an admin. */
+  char* invitation = psl_client_invite(coach, "capi-invitee@example.org", "candidate", "Invit\xc3\xa9" "e C", "fr", &err);
+  CHECK_CONTAINS(invitation, "\"status\":\"pending\"");
+  CHECK_CONTAINS(invitation, "\"email\":\"capi-invitee@example.org\"");
+  psl_string_free(invitation);
+  CHECK(psl_client_invite(coach, "capi-boss@example.org", "admin", NULL, NULL, &err) == NULL, "a coach inviting an admin");
+  CHECK_ERROR(err, PSL_FORBIDDEN, PSL_ORIGIN_SERVER, "cannot invite");
+  CHECK(psl_client_invite(coach, NULL, "candidate", NULL, NULL, &err) == NULL, "invite(NULL email)");
+  CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "email");
+
   /* Threads: the coaching thread with its computed fields. */
   char* threads = psl_client_threads(amina, &err);
   CHECK(threads && threads[0] == '[', "threads: %s", err.message ? err.message : "");

@@ -1,6 +1,8 @@
 // The `passerelle` CLI as a process against the real server.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <chrono>
 #include <regex>
 #include <thread>
@@ -75,7 +77,7 @@ TEST_F(CliWithServer, LogoutWhileServerIsDownWarnsAndStillSignsOut) {
 
 TEST_F(CliWithServer, AcceptInviteFromTheMailedToken) {
   ASSERT_TRUE(server.create_user("coach@example.org", "Claire Coach", "coach", "correct horse battery"));
-  // The coach invites through the library (the CLI has no invite command yet).
+  // The coach invites through the library.
   ClientOptions options;
   TempDir coach_dir;
   options.data_dir = coach_dir.path();
@@ -101,6 +103,70 @@ TEST_F(CliWithServer, AcceptInviteFromTheMailedToken) {
                        "another long password\n");
   EXPECT_EQ(again.exit_code, 1);
   EXPECT_EQ(again.err.rfind("passerelle: ", 0), 0u);
+}
+
+// `passerelle invite` and `passerelle invitations` (issue 27): invite, list, resend (the old
+// code dies), revoke (the new one dies too); a mentor may not invite.
+TEST_F(CliWithServer, InviteListResendAndRevokeFromTheCommandLine) {
+  ASSERT_TRUE(server.create_user("coach@example.org", "Claire Coach", "coach", "correct horse battery"));
+  ASSERT_EQ(cli({"--server", server.url(), "login", "--email", "coach@example.org"}, "correct horse battery\n").exit_code, 0);
+  auto invited = cli({"invite", "--email", "nadia@example.org", "--role", "candidate", "--name", "Nadia N", "--locale", "en"});
+  ASSERT_EQ(invited.exit_code, 0) << invited.err;
+  EXPECT_EQ(invited.out.rfind("invited nadia@example.org as candidate (invitation ", 0), 0u) << invited.out;
+  auto token_of = [](const std::string& mail) {
+    std::smatch m;
+    return std::regex_search(mail, m, std::regex(R"(code[^:\r\n]*: ?([A-Za-z0-9_-]{43}))")) ? m[1].str() : std::string();
+  };
+  std::string first = token_of(server.mails().back());
+  auto list = cli({"invitations"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("\tpending\tcandidate\tnadia@example.org\tNadia N\tby Claire Coach\t"), std::string::npos) << list.out;
+  std::string id = list.out.substr(0, list.out.find('\t'));
+
+  auto resent = cli({"invitations", "--resend", id});
+  ASSERT_EQ(resent.exit_code, 0) << resent.err;
+  std::string second = token_of(server.mails().back());
+  ASSERT_NE(first, second);
+  TempDir a, b;
+  auto old_link = run_cli(kCli, {"--data", a.path().string(), "--server", server.url(), "accept-invite", first, "--name", "N"},
+                          "a long new password\n");
+  EXPECT_EQ(old_link.exit_code, 1) << old_link.out;
+  ASSERT_EQ(cli({"invitations", "--revoke", id}).exit_code, 0);
+  auto revoked = run_cli(kCli, {"--data", b.path().string(), "--server", server.url(), "accept-invite", second, "--name", "N"},
+                         "a long new password\n");
+  EXPECT_EQ(revoked.exit_code, 1);
+  EXPECT_NE(revoked.err.find("revoked"), std::string::npos) << revoked.err;
+  EXPECT_NE(cli({"invitations", "--status", "revoked"}).out.find("nadia@example.org"), std::string::npos);
+  EXPECT_EQ(cli({"invitations", "--revoke", id, "--resend", id}).exit_code, 2);
+  EXPECT_EQ(cli({"invite", "--email", "x@example.org"}).exit_code, 2) << "no role";
+  EXPECT_EQ(cli({"invite", "--email", "boss@example.org", "--role", "admin"}).exit_code, 1) << "a coach cannot invite an admin";
+}
+
+// `passerelle invite-cohort FILE [--send]`: the rows not sent with their reason, then queued.
+TEST_F(CliWithServer, InviteACohortFromACsvFile) {
+  ASSERT_TRUE(server.create_user("coach@example.org", "Claire Coach", "coach", "correct horse battery"));
+  ASSERT_EQ(cli({"--server", server.url(), "login", "--email", "coach@example.org"}, "correct horse battery\n").exit_code, 0);
+  auto csv = dir.path() / "cohort.csv";
+  {
+    std::ofstream out(csv, std::ios::binary);
+    out << "email,name\r\nok1@example.org,Un\r\nnot-an-email,Deux\r\nok1@example.org,Trois\r\nok2@example.org,\"Quatre, Q\"\r\n";
+  }
+  auto check = cli({"invite-cohort", csv.string()});
+  ASSERT_EQ(check.exit_code, 0) << check.err;
+  EXPECT_EQ(check.out,
+            "row 2\tnot-an-email\tinvalid_email\te-mail 'not-an-email' is not a valid e-mail address\n"
+            "row 3\tok1@example.org\tduplicate_in_file\tsame e-mail as row 1\n"
+            "ready: 2 of 4 invitation(s); send them with --send\n");
+  auto sent = cli({"invite-cohort", csv.string(), "--send"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.err;
+  EXPECT_NE(sent.out.find("queued 2 of 4 invitation(s)"), std::string::npos) << sent.out;
+  {
+    std::ofstream out(csv, std::ios::binary | std::ios::trunc);
+    out << "mail\nx@example.org\n";
+  }
+  auto bad = cli({"invite-cohort", csv.string(), "--send"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("unknown column"), std::string::npos) << bad.err;
 }
 
 // Ordinary CLI runs end their connections normally: the server logs each close, and no

@@ -105,8 +105,10 @@ TEST_F(DashboardTest, AccountChangesAreAudited) {
   ASSERT_EQ(invites.at("entries").as_array().size(), 1u) << json::serialize(invites);
   EXPECT_EQ(invites.at("entries").at(0).at("actor_id").as_string(), linh.id);
   EXPECT_EQ(invites.at("entries").at(0).at("details").at("role"), "candidate");
-  // The entry names the invitation, never its token: the role is its only detail.
-  EXPECT_EQ(invites.at("entries").at(0).at("details").as_object().size(), 1u);
+  // The entry names the invitation, never its token (nor the e-mail): the role and, for a
+  // coach's candidate, the caseload she will join are its only details.
+  EXPECT_EQ(invites.at("entries").at(0).at("details").at("coach_id"), json::value(linh.id));
+  EXPECT_EQ(invites.at("entries").at(0).at("details").as_object().size(), 2u);
   EXPECT_EQ(invites.at("entries").at(0).at("target_id"), invited.at("invitation").at("id"));
 }
 

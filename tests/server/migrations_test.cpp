@@ -114,6 +114,16 @@ TEST(Migrations, Migration2MovesProfilesIntoSyncRows) {
   std::filesystem::remove_all(dir);
 }
 
+// Undoes migration 10 (invitations_admin), so that a test can run the migrations from an
+// earlier version again.
+void undo_migration_10(soci::session& sql) {
+  sql << "DROP TABLE invitation_queue";
+  sql << "DROP INDEX invitations_by_inviter";
+  sql << "DROP INDEX invitations_by_email";
+  for (const char* column : {"name", "details", "revoked_at", "accepted_user_id", "cohort_id"})
+    sql << std::string("ALTER TABLE invitations DROP COLUMN ") + column;
+}
+
 // A database from before migration 7, where every coach read each career profile: reopening
 // narrows it to the candidate's own coach, and the other coaches are sent a tombstone.
 TEST(Migrations, Migration7NarrowsCareerProfilesToTheCandidatesCoach) {
@@ -130,8 +140,9 @@ TEST(Migrations, Migration7NarrowsCareerProfilesToTheCandidatesCoach) {
       log.put("profiles", cand, {{"id", cand}, {"role", "candidate"}, {"coach_id", coach}}, {cand, coach});
       log.put("career_profiles", cand, {{"id", cand}, {"immigration_stage", "csq_received"}},
               {cand, "role:coach", "role:admin"});  // the audience before migration 7
-      // Back to version 6: migrations 8 and 9 go too, so both run again at the reopening.
+      // Back to version 6: migrations 8, 9 and 10 go too, so they run again at the reopening.
       sql << "DELETE FROM schema_migrations WHERE version >= 7";
+      undo_migration_10(sql);
       sql << "DROP TABLE password_resets";
       sql << "DROP INDEX sessions_by_id";
       for (const char* column : {"id", "device", "address", "last_seen_at"})
@@ -181,6 +192,7 @@ TEST(Migrations, Migration9IndexesRowsWrittenBefore) {
     ASSERT_TRUE(db.ok()) << db.error().message;
     ASSERT_TRUE((*db)->writer().run([&](soci::session& sql) {
       sql << "DELETE FROM schema_migrations WHERE version >= 9";
+      undo_migration_10(sql);
       sql << "DROP TABLE row_keys";
       sql << "DROP TABLE plan_step_summaries";
       passerelle::server::sync::ChangeLog log(sql, now_utc());

@@ -878,6 +878,16 @@ JNIEXPORT void JNICALL Java_org_passerelle_Native_socketClosed(JNIEnv* env, jcla
   if (!reported) psl_socket_closed(s, nullptr);
 }
 
+JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_invite(JNIEnv* env, jclass, jlong h, jbyteArray email,
+                                                               jbyteArray role, jbyteArray name, jbyteArray locale) {
+  Utf8 m = from_bytes(env, email, "email"), r = from_bytes(env, role, "role"), n = from_bytes(env, name, "name"),
+       l = from_bytes(env, locale, "locale");
+  if (!m.ok || !r.ok || !n.ok || !l.ok) return nullptr;
+  return string_call(env, h, [&](psl_client* c, psl_error* e) {
+    return psl_client_invite(c, c_str(m), c_str(r), c_str(n), c_str(l), e);
+  });
+}
+
 JNIEXPORT void JNICALL Java_org_passerelle_Native_debugThrowForTest(JNIEnv* env, jclass, jlong h, jint kind) {
   bool_call(env, h, [kind](psl_client* c, psl_error* e) { return psl_debug_throw_for_test(c, kind, e); });
 }

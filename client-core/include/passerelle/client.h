@@ -192,6 +192,15 @@ class Client {
   Outcome<Done> end_session(std::string_view session_id);
   // Admin: ends every session of another account. Returns how many ended.
   Outcome<std::int64_t> end_all_sessions(std::string_view user_id);
+  // Coach or admin: invites someone (invite.create, docs/protocol.md); the server e-mails the
+  // link. `name` and `locale` may be empty (none; the inviter's language). Returns the
+  // invitation as the server describes it ({id, email, role, status, expires_at, ...}).
+  Outcome<boost::json::object> invite(std::string_view email, std::string_view role, std::string_view name = {},
+                                      std::string_view locale = {});
+  // Coach or admin: a cohort CSV file (docs/operations.md, "Onboarding a cohort") checked
+  // (`send` false) or sent; the server's report {rows, counts, report: [{row, line, email,
+  // outcome, message?}], cohort_id?}. A file that is not a cohort CSV: Origin::server, bad_request.
+  Outcome<boost::json::object> invite_cohort(std::string csv, bool send);
 
   // The raw protocol, for the layers above (sync engine): connects and resumes on demand are
   // NOT done here; call resume()/login() first. Answers carry the answer's fields.

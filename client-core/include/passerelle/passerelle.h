@@ -482,6 +482,14 @@ PSL_API bool psl_client_end_session(psl_client* client, const char* session_id, 
 PSL_API bool psl_client_end_all_sessions(psl_client* client, const char* user_id, int64_t* out_ended,
                                          psl_error* out_error);
 
+/* Coach or admin: invites someone (issue 27); the server e-mails them a single-use link. `role`:
+ * "candidate", "mentor", "coach" or "admin" (a coach: candidate or mentor, else PSL_FORBIDDEN);
+ * `name` and `locale` ("fr"/"en") may be NULL. An account already using the e-mail:
+ * PSL_CONFLICT. Returns the invitation as JSON (caller frees):
+ *   {"id","email","name","role","locale","invited_by","created_at","expires_at","status"} */
+PSL_API char* psl_client_invite(psl_client* client, const char* email, const char* role, const char* name,
+                                const char* locale, psl_error* out_error);
+
 /* ==== end of password and sessions ========================================================== */
 
 /* ---- test hook ----------------------------------------------------------------------------- */

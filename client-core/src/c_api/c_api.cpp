@@ -665,6 +665,23 @@ bool psl_client_end_all_sessions(psl_client* client, const char* user_id, int64_
   });
 }
 
+char* psl_client_invite(psl_client* client, const char* email, const char* role, const char* name, const char* locale,
+                        psl_error* err) {
+  return guarded<char*>(err, nullptr, [&]() -> char* {
+    const char* fn = "psl_client_invite";
+    if (!check_client(client, fn, err) || !check_arg(email, fn, "email", err) || !check_arg(role, fn, "role", err))
+      return nullptr;
+    BlockingLock lock(client, BlockingLock::exclusive, fn, err);
+    if (!lock.ok()) return nullptr;
+    auto inv = client->client->invite(email, role, name ? name : "", locale ? locale : "");
+    if (!inv) {
+      set_failure(err, inv.failure());
+      return nullptr;
+    }
+    return give_json(*inv);
+  });
+}
+
 // --- sync --------------------------------------------------------------------------------------
 
 bool psl_client_start_sync(psl_client* client, psl_error* err) {

@@ -413,4 +413,58 @@ Outcome<std::int64_t> get_blob(const TransferOptions& options, std::string_view 
   return st.bytes;
 }
 
+// --- POST (the cohort upload) -------------------------------------------------------------------
+
+struct PostState {
+  std::optional<Failure> failure;
+  std::optional<std::pair<unsigned, std::string>> answer;
+};
+
+template <class Stream>
+net::awaitable<void> post_flow(Session& s, Stream& stream, PostState& st, std::string target, std::string content_type,
+                               std::string body) {
+  auto done = [&](std::optional<Failure> f) {
+    st.failure = std::move(f);
+    s.finish();
+  };
+  if (auto f = co_await s.connect(stream)) co_return done(std::move(f));
+  http::request<http::string_body> req{http::verb::post, target, 11};
+  s.common_headers(req);
+  req.set(http::field::content_type, content_type);
+  req.body() = std::move(body);
+  req.prepare_payload();
+  error_code ec;
+  co_await http::async_write(stream, req, net::redirect_error(kAwait, ec));
+  if (ec) co_return done(s.lost(ec));
+  s.progress();
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(16 << 20);  // a report of 2,000 rows
+  co_await http::async_read(stream, buffer, parser, net::redirect_error(kAwait, ec));
+  if (ec) co_return done(s.lost(ec));
+  st.answer.emplace(parser.get().result_int(), std::move(parser.get().body()));
+  s.finish();
+}
+
+Outcome<boost::json::object> post_for_json(const TransferOptions& options, std::string_view path_and_query,
+                                           std::string_view content_type, std::string body) {
+  Session s(options);
+  PostState st;
+  std::string base = http_base(options.server);
+  auto slash = base.find('/', base.find("//") + 2);
+  std::string target = (slash == std::string::npos ? "" : base.substr(slash)) + std::string(path_and_query);
+  auto crashed = s.run([&](auto& stream) {
+    return post_flow(s, stream, st, target, std::string(content_type), std::move(body));
+  });
+  if (crashed) return std::move(*crashed);
+  if (st.failure) return std::move(*st.failure);
+  if (!st.answer) return s.lost(error_code());
+  auto& [status, text] = *st.answer;
+  if (status != 200) return answer_failure(status, text);
+  error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return server_failure(Error{ErrorCode::internal, "the server's answer is not a JSON object"});
+  return std::move(v.get_object());
+}
+
 }  // namespace passerelle::client::files

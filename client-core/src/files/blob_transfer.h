@@ -18,6 +18,8 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/object.hpp>
+
 #include "passerelle/outcome.h"
 #include "passerelle/server_url.h"
 
@@ -53,5 +55,10 @@ Outcome<StoredBlob> put_blob(const TransferOptions& options, const std::filesyst
 // user: Origin::server, not_found. Returns the number of bytes.
 Outcome<std::int64_t> get_blob(const TransferOptions& options, std::string_view sha256,
                                const std::filesystem::path& out, std::uint64_t max_bytes);
+
+// POSTs `body` to `path_and_query` (under the server's prefix, e.g. "/v1/invitations/cohort?mode=check")
+// and returns the answer's JSON object; an error answer comes back as Origin::server with its code.
+Outcome<boost::json::object> post_for_json(const TransferOptions& options, std::string_view path_and_query,
+                                           std::string_view content_type, std::string body);
 
 }  // namespace passerelle::client::files

@@ -166,29 +166,68 @@ void set_password_hash(soci::session& sql, const std::string& user_id, const std
   sql << "UPDATE users SET password_hash = :h WHERE id = :id", soci::use(hash), soci::use(user_id);
 }
 
-std::optional<InvitationRecord> find_invitation(soci::session& sql, const std::string& token_hash) {
+namespace {
+std::optional<InvitationRecord> select_invitation(soci::session& sql, const std::string& column,
+                                                  const std::string& value) {
   InvitationRecord r;
-  std::string used;
-  soci::indicator used_ind = soci::i_null;
-  sql << "SELECT id, email, role, locale, invited_by, created_at, expires_at, used_at "
-         "FROM invitations WHERE token_hash = :t",
-      soci::use(token_hash), soci::into(r.id), soci::into(r.email), soci::into(r.role), soci::into(r.locale),
-      soci::into(r.invited_by), soci::into(r.created_at), soci::into(r.expires_at), soci::into(used, used_ind);
+  std::string used, revoked, accepted, cohort;
+  soci::indicator used_ind = soci::i_null, revoked_ind = soci::i_null, accepted_ind = soci::i_null,
+                  cohort_ind = soci::i_null;
+  sql << "SELECT id, token_hash, email, role, locale, invited_by, created_at, expires_at, used_at, name, details, "
+         "revoked_at, accepted_user_id, cohort_id FROM invitations WHERE " + column + " = :v",
+      soci::use(value), soci::into(r.id), soci::into(r.token_hash), soci::into(r.email), soci::into(r.role),
+      soci::into(r.locale), soci::into(r.invited_by), soci::into(r.created_at), soci::into(r.expires_at),
+      soci::into(used, used_ind), soci::into(r.name), soci::into(r.details), soci::into(revoked, revoked_ind),
+      soci::into(accepted, accepted_ind), soci::into(cohort, cohort_ind);
   if (!sql.got_data()) return std::nullopt;
-  r.token_hash = token_hash;
   if (used_ind == soci::i_ok) r.used_at = used;
+  if (revoked_ind == soci::i_ok) r.revoked_at = revoked;
+  if (accepted_ind == soci::i_ok) r.accepted_user_id = accepted;
+  if (cohort_ind == soci::i_ok) r.cohort_id = cohort;
   return r;
+}
+}  // namespace
+
+std::optional<InvitationRecord> find_invitation(soci::session& sql, const std::string& token_hash) {
+  return select_invitation(sql, "token_hash", token_hash);
+}
+
+std::optional<InvitationRecord> find_invitation_by_id(soci::session& sql, const std::string& id) {
+  return select_invitation(sql, "id", id);
 }
 
 void insert_invitation(soci::session& sql, const InvitationRecord& r) {
-  sql << "INSERT INTO invitations(id, token_hash, email, role, locale, invited_by, created_at, expires_at) "
-         "VALUES(:id, :t, :e, :r, :l, :b, :c, :x)",
+  soci::indicator cohort_ind = r.cohort_id ? soci::i_ok : soci::i_null;
+  std::string cohort = r.cohort_id.value_or("");
+  sql << "INSERT INTO invitations(id, token_hash, email, role, locale, invited_by, created_at, expires_at, name, "
+         "details, cohort_id) VALUES(:id, :t, :e, :r, :l, :b, :c, :x, :n, :d, :k)",
       soci::use(r.id), soci::use(r.token_hash), soci::use(r.email), soci::use(r.role), soci::use(r.locale),
-      soci::use(r.invited_by), soci::use(r.created_at), soci::use(r.expires_at);
+      soci::use(r.invited_by), soci::use(r.created_at), soci::use(r.expires_at), soci::use(r.name),
+      soci::use(r.details), soci::use(cohort, cohort_ind);
 }
 
-void mark_invitation_used(soci::session& sql, const std::string& id, const std::string& now) {
-  sql << "UPDATE invitations SET used_at = :now WHERE id = :id", soci::use(now), soci::use(id);
+void mark_invitation_used(soci::session& sql, const std::string& id, const std::string& now,
+                          const std::string& user_id) {
+  sql << "UPDATE invitations SET used_at = :now, accepted_user_id = :u WHERE id = :id", soci::use(now),
+      soci::use(user_id), soci::use(id);
+}
+
+void set_invitation_token(soci::session& sql, const std::string& id, const std::string& token_hash,
+                          const std::string& expires_at) {
+  sql << "UPDATE invitations SET token_hash = :t, expires_at = :x WHERE id = :id", soci::use(token_hash),
+      soci::use(expires_at), soci::use(id);
+}
+
+void revoke_invitation(soci::session& sql, const std::string& id, const std::string& now) {
+  sql << "UPDATE invitations SET revoked_at = :now WHERE id = :id", soci::use(now), soci::use(id);
+}
+
+std::string invitation_status(const InvitationRecord& inv, const std::string& now, bool queued) {
+  if (inv.used_at) return "accepted";
+  if (inv.revoked_at) return "revoked";
+  if (queued) return "queued";
+  if (inv.expires_at <= now) return "expired";
+  return "pending";
 }
 
 }  // namespace passerelle::server::auth

@@ -63,13 +63,27 @@ std::optional<std::string> revoke_session_by_id(soci::session& sql, const std::s
 
 void set_password_hash(soci::session& sql, const std::string& user_id, const std::string& hash);
 
+// An invitation (docs/protocol.md, invite.*). `details` is a JSON object: "coach_id" (the
+// caseload a candidate joins), "profile" (profile.update args) and "mentor" (mentor.update
+// args) applied as the new account when it is made. A cohort's invitation waits in
+// invitation_queue with a token_hash that no token hashes to ("queued:<id>") until it is sent.
 struct InvitationRecord {
   std::string id, token_hash, email, role, locale, invited_by, created_at, expires_at;
-  std::optional<std::string> used_at;
+  std::string name;
+  std::string details = "{}";
+  std::optional<std::string> used_at, revoked_at, accepted_user_id, cohort_id;
 };
 std::optional<InvitationRecord> find_invitation(soci::session& sql, const std::string& token_hash);
+std::optional<InvitationRecord> find_invitation_by_id(soci::session& sql, const std::string& id);
 void insert_invitation(soci::session& sql, const InvitationRecord& inv);
-void mark_invitation_used(soci::session& sql, const std::string& id, const std::string& now);
+void mark_invitation_used(soci::session& sql, const std::string& id, const std::string& now,
+                          const std::string& user_id = {});
+// A new token (resend, or a queued invitation's turn): the former one no longer matches.
+void set_invitation_token(soci::session& sql, const std::string& id, const std::string& token_hash,
+                          const std::string& expires_at);
+void revoke_invitation(soci::session& sql, const std::string& id, const std::string& now);
+// pending (sent, usable), queued (a cohort's, not sent yet), accepted, revoked, expired.
+std::string invitation_status(const InvitationRecord& inv, const std::string& now, bool queued);
 
 // Profiles are `profiles` sync rows: see storage/profiles.h (write_new_profile, read_profile).
 

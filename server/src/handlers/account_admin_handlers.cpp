@@ -8,6 +8,8 @@
 #include "../auth/password_resets.h"
 #include "../log.h"
 #include "../services.h"
+#include "../storage/db_error.h"
+#include "../storage/profiles.h"
 #include "../sync/change_log.h"
 #include "audit/audit.h"
 #include "passerelle/shared/json_reader.h"
@@ -134,11 +136,91 @@ void update_account(Services& svc, const Context& ctx, const protocol::Request& 
       });
 }
 
+// accounts.search (admin): people by name or e-mail, with their role, state, coach and last
+// sign-in, for the dashboard's Accounts page. Erased accounts are not people any more.
+void search_accounts(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
+  const protocol::UserInfo& me = *ctx.user;
+  if (me.role != Role::admin) return reply.fail(ErrorCode::forbidden, "only an admin may search accounts");
+  JsonReader in(req.body);
+  std::string query = in.optional_string("query").value_or("");
+  std::string role = in.optional_string("role").value_or("");
+  std::string state = in.optional_string("state").value_or("");
+  auto limit = in.optional_integer("limit").value_or(100);
+  if (auto st = in.status(); !st) return reply.fail(st.error());
+  if (!role.empty() && !protocol::parse_role(role))
+    return reply.fail(ErrorCode::bad_request, "field 'role' must be one of candidate, mentor, coach, admin");
+  if (!state.empty() && state != "active" && state != "disabled")
+    return reply.fail(ErrorCode::bad_request, "field 'state' must be active or disabled");
+  if (limit < 1 || limit > 1000) return reply.fail(ErrorCode::bad_request, "field 'limit' must be between 1 and 1000");
+  if (query.size() > 200) return reply.fail(ErrorCode::too_large, "field 'query' is longer than 200 bytes");
+  svc.workers.post([&svc, reply, query, role, state, limit] {
+    try {
+      auto answer = svc.db.read([&](soci::session& sql) {
+        std::string pattern = "%";
+        for (char c : query) {
+          if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+          pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+        pattern += "%";
+        int disabled = state == "disabled" ? 1 : 0;
+        std::string any_state = state.empty() ? "1" : "0";
+        int lim = static_cast<int>(limit);
+        soci::rowset<soci::row> rs =
+            (sql.prepare << "SELECT u.id, u.email, u.name, u.role, u.locale, u.disabled, u.created_at,"
+                            " (SELECT MAX(s.created_at) FROM sessions s WHERE s.user_id = u.id),"
+                            " (SELECT MAX(s.last_seen_at) FROM sessions s WHERE s.user_id = u.id)"
+                            " FROM users u WHERE u.deleted_at IS NULL"
+                            " AND (LOWER(u.name) LIKE :p1 ESCAPE '\\' OR LOWER(u.email) LIKE :p2 ESCAPE '\\')"
+                            " AND (:r1 = '' OR u.role = :r2) AND (:any = '1' OR u.disabled = :d)"
+                            " ORDER BY LOWER(u.name), u.id LIMIT :lim",
+             soci::use(pattern, "p1"), soci::use(pattern, "p2"), soci::use(role, "r1"), soci::use(role, "r2"), soci::use(any_state, "any"), soci::use(disabled, "d"),
+             soci::use(lim, "lim"));
+        std::vector<boost::json::object> people;
+        for (const soci::row& r : rs) {
+          boost::json::object o{{"id", r.get<std::string>(0)},     {"email", r.get<std::string>(1)},
+                                {"name", r.get<std::string>(2)},   {"role", r.get<std::string>(3)},
+                                {"locale", r.get<std::string>(4)}, {"state", r.get<int>(5) ? "disabled" : "active"},
+                                {"created_at", r.get<std::string>(6)}};
+          std::string signed_in = r.get_indicator(7) == soci::i_ok ? r.get<std::string>(7) : "";
+          std::string seen = r.get_indicator(8) == soci::i_ok ? r.get<std::string>(8) : "";
+          std::string last = std::max(signed_in, seen);
+          o["last_sign_in"] = last.empty() ? boost::json::value(nullptr) : boost::json::value(last);
+          people.push_back(std::move(o));
+        }
+        // A candidate's coach is on their profile row (caseload.assign).
+        std::map<std::string, std::string> coach_names;
+        for (auto& o : people) {
+          if (o["role"] != "candidate") continue;
+          auto profile = storage::read_profile(sql, std::string(o["id"].as_string()));
+          auto* coach = profile ? profile->if_contains("coach_id") : nullptr;
+          if (!coach || !coach->is_string()) continue;
+          std::string id(coach->get_string());
+          if (!coach_names.count(id)) {
+            auto u = auth::find_user_by_id(sql, id);
+            coach_names[id] = u ? u->info.name : "";
+          }
+          o["coach_id"] = id;
+          o["coach_name"] = coach_names[id];
+        }
+        boost::json::array list;
+        for (auto& o : people) list.push_back(std::move(o));
+        return boost::json::object{{"accounts", std::move(list)}};
+      });
+      reply.ok(std::move(answer));
+    } catch (const std::exception& e) {
+      log::error("accounts_search_failed", storage::failure_fields(e));
+      reply.fail(ErrorCode::internal, "the accounts could not be read; try again");
+    }
+  });
+}
+
 }  // namespace
 
 void register_account_admin_handlers(net::Dispatcher& d, Services& svc) {
   d.add("account.update", Access::authenticated,
         [&svc](const Context& c, const protocol::Request& r, Reply reply) { update_account(svc, c, r, std::move(reply)); });
+  d.add("accounts.search", Access::authenticated,
+        [&svc](const Context& c, const protocol::Request& r, Reply reply) { search_accounts(svc, c, r, std::move(reply)); });
 }
 
 }  // namespace passerelle::server::handlers

@@ -19,6 +19,7 @@
 #include "dashboard/program_rows.h"
 #include "auth/accounts.h"
 #include "net/http_routes.h"
+#include "http_session.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/indicators/indicators.h"
@@ -298,15 +299,9 @@ net::NextPiece caseload_pieces(std::shared_ptr<CaseloadExport> ex) {
 }
 
 void export_csv(Services& svc, const net::HttpRequest& req, const net::Respond& respond) {
-  std::string token = net::bearer_token(req.authorization);
-  if (token.empty())
-    return respond(net::error_answer(
-        Error{ErrorCode::unauthenticated, "send the session token as 'Authorization: Bearer <token>'"}));
-  auto session = svc.db.read(
-      [&](soci::session& sql) { return auth::find_session(sql, sha256_hex(token), format_rfc3339(now_utc())); });
-  if (!session)
-    return respond(net::error_answer(Error{ErrorCode::unauthenticated, "the session token is unknown or expired; sign in again"}));
-  const protocol::UserInfo user = session->user;
+  auto session = authenticate_http(svc, req);
+  if (!session) return respond(net::error_answer(session.error()));
+  const protocol::UserInfo user = *session;
   if (!is_staff(user)) return respond(net::error_answer(staff_only()));
   std::string what = req.path.substr(kExportPrefix.size());
   if (what != "caseload.csv" && what != "indicators.csv")

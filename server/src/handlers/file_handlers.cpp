@@ -13,6 +13,7 @@
 #include "auth/accounts.h"
 #include "files/file_store.h"
 #include "net/http_routes.h"
+#include "http_session.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/messages/files.h"
 #include "passerelle/shared/sync/collections.h"
@@ -32,20 +33,10 @@ constexpr std::string_view kPrefix = "/v1/blobs/";
 
 Error not_found() { return Error{ErrorCode::not_found, "no such file, or it is not shared with you"}; }
 
-// The signed-in person behind the request's bearer token (on a worker: reads the database).
-Result<protocol::UserInfo> authenticate(Services& svc, const HttpRequest& req) {
-  std::string token = net::bearer_token(req.authorization);
-  if (token.empty())
-    return Error{ErrorCode::unauthenticated, "send the session token as 'Authorization: Bearer <token>'"};
-  auto session = svc.db.read(
-      [&](soci::session& sql) { return auth::find_session(sql, sha256_hex(token), format_rfc3339(now_utc())); });
-  if (!session) return Error{ErrorCode::unauthenticated, "the session token is unknown or expired; sign in again"};
-  return session->user;
-}
 
 void put_file(Services& svc, const files::FileStore& store, const HttpRequest& req, const std::string& sha,
               const Respond& respond) {
-  auto user = authenticate(svc, req);
+  auto user = authenticate_http(svc, req);
   if (!user) return respond(error_answer(user.error()));
   std::string actual = sha256_hex(req.body);
   if (actual != sha)
@@ -76,7 +67,7 @@ void put_file(Services& svc, const files::FileStore& store, const HttpRequest& r
 
 void get_file(Services& svc, const files::FileStore& store, const HttpRequest& req, const std::string& sha,
               const Respond& respond) {
-  auto user = authenticate(svc, req);
+  auto user = authenticate_http(svc, req);
   if (!user) return respond(error_answer(user.error()));
   auto info = svc.db.read([&](soci::session& sql) {
     return server::sync::readable_file(sql, sha, user->id, passerelle::sync::role_audience(user->role));

@@ -15,6 +15,7 @@ void register_all(net::Dispatcher& dispatcher, net::HttpRoutes& routes, Services
   register_session_handlers(dispatcher, services);
   register_account_handlers(dispatcher, services, file_store);  // privacy rights
   register_dashboard_routes(routes, services);
+  register_invite_routes(routes, services);  // the cohort upload
   register_file_routes(routes, services, file_store);
   calendar::register_calendar_routes(routes, services);  // GET /v1/calendar/<token>.ics
 }

@@ -54,7 +54,7 @@ Result<std::string> Mailer::send(const Message& m) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return Error{ErrorCode::internal, "cannot create the mail directory: " + ec.message()};
-  std::string id = new_id();
+  std::string id = m.file_stem.empty() ? new_id() : m.file_stem;
   fs::path final_path = fs::path(dir_) / (id + ".eml");
   fs::path tmp_path = fs::path(dir_) / ("." + id + ".tmp");
   {

@@ -17,6 +17,9 @@ struct Message {
   std::string body;        // UTF-8 text, '\n' line ends (converted to CRLF)
   Timestamp date;
   std::string message_id;  // "<id@host>"
+  // With --mail-dir, the file's name (without .eml) instead of a fresh id: sending the same
+  // message again replaces its file (the invitation queue after a crash, docs/operations.md).
+  std::string file_stem;
   // Optional iCalendar part (meeting e-mails, docs/mentoring.md): when set, the message is
   // multipart/mixed with the text first and then `text/calendar; method=<calendar_method>`
   // (base64, so its CRLF lines arrive intact) that calendar programs offer to add or update.

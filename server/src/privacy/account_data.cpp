@@ -287,6 +287,9 @@ ErasedAccount erase_account(soci::session& sql, const std::string& user_id, Time
   sql << "DELETE FROM sync_ops WHERE user_id = :u", soci::use(user_id);
   sql << "DELETE FROM message_inbox WHERE user_id = :u", soci::use(user_id);
   sql << "DELETE FROM mail_digests WHERE user_id = :u", soci::use(user_id);
+  // (a cohort invitation's queue row first: it references the invitation)
+  sql << "DELETE FROM invitation_queue WHERE invitation_id IN (SELECT id FROM invitations WHERE email = :e)",
+      soci::use(user->info.email);
   sql << "DELETE FROM invitations WHERE email = :e", soci::use(user->info.email);
   sql << "DELETE FROM password_resets WHERE user_id = :u", soci::use(user_id);
   sql << "DELETE FROM sync_audience WHERE user_id = :u", soci::use(user_id);

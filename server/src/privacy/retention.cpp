@@ -82,6 +82,8 @@ RetentionReport apply_retention(soci::session& sql, const RetentionPolicy& polic
     for (const auto& id : gone) {
       sql << "DELETE FROM sessions WHERE user_id = :u", soci::use(id);
       sql << "DELETE FROM password_resets WHERE user_id = :u", soci::use(id);
+      sql << "DELETE FROM invitation_queue WHERE invitation_id IN (SELECT id FROM invitations WHERE invited_by = :u)",
+          soci::use(id);
       sql << "DELETE FROM invitations WHERE invited_by = :u", soci::use(id);
       sql << "DELETE FROM users WHERE id = :u", soci::use(id);
     }

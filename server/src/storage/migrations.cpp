@@ -279,8 +279,30 @@ const std::vector<Migration>& all_migrations() {
        name_existing_sessions},
       // The dashboard reads a coach's rows by key, not the whole program (docs/dashboard.md).
       {9, "row_keys", row_keys_schema_statements(), index_existing_row_keys},
-      // (10 is the invitations branch's.) A program's dashboard reads one summary per plan, not
-      // every step (docs/dashboard.md).
+      // Onboarding (docs/dashboard.md, "Invitations"): who an invitation is for (name, and the
+      // profile fields and coach the account starts with, as JSON), revoked and accepted
+      // invitations, and the queue that sends a cohort's e-mails at a paced rate and resumes
+      // after a restart (an invitation of a cohort has no usable token until its turn comes).
+      {10,
+       "invitations_admin",
+       {
+           "ALTER TABLE invitations ADD COLUMN name TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE invitations ADD COLUMN details TEXT NOT NULL DEFAULT '{}'",
+           "ALTER TABLE invitations ADD COLUMN revoked_at TEXT",
+           "ALTER TABLE invitations ADD COLUMN accepted_user_id TEXT",
+           "ALTER TABLE invitations ADD COLUMN cohort_id TEXT",
+           "CREATE INDEX invitations_by_inviter ON invitations(invited_by, created_at)",
+           "CREATE INDEX invitations_by_email ON invitations(email)",
+           R"(CREATE TABLE invitation_queue (
+                invitation_id TEXT PRIMARY KEY REFERENCES invitations(id),
+                cohort_id TEXT NOT NULL,
+                queued_at_ms BIGINT NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                sent_at_ms BIGINT,
+                last_error TEXT))",
+           "CREATE INDEX invitation_queue_due ON invitation_queue(sent_at_ms, queued_at_ms)",
+       }},
+      // A program's dashboard reads one summary per plan, not every step (docs/dashboard.md).
       {11, "plan_step_summaries", step_summaries_schema_statements(), summarize_existing_plans},
   };
   return list;

@@ -164,6 +164,15 @@ public final class Client: @unchecked Sendable {
 
     /// Admin: ends every session of another account; returns how many.
     @discardableResult
+    /// Coach or admin: invites someone; the server e-mails them a single-use link. Returns the
+    /// invitation's id. A coach inviting an admin throws `forbidden`; a registered e-mail `conflict`.
+    public func invite(email: String, role: String, name: String? = nil, locale: String? = nil) async throws -> String {
+        struct Invitation: Decodable { let id: String }
+        return try await offMain {
+            try self.decode(Invitation.self, self.call { psl_client_invite(self.handle, email, role, name, locale, $0) }).id
+        }
+    }
+
     public func endAllSessions(userID: String) async throws -> Int64 {
         try await offMain {
             var ended: Int64 = 0

@@ -290,6 +290,19 @@ public final class Client implements AutoCloseable {
     return call(h -> Native.endAllSessions(h, utf8(userId)));
   }
 
+  /**
+   * Coach or admin: invites someone; the server e-mails them a single-use link. {@code name} and
+   * {@code locale} may be null. A coach inviting an admin: code FORBIDDEN; an e-mail already
+   * registered: CONFLICT. Returns the invitation's id.
+   */
+  public String invite(String email, String role, String name, String locale) {
+    return call(h -> {
+      Object inv = parse(Native.invite(h, utf8(email), utf8(role), utf8(name == null ? "" : name),
+          utf8(locale == null ? "" : locale)));
+      return Json.str(Json.obj(inv), "id");
+    });
+  }
+
   // --- sync --------------------------------------------------------------------------------------
 
   /** Starts the background sync (its own thread; reconnects with backoff). Returns at once. */

@@ -40,6 +40,7 @@ final class Native {
   static native void resetPasswordWithCode(long handle, byte[] code, byte[] newPassword);
   static native void resetPasswordWithToken(long handle, byte[] token, byte[] newPassword);
   static native byte[] sessions(long handle);
+  static native byte[] invite(long handle, byte[] email, byte[] role, byte[] name, byte[] locale);
   static native void endSession(long handle, byte[] sessionId);
   static native long endAllSessions(long handle, byte[] userId);
 

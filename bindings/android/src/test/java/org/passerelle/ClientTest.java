@@ -126,6 +126,15 @@ public final class ClientTest {
           "quebec-skilled-worker"));
       SyncSummary s = coach.syncOnce(20000);
       check(s.applied == 1 && s.rejected == 0, "plan.create applied: " + s);
+      // Invitations (issue 27): a coach invites a candidate, not an admin.
+      String invitationId = coach.invite("java-invitee@example.org", "candidate", "Invitée Java", "fr");
+      check(invitationId != null && invitationId.length() == 36, "invite returns the invitation's id: " + invitationId);
+      try {
+        coach.invite("java-boss@example.org", "admin", null, null);
+        check(false, "a coach inviting an admin is refused");
+      } catch (PasserelleException e) {
+        check(e.code == ErrorCode.FORBIDDEN, "a coach inviting an admin: FORBIDDEN, got " + e.code);
+      }
     }
 
     // 2. Amina's phone and the coach's phone (background sync, listeners).
