@@ -13,6 +13,10 @@
 //   it ends, takes the queue and calls Client.dispatch(), which hands the listener to the app's
 //   Executor. So Java code never runs on a core thread nor under a core lock, and no core
 //   thread is ever attached to the JVM.
+// - A host transport (org.passerelle.Transport) follows the same rule: the core's open/send/
+//   close callbacks only queue a command; one "passerelle-transport" thread per client, attached
+//   once, runs them in order on the app's Transport (through TransportBridge). The app reports
+//   back on TransportSocket from any Java thread, straight into psl_socket_*.
 #include <jni.h>
 
 #include <condition_variable>
@@ -34,6 +38,10 @@ jclass g_exception_class = nullptr;    // org.passerelle.PasserelleException
 jmethodID g_exception_ctor = nullptr;  // (int code, int origin, byte[] message)
 jclass g_client_class = nullptr;       // org.passerelle.Client
 jmethodID g_client_dispatch = nullptr; // void dispatch(int kind, long listenerId, byte[] json)
+jclass g_bridge_class = nullptr;       // org.passerelle.TransportBridge
+jmethodID g_bridge_open = nullptr;     // static Object open(Transport, byte[] url, long socket)
+jmethodID g_bridge_send = nullptr;     // static void send(Object connection, byte[] frame)
+jmethodID g_bridge_close = nullptr;    // static void close(Object connection)
 
 enum Kind : jint { kRows = 1, kSyncState = 2, kRejection = 3 };
 
@@ -44,6 +52,7 @@ struct Event {
 };
 
 struct Binding;
+struct TransportPump;
 
 // What a C observer's context points at; freed once psl_client_unobserve has returned.
 struct Observer {
@@ -69,6 +78,8 @@ struct Binding {
 
   std::mutex observers_m;
   std::map<psl_observer_token, Observer*> observers;
+
+  TransportPump* pump = nullptr;  // only with an app-given Transport
 
   void post(Kind kind, jlong listener_id, const char* json) noexcept {
     try {
@@ -162,6 +173,196 @@ R guarded(JNIEnv* env, R failed, F&& body) noexcept {
     if (!env->ExceptionCheck()) throw_error(env, PSL_INTERNAL, PSL_ORIGIN_LOCAL, "internal error in the JNI glue");
   }
   return failed;
+}
+
+// --- the host transport ----------------------------------------------------------------------------
+
+// The library's handle for one connection of the app's Transport: the Java Connection, set by
+// the transport thread once Transport.open returned (null when it failed).
+struct HostConnection {
+  jobject connection = nullptr;  // global ref
+};
+
+struct TransportCommand {
+  enum Kind { kOpen, kSend, kClose } kind = kOpen;
+  HostConnection* conn = nullptr;
+  psl_socket* socket = nullptr;  // kOpen
+  std::string text;              // kOpen: the URL; kSend: the frame
+};
+
+// One per client with a Transport: the queue of the core's calls and the thread that makes them
+// in Java, in order.
+struct TransportPump {
+  jobject transport = nullptr;  // global ref to the app's Transport, released when the thread ends
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<TransportCommand> queue;
+  bool stopping = false;
+  bool delete_on_exit = false;
+  std::thread thread;
+
+  // Never throws into the core: a command that cannot be queued is lost, and the sync's
+  // timeouts notice the silent connection.
+  void post(TransportCommand c) noexcept {
+    try {
+      {
+        std::lock_guard lock(m);
+        queue.push_back(std::move(c));
+      }
+      cv.notify_one();
+    } catch (...) {
+    }
+  }
+
+  void run() noexcept;
+  void run_one(JNIEnv* env, TransportCommand& c);
+  // After psl_client_close: the core has asked for every close it owes; run them, then end.
+  void finish() noexcept;
+
+  static void* open(void* context, psl_socket* socket, const char* url) noexcept {
+    auto* self = static_cast<TransportPump*>(context);
+    auto* conn = new (std::nothrow) HostConnection();
+    if (!conn) {
+      psl_socket_closed(socket, "out of memory");
+      return nullptr;
+    }
+    TransportCommand c;
+    c.kind = TransportCommand::kOpen;
+    c.conn = conn;
+    c.socket = socket;
+    try {
+      c.text = url;
+    } catch (...) {
+    }
+    self->post(std::move(c));
+    return conn;
+  }
+  static void send(void* context, void* handle, const char* frame, size_t length) noexcept {
+    if (!handle) return;
+    TransportCommand c;
+    c.kind = TransportCommand::kSend;
+    c.conn = static_cast<HostConnection*>(handle);
+    try {
+      c.text.assign(frame, length);
+    } catch (...) {
+      return;
+    }
+    static_cast<TransportPump*>(context)->post(std::move(c));
+  }
+  static void close(void* context, void* handle) noexcept {
+    if (!handle) return;
+    TransportCommand c;
+    c.kind = TransportCommand::kClose;
+    c.conn = static_cast<HostConnection*>(handle);
+    static_cast<TransportPump*>(context)->post(std::move(c));
+  }
+};
+
+void TransportPump::run_one(JNIEnv* env, TransportCommand& c) {
+  if (env->PushLocalFrame(8) != JNI_OK) {
+    env->ExceptionClear();
+    if (c.kind == TransportCommand::kOpen) psl_socket_closed(c.socket, "out of memory");
+    if (c.kind == TransportCommand::kClose) delete c.conn;
+    return;
+  }
+  switch (c.kind) {
+    case TransportCommand::kOpen: {
+      jbyteArray url = to_bytes(env, c.text.c_str());
+      jobject conn = url ? env->CallStaticObjectMethod(g_bridge_class, g_bridge_open, transport, url,
+                                                       reinterpret_cast<jlong>(c.socket))
+                         : nullptr;
+      if (env->ExceptionCheck()) {
+        // TransportBridge catches what the app throws: this is an Error (out of memory...).
+        env->ExceptionClear();
+        conn = nullptr;
+        psl_socket_closed(c.socket, "the app's transport failed to open");  // ignored if already reported
+      }
+      if (conn) c.conn->connection = env->NewGlobalRef(conn);
+      break;
+    }
+    case TransportCommand::kSend: {
+      if (!c.conn->connection) break;
+      jbyteArray frame = env->NewByteArray(static_cast<jsize>(c.text.size()));
+      if (frame) {
+        env->SetByteArrayRegion(frame, 0, static_cast<jsize>(c.text.size()), reinterpret_cast<const jbyte*>(c.text.data()));
+        env->CallStaticVoidMethod(g_bridge_class, g_bridge_send, c.conn->connection, frame);
+      }
+      break;
+    }
+    case TransportCommand::kClose: {
+      if (c.conn->connection) {
+        env->CallStaticVoidMethod(g_bridge_class, g_bridge_close, c.conn->connection);
+        if (env->ExceptionCheck()) env->ExceptionClear();
+        env->DeleteGlobalRef(c.conn->connection);
+      }
+      delete c.conn;
+      c.conn = nullptr;
+      break;
+    }
+  }
+  if (env->ExceptionCheck()) {
+    env->ExceptionDescribe();
+    env->ExceptionClear();
+  }
+  env->PopLocalFrame(nullptr);
+}
+
+void TransportPump::run() noexcept {
+  JNIEnv* env = nullptr;
+  JavaVMAttachArgs args{JNI_VERSION_1_6, const_cast<char*>("passerelle-transport"), nullptr};
+#ifdef __ANDROID__
+  bool attached = g_vm->AttachCurrentThreadAsDaemon(&env, &args) == JNI_OK;
+#else
+  bool attached = g_vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env), &args) == JNI_OK;
+#endif
+  for (;;) {
+    TransportCommand c;
+    {
+      std::unique_lock lock(m);
+      cv.wait(lock, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) break;
+      c = std::move(queue.front());
+      queue.pop_front();
+    }
+    if (attached) {
+      try {
+        run_one(env, c);
+      } catch (...) {
+      }
+    } else {
+      // No JVM to run it in: fail the connection rather than leave the sync waiting.
+      if (c.kind == TransportCommand::kOpen) psl_socket_closed(c.socket, "the app's transport is unavailable");
+      if (c.kind == TransportCommand::kClose) delete c.conn;
+    }
+  }
+  bool self_delete;
+  {
+    std::lock_guard lock(m);
+    self_delete = delete_on_exit;
+  }
+  if (attached) {
+    env->DeleteGlobalRef(transport);
+    transport = nullptr;
+    g_vm->DetachCurrentThread();
+  }
+  if (self_delete) {
+    thread.detach();
+    delete this;
+  }
+}
+
+void TransportPump::finish() noexcept {
+  bool on_pump = std::this_thread::get_id() == thread.get_id();
+  {
+    std::lock_guard lock(m);
+    stopping = true;
+    delete_on_exit = on_pump;
+  }
+  cv.notify_all();
+  if (!on_pump) {
+    thread.join();
+    delete this;
+  }
 }
 
 // --- the dispatcher --------------------------------------------------------------------------------
@@ -279,9 +480,15 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
   // dispatcher thread would use the system class loader (which, on Android, does not).
   jclass ex = env->FindClass("org/passerelle/PasserelleException");
   jclass client = env->FindClass("org/passerelle/Client");
-  if (!ex || !client) return JNI_ERR;
+  jclass bridge = env->FindClass("org/passerelle/TransportBridge");
+  if (!ex || !client || !bridge) return JNI_ERR;
   g_exception_class = static_cast<jclass>(env->NewGlobalRef(ex));
   g_client_class = static_cast<jclass>(env->NewGlobalRef(client));
+  g_bridge_class = static_cast<jclass>(env->NewGlobalRef(bridge));
+  g_bridge_open = env->GetStaticMethodID(g_bridge_class, "open", "(Lorg/passerelle/Transport;[BJ)Ljava/lang/Object;");
+  g_bridge_send = env->GetStaticMethodID(g_bridge_class, "send", "(Ljava/lang/Object;[B)V");
+  g_bridge_close = env->GetStaticMethodID(g_bridge_class, "close", "(Ljava/lang/Object;)V");
+  if (!g_bridge_open || !g_bridge_send || !g_bridge_close) return JNI_ERR;
   g_exception_ctor = env->GetMethodID(g_exception_class, "<init>", "(II[B)V");
   g_client_dispatch = env->GetMethodID(g_client_class, "dispatch", "(IJ[B)V");
   if (!g_exception_ctor || !g_client_dispatch) return JNI_ERR;
@@ -293,7 +500,8 @@ JNIEXPORT void JNICALL JNI_OnUnload(JavaVM* vm, void*) {
   if (vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_6) != JNI_OK) return;
   if (g_exception_class) env->DeleteGlobalRef(g_exception_class);
   if (g_client_class) env->DeleteGlobalRef(g_client_class);
-  g_exception_class = g_client_class = nullptr;
+  if (g_bridge_class) env->DeleteGlobalRef(g_bridge_class);
+  g_exception_class = g_client_class = g_bridge_class = nullptr;
 }
 
 JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_version(JNIEnv* env, jclass) {
@@ -313,11 +521,17 @@ JNIEXPORT jbyteArray JNICALL Java_org_passerelle_Native_newId(JNIEnv* env, jclas
 
 JNIEXPORT jlong JNICALL Java_org_passerelle_Native_open(JNIEnv* env, jclass, jobject java_client, jbyteArray data_dir,
                                                         jbyteArray server_url, jbyteArray ca_file, jint connect_ms,
-                                                        jint request_ms, jint backoff_min_ms, jint backoff_max_ms) {
+                                                        jint request_ms, jint backoff_min_ms, jint backoff_max_ms,
+                                                        jobject java_transport) {
   return guarded<jlong>(env, 0, [&]() -> jlong {
     Utf8 dir = from_bytes(env, data_dir, "dataDir"), url = from_bytes(env, server_url, "serverUrl"),
          ca = from_bytes(env, ca_file, "caFile");
     if (!dir.ok || !url.ok || !ca.ok) return 0;
+    auto* b = new (std::nothrow) Binding();
+    if (!b) {
+      throw_error(env, PSL_INTERNAL, PSL_ORIGIN_LOCAL, "out of memory");
+      return 0;
+    }
     psl_client_options o;
     psl_client_options_init(&o);
     o.data_dir = c_str(dir);
@@ -327,16 +541,21 @@ JNIEXPORT jlong JNICALL Java_org_passerelle_Native_open(JNIEnv* env, jclass, job
     o.request_timeout_ms = request_ms;
     o.sync_backoff_min_ms = backoff_min_ms;
     o.sync_backoff_max_ms = backoff_max_ms;
+    psl_transport transport{sizeof(psl_transport), nullptr, &TransportPump::open, &TransportPump::send,
+                            &TransportPump::close};
+    if (java_transport) {
+      b->pump = new TransportPump();
+      b->pump->transport = env->NewGlobalRef(java_transport);
+      b->pump->thread = std::thread([p = b->pump] { p->run(); });
+      transport.context = b->pump;
+      o.transport = &transport;
+    }
     psl_error err = PSL_ERROR_INIT;
     psl_client* c = psl_client_open(&o, &err);
     if (!c) {
+      if (b->pump) b->pump->finish();
+      delete b;
       throw_psl(env, err);
-      return 0;
-    }
-    auto* b = new (std::nothrow) Binding();
-    if (!b) {
-      psl_client_close(c);
-      throw_error(env, PSL_INTERNAL, PSL_ORIGIN_LOCAL, "out of memory");
       return 0;
     }
     b->client = c;
@@ -353,6 +572,9 @@ JNIEXPORT void JNICALL Java_org_passerelle_Native_close(JNIEnv* env, jclass, jlo
     // No callback after this returns: the core is gone and with it every observer.
     psl_client_close(b->client);
     b->client = nullptr;
+    // The core has asked for every close it owed the app's Transport: make them, then stop.
+    if (b->pump) b->pump->finish();
+    b->pump = nullptr;
     {
       std::lock_guard lock(b->observers_m);
       for (auto& [token, o] : b->observers) delete o;
@@ -625,6 +847,35 @@ JNIEXPORT jlong JNICALL Java_org_passerelle_Native_endAllSessions(JNIEnv* env, j
   int64_t ended = 0;
   bool_call(env, h, [&](psl_client* c, psl_error* e) { return psl_client_end_all_sessions(c, c_str(id), &ended, e); });
   return static_cast<jlong>(ended);
+}
+
+// --- the app's reports on a host transport's socket (TransportSocket keeps them after closed out) --
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_socketOpened(JNIEnv*, jclass, jlong socket) {
+  psl_socket_opened(reinterpret_cast<psl_socket*>(socket));
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_socketReceived(JNIEnv* env, jclass, jlong socket, jbyteArray frame) {
+  guarded<int>(env, 0, [&] {
+    if (!frame) return 0;
+    jsize n = env->GetArrayLength(frame);
+    std::string text(static_cast<std::size_t>(n), '\0');
+    if (n > 0) env->GetByteArrayRegion(frame, 0, n, reinterpret_cast<jbyte*>(text.data()));
+    psl_socket_received(reinterpret_cast<psl_socket*>(socket), text.data(), text.size());
+    return 0;
+  });
+}
+
+JNIEXPORT void JNICALL Java_org_passerelle_Native_socketClosed(JNIEnv* env, jclass, jlong socket, jbyteArray reason) {
+  auto* s = reinterpret_cast<psl_socket*>(socket);
+  bool reported = guarded<bool>(env, false, [&] {
+    Utf8 why = from_bytes(env, reason, "reason");
+    if (env->ExceptionCheck()) env->ExceptionClear();  // a NUL in a reason is not worth failing the report
+    psl_socket_closed(s, why.ok ? c_str(why) : nullptr);
+    return true;
+  });
+  // Exactly once per socket, whatever happened above: the library frees it after both sides let go.
+  if (!reported) psl_socket_closed(s, nullptr);
 }
 
 JNIEXPORT void JNICALL Java_org_passerelle_Native_debugThrowForTest(JNIEnv* env, jclass, jlong h, jint kind) {

@@ -26,15 +26,21 @@ public final class Client: @unchecked Sendable {
         public var requestTimeoutMs: Int32 = 0
         public var syncBackoffMinMs: Int32 = 0
         public var syncBackoffMaxMs: Int32 = 0
+        /// The WebSocket the sync speaks through, given by the app (see Transport); nil: the
+        /// library's own.
+        public var transport: Transport?
 
-        public init(dataDirectory: URL, serverURL: String? = nil, caFile: String? = nil) {
+        public init(dataDirectory: URL, serverURL: String? = nil, caFile: String? = nil, transport: Transport? = nil) {
             self.dataDirectory = dataDirectory
             self.serverURL = serverURL
             self.caFile = caFile
+            self.transport = transport
         }
     }
 
     private let handle: OpaquePointer
+    // The app's transport as the C callbacks reach it: kept until psl_client_close has returned.
+    private let transportBox: TransportBox?
 
     /// Opens (creating it if missing) the data directory. No network access.
     public init(options: Options) throws {
@@ -44,6 +50,8 @@ public final class Client: @unchecked Sendable {
         opts.request_timeout_ms = options.requestTimeoutMs
         opts.sync_backoff_min_ms = options.syncBackoffMinMs
         opts.sync_backoff_max_ms = options.syncBackoffMaxMs
+        let box = options.transport.map(TransportBox.init)
+        var transport = box?.cTransport() ?? psl_transport()
         var err = psl_error(code: 0, origin: 0, message: nil)
         let opened: OpaquePointer? = options.dataDirectory.path.withCString { dir in
             withOptionalCString(options.serverURL) { url in
@@ -51,12 +59,17 @@ public final class Client: @unchecked Sendable {
                     opts.data_dir = dir
                     opts.server_url = url
                     opts.ca_file = ca
-                    return psl_client_open(&opts, &err)
+                    // psl_client_open copies the psl_transport itself.
+                    return withUnsafePointer(to: &transport) { t in
+                        opts.transport = box == nil ? nil : t
+                        return psl_client_open(&opts, &err)
+                    }
                 }
             }
         }
         guard let h = opened else { throw Client.take(&err) }
         handle = h
+        transportBox = box
     }
 
     /// Stops the background sync and frees the native client. Local data stays on disk.

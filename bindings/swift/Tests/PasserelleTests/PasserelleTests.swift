@@ -74,4 +74,64 @@ final class PasserelleTests: XCTestCase {
         XCTAssertTrue(changed?.contains(RowKey(collection: "messages", id: id)) ?? false)
         _ = try await client.logout(wipeLocalData: true)
     }
+    /// The sync over the app's own WebSocket (URLSessionWebSocketTask), against a demo server.
+    func testSyncOverTheAppsTransport() async throws {
+        guard let url = ProcessInfo.processInfo.environment["PASSERELLE_TEST_SERVER_URL"] else {
+            throw XCTSkip("PASSERELLE_TEST_SERVER_URL is not set")
+        }
+        let transport = URLSessionTransport()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("passerelle-swift-\(UUID().uuidString)")
+        let client = try Client(options: .init(dataDirectory: dir, serverURL: url, transport: transport))
+        _ = try await client.login(email: "amina.benali@demo.passerelle.quebec", password: "demo-candidate-2026")
+        try client.mutate("profile.update", ["bio": .string("sent over URLSession")])
+        let summary = try await client.sync()
+        XCTAssertGreaterThan(summary.pushed, 0)
+        XCTAssertEqual(try client.status().pendingOps, 0)
+        XCTAssertEqual(transport.opens, 1)
+    }
+}
+
+/// A Transport over URLSessionWebSocketTask, as an iOS app would write one.
+final class URLSessionTransport: Transport, @unchecked Sendable {
+    private let lock = NSLock()
+    private var openCount = 0
+    var opens: Int { lock.lock(); defer { lock.unlock() }; return openCount }
+
+    func open(url: String, socket: TransportSocket) -> TransportConnection {
+        lock.lock(); openCount += 1; lock.unlock()
+        let task = URLSession.shared.webSocketTask(with: URL(string: url)!)
+        let connection = Connection(task: task, socket: socket)
+        task.resume()
+        // Without a delegate URLSession tells no "opened"; a task queues sends until its handshake
+        // is done, so it is reported open at once, and a failed handshake fails the receive.
+        socket.opened()
+        connection.receive()
+        return connection
+    }
+
+    final class Connection: TransportConnection {
+        let task: URLSessionWebSocketTask
+        let socket: TransportSocket
+        init(task: URLSessionWebSocketTask, socket: TransportSocket) { self.task = task; self.socket = socket }
+
+        func receive() {
+            task.receive { [weak self] result in
+                guard let self else { return }
+                switch result {
+                case .success(.string(let text)): self.socket.received(text); self.receive()
+                case .success: self.socket.received(""); self.receive()
+                case .failure(let error): self.socket.closed(reason: error.localizedDescription)
+                }
+            }
+        }
+        func send(_ frame: String) {
+            task.send(.string(frame)) { [socket] error in
+                if let error { socket.closed(reason: error.localizedDescription) }
+            }
+        }
+        func close() {
+            task.cancel(with: .normalClosure, reason: nil)
+            socket.closed(reason: "closed by the app")
+        }
+    }
 }

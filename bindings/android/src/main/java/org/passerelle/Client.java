@@ -53,6 +53,7 @@ public final class Client implements AutoCloseable {
     int syncBackoffMinMs;
     int syncBackoffMaxMs;
     Executor executor;
+    Transport transport;
 
     /** @param dataDir the app's private directory for this library's files (e.g. under getFilesDir()). */
     public Options(String dataDir) {
@@ -88,6 +89,15 @@ public final class Client implements AutoCloseable {
       return this;
     }
 
+    /**
+     * The WebSocket the sync speaks through, given by the app (OkHttp's, say: its proxies, VPN
+     * and system trust store); null, the default: the library's own. See {@link Transport}.
+     */
+    public Options transport(Transport transport) {
+      this.transport = transport;
+      return this;
+    }
+
     /** Where listeners run (required): e.g. ContextCompat.getMainExecutor(context). */
     public Options executor(Executor executor) {
       this.executor = executor;
@@ -120,7 +130,8 @@ public final class Client implements AutoCloseable {
     if (options.executor == null) throw usage("Options.executor is required: listeners run on it");
     Client c = new Client(options.executor);
     c.handle = Native.open(c, utf8(options.dataDir), utf8(options.serverUrl), utf8(options.caFile),
-        options.connectTimeoutMs, options.requestTimeoutMs, options.syncBackoffMinMs, options.syncBackoffMaxMs);
+        options.connectTimeoutMs, options.requestTimeoutMs, options.syncBackoffMinMs, options.syncBackoffMaxMs,
+        options.transport);
     return c;
   }
 

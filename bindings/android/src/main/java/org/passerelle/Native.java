@@ -21,7 +21,7 @@ final class Native {
   static native byte[] newId();
 
   static native long open(Client client, byte[] dataDir, byte[] serverUrl, byte[] caFile, int connectTimeoutMs,
-      int requestTimeoutMs, int syncBackoffMinMs, int syncBackoffMaxMs);
+      int requestTimeoutMs, int syncBackoffMinMs, int syncBackoffMaxMs, Transport transport);
   static native void close(long handle);
   static native byte[] serverUrl(long handle);
   static native byte[] deviceId(long handle);
@@ -67,6 +67,11 @@ final class Native {
   static native long observeSyncState(long handle, long listenerId);
   static native long observeRejections(long handle, long listenerId);
   static native void unobserve(long handle, long token);
+
+  // The app's reports on a host transport's socket (TransportSocket), a psl_socket pointer each.
+  static native void socketOpened(long socket);
+  static native void socketReceived(long socket, byte[] frame);
+  static native void socketClosed(long socket, byte[] reason);
 
   static native void debugThrowForTest(long handle, int kind);
 }

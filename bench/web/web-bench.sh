@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The browser beside native, in one run (docs/benchmarks.md, "The browser"): passerelle-bench's
+# push and pull (native), then web_bench.mjs (the same workloads by the WebAssembly core in Node
+# and by the web binding in headless Chromium, with the Worker's CPU profile).
+#   bench/web/web-bench.sh [BUILD_DIR] [WASM_BUILD_DIR] [OUT_DIR]
+# Sizes: PULL_ROWS (50000), PUSH_OPS (10000). Needs node >= 20, npm (playwright-core, pinned by
+# tests/web/package-lock.json, installed into OUT_DIR/node_modules) and Debian's chromium.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+build="$(cd "${1:-$root/build}" && pwd)"
+wasm="$(cd "${2:-$root/build-wasm}" && pwd)"
+out="$(mkdir -p "${3:-$build/web-bench}" && cd "${3:-$build/web-bench}" && pwd)"
+export PULL_ROWS="${PULL_ROWS:-50000}" PUSH_OPS="${PUSH_OPS:-10000}"
+
+for f in "$build/bench/passerelle-bench" "$build/server/passerelle-server" "$wasm/bindings/web/passerelle-core.wasm" \
+         "$wasm/wasm-node/passerelle-core-node.js"; do
+  [ -e "$f" ] || { echo "missing $f: bash scripts/build.sh builds it" >&2; exit 1; }
+done
+chromium_bin="${CHROMIUM:-$(command -v chromium || true)}"
+[ -n "$chromium_bin" ] || { echo "chromium is not installed (bash scripts/install-deps.sh)" >&2; exit 1; }
+
+cp "$root/tests/web/package.json" "$root/tests/web/package-lock.json" "$root/tests/web/harness.mjs" "$here/web_bench.mjs" "$out/"
+if ! cmp -s "$root/tests/web/package-lock.json" "$out/node_modules/.installed-lock" 2>/dev/null; then
+  (cd "$out" && npm ci --no-audit --no-fund --loglevel=error)
+  cp "$root/tests/web/package-lock.json" "$out/node_modules/.installed-lock"
+fi
+
+echo "native (passerelle-bench push pull)..." >&2
+"$build/bench/passerelle-bench" push pull --push-ops "$PUSH_OPS" --pull-rows "$PULL_ROWS" --json "$out/native.json" >"$out/native.txt"
+
+echo "WebAssembly in Node and in Chromium..." >&2
+PASSERELLE_SERVER="$build/server/passerelle-server" WASM_WEB_DIR="$wasm/bindings/web" \
+  WASM_NODE_CORE="$wasm/wasm-node/passerelle-core-node.js" WASM_DEVICE="$root/tests/e2e/wasm_device.mjs" \
+  NATIVE_JSON="$out/native.json" OUT="$out/web-bench.json" CHROMIUM="$chromium_bin" \
+  node --experimental-websocket "$out/web_bench.mjs" | tee "$out/web-bench.txt"
+echo "results: $out/web-bench.json" >&2
