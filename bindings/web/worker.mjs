@@ -63,7 +63,8 @@ function toCore(s) {
 // The core's answer (a string it allocated), freed; and whatever the call wrote, handed to OPFS
 // (opfs_vfs.c gathers writes only within one call into the core).
 function fromCore(out) {
-  core._psl_web_opfs_write_out();
+  if (core._psl_web_opfs_write_out() !== 0)
+    post({ event: 'core_error', error: { code: 'internal', origin: 'local', message: 'a write to the browser\'s storage (OPFS) failed' } });
   const text = core.UTF8ToString(out);
   core._psl_web_free(out);
   return text;

@@ -15,11 +15,12 @@
  * whatever its size, and SQLite writes a WAL frame as two calls (its 24-byte header, then the
  * page) and a checkpoint page by page. So contiguous writes to one file are kept in one run in
  * memory and handed to OPFS as a single write when the run ends: a write elsewhere, a read or
- * size of what the run covers, a truncate, a sync, a close, the run full, or the Worker's call
- * into the core returning (psl_web_opfs_write_out, called by worker.mjs after each call). Only
- * one file has a run at a time, so OPFS receives the writes in SQLite's order; and nothing stays
- * in memory once the Worker goes back to its event loop, so a killed browser finds what it
- * found before (a commit reported durable was synced: xSync writes the run out first).
+ * size of what the run covers, a truncate, a sync, a close, the run full, a commit (its second
+ * phase), or the Worker's call into the core returning (psl_web_opfs_write_out, called by
+ * worker.mjs after each call). Only one file has a run at a time, so OPFS receives the writes
+ * in SQLite's order; and nothing stays in memory once the Worker goes back to its event loop,
+ * so a killed browser finds what it found before (a commit reported durable was synced: xSync
+ * writes the run out first).
  *
  * What is not here: temporary files (SQLITE_TEMP_STORE=3 keeps them in memory) and any file
  * beyond the pool's capacity, which SQLite sees as SQLITE_CANTOPEN. */
@@ -142,7 +143,15 @@ static int pool_file_size(sqlite3_file* f, sqlite3_int64* size) {
 static int pool_lock(sqlite3_file* f, int level) { (void)f; (void)level; return SQLITE_OK; }
 static int pool_unlock(sqlite3_file* f, int level) { (void)f; (void)level; return SQLITE_OK; }
 static int pool_check_reserved_lock(sqlite3_file* f, int* out) { (void)f; *out = 0; return SQLITE_OK; }
-static int pool_file_control(sqlite3_file* f, int op, void* arg) { (void)f; (void)op; (void)arg; return SQLITE_NOTFOUND; }
+/* A commit's frames are handed to OPFS before SQLite reports it done, so an OPFS failure
+ * (quota) fails the COMMIT, as an unbuffered write would have, even without a sync
+ * (synchronous=NORMAL: pulled pages, push answers). */
+static int pool_file_control(sqlite3_file* f, int op, void* arg) {
+  (void)f;
+  (void)arg;
+  if (op == SQLITE_FCNTL_COMMIT_PHASETWO) return write_out_run() == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
+  return SQLITE_NOTFOUND;
+}
 static int pool_sector_size(sqlite3_file* f) { (void)f; return 4096; }
 static int pool_device_characteristics(sqlite3_file* f) { (void)f; return SQLITE_IOCAP_UNDELETABLE_WHEN_OPEN; }
 
