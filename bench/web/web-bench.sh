@@ -3,7 +3,7 @@
 # push and pull (native), then web_bench.mjs (the same workloads by the WebAssembly core in Node
 # and by the web binding in headless Chromium, with the Worker's CPU profile).
 #   bench/web/web-bench.sh [BUILD_DIR] [WASM_BUILD_DIR] [OUT_DIR]
-# Sizes: PULL_ROWS (50000), PUSH_OPS (10000). Needs node >= 20, npm (playwright-core, pinned by
+# Sizes: PULL_ROWS (50000), PUSH_OPS (10000); SKIP_NODE=1 leaves out the WebAssembly-in-Node host. Needs node >= 20, npm (playwright-core, pinned by
 # tests/web/package-lock.json, installed into OUT_DIR/node_modules) and Debian's chromium.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -13,8 +13,9 @@ wasm="$(cd "${2:-$root/build-wasm}" && pwd)"
 out="$(mkdir -p "${3:-$build/web-bench}" && cd "${3:-$build/web-bench}" && pwd)"
 export PULL_ROWS="${PULL_ROWS:-50000}" PUSH_OPS="${PUSH_OPS:-10000}"
 
-for f in "$build/bench/passerelle-bench" "$build/server/passerelle-server" "$wasm/bindings/web/passerelle-core.wasm" \
-         "$wasm/wasm-node/passerelle-core-node.js"; do
+needed=("$build/bench/passerelle-bench" "$build/server/passerelle-server" "$wasm/bindings/web/passerelle-core.wasm")
+[ "${SKIP_NODE:-0}" = 1 ] || needed+=("$wasm/wasm-node/passerelle-core-node.js")
+for f in "${needed[@]}"; do
   [ -e "$f" ] || { echo "missing $f: bash scripts/build.sh builds it" >&2; exit 1; }
 done
 chromium_bin="${CHROMIUM:-$(command -v chromium || true)}"

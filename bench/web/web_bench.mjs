@@ -381,8 +381,12 @@ async function main() {
   log('server at', url, '; page at', origin);
   await seed(url, PULL_ROWS);
 
-  log('WebAssembly in Node...');
-  const node = await nodeFigures(url);
+  // SKIP_NODE=1: the browser against native only (quicker before/after runs).
+  let node = null;
+  if (env.SKIP_NODE !== '1') {
+    log('WebAssembly in Node...');
+    node = await nodeFigures(url);
+  }
   log('Chromium: pull...');
   const browserPull = await browserFigures(url, origin, path.join(tmp, 'profile-pull'), 'pull');
   log('Chromium: push...');
@@ -397,17 +401,17 @@ async function main() {
   const figures = {
     pull_rows_per_s: {
       native: rate(nPull.rows, nPull.seconds),
-      wasm_node: rate(node.pull.messages, node.pull.seconds),
+      wasm_node: node ? rate(node.pull.messages, node.pull.seconds) : null,
       browser: rate(browserPull.messages, browserPull.seconds),
     },
     push_ops_per_s: {
       native: rate(PUSH_OPS, nPush.sync_round_seconds),
-      wasm_node: rate(PUSH_OPS, node.push.round_seconds),
+      wasm_node: node ? rate(PUSH_OPS, node.push.round_seconds) : null,
       browser: rate(PUSH_OPS, browserPush.round_seconds),
     },
     queue_ops_per_s: {
       native: rate(PUSH_OPS, nPush.queue_seconds),
-      wasm_node: rate(PUSH_OPS, node.push.queue_seconds),
+      wasm_node: node ? rate(PUSH_OPS, node.push.queue_seconds) : null,
       browser: rate(PUSH_OPS, browserPush.queue_seconds),
     },
   };
@@ -419,7 +423,7 @@ async function main() {
   console.log('\n| figure | native | WebAssembly in Node | browser (Chromium, OPFS) | browser / native |');
   console.log('|---|---|---|---|---|');
   for (const [k, f] of Object.entries(figures))
-    console.log(`| ${k.replace(/_/g, ' ')} | ${f0(f.native)} | ${f0(f.wasm_node)} | ${f0(f.browser)} | ${(100 * f.browser_to_native).toFixed(0)} % |`);
+    console.log(`| ${k.replace(/_/g, ' ')} | ${f0(f.native)} | ${f.wasm_node === null ? '-' : f0(f.wasm_node)} | ${f0(f.browser)} | ${(100 * f.browser_to_native).toFixed(0)} % |`);
   for (const [what, r] of [['pull', browserPull], ['push', browserPush]]) {
     console.log(`\nWorker CPU during the browser's ${what} (self time; busy ${r.profile.busy_ms} ms):`);
     for (const [k, v] of Object.entries(r.profile.buckets)) console.log(`  ${k}: ${v.ms} ms${v.percent_of_busy !== null ? ` (${v.percent_of_busy} % of busy)` : ''}`);

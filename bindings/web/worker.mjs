@@ -45,20 +45,37 @@ class CallError extends Error {
   }
 }
 
-// Calls a psl_web_* function whose answer is {"ok": ...} or {"error": {...}}.
-function callCore(name, ...strings) {
-  const ptrs = strings.map((s) => {
-    if (s === null || s === undefined) return 0;
-    const n = core.lengthBytesUTF8(s) + 1;
-    const p = core._malloc(n);
-    core.stringToUTF8(s, p, n);
-    return p;
-  });
-  const out = core['_' + name](...ptrs);
-  for (const p of ptrs) if (p) core._free(p);
+const utf8 = new TextEncoder();
+
+// A copy of `s` in the module's memory, NUL-terminated (0 for null), to _free. One native
+// encodeInto into room for the worst case (3 bytes per UTF-16 unit) rather than Emscripten's
+// lengthBytesUTF8 + stringToUTF8, two JavaScript loops over every character: a pulled page's
+// frame is about a megabyte (docs/benchmarks.md, "The browser").
+function toCore(s) {
+  if (s === null || s === undefined) return 0;
+  const room = s.length * 3 + 1;
+  const p = core._malloc(room);
+  const { written } = utf8.encodeInto(s, core.HEAPU8.subarray(p, p + room - 1));
+  core.HEAPU8[p + written] = 0;
+  return p;
+}
+
+// The core's answer (a string it allocated), freed; and whatever the call wrote, handed to OPFS
+// (opfs_vfs.c gathers writes only within one call into the core).
+function fromCore(out) {
+  if (core._psl_web_opfs_write_out() !== 0)
+    post({ event: 'core_error', error: { code: 'internal', origin: 'local', message: 'a write to the browser\'s storage (OPFS) failed' } });
   const text = core.UTF8ToString(out);
   core._psl_web_free(out);
-  const answer = JSON.parse(text);
+  return text;
+}
+
+// Calls a psl_web_* function whose answer is {"ok": ...} or {"error": {...}}.
+function callCore(name, ...strings) {
+  const ptrs = strings.map(toCore);
+  const out = core['_' + name](...ptrs);
+  for (const p of ptrs) if (p) core._free(p);
+  const answer = JSON.parse(fromCore(out));
   if (answer.error) throw new CallError(answer.error.code, answer.error.origin, answer.error.message);
   return answer.ok;
 }
@@ -68,11 +85,8 @@ function callCore(name, ...strings) {
 function callCoreBytes(name, before, bytes, after = []) {
   const ptrs = [];
   const str = (s) => {
-    if (s === null || s === undefined) return 0;
-    const n = core.lengthBytesUTF8(s) + 1;
-    const p = core._malloc(n);
-    core.stringToUTF8(s, p, n);
-    ptrs.push(p);
+    const p = toCore(s);
+    if (p) ptrs.push(p);
     return p;
   };
   const args = before.map(str);
@@ -83,9 +97,7 @@ function callCoreBytes(name, before, bytes, after = []) {
   for (const a of after) args.push(typeof a === 'number' ? a : str(a));
   const out = core['_' + name](...args);
   for (const p of ptrs) core._free(p);
-  const text = core.UTF8ToString(out);
-  core._psl_web_free(out);
-  const answer = JSON.parse(text);
+  const answer = JSON.parse(fromCore(out));
   if (answer.error) throw new CallError(answer.error.code, answer.error.origin, answer.error.message);
   return answer.ok;
 }
@@ -126,15 +138,12 @@ function mirrorSoon() {
 // engine is never fed while it is already being fed.
 function feed(kind, text = null, number = 0) {
   if (!core) return;
-  const ptr = text === null ? 0 : core._malloc(core.lengthBytesUTF8(text) + 1);
-  if (ptr) core.stringToUTF8(text, ptr, core.lengthBytesUTF8(text) + 1);
-  const kindPtr = core._malloc(core.lengthBytesUTF8(kind) + 1);
-  core.stringToUTF8(kind, kindPtr, core.lengthBytesUTF8(kind) + 1);
+  const ptr = toCore(text);
+  const kindPtr = toCore(kind);
   const out = core._psl_web_sync_feed(kindPtr, ptr, number);
   core._free(kindPtr);
   if (ptr) core._free(ptr);
-  const answer = JSON.parse(core.UTF8ToString(out));
-  core._psl_web_free(out);
+  const answer = JSON.parse(fromCore(out));
   if (answer.error) { post({ event: 'core_error', error: answer.error }); return; }
   carryOut(answer.ok);
 }

@@ -10,7 +10,8 @@
 //   2. the server process stopped: 20 writes, a page reload, the 20 still queued; the server
 //      back on the same port and database: each applied exactly once;
 //   3. a queued write, Chromium SIGKILLed and relaunched on the same profile: still queued,
-//      then applied exactly once;
+//      then applied exactly once; SIGKILLed again after that round: the answer and the rows
+//      it pulled (committed without a sync) are still there;
 //   4. after sign-out, an invitation (created by the demo coach, its token read from the
 //      e-mail the server wrote) accepted in the page: a new account, signed in, syncing.
 // "Exactly once" is read in the server's database (sqlite3): one sync_ops entry per op id and
@@ -211,6 +212,21 @@ async function main() {
   st = await settle(page);
   there = onServer([...firstIds, ...twentyIds, ...lastIds], [...first, ...twenty, ...last]);
   check('... and then arrives exactly once', st.pending_ops === 0 && there.once, JSON.stringify({ st, there }));
+  // What a round committed without a sync (the push's answer, the rows pulled back) was handed
+  // to OPFS before the Worker went idle (opfs_vfs.c gathers writes only within one call): a
+  // SIGKILL now finds the op answered, not queued again.
+  await page.evaluate(async () => window.db.stopSync());
+  const beforeSecondKill = await page.evaluate(async () => (await window.db.rows('messages')).length);
+  await browser.close().catch(() => {});
+  await killChromium();
+  ({ browser, context } = await launchChromium());
+  page = context.pages()[0] || await context.newPage();
+  await page.goto(url);
+  await openIn(page);
+  const afterSecondKill = await page.evaluate(async () => ({
+    pending: (await window.db.syncStatus()).pending_ops, messages: (await window.db.rows('messages')).length }));
+  check('after a round and another SIGKILL the answered op is not queued again and the rows are there',
+    afterSecondKill.pending === 0 && afterSecondKill.messages === beforeSecondKill, JSON.stringify({ beforeSecondKill, afterSecondKill }));
 
   const out = await page.evaluate(async () => { await window.db.stopSync(); return window.db.signOut(); });
   check('sign-out says someone was signed in', out === true);

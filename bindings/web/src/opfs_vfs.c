@@ -11,9 +11,21 @@
  * anything), and the build's SQLite uses exclusive locking mode, which also lets WAL keep its
  * index in heap memory, so this VFS needs no shared-memory methods (iVersion 1).
  *
+ * Writes are gathered (docs/benchmarks.md, "The browser"): an OPFS write costs about 50-80 us
+ * whatever its size, and SQLite writes a WAL frame as two calls (its 24-byte header, then the
+ * page) and a checkpoint page by page. So contiguous writes to one file are kept in one run in
+ * memory and handed to OPFS as a single write when the run ends: a write elsewhere, a read or
+ * size of what the run covers, a truncate, a sync, a close, the run full, a commit (its second
+ * phase), or the Worker's call into the core returning (psl_web_opfs_write_out, called by
+ * worker.mjs after each call). Only one file has a run at a time, so OPFS receives the writes
+ * in SQLite's order; and nothing stays in memory once the Worker goes back to its event loop,
+ * so a killed browser finds what it found before (a commit reported durable was synced: xSync
+ * writes the run out first).
+ *
  * What is not here: temporary files (SQLITE_TEMP_STORE=3 keeps them in memory) and any file
  * beyond the pool's capacity, which SQLite sees as SQLITE_CANTOPEN. */
 #include <sqlite3.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -36,15 +48,47 @@ typedef struct PoolFile {
 
 static sqlite3_vfs* default_vfs; /* for what files have nothing to do with: time, randomness */
 
+/* The run of contiguous writes not yet handed to OPFS (see the top). 4 MiB: a pulled page of
+ * 1,000 rows commits about that much. */
+enum { kRunCapacity = 4 << 20 };
+static struct {
+  int slot; /* -1: no run */
+  sqlite3_int64 start;
+  int length;
+  unsigned char* bytes; /* kRunCapacity, allocated on first use */
+} run = {-1, 0, 0, NULL};
+
+/* Hands the run to OPFS. 0 ok, -1 failed (the bytes are dropped: SQLite then sees an I/O
+ * error from the call that wrote the run out, and rolls back or reports it). */
+static int write_out_run(void) {
+  if (run.slot < 0) return 0;
+  int ok = run.length == 0 || psl_pool_write(run.slot, run.bytes, run.length, (double)run.start) == run.length;
+  run.slot = -1;
+  run.length = 0;
+  return ok ? 0 : -1;
+}
+
+/* Writes the run out if it belongs to `slot` (and, with `length` > 0, covers part of
+ * [offset, offset + length)). */
+static int write_out_run_of(int slot, sqlite3_int64 offset, sqlite3_int64 length) {
+  if (run.slot != slot) return 0;
+  if (length > 0 && (offset >= run.start + run.length || offset + length <= run.start)) return 0;
+  return write_out_run();
+}
+
+/* Called by the Worker after each call into the core: nothing stays unwritten between them. */
+int psl_web_opfs_write_out(void) { return write_out_run(); }
+
 static int pool_close(sqlite3_file* f) {
   PoolFile* p = (PoolFile*)f;
-  int rc = psl_pool_flush(p->slot) == 0 ? SQLITE_OK : SQLITE_IOERR_CLOSE;
+  int rc = write_out_run_of(p->slot, 0, 0) == 0 && psl_pool_flush(p->slot) == 0 ? SQLITE_OK : SQLITE_IOERR_CLOSE;
   if (p->delete_on_close) psl_pool_release(p->slot);
   return rc;
 }
 
 static int pool_read(sqlite3_file* f, void* buf, int amt, sqlite3_int64 offset) {
   PoolFile* p = (PoolFile*)f;
+  if (write_out_run_of(p->slot, offset, amt) != 0) return SQLITE_IOERR_READ;
   double got = psl_pool_read(p->slot, buf, amt, (double)offset);
   if (got < 0) return SQLITE_IOERR_READ;
   if (got < amt) {
@@ -57,20 +101,39 @@ static int pool_read(sqlite3_file* f, void* buf, int amt, sqlite3_int64 offset) 
 
 static int pool_write(sqlite3_file* f, const void* buf, int amt, sqlite3_int64 offset) {
   PoolFile* p = (PoolFile*)f;
-  return psl_pool_write(p->slot, buf, amt, (double)offset) == amt ? SQLITE_OK : SQLITE_IOERR_WRITE;
+  /* Within or right after the run (a frame's page after its header, the next frame, a page
+   * rewritten in place): into the run. */
+  if (run.slot == p->slot && offset >= run.start && offset <= run.start + run.length &&
+      offset + amt <= run.start + kRunCapacity) {
+    memcpy(run.bytes + (offset - run.start), buf, (size_t)amt);
+    if (offset + amt > run.start + run.length) run.length = (int)(offset + amt - run.start);
+    return SQLITE_OK;
+  }
+  if (write_out_run() != 0) return SQLITE_IOERR_WRITE;
+  if (!run.bytes) run.bytes = malloc(kRunCapacity);
+  if (!run.bytes || amt > kRunCapacity / 2)
+    return psl_pool_write(p->slot, buf, amt, (double)offset) == amt ? SQLITE_OK : SQLITE_IOERR_WRITE;
+  run.slot = p->slot;
+  run.start = offset;
+  run.length = amt;
+  memcpy(run.bytes, buf, (size_t)amt);
+  return SQLITE_OK;
 }
 
 static int pool_truncate(sqlite3_file* f, sqlite3_int64 size) {
+  if (write_out_run_of(((PoolFile*)f)->slot, 0, 0) != 0) return SQLITE_IOERR_TRUNCATE;
   return psl_pool_truncate(((PoolFile*)f)->slot, (double)size) == 0 ? SQLITE_OK : SQLITE_IOERR_TRUNCATE;
 }
 
 /* flush() is what makes the handle's writes durable: a commit is reported only after it. */
 static int pool_sync(sqlite3_file* f, int flags) {
   (void)flags;
+  if (write_out_run() != 0) return SQLITE_IOERR_FSYNC;
   return psl_pool_flush(((PoolFile*)f)->slot) == 0 ? SQLITE_OK : SQLITE_IOERR_FSYNC;
 }
 
 static int pool_file_size(sqlite3_file* f, sqlite3_int64* size) {
+  if (write_out_run_of(((PoolFile*)f)->slot, 0, 0) != 0) return SQLITE_IOERR_FSTAT;
   double s = psl_pool_size(((PoolFile*)f)->slot);
   if (s < 0) return SQLITE_IOERR_FSTAT;
   *size = (sqlite3_int64)s;
@@ -80,7 +143,15 @@ static int pool_file_size(sqlite3_file* f, sqlite3_int64* size) {
 static int pool_lock(sqlite3_file* f, int level) { (void)f; (void)level; return SQLITE_OK; }
 static int pool_unlock(sqlite3_file* f, int level) { (void)f; (void)level; return SQLITE_OK; }
 static int pool_check_reserved_lock(sqlite3_file* f, int* out) { (void)f; *out = 0; return SQLITE_OK; }
-static int pool_file_control(sqlite3_file* f, int op, void* arg) { (void)f; (void)op; (void)arg; return SQLITE_NOTFOUND; }
+/* A commit's frames are handed to OPFS before SQLite reports it done, so an OPFS failure
+ * (quota) fails the COMMIT, as an unbuffered write would have, even without a sync
+ * (synchronous=NORMAL: pulled pages, push answers). */
+static int pool_file_control(sqlite3_file* f, int op, void* arg) {
+  (void)f;
+  (void)arg;
+  if (op == SQLITE_FCNTL_COMMIT_PHASETWO) return write_out_run() == 0 ? SQLITE_OK : SQLITE_IOERR_WRITE;
+  return SQLITE_NOTFOUND;
+}
 static int pool_sector_size(sqlite3_file* f) { (void)f; return 4096; }
 static int pool_device_characteristics(sqlite3_file* f) { (void)f; return SQLITE_IOCAP_UNDELETABLE_WHEN_OPEN; }
 
@@ -114,6 +185,7 @@ static int pool_delete(sqlite3_vfs* vfs, const char* name, int sync_dir) {
   (void)vfs;
   (void)sync_dir;
   int slot = psl_pool_find(name);
+  if (slot >= 0 && write_out_run_of(slot, 0, 0) != 0) return SQLITE_IOERR_DELETE;
   if (slot >= 0) psl_pool_release(slot);
   return SQLITE_OK;
 }
