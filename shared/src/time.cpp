@@ -136,17 +136,17 @@ std::optional<std::vector<ZoneSpan>> zone_spans(std::string_view zone, Timestamp
     return std::nullopt;
   }
   std::vector<ZoneSpan> spans;
-  auto at = date::floor<seconds>(from);
-  while (spans.size() < 1000) {
+  // Clipped to [from, to): a zone's first and last spans reach the ends of time, which
+  // milliseconds cannot hold.
+  const auto first = date::floor<seconds>(from), last = date::ceil<seconds>(to);
+  auto at = first;
+  while (spans.size() < 1000 && at < last) {
     date::sys_info info = z->get_info(at);
-    // A zone's first and last spans reach the ends of time, which milliseconds cannot hold.
-    const date::sys_seconds far_past = date::sys_days(date::year(1000) / 1 / 1);
-    const date::sys_seconds far_future = date::sys_days(date::year(3000) / 1 / 1);
-    auto begin = info.begin < far_past ? far_past : info.begin;
-    auto end = info.end > far_future ? far_future : info.end;
+    auto begin = std::max(info.begin, first);
+    auto end = std::min(info.end, last);
+    if (end <= begin) break;
     spans.push_back({Timestamp(begin), Timestamp(end), duration_cast<minutes>(info.offset), info.abbrev});
-    if (end >= to || end <= at) break;
-    at = info.end;
+    at = end;
   }
   return spans;
 }

@@ -227,7 +227,9 @@ int time_zones() {
       std::printf("%s %s %s\n", format_rfc3339(s.start).c_str(), format_rfc3339(s.end).c_str(),
                   mentors::local_label(s.start, zone).c_str());
     // The offsets the phone app shows local times with (zone_spans), over two years.
-    for (const auto& span : *zone_spans(zone, *parse_rfc3339("2026-01-01T00:00:00Z"), *parse_rfc3339("2028-01-01T00:00:00Z")))
+    auto spans = zone_spans(zone, *parse_rfc3339("2026-01-01T00:00:00Z"), *parse_rfc3339("2028-01-01T00:00:00Z"));
+    if (!spans) std::printf("spans none\n");
+    else for (const auto& span : *spans)
       std::printf("span %s %s %lld %s\n", format_rfc3339(span.begin).c_str(), format_rfc3339(span.end).c_str(),
                   static_cast<long long>(span.offset.count()), span.abbrev.c_str());
   }

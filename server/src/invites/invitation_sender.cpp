@@ -102,8 +102,8 @@ bool InvitationSender::send_one() {
           soci::use(it.id);
     else
       // Back of the queue for a minute per failed attempt: the others go meanwhile, and a relay
-      // that is down is not hammered.
-      sql << "UPDATE invitation_queue SET last_error = :e, queued_at_ms = :t + 60000 * attempts WHERE invitation_id = :i",
+      // that is down is not hammered. (The CAST: PostgreSQL would type :t as the INTEGER column.)
+      sql << "UPDATE invitation_queue SET last_error = :e, queued_at_ms = CAST(:t AS BIGINT) + 60000 * attempts WHERE invitation_id = :i",
           soci::use(error), soci::use(now_ms), soci::use(it.id);
     return Status::Ok();
   });

@@ -11,6 +11,7 @@
 #include "passerelle/shared/plans/progress.h"
 #include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/sync/row_fields.h"
+#include "storage/connection_cache.h"
 
 namespace passerelle::server::sync {
 namespace json = boost::json;
@@ -99,6 +100,9 @@ void StepSummaries::update(const std::string& plan_id) {
     auto v = json::parse(st.facts, ec);
     if (!ec && v.is_object()) plan = std::move(v.as_object());
   }
+  // Run to its end: a SQLite statement left on a row keeps its read snapshot after COMMIT, and
+  // the writer's next BEGIN IMMEDIATE then fails (SQLITE_BUSY) once anyone else has written.
+  storage::finish(st.plan);
   const json::value* ids = plan ? plan->if_contains("step_ids") : nullptr;
   if (!ids || !ids->is_array() || ids->get_array().empty()) {
     st.erase.execute(true);
@@ -159,7 +163,9 @@ std::string Projections::indexed_plan_of(const std::string& step_id) {
   q.id = step_id;
   q.ind = soci::i_null;
   q.st.execute(true);
-  return q.st.got_data() && q.ind == soci::i_ok ? q.key : std::string();
+  std::string key = q.st.got_data() && q.ind == soci::i_ok ? q.key : std::string();
+  storage::finish(q.st);  // no snapshot kept past the transaction (see StepSummaries::update)
+  return key;
 }
 
 void Projections::index_row_key(std::string_view collection_name, const std::string& id, const json::object& row) {

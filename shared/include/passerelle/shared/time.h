@@ -44,8 +44,8 @@ struct ZoneSpan {
   std::chrono::minutes offset{};  // local = UTC + offset
   std::string abbrev;             // "EST", "+01"
 };
-// The spans of `zone` that cover [from, to), in time order (the first may begin before `from`,
-// the last end after `to`); nullopt for an unknown zone or to <= from. A display that shows
+// The spans of `zone` that cover [from, to), in time order, clipped to it (the first begins at
+// `from`, the last ends at `to`); nullopt for an unknown zone or to <= from. A display that shows
 // local times from these spans shows exactly the wall clock the core computes, whatever time
 // zone data the display's own platform carries (a browser's may be older or newer than ours).
 // At most 1,000 spans: a longer range is cut there.
