@@ -277,6 +277,19 @@ export async function stage(name, fn, checkFn) {
   }
 }
 
+// Fills several fields, then reads them all back and fills again until each holds its value. A
+// sync that lands mid-way redraws the screen: Playwright may then focus a field that was just
+// replaced, and its text goes to the field the redraw gave the focus back to (a person's next tap
+// lands on the new page, so only automation meets this).
+export async function fillForm(pairs, tries = 5) {
+  for (let i = 0; i < tries; i++) {
+    for (const [locator, value] of pairs) await locator.fill(value);
+    const values = await Promise.all(pairs.map(([locator]) => locator.inputValue()));
+    if (values.every((v, k) => v === pairs[k][1])) return;
+  }
+  throw new Error(`the form did not keep its values after ${tries} tries`);
+}
+
 // A control by role, in either language: role 'button' first, then 'link'.
 export function control(scope, name) {
   return scope.getByRole('button', { name }).or(scope.getByRole('link', { name })).first();

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { check, runTest } from './harness.mjs';
 import {
-  AppServer, CliUser, DEMO, eventually, launchBrowser, newPhone, openTab, saveShot, screen, signIn, stage,
+  AppServer, CliUser, DEMO, eventually, fillForm, launchBrowser, newPhone, openTab, saveShot, screen, signIn, stage,
 } from './app_harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-app-mentor-'));
@@ -99,9 +99,8 @@ async function main() {
       if (!(await view.getByLabel(/^(name|nom)$/i).first().isVisible())) {
         await view.locator('summary').filter({ hasText: /^(add a referral|ajouter une référence)/i }).first().tap();
       }
-      await view.getByLabel(/^(name|nom)$/i).first().fill(name);
-      await view.getByLabel(/^(role|rôle)$/i).first().fill(role);
-      await view.getByLabel(/^(organi[sz]ation)$/i).first().fill(org);
+      await fillForm([[view.getByLabel(/^(name|nom)$/i).first(), name], [view.getByLabel(/^(role|rôle)$/i).first(), role],
+        [view.getByLabel(/^(organi[sz]ation)$/i).first(), org]]);
       await view.getByRole('button', { name: /^(add|ajouter)$/i }).first().tap();
       await view.getByText(name).first().waitFor();
     }

@@ -224,7 +224,9 @@ async function main() {
   check('the admin disables an account', true);
   // The admin invites a mentor with their profile; a bad field is refused and what was typed stays.
   await page.getByRole('link', { name: 'Invitations' }).click();
-  await page.getByLabel('Rôle').selectOption('mentor');
+  // The accounts page (whose rows also have « Rôle » labels) is replaced once the route has run.
+  await page.locator('#inv-role').waitFor();
+  await page.locator('#inv-role').selectOption('mentor');
   await page.getByLabel('Courriel', { exact: true }).fill('mentor.new@example.org');
   await page.getByLabel('Code CNP (5 chiffres)').fill('31301');
   await page.getByLabel('Langues de travail').fill('fr C2, en Z9');
