@@ -19,9 +19,12 @@ const RUNS = Number(process.env.RUNS || 3);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-app-perf-'));
 const server = new AppServer(tmp, ['--allowed-origins', '*']);
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-// Chromium's network emulation (CDP, on the page) does not slow the dedicated Worker that
-// fetches the 2 MB .wasm, so the page is also served through this loopback proxy with the same
-// link: one shared 1.6 Mbit/s down and 750 kbit/s up, 75 ms each way (150 ms RTT).
+// Chromium's network emulation (CDP, on the page) does not slow the dedicated Worker's own
+// fetches, so the page is also served through this loopback proxy with the same link: one
+// shared 1.6 Mbit/s down and 750 kbit/s up, 75 ms each way (150 ms RTT). A chunk occupies the
+// link for its transmission time, then arrives 75 ms later; the sender goes on meanwhile, as
+// TCP's window lets it (holding each connection until its chunk had arrived made one
+// connection stop and wait 75 ms per 64 KiB, about 160 kB/s at best: not the link's rate).
 function slowProxy(targetHostPort) {
   const [host, port] = targetHostPort.split(':');
   const link = { down: { rate: 1.6e6 / 8, free: 0 }, up: { rate: 0.75e6 / 8, free: 0 } };
@@ -30,7 +33,8 @@ function slowProxy(targetHostPort) {
     const d = link[dir];
     d.free = Math.max(now, d.free) + (chunk.length / d.rate) * 1000;
     from.pause();
-    setTimeout(() => { if (!to.destroyed) to.write(chunk); from.resume(); }, d.free - now + 75);
+    setTimeout(() => from.resume(), d.free - now);
+    setTimeout(() => { if (!to.destroyed) to.write(chunk); }, d.free - now + 75);
   });
   const proxy = net.createServer((client) => {
     const upstream = net.connect(Number(port), host);
