@@ -51,10 +51,12 @@ if [ "${PASSERELLE_SKIP_WASM:-0}" != 1 ]; then
     tail -60 "$wasm_dir/last-build.log" >&2
     exit 1
   fi
-  # The phone app's core is about 2 MB of .wasm and 100 KB of glue: a gzip copy beside each,
-  # which the server sends to browsers that take gzip (three to four times fewer bytes on a slow
-  # link). The server ignores a copy older than its file.
-  for core_file in "$wasm_dir/bindings/web/passerelle-core.wasm" "$wasm_dir/bindings/web/passerelle-core.mjs"; do
+  # The phone app's core is about 2 MB of .wasm and 100 KB of glue, its shell about 130 KB of
+  # scripts and styles: a gzip copy beside each, which the server sends to browsers that take
+  # gzip (three to four times fewer bytes on a slow link: docs/benchmarks.md, "The phone app on
+  # a slow network"). The server ignores a copy older than its file; git ignores the copies.
+  for core_file in "$wasm_dir"/bindings/web/*.wasm "$wasm_dir"/bindings/web/*.mjs \
+                   web/app/*.js web/app/*.css web/app/*.html web/app/*.webmanifest web/app/screens/*.js; do
     if [ -f "$core_file" ] && { [ ! -f "$core_file.gz" ] || [ "$core_file" -nt "$core_file.gz" ]; }; then
       gzip -9 -k -f "$core_file"
     fi

@@ -178,13 +178,21 @@ export class Passerelle {
 // (OPFS where the browser has it, else IndexedDB), 'opfs' or 'indexeddb'. Asks the browser to
 // keep the origin's storage (navigator.storage.persist(); a refusal is not an error: the
 // browser may still evict under pressure, docs/bindings.md says when).
-export async function open({ userId = null, role = null, storage = 'auto', workerUrl = new URL('./worker.mjs', import.meta.url) } = {}) {
+// A page may start the slow parts itself, before this module has even loaded (the phone app's
+// index.html does, in its first inline script): `worker`, a Worker already created from worker.mjs, and
+// `wasm`, a WebAssembly.Module of passerelle-core.wasm (or a promise of one) compiled while it
+// downloaded. A `wasm` that failed is ignored: the Worker then fetches the module itself.
+export async function open({ userId = null, role = null, storage = 'auto', workerUrl = new URL('./worker.mjs', import.meta.url),
+  worker = null, wasm = null } = {}) {
   if (globalThis.navigator && navigator.storage && navigator.storage.persist) {
     try { await navigator.storage.persist(); } catch (e) { /* not granted: still usable */ }
   }
-  const db = new Passerelle(new Worker(workerUrl, { type: 'module' }));
+  const db = new Passerelle(worker || new Worker(workerUrl, { type: 'module' }));
   try {
-    const opened = await db.call('open', { userId, role, storage });
+    let module = null;
+    try { module = await wasm; } catch (e) { /* fetched by the Worker instead */ }
+    if (!(module instanceof WebAssembly.Module)) module = null;
+    const opened = await db.call('open', { userId, role, storage, wasm: module });
     db.storage = opened.storage;
     db.account = opened.account;
   } catch (e) {
@@ -193,3 +201,4 @@ export async function open({ userId = null, role = null, storage = 'auto', worke
   }
   return db;
 }
+

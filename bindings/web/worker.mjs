@@ -287,8 +287,23 @@ async function signInWith({ url, frames }) {
   return account;
 }
 
+// The module's instance: from `compiled` (a WebAssembly.Module the page compiled while the page
+// itself loaded, passerelle.mjs open()), else fetched and compiled here.
+function loadCore(compiled) {
+  if (!compiled) return createPasserelleCore({ opfsPool: pool });
+  return new Promise((resolve, reject) => {
+    createPasserelleCore({
+      opfsPool: pool,
+      instantiateWasm(imports, receive) {
+        WebAssembly.instantiate(compiled, imports).then((instance) => receive(instance, compiled), reject);
+        return {}; // the exports arrive through receive()
+      },
+    }).then(resolve, reject);
+  });
+}
+
 const calls = {
-  async open({ userId, role, storage: wanted = 'auto' }) {
+  async open({ userId, role, storage: wanted = 'auto', wasm = null }) {
     if (core) throw new CallError('conflict', 'usage', 'an account is already open in this Worker');
     if (!(await takeLock()))
       throw new CallError('conflict', 'usage',
@@ -296,7 +311,7 @@ const calls = {
     const opfs = wanted !== 'indexeddb' && OpfsPool.supported();
     if (wanted === 'opfs' && !opfs) throw new CallError('unsupported', 'local', 'this browser has no OPFS sync access handles');
     if (opfs) pool = await OpfsPool.open(kPoolDir, kPoolCapacity);
-    core = await createPasserelleCore({ opfsPool: pool });
+    core = await loadCore(wasm);
     storage = opfs ? 'opfs' : 'indexeddb';
     core.FS.mkdir(kDataDir);
     core.FS.mkdir(kFilesDir);

@@ -721,7 +721,8 @@ function core() { return dbReady; }
 
 async function boot() {
   applyLanguage();
-  dbReady = open();
+  dbReady = open(self.passerelleEarly || {}); // started by index.html with the page
+  self.passerelleEarly = null;
   // Registered once the core has loaded: the worker's install fetches the whole app (the .wasm
   // too), which on a slow first visit would share the link with the core the sign-in waits for;
   // afterwards its fetches are revalidations the HTTP cache answers.
