@@ -189,12 +189,15 @@ export async function open({ userId = null, role = null, storage = 'auto', worke
   }
   const db = new Passerelle(worker || new Worker(workerUrl, { type: 'module' }));
   try {
-    let module = null;
-    try { module = await wasm; } catch (e) { /* fetched by the Worker instead */ }
-    if (!(module instanceof WebAssembly.Module)) module = null;
-    const opened = await db.call('open', { userId, role, storage, wasm: module });
-    db.storage = opened.storage;
-    db.account = opened.account;
+    // The Worker takes its lock and storage while the module still downloads, then waits for it.
+    const opened = db.call('open', { userId, role, storage, wasm: wasm ? 'later' : null });
+    if (wasm) {
+      Promise.resolve(wasm).catch(() => null) // failed: the Worker fetches it instead
+        .then((module) => db.worker.postMessage({ compiled: module instanceof WebAssembly.Module ? module : null }));
+    }
+    const { storage: kind, account } = await opened;
+    db.storage = kind;
+    db.account = account;
   } catch (e) {
     db.worker.terminate();
     throw e;

@@ -289,6 +289,9 @@ async function signInWith({ url, frames }) {
 
 // The module's instance: from `compiled` (a WebAssembly.Module the page compiled while the page
 // itself loaded, passerelle.mjs open()), else fetched and compiled here.
+let receiveCompiled;
+const compiledLater = new Promise((resolve) => { receiveCompiled = resolve; });
+
 function loadCore(compiled) {
   if (!compiled) return createPasserelleCore({ opfsPool: pool });
   return new Promise((resolve, reject) => {
@@ -311,7 +314,9 @@ const calls = {
     const opfs = wanted !== 'indexeddb' && OpfsPool.supported();
     if (wanted === 'opfs' && !opfs) throw new CallError('unsupported', 'local', 'this browser has no OPFS sync access handles');
     if (opfs) pool = await OpfsPool.open(kPoolDir, kPoolCapacity);
-    core = await loadCore(wasm);
+    // 'later': the page is still downloading the module, and posts it (or null) once compiled;
+    // the lock and the OPFS files were taken meanwhile.
+    core = await loadCore(wasm === 'later' ? await compiledLater : wasm);
     storage = opfs ? 'opfs' : 'indexeddb';
     core.FS.mkdir(kDataDir);
     core.FS.mkdir(kFilesDir);
@@ -458,6 +463,7 @@ async function written() {
 function notOpen() { return new CallError('bad_request', 'usage', 'no account is open: call open first'); }
 
 self.onmessage = async (event) => {
+  if ('compiled' in event.data) { receiveCompiled(event.data.compiled); return; }
   const { id, call, args } = event.data;
   try {
     if (!calls[call]) throw new CallError('bad_request', 'usage', `no call named ${call}`);
