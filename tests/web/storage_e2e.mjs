@@ -149,6 +149,34 @@ async function main() {
   now = await state(page);
   check('the IndexedDB fallback keeps its writes across a reload', idb.storage === 'indexeddb' && idbAgain.storage === 'indexeddb' &&
     now.bodies.length === 1 && now.bodies[0] === 'dans IndexedDB' && now.pending === 2, JSON.stringify(now));
+
+  // 6. A Worker and a compiled module that the page started itself (as the phone app's
+  //    index.html does), then a compilation that failed: the Worker fetches the module itself.
+  await page.evaluate(async () => { await window.db.close(); });
+  const early = await page.evaluate(async ({ coach }) => {
+    const { open } = await import('/passerelle.mjs');
+    const openRetrying = async (makeOptions) => { // a fresh Worker for each try: a refused open() ends its own
+      for (let i = 0; ; i++) {
+        try { return await open(makeOptions()); } catch (e) {
+          if (e.code !== 'conflict' || i >= 40) throw e;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    };
+    const out = {};
+    let db = await openRetrying(() => ({ userId: coach, role: 'coach', worker: new Worker('/worker.mjs', { type: 'module' }),
+      wasm: WebAssembly.compileStreaming(fetch('/passerelle-core.wasm')) }));
+    out.given = { storage: db.storage, messages: (await db.rows('messages')).length };
+    await db.close();
+    db = await openRetrying(() => ({ userId: coach, role: 'coach', wasm: Promise.reject(new Error('compilation failed')) }));
+    out.fallback = { storage: db.storage, messages: (await db.rows('messages')).length };
+    await db.close();
+    return out;
+  }, { coach }).catch((e) => ({ error: String(e.message || e) }));
+  check('the core opens with the Worker and module the page started', early.given && early.given.storage === 'opfs' &&
+    early.given.messages === 6, JSON.stringify(early));
+  check('... and with a failed compilation, by fetching the module itself', early.fallback &&
+    early.fallback.storage === 'opfs' && early.fallback.messages === 6, JSON.stringify(early));
   await browser.close().catch(() => {});
 }
 
