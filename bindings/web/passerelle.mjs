@@ -179,9 +179,10 @@ export class Passerelle {
 // keep the origin's storage (navigator.storage.persist(); a refusal is not an error: the
 // browser may still evict under pressure, docs/bindings.md says when).
 // A page may start the slow parts itself, before this module has even loaded (the phone app's
-// index.html does, in its first inline script): `worker`, a Worker already created from worker.mjs, and
-// `wasm`, a WebAssembly.Module of passerelle-core.wasm (or a promise of one) compiled while it
-// downloaded. A `wasm` that failed is ignored: the Worker then fetches the module itself.
+// index.html does, in its first inline script): `worker`, a Worker already created from
+// worker.mjs, and `wasm`, a WebAssembly.Module of passerelle-core.wasm (or a promise of one)
+// compiled while it downloaded. A `wasm` that failed is ignored: the Worker then fetches the
+// module itself.
 export async function open({ userId = null, role = null, storage = 'auto', workerUrl = new URL('./worker.mjs', import.meta.url),
   worker = null, wasm = null } = {}) {
   if (globalThis.navigator && navigator.storage && navigator.storage.persist) {
@@ -204,4 +205,3 @@ export async function open({ userId = null, role = null, storage = 'auto', worke
   }
   return db;
 }
-
