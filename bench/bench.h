@@ -31,6 +31,8 @@ struct Options {
   double chat_seconds = 10;
   double chat_rate = 0;        // open loop, msg/s in all; 0: min(10000, half the measured peak)
   std::size_t ops_per_push = 1;  // closed loop: ops a sender pushes per request
+  std::string peer_dir;           // bench/peer (the Node.js baseline); --no-peer: empty
+  bool live_rows = true;         // chat: devices ask for pokes that carry the change (--plain-pokes: no)
   std::size_t push_ops = 10000;
   std::size_t pull_rows = 50000;
   double limit_seconds = 5;    // echo and storage runs
@@ -113,6 +115,10 @@ boost::json::object run_connect(Loop& loop, const World& world, const Options& o
 boost::json::object run_idle(Loop& loop, const World& world, const Options& o);
 boost::json::object run_chat(Loop& loop, const World& world, const Options& o, double rate);  // rate 0: closed loop
 boost::json::object run_echo(const Options& o);
+// The same chat workload against the Node.js peer (peer.cpp): closed loop returned, open loop at
+// `open_rate` (Passerelle's) in `open_result`; {"skipped": why} when bench/peer is not installed.
+boost::json::object run_chat_peer(Loop& loop, const World& world, const Options& o, double open_rate,
+                                  boost::json::object& open_result);
 boost::json::object run_storage(const Options& o);
 boost::json::object run_push(Loop& loop, const World& world, const Options& o);
 boost::json::object run_pull(Loop& loop, const World& world, const Options& o, const std::string& self_exe);

@@ -48,6 +48,9 @@ const char* kUsage =
     "  --chat-seconds S         chat: measured seconds per mode (default 10)\n"
     "  --chat-rate R            chat open loop: msg/s in all (default min(10000, half the peak))\n"
     "  --ops-per-push K         chat closed loop: messages per push (default 1)\n"
+    "  --no-peer                chat: skip the Node.js peer (bench/peer) run after Passerelle's\n"
+    "  --peer-dir DIR           chat: where the peer is (default: this source tree's bench/peer)\n"
+    "  --plain-pokes            chat: devices take plain pokes and pull (as before issue 20)\n"
     "  --push-ops N             push: queued ops (default 10000)\n"
     "  --pull-rows N            pull: rows to pull (default 50000)\n"
     "  --limit-seconds S        echo and storage run time (default 5)\n"
@@ -129,7 +132,9 @@ void print_table(const json::object& results, const json::object& ratios) {
       row.rate = fixed(num(r, "delivered_msgs_per_s"), 0) + " msg/s";
       row.p50 = fixed(num(r, "e2e_p50_ms"), 2);
       row.p99 = fixed(num(r, "e2e_p99_ms"), 2);
-      row.note = "p95 " + fixed(num(r, "e2e_p95_ms"), 2) + (num(r, "target_rate") > 0 ? ", rate " + fixed(num(r, "target_rate"), 0) : ", " + fixed(num(r, "ops_per_push"), 0) + " op/push");
+      row.note = "p95 " + fixed(num(r, "e2e_p95_ms"), 2) + (num(r, "target_rate") > 0 ? ", rate " + fixed(num(r, "target_rate"), 0) : ", " + fixed(num(r, "ops_per_push"), 0) + " op/push") +
+                 ", " + fixed(num(r, "pulls_per_msg"), 2) + " pulls/msg";
+      if (auto* why = r.if_contains("skipped"); why && why->is_string()) row.note = "skipped: " + std::string(why->get_string());
     } else if (key == "push") {
       row.size = fixed(num(r, "ops"), 0) + " ops";
       row.rate = fixed(num(r, "ops_per_s"), 0) + " ops/s";
@@ -142,7 +147,7 @@ void print_table(const json::object& results, const json::object& ratios) {
     rows.push_back(row);
   }
   auto line = [](const Row& r) {
-    std::cout << std::left << std::setw(10) << r.name << std::setw(14) << r.size << std::setw(20) << r.rate << std::setw(9)
+    std::cout << std::left << std::setw(10) << r.name << (r.name.size() >= 10 ? " " : "") << std::setw(14) << r.size << std::setw(20) << r.rate << std::setw(9)
               << r.p50 << std::setw(9) << r.p99 << std::setw(7) << r.errors << r.note << "\n";
   };
   std::cout << "\n";
@@ -192,6 +197,7 @@ int main(int argc, char** argv) {
   }
   pb::Options o;
   o.server_binary = PASSERELLE_SERVER_BINARY;
+  o.peer_dir = PASSERELLE_BENCH_PEER_DIR;
   std::set<std::string> workloads;
   bool smoke = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -219,6 +225,9 @@ int main(int argc, char** argv) {
     else if (a == "--pairs") o.pairs = std::max<std::size_t>(1, count());
     else if (a == "--chat-seconds") o.chat_seconds = std::stod(value());
     else if (a == "--chat-rate") o.chat_rate = std::stod(value());
+    else if (a == "--plain-pokes") o.live_rows = false;
+    else if (a == "--no-peer") o.peer_dir.clear();
+    else if (a == "--peer-dir") o.peer_dir = value();
     else if (a == "--ops-per-push") o.ops_per_push = std::clamp<std::size_t>(count(), 1, 100);
     else if (a == "--push-ops") o.push_ops = count();
     else if (a == "--pull-rows") o.pull_rows = count();
@@ -309,6 +318,13 @@ int main(int argc, char** argv) {
         double rate = o.chat_rate > 0 ? o.chat_rate : std::min(10000.0, std::max(100.0, num(peak, "delivered_msgs_per_s") / 2));
         record("chat-peak", std::move(peak));
         record("chat-open", pb::run_chat(loop, world, o, rate));
+        if (!o.peer_dir.empty()) {
+          json::object peer_open;
+          auto peer_peak = pb::run_chat_peer(loop, world, o, rate, peer_open);
+          bool ran = !peer_peak.contains("skipped");
+          record("chat-peak-peer", std::move(peer_peak));
+          if (ran) record("chat-open-peer", std::move(peer_open));
+        }
       }
       if (want("push")) record("push", pb::run_push(loop, world, o));
       if (want("pull")) record("pull", pb::run_pull(loop, world, o, self_exe()));
@@ -327,6 +343,8 @@ int main(int argc, char** argv) {
     if (limit > 0) ratios[name] = num(results.at(w).as_object(), field) / limit;
   };
   ratio("chat_peak_to_echo", "chat-peak", "delivered_msgs_per_s", "echo", "msgs_per_s");
+  ratio("chat_peak_to_peer", "chat-peak", "delivered_msgs_per_s", "chat-peak-peer", "delivered_msgs_per_s");
+  ratio("chat_open_p99_to_peer", "chat-open", "e2e_p99_ms", "chat-open-peer", "e2e_p99_ms");
   ratio("chat_peak_to_storage", "chat-peak", "delivered_msgs_per_s", "storage", "rows_per_s");
   ratio("push_to_storage", "push", "ops_per_s", "storage", "rows_per_s");
   ratio("pull_to_storage", "pull", "rows_per_s", "storage", "rows_per_s");

@@ -210,31 +210,37 @@ json::object run_chat(Loop& loop, const World& world, const Options& o, double r
   std::unordered_map<std::string, InFlight> in_flight;
   Histogram latency;
   std::uint64_t sent = 0, delivered = 0, delivered_in_window = 0, rejected = 0, next_body = 0;
+  std::uint64_t pulls = 0, carried = 0;  // pulls sent; pokes whose changes were used as they came
   Clock::time_point window_start{}, window_end{};
   bool measuring = false, stopping = false;
   const std::size_t max_ops = open_loop ? 100 : std::max<std::size_t>(1, o.ops_per_push);
 
+  // Messages a device received, by pull or in a poke that carries them.
+  auto received = [&](Side& s, const json::array& changes) {
+    auto now = Clock::now();
+    for (const auto& c : changes) {
+      const auto& ch = c.as_object();
+      if (ch.at("collection").as_string() != "messages") continue;
+      auto it = in_flight.find(std::string(ch.at("id").as_string()));
+      if (it == in_flight.end() || it->second.recipient != &s) continue;
+      ++delivered;
+      if (measuring && now >= window_start && now < window_end) {
+        ++delivered_in_window;
+        latency.record(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::microseconds>(now - it->second.intended).count()));
+      }
+      in_flight.erase(it);
+    }
+  };
   std::function<void(Side&)> pull = [&](Side& s) {
     s.pulling = true;
     s.pull_again = false;
+    ++pulls;
     s.conn->request("pull", {{"cursor", s.cursor}, {"limit", 1000}}, [&, sp = &s](const json::object& r) {
       Side& s = *sp;
       s.pulling = false;
       if (!answer_ok(r)) return note_error("pull: " + answer_error(r));
-      auto now = Clock::now();
-      for (const auto& c : r.at("changes").as_array()) {
-        const auto& ch = c.as_object();
-        if (ch.at("collection").as_string() != "messages") continue;
-        auto it = in_flight.find(std::string(ch.at("id").as_string()));
-        if (it == in_flight.end() || it->second.recipient != &s) continue;
-        ++delivered;
-        if (measuring && now >= window_start && now < window_end) {
-          ++delivered_in_window;
-          latency.record(static_cast<std::uint64_t>(
-              std::chrono::duration_cast<std::chrono::microseconds>(now - it->second.intended).count()));
-        }
-        in_flight.erase(it);
-      }
+      received(s, r.at("changes").as_array());
       s.cursor = r.at("cursor").as_int64();
       if (r.at("more").as_bool() || s.pull_again) pull(s);
     });
@@ -272,6 +278,16 @@ json::object run_chat(Loop& loop, const World& world, const Options& o, double r
       Side& s = *sp;
       auto* seq = e.if_contains("seq");
       if (!seq || !seq->is_int64() || seq->get_int64() <= s.cursor) return;
+      // A poke that carries its changes and follows on from the cursor is used as a pull page
+      // would be (as the client core does); a gap, or a plain poke, means pull.
+      auto* prev = e.if_contains("prev");
+      auto* changes = e.if_contains("changes");
+      if (!s.pulling && prev && prev->is_int64() && prev->get_int64() <= s.cursor && changes && changes->is_array()) {
+        ++carried;
+        received(s, changes->get_array());
+        s.cursor = seq->get_int64();
+        return;
+      }
       if (s.pulling) s.pull_again = true;
       else pull(s);
     };
@@ -282,7 +298,7 @@ json::object run_chat(Loop& loop, const World& world, const Options& o, double r
         if (!ok) return note_error("auth.resume refused");
         ++connected;
         pull(*sp);  // catch up first, as a device does on connecting
-      });
+      }, o.live_rows);
     });
   }
   if (!loop.run_until([&] { return connected + errors >= sides.size(); }, std::chrono::seconds(60)) || errors)
@@ -333,6 +349,7 @@ json::object run_chat(Loop& loop, const World& world, const Options& o, double r
   ticker.cancel();
   double cpu = world.server_pid > 0 ? cpu_seconds_of(world.server_pid) - cpu0 : 0;
   double elapsed = seconds_since(start);
+  std::uint64_t pulls_in_run = pulls, carried_in_run = carried;
   // Drain: what was sent gets up to 10 s to arrive.
   loop.run_until([&] {
     progress.tick();
@@ -355,7 +372,10 @@ json::object run_chat(Loop& loop, const World& world, const Options& o, double r
                  {"sent", sent},
                  {"delivered", delivered},
                  {"delivered_msgs_per_s", static_cast<double>(delivered_in_window) / window},
-                 {"server_cpu_percent", 100.0 * cpu / elapsed}};
+                 {"server_cpu_percent", 100.0 * cpu / elapsed},
+                 {"live_rows", o.live_rows},
+                 {"pulls_per_msg", sent ? static_cast<double>(pulls_in_run) / static_cast<double>(sent) : 0.0},
+                 {"carried_pokes", carried_in_run}};
   put_latency(r, "e2e", latency);
   r["undelivered"] = undelivered;
   r["rejected"] = rejected;

@@ -10,6 +10,12 @@ out=${2:-"$root/bench-results"}
 bench="$build/bench/passerelle-bench"
 [ -x "$bench" ] || { echo "no $bench: build it first (ninja -C $build passerelle-bench)" >&2; exit 2; }
 mkdir -p "$out"
+# The Node.js peer (bench/peer, docs/benchmarks.md "The peer") runs in the same run as the chat
+# workload; its packages are installed in its own folder, here, never by CI. Without node/npm
+# (or with no registry) the bench reports the peer as skipped.
+if [ ! -d "$root/bench/peer/node_modules/better-sqlite3" ] && command -v npm >/dev/null 2>&1; then
+  (cd "$root/bench/peer" && npm install --no-audit --no-fund --omit=dev) || echo "bench/peer: npm install failed; the peer is skipped" >&2
+fi
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 { echo "# passerelle-bench $stamp"; echo "# $(uptime)"; } > "$out/table-$stamp.txt"
 # shellcheck disable=SC2086

@@ -107,8 +107,10 @@ void WsConn::write_next() {
   });
 }
 
-void WsConn::hello_resume(const std::string& token, std::function<void(bool ok)> done) {
-  request("hello", {{"protocol", protocol::kVersion}}, [self = shared_from_this(), token, done](const json::object& a) {
+void WsConn::hello_resume(const std::string& token, std::function<void(bool ok)> done, bool live_rows) {
+  json::object hello{{"protocol", protocol::kVersion}};
+  if (live_rows) hello["live_rows"] = true;
+  request("hello", std::move(hello), [self = shared_from_this(), token, done](const json::object& a) {
     if (!answer_ok(a)) return done(false);
     self->request("auth.resume", {{"token", token}}, [done](const json::object& b) { done(answer_ok(b)); });
   });

@@ -45,8 +45,9 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
   void request(std::string_view type, boost::json::object fields, Answer answer);
   // Sends an already serialized frame (the echo workload) and expects any frame back.
   void send_raw(std::string frame);
-  // hello, then auth.resume with `token`: `done(true)` once signed in.
-  void hello_resume(const std::string& token, std::function<void(bool ok)> done);
+  // hello, then auth.resume with `token`: `done(true)` once signed in. `live_rows`: the hello
+  // asks for pokes that carry the change (docs/sync.md, "Live").
+  void hello_resume(const std::string& token, std::function<void(bool ok)> done, bool live_rows = false);
   // Resets the TCP connection at once (no close handshake, no TIME_WAIT on this side).
   void abort();
 

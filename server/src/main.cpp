@@ -139,6 +139,11 @@ int serve(const ps::ServeConfig& config) {
         });
     bus->start();
     hub.set_relay([&bus](const std::vector<std::string>& users, const std::string& text) { bus->publish(users, text); });
+    // A poke relayed by another instance names the commit's seqs: its rows are read here once
+    // and carried to this instance's sessions (docs/sync.md, "Live").
+    hub.set_poke_loader([&db](std::int64_t first, std::int64_t last, const std::map<std::string, std::int64_t>& prevs) {
+      return (*db)->read([&](soci::session& sql) { return ps::sync::load_live_poke(sql, first, last, prevs); });
+    });
   }
   ps::net::Dispatcher dispatcher(metrics);
   ps::WorkerPool workers(std::max(2u, std::min(4u, config.threads)));

@@ -12,6 +12,7 @@
 
 #include <condition_variable>
 #include <future>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -85,6 +86,71 @@ TEST_F(SyncWithServer, CoachEngineGetsTheCandidatesMessageByPoke) {
   claire->unobserve(token);
   claire->stop_sync();
   EXPECT_FALSE(claire->status()->online);
+}
+
+// Pokes that carry the change (docs/sync.md, "Live"): two running engines, caught up, talk;
+// every message reaches the other device inside its poke, with no pull at all, and its
+// observers hear of each message once. The same rows a pull would have stored.
+TEST_F(SyncWithServer, RunningEnginesGetMessagesInTheirPokesWithoutPulling) {
+  assign();
+  std::mutex m;
+  std::condition_variable cv;
+  std::map<std::string, int> heard;  // message id -> observer calls naming it, on Claire's device
+  auto token = claire->observe_rows([&](const ChangedRows& rows) {
+    std::lock_guard lock(m);
+    for (const auto& [c, id] : rows)
+      if (c == "messages") ++heard[id];
+    cv.notify_all();
+  });
+  ASSERT_TRUE(claire->start_sync().ok());
+  ASSERT_TRUE(amina->start_sync().ok());
+  for (Client* c : {claire.get(), amina.get()})
+    ASSERT_TRUE(eventually([&] { return c->status()->state == SyncState::up_to_date && c->get("threads", thread)->has_value(); }));
+
+  auto counter = [&](const std::string& name) {
+    auto body = passerelle::test::http_get(server.port(), "/metrics").body;
+    auto at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1LL : std::stoll(body.substr(at + name.size() + 2));
+  };
+  long long pulls_before = counter("passerelle_sync_pulls_total");
+  ASSERT_GE(pulls_before, 0);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    std::string id = new_id();
+    ids.push_back(id);
+    ASSERT_TRUE(amina->mutate("message.send", {{"id", id}, {"thread_id", thread}, {"body", "live " + std::to_string(i)}}).ok());
+    {
+      std::unique_lock lock(m);
+      ASSERT_TRUE(cv.wait_for(lock, 15s, [&] { return heard.count(id) > 0; }));
+    }
+    // Settled before the next one: Claire's delivered receipt is back on Amina's device.
+    ASSERT_TRUE(eventually([&] {
+      auto r = amina->list("receipts", "thread_id", thread);
+      if (!r) return false;
+      for (const auto& row : *r)
+        if (row.at("user_id").as_string() == claire_id && row.contains("delivered_n") &&
+            row.at("delivered_n").as_int64() >= i + 1)
+          return claire->status()->pending_ops == 0 && amina->status()->pending_ops == 0;
+      return false;
+    }));
+  }
+  EXPECT_EQ(counter("passerelle_sync_pulls_total") - pulls_before, 0) << "a caught-up device pulled";
+  {
+    std::lock_guard lock(m);
+    for (const auto& id : ids) EXPECT_EQ(heard[id], 1) << "observers heard of message " << id << " more than once";
+  }
+  // What the pokes stored equals what the server holds (Amina's own copies came back in
+  // pokes too: server fields such as n and sent_at).
+  for (const auto& id : ids) {
+    auto mine = amina->get("messages", id);
+    auto theirs = claire->get("messages", id);
+    ASSERT_TRUE(mine.ok() && mine->has_value() && theirs.ok() && theirs->has_value());
+    EXPECT_EQ(**mine, **theirs);
+    EXPECT_TRUE((**theirs).contains("n") && (**theirs).contains("sent_at"));
+  }
+  claire->unobserve(token);
+  claire->stop_sync();
+  amina->stop_sync();
 }
 
 TEST_F(SyncWithServer, WriteWhileServerIsDownArrivesOnceAfterRestart) {

@@ -69,14 +69,15 @@ std::string answer(std::int64_t id, std::string fields = "") {
 }
 
 // start → socket → hello → auth.resume → round; returns the pull request the round sends.
-boost::json::object connect_and_resume(Host& h) {
+boost::json::object connect_and_resume(Host& h, std::string hello_fields = "") {
   auto a = h.feed(SyncEvent::simple(SyncEvent::Kind::start));
   const SyncAction* open = find(a, Kind::open_socket);
   EXPECT_TRUE(open);
   if (open) EXPECT_EQ(open->url, "ws://127.0.0.1:9/v1/ws");
   a = h.feed(SyncEvent::simple(SyncEvent::Kind::socket_opened));
   auto hello = sent(a, "hello");
-  a = h.feed(SyncEvent::received(answer(hello.at("id").as_int64())));
+  EXPECT_EQ(hello.at("live_rows"), true) << "the engine applies carried pokes: it asks for them";
+  a = h.feed(SyncEvent::received(answer(hello.at("id").as_int64(), hello_fields)));
   auto resume = sent(a, "auth.resume");
   EXPECT_EQ(resume.at("token").as_string(), "tok");
   a = h.feed(SyncEvent::received(answer(resume.at("id").as_int64())));
@@ -164,6 +165,64 @@ TEST(SyncMachine, ARequestUnansweredInTimeFailsTheRound) {
   EXPECT_TRUE(find(a, Kind::close_socket));
   ASSERT_TRUE(h.machine->snapshot().last_error);
   EXPECT_EQ(h.machine->snapshot().last_error->error.message, "the server at ws://127.0.0.1:9 did not answer within 30 s");
+}
+
+
+// Pokes that carry the change (docs/sync.md, "Live").
+// Connected to a server that carries changes (or not), caught up at cursor 7.
+void caught_up_at_7(Host& h, bool server_carries = true) {
+  auto pull = connect_and_resume(h, server_carries ? "\"live_rows\":true" : "");
+  h.feed(SyncEvent::received(
+      answer(pull.at("id").as_int64(), "\"changes\":[],\"cursor\":7,\"more\":false,\"horizon\":0,\"epoch\":\"e\"")));
+  EXPECT_EQ(h.machine->snapshot().state, SyncState::up_to_date);
+}
+
+std::string carried(int prev) {
+  return "{\"type\":\"poke\",\"seq\":9,\"prev\":" + std::to_string(prev) +
+         ",\"changes\":[{\"collection\":\"profiles\",\"id\":\"p1\",\"seq\":9,\"deleted\":false,"
+         "\"data\":{\"id\":\"p1\",\"name\":\"Nadia\"}}]}";
+}
+
+TEST(SyncMachineLive, ACarriedPokeThatFollowsOnIsStoredWithoutAPull) {
+  Host h;
+  caught_up_at_7(h);
+  auto a = h.feed(SyncEvent::received(carried(5)));
+  EXPECT_FALSE(find(a, Kind::send_frame)) << "no pull: the poke brought the change";
+  const SyncAction* changed = find(a, Kind::rows_changed);
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->rows.count({"profiles", "p1"}), 1u);
+  EXPECT_EQ(*h.store->cursor(), 9);
+  auto row = h.store->get("profiles", "p1");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  EXPECT_EQ((**row).at("name"), "Nadia");
+  // The same poke again (relayed twice) changes nothing and pulls nothing.
+  a = h.feed(SyncEvent::received(carried(5)));
+  EXPECT_FALSE(find(a, Kind::send_frame));
+  EXPECT_FALSE(find(a, Kind::rows_changed));
+}
+
+TEST(SyncMachineLive, AGapBeforeTheCarriedChangesIsPulled) {
+  Host h;
+  caught_up_at_7(h);
+  auto a = h.feed(SyncEvent::received(carried(8)));  // a change at seq 8 never reached this device
+  auto pull = sent(a, "pull");
+  EXPECT_EQ(pull.at("cursor").as_int64(), 7);
+  EXPECT_FALSE(find(a, Kind::rows_changed));
+  EXPECT_EQ(*h.store->cursor(), 7) << "nothing stored past the gap";
+}
+
+TEST(SyncMachineLive, NothingIsStoredFromAServerThatDidNotOfferOrBeforeTheFirstPull) {
+  Host old_server;
+  caught_up_at_7(old_server, false);
+  auto a = old_server.feed(SyncEvent::received(carried(5)));
+  EXPECT_TRUE(find(a, Kind::send_frame)) << "the hello answer did not offer carried pokes: pull";
+  EXPECT_EQ(*old_server.store->cursor(), 7);
+
+  Host early;
+  connect_and_resume(early, "\"live_rows\":true");
+  a = early.feed(SyncEvent::received(carried(0)));  // this socket's first pull is still running
+  EXPECT_FALSE(find(a, Kind::rows_changed));
+  EXPECT_EQ(*early.store->cursor(), 0);
 }
 
 }  // namespace

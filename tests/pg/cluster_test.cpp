@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -264,4 +265,67 @@ TEST(Cluster, TwoInstancesBehindNginxPokeAcrossAndSurviveAKill9) {
   EXPECT_EQ(postgresql_count(db, "SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"), 4);
   EXPECT_EQ(postgresql_count(db, "SELECT COUNT(*) FROM sync_ops WHERE name = 'message.send'"), 4);
   EXPECT_EQ(http_get(lb.port(), "/healthz").status, 200) << "nginx still answers health checks with one instance";
+}
+
+// Pokes that carry the change across instances (docs/sync.md, "Live"): the coach has two live
+// sessions on instance B and a plain one; the candidate writes on A. B rebuilds the carried
+// poke from the relayed seqs (each row read once there, whatever the sessions) and both live
+// sessions get the message, exactly as a pull from the poke's `prev` on B returns it; the plain
+// session gets the plain poke.
+TEST(Cluster, ACarriedPokeCrossesToTheOtherInstance) {
+  if (!test_postgresql_url()) GTEST_SKIP() << "no PostgreSQL: run through tests/pg/run-pg.sh";
+  std::string error;
+  std::string db = create_postgresql_database(&error);
+  ASSERT_FALSE(db.empty()) << error;
+  TestServer::Options o;
+  o.db = db;
+  TestServer a(o), b(o);
+  ASSERT_TRUE(a.ok()) << a.last_error();
+  ASSERT_TRUE(b.ok()) << b.last_error();
+  for (auto [email, name, role] : {std::tuple{"admin@example.org", "Sophie Tremblay", "admin"},
+                                   {"linh@example.org", "Linh Nguyen", "coach"},
+                                   {"amina@example.org", "Amina Benali", "candidate"}})
+    ASSERT_TRUE(a.create_user(email, name, role, kTestPassword)) << a.last_error();
+  Peer admin = sign_in(a, "admin@example.org");
+  Peer amina = sign_in(a, "amina@example.org");
+  Peer linh = sign_in(b, "linh@example.org");
+  std::string thread = passerelle::new_id();
+  auto assigned = push(admin, {op("caseload.assign", {{"candidate_id", amina.id}, {"coach_id", linh.id}, {"thread_id", thread}})});
+  ASSERT_EQ(assigned.at("results").at(0).at("status"), "applied") << json::serialize(assigned);
+  std::int64_t assigned_at = pull_all(linh).cursor;
+
+  std::vector<std::unique_ptr<RawWsClient>> live;
+  for (int i = 0; i < 2; ++i) {
+    auto ws = std::make_unique<RawWsClient>();
+    ASSERT_TRUE(ws->connect(b.port())) << ws->last_error();
+    ASSERT_EQ(ws->call(1, "hello", {{"protocol", 1}, {"live_rows", true}})["live_rows"], true);
+    ASSERT_EQ(ws->call(2, "auth.resume", {{"token", linh.token}})["ok"], true);
+    live.push_back(std::move(ws));
+  }
+  std::string m = passerelle::new_id();
+  auto r = push(amina, {send_op(thread, "Bonjour depuis l'instance A", m)});
+  ASSERT_EQ(r.at("results").at(0).at("status"), "applied") << json::serialize(r);
+  std::int64_t end = pull_all(amina).cursor;
+
+  // The plain session first: the pulls below run on its socket and skip the events they meet.
+  std::optional<json::object> plain;
+  while ((plain = read_poke(*linh.ws, 10s)) && plain->at("seq").as_int64() < end) {
+  }
+  ASSERT_TRUE(plain) << "the plain session on B got no poke";
+  EXPECT_FALSE(plain->contains("changes"));
+
+  for (auto& ws : live) {
+    std::optional<json::object> poke;
+    while ((poke = read_poke(*ws, 10s)) && poke->at("seq").as_int64() < end) {
+    }
+    ASSERT_TRUE(poke) << "the coach's live session on B got no poke; B's log:\n" << b.log();
+    ASSERT_TRUE(poke->contains("changes")) << json::serialize(*poke);
+    std::int64_t prev = poke->at("prev").as_int64();
+    EXPECT_LE(prev, assigned_at) << "nothing the coach sees changed between the assignment and the message";
+    std::map<std::string, json::object> carried;
+    for (const auto& c : poke->at("changes").as_array())
+      carried[std::string(c.at("collection").as_string()) + "/" + std::string(c.at("id").as_string())] = c.as_object();
+    EXPECT_EQ(carried.count("messages/" + m), 1u) << json::serialize(*poke);
+    EXPECT_EQ(carried, pull_all(linh, prev).rows) << "the rebuilt poke differs from a pull on B";
+  }
 }

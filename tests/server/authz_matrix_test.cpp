@@ -494,6 +494,55 @@ TEST(AuthzMatrixPull, PrivateRowsReachOnlyTheirAudience) {
                                                {{"Authorization", "Bearer " + r.peer->token}});
     EXPECT_EQ(file.status, r.messages ? 200 : 404) << r.who;
   }
+
+  // Pokes that carry the change (docs/sync.md, "Live") reach exactly pull's audience: each
+  // reader also holds a session that asked for them; C1 writes a new private message; then each
+  // reader writes to their own profile and reads pokes up to that write. Members got the message
+  // in a poke, with the data pull gives; nobody else saw its words or its id in one.
+  std::vector<std::unique_ptr<passerelle::test::RawWsClient>> live;
+  for (auto& r : readers) {
+    auto ws = std::make_unique<passerelle::test::RawWsClient>();
+    ASSERT_TRUE(ws->connect(server.port())) << ws->last_error();
+    auto hello = ws->call(1, "hello", {{"protocol", 1}, {"live_rows", true}});
+    ASSERT_EQ(hello["live_rows"], true) << json::serialize(hello);
+    auto resumed = ws->call(2, "auth.resume", {{"token", r.peer->token}});
+    ASSERT_EQ(resumed["ok"], true) << json::serialize(resumed);
+    live.push_back(std::move(ws));
+  }
+  std::string message_id = passerelle::new_id(), words = "live words of " + w->one.candidate_email;
+  auto sent = passerelle::test::push(w->one.candidate,
+                                     json::array{passerelle::test::send_op(one.at("thread"), words, message_id)});
+  ASSERT_EQ(sent["ok"], true) << json::serialize(sent);
+  EXPECT_EQ(sent["live_rows"], true) << "the author is a reader: its carried poke follows";
+  for (std::size_t i = 0; i < readers.size(); ++i) {
+    auto& r = readers[i];
+    auto own = passerelle::test::push(*r.peer, json::array{op("profile.update", {{"bio", "bio " + std::to_string(i)}})});
+    ASSERT_EQ(own["ok"], true) << r.who << json::serialize(own);
+    std::int64_t end = passerelle::test::pull_all(*r.peer).cursor;
+    bool carried_message = false;
+    for (;;) {
+      auto poke = passerelle::test::read_poke(*live[i], 10s);
+      ASSERT_TRUE(poke) << r.who << ": no poke up to its own write";
+      std::string text = json::serialize(*poke);
+      if (poke->contains("changes")) {
+        for (const auto& c : poke->at("changes").as_array()) {
+          const auto& change = c.as_object();
+          if (change.at("id").as_string() != message_id) continue;
+          carried_message = true;
+          auto pulled = passerelle::test::pull_all(*r.peer);
+          auto row = passerelle::test::pulled_row(pulled, "messages", message_id);
+          ASSERT_TRUE(row) << r.who;
+          EXPECT_EQ(change.at("data").as_object(), *row) << r.who << ": the carried row differs from the pulled one";
+        }
+      }
+      if (!r.messages) {
+        EXPECT_EQ(text.find(words), std::string::npos) << r.who << " got the words in a poke";
+        EXPECT_EQ(text.find(message_id), std::string::npos) << r.who << " got the message id in a poke";
+      }
+      if (poke->at("seq").as_int64() >= end) break;
+    }
+    EXPECT_EQ(carried_message, r.messages) << r.who;
+  }
 }
 
 }  // namespace

@@ -431,3 +431,83 @@ TEST(ServerTemplates, ImportTemplateCommand) {
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("field 'template.steps[0].category' is not a known category"), std::string::npos) << bad.err;
 }
+
+namespace {
+// A second session of `peer` whose hello asks for pokes that carry the change.
+std::unique_ptr<RawWsClient> live_session(TestServer& server, const Peer& peer) {
+  auto ws = std::make_unique<RawWsClient>();
+  EXPECT_TRUE(ws->connect(server.port())) << ws->last_error();
+  auto hello = ws->call(1, "hello", {{"protocol", 1}, {"live_rows", true}});
+  EXPECT_EQ(hello["live_rows"], true) << json::serialize(hello);
+  auto resumed = ws->call(2, "auth.resume", {{"token", peer.token}});
+  EXPECT_EQ(resumed["ok"], true) << json::serialize(resumed);
+  return ws;
+}
+}  // namespace
+
+// The carried poke is exactly what a pull from its `prev` returns (the same rows, seqs and
+// data), for every reader; a session that did not ask gets the plain poke.
+TEST_F(SyncTest, ACarriedPokeHoldsWhatAPullFromItsPrevReturns) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto linh = sign_in(server, "linh@example.org");
+  std::string thread = assign(admin, amina, linh);
+  std::int64_t before = pull_all(linh).cursor;
+  auto linh_live = live_session(server, linh);
+  auto amina_live = live_session(server, amina);
+
+  std::string id = passerelle::new_id();
+  auto a = push(amina, {send_op(thread, "Bonjour Linh", id)});
+  ASSERT_EQ(a["ok"], true) << json::serialize(a);
+  std::int64_t end = pull_all(amina).cursor;
+
+  // The plain session (the assignment's poke comes first): a poke with no changes.
+  std::optional<json::object> plain;
+  while ((plain = read_poke(*linh.ws, 5s)) && plain->at("seq").as_int64() < end) {
+  }
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->at("seq").as_int64(), end);
+  EXPECT_FALSE(plain->contains("changes"));
+
+  for (auto* ws : {linh_live.get(), amina_live.get()}) {
+    auto poke = read_poke(*ws, 5s);
+    ASSERT_TRUE(poke);
+    EXPECT_EQ(poke->at("seq").as_int64(), end);
+    ASSERT_TRUE(poke->contains("changes") && poke->contains("prev")) << json::serialize(*poke);
+    std::int64_t prev = poke->at("prev").as_int64();
+    EXPECT_LE(prev, end);
+    if (ws == linh_live.get()) EXPECT_LE(prev, before) << "linh's last change came before her pull";
+    // Who is this session's user? The poke's rows are the same for both (the thread's audience).
+    Peer& reader = ws == linh_live.get() ? linh : amina;
+    auto pulled = pull_all(reader, prev);
+    std::map<std::string, json::object> carried;
+    for (const auto& c : poke->at("changes").as_array())
+      carried[std::string(c.at("collection").as_string()) + "/" + std::string(c.at("id").as_string())] = c.as_object();
+    EXPECT_EQ(carried, pulled.rows) << json::serialize(*poke);
+    EXPECT_EQ(carried.count("messages/" + id), 1u);
+  }
+}
+
+// Old devices (no live_rows in hello) and new ones beside them: each gets its own kind of poke
+// for the same commit, and the push answer tells a live pusher a carried poke follows.
+TEST_F(SyncTest, APusherThatAskedForCarriedPokesIsToldOneFollows) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto linh = sign_in(server, "linh@example.org");
+  std::string thread = assign(admin, amina, linh);
+  auto live = live_session(server, amina);
+  std::string id = passerelle::new_id();
+  auto answer = live->call(3, "push", {{"ops", json::array{send_op(thread, "Bonjour", id)}}});
+  ASSERT_EQ(answer["ok"], true) << json::serialize(answer);
+  EXPECT_EQ(answer["live_rows"], true);
+  auto poke = read_poke(*live, 5s);
+  ASSERT_TRUE(poke && poke->contains("changes"));
+  bool found = false;
+  for (const auto& c : poke->at("changes").as_array()) found |= c.at("id").as_string() == id;
+  EXPECT_TRUE(found) << json::serialize(*poke);
+  // A push that changes nothing (the message id is taken: rejected) promises no poke.
+  auto again = live->call(4, "push", {{"ops", json::array{send_op(thread, "Bonjour", id)}}});
+  ASSERT_EQ(again["ok"], true) << json::serialize(again);
+  EXPECT_EQ(again.at("results").at(0).at("status"), "rejected");
+  EXPECT_FALSE(again.contains("live_rows"));
+}

@@ -118,7 +118,7 @@ std::vector<SyncAction> SyncMachine::feed(const SyncEvent& event) {
     case K::socket_opened:
       if (phase_ != Phase::connecting) break;
       phase_ = Phase::hello;
-      send_request(Call::hello, "hello", {{"protocol", protocol::kVersion}});
+      send_request(Call::hello, "hello", {{"protocol", protocol::kVersion}, {passerelle::sync::kLiveRowsField, true}});
       break;
     case K::frame_received:
       if (socket_) on_frame(event.frame);
@@ -185,9 +185,7 @@ void SyncMachine::on_frame(const std::string& frame) {
   auto message = protocol::parse_server_message(frame);
   if (!message) return;  // unreadable frame: nothing to correlate it with
   if (!message->re) {
-    if (message->type != "poke") return;
-    poke_ = true;
-    if (phase_ == Phase::waiting) begin_round();
+    if (message->type == "poke") on_poke(message->body);
     return;
   }
   auto it = pending_.find(*message->re);
@@ -206,6 +204,63 @@ void SyncMachine::on_frame(const std::string& frame) {
   }
 }
 
+bool SyncMachine::pull_in_flight() const {
+  return std::any_of(pending_.begin(), pending_.end(),
+                     [](const auto& p) { return p.second == Call::pull || p.second == Call::pull_in_vain; });
+}
+
+void SyncMachine::on_poke(const json::object& event) {
+  // Carried changes are stored like a pull page, by the same code, when nothing else is pulling
+  // (a page in flight may be older or newer: the pull that follows sorts it out).
+  if (live_rows_ && caught_up_ && !pull_in_flight() && (phase_ == Phase::waiting || phase_ == Phase::syncing)) {
+    auto live = passerelle::sync::live_poke_from_json(event);
+    if (live && live->prev) {
+      ChangedRows changed;
+      Result<bool> stored = false;
+      std::set<std::string> threads;
+      for (const auto& change : live->changes) {
+        if (change.collection == passerelle::sync::collection::threads) threads.insert(change.id);
+        if (change.collection != passerelle::sync::collection::messages || change.deleted) continue;
+        if (auto* t = change.data.if_contains("thread_id"); t && t->is_string()) threads.emplace(t->get_string());
+      }
+      {
+        std::lock_guard lock(store_mutex_);
+        stored = store_.apply_live_changes(*live, &changed);
+      }
+      if (!stored) return fail(local_failure(stored.error()));
+      if (*stored) {
+        if (!changed.empty()) {
+          SyncAction a = action(SyncAction::Kind::rows_changed);
+          a.rows = std::move(changed);
+          emit(std::move(a));
+        }
+        // Delivered, as after a pull: the receipts go out with the next push.
+        if (config_.delivery_receipts && !threads.empty()) {
+          ChangedRows receipts;
+          Result<std::size_t> queued = std::size_t{0};
+          {
+            std::lock_guard lock(store_mutex_);
+            queued = conversations::queue_delivery_receipts(store_, threads, &receipts);
+          }
+          if (!queued) return fail(local_failure(queued.error()));
+          if (!receipts.empty()) {
+            SyncAction a = action(SyncAction::Kind::rows_changed);
+            a.rows = std::move(receipts);
+            emit(std::move(a));
+          }
+          if (*queued > 0) {
+            local_write_ = true;
+            if (phase_ == Phase::waiting) begin_round();
+          }
+        }
+        return;
+      }
+    }
+  }
+  poke_ = true;  // a plain poke, or a gap before the carried changes: pull
+  if (phase_ == Phase::waiting) begin_round();
+}
+
 void SyncMachine::on_answer(Call call, Outcome<json::object> answer) {
   switch (call) {
     case Call::hello:
@@ -215,6 +270,10 @@ void SyncMachine::on_answer(Call call, Outcome<json::object> answer) {
           f.error.message = "the server at " + where_ + " refused this client's protocol: " + f.error.message;
         fail(std::move(f));
         return;
+      }
+      {
+        auto* live = answer->if_contains(passerelle::sync::kLiveRowsField);
+        live_rows_ = live && live->is_bool() && live->get_bool();
       }
       phase_ = Phase::resuming;
       send_request(Call::resume, "auth.resume", {{"token", config_.token}});
@@ -255,6 +314,7 @@ void SyncMachine::begin_round() {
   local_write_ = false;
   phase_ = Phase::syncing;
   step_ = Step::push;
+  round_pushes_live_ = true;
   summary_ = SyncSummary{};
   pulled_threads_.clear();
   set_state(SyncState::syncing, true, std::nullopt);
@@ -379,6 +439,9 @@ void SyncMachine::on_pushed(Outcome<json::object> answer) {
     return std::any_of(ops.begin(), ops.end(), [&](const Op& op) { return op.op_id == r.op_id; });
   });
   if (!answers_any) return fail(unexpected("push answer names none of the ops sent"));
+  // The server says a poke carrying this push's changes to this device follows the answer.
+  if (auto* live = answer->if_contains(passerelle::sync::kLiveRowsField); !live || !live->is_bool() || !live->get_bool())
+    round_pushes_live_ = false;
 
   ChangedRows changed;
   {
@@ -414,6 +477,11 @@ void SyncMachine::on_pushed(Outcome<json::object> answer) {
 }
 
 void SyncMachine::after_push() {
+  // Every push of the round comes back in a carried poke, and this device was caught up: no
+  // pull (the poke stores the changes, or pulls if something came in between). A round with
+  // no push (a poke, a reconnect) pulls.
+  bool pushed = summary_.pushed > 0;
+  if (live_rows_ && caught_up_ && pushed && round_pushes_live_ && !poke_) return round_done();
   step_ = step_ == Step::push ? Step::pull : Step::pull_receipts;
   restarts_ = 0;
   next_pull();
@@ -498,7 +566,10 @@ void SyncMachine::on_pulled(Outcome<json::object> answer) {
   summary_.pulled_rows += page->changes.size();
   summary_.cursor = page->cursor;
   report_progress(true, page->more);
-  if (!page->more) return after_pull();
+  if (!page->more) {
+    caught_up_ = true;
+    return after_pull();
+  }
   next_pull();
 }
 
@@ -567,6 +638,8 @@ void SyncMachine::drop_socket() {
   }
   pending_.clear();
   ahead_.reset();
+  live_rows_ = false;  // until the next socket's hello says so, and its first pull is done
+  caught_up_ = false;
   if (uploading_) emit(action(SyncAction::Kind::cancel_upload));
   uploading_.reset();
   pushed_.clear();

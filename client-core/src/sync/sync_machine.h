@@ -169,6 +169,9 @@ class SyncMachine {
 
   void connect();
   void on_frame(const std::string& frame);
+  // A poke: its carried changes stored when they follow on from the cursor, else a pull.
+  void on_poke(const boost::json::object& event);
+  bool pull_in_flight() const;
   void on_answer(Call call, Outcome<boost::json::object> answer);
   void on_resumed(Outcome<boost::json::object> answer);
   void begin_round();
@@ -215,6 +218,12 @@ class SyncMachine {
   bool socket_ = false;  // a socket was opened and not yet closed
   bool poke_ = false;         // the server said something changed
   bool local_write_ = false;  // the outbox grew
+  // This socket's server carries changes in its pokes (its hello answer said so), and a pull
+  // on this socket has completed: from then on a carried poke that follows on from the cursor
+  // is stored as it comes, and a push the server says it will poke back needs no pull.
+  bool live_rows_ = false;
+  bool caught_up_ = false;
+  bool round_pushes_live_ = true;  // every push of this round will come back in a carried poke
   std::int64_t next_id_ = 1;
   std::map<std::int64_t, Call> pending_;  // requests sent, by id, awaiting their answer
   std::string awaiting_;                  // the request type awaited now, for timeout messages

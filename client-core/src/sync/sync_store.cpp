@@ -390,6 +390,23 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed, st
   });
 }
 
+Result<bool> SyncStore::apply_live_changes(const passerelle::sync::LivePoke& poke, ChangedRows* changed) {
+  if (!poke.prev) return false;
+  auto cur = cursor();
+  if (!cur) return cur.error();
+  if (*cur == 0 || needs_resync() || *cur < *poke.prev) return false;
+  if (*cur >= poke.seq) return true;  // a pull already brought them
+  PullPage page;
+  page.cursor = poke.seq;
+  for (const auto& c : poke.changes)
+    if (c.seq > *cur) page.changes.push_back(c);
+  // Stored only if the cursor is still the one checked (another process may have pulled).
+  if (auto st = apply_pull_page(page, changed, *cur); !st) return st.error();
+  auto after = cursor();
+  if (!after) return after.error();
+  return *after == poke.seq;
+}
+
 Status SyncStore::start_resync() {
   if (auto st = set_state("resync", "1"); !st) return st;
   if (auto st = db_.exec("DELETE FROM resync_seen"); !st) return st;

@@ -71,6 +71,13 @@ class SyncStore {
   // optimistic effect is undone (a rebase). Results for unknown op ids are ignored.
   Status apply_push_results(const std::vector<passerelle::sync::OpResult>& results, ChangedRows* changed);
 
+  // A poke that carries its changes (docs/sync.md, "Live"): stored as a pull page ending at
+  // the poke's seq, by the same code, when this device's cursor is at least the poke's `prev`
+  // (it then holds every change before the carried ones). Returns false, storing nothing, when
+  // it is not (a gap: the caller pulls), when a full pull is under way, or when the poke carries
+  // nothing; true when stored or already held.
+  Result<bool> apply_live_changes(const passerelle::sync::LivePoke& poke, ChangedRows* changed);
+
   // Writes one pulled page: server rows, cursor and epoch, then rebases the view — atomically.
   // A page from another epoch than the one stored starts a resync instead (returns ok; the
   // caller sees needs_resync() and pulls from 0).

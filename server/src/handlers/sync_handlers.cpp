@@ -16,6 +16,7 @@
 #include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/sync/wire.h"
 #include "passerelle/shared/time.h"
+#include "sync/live.h"
 #include "sync/pull.h"
 #include "sync/push.h"
 #include "../storage/db_error.h"
@@ -68,16 +69,22 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
   auto started = std::chrono::steady_clock::now();
   auto outcome = std::make_shared<server::sync::PushOutcome>();
   auto to_mail = std::make_shared<std::vector<std::string>>();  // meetings whose e-mail is due after the commit
+  auto poke = std::make_shared<server::sync::LivePoke>();
   ws::MutationSettings settings{std::chrono::hours(svc.config.meeting_notice_hours), svc.config.video_base_url};
   bool ack_early = svc.config.unsafe_ack_before_commit;  // the fault harness's control run only
   svc.db.writer().submit(
-      [actor, ops = std::move(*ops), outcome, to_mail, settings, remote = ctx.remote_address, ack_early,
+      [actor, ops = std::move(*ops), outcome, to_mail, poke, settings, remote = ctx.remote_address, ack_early,
        reply](soci::session& sql) -> Status {
         // A storage failure throws: the writer rolls this item back (nothing recorded) and
         // answers `internal`; the device pushes the same ops again.
         *outcome = server::sync::run_push(sql, actor, ops, now_utc(), settings);
         audit_account_changes(sql, actor, remote, ops, outcome->results);
         *to_mail = calendar::meetings_to_mail(sql, ops, outcome->results);
+        // The poke's frames, made here where the readers' `prev` cannot move (docs/sync.md).
+        if (outcome->last_seq > 0 && !outcome->touched_users.empty())
+          *poke = server::sync::live_poke(sql, outcome->written,  outcome->last_seq,
+                                          {outcome->touched_users.begin(), outcome->touched_users.end()});
+        outcome->written.clear();
         if (ack_early) {  // --unsafe-ack-before-commit: answered before COMMIT, a lie on purpose
           boost::json::array results;
           for (const auto& r : outcome->results) results.push_back(ws::to_json(r));
@@ -85,7 +92,7 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         }
         return Status::Ok();
       },
-      [&svc, reply, outcome, to_mail, started, user_id = actor.user_id, ack_early](Status st) {
+      [&svc, reply, outcome, to_mail, poke, started, user_id = actor.user_id, ack_early](Status st) {
         if (!st && ack_early) return;  // already answered
         if (!st) {
           log::error("push_failed", {{"user_id", user_id}, {"message", st.error().message}});
@@ -100,14 +107,16 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         // Counted before answering so that whoever saw the answer also sees the count.
         svc.metrics.push_done(applied, rejected,
                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        if (!ack_early) reply.ok({{"results", std::move(results)}});
+        if (!ack_early) {
+          boost::json::object answer{{"results", std::move(results)}};
+          // A poke carrying this push's changes to the pusher follows this answer on the same
+          // connection: a device that asked for carried pokes need not pull (docs/sync.md).
+          if (poke->readers.count(user_id)) answer[ws::kLiveRowsField] = true;
+          reply.ok(std::move(answer));
+        }
         // Post-commit hook: meeting e-mails with their .ics, from the committed rows (worker pool).
         calendar::mail_meetings(svc, std::move(*to_mail));
-        if (outcome->last_seq > 0 && !outcome->touched_users.empty()) {
-          std::vector<std::string> users(outcome->touched_users.begin(), outcome->touched_users.end());
-          auto n = svc.hub.send_event(users, protocol::serialize_event("poke", {{"seq", outcome->last_seq}}));
-          svc.metrics.pokes_sent(n);
-        }
+        if (!poke->users.empty()) svc.metrics.pokes_sent(svc.hub.send_poke(*poke));
       });
 }
 

@@ -40,6 +40,9 @@ class Connection {
   // Requests read from this connection and not yet answered (Reply counts them), for the
   // --max-requests-in-flight limit.
   std::atomic<std::size_t> requests_in_flight{0};
+  // The device asked in its hello for pokes that carry the change (docs/sync.md, "Live"). Set
+  // once, before any poke can reach the connection (hello comes before sign-in).
+  std::atomic<bool> live_rows{false};
 };
 
 }  // namespace passerelle::server::net

@@ -7,6 +7,7 @@
 
 #include "../log.h"
 #include "passerelle/shared/json_reader.h"
+#include "passerelle/shared/sync/wire.h"
 #include "../storage/db_error.h"
 
 namespace passerelle::server::net {
@@ -180,8 +181,17 @@ void Dispatcher::dispatch(std::string_view frame, SessionState& state, const std
     if (it->value().as_int64() != protocol::kVersion)
       return reply.fail(ErrorCode::unsupported, "protocol version " + std::to_string(it->value().as_int64()) +
                                                     " is not supported; this server speaks version 1");
+    // A device that applies carried changes says so; one that does not (an older one) gets
+    // plain pokes. Anything but `true` is "no".
+    auto live = req.body.find(passerelle::sync::kLiveRowsField);
+    bool live_rows = live != req.body.end() && live->value().is_bool() && live->value().get_bool();
     state.hello_done = true;  // on the strand, before any later frame is read
-    return reply.ok({{"protocol", protocol::kVersion}, {"server", "passerelle/" PASSERELLE_VERSION}});
+    boost::json::object answer{{"protocol", protocol::kVersion}, {"server", "passerelle/" PASSERELLE_VERSION}};
+    if (live_rows) {
+      conn->live_rows.store(true);
+      answer[passerelle::sync::kLiveRowsField] = true;
+    }
+    return reply.ok(std::move(answer));
   }
   if (!state.hello_done) return reply.fail(ErrorCode::bad_request, "send hello first");
   auto route = routes_.find(req.type);

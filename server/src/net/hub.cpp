@@ -2,6 +2,8 @@
 
 #include <string_view>
 
+#include "passerelle/shared/protocol.h"
+
 namespace passerelle::server::net {
 
 void Hub::add(const std::shared_ptr<Connection>& conn) {
@@ -142,7 +144,78 @@ std::size_t Hub::send_event(const std::vector<std::string>& user_ids, const std:
   return deliver_local(user_ids, text);
 }
 
+void Hub::set_poke_loader(PokeLoader loader) {
+  std::lock_guard lock(mutex_);
+  loader_ = std::move(loader);
+}
+
+std::size_t Hub::send_poke(const sync::LivePoke& poke) {
+  Relay relay;
+  {
+    std::lock_guard lock(mutex_);
+    relay = relay_;
+  }
+  if (relay && !poke.users.empty()) {
+    // A notification holds 8000 bytes; a notice too big for one (a huge audience) relays the
+    // plain poke, and the devices there pull.
+    std::string notice = sync::relay_notice(poke);
+    relay(poke.users, !notice.empty() && notice.size() <= 3500 ? notice : poke.plain);
+  }
+  return deliver_poke(poke);
+}
+
+std::size_t Hub::deliver_poke(const sync::LivePoke& poke) {
+  std::vector<std::pair<std::shared_ptr<Connection>, const std::string*>> targets;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& uid : poke.users) {
+      auto u = by_user_.find(uid);
+      if (u == by_user_.end()) continue;
+      for (Connection* c : u->second)
+        if (auto sp = all_[c].conn.lock()) targets.emplace_back(std::move(sp), &uid);
+    }
+  }
+  // One frame per user (its changes and its prev), copied to each of the user's sessions.
+  std::string last_user, frame;
+  for (auto& [conn, uid] : targets) {
+    if (!conn->live_rows.load()) {
+      conn->send_event(poke.plain);
+      continue;
+    }
+    if (frame.empty() || last_user != *uid) {
+      frame = poke.frame_for(*uid);
+      last_user = *uid;
+    }
+    conn->send_event(frame);
+  }
+  return targets.size();
+}
+
 std::size_t Hub::deliver_local(const std::vector<std::string>& user_ids, const std::string& text) {
+  if (std::int64_t first = 0, last = 0; text.rfind("passerelle-live:", 0) == 0) {
+    std::map<std::string, std::int64_t> prevs;
+    PokeLoader loader;
+    {
+      std::lock_guard lock(mutex_);
+      loader = loader_;
+    }
+    if (!sync::parse_relay_notice(text, first, last, prevs)) return 0;
+    sync::LivePoke poke;
+    try {
+      if (loader) poke = loader(first, last, prevs);
+    } catch (...) {
+      // The rows could not be read: the devices get the plain poke and pull; the bus logs it.
+      poke.plain = protocol::serialize_event("poke", {{"seq", last}});
+      poke.users = user_ids;
+      deliver_poke(poke);
+      throw;
+    }
+    poke.first = first;
+    poke.last = last;
+    poke.plain = protocol::serialize_event("poke", {{"seq", last}});
+    poke.users = user_ids;
+    return deliver_poke(poke);
+  }
   if (std::string token_hash, reason; parse_end_session_order(text, token_hash, reason)) {
     std::size_t n = 0;
     for (const auto& uid : user_ids) n += end_sessions_here(uid, token_hash, reason);

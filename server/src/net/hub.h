@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "connection.h"
+#include "sync/live.h"
 
 namespace passerelle::server::net {
 
@@ -51,6 +53,15 @@ class Hub {
   // Like send_event on this instance only: for events another instance relayed here (which
   // may also be the session-ending orders of disconnect_user/disconnect_token).
   std::size_t deliver_local(const std::vector<std::string>& user_ids, const std::string& text);
+  // Pokes after a push (docs/sync.md, "Live"): each session of the poke's users gets the
+  // frame that carries its changes if its hello asked for it, else the plain poke. With a relay,
+  // the other instances get a notice of the commit's seqs and rebuild the same frames with the
+  // loader, reading each row once. Returns the sessions poked here.
+  std::size_t send_poke(const sync::LivePoke& poke);
+  // Rebuilds a relayed poke from the database (several instances): set with the relay.
+  using PokeLoader = std::function<sync::LivePoke(std::int64_t first, std::int64_t last,
+                                                  const std::map<std::string, std::int64_t>& prevs)>;
+  void set_poke_loader(PokeLoader loader);
   using Relay = std::function<void(const std::vector<std::string>& user_ids, const std::string& text)>;
   void set_relay(Relay relay);  // before connections arrive; empty: none
   // Users with a signed-in connection here now.
@@ -77,6 +88,9 @@ class Hub {
   std::unordered_map<std::string, std::chrono::system_clock::time_point> last_seen_;
   std::unordered_map<std::string, std::size_t> per_address_;
   Relay relay_;
+  PokeLoader loader_;
+
+  std::size_t deliver_poke(const sync::LivePoke& poke);
 
   std::size_t end_sessions_here(const std::string& user_id, const std::string& token_hash, const std::string& reason);
 

@@ -86,6 +86,7 @@ void ChangeLog::rewind(const Mark& m) {
   touched_ = m.touched;
   last_seq_ = m.last_seq;
   counter_ = m.counter;
+  if (captured_ && captured_->size() > m.captured) captured_->resize(m.captured);
   // What was read or written since the mark may have been undone with it.
   known_.clear();
 }
@@ -176,6 +177,7 @@ void ChangeLog::write_row(const std::string& collection, const std::string& id, 
     st.data = json::serialize(data);
     st.seq = seq;
     st.put_row.execute(true);
+    if (captured_) captured_->push_back(WrittenRow{collection, id, seq, false, st.data, audience_after, lost});
   }
   for (const auto& u : audience_after) set_reader(u, collection, id, seq, true);
   for (const auto& u : lost) set_reader(u, collection, id, seq, false);
@@ -224,6 +226,7 @@ void ChangeLog::remove(std::string_view collection, std::string_view id) {
   sql_ << "UPDATE sync_rows SET data = '{}', deleted = 1, seq = :s WHERE collection = :c AND id = :i",
       soci::use(seq), soci::use(c), soci::use(i);
   for (const auto& u : before) set_reader(u, c, i, seq, false);
+  if (captured_) captured_->push_back(WrittenRow{c, i, seq, true, {}, {}, before});
   if (Known* k = known(collection, id)) {
     k->row.emplace(std::nullopt);
     k->audience.emplace();

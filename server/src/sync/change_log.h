@@ -11,12 +11,23 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "passerelle/shared/sync/mutator.h"
 #include "storage/connection_cache.h"
 #include "passerelle/shared/time.h"
 
 namespace passerelle::server::sync {
+
+// A row change as it was written, for pokes that carry it (docs/sync.md, "Live"): the stored
+// JSON text (not parsed again on the way out), who reads it after the change and who lost it.
+struct WrittenRow {
+  std::string collection, id;
+  std::int64_t seq = 0;
+  bool deleted = false;
+  std::string data;  // the stored JSON object; empty when deleted
+  std::vector<std::string> readers, lost;
+};
 
 class ChangeLog : public passerelle::sync::RowStore {
  public:
@@ -46,6 +57,9 @@ class ChangeLog : public passerelle::sync::RowStore {
   void remove(std::string_view collection, std::string_view id) override;
   std::vector<std::string> audience(std::string_view collection, std::string_view id) override;
 
+  // Appends every row written from now on to `out` (a rewind forgets those after its mark).
+  void capture_into(std::vector<WrittenRow>* out) { captured_ = out; }
+
   // For the migrations older than the dashboard's row_keys table: write rows without indexing
   // them there (migration 9 indexes every row already written).
   void without_row_keys();
@@ -60,8 +74,9 @@ class ChangeLog : public passerelle::sync::RowStore {
     std::set<std::string> touched;
     std::int64_t last_seq;
     std::int64_t counter;
+    std::size_t captured;
   };
-  Mark mark() const { return Mark{touched_, last_seq_, counter_}; }
+  Mark mark() const { return Mark{touched_, last_seq_, counter_, captured_ ? captured_->size() : 0}; }
   void rewind(const Mark& m);
 
  private:
@@ -106,6 +121,7 @@ class ChangeLog : public passerelle::sync::RowStore {
   std::int64_t last_seq_ = 0;
   std::int64_t counter_ = -1;  // batched mode: the seq counter as this object left it (-1: unread)
   std::unordered_map<std::string, Known> known_;
+  std::vector<WrittenRow>* captured_ = nullptr;
 };
 
 // A live row for readers outside a push (mail jobs, the calendar feed), on any connection:

@@ -68,6 +68,7 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
   // Without savepoints nothing is rolled back to a mark, so row writes may be held and
   // coalesced (a thread written once per message is written once per push).
   ChangeLog log(sql, now, per_op_savepoints ? ChangeLog::Mode::batched : ChangeLog::Mode::coalesced);
+  log.capture_into(&out.written);
   SqlFileCatalog files(sql, passerelle::sync::role_audience(actor.role), [&log] { log.write_pending(); });
   storage::Cached<OpRecord> cached_rec(sql);
   OpRecord& rec = *cached_rec;

@@ -9,6 +9,7 @@
 
 #include "passerelle/shared/sync/mutator.h"
 #include "passerelle/shared/sync/wire.h"
+#include "sync/change_log.h"
 
 namespace passerelle::server::sync {
 
@@ -16,6 +17,7 @@ struct PushOutcome {
   std::vector<passerelle::sync::OpResult> results;  // one per op, in order
   std::set<std::string> touched_users;              // poke them once the commit is durable
   std::int64_t last_seq = 0;                        // highest seq written, 0 if none
+  std::vector<WrittenRow> written;                  // the rows as written, for carried pokes
 };
 
 // Runs `ops` for `actor` on the writer's connection, inside the caller's transaction. A rejected

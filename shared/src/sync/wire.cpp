@@ -98,3 +98,27 @@ Result<PullPage> pull_page_from_json(const json::object& answer) {
 }
 
 }  // namespace passerelle::sync
+
+namespace passerelle::sync {
+
+Result<LivePoke> live_poke_from_json(const json::object& event) {
+  json::value v(event);
+  JsonReader in(v);
+  LivePoke p;
+  p.seq = in.integer("seq");
+  if (auto st = in.status(); !st) return st.error();
+  if (!event.contains("changes")) return p;
+  p.prev = in.integer("prev");
+  const json::array& changes = in.array("changes");
+  if (auto st = in.status(); !st) return st.error();
+  p.changes.reserve(changes.size());
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    auto c = change_from_json(changes[i], "changes[" + std::to_string(i) + "]");
+    if (!c) return c.error();
+    if (c->seq <= *p.prev || c->seq > p.seq) return Error{ErrorCode::bad_request, "changes[" + std::to_string(i) + "].seq is outside (prev, seq]"};
+    p.changes.push_back(std::move(*c));
+  }
+  return p;
+}
+
+}  // namespace passerelle::sync

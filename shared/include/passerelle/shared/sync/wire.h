@@ -75,4 +75,19 @@ struct PullPage {
 boost::json::object to_json(const PullPage& p);
 Result<PullPage> pull_page_from_json(const boost::json::object& answer);
 
+// A poke that carries the change (docs/sync.md, "Live"): `{"type":"poke","seq":L,"prev":P,
+// "changes":[...]}`, sent only to sessions whose hello asked for it (`"live_rows": true`).
+// `changes` are every change the reader can see with seq in (prev, seq], in pull's form; a
+// device whose cursor is at least `prev` may apply them as a pull page and move its cursor to
+// `seq`; any other device pulls. A plain poke (no `changes`) always means "pull".
+struct LivePoke {
+  std::int64_t seq = 0;
+  std::optional<std::int64_t> prev;  // set when the poke carries its changes
+  std::vector<Change> changes;
+};
+// nullopt `prev` for a plain poke; an error when the carried part is malformed.
+Result<LivePoke> live_poke_from_json(const boost::json::object& event);
+// The hello field a device sends to ask for carried pokes, and the server echoes when it will.
+inline constexpr const char* kLiveRowsField = "live_rows";
+
 }  // namespace passerelle::sync

@@ -1,0 +1,266 @@
+#include "sync/live.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+
+#include "passerelle/shared/protocol.h"
+#include "passerelle/shared/sync/collections.h"
+#include "storage/connection_cache.h"
+
+namespace passerelle::server::sync {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::string_view kNoticePrefix = "passerelle-live:";
+
+bool is_group(const std::string& reader) { return reader.rfind("role:", 0) == 0; }
+
+// The readers' `prev`, read with the writer's own statements (kept for the connection's life).
+struct PrevStatements {
+  explicit PrevStatements(soci::session& sql)
+      : prev((sql.prepare << "SELECT MAX(seq) FROM sync_audience WHERE user_id = :u AND seq < :f", soci::use(user),
+              soci::use(first), soci::into(value, ind))),
+        horizon((sql.prepare << "SELECT value FROM sync_meta WHERE key = 'horizon'", soci::into(value, ind))) {}
+  std::string user;
+  long long first = 0, value = 0;
+  soci::indicator ind = soci::i_null;
+  soci::statement prev, horizon;
+
+  std::int64_t run(soci::statement& st) {
+    value = 0;
+    ind = soci::i_null;
+    bool got = st.execute(true);
+    if (got) storage::finish(st);
+    return got && ind == soci::i_ok ? value : 0;
+  }
+};
+
+// The audience entries of one reader in the rows of a commit.
+struct Entry {
+  std::size_t row;
+  std::int64_t seq;
+  bool visible;
+};
+struct Row {
+  std::string collection, id;
+  bool deleted = false;
+  std::string data;
+};
+
+std::string change_text(const Row& row, const Entry& e) {
+  std::string out = "{\"collection\":";
+  out += json::serialize(json::string(row.collection));
+  out += ",\"id\":";
+  out += json::serialize(json::string(row.id));
+  out += ",\"seq\":";
+  out += std::to_string(e.seq);
+  if (e.visible && !row.deleted) {
+    out += ",\"deleted\":false,\"data\":";
+    out += row.data;  // the stored JSON object as it is: not parsed and written again
+  } else {
+    out += ",\"deleted\":true";
+  }
+  out += '}';
+  return out;
+}
+
+// Fills readers and audiences: each change's text is made once, each audience's list once.
+void assemble(LivePoke& poke, const std::vector<Row>& rows,
+              const std::map<std::string, std::vector<Entry>>& entries,
+              const std::map<std::string, std::int64_t>& prevs) {
+  std::map<std::tuple<std::size_t, std::int64_t, bool>, std::size_t> text_ids;
+  std::vector<std::string> texts;
+  std::unordered_map<std::string, std::size_t> by_signature;
+  for (const auto& [user, list] : entries) {
+    auto prev = prevs.find(user);
+    if (prev == prevs.end() || list.empty()) continue;
+    std::string signature;
+    std::vector<std::size_t> ids;
+    for (const Entry& e : list) {
+      auto [it, fresh] = text_ids.emplace(std::make_tuple(e.row, e.seq, e.visible), texts.size());
+      if (fresh) texts.push_back(change_text(rows[e.row], e));
+      ids.push_back(it->second);
+      signature += std::to_string(it->second);
+      signature += ',';
+    }
+    auto [aud, fresh] = by_signature.emplace(signature, poke.audiences.size());
+    if (fresh) {
+      std::string body;
+      for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (i) body += ',';
+        body += texts[ids[i]];
+      }
+      if (body.size() > kMaxCarriedBytes) {  // too big to carry: everyone pulls
+        poke.readers.clear();
+        poke.audiences.clear();
+        return;
+      }
+      poke.audiences.push_back(std::move(body));
+    }
+    poke.readers[user] = LivePoke::Reader{prev->second, aud->second};
+  }
+}
+
+std::string plain_poke(std::int64_t seq) { return protocol::serialize_event("poke", {{"seq", seq}}); }
+
+}  // namespace
+
+std::string LivePoke::frame_for(const std::string& user) const {
+  auto it = readers.find(user);
+  if (it == readers.end()) return plain;
+  const std::string& body = audiences[it->second.audience];
+  std::string out;
+  out.reserve(body.size() + 80);
+  out += "{\"type\":\"poke\",\"seq\":";
+  out += std::to_string(last);
+  out += ",\"prev\":";
+  out += std::to_string(it->second.prev);
+  out += ",\"changes\":[";
+  out += body;
+  out += "]}";
+  return out;
+}
+
+LivePoke live_poke(soci::session& sql, const std::vector<WrittenRow>& written, std::int64_t last_seq,
+                   const std::vector<std::string>& users) {
+  LivePoke poke;
+  poke.last = last_seq;
+  poke.plain = plain_poke(last_seq);
+  poke.users = users;
+  if (written.empty() || last_seq <= 0) return poke;
+  poke.first = written.front().seq;
+  for (const auto& w : written) {
+    poke.first = std::min(poke.first, w.seq);
+    // A role audience's readers are not known here (and are not poked): their devices pull.
+    for (const auto* list : {&w.readers, &w.lost})
+      if (std::any_of(list->begin(), list->end(), is_group)) return poke;
+  }
+  // A row written twice in the push (put, then removed) goes out once, as pull would send it:
+  // its last state, at the seq of the reader's last entry.
+  std::map<std::pair<std::string, std::string>, std::size_t> row_index;
+  std::vector<Row> rows;
+  std::vector<std::size_t> row_of(written.size());
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    const auto& w = written[i];
+    auto [it, fresh] = row_index.emplace(std::make_pair(w.collection, w.id), rows.size());
+    if (fresh) rows.push_back(Row{w.collection, w.id, w.deleted, w.data});
+    else rows[it->second] = Row{w.collection, w.id, w.deleted, w.data};
+    row_of[i] = it->second;
+  }
+  std::map<std::string, std::vector<Entry>> entries;
+  for (std::size_t i = 0; i < written.size(); ++i) {
+    const auto& w = written[i];
+    auto add = [&](const std::string& user, bool visible) {
+      auto& list = entries[user];
+      auto same = std::find_if(list.begin(), list.end(), [&](const Entry& e) { return e.row == row_of[i]; });
+      if (same != list.end()) list.erase(same);
+      list.push_back(Entry{row_of[i], w.seq, visible});
+    };
+    for (const auto& u : w.readers) add(u, true);
+    for (const auto& u : w.lost) add(u, false);
+  }
+  for (auto& [_, list] : entries)
+    std::sort(list.begin(), list.end(), [](const Entry& a, const Entry& b) { return a.seq < b.seq; });
+
+  // prev = the latest change the reader could see before this commit: their own entries, any
+  // role audience's (a device reads its role's rows too; which role is not known here, so the
+  // latest of all of them), and the compaction horizon (a device below it must resync).
+  storage::Cached<PrevStatements> st(sql);
+  std::int64_t base = st->run(st->horizon);
+  st->first = poke.first;
+  std::string_view first_role;
+  for (int r = 0; r < 16; ++r) {
+    std::string_view name = protocol::to_string(static_cast<protocol::Role>(r));
+    if (r == 0) first_role = name;
+    else if (name == first_role) break;  // past the last role (to_string's fallback)
+    st->user = passerelle::sync::role_audience(static_cast<protocol::Role>(r));
+    base = std::max(base, st->run(st->prev));
+  }
+  std::map<std::string, std::int64_t> prevs;
+  for (const auto& [user, _] : entries) {
+    st->user = user;
+    prevs[user] = std::max(base, st->run(st->prev));
+  }
+  assemble(poke, rows, entries, prevs);
+  return poke;
+}
+
+LivePoke load_live_poke(soci::session& sql, std::int64_t first, std::int64_t last,
+                        const std::map<std::string, std::int64_t>& prevs) {
+  LivePoke poke;
+  poke.first = first;
+  poke.last = last;
+  poke.plain = plain_poke(last);
+  for (const auto& [user, _] : prevs) poke.users.push_back(user);
+  std::map<std::pair<std::string, std::string>, std::size_t> row_index;
+  std::vector<Row> rows;
+  std::map<std::string, std::vector<Entry>> entries;
+  {
+    std::string user, collection, row_id;
+    long long seq = 0, f = first, l = last;
+    int visible = 0;
+    soci::statement q = (sql.prepare << "SELECT collection, row_id, seq, visible FROM sync_audience"
+                                        " WHERE user_id = :u AND seq >= :f AND seq <= :l ORDER BY seq",
+                         soci::use(user), soci::use(f), soci::use(l), soci::into(collection), soci::into(row_id),
+                         soci::into(seq), soci::into(visible));
+    for (const auto& [u, _] : prevs) {
+      user = u;
+      auto& list = entries[u];
+      for (bool got = q.execute(true); got; got = q.fetch()) {
+        auto [it, fresh] = row_index.emplace(std::make_pair(collection, row_id), rows.size());
+        if (fresh) rows.push_back(Row{collection, row_id, false, {}});
+        list.push_back(Entry{it->second, seq, visible != 0});
+      }
+    }
+  }
+  {
+    // Each row once, whatever the number of readers and sessions.
+    std::string collection, id, data;
+    long long seq = 0;
+    int deleted = 0;
+    soci::statement q = (sql.prepare << "SELECT data, deleted, seq FROM sync_rows WHERE collection = :c AND id = :i",
+                         soci::use(collection), soci::use(id), soci::into(data), soci::into(deleted), soci::into(seq));
+    for (auto& row : rows) {
+      collection = row.collection;
+      id = row.id;
+      if (!q.execute(true) || seq > last) return poke;  // changed again since: that poke follows, pull now
+      row.deleted = deleted != 0;
+      row.data = data;
+    }
+  }
+  assemble(poke, rows, entries, prevs);
+  return poke;
+}
+
+std::string relay_notice(const LivePoke& poke) {
+  if (!poke.carried()) return {};
+  json::object prevs;
+  for (const auto& [user, r] : poke.readers) prevs[user] = r.prev;
+  return std::string(kNoticePrefix) +
+         json::serialize(json::object{{"f", poke.first}, {"l", poke.last}, {"p", std::move(prevs)}});
+}
+
+bool parse_relay_notice(const std::string& text, std::int64_t& first, std::int64_t& last,
+                        std::map<std::string, std::int64_t>& prevs) {
+  if (text.compare(0, kNoticePrefix.size(), kNoticePrefix) != 0) return false;
+  boost::system::error_code ec;
+  auto v = json::parse(std::string_view(text).substr(kNoticePrefix.size()), ec);
+  if (ec || !v.is_object()) return false;
+  const auto& o = v.get_object();
+  auto* f = o.if_contains("f");
+  auto* l = o.if_contains("l");
+  auto* p = o.if_contains("p");
+  if (!f || !l || !p || !f->is_int64() || !l->is_int64() || !p->is_object()) return false;
+  first = f->get_int64();
+  last = l->get_int64();
+  prevs.clear();
+  for (const auto& kv : p->get_object())
+    if (kv.value().is_int64()) prevs[std::string(kv.key())] = kv.value().get_int64();
+  return true;
+}
+
+}  // namespace passerelle::server::sync
