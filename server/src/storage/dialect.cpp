@@ -173,6 +173,43 @@ const char* write_lock_sql(const DbUrl& url) {
   return url.is_postgresql() ? "UPDATE sync_meta SET value = value WHERE key = 'seq'" : nullptr;
 }
 
+bool is_postgresql(soci::session& sql) { return sql.get_backend() && sql.get_backend_name() == "postgresql"; }
+
+const char* row_and_audience_sql() {
+  return "WITH k AS (SELECT CAST(:c AS text) AS c, CAST(:i AS text) AS i)"
+         " SELECT (SELECT r.data FROM sync_rows r, k WHERE r.collection = k.c AND r.id = k.i AND r.deleted = 0),"
+         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_audience a, k"
+         "  WHERE a.collection = k.c AND a.row_id = k.i AND a.visible = 1)";
+}
+
+const char* rows_and_audiences_sql() {
+  return "WITH c AS (SELECT CAST(:c AS text) AS c), k AS (SELECT unnest(CAST(:ids AS text[])) AS i)"
+         " SELECT k.i, r.data,"
+         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_audience a, c"
+         "  WHERE a.collection = c.c AND a.row_id = k.i AND a.visible = 1)"
+         " FROM c CROSS JOIN k LEFT JOIN sync_rows r ON r.collection = c.c AND r.id = k.i AND r.deleted = 0";
+}
+
+const char* op_outcomes_sql() {
+  return "SELECT op_id, status, error_code, error_message FROM sync_ops"
+         " WHERE user_id = :u AND op_id = ANY(CAST(:ids AS text[]))";
+}
+
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t n = 0; n < values.size(); ++n) {
+    if (n) out += ',';
+    out += '"';
+    for (char c : values[n]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 Status with_migration_lock(soci::session& sql, const DbUrl& url, const std::function<Status()>& fn) {
   if (!url.is_postgresql()) return fn();
   try {
