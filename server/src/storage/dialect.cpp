@@ -183,16 +183,18 @@ const char* row_and_audience_sql() {
 }
 
 const char* rows_and_audiences_sql() {
-  return "WITH c AS (SELECT CAST(:c AS text) AS c), k AS (SELECT unnest(CAST(:ids AS text[])) AS i)"
-         " SELECT k.i, r.data,"
-         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_audience a, c"
-         "  WHERE a.collection = c.c AND a.row_id = k.i AND a.visible = 1)"
-         " FROM c CROSS JOIN k LEFT JOIN sync_rows r ON r.collection = c.c AND r.id = k.i AND r.deleted = 0";
+  // One indexed lookup per id (a correlated subquery on each primary key), whatever the planner
+  // believes about the tables' sizes: a join could be planned as a scan of the whole table.
+  return "SELECT k.i,"
+         " (SELECT r.data FROM sync_rows r WHERE r.collection = :c1 AND r.id = k.i AND r.deleted = 0),"
+         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_audience a"
+         "  WHERE a.collection = :c2 AND a.row_id = k.i AND a.visible = 1)"
+         " FROM unnest(CAST(:ids AS text[])) AS k(i)";
 }
 
 const char* op_outcomes_sql() {
-  return "SELECT op_id, status, error_code, error_message FROM sync_ops"
-         " WHERE user_id = :u AND op_id = ANY(CAST(:ids AS text[]))";
+  return "SELECT o.op_id, o.status, o.error_code, o.error_message FROM unnest(CAST(:ids AS text[])) AS k(i)"
+         " CROSS JOIN LATERAL (SELECT * FROM sync_ops s WHERE s.user_id = :u AND s.op_id = k.i) o";
 }
 
 std::string text_array(const std::vector<std::string>& values) {

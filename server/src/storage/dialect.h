@@ -2,7 +2,8 @@
 // PostgreSQL (the scale-out engine: several server instances over one database).
 // The rest of the server writes portable SQL: TEXT ids and RFC 3339 UTC timestamps (which sort
 // as text), INTEGER flags, BIGINT counters, SAVEPOINT/RELEASE, ON CONFLICT upserts and
-// UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL 9.5+).
+// UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL 9.5+). The one PostgreSQL-only mechanism kept
+// apart is the pipelining of a push's writes (deferred_writes.h): it is libpq, not SQL.
 #pragma once
 
 #include <soci/session.h>
@@ -62,12 +63,12 @@ bool is_postgresql(soci::session& sql);
 //  - row_and_audience_sql: binds (:collection, :id), always answers one row: the live row's
 //    data (NULL when absent or deleted) and a JSON array of its visible readers, sorted (NULL
 //    when none): what ChangeLog::get and ChangeLog::audience would read one after the other.
-//  - op_outcomes_sql: binds (:user, :op_ids as text_array(...)), answers (op_id, status,
+//  - op_outcomes_sql: binds (:op_ids as text_array(...), :user), answers (op_id, status,
 //    error_code, error_message) for the ops of this push already recorded, in one query
 //    instead of one per op.
 const char* row_and_audience_sql();
 //  - rows_and_audiences_sql: the same for many ids of one collection: binds (:collection,
-//    :ids as text_array(...)), answers (id, data, readers) for each id asked.
+//    :collection again, :ids as text_array(...)), answers (id, data, readers) for each id asked.
 const char* rows_and_audiences_sql();
 const char* op_outcomes_sql();
 // A PostgreSQL array literal of texts ({"a","b\"c"}), bound as one text value and cast.

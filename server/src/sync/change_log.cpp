@@ -48,7 +48,7 @@ struct ChangeLog::Statements {
       row_and_audience.emplace((sql.prepare << storage::row_and_audience_sql(), soci::use(collection), soci::use(id),
                                 soci::into(data, data_ind), soci::into(users, users_ind)));
       rows_and_audiences.emplace((sql.prepare << storage::rows_and_audiences_sql(), soci::use(collection),
-                                  soci::use(ids), soci::into(id_out), soci::into(data, data_ind),
+                                  soci::use(collection), soci::use(ids), soci::into(id_out), soci::into(data, data_ind),
                                   soci::into(users, users_ind)));
     }
   }

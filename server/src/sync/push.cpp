@@ -56,7 +56,7 @@ struct KnownOutcomes {
 // The ledger's lookup of a whole push, prepared once per connection (PostgreSQL).
 struct OutcomesQuery {
   explicit OutcomesQuery(soci::session& sql)
-      : st((sql.prepare << storage::op_outcomes_sql(), soci::use(user), soci::use(ids), soci::into(op_id),
+      : st((sql.prepare << storage::op_outcomes_sql(), soci::use(ids), soci::use(user), soci::into(op_id),
             soci::into(status), soci::into(code, code_ind), soci::into(message, message_ind))) {}
   std::string user, ids, op_id, status, code, message;  // bound before `st`, which refers to them
   soci::indicator code_ind = soci::i_null, message_ind = soci::i_null;
