@@ -3,8 +3,10 @@
 //   passerelle-bench all --json results.json          every workload at the sizes
 //   passerelle-bench chat idle --pairs 32 --idle-n 2000
 //   passerelle-bench all --smoke                       tiny sizes (the bench_smoke test)
+//   passerelle-bench push chat --engine both           SQLite, then a private PostgreSQL, side by side
 //
 // It starts its own server (a temp dir, --ready-file) unless --server URL is given.
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
@@ -19,6 +21,7 @@
 #include <set>
 
 #include "bench.h"
+#include "postgres.h"
 
 #ifndef PASSERELLE_SERVER_BINARY
 #error "PASSERELLE_SERVER_BINARY must be defined by the build"
@@ -40,6 +43,8 @@ const char* kUsage =
     "  --server URL             drive a running server (ws://127.0.0.1:PORT) instead of starting one\n"
     "  --server-db URL          with --server: its database, where the bench creates its accounts\n"
     "  --server-pid PID         with --server: its pid, for RSS and CPU figures\n"
+    "  --engine E               sqlite (default), postgresql (a private one on loopback, started\n"
+    "                           and removed by the run, as root) or both (one after the other)\n"
     "  --connect-n N            connect: devices (default 10000)\n"
     "  --concurrency N          connect/idle: handshakes in flight (default 256)\n"
     "  --idle-n N               idle: connections held (default 10000)\n"
@@ -199,6 +204,7 @@ int main(int argc, char** argv) {
   o.server_binary = PASSERELLE_SERVER_BINARY;
   o.peer_dir = PASSERELLE_BENCH_PEER_DIR;
   std::set<std::string> workloads;
+  std::vector<std::string> engines{"sqlite"};
   bool smoke = false;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -218,6 +224,12 @@ int main(int argc, char** argv) {
     else if (a == "--server") o.server_url = value();
     else if (a == "--server-db") o.server_db = value();
     else if (a == "--server-pid") o.server_pid = static_cast<pid_t>(std::stol(value()));
+    else if (a == "--engine") {
+      std::string e = value();
+      if (e == "both") engines = {"sqlite", "postgresql"};
+      else if (e == "sqlite" || e == "postgresql") engines = {e};
+      else { std::cerr << "passerelle-bench: --engine is sqlite, postgresql or both\n"; return 2; }
+    }
     else if (a == "--connect-n") o.connect_n = count();
     else if (a == "--concurrency") o.connect_concurrency = std::max<std::size_t>(1, count());
     else if (a == "--idle-n") o.idle_n = count();
@@ -273,17 +285,36 @@ int main(int argc, char** argv) {
   if (want("echo")) record("echo", pb::run_echo(o));
 
   bool needs_server = want("idle") || want("connect") || want("chat") || want("push") || want("pull");
+  if (!o.server_url.empty() && engines != std::vector<std::string>{"sqlite"}) {
+    std::cerr << "passerelle-bench: --engine applies to the servers the bench starts, not to --server\n";
+    return 2;
+  }
   int exit_code = 0;
-  if (needs_server) {
+  // The workloads that need a server, on one engine, into `into`.
+  auto run_server_workloads = [&](const std::string& engine, json::object& into) {
+    auto record_in = [&](const std::string& name, json::object r) {
+      r["load"] = pb::load_now();
+      into[name] = std::move(r);
+    };
     pb::TempDir dir;
+    pb::PrivatePostgres pg;  // declared before the server: stopped after it
     pb::ServerProcess server(o.server_binary, dir.path());
     pb::World world;
     world.target.per_source = o.per_source;
     pb::Loop loop;
     std::string fatal;
-    std::cerr << "seeding " << (2 * o.pairs + 5) << " accounts...\n";
+    if (engine == "postgresql") {
+      std::cerr << "starting a private PostgreSQL...\n";
+      if (auto st = pg.start(dir.path() + "/pg"); !st) fatal = st.error().message;
+      else {
+        server.use_database(pg.url());
+        report["postgresql_version"] = pg.version();
+      }
+    }
+    std::cerr << "seeding " << (2 * o.pairs + 5) << " accounts (" << engine << ")...\n";
     auto seed_start = pb::Clock::now();
-    if (o.server_url.empty()) {
+    if (!fatal.empty()) {
+    } else if (o.server_url.empty()) {
       if (auto st = pb::create_accounts(server, world, o.pairs); !st) fatal = st.error().message;
       else if (auto st2 = server.start(); !st2) fatal = st2.error().message;
       world.server_pid = server.pid();
@@ -305,33 +336,42 @@ int main(int argc, char** argv) {
     }
     if (fatal.empty())
       if (auto st = pb::sign_in_and_assign(loop, world); !st) fatal = st.error().message;
-    report["seed_seconds"] = pb::seconds_since(seed_start);
+    report[engine == "sqlite" ? "seed_seconds" : "seed_seconds_" + engine] = pb::seconds_since(seed_start);
     if (!fatal.empty()) {
-      std::cerr << "passerelle-bench: seeding failed: " << fatal << "\n";
-      results["seed"] = json::object{{"errors", 1}, {"first_error", fatal}};
+      std::cerr << "passerelle-bench: seeding failed (" << engine << "): " << fatal << "\n";
+      into["seed"] = json::object{{"errors", 1}, {"first_error", fatal}};
       exit_code = 1;
     } else {
-      if (want("idle")) record("idle", pb::run_idle(loop, world, o));
-      if (want("connect")) record("connect", pb::run_connect(loop, world, o));
+      if (want("idle")) record_in("idle", pb::run_idle(loop, world, o));
+      if (want("connect")) record_in("connect", pb::run_connect(loop, world, o));
       if (want("chat")) {
         auto peak = pb::run_chat(loop, world, o, 0);
         double rate = o.chat_rate > 0 ? o.chat_rate : std::min(10000.0, std::max(100.0, num(peak, "delivered_msgs_per_s") / 2));
-        record("chat-peak", std::move(peak));
-        record("chat-open", pb::run_chat(loop, world, o, rate));
-        if (!o.peer_dir.empty()) {
+        record_in("chat-peak", std::move(peak));
+        record_in("chat-open", pb::run_chat(loop, world, o, rate));
+        // The peer keeps its own SQLite file whatever the engine: it runs once, beside the first.
+        if (!o.peer_dir.empty() && engine == engines.front()) {
           json::object peer_open;
           auto peer_peak = pb::run_chat_peer(loop, world, o, rate, peer_open);
           bool ran = !peer_peak.contains("skipped");
-          record("chat-peak-peer", std::move(peer_peak));
-          if (ran) record("chat-open-peer", std::move(peer_open));
+          record_in("chat-peak-peer", std::move(peer_peak));
+          if (ran) record_in("chat-open-peer", std::move(peer_open));
         }
       }
-      if (want("push")) record("push", pb::run_push(loop, world, o));
-      if (want("pull")) record("pull", pb::run_pull(loop, world, o, self_exe()));
-      if (world.server_pid > 0) report["server_peak_rss_kib"] = pb::memory_of(world.server_pid).peak_kib;
+      if (want("push")) record_in("push", pb::run_push(loop, world, o));
+      if (want("pull")) record_in("pull", pb::run_pull(loop, world, o, self_exe()));
+      if (world.server_pid > 0)
+        report[engine == "sqlite" ? "server_peak_rss_kib" : "server_peak_rss_kib_" + engine] =
+            pb::memory_of(world.server_pid).peak_kib;
     }
     server.stop();
-  }
+  };
+  // The first engine's figures go into "results" (with the limits and the dashboard); a second
+  // engine's into "results_<engine>", and its ratios to the first into "engine_ratios".
+  std::map<std::string, json::object> other_engines;
+  if (needs_server)
+    for (const auto& engine : engines)
+      run_server_workloads(engine, engine == engines.front() ? results : other_engines[engine]);
 
   // Its own programs and servers, one per size.
   if (want("dashboard")) record("dashboard", pb::run_dashboard(o, self_exe()));
@@ -352,12 +392,40 @@ int main(int argc, char** argv) {
 
   std::uint64_t errors = 0;
   for (const auto& [k, v] : results) errors += static_cast<std::uint64_t>(num(v.as_object(), "errors"));
+  json::object engine_ratios;
+  for (const auto& [engine, r] : other_engines) {
+    for (const auto& [k, v] : r) errors += static_cast<std::uint64_t>(num(v.as_object(), "errors"));
+    report["results_" + engine] = r;
+    // Each engine's main figure over the first engine's (1.0: as fast; above: faster).
+    auto rel = [&](const char* w, const char* field, bool lower_is_better) {
+      if (!r.contains(w) || !results.contains(w)) return;
+      double a = num(results.at(w).as_object(), field), b = num(r.at(w).as_object(), field);
+      if (a > 0 && b > 0) engine_ratios[engine + "/" + engines.front() + " " + w] = lower_is_better ? a / b : b / a;
+    };
+    rel("push", "seconds_to_last_ack", true);
+    rel("chat-peak", "delivered_msgs_per_s", false);
+    rel("pull", "seconds", true);
+    rel("connect", "conns_per_s", false);
+  }
+  if (!engine_ratios.empty()) report["engine_ratios"] = engine_ratios;
   report["results"] = results;
   report["ratios"] = ratios;
   report["targets"] = judge(results);
+  json::array engine_list;
+  for (const auto& e : engines) engine_list.emplace_back(e);
+  report["engines"] = std::move(engine_list);
   report["errors"] = errors;
   report["uptime_at_end"] = pb::uptime_line();
+  if (!other_engines.empty()) std::cout << "\n" << engines.front() << ":";
   print_table(results, ratios);
+  for (const auto& [engine, r] : other_engines) {
+    std::cout << "\n" << engine << ":";
+    print_table(r, {});
+  }
+  if (!engine_ratios.empty()) {
+    std::cout << "\nengine ratios (throughput of the second over the first; above 1: faster):\n";
+    for (const auto& [k, v] : engine_ratios) std::cout << "  " << std::left << std::setw(36) << std::string(k) << fixed(v.as_double(), 2) << "\n";
+  }
   if (results.contains("dashboard")) print_dashboard(results.at("dashboard").as_object());
   std::cout << "\nload: " << pb::uptime_line() << "\n";
   if (!o.json_path.empty()) {

@@ -6,7 +6,11 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <iostream>
+#include <sstream>
 
 #include "bench.h"
 #include "passerelle/shared/ids.h"
@@ -16,8 +20,21 @@ namespace json = boost::json;
 
 namespace {
 
+// This run's mark in its accounts' addresses: a second run against the same running server
+// (--server) creates accounts of its own instead of failing on the first one's.
+const std::string& run_tag() {
+  static const std::string tag = [] {
+    auto t = std::chrono::system_clock::now().time_since_epoch();
+    std::ostringstream s;
+    s << std::hex << std::chrono::duration_cast<std::chrono::milliseconds>(t).count() << ::getpid();
+    return s.str();
+  }();
+  return tag;
+}
+
 Account account(const std::string& local, std::size_t i) {
-  return Account{local + std::to_string(i) + "@bench.passerelle.test", "bench-password-" + std::to_string(i), "", ""};
+  return Account{local + std::to_string(i) + "." + run_tag() + "@bench.passerelle.test",
+                 "bench-password-" + std::to_string(i), "", ""};
 }
 
 }  // namespace

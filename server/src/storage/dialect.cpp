@@ -173,6 +173,45 @@ const char* write_lock_sql(const DbUrl& url) {
   return url.is_postgresql() ? "UPDATE sync_meta SET value = value WHERE key = 'seq'" : nullptr;
 }
 
+bool is_postgresql(soci::session& sql) { return sql.get_backend() && sql.get_backend_name() == "postgresql"; }
+
+const char* row_and_audience_sql() {
+  return "WITH k AS (SELECT CAST(:c AS text) AS c, CAST(:i AS text) AS i)"
+         " SELECT (SELECT r.data FROM sync_rows r, k WHERE r.collection = k.c AND r.id = k.i AND r.deleted = 0),"
+         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_audience a, k"
+         "  WHERE a.collection = k.c AND a.row_id = k.i AND a.visible = 1)";
+}
+
+const char* rows_and_audiences_sql() {
+  // One indexed lookup per id (a correlated subquery on each primary key), whatever the planner
+  // believes about the tables' sizes: a join could be planned as a scan of the whole table.
+  return "SELECT k.i,"
+         " (SELECT r.data FROM sync_rows r WHERE r.collection = :c1 AND r.id = k.i AND r.deleted = 0),"
+         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_audience a"
+         "  WHERE a.collection = :c2 AND a.row_id = k.i AND a.visible = 1)"
+         " FROM unnest(CAST(:ids AS text[])) AS k(i)";
+}
+
+const char* op_outcomes_sql() {
+  return "SELECT o.op_id, o.status, o.error_code, o.error_message FROM unnest(CAST(:ids AS text[])) AS k(i)"
+         " CROSS JOIN LATERAL (SELECT * FROM sync_ops s WHERE s.user_id = :u AND s.op_id = k.i) o";
+}
+
+std::string text_array(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (std::size_t n = 0; n < values.size(); ++n) {
+    if (n) out += ',';
+    out += '"';
+    for (char c : values[n]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
 Status with_migration_lock(soci::session& sql, const DbUrl& url, const std::function<Status()>& fn) {
   if (!url.is_postgresql()) return fn();
   try {

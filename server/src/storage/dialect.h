@@ -2,13 +2,15 @@
 // PostgreSQL (the scale-out engine: several server instances over one database).
 // The rest of the server writes portable SQL: TEXT ids and RFC 3339 UTC timestamps (which sort
 // as text), INTEGER flags, BIGINT counters, SAVEPOINT/RELEASE, ON CONFLICT upserts and
-// UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL 9.5+).
+// UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL 9.5+). The one PostgreSQL-only mechanism kept
+// apart is the pipelining of a push's writes (deferred_writes.h): it is libpq, not SQL.
 #pragma once
 
 #include <soci/session.h>
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "passerelle/shared/error.h"
 
@@ -52,6 +54,25 @@ const char* begin_write_sql(const DbUrl& url);
 // instance run one at a time, in the order their seqs are handed out (docs/operations.md,
 // "Several instances": why a pull can never skip a change that commits later).
 const char* write_lock_sql(const DbUrl& url);
+
+// True when `sql` is a PostgreSQL connection.
+bool is_postgresql(soci::session& sql);
+
+// PostgreSQL only: the statements of the push path that take the place of several round trips
+// (docs/benchmarks.md, "PostgreSQL"). SQLite runs the one-row statements: its calls are cheap.
+//  - row_and_audience_sql: binds (:collection, :id), always answers one row: the live row's
+//    data (NULL when absent or deleted) and a JSON array of its visible readers, sorted (NULL
+//    when none): what ChangeLog::get and ChangeLog::audience would read one after the other.
+//  - op_outcomes_sql: binds (:op_ids as text_array(...), :user), answers (op_id, status,
+//    error_code, error_message) for the ops of this push already recorded, in one query
+//    instead of one per op.
+const char* row_and_audience_sql();
+//  - rows_and_audiences_sql: the same for many ids of one collection: binds (:collection,
+//    :collection again, :ids as text_array(...)), answers (id, data, readers) for each id asked.
+const char* rows_and_audiences_sql();
+const char* op_outcomes_sql();
+// A PostgreSQL array literal of texts ({"a","b\"c"}), bound as one text value and cast.
+std::string text_array(const std::vector<std::string>& values);
 
 // Runs `fn` while holding the database's migration lock (PostgreSQL: a session advisory lock,
 // so instances starting together apply the migrations once; SQLite: migrate()'s own

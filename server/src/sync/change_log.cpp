@@ -1,6 +1,7 @@
 #include "sync/change_log.h"
 
 #include "sync/projections.h"
+#include "storage/dialect.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -10,6 +11,19 @@
 
 namespace passerelle::server::sync {
 namespace json = boost::json;
+
+namespace {
+// The row writes, run through SOCI or queued as deferred writes (PostgreSQL, coalesced mode).
+constexpr const char* kPutRowSql =
+    "INSERT INTO sync_rows (collection, id, data, deleted, seq) VALUES (:c, :i, :d, 0, :s)"
+    " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq";
+constexpr const char* kSetReaderSql =
+    "INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms)"
+    " VALUES (:u, :c, :i, :s, :v, :t)"
+    " ON CONFLICT (user_id, collection, row_id) DO UPDATE SET"
+    " seq = excluded.seq, visible = excluded.visible, changed_at_ms = excluded.changed_at_ms";
+constexpr const char* kWriteCounterSql = "UPDATE sync_meta SET value = :s WHERE key = 'seq'";
+}  // namespace
 
 // Each statement is bound once to the fields below; running it means setting them and executing.
 struct ChangeLog::Statements {
@@ -22,25 +36,31 @@ struct ChangeLog::Statements {
         next_seq((sql.prepare << "UPDATE sync_meta SET value = value + 1 WHERE key = 'seq' RETURNING value",
                   soci::into(seq))),
         read_counter((sql.prepare << "SELECT value FROM sync_meta WHERE key = 'seq'", soci::into(seq))),
-        write_counter((sql.prepare << "UPDATE sync_meta SET value = :s WHERE key = 'seq'", soci::use(seq))),
-        put_row((sql.prepare << "INSERT INTO sync_rows (collection, id, data, deleted, seq) VALUES (:c, :i, :d, 0, :s)"
-                                " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq",
-                 soci::use(collection), soci::use(id), soci::use(data), soci::use(seq))),
-        set_reader((sql.prepare << "INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms)"
-                                   " VALUES (:u, :c, :i, :s, :v, :t)"
-                                   " ON CONFLICT (user_id, collection, row_id) DO UPDATE SET"
-                                   " seq = excluded.seq, visible = excluded.visible, changed_at_ms = excluded.changed_at_ms",
-                    soci::use(user), soci::use(collection), soci::use(id), soci::use(seq), soci::use(visible),
-                    soci::use(at_ms))),
-        projections(sql) {}
+        write_counter((sql.prepare << kWriteCounterSql, soci::use(seq))),
+        put_row((sql.prepare << kPutRowSql, soci::use(collection), soci::use(id), soci::use(data), soci::use(seq))),
+        set_reader((sql.prepare << kSetReaderSql, soci::use(user), soci::use(collection), soci::use(id), soci::use(seq),
+                    soci::use(visible), soci::use(at_ms))),
+        projections(sql) {
+    if (storage::is_postgresql(sql))
+      // A row and its readers in one round trip (a push reads each message it writes, to
+      // refuse a second one with its id, and then its audience).
+    {
+      row_and_audience.emplace((sql.prepare << storage::row_and_audience_sql(), soci::use(collection), soci::use(id),
+                                soci::into(data, data_ind), soci::into(users, users_ind)));
+      rows_and_audiences.emplace((sql.prepare << storage::rows_and_audiences_sql(), soci::use(collection),
+                                  soci::use(collection), soci::use(ids), soci::into(id_out), soci::into(data, data_ind),
+                                  soci::into(users, users_ind)));
+    }
+  }
 
   // Bound variables (declared before the statements that bind them).
-  std::string collection, id, data, user;
-  soci::indicator data_ind = soci::i_null;
+  std::string collection, id, data, user, users, ids, id_out;
+  soci::indicator data_ind = soci::i_null, users_ind = soci::i_null;
   long long seq = 0, at_ms = 0;
   int visible = 0;
 
   soci::statement get_row, audience, next_seq, read_counter, write_counter, put_row, set_reader;
+  std::optional<soci::statement> row_and_audience, rows_and_audiences;  // PostgreSQL
   Projections projections;
 };
 
@@ -57,10 +77,20 @@ std::string row_key(std::string_view collection, std::string_view id) {
 }
 }  // namespace
 
-ChangeLog::ChangeLog(soci::session& sql, Timestamp now, Mode mode) : sql_(sql), now_(now), mode_(mode) {}
+ChangeLog::ChangeLog(soci::session& sql, Timestamp now, Mode mode) : sql_(sql), now_(now), mode_(mode) {
+  if (mode_ == Mode::coalesced) {
+    storage::Cached<storage::DeferredWrites> deferred(sql_);
+    if (deferred->available()) deferred_ = &*deferred;
+  }
+}
 ChangeLog::~ChangeLog() = default;
 
 void ChangeLog::write_pending() {
+  write_held();
+  if (deferred_) deferred_->flush();
+}
+
+void ChangeLog::write_held() {
   std::vector<Held> held = std::move(held_);
   held_.clear();
   held_index_.clear();
@@ -73,12 +103,24 @@ void ChangeLog::write_pending() {
 }
 
 void ChangeLog::flush() {
-  write_pending();
-  statements().projections.update_summaries();
-  if (mode_ == Mode::plain || counter_ < 0) return;
-  auto& st = statements();
-  st.seq = counter_;
-  st.write_counter.execute(true);
+  write_held();
+  statements().projections.update_summaries();  // flushes the deferred writes first when it reads
+  if (mode_ != Mode::plain && counter_ >= 0) {
+    auto& st = statements();
+    if (deferred_) {
+      deferred_->add(kWriteCounterSql, {std::to_string(counter_)});
+    } else {
+      st.seq = counter_;
+      st.write_counter.execute(true);
+    }
+  }
+  if (deferred_) deferred_->flush();
+}
+
+void ChangeLog::discard_deferred() {
+  if (deferred_) deferred_->discard();
+  held_.clear();
+  held_index_.clear();
 }
 
 void ChangeLog::rewind(const Mark& m) {
@@ -99,17 +141,82 @@ ChangeLog::Known* ChangeLog::known(std::string_view collection, std::string_view
 void ChangeLog::without_row_keys() { statements().projections.index_row_keys = false; }
 
 ChangeLog::Statements& ChangeLog::statements() {
-  if (!statements_) statements_.emplace(sql_);
+  if (!statements_) {
+    statements_.emplace(sql_);
+    (**statements_).projections.deferred = deferred_;
+  }
   return **statements_;
+}
+
+void ChangeLog::expect_reads(std::vector<std::string> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  expected_ids_ = std::move(ids);
+  expected_read_.clear();
+}
+
+void ChangeLog::read_expected(std::string_view collection) {
+  expected_read_.emplace(collection);
+  auto& st = statements();
+  st.collection.assign(collection);
+  st.ids = storage::text_array(expected_ids_);
+  st.data_ind = st.users_ind = soci::i_null;
+  if (!st.rows_and_audiences->execute(true)) return;
+  do {
+    Known& k = known_[row_key(collection, st.id_out)];
+    // What this push wrote or read already is newer than the table.
+    if (!k.audience) {
+      std::vector<std::string> readers;
+      if (st.users_ind == soci::i_ok) {
+        json::value list = json::parse(st.users);
+        for (const auto& u : list.as_array()) readers.emplace_back(u.as_string());
+      }
+      k.audience = std::move(readers);
+    }
+    if (!k.row) {
+      if (st.data_ind != soci::i_ok) {
+        k.row.emplace(std::nullopt);
+      } else {
+        json::value v = json::parse(st.data);
+        if (!v.is_object()) throw std::runtime_error("sync_rows holds a non-object row " + st.collection + "/" + st.id_out);
+        k.row.emplace(std::move(v.get_object()));
+      }
+    }
+    st.data_ind = st.users_ind = soci::i_null;
+  } while (st.rows_and_audiences->fetch());
 }
 
 std::optional<json::object> ChangeLog::get(std::string_view collection, std::string_view id) {
   Known* k = known(collection, id);
   if (k && k->row) return *k->row;
+  if (k && deferred_ && !expected_read_.contains(collection) &&
+      std::binary_search(expected_ids_.begin(), expected_ids_.end(), id)) {
+    read_expected(collection);
+    k = known(collection, id);  // the map may have grown
+    if (k->row) return *k->row;
+  }
   auto& st = statements();
   st.collection.assign(collection);
   st.id.assign(id);
   st.data_ind = soci::i_null;
+  if (k && !k->audience && st.row_and_audience) {
+    st.users_ind = soci::i_null;
+    st.row_and_audience->execute(true);  // one row always
+    std::vector<std::string> users;
+    if (st.users_ind == soci::i_ok) {
+      json::value list = json::parse(st.users);
+      for (const auto& u : list.as_array()) users.emplace_back(u.as_string());
+    }
+    k->audience = std::move(users);
+    if (st.data_ind != soci::i_ok) {
+      k->row.emplace(std::nullopt);
+      return std::nullopt;
+    }
+    json::value v = json::parse(st.data);
+    if (!v.is_object()) throw std::runtime_error("sync_rows holds a non-object row " + st.collection + "/" + st.id);
+    k->row.emplace(v.get_object());
+    return std::move(v.get_object());
+  }
   bool found = st.get_row.execute(true);
   if (found) finish(st.get_row);
   if (!found || st.data_ind != soci::i_ok) {
@@ -125,6 +232,12 @@ std::optional<json::object> ChangeLog::get(std::string_view collection, std::str
 std::vector<std::string> ChangeLog::audience(std::string_view collection, std::string_view id) {
   Known* k = known(collection, id);
   if (k && k->audience) return *k->audience;
+  if (k && deferred_ && !expected_read_.contains(collection) &&
+      std::binary_search(expected_ids_.begin(), expected_ids_.end(), id)) {
+    read_expected(collection);
+    k = known(collection, id);
+    if (k->audience) return *k->audience;
+  }
   auto& st = statements();
   st.collection.assign(collection);
   st.id.assign(id);
@@ -156,6 +269,12 @@ std::int64_t ChangeLog::next_seq() {
 
 void ChangeLog::set_reader(const std::string& user, const std::string& collection, const std::string& id,
                            std::int64_t seq, bool visible) {
+  touched_.insert(user);
+  if (deferred_) {
+    deferred_->add(kSetReaderSql, {user, collection, id, std::to_string(seq), visible ? "1" : "0",
+                                   std::to_string(to_unix_ms(now_))});
+    return;
+  }
   auto& st = statements();
   st.user = user;
   st.collection = collection;
@@ -164,13 +283,14 @@ void ChangeLog::set_reader(const std::string& user, const std::string& collectio
   st.visible = visible ? 1 : 0;
   st.at_ms = to_unix_ms(now_);
   st.set_reader.execute(true);
-  touched_.insert(user);
 }
 
 void ChangeLog::write_row(const std::string& collection, const std::string& id, const json::object& data,
                           std::int64_t seq, const std::vector<std::string>& audience_after,
                           const std::vector<std::string>& lost) {
-  {
+  if (deferred_) {
+    deferred_->add(kPutRowSql, {collection, id, json::serialize(data), std::to_string(seq)});
+  } else {
     auto& st = statements();
     st.collection = collection;
     st.id = id;
@@ -218,7 +338,7 @@ void ChangeLog::put(std::string_view collection, std::string_view id, const json
 }
 
 void ChangeLog::remove(std::string_view collection, std::string_view id) {
-  write_pending();  // a held write of this row must land before its removal
+  write_pending();  // a held write of this row must land before its removal (the UPDATE below)
   std::string c(collection), i(id);
   std::vector<std::string> before = audience(collection, id);
   long long seq = next_seq();

@@ -15,6 +15,7 @@
 
 #include "passerelle/shared/sync/mutator.h"
 #include "storage/connection_cache.h"
+#include "storage/deferred_writes.h"
 #include "passerelle/shared/time.h"
 
 namespace passerelle::server::sync {
@@ -48,8 +49,19 @@ class ChangeLog : public passerelle::sync::RowStore {
   // Batched and coalesced modes: writes the held rows and the seq counter (nothing to do in
   // plain mode, or if no seq was allocated). Storage failures throw, like every write here.
   void flush();
-  // Coalesced mode: writes the held rows now (see Mode).
+  // Coalesced mode: writes the held rows now (see Mode), and the deferred writes.
   void write_pending();
+  // The caller rolls back what this object wrote: the held rows and the deferred writes that
+  // were not sent yet are forgotten.
+  void discard_deferred();
+  // Coalesced mode on PostgreSQL: the connection's queue that the row writes go to (see
+  // storage/deferred_writes.h); it is flushed by flush() and write_pending(). nullptr otherwise.
+  storage::DeferredWrites* deferred() const { return deferred_; }
+  // Coalesced mode on PostgreSQL: ids the coming ops will probably read (their arguments).
+  // The first get() of one of them in a collection reads every one of them in that collection,
+  // with their audiences, in one query (a push of 100 messages then reads its messages once,
+  // not 100 times). Ids not among them are read one by one, as always.
+  void expect_reads(std::vector<std::string> ids);
 
   std::optional<boost::json::object> get(std::string_view collection, std::string_view id) override;
   void put(std::string_view collection, std::string_view id, const boost::json::object& data,
@@ -81,6 +93,8 @@ class ChangeLog : public passerelle::sync::RowStore {
 
  private:
   std::int64_t next_seq();
+  void write_held();  // the held rows, into the deferred writes when there are
+  void read_expected(std::string_view collection);
   void set_reader(const std::string& user, const std::string& collection, const std::string& id,
                   std::int64_t seq, bool visible);
 
@@ -116,6 +130,9 @@ class ChangeLog : public passerelle::sync::RowStore {
   soci::session& sql_;
   Timestamp now_;
   Mode mode_;
+  storage::DeferredWrites* deferred_ = nullptr;
+  std::vector<std::string> expected_ids_;
+  std::set<std::string, std::less<>> expected_read_;  // collections read for expected_ids_
   std::optional<storage::Cached<Statements>> statements_;
   std::set<std::string> touched_;
   std::int64_t last_seq_ = 0;

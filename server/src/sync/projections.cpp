@@ -19,12 +19,23 @@ namespace collection = passerelle::sync::collection;
 
 namespace {
 
-void index_file_refs(soci::session& sql, const std::string& c, const std::string& i, const json::object& row) {
+constexpr const char* kFileRefSql =
+    "INSERT INTO file_refs (sha256, collection, row_id) VALUES (:h, :c, :i) ON CONFLICT DO NOTHING";
+constexpr const char* kKeyUpsertSql =
+    "INSERT INTO row_keys (collection, row_id, row_key, facts) VALUES (:c, :i, :k, :f)"
+    " ON CONFLICT (collection, row_id) DO UPDATE SET row_key = excluded.row_key, facts = excluded.facts";
+constexpr const char* kInboxInsertSql =
+    "INSERT INTO message_inbox (user_id, message_id, thread_id, n, sent_at_ms)"
+    " VALUES (:u, :m, :t, :n, :s) ON CONFLICT DO NOTHING";
+
+void index_file_refs(soci::session& sql, storage::DeferredWrites* deferred, const std::string& c, const std::string& i,
+                     const json::object& row) {
   auto refs = files::referenced_files(row);
   if (refs.empty()) return;  // rows only gain references (evidence is appended, messages never edited)
-  for (auto& sha : refs)
-    sql << "INSERT INTO file_refs (sha256, collection, row_id) VALUES (:h, :c, :i) ON CONFLICT DO NOTHING",
-        soci::use(sha), soci::use(c), soci::use(i);
+  for (auto& sha : refs) {
+    if (deferred) deferred->add(kFileRefSql, {sha, c, i});
+    else sql << kFileRefSql, soci::use(sha), soci::use(c), soci::use(i);
+  }
 }
 
 void clear_read(soci::session& sql, const json::object& receipt) {
@@ -63,10 +74,7 @@ std::string dashboard_facts(const json::object& row) {
 
 struct Projections::KeyUpsert {
   explicit KeyUpsert(soci::session& sql)
-      : st((sql.prepare << "INSERT INTO row_keys (collection, row_id, row_key, facts) VALUES (:c, :i, :k, :f)"
-                           " ON CONFLICT (collection, row_id) DO UPDATE SET row_key = excluded.row_key,"
-                           " facts = excluded.facts",
-            soci::use(collection), soci::use(id), soci::use(key), soci::use(facts))) {}
+      : st((sql.prepare << kKeyUpsertSql, soci::use(collection), soci::use(id), soci::use(key), soci::use(facts))) {}
   std::string collection, id, key, facts;  // bound before `st`, which refers to them
   soci::statement st;
 };
@@ -139,17 +147,23 @@ struct Projections::StepPlan {
   soci::statement st;
 };
 
+void Projections::send_deferred() {
+  if (deferred) deferred->flush();
+}
+
 void Projections::summary_changed(const std::string& plan_id) {
   if (defer_summaries) {
     dirty_plans_.insert(plan_id);
     return;
   }
+  send_deferred();  // the summary reads row_keys
   if (!summaries_) summaries_ = std::make_unique<StepSummaries>(sql_);
   summaries_->update(plan_id);
 }
 
 void Projections::update_summaries() {
   if (dirty_plans_.empty()) return;
+  send_deferred();  // the summaries read row_keys
   if (!summaries_) summaries_ = std::make_unique<StepSummaries>(sql_);
   std::set<std::string> plans = std::move(dirty_plans_);
   dirty_plans_.clear();
@@ -157,6 +171,7 @@ void Projections::update_summaries() {
 }
 
 std::string Projections::indexed_plan_of(const std::string& step_id) {
+  send_deferred();  // it reads row_keys
   // Prepared once: a plan's creation writes every step of the template.
   if (!step_plan_) step_plan_ = std::make_unique<StepPlan>(sql_);
   auto& q = *step_plan_;
@@ -173,6 +188,7 @@ void Projections::index_row_key(std::string_view collection_name, const std::str
   if (!key) {
     // A profile whose role is no longer candidate leaves the index; other collections never enter.
     if (collection_name == collection::profiles) {
+      send_deferred();  // after any queued upsert of this row
       std::string c(collection_name);
       sql_ << "DELETE FROM row_keys WHERE collection = :c AND row_id = :i", soci::use(c), soci::use(id);
     }
@@ -185,7 +201,10 @@ void Projections::index_row_key(std::string_view collection_name, const std::str
   std::string before;  // a step's plan until now: its summary loses the step when it moves
   if (collection_name == collection::plan_steps) before = indexed_plan_of(id);
   key_upsert_->facts = dashboard_facts(row);
-  key_upsert_->st.execute(true);
+  if (deferred)
+    deferred->add(kKeyUpsertSql, {key_upsert_->collection, key_upsert_->id, key_upsert_->key, key_upsert_->facts});
+  else
+    key_upsert_->st.execute(true);
   if (collection_name == collection::plans || collection_name == collection::plan_steps) {
     const std::string& plan = collection_name == collection::plans ? id : key_upsert_->key;
     if (!plan.empty()) summary_changed(plan);
@@ -195,9 +214,7 @@ void Projections::index_row_key(std::string_view collection_name, const std::str
 
 struct Projections::InboxInsert {
   explicit InboxInsert(soci::session& sql)
-      : st((sql.prepare << "INSERT INTO message_inbox (user_id, message_id, thread_id, n, sent_at_ms)"
-                           " VALUES (:u, :m, :t, :n, :s) ON CONFLICT DO NOTHING",
-            soci::use(user), soci::use(message_id), soci::use(thread_id), soci::use(n), soci::use(at))) {}
+      : st((sql.prepare << kInboxInsertSql, soci::use(user), soci::use(message_id), soci::use(thread_id), soci::use(n), soci::use(at))) {}
   std::string user, message_id, thread_id;  // bound before `st`, which refers to them
   long long n = 0, at = 0;
   soci::statement st;
@@ -223,20 +240,27 @@ void Projections::add_to_inboxes(passerelle::sync::RowStore& rows, const std::st
   for (const auto& m : members->value().get_array()) {
     if (!m.is_string() || m.get_string() == author) continue;
     ins.user.assign(m.get_string());
-    ins.st.execute(true);
+    if (deferred)
+      deferred->add(kInboxInsertSql, {ins.user, ins.message_id, ins.thread_id, std::to_string(ins.n), std::to_string(ins.at)});
+    else
+      ins.st.execute(true);
   }
 }
 
 void Projections::put(passerelle::sync::RowStore& rows, std::string_view collection_name, std::string_view id,
                       const json::object& row, Timestamp now) {
   std::string c(collection_name), i(id);
-  index_file_refs(sql_, c, i, row);
+  index_file_refs(sql_, deferred, c, i, row);
   if (index_row_keys) index_row_key(collection_name, i, row);
   if (collection_name == collection::messages) add_to_inboxes(rows, i, row, now);
-  else if (collection_name == collection::receipts) clear_read(sql_, row);
+  else if (collection_name == collection::receipts) {
+    send_deferred();  // the inboxes it clears may be queued
+    clear_read(sql_, row);
+  }
 }
 
 void Projections::remove(std::string_view collection_name, std::string_view id) {
+  send_deferred();  // the deletes below follow the queued inserts
   std::string c(collection_name), i(id);
   sql_ << "DELETE FROM file_refs WHERE collection = :c AND row_id = :i", soci::use(c), soci::use(i);
   if (index_row_keys) {

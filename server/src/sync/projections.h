@@ -24,6 +24,7 @@
 
 #include "passerelle/shared/sync/mutator.h"
 #include "passerelle/shared/time.h"
+#include "storage/deferred_writes.h"
 
 namespace passerelle::server::sync {
 
@@ -66,6 +67,9 @@ class Projections {
   // False for the migrations older than the row_keys table (9), whose rows it indexes itself
   // (and migration 11 their plans' step summaries).
   bool index_row_keys = true;
+  // PostgreSQL push (ChangeLog's coalesced mode): inserts and upserts are queued there instead
+  // of run at once; they are sent before any statement here reads or deletes what they write.
+  storage::DeferredWrites* deferred = nullptr;
 
  private:
   void add_to_inboxes(passerelle::sync::RowStore& rows, const std::string& message_id,
@@ -86,6 +90,7 @@ class Projections {
   std::unique_ptr<StepSummaries> summaries_;
   std::set<std::string> dirty_plans_;  // deferred summaries (defer_summaries)
   void summary_changed(const std::string& plan_id);
+  void send_deferred();
 };
 
 }  // namespace passerelle::server::sync

@@ -46,9 +46,12 @@ const std::string kTwoReaders = kColumns + "SELECT * FROM (" + kReader + ") AS m
 // after every poke made compiling them the server's largest cost under chat.
 struct PullStatements {
   explicit PullStatements(soci::session& sql)
-      : epoch((sql.prepare << "SELECT epoch FROM sync_epoch", soci::into(epoch_value))),
-        meta((sql.prepare << "SELECT key, value FROM sync_meta WHERE key IN ('seq', 'horizon')", soci::into(key),
-              soci::into(value))),
+      // The epoch and the log's end and horizon in one statement: on PostgreSQL each statement
+      // is a round trip, and a pull follows every poke.
+      : meta((sql.prepare << "SELECT (SELECT epoch FROM sync_epoch LIMIT 1),"
+                             " (SELECT value FROM sync_meta WHERE key = 'seq'),"
+                             " (SELECT value FROM sync_meta WHERE key = 'horizon')",
+              soci::into(epoch_value, epoch_ind), soci::into(end, end_ind), soci::into(horizon, horizon_ind))),
         one((sql.prepare << kOneReader, soci::use(user), soci::use(after), soci::use(take), soci::use(take),
              soci::into(collection), soci::into(row_id), soci::into(seq), soci::into(visible),
              soci::into(deleted, deleted_ind), soci::into(data, data_ind))),
@@ -57,11 +60,12 @@ struct PullStatements {
              soci::into(seq), soci::into(visible), soci::into(deleted, deleted_ind), soci::into(data, data_ind))) {}
 
   // Bound variables, declared before the statements that refer to them.
-  std::string epoch_value, key, user, group, collection, row_id, data;
-  long long value = 0, after = 0, take = 0, seq = 0;
+  std::string epoch_value, user, group, collection, row_id, data;
+  long long end = 0, horizon = 0, after = 0, take = 0, seq = 0;
   int visible = 0, deleted = 0;
+  soci::indicator epoch_ind = soci::i_null, end_ind = soci::i_null, horizon_ind = soci::i_null;
   soci::indicator deleted_ind = soci::i_null, data_ind = soci::i_null;
-  soci::statement epoch, meta, one, two;
+  soci::statement meta, one, two;
 };
 
 }  // namespace
@@ -70,16 +74,15 @@ PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t c
                   std::optional<std::int64_t> full_horizon, const std::string& group) {
   storage::Cached<PullStatements> st(sql);
   PullPage page;
-  if (st->epoch.execute(true)) {
-    page.epoch = st->epoch_value;
-    storage::finish(st->epoch);
-  }
   // Read the end of the log first: every change at or below it is already committed, so a
   // final page may move the cursor up to it without skipping anything.
   std::int64_t end = 0, horizon = 0;
-  if (st->meta.execute(true)) {
-    do (st->key == "seq" ? end : horizon) = st->value;
-    while (st->meta.fetch());
+  st->epoch_ind = st->end_ind = st->horizon_ind = soci::i_null;
+  if (st->meta.execute(true)) {  // one row always
+    if (st->epoch_ind == soci::i_ok) page.epoch = st->epoch_value;
+    if (st->end_ind == soci::i_ok) end = st->end;
+    if (st->horizon_ind == soci::i_ok) horizon = st->horizon;
+    storage::finish(st->meta);
   }
   page.horizon = horizon;
   bool stale = cursor > 0 && cursor < horizon && full_horizon != horizon;

@@ -1,9 +1,13 @@
 #include "sync/push.h"
 
 #include "storage/connection_cache.h"
+#include "storage/deferred_writes.h"
+#include "storage/dialect.h"
 #include "sync/change_log.h"
 #include "sync/file_catalog.h"
 #include "passerelle/shared/sync/collections.h"
+
+#include <unordered_map>
 
 namespace passerelle::server::sync {
 using passerelle::sync::Op;
@@ -12,6 +16,10 @@ using passerelle::sync::OpStatus;
 
 namespace {
 
+constexpr const char* kRecordSql =
+    "INSERT INTO sync_ops (user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms)"
+    " VALUES (:u, :o, :n, :st, :c, :m, :s, :t)";
+
 // The two per-op statements of a push, prepared once per connection and re-run for each op
 // (see ChangeLog::Statements for why).
 struct OpRecord {
@@ -19,9 +27,7 @@ struct OpRecord {
       : lookup((sql.prepare << "SELECT status, error_code, error_message FROM sync_ops WHERE user_id = :u AND op_id = :o",
                 soci::use(user), soci::use(op_id), soci::into(status), soci::into(code, code_ind),
                 soci::into(message, message_ind))),
-        insert((sql.prepare << "INSERT INTO sync_ops (user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms)"
-                               " VALUES (:u, :o, :n, :st, :c, :m, :s, :t)",
-                soci::use(user), soci::use(op_id), soci::use(name), soci::use(status), soci::use(code, err_ind),
+        insert((sql.prepare << kRecordSql, soci::use(user), soci::use(op_id), soci::use(name), soci::use(status), soci::use(code, err_ind),
                 soci::use(message, err_ind), soci::use(seq), soci::use(at))) {}
 
   std::string user, op_id, name, status, code, message;
@@ -30,21 +36,92 @@ struct OpRecord {
   soci::statement lookup, insert;
 };
 
-std::optional<OpResult> recorded_outcome(OpRecord& rec, const std::string& user, const std::string& op_id) {
+OpResult outcome_of(const std::string& op_id, const std::string& status, soci::indicator code_ind, const std::string& code,
+                    soci::indicator message_ind, const std::string& message) {
+  OpResult r{op_id, status == "applied" ? OpStatus::applied : OpStatus::rejected, std::nullopt};
+  if (r.status == OpStatus::rejected)
+    r.error = Error{parse_error_code(code_ind == soci::i_ok ? code : "").value_or(ErrorCode::internal),
+                    message_ind == soci::i_ok ? message : std::string()};
+  return r;
+}
+
+// The ops of a push already recorded. On PostgreSQL they are read in one query up front, and
+// the outcomes this push records go to the deferred writes: the map answers for both (an op_id
+// twice in one push gets its first outcome, as the ledger's lookup would give).
+struct KnownOutcomes {
+  bool preloaded = false;
+  std::unordered_map<std::string, OpResult> by_op;
+};
+
+// The ledger's lookup of a whole push, prepared once per connection (PostgreSQL).
+struct OutcomesQuery {
+  explicit OutcomesQuery(soci::session& sql)
+      : st((sql.prepare << storage::op_outcomes_sql(), soci::use(ids), soci::use(user), soci::into(op_id),
+            soci::into(status), soci::into(code, code_ind), soci::into(message, message_ind))) {}
+  std::string user, ids, op_id, status, code, message;  // bound before `st`, which refers to them
+  soci::indicator code_ind = soci::i_null, message_ind = soci::i_null;
+  soci::statement st;
+};
+
+void preload_outcomes(soci::session& sql, KnownOutcomes& known, const std::string& user, const std::vector<Op>& ops) {
+  std::vector<std::string> ids;
+  ids.reserve(ops.size());
+  for (const Op& op : ops) ids.push_back(op.op_id);
+  storage::Cached<OutcomesQuery> q(sql);
+  q->user = user;
+  q->ids = storage::text_array(ids);
+  q->code_ind = q->message_ind = soci::i_null;
+  if (q->st.execute(true)) {
+    do {
+      known.by_op.insert_or_assign(q->op_id, outcome_of(q->op_id, q->status, q->code_ind, q->code, q->message_ind, q->message));
+      q->code_ind = q->message_ind = soci::i_null;
+    } while (q->st.fetch());
+  }
+  known.preloaded = true;
+}
+
+// The short strings among the ops' arguments: the ids of the rows the mutators will read.
+std::vector<std::string> argument_ids(const std::vector<Op>& ops) {
+  constexpr std::size_t kMaxIdBytes = 64, kMaxIds = 4096;
+  std::vector<std::string> ids;
+  auto take = [&](const boost::json::value& v) {
+    if (v.is_string() && !v.get_string().empty() && v.get_string().size() <= kMaxIdBytes && ids.size() < kMaxIds)
+      ids.emplace_back(v.get_string());
+  };
+  for (const Op& op : ops) {
+    for (const auto& [key, value] : op.args) {
+      take(value);
+      if (value.is_array())
+        for (const auto& item : value.get_array()) take(item);
+    }
+  }
+  return ids;
+}
+
+std::optional<OpResult> recorded_outcome(OpRecord& rec, KnownOutcomes& known, const std::string& user,
+                                         const std::string& op_id) {
+  if (auto it = known.by_op.find(op_id); it != known.by_op.end()) return it->second;
+  if (known.preloaded) return std::nullopt;
   rec.user = user;
   rec.op_id = op_id;
   rec.code_ind = rec.message_ind = soci::i_null;
   if (!rec.lookup.execute(true)) return std::nullopt;
-  OpResult r{op_id, rec.status == "applied" ? OpStatus::applied : OpStatus::rejected, std::nullopt};
-  if (r.status == OpStatus::rejected)
-    r.error = Error{parse_error_code(rec.code_ind == soci::i_ok ? rec.code : "").value_or(ErrorCode::internal),
-                    rec.message_ind == soci::i_ok ? rec.message : std::string()};
+  OpResult r = outcome_of(op_id, rec.status, rec.code_ind, rec.code, rec.message_ind, rec.message);
   storage::finish(rec.lookup);  // one row at most (primary key)
   return r;
 }
 
-void record_outcome(OpRecord& rec, const std::string& user, const Op& op, const OpResult& r, std::int64_t seq,
-                    Timestamp now) {
+void record_outcome(OpRecord& rec, KnownOutcomes& known, storage::DeferredWrites* deferred, const std::string& user,
+                    const Op& op, const OpResult& r, std::int64_t seq, Timestamp now) {
+  if (deferred) {
+    std::optional<std::string_view> code, message;
+    std::string code_text = r.error ? std::string(to_string(r.error->code)) : std::string();
+    if (r.error) code = code_text, message = r.error->message;
+    deferred->add(kRecordSql, {user, op.op_id, op.name, r.status == OpStatus::applied ? "applied" : "rejected", code,
+                               message, std::to_string(seq), std::to_string(to_unix_ms(now))});
+    known.by_op.emplace(op.op_id, r);
+    return;
+  }
   rec.user = user;
   rec.op_id = op.op_id;
   rec.name = op.name;
@@ -72,8 +149,14 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
   SqlFileCatalog files(sql, passerelle::sync::role_audience(actor.role), [&log] { log.write_pending(); });
   storage::Cached<OpRecord> cached_rec(sql);
   OpRecord& rec = *cached_rec;
+  storage::DeferredWrites* deferred = log.deferred();
+  KnownOutcomes known;
+  if (deferred) {
+    preload_outcomes(sql, known, actor.user_id, ops);
+    log.expect_reads(argument_ids(ops));
+  }
   for (const Op& op : ops) {
-    if (auto seen = recorded_outcome(rec, actor.user_id, op.op_id)) {
+    if (auto seen = recorded_outcome(rec, known, actor.user_id, op.op_id)) {
       out.results.push_back(std::move(*seen));
       continue;
     }
@@ -85,6 +168,7 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
     try {
       st = passerelle::sync::run_mutator(ctx, op.name, op.args);
     } catch (...) {
+      log.discard_deferred();  // nothing queued may outlive the rollback
       if (per_op_savepoints) {
         sql << "ROLLBACK TO SAVEPOINT passerelle_op";
         sql << "RELEASE SAVEPOINT passerelle_op";
@@ -93,17 +177,25 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
     }
     OpResult r{op.op_id, OpStatus::applied, std::nullopt};
     if (!st) {
-      if (!per_op_savepoints) return std::nullopt;
+      if (!per_op_savepoints) {
+        log.discard_deferred();  // the caller rolls back to before this run
+        return std::nullopt;
+      }
       sql << "ROLLBACK TO SAVEPOINT passerelle_op";
       log.rewind(mark);
       r.status = OpStatus::rejected;
       r.error = st.error();
     }
-    record_outcome(rec, actor.user_id, op, r, st ? log.last_seq() : 0, now);
+    record_outcome(rec, known, deferred, actor.user_id, op, r, st ? log.last_seq() : 0, now);
     if (per_op_savepoints) sql << "RELEASE SAVEPOINT passerelle_op";
     out.results.push_back(std::move(r));
   }
-  log.flush();
+  try {
+    log.flush();
+  } catch (...) {
+    log.discard_deferred();
+    throw;
+  }
   out.touched_users = log.touched_users();
   out.last_seq = log.last_seq();
   return out;
@@ -113,6 +205,8 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
 
 PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, const std::vector<Op>& ops,
                      Timestamp now, const passerelle::sync::MutationSettings& settings) {
+  storage::Cached<storage::DeferredWrites> deferred(sql);
+  deferred->discard();  // nothing from an earlier, failed use of this connection
   sql << "SAVEPOINT passerelle_push";
   try {
     auto out = run_ops(sql, actor, ops, now, settings, false);
@@ -123,6 +217,7 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
     sql << "RELEASE SAVEPOINT passerelle_push";
     return std::move(*out);
   } catch (...) {
+    deferred->discard();
     try {
       sql << "ROLLBACK TO SAVEPOINT passerelle_push";
       sql << "RELEASE SAVEPOINT passerelle_push";

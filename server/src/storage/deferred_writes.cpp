@@ -1,0 +1,169 @@
+#include "deferred_writes.h"
+
+#include <soci/postgresql/soci-postgresql.h>
+
+#include <libpq-fe.h>
+
+#include "connection_cache.h"
+
+namespace passerelle::server::storage {
+
+namespace {
+
+// ":name" placeholders become $1, $2... in order of appearance, as SOCI numbers them; "::type"
+// casts and quoted text are left alone.
+std::string numbered_placeholders(const char* sql, int& count) {
+  std::string out;
+  count = 0;
+  char quote = 0;
+  for (const char* p = sql; *p; ++p) {
+    char c = *p;
+    if (quote) {
+      out += c;
+      if (c == quote) quote = 0;
+      continue;
+    }
+    if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+      continue;
+    }
+    if (c == ':' && p[1] == ':') {
+      out += "::";
+      ++p;
+      continue;
+    }
+    if (c == ':' && (std::isalpha(static_cast<unsigned char>(p[1])) || p[1] == '_')) {
+      while (std::isalnum(static_cast<unsigned char>(p[1])) || p[1] == '_') ++p;
+      out += "$" + std::to_string(++count);
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+PGconn* connection_of(soci::session& sql) {
+  auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+  return backend ? backend->conn_ : nullptr;
+}
+
+[[noreturn]] void fail(const std::string& what, const char* sqlstate) {
+  throw soci::postgresql_soci_error(what, sqlstate && *sqlstate ? sqlstate : "08006");
+}
+
+}  // namespace
+
+DeferredWrites::DeferredWrites(soci::session& sql) : sql_(sql) {
+  available_ = sql.get_backend() && sql.get_backend_name() == "postgresql";
+  named_ = ConnectionCache::of(sql) != nullptr;
+}
+
+void DeferredWrites::add(const char* sql, std::initializer_list<std::optional<std::string_view>> values) {
+  entries_.push_back(Entry{sql, values_.size(), values.size()});
+  for (const auto& v : values) {
+    values_.emplace_back(v ? *v : std::string_view());
+    nulls_.push_back(!v);
+  }
+}
+
+void DeferredWrites::discard() {
+  entries_.clear();
+  values_.clear();
+  nulls_.clear();
+}
+
+void DeferredWrites::flush() {
+  if (entries_.empty()) return;
+  std::vector<Entry> entries = std::move(entries_);
+  std::vector<std::string> values = std::move(values_);
+  std::vector<bool> nulls = std::move(nulls_);
+  discard();
+  PGconn* conn = connection_of(sql_);
+  if (!conn || PQstatus(conn) != CONNECTION_OK) fail("the connection is closed", "08003");
+  if (!PQenterPipelineMode(conn)) fail(std::string("cannot enter pipeline mode: ") + PQerrorMessage(conn), "08006");
+
+  // What was sent, in order: each yields one result, then a null.
+  struct Sent {
+    Prepared* prepare = nullptr;  // a PREPARE (its success marks the statement ready)
+  };
+  std::vector<Sent> sent;
+  sent.reserve(entries.size() + 8);
+  std::vector<const char*> params;
+  std::string send_error;
+  for (const Entry& e : entries) {
+    auto [it, fresh] = prepared_.try_emplace(e.sql);
+    Prepared& p = it->second;
+    if (fresh) {
+      p.text = numbered_placeholders(e.sql, p.params);
+      p.name = "passerelle_dw_" + std::to_string(prepared_.size());
+    }
+    if (static_cast<std::size_t>(p.params) != e.values) {
+      send_error = "a deferred statement got the wrong number of values";
+      break;
+    }
+    params.assign(e.values, nullptr);
+    for (std::size_t i = 0; i < e.values; ++i)
+      if (!nulls[e.first_value + i]) params[i] = values[e.first_value + i].c_str();
+    bool ok;
+    if (named_) {
+      if (!p.ready) {
+        if (!PQsendPrepare(conn, p.name.c_str(), p.text.c_str(), p.params, nullptr)) {
+          send_error = PQerrorMessage(conn);
+          break;
+        }
+        sent.push_back(Sent{&p});
+        p.ready = true;  // taken back below if the PREPARE fails
+      }
+      ok = PQsendQueryPrepared(conn, p.name.c_str(), p.params, params.data(), nullptr, nullptr, 0);
+    } else {
+      ok = PQsendQueryParams(conn, p.text.c_str(), p.params, nullptr, params.data(), nullptr, nullptr, 0);
+    }
+    if (!ok) {
+      send_error = PQerrorMessage(conn);
+      break;
+    }
+    sent.push_back(Sent{});
+  }
+  bool synced = PQpipelineSync(conn) == 1;
+
+  // Every answer is read, failed or not, so the connection is idle again for SOCI.
+  std::string error;
+  std::string sqlstate;
+  for (const Sent& s : sent) {
+    PGresult* r = PQgetResult(conn);
+    if (!r) {  // the connection went away in the middle
+      if (error.empty()) error = PQerrorMessage(conn), sqlstate = "08006";
+      break;
+    }
+    ExecStatusType status = PQresultStatus(r);
+    if (status == PGRES_FATAL_ERROR && error.empty()) {
+      error = PQresultErrorMessage(r);
+      const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+      sqlstate = code ? code : "";
+    }
+    if (s.prepare && status != PGRES_COMMAND_OK) s.prepare->ready = false;
+    PQclear(r);
+    while ((r = PQgetResult(conn))) PQclear(r);  // the command's end
+  }
+  if (synced && PQstatus(conn) == CONNECTION_OK) {
+    for (PGresult* r; (r = PQgetResult(conn));) {
+      bool sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+      PQclear(r);
+      if (sync) break;
+    }
+  }
+  bool left = PQexitPipelineMode(conn) == 1;
+  if (!send_error.empty() && error.empty()) error = send_error, sqlstate = "08006";
+  if (!left && error.empty()) error = std::string("cannot leave pipeline mode: ") + PQerrorMessage(conn), sqlstate = "08006";
+  if (!synced && error.empty()) error = std::string("cannot send the pipeline: ") + PQerrorMessage(conn), sqlstate = "08006";
+  if (!error.empty()) {
+    // A PREPARE that succeeded stays (prepared statements outlive a rollback); one whose answer
+    // was not read is made again next time.
+    if (sent.empty() || PQstatus(conn) != CONNECTION_OK)
+      for (auto& [sql, p] : prepared_) p.ready = false;
+    fail("deferred write failed: " + error, sqlstate.c_str());
+  }
+}
+
+}  // namespace passerelle::server::storage

@@ -1,0 +1,72 @@
+// Writes sent together instead of one round trip each (PostgreSQL only). A push writes a dozen
+// rows per op (the op's record, the message, its readers, the thread's index row, inboxes)
+// and, through SOCI, each write waited for its answer before the next was sent: on PostgreSQL
+// every one is a round trip to another process, where SQLite's are function calls
+// (docs/benchmarks.md, "PostgreSQL"). Queued here, they go in one libpq pipeline: the same
+// statements, in the same order, in the same transaction, with one wait for all their answers.
+//
+//   storage::Cached<DeferredWrites> w(sql);
+//   if (w->available()) w->add(kInsertSql, {user, op_id, std::nullopt});  // NULL: nullopt
+//   else soci_statement.execute(true);
+//   ...
+//   w->flush();  // before anything reads what was queued, and before RELEASE/COMMIT
+//
+// SOCI has no pipelining (each statement is PQexecPrepared and its result); this class speaks
+// libpq on the session's own connection between two SOCI statements, when SOCI has none in
+// flight. Statements are prepared once per connection (as SOCI's are) under names of their own.
+//
+// Contract: a caller queues only writes whose effect nobody reads before flush(): it flushes
+// first whenever it reads a table it queued writes to (or runs any statement whose result may
+// depend on them), and calls discard() when its transaction or savepoint is rolled back.
+#pragma once
+
+#include <soci/session.h>
+
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace passerelle::server::storage {
+
+class DeferredWrites {
+ public:
+  explicit DeferredWrites(soci::session& sql);
+
+  // True on PostgreSQL. On SQLite a statement costs a function call: callers run theirs at once.
+  bool available() const { return available_; }
+
+  // Queues `sql` (the portable text, with :name placeholders bound in order of appearance)
+  // with its values as text; nullopt is NULL. `sql` must outlive the connection (a literal).
+  void add(const char* sql, std::initializer_list<std::optional<std::string_view>> values);
+  std::size_t queued() const { return entries_.size(); }
+
+  // Sends everything queued in one pipeline and waits for every answer. The first failure is
+  // thrown as SOCI's PostgreSQL error (its SQLSTATE, so storage::classify() sees a lost
+  // connection or a constraint as it would from SOCI); the queue is empty afterwards either way.
+  void flush();
+  // Forgets what is queued (the caller rolls back instead).
+  void discard();
+
+ private:
+  struct Entry {
+    const char* sql;
+    std::size_t first_value, values;
+  };
+  soci::session& sql_;
+  bool available_ = false;
+  bool named_ = false;  // a Database connection's cache: statements prepared once, by name
+  std::vector<Entry> entries_;
+  std::vector<std::string> values_;
+  std::vector<bool> nulls_;
+  struct Prepared {
+    std::string name, text;  // text: the SQL with $1.. placeholders
+    int params = 0;
+    bool ready = false;      // PREPARE succeeded on this connection
+  };
+  std::unordered_map<const char*, Prepared> prepared_;
+};
+
+}  // namespace passerelle::server::storage

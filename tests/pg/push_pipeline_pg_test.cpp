@@ -1,0 +1,163 @@
+// The PostgreSQL push path's shortcuts (docs/benchmarks.md, "PostgreSQL"): writes queued and
+// sent in one libpq pipeline (storage::DeferredWrites), the op ledger read once per push, and
+// the rows a push's arguments name read once per collection. Each must give what the one-by-one
+// statements gave: the same rows, failures as SOCI's errors, exactly-once by (user, op_id).
+// Run under tests/pg/run-pg.sh; skipped without it.
+#include <gtest/gtest.h>
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+
+#include "passerelle/shared/ids.h"
+#include "passerelle/shared/time.h"
+#include "passerelle/test/test_server.h"
+#include "storage/database.h"
+#include "storage/db_error.h"
+#include "storage/deferred_writes.h"
+#include "sync/change_log.h"
+#include "sync/push.h"
+
+namespace st = passerelle::server::storage;
+namespace sy = passerelle::server::sync;
+using passerelle::Status;
+
+namespace {
+
+class PushPipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!passerelle::test::test_postgresql_url())
+      GTEST_SKIP() << "no PostgreSQL: run through tests/pg/run-pg.sh (PASSERELLE_TEST_PG unset)";
+    std::string error;
+    url = passerelle::test::create_postgresql_database(&error);
+    ASSERT_FALSE(url.empty()) << error;
+    auto opened = st::Database::open(url, {});
+    ASSERT_TRUE(opened) << opened.error().message;
+    db = std::move(*opened);
+  }
+
+  long long count(const std::string& query) {
+    return db->read([&](soci::session& sql) {
+      long long n = 0;
+      sql << query, soci::into(n);
+      return n;
+    });
+  }
+
+  std::string url;
+  std::unique_ptr<st::Database> db;
+};
+
+constexpr const char* kPutMeta = "INSERT INTO sync_meta (key, value) VALUES (:k, :v)";
+
+TEST_F(PushPipelineTest, QueuedWritesLandInOrderAndOnlyWhenFlushed) {
+  Status s = db->writer().run([](soci::session& sql) -> Status {
+    st::Cached<st::DeferredWrites> w(sql);
+    EXPECT_TRUE(w->available());
+    w->add(kPutMeta, {"pipeline_a", "1"});
+    w->add("UPDATE sync_meta SET value = value + :v WHERE key = :k", {"41", "pipeline_a"});
+    long long before = -1;
+    sql << "SELECT COUNT(*) FROM sync_meta WHERE key = 'pipeline_a'", soci::into(before);
+    EXPECT_EQ(before, 0);  // nothing sent yet
+    w->flush();
+    EXPECT_EQ(w->queued(), 0u);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(count("SELECT value FROM sync_meta WHERE key = 'pipeline_a'"), 42);
+}
+
+TEST_F(PushPipelineTest, AFailedWriteIsSociErrorAndTheConnectionStaysUsable) {
+  std::string label, code;
+  Status s = db->writer().run([&](soci::session& sql) -> Status {
+    st::Cached<st::DeferredWrites> w(sql);
+    w->add(kPutMeta, {"pipeline_b", "1"});
+    w->add(kPutMeta, {"seq", "7"});  // the counter exists: a unique violation
+    w->add(kPutMeta, {"pipeline_c", "1"});
+    try {
+      w->flush();
+      ADD_FAILURE() << "a duplicate key was accepted";
+    } catch (const soci::postgresql_soci_error& e) {
+      label = st::classify(e).label;
+      code = e.sqlstate();
+      throw;  // the writer rolls this item back
+    }
+    return Status::Ok();
+  });
+  EXPECT_FALSE(s);
+  EXPECT_EQ(code, "23505");
+  EXPECT_EQ(label, "constraint");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_meta WHERE key IN ('pipeline_b', 'pipeline_c')"), 0);
+  // The same prepared statements, on the same connection, work in the next transaction.
+  s = db->writer().run([](soci::session& sql) -> Status {
+    st::Cached<st::DeferredWrites> w(sql);
+    w->add(kPutMeta, {"pipeline_d", "5"});
+    w->flush();
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(count("SELECT value FROM sync_meta WHERE key = 'pipeline_d'"), 5);
+}
+
+TEST_F(PushPipelineTest, CoalescedChangeLogReadsExpectedRowsAndWritesWhatPlainWould) {
+  std::string a = passerelle::new_id(), b = passerelle::new_id(), absent = passerelle::new_id();
+  Status s = db->writer().run([&](soci::session& sql) -> Status {
+    sy::ChangeLog log(sql, passerelle::now_utc());
+    log.put("profiles", a, {{"id", a}, {"name", "first"}}, {"u1", "u2"});
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  s = db->writer().run([&](soci::session& sql) -> Status {
+    sy::ChangeLog log(sql, passerelle::now_utc(), sy::ChangeLog::Mode::coalesced);
+    EXPECT_NE(log.deferred(), nullptr);
+    log.expect_reads({a, b, absent});
+    auto row = log.get("profiles", a);
+    EXPECT_TRUE(row && row->at("name").as_string() == "first");
+    EXPECT_EQ(log.audience("profiles", a), (std::vector<std::string>{"u1", "u2"}));
+    EXPECT_FALSE(log.get("profiles", absent));
+    EXPECT_TRUE(log.audience("profiles", absent).empty());
+    log.put("profiles", a, {{"id", a}, {"name", "second"}}, {"u2"});
+    log.put("profiles", b, {{"id", b}}, {"u3"});
+    EXPECT_EQ(log.get("profiles", a)->at("name").as_string(), "second");  // its own write, not the table
+    log.flush();
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'profiles' AND data LIKE '%second%'"), 1);
+  // u1 lost sight of a (a tombstone), u2 keeps it, u3 sees b.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE user_id = 'u1' AND visible = 0"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE user_id = 'u2' AND visible = 1"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE user_id = 'u3' AND visible = 1"), 1);
+  // The counter was written with the last seq handed out.
+  EXPECT_EQ(count("SELECT value FROM sync_meta WHERE key = 'seq'"), count("SELECT MAX(seq) FROM sync_rows"));
+}
+
+TEST_F(PushPipelineTest, AnOpIdTwiceInOnePushAndAgainLaterIsRecordedOnce) {
+  passerelle::sync::Actor actor{"pipeline-user", passerelle::protocol::Role::candidate};
+  std::string op_id = passerelle::new_id();
+  // A thread nobody has: the op is rejected (not_found), and its outcome is what is recorded.
+  passerelle::sync::Op op{op_id, "message.send",
+                          {{"id", passerelle::new_id()}, {"thread_id", passerelle::new_id()}, {"body", "hello"}}};
+  std::vector<passerelle::sync::OpResult> first, again;
+  Status s = db->writer().run([&](soci::session& sql) -> Status {
+    first = sy::run_push(sql, actor, {op, op}, passerelle::now_utc()).results;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  s = db->writer().run([&](soci::session& sql) -> Status {
+    again = sy::run_push(sql, actor, {op}, passerelle::now_utc()).results;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(first.size(), 2u);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(first[0].status, passerelle::sync::OpStatus::rejected);
+  EXPECT_EQ(first[1].status, passerelle::sync::OpStatus::rejected);
+  EXPECT_EQ(again[0].status, passerelle::sync::OpStatus::rejected);
+  ASSERT_TRUE(first[0].error && first[1].error && again[0].error);
+  EXPECT_EQ(first[1].error->code, first[0].error->code);
+  EXPECT_EQ(again[0].error->code, first[0].error->code);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE user_id = 'pipeline-user'"), 1);
+}
+
+}  // namespace
