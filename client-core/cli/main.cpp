@@ -72,7 +72,7 @@ commands:
   export DIR                        everything the server holds of you: DIR/export.json and
                                     your files in DIR/files (docs/security.md)
   invite --email E --role R [--name N] [--locale fr|en] [--coach ID]
-                                    e-mail an invitation (coach: candidates, mentors; admin: any)
+                                    e-mail an invitation (coach: candidates, mentors, employers; admin: any)
   invitations [--status S]          the invitations you made (admin: all) and their state
   invitations --revoke ID | --resend ID
                                     kill an invitation's link, or e-mail a new one

@@ -1,6 +1,6 @@
 // The authorization matrix (tests/server/authz_matrix.json, docs/security.md): every WebSocket
 // request type, every mutator and every HTTP route, for each role (candidate, mentor, coach,
-// admin) and each relation to the object it names (own, assigned, other, missing), against the
+// admin, employer) and each relation to the object it names (own, assigned, other, missing), against the
 // real server. Each case is generated from the table and checked against it, and:
 //   - "not yours" looks like "does not exist": for every role, the answer naming another
 //     program's object equals the answer naming made-up ids (same code, same message once ids
@@ -48,7 +48,7 @@ using passerelle::test::op;
 using passerelle::test::kTestPassword;
 
 const fs::path kSource = PASSERELLE_SOURCE_DIR;
-const char* const kRoles[] = {"candidate", "mentor", "coach", "admin"};
+const char* const kRoles[] = {"candidate", "mentor", "coach", "admin", "employer"};
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -158,8 +158,8 @@ class Program {
 
   struct Side {
     Vars vars;   // candidate, coach, mentor, thread, ...
-    Peer candidate, mentor, coach;
-    std::string candidate_email, mentor_email;
+    Peer candidate, mentor, coach, employer;
+    std::string candidate_email, mentor_email, employer_email;
   };
   struct World {
     Side one, two;
@@ -191,16 +191,20 @@ class Program {
     int n = ++counter_;
     s.candidate_email = "candidate" + std::to_string(n) + "@example.org";
     s.mentor_email = "mentor" + std::to_string(n) + "@example.org";
+    s.employer_email = "employer" + std::to_string(n) + "@example.org";
     if (!server_.create_user(s.candidate_email, "Candidate " + std::to_string(n), "candidate", kTestPassword) ||
-        !server_.create_user(s.mentor_email, "Mentor " + std::to_string(n), "mentor", kTestPassword))
+        !server_.create_user(s.mentor_email, "Mentor " + std::to_string(n), "mentor", kTestPassword) ||
+        !server_.create_user(s.employer_email, "Employer " + std::to_string(n), "employer", kTestPassword))
       return fail("create_user: " + server_.last_error());
     s.candidate = passerelle::test::sign_in(server_, s.candidate_email);
     s.mentor = passerelle::test::sign_in(server_, s.mentor_email);
+    s.employer = passerelle::test::sign_in(server_, s.employer_email);
     s.coach = passerelle::test::sign_in(server_, coach_email);
     Vars& v = s.vars;
     v["candidate"] = s.candidate.id;
     v["mentor"] = s.mentor.id;
     v["coach"] = s.coach.id;
+    v["employer"] = s.employer.id;
     for (const char* k : {"thread", "plan", "mentorship", "mentorship_thread", "meeting", "referral", "message",
                           "file_message", "outcome"})
       v[k] = passerelle::new_id();
@@ -271,6 +275,7 @@ Peer& actor_of(Program::World& w, const std::string& role) {
   if (role == "candidate") return w.one.candidate;
   if (role == "mentor") return w.one.mentor;
   if (role == "coach") return w.one.coach;
+  if (role == "employer") return w.one.employer;
   return w.admin;
 }
 
@@ -282,6 +287,7 @@ Vars vars_for(Program::World& w, const std::string& role, const std::string& rel
   v["actor_email"] = role == "candidate" ? w.one.candidate_email
                      : role == "mentor"  ? w.one.mentor_email
                      : role == "coach"   ? "coach1@example.org"
+                     : role == "employer" ? w.one.employer_email
                                          : "admin@example.org";
   v["password"] = kTestPassword;
   v["new_hash"] = passerelle::sha256_hex(passerelle::new_token());
