@@ -163,7 +163,9 @@ TEST_F(InviteTest, WhoMayInviteWhom) {
 TEST_F(InviteTest, StaffInviteAnEmployer) {
   ASSERT_EQ(code_of(coach.call("invite.create", {{"email", "rh@acme.example"}, {"role", "employer"}, {"name", "Julie Roy"}})), "ok");
   std::string mail = mail_to(server, "rh@acme.example");
-  EXPECT_NE(mail.find("employeur"), std::string::npos) << mail;
+  // Quoted-printable soft line breaks joined again before looking for the role's name.
+  std::string text = std::regex_replace(mail, std::regex("=\r?\n"), "");
+  EXPECT_NE(text.find("en tant que employeur"), std::string::npos) << mail;
   auto acc = accept(server, token_in(mail));
   ASSERT_EQ(code_of(acc), "ok");
   EXPECT_EQ(acc.at("user").at("role"), "employer");
