@@ -194,12 +194,14 @@ async function main() {
     const view = screen(page, 'profile');
     await view.locator('#consent-available').fill('2027-06-01');
     await view.getByRole('button', { name: /^(share my profile with employers|partager mon profil avec les employeurs)$/i }).tap();
-    const card = await eventually(() => server.rows('candidate_cards', 'id', candidateId).filter((c) => c.available_from === '2027-06-01'), 60000);
+    // (an empty list would end the wait at once: null until the row is there)
+    const nonEmpty = (list) => (list.length ? list : null);
+    const card = await eventually(() => nonEmpty(server.rows('candidate_cards', 'id', candidateId).filter((c) => c.available_from === '2027-06-01')), 60000);
     check('her card is on the server with the date she gave', card && card.length === 1, JSON.stringify(card));
     check('her card holds no immigration detail', card && card.length === 1 && !('immigration_stage' in card[0]) && !('country' in card[0]),
       JSON.stringify(card));
     await view.getByRole('button', { name: /^(stop sharing|ne plus partager)$/i }).tap();
-    const consent = await eventually(() => server.rows('employer_consents', 'id', candidateId).filter((c) => c.status === 'withdrawn'), 60000);
+    const consent = await eventually(() => nonEmpty(server.rows('employer_consents', 'id', candidateId).filter((c) => c.status === 'withdrawn')), 60000);
     check('withdrawn on the server', consent && consent.length === 1, JSON.stringify(consent));
     check('her card is gone from the server', server.rows('candidate_cards', 'id', candidateId).length === 0);
   }, check);
