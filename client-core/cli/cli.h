@@ -122,6 +122,13 @@ const std::map<std::string, std::string>& mentor_command_help();
 bool mentor_takes_subcommand(const std::string& command);
 std::optional<int> run_mentor_command(Client& client, const UserInfo& user, const Args& args);
 
+// The employer commands (employer_commands.cpp, docs/employers.md), the same way: employer
+// profiles, needs, preselection, proposals, internships, and a candidate's consent.
+const std::map<std::string, CommandSpec>& employer_command_specs();
+const std::map<std::string, std::string>& employer_command_help();
+bool employer_takes_subcommand(const std::string& command);
+std::optional<int> run_employer_command(Client& client, const UserInfo& user, const Args& args);
+
 // The coaching-message commands (message_commands.cpp), the same way: threads, messages, send,
 // read, download, uploads, message send/delete.
 const std::map<std::string, CommandSpec>& message_command_specs();

@@ -1,6 +1,6 @@
 // The authorization matrix (tests/server/authz_matrix.json, docs/security.md): every WebSocket
 // request type, every mutator and every HTTP route, for each role (candidate, mentor, coach,
-// admin) and each relation to the object it names (own, assigned, other, missing), against the
+// admin, employer) and each relation to the object it names (own, assigned, other, missing), against the
 // real server. Each case is generated from the table and checked against it, and:
 //   - "not yours" looks like "does not exist": for every role, the answer naming another
 //     program's object equals the answer naming made-up ids (same code, same message once ids
@@ -48,7 +48,7 @@ using passerelle::test::op;
 using passerelle::test::kTestPassword;
 
 const fs::path kSource = PASSERELLE_SOURCE_DIR;
-const char* const kRoles[] = {"candidate", "mentor", "coach", "admin"};
+const char* const kRoles[] = {"candidate", "mentor", "coach", "admin", "employer"};
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -158,8 +158,8 @@ class Program {
 
   struct Side {
     Vars vars;   // candidate, coach, mentor, thread, ...
-    Peer candidate, mentor, coach;
-    std::string candidate_email, mentor_email;
+    Peer candidate, mentor, coach, employer;
+    std::string candidate_email, mentor_email, employer_email;
   };
   struct World {
     Side one, two;
@@ -191,18 +191,22 @@ class Program {
     int n = ++counter_;
     s.candidate_email = "candidate" + std::to_string(n) + "@example.org";
     s.mentor_email = "mentor" + std::to_string(n) + "@example.org";
+    s.employer_email = "employer" + std::to_string(n) + "@example.org";
     if (!server_.create_user(s.candidate_email, "Candidate " + std::to_string(n), "candidate", kTestPassword) ||
-        !server_.create_user(s.mentor_email, "Mentor " + std::to_string(n), "mentor", kTestPassword))
+        !server_.create_user(s.mentor_email, "Mentor " + std::to_string(n), "mentor", kTestPassword) ||
+        !server_.create_user(s.employer_email, "Employer " + std::to_string(n), "employer", kTestPassword))
       return fail("create_user: " + server_.last_error());
     s.candidate = passerelle::test::sign_in(server_, s.candidate_email);
     s.mentor = passerelle::test::sign_in(server_, s.mentor_email);
+    s.employer = passerelle::test::sign_in(server_, s.employer_email);
     s.coach = passerelle::test::sign_in(server_, coach_email);
     Vars& v = s.vars;
     v["candidate"] = s.candidate.id;
     v["mentor"] = s.mentor.id;
     v["coach"] = s.coach.id;
+    v["employer"] = s.employer.id;
     for (const char* k : {"thread", "plan", "mentorship", "mentorship_thread", "meeting", "referral", "message",
-                          "file_message", "outcome"})
+                          "file_message", "outcome", "need", "need2", "proposal", "internship"})
       v[k] = passerelle::new_id();
     v["feed_token"] = passerelle::new_token();
     v["token_hash"] = passerelle::sha256_hex(v["feed_token"]);
@@ -242,6 +246,18 @@ class Program {
         {&s.coach, op("outcome.record", {{"id", v["outcome"]}, {"candidate_id", v["candidate"]}, {"status", "searching"},
                                          {"date", "2027-06-01"}})},
         {&s.candidate, op("calendar.feed.set", {{"token_hash", v["token_hash"]}})},
+        // Employers (docs/employers.md): the side's employer, two needs, the candidate's consent,
+        // a proposal of her for the first need and an internship.
+        {&s.employer, op("employer.update", {{"organization", "Org of " + s.employer_email}, {"city", "Laval"},
+                                             {"conditions", json::object{{"work_station", true}, {"colleagues_on_site", true},
+                                                                         {"coach_on_site", true}}}})},
+        {&s.coach, op("employer.confirm_conditions", {{"employer_id", v["employer"]}, {"confirmed", true}})},
+        {&s.employer, op("need.create", {{"id", v["need"]}, {"title", "Developer"}, {"occupation_code", "21231"}})},
+        {&s.employer, op("need.create", {{"id", v["need2"]}, {"title", "Analyst"}})},
+        {&s.candidate, op("consent.give", {{"available_from", "2027-05-01"}})},
+        {&s.coach, op("proposal.create", {{"id", v["proposal"]}, {"need_id", v["need"]}, {"candidate_id", v["candidate"]}})},
+        {&s.coach, op("internship.create", {{"id", v["internship"]}, {"employer_id", v["employer"]}, {"candidate_id", v["candidate"]},
+                                            {"start", "2027-09-01T13:00:00Z"}, {"end", "2027-09-10T13:00:00Z"}})},
     };
     for (auto& st : steps) {
       std::string error, name(st.o.at("name").as_string());
@@ -271,6 +287,7 @@ Peer& actor_of(Program::World& w, const std::string& role) {
   if (role == "candidate") return w.one.candidate;
   if (role == "mentor") return w.one.mentor;
   if (role == "coach") return w.one.coach;
+  if (role == "employer") return w.one.employer;
   return w.admin;
 }
 
@@ -282,6 +299,7 @@ Vars vars_for(Program::World& w, const std::string& role, const std::string& rel
   v["actor_email"] = role == "candidate" ? w.one.candidate_email
                      : role == "mentor"  ? w.one.mentor_email
                      : role == "coach"   ? "coach1@example.org"
+                     : role == "employer" ? w.one.employer_email
                                          : "admin@example.org";
   v["password"] = kTestPassword;
   v["new_hash"] = passerelle::sha256_hex(passerelle::new_token());
@@ -472,17 +490,29 @@ TEST(AuthzMatrixPull, PrivateRowsReachOnlyTheirAudience) {
     const char* who;
     Peer* peer;
     bool messages, career;  // may read program 1's coaching messages, C1's career profile
+    bool card = false;      // may read C1's card for employers (docs/employers.md)
   };
   std::vector<Reader> readers = {
-      {"C1", &w->one.candidate, true, true},  {"K1", &w->one.coach, true, true},
-      {"M1", &w->one.mentor, false, false},   {"C2", &w->two.candidate, false, false},
-      {"M2", &w->two.mentor, false, false},   {"K2", &w->two.coach, false, false},
+      {"C1", &w->one.candidate, true, true, true},  {"K1", &w->one.coach, true, true, true},
+      {"M1", &w->one.mentor, false, false},         {"C2", &w->two.candidate, false, false},
+      {"M2", &w->two.mentor, false, false},         {"K2", &w->two.coach, false, false, true},
+      {"E1", &w->one.employer, false, false, true}, {"E2", &w->two.employer, false, false},
   };
   for (auto& r : readers) {
     auto seen = passerelle::test::pull_all(*r.peer);
     EXPECT_EQ(passerelle::test::pulled_row(seen, "messages", one.at("message")).has_value(), r.messages) << r.who;
     EXPECT_EQ(passerelle::test::pulled_row(seen, "messages", one.at("file_message")).has_value(), r.messages) << r.who;
     EXPECT_EQ(passerelle::test::pulled_row(seen, "career_profiles", one.at("candidate")).has_value(), r.career) << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "candidate_cards", one.at("candidate")).has_value(), r.card) << r.who;
+    if (std::string(r.who).front() == 'E') {
+      // An employer reads no plan, no thread, no consent record and no immigration detail.
+      for (const auto& [key, change] : seen.rows) {
+        for (const char* coll : {"plans", "plan_steps", "threads", "messages", "career_profiles", "employer_consents",
+                                 "internship_periods", "mentorships", "outcomes"})
+          EXPECT_NE(key.rfind(std::string(coll) + "/", 0), 0u) << r.who << " got " << key;
+        EXPECT_EQ(json::serialize(change).find("immigration_stage"), std::string::npos) << r.who << " got " << key;
+      }
+    }
     for (const auto& [key, change] : seen.rows) {
       std::string text = json::serialize(change);
       if (!r.messages) {

@@ -212,6 +212,43 @@ TEST_F(PrivacyTest, DeleteErasesTheirDataKeepsTheCountsRevokesTokensAndClosesCon
   EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE data LIKE '%bruno''s secret%'"), 0);
 }
 
+// Employers (docs/employers.md): an employer proposed her reads her card; her export holds her
+// consent and card; erasing her account takes the card off the employer's device and her name
+// off the proposal, which the program still counts. Consent changes are audited.
+TEST_F(PrivacyTest, ErasingAConsentingCandidateTakesHerCardOffEmployersDevices) {
+  ASSERT_TRUE(server.create_user("rh@acme.example", "Julie Roy", "employer", kTestPassword)) << server.last_error();
+  Peer julie = passerelle::test::sign_in(server, "rh@acme.example");
+  std::string need = passerelle::new_id(), proposal = passerelle::new_id();
+  ASSERT_EQ(first_result(passerelle::test::push(julie, {op("employer.update", {{"organization", "Acme"}}),
+                                                        op("need.create", {{"id", need}, {"title", "Developer"}})})),
+            "applied");
+  ASSERT_EQ(first_result(passerelle::test::push(amina, {op("consent.give", {{"summary", "amina's summary for employers"}})})),
+            "applied");
+  ASSERT_EQ(first_result(passerelle::test::push(
+                coach, {op("proposal.create", {{"id", proposal}, {"need_id", need}, {"candidate_id", amina.id}})})),
+            "applied");
+  auto before = passerelle::test::pull_all(julie);
+  ASSERT_TRUE(passerelle::test::pulled_row(before, "candidate_cards", amina.id).has_value());
+  auto x = amina.call("account.export");
+  ASSERT_EQ(code_of(x), "ok");
+  EXPECT_EQ(x.at("export").at("rows").at("employer_consents").at(0).at("status"), "given");
+  EXPECT_EQ(x.at("export").at("rows").at("candidate_cards").at(0).at("summary"), "amina's summary for employers");
+  auto log = admin.call("audit.list", {{"action", "consent.give"}});
+  ASSERT_EQ(log.at("entries").as_array().size(), 1u);
+  EXPECT_EQ(log.at("entries").at(0).at("target_id"), json::value(amina.id));
+
+  ASSERT_EQ(code_of(amina.call("account.delete", {{"password", kTestPassword}})), "ok");
+  auto after = passerelle::test::pull_all(julie, before.cursor);
+  auto card = after.rows.find("candidate_cards/" + amina.id);
+  ASSERT_NE(card, after.rows.end()) << "a tombstone reaches the employer's device";
+  EXPECT_EQ(card->second.at("deleted"), true);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE data LIKE '%amina''s summary%'"), 0);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'employer_proposals' AND data LIKE '%" +
+                         amina.id + "%' AND data LIKE '%\"candidate_name\":\"\"%'"),
+            1)
+      << "the proposal stays, nameless";
+}
+
 class RetentionTest : public PrivacyTest {
  protected:
   RetentionTest()

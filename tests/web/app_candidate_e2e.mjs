@@ -186,6 +186,25 @@ async function main() {
     }
     await saveShot(page, 'candidate-booked-en');
   }, check);
+
+  // 6. Her profile shared with employers from the profile screen, then no longer
+  // (docs/employers.md): the core's consent mutators, the server's rows.
+  await stage('consent to employers given and withdrawn from the profile screen', async () => {
+    await openTab(page, 'profile');
+    const view = screen(page, 'profile');
+    await view.locator('#consent-available').fill('2027-06-01');
+    await view.getByRole('button', { name: /^(share my profile with employers|partager mon profil avec les employeurs)$/i }).tap();
+    // (an empty list would end the wait at once: null until the row is there)
+    const nonEmpty = (list) => (list.length ? list : null);
+    const card = await eventually(() => nonEmpty(server.rows('candidate_cards', 'id', candidateId).filter((c) => c.available_from === '2027-06-01')), 60000);
+    check('her card is on the server with the date she gave', card && card.length === 1, JSON.stringify(card));
+    check('her card holds no immigration detail', card && card.length === 1 && !('immigration_stage' in card[0]) && !('country' in card[0]),
+      JSON.stringify(card));
+    await view.getByRole('button', { name: /^(stop sharing|ne plus partager)$/i }).tap();
+    const consent = await eventually(() => nonEmpty(server.rows('employer_consents', 'id', candidateId).filter((c) => c.status === 'withdrawn')), 60000);
+    check('withdrawn on the server', consent && consent.length === 1, JSON.stringify(consent));
+    check('her card is gone from the server', server.rows('candidate_cards', 'id', candidateId).length === 0);
+  }, check);
   check('no uncaught error in the page', page.errors.length === 0, JSON.stringify(page.errors));
   await context.close();
 }

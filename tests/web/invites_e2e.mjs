@@ -151,7 +151,7 @@ async function main() {
 
   // 3. A coach inviting an admin: forbidden (the form does not offer it; the server refuses).
   const roles = await page.locator('#inv-role option').evaluateAll((os) => os.map((o) => o.value));
-  check('a coach\'s form offers candidate and mentor only', JSON.stringify(roles) === '["candidate","mentor"]', JSON.stringify(roles));
+  check('a coach\'s form offers candidate, mentor and employer only', JSON.stringify(roles) === '["candidate","mentor","employer"]', JSON.stringify(roles));
   const asAdmin = await requestInPage(page, 'invite.create', { email: 'boss@example.org', role: 'admin' });
   check('a coach inviting an admin gets forbidden', asAdmin.error?.code === 'forbidden', JSON.stringify(asAdmin));
 

@@ -12,6 +12,7 @@
 #include "../services.h"
 #include "audit/audit.h"
 #include "calendar/calendar.h"
+#include "employers/employer_audit.h"
 #include "passerelle/shared/json_reader.h"
 #include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/sync/wire.h"
@@ -53,6 +54,7 @@ Result<std::vector<ws::Op>> read_ops(const boost::json::object& body) {
 void audit_account_changes(soci::session& sql, const ws::Actor& actor, const std::string& remote,
                            const std::vector<ws::Op>& ops, const std::vector<ws::OpResult>& results) {
   for (std::size_t i = 0; i < ops.size() && i < results.size(); ++i) {
+    if (results[i].status == ws::OpStatus::applied) employers::audit_applied_op(sql, actor, remote, ops[i]);  // docs/employers.md
     if (ops[i].name != "caseload.assign" || results[i].status != ws::OpStatus::applied) continue;
     auto* candidate = ops[i].args.if_contains("candidate_id");
     auto* coach = ops[i].args.if_contains("coach_id");

@@ -7,6 +7,7 @@
 
 #include "audit/audit.h"
 #include "auth/accounts.h"
+#include "passerelle/shared/employers/employers.h"
 #include "passerelle/shared/indicators/indicators.h"
 #include "passerelle/shared/mentors/profiles.h"
 #include "passerelle/shared/messages/files.h"
@@ -20,6 +21,7 @@ namespace {
 namespace json = boost::json;
 namespace sc = passerelle::sync::collection;
 namespace mc = passerelle::mentors::collection;
+namespace ec = passerelle::employers::collection;
 using passerelle::sync::row_string;
 using passerelle::sync::row_strings;
 
@@ -114,6 +116,13 @@ json::object export_account(soci::session& sql, const std::string& user_id, Time
       if (is_party(r.data, user_id)) add(c, r);
   for (const auto& o : live_rows(sql, indicators::kOutcomesCollection))
     if (row_string(o.data, "candidate_id") == user_id) add(indicators::kOutcomesCollection, o);
+  // Employers (docs/employers.md): her consent, card and internship periods, an employer's
+  // profile; the needs, proposals and internships either of them is part of.
+  for (std::string_view c : {ec::employer_profiles, ec::consents, ec::candidate_cards, ec::internship_periods})
+    if (auto row = server::sync::find_row(sql, c, user_id)) add(c, Row{user_id, std::move(*row)});
+  for (std::string_view c : {ec::employer_needs, ec::proposals, ec::internships})
+    for (const auto& r : live_rows(sql, c))
+      if (row_string(r.data, "candidate_id") == user_id || row_string(r.data, "employer_id") == user_id) add(c, r);
 
   // Files they uploaded, and the files the exported rows refer to.
   {
@@ -217,6 +226,18 @@ ErasedAccount erase_account(soci::session& sql, const std::string& user_id, Time
     if (auto row = server::sync::find_row(sql, c, user_id)) remove(c, Row{user_id, std::move(*row)});
   for (const auto& t : live_rows(sql, mc::calendar_tokens))
     if (row_string(t.data, "user_id") == user_id) remove(mc::calendar_tokens, t);
+  // Employers (docs/employers.md): her card leaves every employer's device; proposals and
+  // internships stay counted (indicators) without her name or anyone's free text about her.
+  for (std::string_view c : {ec::employer_profiles, ec::consents, ec::candidate_cards, ec::internship_periods})
+    if (auto row = server::sync::find_row(sql, c, user_id)) remove(c, Row{user_id, std::move(*row)});
+  for (std::string_view c : {ec::proposals, ec::internships})
+    for (const auto& r : live_rows(sql, c)) {
+      if (row_string(r.data, "candidate_id") != user_id) continue;
+      json::object d = r.data;
+      d["candidate_name"] = "";
+      for (std::string_view k : {"reason", "outcome_note", "reasons"}) d.erase(k);
+      anonymize(c, r, std::move(d));
+    }
 
   // The profile stays as a counted, nameless record: role, coach, plan and planned arrival are
   // what the indicators and the cohorts read.

@@ -304,6 +304,11 @@ const std::vector<Migration>& all_migrations() {
        }},
       // A program's dashboard reads one summary per plan, not every step (docs/dashboard.md).
       {11, "plan_step_summaries", step_summaries_schema_statements(), summarize_existing_plans},
+      // Employers (docs/employers.md): their rows are replicated rows like any other; what they
+      // add on the server is audit entries (consent given and withdrawn, proposals, internships)
+      // that staff list by action, so the audit log gets an index by action. IF NOT EXISTS: a
+      // database taken back to an older version (tests of earlier migrations) keeps its index.
+      {12, "employers", {"CREATE INDEX IF NOT EXISTS audit_log_by_action ON audit_log (action, at_ms)"}},
   };
   return list;
 }

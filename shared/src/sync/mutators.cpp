@@ -1,6 +1,7 @@
 // The registry: every mutator the protocol knows, by name. A new mutator adds one line here.
 #include "mutators/mutators.h"
 
+#include "passerelle/shared/employers/employers.h"
 #include "passerelle/shared/mentors/profiles.h"
 #include "passerelle/shared/sync/collections.h"
 
@@ -43,6 +44,18 @@ const std::vector<Mutator>& all_mutators() {
       // Employment outcomes (docs/dashboard.md)
       mutators::outcome_record(),
       mutators::candidate_set_cohort(),
+      // Employers (docs/employers.md)
+      mutators::employer_update(),
+      mutators::employer_confirm_conditions(),
+      mutators::need_create(),
+      mutators::need_close(),
+      mutators::consent_give(),
+      mutators::consent_withdraw(),
+      mutators::proposal_create(),
+      mutators::proposal_respond(),
+      mutators::internship_create(),
+      mutators::internship_extend(),
+      mutators::internship_outcome(),
   };
   return kAll;
 }
@@ -91,6 +104,15 @@ constexpr Subject kSubjects[] = {
     {"referral.update", mentors::collection::referrals, "id", "no such referral"},
     {"outcome.record", collection::profiles, "candidate_id", "no candidate with that id"},
     {"candidate.set_cohort", collection::profiles, "candidate_id", "no candidate with that id"},
+    // Employers (docs/employers.md)
+    {"employer.confirm_conditions", employers::collection::employer_profiles, "employer_id", "no employer with that id"},
+    {"need.create", employers::collection::employer_profiles, "employer_id", "no employer with that id"},
+    {"need.close", employers::collection::employer_needs, "id", "no such need"},
+    {"proposal.create", employers::collection::employer_needs, "need_id", "no such need"},
+    {"proposal.respond", employers::collection::proposals, "id", "no such proposal"},
+    {"internship.create", employers::collection::candidate_cards, "candidate_id", "no consenting candidate with that id"},
+    {"internship.extend", employers::collection::internships, "id", "no such internship"},
+    {"internship.outcome", employers::collection::internships, "id", "no such internship"},
 };
 
 bool may_read(MutationContext& ctx, std::string_view collection, std::string_view id) {

@@ -1,5 +1,6 @@
 // Profile: her name, language and time zone (profile.update), her career profile
-// (career.update: what the coach uses to find her a mentor), her password, her data (export it,
+// (career.update: what the coach uses to find her a mentor), whether employers may see it
+// (consent.give / consent.withdraw, docs/employers.md), her password, her data (export it,
 // erase the account: docs/security.md), and leaving this phone (sign out, or sign out and erase
 // every trace of Passerelle in this browser).
 import { getRow } from './home.js';
@@ -8,7 +9,7 @@ import { downloadBlob } from './util.js';
 export const strings = {
   fr: {
     title: 'Mon profil', account: 'Mon compte', email: 'Courriel : {email}', role: 'Rôle : {role}',
-    'role.candidate': 'candidat·e', 'role.mentor': 'mentor·e', 'role.coach': 'coach', 'role.admin': 'administrateur·rice',
+    'role.candidate': 'candidat·e', 'role.mentor': 'mentor·e', 'role.coach': 'coach', 'role.admin': 'administrateur·rice', 'role.employer': 'employeur·e',
     name: 'Nom', language: 'Langue des courriels et de l’application', zone: 'Fuseau horaire',
     zone_hint: 'Les échéances et les rencontres sont affichées dans ce fuseau.', save: 'Enregistrer', saved: 'Enregistré sur le téléphone ; envoyé à la prochaine synchronisation.',
     career: 'Mon parcours professionnel', career_hint: 'Votre coach s’en sert pour vous proposer un mentor de votre domaine.',
@@ -30,10 +31,16 @@ export const strings = {
     erase_pending: { one: '{n} modification n’est pas encore envoyée et sera perdue. Continuer ?', other: '{n} modifications ne sont pas encore envoyées et seront perdues. Continuer ?' },
     required: 'Ce champ est obligatoire.', wrong_current: 'Le mot de passe actuel n’est pas le bon.',
     wrong_password: 'Ce n’est pas le bon mot de passe : le compte n’est pas supprimé.', rate_limited: 'Trop d’essais : attendez quelques minutes.',
+    consent: 'Mon profil pour les employeurs',
+    consent_hint: 'Si vous le partagez, l’équipe du programme peut vous proposer à des employeurs partenaires, qui verront votre profession, vos langues, la région visée, votre disponibilité et ce résumé — jamais vos messages, votre plan ni votre dossier d’immigration. Vous pouvez arrêter à tout moment.',
+    consent_on: 'Partagé avec les employeurs depuis le {date}.', consent_off: 'Non partagé avec les employeurs.',
+    consent_available: 'Disponible pour travailler à partir du (après votre arrivée)', consent_summary: 'Résumé pour les employeurs (facultatif)',
+    consent_give: 'Partager mon profil avec les employeurs', consent_update: 'Mettre à jour', consent_withdraw: 'Ne plus partager',
+    consent_withdrawn: 'Votre profil n’est plus partagé : il quitte les appareils des employeurs à leur prochaine synchronisation.',
   },
   en: {
     title: 'My profile', account: 'My account', email: 'E-mail: {email}', role: 'Role: {role}',
-    'role.candidate': 'candidate', 'role.mentor': 'mentor', 'role.coach': 'coach', 'role.admin': 'administrator',
+    'role.candidate': 'candidate', 'role.mentor': 'mentor', 'role.coach': 'coach', 'role.admin': 'administrator', 'role.employer': 'employer',
     name: 'Name', language: 'Language of e-mails and of the app', zone: 'Time zone',
     zone_hint: 'Due dates and meetings are shown in this zone.', save: 'Save', saved: 'Saved on the phone; sent at the next sync.',
     career: 'My career', career_hint: 'Your coach uses it to find you a mentor in your field.',
@@ -55,6 +62,12 @@ export const strings = {
     erase_pending: { one: '{n} change is not sent yet and will be lost. Continue?', other: '{n} changes are not sent yet and will be lost. Continue?' },
     required: 'This field is required.', wrong_current: 'The current password is not the right one.',
     wrong_password: 'That is not the right password: the account is not deleted.', rate_limited: 'Too many tries: wait a few minutes.',
+    consent: 'My profile for employers',
+    consent_hint: 'If you share it, program staff may propose you to partner employers, who will see your occupation, languages, the region you aim for, your availability and this summary — never your messages, your plan or your immigration file. You can stop at any time.',
+    consent_on: 'Shared with employers since {date}.', consent_off: 'Not shared with employers.',
+    consent_available: 'Available to work from (after your arrival)', consent_summary: 'Summary for employers (optional)',
+    consent_give: 'Share my profile with employers', consent_update: 'Update', consent_withdraw: 'Stop sharing',
+    consent_withdrawn: 'Your profile is no longer shared: it leaves employers’ devices at their next sync.',
   },
 };
 
@@ -74,9 +87,13 @@ export async function render(view, ctx) {
   const { db, t, esc, account } = ctx;
   const me = account.user;
   const candidate = me.role === 'candidate';
-  const [profile, career] = await Promise.all([getRow(db, 'profiles', me.id), candidate ? getRow(db, 'career_profiles', me.id) : null]);
+  const [profile, career, consent, card] = await Promise.all([getRow(db, 'profiles', me.id),
+    candidate ? getRow(db, 'career_profiles', me.id) : null, candidate ? getRow(db, 'employer_consents', me.id) : null,
+    candidate ? getRow(db, 'candidate_cards', me.id) : null]);
   const p = profile || {};
   const c = career || {};
+  const shared = !!consent && consent.status === 'given';
+  const k = card || {};
   const zone = p.time_zone || ctx.zone;
   const opt = (value, label, selected) => `<option value="${esc(value)}"${selected ? ' selected' : ''}>${esc(label)}</option>`;
   view.innerHTML = `<section data-screen="profile">
@@ -103,6 +120,15 @@ export async function render(view, ctx) {
       <div class="field"><label for="career-stage">${esc(t('stage'))}</label><select id="career-stage">${['', ...kStages].map((s) => opt(s, t('stage.' + s), (c.immigration_stage || '') === s)).join('')}</select></div>
       <p class="form-error" role="alert" tabindex="-1" hidden></p>
       <button type="submit" class="primary">${esc(t('save'))}</button>
+    </form>` : ''}
+
+    ${candidate ? `<form id="consent-form" class="card" novalidate aria-labelledby="profile-consent">
+      <h2 id="profile-consent">${esc(t('consent'))}</h2><p class="hint">${esc(t('consent_hint'))}</p>
+      <p id="consent-state">${esc(shared ? t('consent_on', { date: String(consent.given_at || '').slice(0, 10) }) : t('consent_off'))}</p>
+      <div class="field"><label for="consent-available">${esc(t('consent_available'))}</label><input id="consent-available" type="date" value="${esc(k.available_from || '')}"></div>
+      <div class="field"><label for="consent-summary">${esc(t('consent_summary'))}</label><textarea id="consent-summary" rows="3" maxlength="1000">${esc(k.summary || '')}</textarea></div>
+      <p class="form-error" role="alert" tabindex="-1" hidden></p>
+      <div class="actions"><button type="submit" class="primary">${esc(t(shared ? 'consent_update' : 'consent_give'))}</button>${shared ? `<button type="button" class="secondary" id="consent-withdraw">${esc(t('consent_withdraw'))}</button>` : ''}</div>
     </form>` : ''}
 
     <form id="password-form" class="card" novalidate aria-labelledby="profile-password">
@@ -184,6 +210,32 @@ export async function render(view, ctx) {
       ctx.announce(t('saved'));
     } catch (e) {
       problem(form, e.message || String(e));
+    }
+  });
+
+  // Consent: the core's mutators decide (only a candidate, withdrawing what is shared); the
+  // screen redraws from the local rows they wrote.
+  if (q('#consent-form')) q('#consent-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const form = q('#consent-form');
+    const args = {};
+    if (q('#consent-available').value) args.available_from = q('#consent-available').value;
+    if (q('#consent-summary').value.trim()) args.summary = q('#consent-summary').value.trim();
+    try {
+      await db.mutate('consent.give', args);
+      ctx.announce(t('saved'));
+      await render(view, ctx);
+    } catch (e) {
+      problem(form, e.message || String(e));
+    }
+  });
+  if (q('#consent-withdraw')) q('#consent-withdraw').addEventListener('click', async () => {
+    try {
+      await db.mutate('consent.withdraw', {});
+      ctx.announce(t('consent_withdrawn'));
+      await render(view, ctx);
+    } catch (e) {
+      problem(q('#consent-form'), e.message || String(e));
     }
   });
 

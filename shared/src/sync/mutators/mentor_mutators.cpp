@@ -106,6 +106,7 @@ Status apply_career(MutationContext& ctx, const ProfileArgs& a) {
   row["updated_at"] = format_rfc3339(ctx.now);
   // Their coach matches them to mentors; mentors never read this row (immigration details).
   ctx.rows.put(mc::career_profiles, ctx.actor.user_id, row, m::career_audience(ctx.actor.user_id, coach));
+  refresh_candidate_card(ctx, ctx.actor.user_id);  // what employers read follows what she updates
   return Status::Ok();
 }
 

@@ -47,6 +47,20 @@ Mutator calendar_feed_revoke();
 // Employment outcomes (docs/dashboard.md)
 Mutator outcome_record();
 Mutator candidate_set_cohort();
+// Employers (shared/src/employers/employer_mutators.cpp, docs/employers.md)
+Mutator employer_update();
+Mutator employer_confirm_conditions();
+Mutator need_create();
+Mutator need_close();
+Mutator consent_give();
+Mutator consent_withdraw();
+Mutator proposal_create();
+Mutator proposal_respond();
+Mutator internship_create();
+Mutator internship_extend();
+Mutator internship_outcome();
+// A consenting candidate's card follows her career profile (employer_mutators.cpp).
+void refresh_candidate_card(MutationContext& ctx, const std::string& candidate_id);
 
 // When a candidate changes coach, their plan follows: the new coach reads and edits it.
 void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const std::string& coach_id);
