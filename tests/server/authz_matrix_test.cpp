@@ -29,6 +29,7 @@
 #include <set>
 #include <sstream>
 
+#include "passerelle/shared/activities/activities.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/sync/mutator.h"
@@ -176,6 +177,7 @@ class Program {
     for (const auto& [k, v] : w->one.vars)
       w->missing[k] = v.size() == 64 ? passerelle::sha256_hex(passerelle::new_id()) : passerelle::new_id();
     w->missing["future"] = w->one.vars["future"];
+    w->missing["future_end"] = w->one.vars["future_end"];
     return w;
   }
 
@@ -202,11 +204,12 @@ class Program {
     v["mentor"] = s.mentor.id;
     v["coach"] = s.coach.id;
     for (const char* k : {"thread", "plan", "mentorship", "mentorship_thread", "meeting", "referral", "message",
-                          "file_message", "outcome"})
+                          "file_message", "outcome", "activity"})
       v[k] = passerelle::new_id();
     v["feed_token"] = passerelle::new_token();
     v["token_hash"] = passerelle::sha256_hex(v["feed_token"]);
     v["future"] = hour_in(96h);
+    v["future_end"] = hour_in(98h);
 
     json::array fr{json::object{{"code", "fr"}, {"level", "C1"}}};
     json::array weekly;
@@ -242,6 +245,12 @@ class Program {
         {&s.coach, op("outcome.record", {{"id", v["outcome"]}, {"candidate_id", v["candidate"]}, {"status", "searching"},
                                          {"date", "2027-06-01"}})},
         {&s.candidate, op("calendar.feed.set", {{"token_hash", v["token_hash"]}})},
+        // A sector conference the coach organizes for her candidate, who registers (docs/activities.md).
+        {&s.coach, op("activity.create", {{"id", v["activity"]}, {"kind", "conference"}, {"title", "Conférence TI"},
+                                          {"start", v["future"]}, {"end", v["future_end"]}, {"time_zone", "America/Toronto"},
+                                          {"place", "Montréal"}, {"capacity", 10}, {"audience", "invited"},
+                                          {"candidate_ids", json::array{v["candidate"]}}})},
+        {&s.candidate, op("activity.register", {{"activity_id", v["activity"]}})},
     };
     for (auto& st : steps) {
       std::string error, name(st.o.at("name").as_string());
@@ -472,17 +481,25 @@ TEST(AuthzMatrixPull, PrivateRowsReachOnlyTheirAudience) {
     const char* who;
     Peer* peer;
     bool messages, career;  // may read program 1's coaching messages, C1's career profile
+    bool activity, roster;  // program 1's activity and C1's registration; its roster (staff only)
   };
   std::vector<Reader> readers = {
-      {"C1", &w->one.candidate, true, true},  {"K1", &w->one.coach, true, true},
-      {"M1", &w->one.mentor, false, false},   {"C2", &w->two.candidate, false, false},
-      {"M2", &w->two.mentor, false, false},   {"K2", &w->two.coach, false, false},
+      {"C1", &w->one.candidate, true, true, true, false},  {"K1", &w->one.coach, true, true, true, true},
+      {"M1", &w->one.mentor, false, false, false, false},  {"C2", &w->two.candidate, false, false, false, false},
+      {"M2", &w->two.mentor, false, false, false, false},  {"K2", &w->two.coach, false, false, false, false},
   };
   for (auto& r : readers) {
     auto seen = passerelle::test::pull_all(*r.peer);
     EXPECT_EQ(passerelle::test::pulled_row(seen, "messages", one.at("message")).has_value(), r.messages) << r.who;
     EXPECT_EQ(passerelle::test::pulled_row(seen, "messages", one.at("file_message")).has_value(), r.messages) << r.who;
     EXPECT_EQ(passerelle::test::pulled_row(seen, "career_profiles", one.at("candidate")).has_value(), r.career) << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activities", one.at("activity")).has_value(), r.activity) << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_registrations",
+                                           passerelle::activities::registration_id(one.at("activity"), one.at("candidate")))
+                  .has_value(),
+              r.activity)
+        << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_rosters", one.at("activity")).has_value(), r.roster) << r.who;
     for (const auto& [key, change] : seen.rows) {
       std::string text = json::serialize(change);
       if (!r.messages) {

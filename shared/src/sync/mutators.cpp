@@ -1,6 +1,7 @@
 // The registry: every mutator the protocol knows, by name. A new mutator adds one line here.
 #include "mutators/mutators.h"
 
+#include "passerelle/shared/activities/activities.h"
 #include "passerelle/shared/mentors/profiles.h"
 #include "passerelle/shared/sync/collections.h"
 
@@ -43,6 +44,12 @@ const std::vector<Mutator>& all_mutators() {
       // Employment outcomes (docs/dashboard.md)
       mutators::outcome_record(),
       mutators::candidate_set_cohort(),
+      // Program activities (docs/activities.md)
+      mutators::activity_create(),
+      mutators::activity_cancel(),
+      mutators::activity_register(),
+      mutators::activity_unregister(),
+      mutators::activity_schedule(),
   };
   return kAll;
 }
@@ -91,6 +98,11 @@ constexpr Subject kSubjects[] = {
     {"referral.update", mentors::collection::referrals, "id", "no such referral"},
     {"outcome.record", collection::profiles, "candidate_id", "no candidate with that id"},
     {"candidate.set_cohort", collection::profiles, "candidate_id", "no candidate with that id"},
+    // Program activities
+    {"activity.cancel", activities::collection::activities, "id", "no such activity"},
+    {"activity.register", activities::collection::activities, "activity_id", "no such activity"},
+    {"activity.unregister", activities::collection::activities, "activity_id", "no such activity"},
+    {"activity.schedule", activities::collection::activities, "id", "no such activity"},
 };
 
 bool may_read(MutationContext& ctx, std::string_view collection, std::string_view id) {

@@ -47,6 +47,12 @@ Mutator calendar_feed_revoke();
 // Employment outcomes (docs/dashboard.md)
 Mutator outcome_record();
 Mutator candidate_set_cohort();
+// Program activities (activity_mutators.cpp, docs/activities.md)
+Mutator activity_create();
+Mutator activity_cancel();
+Mutator activity_register();
+Mutator activity_unregister();
+Mutator activity_schedule();
 
 // When a candidate changes coach, their plan follows: the new coach reads and edits it.
 void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const std::string& coach_id);
