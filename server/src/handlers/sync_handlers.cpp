@@ -10,6 +10,8 @@
 
 #include "../log.h"
 #include "../services.h"
+#include "activities/activity_audit.h"
+#include "activities/seats.h"
 #include "audit/audit.h"
 #include "calendar/calendar.h"
 #include "passerelle/shared/json_reader.h"
@@ -77,6 +79,8 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         // answers `internal`; the device pushes the same ops again.
         *outcome = server::sync::run_push(sql, actor, ops, now_utc(), settings);
         audit_account_changes(sql, actor, remote, ops, outcome->results);
+        activities::audit_activity_ops(sql, actor, remote, ops, outcome->results);
+        activities::keep_seats(sql, ops, outcome->results);  // the database's guard on seats (migration 13)
         *to_mail = calendar::meetings_to_mail(sql, ops, outcome->results);
         if (ack_early) {  // --unsafe-ack-before-commit: answered before COMMIT, a lie on purpose
           boost::json::array results;

@@ -304,6 +304,21 @@ const std::vector<Migration>& all_migrations() {
        }},
       // A program's dashboard reads one summary per plan, not every step (docs/dashboard.md).
       {11, "plan_step_summaries", step_summaries_schema_statements(), summarize_existing_plans},
+      // Activities (docs/activities.md, "Seats"): one row per seat held, so the database itself
+      // refuses a seat past the capacity or a seat given twice (server/src/activities/seats.h).
+      // IF NOT EXISTS: tests that rewind the schema run it again over the table.
+      {13,
+       "activity_seats",
+       {
+           R"(CREATE TABLE IF NOT EXISTS activity_seats (
+                activity_id TEXT NOT NULL,
+                seat INTEGER NOT NULL,
+                capacity INTEGER NOT NULL,
+                candidate_id TEXT NOT NULL,
+                PRIMARY KEY (activity_id, seat),
+                UNIQUE (activity_id, candidate_id),
+                CHECK (seat >= 1 AND seat <= capacity)))",
+       }},
   };
   return list;
 }
