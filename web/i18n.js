@@ -3,7 +3,7 @@
 const strings = {
   fr: {
     'nav.invitations': 'Invitations', 'nav.accounts': 'Comptes', 'ind.after': 'Après l’arrivée',
-    'role.candidate': 'candidat·e', 'role.mentor': 'mentor·e', 'role.coach': 'coach', 'role.admin': 'administrateur·rice',
+    'role.candidate': 'candidat·e', 'role.mentor': 'mentor·e', 'role.coach': 'coach', 'role.admin': 'administrateur·rice', 'role.employer': 'employeur·e',
     'error.server': 'Refusé : {m}',
     'inv.title': 'Invitations', 'inv.new': 'Inviter une personne', 'inv.email': 'Courriel', 'inv.name': 'Nom',
     'inv.role': 'Rôle', 'inv.locale': 'Langue du courriel', 'inv.country': 'Pays (code ISO)', 'inv.country_help': 'Deux lettres, p. ex. MA, CO, FR.',
@@ -100,7 +100,7 @@ const strings = {
   },
   en: {
     'nav.invitations': 'Invitations', 'nav.accounts': 'Accounts', 'ind.after': 'After arrival',
-    'role.candidate': 'candidate', 'role.mentor': 'mentor', 'role.coach': 'coach', 'role.admin': 'admin',
+    'role.candidate': 'candidate', 'role.mentor': 'mentor', 'role.coach': 'coach', 'role.admin': 'admin', 'role.employer': 'employer',
     'error.server': 'Refused: {m}',
     'inv.title': 'Invitations', 'inv.new': 'Invite someone', 'inv.email': 'E-mail', 'inv.name': 'Name',
     'inv.role': 'Role', 'inv.locale': 'E-mail language', 'inv.country': 'Country (ISO code)', 'inv.country_help': 'Two letters, e.g. MA, CO, FR.',

@@ -8,7 +8,7 @@
 export function showInvitations(ctx) {
   const { main, t, esc, user } = ctx;
   const admin = user.role === 'admin';
-  const roles = admin ? ['candidate', 'mentor', 'coach', 'admin'] : ['candidate', 'mentor'];
+  const roles = admin ? ['candidate', 'mentor', 'employer', 'coach', 'admin'] : ['candidate', 'mentor', 'employer'];
   main.innerHTML = `
     <h1>${esc(t('inv.title'))}</h1>
     <section class="card" aria-labelledby="inv-new-h">
@@ -217,7 +217,7 @@ export function showAccounts(ctx) {
     <h1>${esc(t('acc.title'))}</h1>
     <form id="acc-form" class="filters" role="search">
       <label>${esc(t('acc.query'))}<br><input id="acc-query" type="search" data-keep></label>
-      <label>${esc(t('inv.role'))}<br><select id="acc-role"><option value="">${esc(t('inv.all'))}</option>${['candidate', 'mentor', 'coach', 'admin'].map((r) => `<option value="${r}">${esc(t(`role.${r}`))}</option>`).join('')}</select></label>
+      <label>${esc(t('inv.role'))}<br><select id="acc-role"><option value="">${esc(t('inv.all'))}</option>${['candidate', 'mentor', 'employer', 'coach', 'admin'].map((r) => `<option value="${r}">${esc(t(`role.${r}`))}</option>`).join('')}</select></label>
       <label>${esc(t('acc.state'))}<br><select id="acc-state"><option value="">${esc(t('inv.all'))}</option><option value="active">${esc(t('acc.active'))}</option><option value="disabled">${esc(t('acc.disabled'))}</option></select></label>
       <button type="submit">${esc(t('acc.search'))}</button>
     </form>
@@ -249,7 +249,7 @@ async function searchAccounts(ctx) {
       const label = (k) => esc(t(k, { name: p.name }));
       return `<tr data-user="${esc(p.id)}" data-name="${esc(p.name)}">
         <td>${esc(p.name)}<br><span class="muted">${esc(p.email)}</span></td>
-        <td>${me ? esc(t(`role.${p.role}`)) : `<select id="role-${esc(p.id)}" aria-label="${label('acc.role_of')}">${['candidate', 'mentor', 'coach', 'admin'].map((r) => `<option value="${r}" ${r === p.role ? 'selected' : ''}>${esc(t(`role.${r}`))}</option>`).join('')}</select>
+        <td>${me ? esc(t(`role.${p.role}`)) : `<select id="role-${esc(p.id)}" aria-label="${label('acc.role_of')}">${['candidate', 'mentor', 'employer', 'coach', 'admin'].map((r) => `<option value="${r}" ${r === p.role ? 'selected' : ''}>${esc(t(`role.${r}`))}</option>`).join('')}</select>
           <button type="button" class="secondary" data-action="role" aria-label="${label('acc.change_role_of')}">${esc(t('acc.change_role'))}</button>`}</td>
         <td>${p.role === 'candidate' ? `<select id="coach-${esc(p.id)}" aria-label="${label('acc.coach_of')}"><option value="">—</option>${coachOptions(p.coach_id)}</select>
           <button type="button" class="secondary" data-action="move" aria-label="${label('acc.move_of')}">${esc(t('acc.move'))}</button>` : '—'}</td>

@@ -54,7 +54,7 @@ int export_account(Client& client, const Args& args) {
 int invite(Client& client, const Args& args) {
   auto email = args.flag("--email");
   auto role = args.flag("--role");
-  if (!email || !role) return fail(kUsage, "invite needs --email E and --role candidate|mentor|coach|admin");
+  if (!email || !role) return fail(kUsage, "invite needs --email E and --role candidate|mentor|coach|admin|employer");
   json::object fields{{"email", *email}, {"role", *role}};
   if (auto n = args.flag("--name")) fields["name"] = *n;
   if (auto l = args.flag("--locale")) fields["locale"] = *l;
@@ -154,7 +154,7 @@ const std::map<std::string, std::string>& account_command_help() {
        "DIR/export.json, then downloads each of your files to DIR/files/<sha256>. Needs the\n"
        "server (exit 3 when it cannot be reached, or when a file could not be fetched).\n"},
       {"invite",
-       "usage: passerelle [global options] invite --email E --role candidate|mentor|coach|admin\n"
+       "usage: passerelle [global options] invite --email E --role candidate|mentor|coach|admin|employer\n"
        "                  [--name N] [--locale fr|en] [--coach COACH_ID]\n\n"
        "Invites someone (invite.create): the server e-mails them a single-use link, valid\n"
        "--invite-ttl-days (14 by default). A coach invites candidates and mentors, and a coach's\n"

@@ -72,7 +72,7 @@ commands:
   export DIR                        everything the server holds of you: DIR/export.json and
                                     your files in DIR/files (docs/security.md)
   invite --email E --role R [--name N] [--locale fr|en] [--coach ID]
-                                    e-mail an invitation (coach: candidates, mentors; admin: any)
+                                    e-mail an invitation (coach: candidates, mentors, employers; admin: any)
   invitations [--status S]          the invitations you made (admin: all) and their state
   invitations --revoke ID | --resend ID
                                     kill an invitation's link, or e-mail a new one
@@ -121,6 +121,8 @@ commands:
                                     queue a change to a meeting
   referral add|set ...; referrals   the contacts the mentor refers the candidate to
   calendar feed|revoke|meeting ID   a new secret .ics feed URL, or none; one meeting as .ics
+  activities [show|register|unregister|agenda|create|cancel|schedule ...]
+                                    speed jobbing, exploration days, conferences: seats and schedules
   <command> --help                  help for one command
 
 Writes work offline: they apply at once on this device, are queued, and reach the server at
@@ -248,6 +250,7 @@ const std::map<std::string, CommandSpec>& command_specs() {
     auto m = specs;
     for (const auto& [k, v] : plan_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : mentor_command_specs()) m.emplace(k, v);
+    for (const auto& [k, v] : activity_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : message_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : account_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : password_command_specs()) m.emplace(k, v);
@@ -259,7 +262,8 @@ const std::map<std::string, CommandSpec>& command_specs() {
 // Commands whose second word may be a sub-command ("message send", "step done").
 bool takes_subcommand(const std::string& command) {
   return command == "message" || command == "caseload" || command == "profile" || command == "plan" ||
-         command == "step" || command == "password" || mentor_takes_subcommand(command);
+         command == "step" || command == "password" || mentor_takes_subcommand(command) ||
+         activity_takes_subcommand(command);
 }
 
 // Global options may come before or after the command; "--flag value" and "--flag=value".
@@ -422,6 +426,7 @@ int run_data_command(Client& client, const Args& args) {
   auto flag = [&](const std::string& name) { return args.flag(name); };
   if (auto done = run_plan_command(client, user, args)) return *done;
   if (auto done = run_mentor_command(client, user, args)) return *done;
+  if (auto done = run_activity_command(client, user, args)) return *done;
   if (auto done = run_message_command(client, user, args)) return *done;
   if (auto done = run_account_command(client, user, args)) return *done;
 
@@ -569,6 +574,7 @@ int run(int argc, char** argv) {
       if (auto it = kCommandHelp.find(name); it != kCommandHelp.end()) { text = it->second; break; }
       if (auto it = plan_command_help().find(name); it != plan_command_help().end()) { text = it->second; break; }
       if (auto it = mentor_command_help().find(name); it != mentor_command_help().end()) { text = it->second; break; }
+      if (auto it = activity_command_help().find(name); it != activity_command_help().end()) { text = it->second; break; }
       if (auto it = message_command_help().find(name); it != message_command_help().end()) { text = it->second; break; }
       if (auto it = account_command_help().find(name); it != account_command_help().end()) { text = it->second; break; }
       if (auto it = password_command_help().find(name); it != password_command_help().end()) { text = it->second; break; }

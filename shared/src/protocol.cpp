@@ -93,6 +93,7 @@ std::string_view to_string(Role role) noexcept {
     case Role::mentor: return "mentor";
     case Role::coach: return "coach";
     case Role::admin: return "admin";
+    case Role::employer: return "employer";
   }
   return "candidate";
 }
@@ -102,6 +103,7 @@ std::optional<Role> parse_role(std::string_view t) noexcept {
   if (t == "mentor") return Role::mentor;
   if (t == "coach") return Role::coach;
   if (t == "admin") return Role::admin;
+  if (t == "employer") return Role::employer;
   return std::nullopt;
 }
 

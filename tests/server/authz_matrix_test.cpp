@@ -1,6 +1,6 @@
 // The authorization matrix (tests/server/authz_matrix.json, docs/security.md): every WebSocket
 // request type, every mutator and every HTTP route, for each role (candidate, mentor, coach,
-// admin) and each relation to the object it names (own, assigned, other, missing), against the
+// admin, employer) and each relation to the object it names (own, assigned, other, missing), against the
 // real server. Each case is generated from the table and checked against it, and:
 //   - "not yours" looks like "does not exist": for every role, the answer naming another
 //     program's object equals the answer naming made-up ids (same code, same message once ids
@@ -49,7 +49,7 @@ using passerelle::test::op;
 using passerelle::test::kTestPassword;
 
 const fs::path kSource = PASSERELLE_SOURCE_DIR;
-const char* const kRoles[] = {"candidate", "mentor", "coach", "admin"};
+const char* const kRoles[] = {"candidate", "mentor", "coach", "admin", "employer"};
 
 std::string read_text(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -159,8 +159,8 @@ class Program {
 
   struct Side {
     Vars vars;   // candidate, coach, mentor, thread, ...
-    Peer candidate, mentor, coach;
-    std::string candidate_email, mentor_email;
+    Peer candidate, mentor, coach, employer;
+    std::string candidate_email, mentor_email, employer_email;
   };
   struct World {
     Side one, two;
@@ -193,16 +193,20 @@ class Program {
     int n = ++counter_;
     s.candidate_email = "candidate" + std::to_string(n) + "@example.org";
     s.mentor_email = "mentor" + std::to_string(n) + "@example.org";
+    s.employer_email = "employer" + std::to_string(n) + "@example.org";
     if (!server_.create_user(s.candidate_email, "Candidate " + std::to_string(n), "candidate", kTestPassword) ||
-        !server_.create_user(s.mentor_email, "Mentor " + std::to_string(n), "mentor", kTestPassword))
+        !server_.create_user(s.mentor_email, "Mentor " + std::to_string(n), "mentor", kTestPassword) ||
+        !server_.create_user(s.employer_email, "Employer " + std::to_string(n), "employer", kTestPassword))
       return fail("create_user: " + server_.last_error());
     s.candidate = passerelle::test::sign_in(server_, s.candidate_email);
     s.mentor = passerelle::test::sign_in(server_, s.mentor_email);
+    s.employer = passerelle::test::sign_in(server_, s.employer_email);
     s.coach = passerelle::test::sign_in(server_, coach_email);
     Vars& v = s.vars;
     v["candidate"] = s.candidate.id;
     v["mentor"] = s.mentor.id;
     v["coach"] = s.coach.id;
+    v["employer"] = s.employer.id;
     for (const char* k : {"thread", "plan", "mentorship", "mentorship_thread", "meeting", "referral", "message",
                           "file_message", "outcome", "activity"})
       v[k] = passerelle::new_id();
@@ -245,12 +249,15 @@ class Program {
         {&s.coach, op("outcome.record", {{"id", v["outcome"]}, {"candidate_id", v["candidate"]}, {"status", "searching"},
                                          {"date", "2027-06-01"}})},
         {&s.candidate, op("calendar.feed.set", {{"token_hash", v["token_hash"]}})},
-        // A sector conference the coach organizes for her candidate, who registers (docs/activities.md).
-        {&s.coach, op("activity.create", {{"id", v["activity"]}, {"kind", "conference"}, {"title", "Conférence TI"},
+        // A speed-jobbing session the coach organizes with the program's employer, for her
+        // candidate, who registers (docs/activities.md); the coach then builds the rotation.
+        {&s.coach, op("activity.create", {{"id", v["activity"]}, {"kind", "speed_jobbing"}, {"title", "Speed jobbing TI"},
                                           {"start", v["future"]}, {"end", v["future_end"]}, {"time_zone", "America/Toronto"},
                                           {"place", "Montréal"}, {"capacity", 10}, {"audience", "invited"},
-                                          {"candidate_ids", json::array{v["candidate"]}}})},
+                                          {"candidate_ids", json::array{v["candidate"]}},
+                                          {"employer_ids", json::array{v["employer"]}}})},
         {&s.candidate, op("activity.register", {{"activity_id", v["activity"]}})},
+        {&s.coach, op("activity.schedule", {{"id", v["activity"]}})},
     };
     for (auto& st : steps) {
       std::string error, name(st.o.at("name").as_string());
@@ -280,6 +287,7 @@ Peer& actor_of(Program::World& w, const std::string& role) {
   if (role == "candidate") return w.one.candidate;
   if (role == "mentor") return w.one.mentor;
   if (role == "coach") return w.one.coach;
+  if (role == "employer") return w.one.employer;
   return w.admin;
 }
 
@@ -291,6 +299,7 @@ Vars vars_for(Program::World& w, const std::string& role, const std::string& rel
   v["actor_email"] = role == "candidate" ? w.one.candidate_email
                      : role == "mentor"  ? w.one.mentor_email
                      : role == "coach"   ? "coach1@example.org"
+                     : role == "employer" ? w.one.employer_email
                                          : "admin@example.org";
   v["password"] = kTestPassword;
   v["new_hash"] = passerelle::sha256_hex(passerelle::new_token());
@@ -481,12 +490,15 @@ TEST(AuthzMatrixPull, PrivateRowsReachOnlyTheirAudience) {
     const char* who;
     Peer* peer;
     bool messages, career;  // may read program 1's coaching messages, C1's career profile
-    bool activity, roster;  // program 1's activity and C1's registration; its roster (staff only)
+    // Program 1's speed-jobbing session, C1's registration and her agenda (C1, her coach, and
+    // the employer she meets); its roster and whole schedule (staff only).
+    bool activity, roster;
   };
   std::vector<Reader> readers = {
       {"C1", &w->one.candidate, true, true, true, false},  {"K1", &w->one.coach, true, true, true, true},
       {"M1", &w->one.mentor, false, false, false, false},  {"C2", &w->two.candidate, false, false, false, false},
       {"M2", &w->two.mentor, false, false, false, false},  {"K2", &w->two.coach, false, false, false, false},
+      {"E1", &w->one.employer, false, false, true, false}, {"E2", &w->two.employer, false, false, false, false},
   };
   for (auto& r : readers) {
     auto seen = passerelle::test::pull_all(*r.peer);
@@ -500,6 +512,17 @@ TEST(AuthzMatrixPull, PrivateRowsReachOnlyTheirAudience) {
               r.activity)
         << r.who;
     EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_rosters", one.at("activity")).has_value(), r.roster) << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_schedules", one.at("activity")).has_value(), r.roster) << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_agendas",
+                                           passerelle::activities::agenda_id(one.at("activity"), one.at("candidate")))
+                  .has_value(),
+              std::string(r.who) == "C1" || std::string(r.who) == "K1")
+        << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_agendas",
+                                           passerelle::activities::agenda_id(one.at("activity"), one.at("employer")))
+                  .has_value(),
+              std::string(r.who) == "E1" || std::string(r.who) == "K1")
+        << r.who;
     for (const auto& [key, change] : seen.rows) {
       std::string text = json::serialize(change);
       if (!r.messages) {

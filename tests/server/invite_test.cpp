@@ -158,6 +158,20 @@ TEST_F(InviteTest, WhoMayInviteWhom) {
   EXPECT_EQ(profile->at("capacity"), 3);
 }
 
+// Employers (docs/employers.md) come in like other accounts: program staff invite them, the
+// e-mail names the role in the reader's language, and the account signs in as an employer.
+TEST_F(InviteTest, StaffInviteAnEmployer) {
+  ASSERT_EQ(code_of(coach.call("invite.create", {{"email", "rh@acme.example"}, {"role", "employer"}, {"name", "Julie Roy"}})), "ok");
+  std::string mail = mail_to(server, "rh@acme.example");
+  EXPECT_NE(mail.find("employeur"), std::string::npos) << mail;
+  auto acc = accept(server, token_in(mail));
+  ASSERT_EQ(code_of(acc), "ok");
+  EXPECT_EQ(acc.at("user").at("role"), "employer");
+  Peer julie = passerelle::test::sign_in(server, "rh@acme.example");
+  EXPECT_EQ(code_of(julie.call("invite.create", {{"email", "x@example.org"}, {"role", "candidate"}})), "forbidden");
+  EXPECT_EQ(code_of(admin.call("invite.create", {{"email", "y@example.org"}, {"role", "employer"}})), "ok");
+}
+
 TEST_F(InviteTest, RevokedAndReplacedLinksAreRefused) {
   ASSERT_EQ(code_of(coach.call("invite.create", {{"email", "r@example.org"}, {"role", "candidate"}})), "ok");
   std::string id(coach.call("invite.list").at("invitations").as_array()[0].at("id").as_string());

@@ -73,6 +73,8 @@ TEST(Protocol, ClientParsesAnswerWithoutRequestId) {
 
 TEST(Protocol, RolesAndLocales) {
   EXPECT_EQ(parse_role("coach"), Role::coach);
+  EXPECT_EQ(parse_role("employer"), Role::employer);
+  EXPECT_EQ(to_string(Role::employer), "employer");
   EXPECT_FALSE(parse_role("root").has_value());
   EXPECT_EQ(to_string(Role::admin), "admin");
   EXPECT_EQ(parse_locale("en"), Locale::en);

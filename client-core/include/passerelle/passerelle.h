@@ -202,7 +202,7 @@ PSL_API char* psl_client_device_id(psl_client* client, psl_error* out_error);
 /* ---- accounts (blocking: network) ---------------------------------------------------------- */
 
 /* A user object is {"id","role","email","name","locale"}: role one of candidate, mentor,
- * coach, admin; locale fr or en. */
+ * coach, admin, employer; locale fr or en. */
 
 /* Signs in. Stops the background sync of the previous session first (start it again after).
  * Returns the user (JSON object, caller frees) and makes the account current on this device.
@@ -483,7 +483,8 @@ PSL_API bool psl_client_end_all_sessions(psl_client* client, const char* user_id
                                          psl_error* out_error);
 
 /* Coach or admin: invites someone (issue 27); the server e-mails them a single-use link. `role`:
- * "candidate", "mentor", "coach" or "admin" (a coach: candidate or mentor, else PSL_FORBIDDEN);
+ * "candidate", "mentor", "coach", "admin" or "employer" (a coach: candidate, mentor or employer,
+ * else PSL_FORBIDDEN);
  * `name` and `locale` ("fr"/"en") may be NULL. An account already using the e-mail:
  * PSL_CONFLICT. Returns the invitation as JSON (caller frees):
  *   {"id","email","name","role","locale","invited_by","created_at","expires_at","status"} */

@@ -68,7 +68,7 @@ void update_account(Services& svc, const Context& ctx, const protocol::Request& 
   if (auto st = in.status(); !st) return reply.fail(st.error());
   if (role_text) {
     u.role = protocol::parse_role(*role_text);
-    if (!u.role) return reply.fail(ErrorCode::bad_request, "field 'role' must be one of candidate, mentor, coach, admin");
+    if (!u.role) return reply.fail(ErrorCode::bad_request, "field 'role' must be one of candidate, mentor, coach, admin, employer");
   }
   if (!u.disabled && !u.role) return reply.fail(ErrorCode::bad_request, "give 'disabled' or 'role' (or both)");
   // An admin who locked themselves out could leave the program without any admin.
@@ -148,7 +148,7 @@ void search_accounts(Services& svc, const Context& ctx, const protocol::Request&
   auto limit = in.optional_integer("limit").value_or(100);
   if (auto st = in.status(); !st) return reply.fail(st.error());
   if (!role.empty() && !protocol::parse_role(role))
-    return reply.fail(ErrorCode::bad_request, "field 'role' must be one of candidate, mentor, coach, admin");
+    return reply.fail(ErrorCode::bad_request, "field 'role' must be one of candidate, mentor, coach, admin, employer");
   if (!state.empty() && state != "active" && state != "disabled")
     return reply.fail(ErrorCode::bad_request, "field 'state' must be active or disabled");
   if (limit < 1 || limit > 1000) return reply.fail(ErrorCode::bad_request, "field 'limit' must be between 1 and 1000");

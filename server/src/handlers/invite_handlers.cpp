@@ -44,7 +44,8 @@ std::int64_t now_ms() {
 
 bool may_invite(Role inviter, Role invitee) {
   if (inviter == Role::admin) return true;
-  if (inviter == Role::coach) return invitee == Role::candidate || invitee == Role::mentor;
+  // Program staff bring in the people they work with; only an admin creates staff.
+  if (inviter == Role::coach) return invitee == Role::candidate || invitee == Role::mentor || invitee == Role::employer;
   return false;
 }
 
@@ -107,7 +108,7 @@ Result<InviteAsk> read_invite(const protocol::Request& req, const protocol::User
   if (!email) return Error{ErrorCode::bad_request, "field 'email' " + email.error().message};
   a.email = *email;
   auto role = protocol::parse_role(role_text);
-  if (!role) return Error{ErrorCode::bad_request, "field 'role' must be one of candidate, mentor, coach, admin"};
+  if (!role) return Error{ErrorCode::bad_request, "field 'role' must be one of candidate, mentor, coach, admin, employer"};
   a.role = *role;
   auto locale = locale_text ? protocol::parse_locale(*locale_text) : me.locale;
   if (!locale) return Error{ErrorCode::bad_request, "field 'locale' must be fr or en"};

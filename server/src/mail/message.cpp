@@ -157,6 +157,7 @@ Message invitation_message(protocol::Locale locale, const std::string& to, const
     case protocol::Role::mentor: role_fr = "mentor·e"; role_en = "mentor"; break;
     case protocol::Role::coach: role_fr = "coach"; role_en = "coach"; break;
     case protocol::Role::admin: role_fr = "administrateur·rice"; role_en = "administrator"; break;
+    case protocol::Role::employer: role_fr = "employeur·e partenaire"; role_en = "partner employer"; break;
   }
   if (locale == protocol::Locale::fr) {
     m.subject = "Votre invitation à Passerelle";

@@ -8,7 +8,7 @@ import { downloadBlob } from './util.js';
 export const strings = {
   fr: {
     title: 'Mon profil', account: 'Mon compte', email: 'Courriel : {email}', role: 'Rôle : {role}',
-    'role.candidate': 'candidat·e', 'role.mentor': 'mentor·e', 'role.coach': 'coach', 'role.admin': 'administrateur·rice',
+    'role.candidate': 'candidat·e', 'role.mentor': 'mentor·e', 'role.coach': 'coach', 'role.admin': 'administrateur·rice', 'role.employer': 'employeur·e',
     name: 'Nom', language: 'Langue des courriels et de l’application', zone: 'Fuseau horaire',
     zone_hint: 'Les échéances et les rencontres sont affichées dans ce fuseau.', save: 'Enregistrer', saved: 'Enregistré sur le téléphone ; envoyé à la prochaine synchronisation.',
     career: 'Mon parcours professionnel', career_hint: 'Votre coach s’en sert pour vous proposer un mentor de votre domaine.',
@@ -33,7 +33,7 @@ export const strings = {
   },
   en: {
     title: 'My profile', account: 'My account', email: 'E-mail: {email}', role: 'Role: {role}',
-    'role.candidate': 'candidate', 'role.mentor': 'mentor', 'role.coach': 'coach', 'role.admin': 'administrator',
+    'role.candidate': 'candidate', 'role.mentor': 'mentor', 'role.coach': 'coach', 'role.admin': 'administrator', 'role.employer': 'employer',
     name: 'Name', language: 'Language of e-mails and of the app', zone: 'Time zone',
     zone_hint: 'Due dates and meetings are shown in this zone.', save: 'Save', saved: 'Saved on the phone; sent at the next sync.',
     career: 'My career', career_hint: 'Your coach uses it to find you a mentor in your field.',

@@ -34,7 +34,7 @@ public struct PasserelleError: Error, CustomStringConvertible, Sendable, Equatab
 /// A person as the server shows them to themself.
 public struct User: Codable, Sendable, Equatable {
     public let id: String
-    /// "candidate", "mentor", "coach" or "admin".
+    /// "candidate", "mentor", "coach", "admin" or "employer".
     public let role: String
     public let email: String
     public let name: String

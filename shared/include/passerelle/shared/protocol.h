@@ -50,8 +50,9 @@ struct ServerMessage {
 };
 Result<ServerMessage> parse_server_message(std::string_view frame);
 
-// Account roles and their wire spelling.
-enum class Role { candidate, mentor, coach, admin };
+// Account roles and their wire spelling. An employer is an organization's contact, invited by
+// program staff (docs/employers.md).
+enum class Role { candidate, mentor, coach, admin, employer };
 std::string_view to_string(Role role) noexcept;
 std::optional<Role> parse_role(std::string_view text) noexcept;
 

@@ -5,7 +5,7 @@ import java.util.Map;
 /** A person as the server shows them to themself. */
 public final class User {
   public final String id;
-  /** "candidate", "mentor", "coach" or "admin". */
+  /** "candidate", "mentor", "coach", "admin" or "employer". */
   public final String role;
   public final String email;
   public final String name;
