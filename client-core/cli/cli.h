@@ -128,6 +128,11 @@ const std::map<std::string, CommandSpec>& employer_command_specs();
 const std::map<std::string, std::string>& employer_command_help();
 bool employer_takes_subcommand(const std::string& command);
 std::optional<int> run_employer_command(Client& client, const UserInfo& user, const Args& args);
+// The activity commands (activity_commands.cpp, docs/activities.md), the same way.
+const std::map<std::string, CommandSpec>& activity_command_specs();
+const std::map<std::string, std::string>& activity_command_help();
+bool activity_takes_subcommand(const std::string& command);
+std::optional<int> run_activity_command(Client& client, const UserInfo& user, const Args& args);
 
 // The coaching-message commands (message_commands.cpp), the same way: threads, messages, send,
 // read, download, uploads, message send/delete.

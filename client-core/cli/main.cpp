@@ -124,6 +124,8 @@ commands:
   consent [give|withdraw]           share your profile with employers, or stop (candidate)
   employer profile|need|preselect|propose|accept|decline|internship|outcome ...
                                     employers, their needs, proposals and internships (docs/employers.md)
+  activities [show|register|unregister|agenda|create|cancel|schedule ...]
+                                    speed jobbing, exploration days, conferences: seats and schedules
   <command> --help                  help for one command
 
 Writes work offline: they apply at once on this device, are queued, and reach the server at
@@ -252,6 +254,7 @@ const std::map<std::string, CommandSpec>& command_specs() {
     for (const auto& [k, v] : plan_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : mentor_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : employer_command_specs()) m.emplace(k, v);
+    for (const auto& [k, v] : activity_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : message_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : account_command_specs()) m.emplace(k, v);
     for (const auto& [k, v] : password_command_specs()) m.emplace(k, v);
@@ -264,7 +267,7 @@ const std::map<std::string, CommandSpec>& command_specs() {
 bool takes_subcommand(const std::string& command) {
   return command == "message" || command == "caseload" || command == "profile" || command == "plan" ||
          command == "step" || command == "password" || mentor_takes_subcommand(command) ||
-         employer_takes_subcommand(command);
+         employer_takes_subcommand(command) || activity_takes_subcommand(command);
 }
 
 // Global options may come before or after the command; "--flag value" and "--flag=value".
@@ -428,6 +431,7 @@ int run_data_command(Client& client, const Args& args) {
   if (auto done = run_plan_command(client, user, args)) return *done;
   if (auto done = run_mentor_command(client, user, args)) return *done;
   if (auto done = run_employer_command(client, user, args)) return *done;
+  if (auto done = run_activity_command(client, user, args)) return *done;
   if (auto done = run_message_command(client, user, args)) return *done;
   if (auto done = run_account_command(client, user, args)) return *done;
 
@@ -576,6 +580,7 @@ int run(int argc, char** argv) {
       if (auto it = plan_command_help().find(name); it != plan_command_help().end()) { text = it->second; break; }
       if (auto it = mentor_command_help().find(name); it != mentor_command_help().end()) { text = it->second; break; }
       if (auto it = employer_command_help().find(name); it != employer_command_help().end()) { text = it->second; break; }
+      if (auto it = activity_command_help().find(name); it != activity_command_help().end()) { text = it->second; break; }
       if (auto it = message_command_help().find(name); it != message_command_help().end()) { text = it->second; break; }
       if (auto it = account_command_help().find(name); it != account_command_help().end()) { text = it->second; break; }
       if (auto it = password_command_help().find(name); it != password_command_help().end()) { text = it->second; break; }

@@ -29,6 +29,7 @@
 #include <set>
 #include <sstream>
 
+#include "passerelle/shared/activities/activities.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/sync/mutator.h"
@@ -176,6 +177,7 @@ class Program {
     for (const auto& [k, v] : w->one.vars)
       w->missing[k] = v.size() == 64 ? passerelle::sha256_hex(passerelle::new_id()) : passerelle::new_id();
     w->missing["future"] = w->one.vars["future"];
+    w->missing["future_end"] = w->one.vars["future_end"];
     return w;
   }
 
@@ -207,10 +209,12 @@ class Program {
     v["employer"] = s.employer.id;
     for (const char* k : {"thread", "plan", "mentorship", "mentorship_thread", "meeting", "referral", "message",
                           "file_message", "outcome", "need", "need2", "proposal", "internship"})
+                          "file_message", "outcome", "activity"})
       v[k] = passerelle::new_id();
     v["feed_token"] = passerelle::new_token();
     v["token_hash"] = passerelle::sha256_hex(v["feed_token"]);
     v["future"] = hour_in(96h);
+    v["future_end"] = hour_in(98h);
 
     json::array fr{json::object{{"code", "fr"}, {"level", "C1"}}};
     json::array weekly;
@@ -258,6 +262,15 @@ class Program {
         {&s.coach, op("proposal.create", {{"id", v["proposal"]}, {"need_id", v["need"]}, {"candidate_id", v["candidate"]}})},
         {&s.coach, op("internship.create", {{"id", v["internship"]}, {"employer_id", v["employer"]}, {"candidate_id", v["candidate"]},
                                             {"start", "2027-09-01T13:00:00Z"}, {"end", "2027-09-10T13:00:00Z"}})},
+        // A speed-jobbing session the coach organizes with the program's employer, for her
+        // candidate, who registers (docs/activities.md); the coach then builds the rotation.
+        {&s.coach, op("activity.create", {{"id", v["activity"]}, {"kind", "speed_jobbing"}, {"title", "Speed jobbing TI"},
+                                          {"start", v["future"]}, {"end", v["future_end"]}, {"time_zone", "America/Toronto"},
+                                          {"place", "Montréal"}, {"capacity", 10}, {"audience", "invited"},
+                                          {"candidate_ids", json::array{v["candidate"]}},
+                                          {"employer_ids", json::array{v["employer"]}}})},
+        {&s.candidate, op("activity.register", {{"activity_id", v["activity"]}})},
+        {&s.coach, op("activity.schedule", {{"id", v["activity"]}})},
     };
     for (auto& st : steps) {
       std::string error, name(st.o.at("name").as_string());
@@ -490,13 +503,16 @@ TEST(AuthzMatrixPull, PrivateRowsReachOnlyTheirAudience) {
     const char* who;
     Peer* peer;
     bool messages, career;  // may read program 1's coaching messages, C1's career profile
-    bool card = false;      // may read C1's card for employers (docs/employers.md)
+    bool card;              // may read C1's card for employers (docs/employers.md)
+    // Program 1's speed-jobbing session, C1's registration and her agenda (C1, her coach, and
+    // the employer she meets); its roster and whole schedule (staff only).
+    bool activity, roster;
   };
   std::vector<Reader> readers = {
-      {"C1", &w->one.candidate, true, true, true},  {"K1", &w->one.coach, true, true, true},
-      {"M1", &w->one.mentor, false, false},         {"C2", &w->two.candidate, false, false},
-      {"M2", &w->two.mentor, false, false},         {"K2", &w->two.coach, false, false, true},
-      {"E1", &w->one.employer, false, false, true}, {"E2", &w->two.employer, false, false},
+      {"C1", &w->one.candidate, true, true, true, true, false},     {"K1", &w->one.coach, true, true, true, true, true},
+      {"M1", &w->one.mentor, false, false, false, false, false},    {"C2", &w->two.candidate, false, false, false, false, false},
+      {"M2", &w->two.mentor, false, false, false, false, false},    {"K2", &w->two.coach, false, false, true, false, false},
+      {"E1", &w->one.employer, false, false, true, true, false},    {"E2", &w->two.employer, false, false, false, false, false},
   };
   for (auto& r : readers) {
     auto seen = passerelle::test::pull_all(*r.peer);
@@ -513,6 +529,24 @@ TEST(AuthzMatrixPull, PrivateRowsReachOnlyTheirAudience) {
         EXPECT_EQ(json::serialize(change).find("immigration_stage"), std::string::npos) << r.who << " got " << key;
       }
     }
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activities", one.at("activity")).has_value(), r.activity) << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_registrations",
+                                           passerelle::activities::registration_id(one.at("activity"), one.at("candidate")))
+                  .has_value(),
+              r.activity)
+        << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_rosters", one.at("activity")).has_value(), r.roster) << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_schedules", one.at("activity")).has_value(), r.roster) << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_agendas",
+                                           passerelle::activities::agenda_id(one.at("activity"), one.at("candidate")))
+                  .has_value(),
+              std::string(r.who) == "C1" || std::string(r.who) == "K1")
+        << r.who;
+    EXPECT_EQ(passerelle::test::pulled_row(seen, "activity_agendas",
+                                           passerelle::activities::agenda_id(one.at("activity"), one.at("employer")))
+                  .has_value(),
+              std::string(r.who) == "E1" || std::string(r.who) == "K1")
+        << r.who;
     for (const auto& [key, change] : seen.rows) {
       std::string text = json::serialize(change);
       if (!r.messages) {

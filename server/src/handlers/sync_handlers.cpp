@@ -10,6 +10,8 @@
 
 #include "../log.h"
 #include "../services.h"
+#include "activities/activity_audit.h"
+#include "activities/seats.h"
 #include "audit/audit.h"
 #include "calendar/calendar.h"
 #include "employers/employer_audit.h"
@@ -81,6 +83,8 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         // answers `internal`; the device pushes the same ops again.
         *outcome = server::sync::run_push(sql, actor, ops, now_utc(), settings);
         audit_account_changes(sql, actor, remote, ops, outcome->results);
+        activities::audit_activity_ops(sql, actor, remote, ops, outcome->results);
+        activities::keep_seats(sql, ops, outcome->results);  // the database's guard on seats (migration 13)
         *to_mail = calendar::meetings_to_mail(sql, ops, outcome->results);
         // The poke's frames, made here where the readers' `prev` cannot move (docs/sync.md).
         if (outcome->last_seq > 0 && !outcome->touched_users.empty())

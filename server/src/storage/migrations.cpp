@@ -309,6 +309,21 @@ const std::vector<Migration>& all_migrations() {
       // that staff list by action, so the audit log gets an index by action. IF NOT EXISTS: a
       // database taken back to an older version (tests of earlier migrations) keeps its index.
       {12, "employers", {"CREATE INDEX IF NOT EXISTS audit_log_by_action ON audit_log (action, at_ms)"}},
+      // Activities (docs/activities.md, "Seats"): one row per seat held, so the database itself
+      // refuses a seat past the capacity or a seat given twice (server/src/activities/seats.h).
+      // IF NOT EXISTS: tests that rewind the schema run it again over the table.
+      {13,
+       "activity_seats",
+       {
+           R"(CREATE TABLE IF NOT EXISTS activity_seats (
+                activity_id TEXT NOT NULL,
+                seat INTEGER NOT NULL,
+                capacity INTEGER NOT NULL,
+                candidate_id TEXT NOT NULL,
+                PRIMARY KEY (activity_id, seat),
+                UNIQUE (activity_id, candidate_id),
+                CHECK (seat >= 1 AND seat <= capacity)))",
+       }},
   };
   return list;
 }

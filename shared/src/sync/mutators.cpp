@@ -2,6 +2,7 @@
 #include "mutators/mutators.h"
 
 #include "passerelle/shared/employers/employers.h"
+#include "passerelle/shared/activities/activities.h"
 #include "passerelle/shared/mentors/profiles.h"
 #include "passerelle/shared/sync/collections.h"
 
@@ -56,6 +57,12 @@ const std::vector<Mutator>& all_mutators() {
       mutators::internship_create(),
       mutators::internship_extend(),
       mutators::internship_outcome(),
+      // Program activities (docs/activities.md)
+      mutators::activity_create(),
+      mutators::activity_cancel(),
+      mutators::activity_register(),
+      mutators::activity_unregister(),
+      mutators::activity_schedule(),
   };
   return kAll;
 }
@@ -113,6 +120,11 @@ constexpr Subject kSubjects[] = {
     {"internship.create", employers::collection::candidate_cards, "candidate_id", "no consenting candidate with that id"},
     {"internship.extend", employers::collection::internships, "id", "no such internship"},
     {"internship.outcome", employers::collection::internships, "id", "no such internship"},
+    // Program activities
+    {"activity.cancel", activities::collection::activities, "id", "no such activity"},
+    {"activity.register", activities::collection::activities, "activity_id", "no such activity"},
+    {"activity.unregister", activities::collection::activities, "activity_id", "no such activity"},
+    {"activity.schedule", activities::collection::activities, "id", "no such activity"},
 };
 
 bool may_read(MutationContext& ctx, std::string_view collection, std::string_view id) {

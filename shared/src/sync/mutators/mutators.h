@@ -61,6 +61,12 @@ Mutator internship_extend();
 Mutator internship_outcome();
 // A consenting candidate's card follows her career profile (employer_mutators.cpp).
 void refresh_candidate_card(MutationContext& ctx, const std::string& candidate_id);
+// Program activities (activity_mutators.cpp, docs/activities.md)
+Mutator activity_create();
+Mutator activity_cancel();
+Mutator activity_register();
+Mutator activity_unregister();
+Mutator activity_schedule();
 
 // When a candidate changes coach, their plan follows: the new coach reads and edits it.
 void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const std::string& coach_id);
