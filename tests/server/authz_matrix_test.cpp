@@ -208,8 +208,7 @@ class Program {
     v["coach"] = s.coach.id;
     v["employer"] = s.employer.id;
     for (const char* k : {"thread", "plan", "mentorship", "mentorship_thread", "meeting", "referral", "message",
-                          "file_message", "outcome", "need", "need2", "proposal", "internship"})
-                          "file_message", "outcome", "activity"})
+                          "file_message", "outcome", "need", "need2", "proposal", "internship", "activity"})
       v[k] = passerelle::new_id();
     v["feed_token"] = passerelle::new_token();
     v["token_hash"] = passerelle::sha256_hex(v["feed_token"]);
