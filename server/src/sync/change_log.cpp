@@ -288,17 +288,20 @@ void ChangeLog::set_reader(const std::string& user, const std::string& collectio
 void ChangeLog::write_row(const std::string& collection, const std::string& id, const json::object& data,
                           std::int64_t seq, const std::vector<std::string>& audience_after,
                           const std::vector<std::string>& lost) {
+  std::string text = json::serialize(data);
   if (deferred_) {
-    deferred_->add(kPutRowSql, {collection, id, json::serialize(data), std::to_string(seq)});
+    deferred_->add(kPutRowSql, {collection, id, text, std::to_string(seq)});
   } else {
     auto& st = statements();
     st.collection = collection;
     st.id = id;
-    st.data = json::serialize(data);
+    st.data = text;
     st.seq = seq;
     st.put_row.execute(true);
-    if (captured_) captured_->push_back(WrittenRow{collection, id, seq, false, st.data, audience_after, lost});
   }
+  // Captured on both paths: a live poke carries what this push wrote (PostgreSQL's pipelined
+  // writes included).
+  if (captured_) captured_->push_back(WrittenRow{collection, id, seq, false, std::move(text), audience_after, lost});
   for (const auto& u : audience_after) set_reader(u, collection, id, seq, true);
   for (const auto& u : lost) set_reader(u, collection, id, seq, false);
 }
