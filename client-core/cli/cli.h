@@ -92,6 +92,13 @@ inline std::string field(const json::object& row, std::string_view key) {
   return v && v->is_string() ? std::string(v->get_string()) : std::string();
 }
 
+// An id named on the command line: the full id or a unique prefix of one in `coll` as this
+// device has it. With `allow_unseen`, a full UUID this device has not seen passes through (a
+// mentor's or an employer's id: the server decides); a plan or a step must be here. On failure
+// the error is printed, `exit` gets its exit code, and the result is empty.
+std::optional<std::string> resolve_id(Client& client, std::string_view coll, const std::string& text,
+                                      std::string_view what, int& exit, bool allow_unseen = true);
+
 inline std::string person_name(Client& client, const std::string& id) {
   if (id.empty()) return "(nobody)";
   auto p = client.get(sync::collection::profiles, id);

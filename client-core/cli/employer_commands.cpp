@@ -18,23 +18,6 @@ namespace {
 
 namespace ec = employers::collection;
 
-std::optional<std::string> resolve_in(Client& client, std::string_view coll, const std::string& text, const std::string& what,
-                                      int& exit) {
-  auto rows = client.list(coll);
-  if (!rows) {
-    exit = fail_data(rows.failure());
-    return std::nullopt;
-  }
-  std::vector<std::string> ids;
-  for (const auto& r : *rows) ids.push_back(field(r, "id"));
-  auto found = match_prefix(ids, text);
-  if (found.size() == 1) return found[0];
-  if (found.size() > 1) exit = fail(kUsage, "'" + text + "' matches several " + what + "s; give more of the id");
-  else if (is_uuid(text)) return text;
-  else exit = fail(kUsage, "unknown " + what + " '" + text + "' on this device (passerelle sync fetches new ones)");
-  return std::nullopt;
-}
-
 // "a,b,c" -> ["a","b","c"]
 json::array split_list(const std::string& text) {
   json::array out;
@@ -126,7 +109,7 @@ int profile(Client& client, const UserInfo& user, const Args& args) {
   std::string id = user.id;
   if (auto e = args.flag("--employer")) {
     int exit = kOk;
-    auto found = resolve_in(client, ec::employer_profiles, *e, "employer", exit);
+    auto found = resolve_id(client, ec::employer_profiles, *e, "employer", exit);
     if (!found) return exit;
     id = *found;
     if (!a.empty()) a["employer_id"] = id;
@@ -144,7 +127,7 @@ int confirm(Client& client, const Args& args) {
   int exit = kOk;
   auto named = named_id(args, "employer", exit);
   if (!named) return exit;
-  auto id = resolve_in(client, ec::employer_profiles, *named, "employer", exit);
+  auto id = resolve_id(client, ec::employer_profiles, *named, "employer", exit);
   if (!id) return exit;
   bool revoke = args.has("--revoke");
   return queue(client, "employer.confirm_conditions", {{"employer_id", *id}, {"confirmed", !revoke}},
@@ -163,7 +146,7 @@ int need(Client& client, const Args& args) {
   if (auto v = args.flag("--kind")) a["kind"] = *v;
   if (auto e = args.flag("--employer")) {
     int exit = kOk;
-    auto found = resolve_in(client, ec::employer_profiles, *e, "employer", exit);
+    auto found = resolve_id(client, ec::employer_profiles, *e, "employer", exit);
     if (!found) return exit;
     a["employer_id"] = *found;
   }
@@ -175,7 +158,7 @@ int close_need(Client& client, const Args& args) {
   int exit = kOk;
   auto named = named_id(args, "need", exit);
   if (!named) return exit;
-  auto id = resolve_in(client, ec::employer_needs, *named, "need", exit);
+  auto id = resolve_id(client, ec::employer_needs, *named, "need", exit);
   if (!id) return exit;
   return queue(client, "need.close", {{"id", *id}}, "closing need " + *id);
 }
@@ -184,7 +167,7 @@ int preselect(Client& client, const Args& args) {
   auto named = args.flag("--need");
   if (!named) return fail(kUsage, "employer preselect needs --need ID");
   int exit = kOk;
-  auto id = resolve_in(client, ec::employer_needs, *named, "need", exit);
+  auto id = resolve_id(client, ec::employer_needs, *named, "need", exit);
   if (!id) return exit;
   auto need = client.get(ec::employer_needs, *id);
   if (!need || !*need) return fail(kUsage, "that need is not on this device (passerelle sync)");
@@ -220,9 +203,9 @@ int propose(Client& client, const Args& args) {
   auto named_cand = args.flag("--candidate");
   if (!named_need || !named_cand) return fail(kUsage, "employer propose needs --need ID --candidate ID");
   int exit = kOk;
-  auto need = resolve_in(client, ec::employer_needs, *named_need, "need", exit);
+  auto need = resolve_id(client, ec::employer_needs, *named_need, "need", exit);
   if (!need) return exit;
-  auto cand = resolve_in(client, ec::candidate_cards, *named_cand, "consenting candidate", exit);
+  auto cand = resolve_id(client, ec::candidate_cards, *named_cand, "consenting candidate", exit);
   if (!cand) return exit;
   std::string id = new_id();
   return queue(client, "proposal.create", {{"id", id}, {"need_id", *need}, {"candidate_id", *cand}}, "proposal " + id);
@@ -232,7 +215,7 @@ int respond(Client& client, const Args& args, bool accept) {
   int exit = kOk;
   auto named = named_id(args, "proposal", exit);
   if (!named) return exit;
-  auto id = resolve_in(client, ec::proposals, *named, "proposal", exit);
+  auto id = resolve_id(client, ec::proposals, *named, "proposal", exit);
   if (!id) return exit;
   json::object a{{"id", *id}, {"accept", accept}};
   if (auto r = args.flag("--reason")) a["reason"] = *r;
@@ -247,14 +230,14 @@ int internship(Client& client, const Args& args) {
   auto start = instant_arg(*s, zone, false), end = instant_arg(*f, zone, true);
   if (!start || !end) return fail(kUsage, "--start and --end take a date YYYY-MM-DD or an RFC 3339 date-time");
   int exit = kOk;
-  auto employer = resolve_in(client, ec::employer_profiles, *e, "employer", exit);
+  auto employer = resolve_id(client, ec::employer_profiles, *e, "employer", exit);
   if (!employer) return exit;
-  auto cand = resolve_in(client, ec::candidate_cards, *c, "consenting candidate", exit);
+  auto cand = resolve_id(client, ec::candidate_cards, *c, "consenting candidate", exit);
   if (!cand) return exit;
   json::object a{{"id", new_id()}, {"employer_id", *employer}, {"candidate_id", *cand}, {"start", *start}, {"end", *end},
                  {"time_zone", zone}};
   if (auto n = args.flag("--need")) {
-    auto need = resolve_in(client, ec::employer_needs, *n, "need", exit);
+    auto need = resolve_id(client, ec::employer_needs, *n, "need", exit);
     if (!need) return exit;
     a["need_id"] = *need;
   }
@@ -268,7 +251,7 @@ int extend(Client& client, const Args& args) {
   int exit = kOk;
   auto named_internship = named_id(args, "internship", exit);
   if (!named_internship) return exit;
-  auto id = resolve_in(client, ec::internships, *named_internship, "internship", exit);
+  auto id = resolve_id(client, ec::internships, *named_internship, "internship", exit);
   if (!id) return exit;
   auto row = client.get(ec::internships, *id);
   std::string zone = row && *row ? field(**row, "time_zone") : std::string(employers::kDefaultWorkplaceZone);
@@ -283,7 +266,7 @@ int outcome(Client& client, const Args& args) {
   int exit = kOk;
   auto named_internship = named_id(args, "internship", exit);
   if (!named_internship) return exit;
-  auto id = resolve_in(client, ec::internships, *named_internship, "internship", exit);
+  auto id = resolve_id(client, ec::internships, *named_internship, "internship", exit);
   if (!id) return exit;
   json::object a{{"id", *id}, {"outcome", *o}};
   if (auto v = args.flag("--ended-at")) {

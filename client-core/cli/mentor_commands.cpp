@@ -27,24 +27,6 @@ namespace mc = mentors::collection;
 
 std::string my_zone(Client& client, const UserInfo& user) { return client::person_time_zone(client, user.id); }
 
-// A full id or a unique prefix of one in `coll`; prints why not and returns nullopt.
-std::optional<std::string> resolve(Client& client, std::string_view coll, const std::string& text, const std::string& what,
-                                   int& exit) {
-  auto rows = client.list(coll);
-  if (!rows) {
-    exit = fail_data(rows.failure());
-    return std::nullopt;
-  }
-  std::vector<std::string> ids;
-  for (const auto& r : *rows) ids.push_back(field(r, "id"));
-  auto found = match_prefix(ids, text);
-  if (found.size() == 1) return found[0];
-  if (found.size() > 1) exit = fail(kUsage, "'" + text + "' matches several " + what + "s; give more of the id");
-  else if (is_uuid(text)) return text;
-  else exit = fail(kUsage, "unknown " + what + " '" + text + "' on this device (passerelle sync fetches new ones)");
-  return std::nullopt;
-}
-
 // "fr:C1,en:B2" -> [{code, level}]
 std::optional<json::array> parse_languages(const std::string& text) {
   json::array out;
@@ -65,7 +47,7 @@ std::optional<json::array> parse_languages(const std::string& text) {
 std::optional<json::object> pick_mentorship(Client& client, const UserInfo& user, const std::optional<std::string>& named,
                                             int& exit) {
   if (named) {
-    auto id = resolve(client, mc::mentorships, *named, "mentorship", exit);
+    auto id = resolve_id(client, mc::mentorships, *named, "mentorship", exit);
     if (!id) return std::nullopt;
     auto row = client.get(mc::mentorships, *id);
     if (row && *row) return **row;
@@ -174,7 +156,7 @@ int suggest(Client& client, const Args& args) {
   auto cand = args.flag("--candidate");
   if (!cand) return fail(kUsage, "mentors suggest needs --candidate ID");
   int exit = kOk;
-  auto id = resolve(client, mc::career_profiles, *cand, "candidate career profile", exit);
+  auto id = resolve_id(client, mc::career_profiles, *cand, "candidate career profile", exit);
   if (!id) return exit;
   auto career = client.get(mc::career_profiles, *id);
   if (!career || !*career) return fail(kUsage, "no career profile of that candidate on this device (passerelle sync)");
@@ -216,9 +198,9 @@ int propose(Client& client, const Args& args) {
   auto cand = args.flag("--candidate"), mentor = args.flag("--mentor");
   if (!cand || !mentor) return fail(kUsage, "mentors propose needs --candidate ID --mentor ID");
   int exit = kOk;
-  auto c = resolve(client, sync::collection::profiles, *cand, "candidate", exit);
+  auto c = resolve_id(client, sync::collection::profiles, *cand, "candidate", exit);
   if (!c) return exit;
-  auto m = resolve(client, mc::mentor_profiles, *mentor, "mentor", exit);
+  auto m = resolve_id(client, mc::mentor_profiles, *mentor, "mentor", exit);
   if (!m) return exit;
   std::string id = new_id();
   return queue(client, "mentorship.propose", {{"id", id}, {"candidate_id", *c}, {"mentor_id", *m}}, "mentorship " + id.substr(0, 8) + " proposed");
@@ -245,7 +227,7 @@ int mentorships(Client& client, const UserInfo& user, const Args& args) {
 int respond(Client& client, const Args& args, bool accept) {
   if (args.positional.empty()) return fail(kUsage, "give the mentorship id");
   int exit = kOk;
-  auto id = resolve(client, mc::mentorships, args.positional[0], "mentorship", exit);
+  auto id = resolve_id(client, mc::mentorships, args.positional[0], "mentorship", exit);
   if (!id) return exit;
   json::object a{{"id", *id}, {"accept", accept}};
   if (accept) a["thread_id"] = new_id();
@@ -260,7 +242,7 @@ int respond(Client& client, const Args& args, bool accept) {
 int complete(Client& client, const Args& args) {
   if (args.positional.empty()) return fail(kUsage, "give the mentorship id");
   int exit = kOk;
-  auto id = resolve(client, mc::mentorships, args.positional[0], "mentorship", exit);
+  auto id = resolve_id(client, mc::mentorships, args.positional[0], "mentorship", exit);
   if (!id) return exit;
   json::object a{{"id", *id}};
   if (auto r = args.flag("--reason")) a["reason"] = *r;
@@ -378,7 +360,7 @@ int meetings(Client& client, const UserInfo& user, const Args& args) {
 int meeting_change(Client& client, const Args& args, const std::string& what) {
   if (args.positional.empty()) return fail(kUsage, what + " needs the meeting id");
   int exit = kOk;
-  auto id = resolve(client, mc::meetings, args.positional[0], "meeting", exit);
+  auto id = resolve_id(client, mc::meetings, args.positional[0], "meeting", exit);
   if (!id) return exit;
   json::object a{{"id", *id}};
   if (what == "cancel") {
@@ -408,7 +390,7 @@ int referral_add(Client& client, const UserInfo& user, const Args& args) {
   json::object a{{"id", id}, {"mentorship_id", field(*ms, "id")}, {"name", *name}, {"role", *role}, {"organization", *org}};
   if (auto c = args.flag("--contact")) a["contact"] = *c;
   if (auto p = args.flag("--parent")) {
-    auto pid = resolve(client, mc::referrals, *p, "referral", exit);
+    auto pid = resolve_id(client, mc::referrals, *p, "referral", exit);
     if (!pid) return exit;
     a["parent_id"] = *pid;
   }
@@ -419,7 +401,7 @@ int referral_add(Client& client, const UserInfo& user, const Args& args) {
 int referral_set(Client& client, const Args& args) {
   if (args.positional.empty()) return fail(kUsage, "referral set needs the referral id");
   int exit = kOk;
-  auto id = resolve(client, mc::referrals, args.positional[0], "referral", exit);
+  auto id = resolve_id(client, mc::referrals, args.positional[0], "referral", exit);
   if (!id) return exit;
   json::object a{{"id", *id}};
   if (auto s = args.flag("--status")) a["status"] = *s;
@@ -448,7 +430,7 @@ int referrals(Client& client, const Args& args) {
 // One meeting as the .ics a browser or a phone offers to download (local_views.h: the same text).
 int calendar_meeting(Client& client, const UserInfo& user, const Args& args) {
   int exit = kOk;
-  auto id = resolve(client, mc::meetings, args.positional[0], "meeting", exit);
+  auto id = resolve_id(client, mc::meetings, args.positional[0], "meeting", exit);
   if (!id) return exit;
   client::ClientRows rows(client);
   auto ics = client::meeting_ics(rows, *id, user.id, user.locale);

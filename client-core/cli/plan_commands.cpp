@@ -20,31 +20,11 @@ namespace {
 
 namespace collection = sync::collection;
 
-// An id a person typed, resolved on this device, or the exit code of why not.
-struct Resolved {
-  std::string id;
-  std::optional<int> exit;
-};
-
+// The ids of `rows`, in order.
 std::vector<std::string> ids_of(const std::vector<json::object>& rows) {
   std::vector<std::string> ids;
   for (const auto& r : rows) ids.push_back(field(r, "id"));
   return ids;
-}
-
-// A full id or a unique prefix of an id of `collection`. `allow_unseen` lets a full UUID this
-// device has not seen through (a mentor's id: the server decides); a step or plan must be here.
-Resolved resolve(Client& client, std::string_view coll, const std::string& text, const std::string& what,
-                 bool allow_unseen = false) {
-  auto rows = client.list(coll);
-  if (!rows) return {{}, fail_data(rows.failure())};
-  auto found = match_prefix(ids_of(*rows), text);
-  if (found.size() == 1) return {found[0], std::nullopt};
-  if (found.size() > 1)
-    return {{}, fail(kUsage, "'" + text + "' matches " + std::to_string(found.size()) + " " + what +
-                                 "s on this device; give more of the id")};
-  if (allow_unseen && is_uuid(text)) return {text, std::nullopt};
-  return {{}, fail(kUsage, "unknown " + what + " '" + text + "' on this device (passerelle sync fetches new ones)")};
 }
 
 struct Viewer {
@@ -95,9 +75,10 @@ struct PlanOrExit {
 PlanOrExit find_plan(Client& client, const UserInfo& user, const std::optional<std::string>& candidate_flag) {
   std::string candidate;
   if (candidate_flag) {
-    auto r = resolve(client, collection::profiles, *candidate_flag, "person");
-    if (r.exit) return {std::nullopt, r.exit};
-    candidate = r.id;
+    int exit = kOk;
+    auto id = resolve_id(client, collection::profiles, *candidate_flag, "person", exit, false);
+    if (!id) return {std::nullopt, exit};
+    candidate = *id;
   } else if (user.role == protocol::Role::candidate) {
     candidate = user.id;
   }
@@ -356,14 +337,15 @@ std::optional<int> run_plan_command(Client& client, const UserInfo& user, const 
   if (cmd == "plan create") {
     auto cand = args.flag("--candidate");
     if (!cand) return fail(kUsage, "plan create needs --candidate ID");
-    auto r = resolve(client, collection::profiles, *cand, "person", true);
-    if (r.exit) return *r.exit;
+    int exit = kOk;
+    auto r = resolve_id(client, collection::profiles, *cand, "person", exit);
+    if (!r) return exit;
     json::object a{{"plan_id", new_id()},
-                   {"candidate_id", r.id},
+                   {"candidate_id", *r},
                    {"template_key", args.flag("--template").value_or("quebec-skilled-worker")}};
     if (auto arrival = args.flag("--arrival")) a["arrival_date"] = *arrival;
     return queue(client, "plan.create", a,
-                 "plan " + field(a, "plan_id") + " for " + person_name(client, r.id) + " from template " +
+                 "plan " + field(a, "plan_id") + " for " + person_name(client, *r) + " from template " +
                      field(a, "template_key"));
   }
 
@@ -372,19 +354,21 @@ std::optional<int> run_plan_command(Client& client, const UserInfo& user, const 
     if (!mentor) return fail(kUsage, cmd + " needs --mentor ID");
     auto found = find_plan(client, user, std::nullopt);
     if (!found.plan) return found.exit == kOk ? kUsage : *found.exit;
-    auto r = resolve(client, collection::profiles, *mentor, "person", true);
-    if (r.exit) return *r.exit;
+    int exit = kOk;
+    auto r = resolve_id(client, collection::profiles, *mentor, "person", exit);
+    if (!r) return exit;
     bool shared = cmd == "plan share";
-    return queue(client, "plan.share", {{"plan_id", field(*found.plan, "id")}, {"mentor_id", r.id}, {"shared", shared}},
-                 std::string(shared ? "share" : "unshare") + " your plan with " + person_name(client, r.id));
+    return queue(client, "plan.share", {{"plan_id", field(*found.plan, "id")}, {"mentor_id", *r}, {"shared", shared}},
+                 std::string(shared ? "share" : "unshare") + " your plan with " + person_name(client, *r));
   }
 
   if (cmd == "step add") {
     auto plan = args.flag("--plan");
     if (!plan) return fail(kUsage, "step add needs --plan ID (see passerelle plan --json)");
-    auto p = resolve(client, collection::plans, *plan, "plan");
-    if (p.exit) return *p.exit;
-    json::object a{{"plan_id", p.id},
+    int exit = kOk;
+    auto p = resolve_id(client, collection::plans, *plan, "plan", exit, false);
+    if (!p) return exit;
+    json::object a{{"plan_id", *p},
                    {"step_id", new_id()},
                    {"category", args.flag("--category").value_or("")},
                    {"title", args.flag("--title").value_or("")},
@@ -400,9 +384,10 @@ std::optional<int> run_plan_command(Client& client, const UserInfo& user, const 
 
   // The rest act on one existing step, named first.
   if (args.positional.empty()) return fail(kUsage, cmd + " needs the step ID (see passerelle plan)");
-  auto r = resolve(client, collection::plan_steps, args.positional[0], "step");
-  if (r.exit) return *r.exit;
-  const std::string& id = r.id;
+  int exit = kOk;
+  auto r = resolve_id(client, collection::plan_steps, args.positional[0], "step", exit, false);
+  if (!r) return exit;
+  const std::string& id = *r;
   std::string shown = id.substr(0, 8);
 
   if (cmd == "step show") return show_step(client, user, id);
