@@ -49,9 +49,15 @@ bool may_invite(Role inviter, Role invitee) {
   return false;
 }
 
+// "a coach", "an admin", "an employer".
+std::string with_article(Role role) {
+  std::string name(protocol::to_string(role));
+  bool vowel = !name.empty() && std::string_view("aeiou").find(name[0]) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + name;
+}
+
 Status forbidden_invite(Role inviter, Role invitee) {
-  return Status(ErrorCode::forbidden, "a " + std::string(protocol::to_string(inviter)) + " cannot invite a " +
-                                          std::string(protocol::to_string(invitee)));
+  return Status(ErrorCode::forbidden, with_article(inviter) + " cannot invite " + with_article(invitee));
 }
 
 // The fields a new account starts with, checked now by the mutators' own rules (the same ops
