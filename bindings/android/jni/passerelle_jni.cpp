@@ -45,6 +45,89 @@ jmethodID g_bridge_close = nullptr;    // static void close(Object connection)
 
 enum Kind : jint { kRows = 1, kSyncState = 2, kRejection = 3 };
 
+// A thread attached to the JVM (as a daemon, once) that runs queued items in order: each
+// client's dispatcher and its transport pump. Its owner (Binding, TransportPump) starts `thread`
+// on a function that calls drain(), and stops it with stop().
+template <class Item>
+struct JvmQueue {
+  std::mutex m;
+  std::condition_variable cv;
+  std::deque<Item> queue;
+  bool stopping = false;
+  // stop() called on the thread itself (a direct Executor whose listener closes the client): the
+  // thread cannot join itself, so its owner deletes itself when drain() returns true.
+  bool delete_on_exit = false;
+  std::thread thread;
+
+  // Never throws into the core. An item posted after stop() is dropped (nothing posted then must
+  // still run), as is one that finds no memory: the sync's timeouts notice a lost transport
+  // command, and the next notification carries fresh state.
+  void post(Item item) noexcept {
+    try {
+      {
+        std::lock_guard lock(m);
+        if (stopping) return;
+        queue.push_back(std::move(item));
+      }
+      cv.notify_one();
+    } catch (...) {
+    }
+  }
+
+  // On the thread: attaches it as `name`, runs `handle(env, item)` for each item in order (env is
+  // null when the JVM refused to attach the thread: the handler fails what must not wait), until
+  // stop() and an empty queue; then `release(env)` while still attached, and detaches. True when
+  // the owner must delete itself (see delete_on_exit).
+  template <class Handle, class Release>
+  bool drain(const char* name, Handle&& handle, Release&& release) noexcept {
+    JNIEnv* env = nullptr;
+    JavaVMAttachArgs args{JNI_VERSION_1_6, const_cast<char*>(name), nullptr};
+#ifdef __ANDROID__
+    bool attached = g_vm->AttachCurrentThreadAsDaemon(&env, &args) == JNI_OK;
+#else
+    bool attached = g_vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env), &args) == JNI_OK;
+#endif
+    for (;;) {
+      Item item;
+      {
+        std::unique_lock lock(m);
+        cv.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (queue.empty()) break;  // stopping, and what was queued handed over
+        item = std::move(queue.front());
+        queue.pop_front();
+      }
+      try {
+        handle(attached ? env : nullptr, item);
+      } catch (...) {
+      }
+    }
+    bool self_delete;
+    {
+      std::lock_guard lock(m);
+      self_delete = delete_on_exit;
+    }
+    if (attached) {
+      release(env);
+      g_vm->DetachCurrentThread();
+    }
+    if (self_delete) thread.detach();
+    return self_delete;
+  }
+
+  // Ends the thread after what is queued. True when the caller must now join `thread` and delete
+  // the owner; false when called on the thread itself (drain() then says so).
+  bool stop() noexcept {
+    bool on_thread = std::this_thread::get_id() == thread.get_id();
+    {
+      std::lock_guard lock(m);
+      stopping = true;
+      delete_on_exit = on_thread;
+    }
+    cv.notify_all();
+    return !on_thread;
+  }
+};
+
 struct Event {
   Kind kind = kRows;
   jlong listener_id = 0;
@@ -66,15 +149,7 @@ struct Observer {
 struct Binding {
   psl_client* client = nullptr;
   jobject java_client = nullptr;  // global ref, released when the dispatcher ends
-
-  std::mutex m;
-  std::condition_variable cv;
-  std::deque<Event> queue;
-  bool stopping = false;
-  std::thread dispatcher;
-  // close() called on the dispatcher thread itself (a direct Executor whose listener closes
-  // the client): the thread cannot join itself, so it deletes the binding when it ends.
-  bool delete_on_exit = false;
+  JvmQueue<Event> events;          // its thread is the dispatcher
 
   std::mutex observers_m;
   std::map<psl_observer_token, Observer*> observers;
@@ -83,14 +158,9 @@ struct Binding {
 
   void post(Kind kind, jlong listener_id, const char* json) noexcept {
     try {
-      {
-        std::lock_guard lock(m);
-        if (stopping) return;
-        queue.push_back(Event{kind, listener_id, json ? json : ""});
-      }
-      cv.notify_one();
+      events.post(Event{kind, listener_id, json ? json : ""});
     } catch (...) {
-      // Out of memory: this notification is lost; the next one carries fresh state.
+      // Out of memory copying the JSON: this notification is lost; the next one carries fresh state.
     }
   }
 
@@ -194,25 +264,9 @@ struct TransportCommand {
 // in Java, in order.
 struct TransportPump {
   jobject transport = nullptr;  // global ref to the app's Transport, released when the thread ends
-  std::mutex m;
-  std::condition_variable cv;
-  std::deque<TransportCommand> queue;
-  bool stopping = false;
-  bool delete_on_exit = false;
-  std::thread thread;
+  JvmQueue<TransportCommand> commands;
 
-  // Never throws into the core: a command that cannot be queued is lost, and the sync's
-  // timeouts notice the silent connection.
-  void post(TransportCommand c) noexcept {
-    try {
-      {
-        std::lock_guard lock(m);
-        queue.push_back(std::move(c));
-      }
-      cv.notify_one();
-    } catch (...) {
-    }
-  }
+  void post(TransportCommand c) noexcept { commands.post(std::move(c)); }
 
   void run() noexcept;
   void run_one(JNIEnv* env, TransportCommand& c);
@@ -308,59 +362,24 @@ void TransportPump::run_one(JNIEnv* env, TransportCommand& c) {
 }
 
 void TransportPump::run() noexcept {
-  JNIEnv* env = nullptr;
-  JavaVMAttachArgs args{JNI_VERSION_1_6, const_cast<char*>("passerelle-transport"), nullptr};
-#ifdef __ANDROID__
-  bool attached = g_vm->AttachCurrentThreadAsDaemon(&env, &args) == JNI_OK;
-#else
-  bool attached = g_vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env), &args) == JNI_OK;
-#endif
-  for (;;) {
-    TransportCommand c;
-    {
-      std::unique_lock lock(m);
-      cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) break;
-      c = std::move(queue.front());
-      queue.pop_front();
-    }
-    if (attached) {
-      try {
-        run_one(env, c);
-      } catch (...) {
-      }
-    } else {
-      // No JVM to run it in: fail the connection rather than leave the sync waiting.
-      if (c.kind == TransportCommand::kOpen) psl_socket_closed(c.socket, "the app's transport is unavailable");
-      if (c.kind == TransportCommand::kClose) delete c.conn;
-    }
-  }
-  bool self_delete;
-  {
-    std::lock_guard lock(m);
-    self_delete = delete_on_exit;
-  }
-  if (attached) {
-    env->DeleteGlobalRef(transport);
-    transport = nullptr;
-    g_vm->DetachCurrentThread();
-  }
-  if (self_delete) {
-    thread.detach();
-    delete this;
-  }
+  bool self_delete = commands.drain(
+      "passerelle-transport",
+      [this](JNIEnv* env, TransportCommand& c) {
+        if (env) return run_one(env, c);
+        // No JVM to run it in: fail the connection rather than leave the sync waiting.
+        if (c.kind == TransportCommand::kOpen) psl_socket_closed(c.socket, "the app's transport is unavailable");
+        if (c.kind == TransportCommand::kClose) delete c.conn;
+      },
+      [this](JNIEnv* env) {
+        env->DeleteGlobalRef(transport);
+        transport = nullptr;
+      });
+  if (self_delete) delete this;
 }
 
 void TransportPump::finish() noexcept {
-  bool on_pump = std::this_thread::get_id() == thread.get_id();
-  {
-    std::lock_guard lock(m);
-    stopping = true;
-    delete_on_exit = on_pump;
-  }
-  cv.notify_all();
-  if (!on_pump) {
-    thread.join();
+  if (commands.stop()) {
+    commands.thread.join();
     delete this;
   }
 }
@@ -368,50 +387,28 @@ void TransportPump::finish() noexcept {
 // --- the dispatcher --------------------------------------------------------------------------------
 
 void Binding::run() noexcept {
-  JNIEnv* env = nullptr;
-  JavaVMAttachArgs args{JNI_VERSION_1_6, const_cast<char*>("passerelle-dispatch"), nullptr};
-#ifdef __ANDROID__
-  bool attached = g_vm->AttachCurrentThreadAsDaemon(&env, &args) == JNI_OK;
-#else
-  bool attached = g_vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env), &args) == JNI_OK;
-#endif
-  for (;;) {
-    Event e;
-    {
-      std::unique_lock lock(m);
-      cv.wait(lock, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) break;  // stopping, and the queue handed over (Java drops news for closed listeners)
-      e = std::move(queue.front());
-      queue.pop_front();
-    }
-    if (!attached) continue;
-    if (env->PushLocalFrame(8) != JNI_OK) {
-      env->ExceptionClear();
-      continue;
-    }
-    jbyteArray json = to_bytes(env, e.json.c_str());
-    if (json) env->CallVoidMethod(java_client, g_client_dispatch, static_cast<jint>(e.kind), e.listener_id, json);
-    if (env->ExceptionCheck()) {
-      // Client.dispatch catches what the Executor throws; anything else is a bug worth a trace.
-      env->ExceptionDescribe();
-      env->ExceptionClear();
-    }
-    env->PopLocalFrame(nullptr);
-  }
-  bool self_delete;
-  {
-    std::lock_guard lock(m);
-    self_delete = delete_on_exit;
-  }
-  if (attached) {
-    env->DeleteGlobalRef(java_client);
-    java_client = nullptr;
-    g_vm->DetachCurrentThread();
-  }
-  if (self_delete) {
-    dispatcher.detach();
-    delete this;
-  }
+  bool self_delete = events.drain(
+      "passerelle-dispatch",
+      [this](JNIEnv* env, Event& e) {
+        if (!env) return;
+        if (env->PushLocalFrame(8) != JNI_OK) {
+          env->ExceptionClear();
+          return;
+        }
+        jbyteArray json = to_bytes(env, e.json.c_str());
+        if (json) env->CallVoidMethod(java_client, g_client_dispatch, static_cast<jint>(e.kind), e.listener_id, json);
+        if (env->ExceptionCheck()) {
+          // Client.dispatch catches what the Executor throws; anything else is a bug worth a trace.
+          env->ExceptionDescribe();
+          env->ExceptionClear();
+        }
+        env->PopLocalFrame(nullptr);
+      },
+      [this](JNIEnv* env) {
+        env->DeleteGlobalRef(java_client);
+        java_client = nullptr;
+      });
+  if (self_delete) delete this;
 }
 
 jlong observe(JNIEnv* env, jlong handle, jlong listener_id, Kind kind) {
@@ -546,7 +543,7 @@ JNIEXPORT jlong JNICALL Java_org_passerelle_Native_open(JNIEnv* env, jclass, job
     if (java_transport) {
       b->pump = new TransportPump();
       b->pump->transport = env->NewGlobalRef(java_transport);
-      b->pump->thread = std::thread([p = b->pump] { p->run(); });
+      b->pump->commands.thread = std::thread([p = b->pump] { p->run(); });
       transport.context = b->pump;
       o.transport = &transport;
     }
@@ -560,7 +557,7 @@ JNIEXPORT jlong JNICALL Java_org_passerelle_Native_open(JNIEnv* env, jclass, job
     }
     b->client = c;
     b->java_client = env->NewGlobalRef(java_client);
-    b->dispatcher = std::thread([b] { b->run(); });
+    b->events.thread = std::thread([b] { b->run(); });
     return reinterpret_cast<jlong>(b);
   });
 }
@@ -580,15 +577,8 @@ JNIEXPORT void JNICALL Java_org_passerelle_Native_close(JNIEnv* env, jclass, jlo
       for (auto& [token, o] : b->observers) delete o;
       b->observers.clear();
     }
-    bool on_dispatcher = std::this_thread::get_id() == b->dispatcher.get_id();
-    {
-      std::lock_guard lock(b->m);
-      b->stopping = true;
-      b->delete_on_exit = on_dispatcher;
-    }
-    b->cv.notify_all();
-    if (!on_dispatcher) {
-      b->dispatcher.join();  // hands over what was queued, then detaches from the JVM
+    if (b->events.stop()) {
+      b->events.thread.join();  // hands over what was queued, then detaches from the JVM
       delete b;
     }
     return 0;

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The Java API against a real server (tests/capi runs it through capi_launcher, which seeded
@@ -93,6 +94,7 @@ public final class ClientTest {
     ExecutorService appExecutor = Executors.newSingleThreadExecutor(r -> new Thread(r, EXECUTOR_THREAD));
     try {
       run(url, scratch, appExecutor);
+      closeFromAListener(url, scratch);
     } catch (Throwable t) {
       t.printStackTrace();
       System.exit(1);
@@ -101,6 +103,36 @@ public final class ClientTest {
     }
     System.out.println("ClientTest: " + checks + " checks passed");
     System.exit(0);
+  }
+
+  /**
+   * With a direct Executor a listener runs on the binding's dispatcher thread. Closing the client
+   * from there must neither deadlock (that thread cannot join itself) nor touch freed memory:
+   * the dispatcher ends, then frees the binding itself (-Xcheck:jni watches the JNI calls).
+   */
+  private static void closeFromAListener(String url, File scratch) throws Exception {
+    Client direct = Client.open(new Client.Options(new File(scratch, "direct").getPath()).serverUrl(url)
+        .executor(Runnable::run).connectTimeoutMs(3000).requestTimeoutMs(10000).syncBackoffMs(50, 300));
+    direct.login(AMINA, AMINA_PASSWORD);
+    BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+    AtomicBoolean first = new AtomicBoolean(true);
+    direct.addSyncStateListener(status -> {
+      if (!first.getAndSet(false)) return;
+      String name = Thread.currentThread().getName();
+      direct.close();
+      heard.add(name);
+    });
+    direct.startSync();
+    String thread = heard.poll(30, TimeUnit.SECONDS);
+    check(thread != null, "the sync state listener ran");
+    check("passerelle-dispatch".equals(thread), "a direct Executor runs it on the dispatcher, not on " + thread);
+    try {
+      direct.status();
+      check(false, "a client closed by its own listener must throw");
+    } catch (PasserelleException e) {
+      check(e.origin == ErrorOrigin.USAGE && e.getMessage().contains("closed"), "closed by its listener: " + e);
+    }
+    direct.close();  // idempotent, from another thread too
   }
 
   private static Client.Options options(File dir, String url, ExecutorService executor) {
