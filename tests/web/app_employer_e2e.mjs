@@ -180,6 +180,12 @@ async function main() {
     check('at 390 px nothing is wider than the screen', !overflow);
     await page.setViewportSize(LAPTOP);
     await saveShot(page, 'employer-company-laptop-en');
+    await setLanguage(page, 'fr');
+    await view.getByRole('heading', { name: /Mes besoins/ }).waitFor();
+    await saveShot(page, 'employer-company-laptop-fr');
+    await tab(page, /^candidat·es$/i, 'employer_candidates');
+    await saveShot(page, 'employer-candidates-laptop-fr');
+    await setLanguage(page, 'en');
   }, check);
   check('no uncaught error in the employer\'s page', page.errors.length === 0, JSON.stringify(page.errors));
 
@@ -224,6 +230,9 @@ async function main() {
     const reg = server.rows('activity_registrations', 'candidate_id', aminaId)[0];
     check('the server holds her registration on the waiting list, position 1', reg?.status === 'waitlisted' && reg?.position === 1, JSON.stringify(reg));
     await saveShot(p2, 'candidate-activity-waitlisted-phone-en');
+    await setLanguage(p2, 'fr');
+    await card.getByText(/vous êtes 1re sur la liste d.attente/i).first().waitFor();
+    await saveShot(p2, 'candidate-activity-waitlisted-phone-fr');
   }, check);
   check('no uncaught error in the candidate\'s page', p2.errors.length === 0, JSON.stringify(p2.errors));
   await phone.context.close();

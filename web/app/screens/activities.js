@@ -16,7 +16,7 @@ export const strings = {
     none_candidate: 'Aucune activité ouverte pour vous pour l’instant.', none_employer: 'Vous ne participez à aucune activité pour l’instant.',
     upcoming: 'À venir', past: 'Passées',
     'kind.speed_jobbing': 'Speed jobbing', 'kind.exploration_day': 'Journée d’exploration', 'kind.conference': 'Conférence sectorielle',
-    when_local: '{time} (heure de {zone})', place: 'Lieu : {place}', video: 'Lien vidéo', seats: '{taken} places prises sur {capacity}',
+    when_local: '{time} (heure de {zone})', place: 'Lieu : {place}', video: 'Lien vidéo', seats: { one: '{n} place prise sur {capacity}', other: '{n} places prises sur {capacity}' },
     waitlist: { one: '{n} personne en liste d’attente', other: '{n} personnes en liste d’attente' },
     cancelled: 'Activité annulée par l’organisateur.', cancelled_reason: 'Activité annulée par l’organisateur : {reason}',
     employers: 'Employeurs présents', choose: 'Les employeurs que je veux rencontrer', choose_hint: 'En vous inscrivant, vous acceptez de rencontrer les employeurs choisis : ils verront votre nom et votre inscription.',
@@ -36,7 +36,7 @@ export const strings = {
     none_candidate: 'No activity open to you yet.', none_employer: 'You take part in no activity yet.',
     upcoming: 'Coming up', past: 'Past',
     'kind.speed_jobbing': 'Speed jobbing', 'kind.exploration_day': 'Career exploration day', 'kind.conference': 'Sector conference',
-    when_local: '{time} ({zone} time)', place: 'Place: {place}', video: 'Video link', seats: '{taken} of {capacity} seats taken',
+    when_local: '{time} ({zone} time)', place: 'Place: {place}', video: 'Video link', seats: { one: '{n} of {capacity} seats taken', other: '{n} of {capacity} seats taken' },
     waitlist: { one: '{n} person on the waiting list', other: '{n} people on the waiting list' },
     cancelled: 'The organizer cancelled this activity.', cancelled_reason: 'The organizer cancelled this activity: {reason}',
     employers: 'Employers taking part', choose: 'The employers I want to meet', choose_hint: 'By registering you agree to meet the employers you chose: they will see your name and your registration.',
@@ -59,7 +59,8 @@ const city = (zone) => (zone || '').split('/').pop().replace(/_/g, ' ');
 // A time in the activity's zone, with the person's own beside it when they differ.
 function when(ctx, iso, zone) {
   const there = ctx.formatDateTime(iso, zone);
-  if (!zone || zone === ctx.zone) return ctx.esc(there);
+  // Employers are in Québec, where activities take place: their own time is the activity's.
+  if (!zone || zone === ctx.zone || ctx.account.user.role === 'employer') return ctx.esc(there);
   return `${ctx.esc(ctx.t('when_local', { time: there, zone: city(zone) }))} <span class="muted">· ${ctx.esc(ctx.t('your_time', { time: ctx.formatDateTime(iso, ctx.zone) }))}</span>`;
 }
 
@@ -76,12 +77,13 @@ function headerHtml(ctx, a, v, { link }) {
   const { t, esc } = ctx;
   const r = v.registration;
   const id = 'activity-' + a.id.slice(-12);
-  return `<div class="row-between"><h3 id="${id}">${link ? `<a href="/app/activities/${encodeURIComponent(a.id)}">${esc(a.title)}</a>` : esc(a.title)}</h3>
+  // On its own page the activity's title is the page's heading: the card shows its kind only.
+  return `<div class="row-between">${link ? `<h3 id="${id}"><a href="/app/activities/${encodeURIComponent(a.id)}">${esc(a.title)}</a></h3>` : ''}
       <span class="pill info">${esc(t('kind.' + a.kind))}</span></div>
     <p class="small">${when(ctx, a.start, a.time_zone)}</p>
     ${a.place ? `<p class="small">${esc(t('place', { place: a.place }))}</p>` : ''}
     ${a.video_url ? `<p class="small"><a href="${esc(a.video_url)}" target="_blank" rel="noopener">${esc(t('video'))}</a></p>` : ''}
-    <p class="small muted">${esc(t('seats', { taken: a.seats_taken ?? 0, capacity: a.capacity }))}${a.waitlist_length ? ' · ' + esc(t('waitlist', { n: a.waitlist_length })) : ''}${a.organizer_name ? ' · ' + esc(t('organizer', { name: a.organizer_name })) : ''}</p>
+    <p class="small muted">${esc(t('seats', { n: a.seats_taken ?? 0, capacity: a.capacity }))}${a.waitlist_length ? ' · ' + esc(t('waitlist', { n: a.waitlist_length })) : ''}${a.organizer_name ? ' · ' + esc(t('organizer', { name: a.organizer_name })) : ''}</p>
     ${a.status === 'cancelled' ? `<p class="form-error">${esc(a.cancel_reason ? t('cancelled_reason', { reason: a.cancel_reason }) : t('cancelled'))}</p>` : ''}
     ${r ? `<p class="status-line" data-status="${esc(r.status)}" role="status"><span class="pill ${pillOf[r.status] || 'info'}">${esc(r.status === 'waitlisted' && r.position ? '#' + r.position : '●')}</span> ${esc(v.status_text || '')}</p>` : ''}`;
 }

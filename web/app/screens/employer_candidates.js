@@ -16,7 +16,7 @@ export const strings = {
     'status.proposed': 'à répondre', 'status.accepted': 'acceptée', 'status.declined': 'déclinée', 'status.withdrawn': 'retirée',
     accept: 'Accepter', decline: 'Décliner', decline_reason: 'Pourquoi ? (facultatif, l’équipe du programme le lit)', decline_confirm: 'Décliner la proposition', cancel: 'Annuler',
     accepted_done: 'Proposition acceptée ; l’équipe du programme organise la suite.', declined_done: 'Proposition déclinée.',
-    answered: 'Répondu le {date}.', your_reason: 'Votre raison : {reason}',
+    answered: 'Répondu le {date}', your_reason: 'Votre raison : {reason}',
     profession: 'Profession', noc: 'CNP {code}', languages: 'Langues', region: 'Région visée', years: { one: '{n} an d’expérience', other: '{n} ans d’expérience' },
     available: 'Disponible à partir du {date}', summary: 'Résumé :', card_gone: 'Cette personne ne partage plus son profil.',
     internships: 'Stages', internships_none: 'Aucun stage pour l’instant.', period: 'Du {start} au {end}', zone: 'heure de {zone}',
@@ -30,7 +30,7 @@ export const strings = {
     'status.proposed': 'to answer', 'status.accepted': 'accepted', 'status.declined': 'declined', 'status.withdrawn': 'withdrawn',
     accept: 'Accept', decline: 'Decline', decline_reason: 'Why? (optional, program staff read it)', decline_confirm: 'Decline the proposal', cancel: 'Cancel',
     accepted_done: 'Proposal accepted; program staff arrange what comes next.', declined_done: 'Proposal declined.',
-    answered: 'Answered on {date}.', your_reason: 'Your reason: {reason}',
+    answered: 'Answered on {date}', your_reason: 'Your reason: {reason}',
     profession: 'Profession', noc: 'NOC {code}', languages: 'Languages', region: 'Region sought', years: { one: '{n} year of experience', other: '{n} years of experience' },
     available: 'Available from {date}', summary: 'Summary:', card_gone: 'This person no longer shares her profile.',
     internships: 'Internships', internships_none: 'No internship yet.', period: 'From {start} to {end}', zone: '{zone} time',
@@ -87,7 +87,7 @@ export async function render(view, ctx) {
       <p class="small muted">${esc(t('for_need', { need: p.need_title || '' }))} · ${esc(t('score', { n: p.score ?? 0 }))}</p>
       ${card ? cardHtml(card, t, esc, ctx) : p.status === 'proposed' || p.status === 'accepted' ? '' : `<p class="small muted">${esc(t('card_gone'))}</p>`}
       ${reasonsHtml(p, t, esc, lang, idBase)}
-      ${p.answered_at ? `<p class="small muted">${esc(t('answered', { date: ctx.formatDateTime(p.answered_at) }))}${p.reason ? ' ' + esc(t('your_reason', { reason: p.reason })) : ''}</p>` : ''}
+      ${p.answered_at ? `<p class="small muted">${esc(t('answered', { date: ctx.formatDateTime(p.answered_at) }))}${p.reason ? ' · ' + esc(t('your_reason', { reason: p.reason })) : ''}</p>` : ''}
       ${p.status === 'proposed' ? (open ? `<form class="decline-form" data-decline-form="${esc(p.id)}" novalidate>
           <div class="field"><label for="${idBase}-reason">${esc(t('decline_reason'))}</label><textarea id="${idBase}-reason" rows="2" maxlength="500"></textarea></div>
           <p class="form-error" role="alert" tabindex="-1" hidden></p>
