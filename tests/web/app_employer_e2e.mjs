@@ -15,6 +15,7 @@
 //   sent and waits; back online it syncs and says she is number 1 on the waiting list.
 // Screenshots on a laptop (1280x800) and a phone (390x844) go to <build>/test-artifacts/app/.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,6 +35,28 @@ const EMPLOYER = { email: 'rh@cliniquelaval.example', password: 'employeur-2026-
 async function tab(page, name, screenName) {
   await page.getByRole('navigation').getByRole('link', { name }).first().click();
   await waitScreen(page, screenName);
+}
+
+const AXE = fs.readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// axe-core's serious and critical violations, and controls under 44x44 CSS px (as
+// app_screens_e2e checks every other screen): [] when the screen is clean.
+async function quality(page) {
+  await page.evaluate(AXE);
+  const axe = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`));
+  const small = await page.evaluate(() => {
+    const out = [];
+    for (const el of document.querySelectorAll('button, summary, a[href], select, textarea, input:not([type="hidden"]):not([type="checkbox"]):not([type="radio"]), label.check')) {
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (!r.width || !r.height || style.visibility === 'hidden' || el.closest('[hidden], .sr-only')) continue;
+      if ((el.tagName === 'A' && style.display === 'inline') || el.classList.contains('skip')) continue;
+      if (r.width < 44 || r.height < 44) out.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.id).trim().slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+    return out;
+  });
+  return [...axe, ...small];
 }
 
 // Ticks a checkbox brought to the middle of the screen (the fixed tab bar covers the bottom).
@@ -174,8 +197,17 @@ async function main() {
   await stage('the employer\'s page at a phone width', async () => {
     await page.setViewportSize(PHONE);
     await saveShot(page, 'employer-schedule-phone-en');
+    const onSchedule = await quality(page);
+    check('her schedule at 390 px: no serious axe-core violation, targets of 44 px', onSchedule.length === 0, JSON.stringify(onSchedule));
     await tab(page, /^my company$/i, 'employer');
     await saveShot(page, 'employer-company-phone-en');
+    const onCompany = await quality(page);
+    check('her company page at 390 px: no serious axe-core violation, targets of 44 px', onCompany.length === 0, JSON.stringify(onCompany));
+    await tab(page, /^candidates$/i, 'employer_candidates');
+    const onCandidates = await quality(page);
+    check('her candidates page at 390 px: no serious axe-core violation, targets of 44 px', onCandidates.length === 0, JSON.stringify(onCandidates));
+    await saveShot(page, 'employer-candidates-phone-en');
+    await tab(page, /^my company$/i, 'employer');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
     check('at 390 px nothing is wider than the screen', !overflow);
     await page.setViewportSize(LAPTOP);
@@ -202,6 +234,8 @@ async function main() {
     check('her proposal names the employer and the need, accepted, with the reasons', /Licensed practical nurse/.test(text)
       && /accepted by the employer/i.test(text) && /Why you/.test(text), text);
     check('her card is shown as employers see it', /8 years in a Casablanca/.test(await p2.locator('#my-card').innerText()));
+    const onProfile = await quality(p2);
+    check('her profile with proposals: no serious axe-core violation, targets of 44 px', onProfile.length === 0, JSON.stringify(onProfile));
     await p2.locator('#my-card').scrollIntoViewIfNeeded();
     await saveShot(p2, 'candidate-proposals-phone-en');
   }, check);
@@ -230,6 +264,8 @@ async function main() {
     const reg = server.rows('activity_registrations', 'candidate_id', aminaId)[0];
     check('the server holds her registration on the waiting list, position 1', reg?.status === 'waitlisted' && reg?.position === 1, JSON.stringify(reg));
     await saveShot(p2, 'candidate-activity-waitlisted-phone-en');
+    const onActivities = await quality(p2);
+    check('her activities screen: no serious axe-core violation, targets of 44 px', onActivities.length === 0, JSON.stringify(onActivities));
     await setLanguage(p2, 'fr');
     await card.getByText(/vous êtes 1re sur la liste d.attente/i).first().waitFor();
     await saveShot(p2, 'candidate-activity-waitlisted-phone-fr');
