@@ -146,6 +146,13 @@ async function main() {
     const text = await item.innerText();
     check('the internship shows Amina, its dates and that no outcome is recorded yet',
       text.includes(DEMO.amina.name) && /Apr 5, 2027/.test(text) && /Apr 30, 2027/.test(text) && !/May 1/.test(text) && /not recorded yet/i.test(text), text);
+    await item.locator('summary').click();
+    await item.getByLabel(/^outcome of the internship$/i).selectOption('hired_priime');
+    await item.getByRole('button', { name: /^record the outcome$/i }).click();
+    const internship = () => server.rows('internships', 'employer_id', employerId)[0];
+    check('she records the outcome "hired with PRIIME": on the server, the internship completed',
+      await eventually(() => internship()?.outcome === 'hired_priime' && internship()?.status === 'completed'), JSON.stringify(internship()?.outcome));
+    await candidates.locator('[data-internship]').first().getByText(/hired with the PRIIME wage subsidy/).waitFor();
   }, check);
 
   // 4. A speed-jobbing session: one seat, Julien takes it, the coach builds the rotation.
@@ -269,6 +276,12 @@ async function main() {
     await setLanguage(p2, 'fr');
     await card.getByText(/vous êtes 1re sur la liste d.attente/i).first().waitFor();
     await saveShot(p2, 'candidate-activity-waitlisted-phone-fr');
+    await setLanguage(p2, 'en');
+    await card.getByRole('button', { name: /^withdraw$/i }).tap();
+    await card.locator('[data-status="cancelled"]').waitFor();
+    const latest = () => server.rows('activity_registrations', 'candidate_id', aminaId)[0];
+    check('she withdraws: the server cancels her registration and the card offers to register again',
+      await eventually(() => latest()?.status === 'cancelled') && await card.getByRole('button', { name: /^register again$/i }).isVisible(), JSON.stringify(latest()?.status));
   }, check);
   check('no uncaught error in the candidate\'s page', p2.errors.length === 0, JSON.stringify(p2.errors));
   await phone.context.close();

@@ -80,7 +80,7 @@ export const shellStrings = {
     'op.meeting.cancel': 'Annulation de rencontre', 'op.meeting.reschedule': 'Déplacement de rencontre', 'op.meeting.outcome': 'Bilan de rencontre', 'op.plan.share': 'Partage du plan', 'op.mentorship.respond': 'Réponse à un mentorat',
     'op.availability.set': 'Disponibilités', 'op.referral.add': 'Référence', 'op.referral.update': 'Référence', 'op.mentor.update': 'Profil de mentor',
     'op.employer.update': "Profil de l'entreprise", 'op.need.create': 'Nouveau besoin', 'op.need.close': 'Besoin fermé',
-    'op.proposal.respond': 'Réponse à une proposition', 'op.consent.give': 'Partage du profil', 'op.consent.withdraw': 'Fin du partage du profil',
+    'op.proposal.respond': 'Réponse à une proposition', 'op.internship.outcome': 'Résultat d’un stage', 'op.consent.give': 'Partage du profil', 'op.consent.withdraw': 'Fin du partage du profil',
     'op.activity.register': 'Inscription à une activité', 'op.activity.unregister': 'Désinscription d’une activité',
 
     'notify.title': 'Rencontre dans une heure', 'notify.body': 'Avec {name}, à {time}.',
@@ -158,7 +158,7 @@ export const shellStrings = {
     'op.meeting.cancel': 'Meeting cancellation', 'op.meeting.reschedule': 'Meeting move', 'op.meeting.outcome': 'Meeting outcome', 'op.plan.share': 'Sharing the plan', 'op.mentorship.respond': 'Answer to a mentorship',
     'op.availability.set': 'Availability', 'op.referral.add': 'Referral', 'op.referral.update': 'Referral', 'op.mentor.update': 'Mentor profile',
     'op.employer.update': 'Company profile', 'op.need.create': 'New need', 'op.need.close': 'Need closed',
-    'op.proposal.respond': 'Answer to a proposal', 'op.consent.give': 'Sharing the profile', 'op.consent.withdraw': 'Stopping sharing the profile',
+    'op.proposal.respond': 'Answer to a proposal', 'op.internship.outcome': 'Internship outcome', 'op.consent.give': 'Sharing the profile', 'op.consent.withdraw': 'Stopping sharing the profile',
     'op.activity.register': 'Activity registration', 'op.activity.unregister': 'Activity withdrawal',
 
     'notify.title': 'Meeting in one hour', 'notify.body': 'With {name}, at {time}.',

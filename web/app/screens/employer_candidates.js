@@ -23,6 +23,8 @@ export const strings = {
     'istatus.planned': 'prévu', 'istatus.completed': 'terminé', 'istatus.ended_early': 'terminé plus tôt',
     outcome: 'Résultat : {outcome}', 'outcome.hired_priime': 'embauché·e avec la subvention PRIIME', 'outcome.hired': 'embauché·e',
     'outcome.not_hired': 'pas embauché·e', 'outcome.ended_early': 'stage terminé plus tôt', ended_at: 'Terminé le {date}', no_outcome: 'Résultat pas encore noté.',
+    record: 'Inscrire le résultat', record_which: 'Résultat du stage', note: 'Note pour l’équipe du programme (facultatif)',
+    recorded: 'Résultat inscrit.', early_hint: 'Un stage terminé plus tôt est inscrit par l’équipe du programme, avec sa date de fin.',
   },
   en: {
     title: 'Candidates', proposals: 'Proposed candidates', proposals_none: 'No proposal yet: program staff will propose candidates for your needs.',
@@ -37,6 +39,8 @@ export const strings = {
     'istatus.planned': 'planned', 'istatus.completed': 'completed', 'istatus.ended_early': 'ended early',
     outcome: 'Outcome: {outcome}', 'outcome.hired_priime': 'hired with the PRIIME wage subsidy', 'outcome.hired': 'hired',
     'outcome.not_hired': 'not hired', 'outcome.ended_early': 'internship ended early', ended_at: 'Ended on {date}', no_outcome: 'Outcome not recorded yet.',
+    record: 'Record the outcome', record_which: 'Outcome of the internship', note: 'Note for program staff (optional)',
+    recorded: 'Outcome recorded.', early_hint: 'An internship that ended early is recorded by program staff, with its end date.',
   },
 };
 
@@ -110,6 +114,15 @@ export async function render(view, ctx) {
       <div class="row-between"><h3>${esc(i.candidate_name || '')}</h3><span class="pill ${pillOf[i.status] || 'info'}">${esc(t('istatus.' + i.status))}</span></div>
       <p class="small">${esc(period)} <span class="muted">(${esc(t('zone', { zone: zone.split('/').pop().replace(/_/g, ' ') }))})</span></p>
       <p class="small">${i.outcome ? esc(t('outcome', { outcome: t('outcome.' + i.outcome) })) : esc(t('no_outcome'))}${i.ended_at ? ' · ' + esc(t('ended_at', { date: day(i.ended_at) })) : ''}</p>
+      ${i.outcome ? '' : `<details class="outcome"><summary>${esc(t('record'))}</summary>
+        <form data-outcome-form="${esc(i.id)}" novalidate>
+          <div class="field"><label for="outcome-${esc(i.id.slice(-12))}">${esc(t('record_which'))}</label>
+            <select id="outcome-${esc(i.id.slice(-12))}">${['hired_priime', 'hired', 'not_hired'].map((o) => `<option value="${o}">${esc(t('outcome.' + o))}</option>`).join('')}</select>
+            <p class="hint">${esc(t('early_hint'))}</p></div>
+          <div class="field"><label for="outcome-note-${esc(i.id.slice(-12))}">${esc(t('note'))}</label><textarea id="outcome-note-${esc(i.id.slice(-12))}" rows="2" maxlength="500"></textarea></div>
+          <p class="form-error" role="alert" tabindex="-1" hidden></p>
+          <button type="submit" class="primary">${esc(t('record'))}</button>
+        </form></details>`}
     </li>`;
   };
 
@@ -127,6 +140,22 @@ export async function render(view, ctx) {
     </div>
   </section>`;
 
+  // internship.outcome: the core checks who may record it and that it is recorded once.
+  view.querySelectorAll('[data-outcome-form]').forEach((form) => form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const args = { id: form.dataset.outcomeForm, outcome: form.querySelector('select').value };
+    const note = form.querySelector('textarea').value.trim();
+    if (note) args.note = note;
+    try {
+      await db.mutate('internship.outcome', args);
+      form.querySelectorAll('[data-dirty]').forEach((el) => { delete el.dataset.dirty; });
+      ctx.announce(t('recorded'));
+      await render(view, ctx);
+    } catch (e) {
+      const box = form.querySelector('.form-error');
+      box.textContent = e.message || String(e); box.hidden = false; box.focus();
+    }
+  }));
   view.querySelectorAll('[data-accept]').forEach((b) => b.addEventListener('click', async () => {
     b.disabled = true;
     try {
