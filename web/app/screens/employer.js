@@ -20,7 +20,7 @@ export const strings = {
     kind: 'Type', 'kind.job': 'Emploi', 'kind.internship': 'Stage', occupation: 'Code CNP (facultatif)', need_languages: 'Langues (facultatif, ex. : fr, en)',
     need_region: 'Région (facultatif)', positions: 'Nombre de postes', start_by: 'Début souhaité au plus tard (facultatif)', create: 'Ajouter le besoin',
     created: 'Besoin ajouté.', close: 'Fermer ce besoin', closed_done: 'Besoin fermé.', 'status.open': 'ouvert', 'status.closed': 'fermé',
-    need_meta: '{kind} · {positions} poste(s)', need_start: 'début au plus tard le {date}', need_proposed: { one: '{n} candidat·e proposé·e', other: '{n} candidat·es proposé·es' },
+    need_meta: { one: '{kind} · {n} poste', other: '{kind} · {n} postes' }, noc_code: 'CNP {code}', need_start: 'début au plus tard le {date}', need_proposed: { one: '{n} candidat·e proposé·e', other: '{n} candidat·es proposé·es' },
     edit_hint: 'Pour changer un besoin, fermez-le et ajoutez-en un nouveau.',
     required: 'Ce champ est obligatoire.',
   },
@@ -37,7 +37,7 @@ export const strings = {
     kind: 'Kind', 'kind.job': 'Job', 'kind.internship': 'Internship', occupation: 'NOC code (optional)', need_languages: 'Languages (optional, e.g. fr, en)',
     need_region: 'Region (optional)', positions: 'Number of positions', start_by: 'Start at the latest (optional)', create: 'Add the need',
     created: 'Need added.', close: 'Close this need', closed_done: 'Need closed.', 'status.open': 'open', 'status.closed': 'closed',
-    need_meta: '{kind} · {positions} position(s)', need_start: 'start by {date}', need_proposed: { one: '{n} candidate proposed', other: '{n} candidates proposed' },
+    need_meta: { one: '{kind} · {n} position', other: '{kind} · {n} positions' }, noc_code: 'NOC {code}', need_start: 'start by {date}', need_proposed: { one: '{n} candidate proposed', other: '{n} candidates proposed' },
     edit_hint: 'To change a need, close it and add a new one.',
     required: 'This field is required.',
   },
@@ -57,7 +57,7 @@ export async function render(view, ctx) {
   const field = (id, label, value, attrs = '') => `<div class="field"><label for="${id}">${esc(label)}</label><input id="${id}" ${attrs} value="${esc(value ?? '')}"></div>`;
   const needItem = (n) => `<li class="need" data-need="${esc(n.id)}">
       <div class="row-between"><h3>${esc(n.title)}</h3><span class="pill ${n.status === 'open' ? 'ok' : 'info'}">${esc(t('status.' + n.status))}</span></div>
-      <p class="small muted">${esc(t('need_meta', { kind: t('kind.' + (n.kind || 'job')), positions: n.positions ?? 1 }))}${n.occupation_code ? ` · CNP/NOC ${esc(n.occupation_code)}` : ''}${(n.languages || []).length ? ` · ${esc(n.languages.join(', '))}` : ''}${n.region ? ` · ${esc(n.region)}` : ''}${n.start_by ? ` · ${esc(t('need_start', { date: ctx.formatDate(n.start_by) }))}` : ''}</p>
+      <p class="small muted">${esc(t('need_meta', { kind: t('kind.' + (n.kind || 'job')), n: n.positions ?? 1 }))}${n.occupation_code ? ` · ${esc(t('noc_code', { code: n.occupation_code }))}` : ''}${(n.languages || []).length ? ` · ${esc(n.languages.join(', '))}` : ''}${n.region ? ` · ${esc(n.region)}` : ''}${n.start_by ? ` · ${esc(t('need_start', { date: ctx.formatDate(n.start_by) }))}` : ''}</p>
       ${(n.proposed_candidate_ids || []).length ? `<p class="small"><a href="/app/candidates">${esc(t('need_proposed', { n: n.proposed_candidate_ids.length }))}</a></p>` : ''}
       ${n.status === 'open' ? `<button type="button" class="secondary small" data-close="${esc(n.id)}" aria-label="${esc(t('close'))} — ${esc(n.title)}">${esc(t('close'))}</button>` : ''}
     </li>`;
