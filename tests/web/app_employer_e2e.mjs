@@ -146,8 +146,11 @@ async function main() {
     const text = await item.innerText();
     check('the internship shows Amina, its dates and that no outcome is recorded yet',
       text.includes(DEMO.amina.name) && /Apr 5, 2027/.test(text) && /Apr 30, 2027/.test(text) && !/May 1/.test(text) && /not recorded yet/i.test(text), text);
+    // The form stays unfolded across the redraws a sync makes; the select is taken when shown.
     await item.locator('summary').click();
-    await item.getByLabel(/^outcome of the internship$/i).selectOption('hired_priime');
+    const which = candidates.locator('[data-internship]').first().getByLabel(/^outcome of the internship$/i);
+    await which.waitFor();
+    await which.selectOption('hired_priime');
     await item.getByRole('button', { name: /^record the outcome$/i }).click();
     const internship = () => server.rows('internships', 'employer_id', employerId)[0];
     check('she records the outcome "hired with PRIIME": on the server, the internship completed',

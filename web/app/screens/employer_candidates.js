@@ -45,6 +45,7 @@ export const strings = {
 };
 
 let declining = null; // the proposal whose decline form is open: kept across redraws
+const outcomeOpen = new Set(); // internships whose outcome form is unfolded: kept across redraws
 
 const pillOf = { proposed: 'warn', accepted: 'ok', declined: 'info', withdrawn: 'info', planned: 'info', completed: 'ok', ended_early: 'warn' };
 
@@ -114,7 +115,7 @@ export async function render(view, ctx) {
       <div class="row-between"><h3>${esc(i.candidate_name || '')}</h3><span class="pill ${pillOf[i.status] || 'info'}">${esc(t('istatus.' + i.status))}</span></div>
       <p class="small">${esc(period)} <span class="muted">(${esc(t('zone', { zone: zone.split('/').pop().replace(/_/g, ' ') }))})</span></p>
       <p class="small">${i.outcome ? esc(t('outcome', { outcome: t('outcome.' + i.outcome) })) : esc(t('no_outcome'))}${i.ended_at ? ' · ' + esc(t('ended_at', { date: day(i.ended_at) })) : ''}</p>
-      ${i.outcome ? '' : `<details class="outcome"><summary>${esc(t('record'))}</summary>
+      ${i.outcome ? '' : `<details class="outcome" data-outcome-for="${esc(i.id)}"${outcomeOpen.has(i.id) ? ' open' : ''}><summary>${esc(t('record'))}</summary>
         <form data-outcome-form="${esc(i.id)}" novalidate>
           <div class="field"><label for="outcome-${esc(i.id.slice(-12))}">${esc(t('record_which'))}</label>
             <select id="outcome-${esc(i.id.slice(-12))}">${['hired_priime', 'hired', 'not_hired'].map((o) => `<option value="${o}">${esc(t('outcome.' + o))}</option>`).join('')}</select>
@@ -140,6 +141,9 @@ export async function render(view, ctx) {
     </div>
   </section>`;
 
+  view.querySelectorAll('[data-outcome-for]').forEach((d) => d.addEventListener('toggle', () => {
+    if (d.open) outcomeOpen.add(d.dataset.outcomeFor); else outcomeOpen.delete(d.dataset.outcomeFor);
+  }));
   // internship.outcome: the core checks who may record it and that it is recorded once.
   view.querySelectorAll('[data-outcome-form]').forEach((form) => form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -148,6 +152,7 @@ export async function render(view, ctx) {
     if (note) args.note = note;
     try {
       await db.mutate('internship.outcome', args);
+      outcomeOpen.delete(args.id);
       form.querySelectorAll('[data-dirty]').forEach((el) => { delete el.dataset.dirty; });
       ctx.announce(t('recorded'));
       await render(view, ctx);
