@@ -123,7 +123,8 @@ async function main() {
   const candidates = screen(page, 'employer_candidates');
   await stage('she sees Amina\'s card with the reasons and accepts', async () => {
     await view.getByText(/conditions confirmed by program staff/i).first().waitFor({ timeout: 60000 });
-    await tab(page, /^candidates$/i, 'employer_candidates');
+    await view.getByRole('link', { name: /1 proposed candidate waits for your answer/ }).click();
+    await waitScreen(page, 'employer_candidates');
     await candidates.getByRole('heading', { name: DEMO.amina.name }).waitFor({ timeout: 60000 });
     const text = await candidates.innerText();
     check('the card shows why she was proposed (the stored reasons) and her summary', /Why this person/.test(text)

@@ -23,6 +23,7 @@ export const strings = {
     need_meta: { one: '{kind} · {n} poste', other: '{kind} · {n} postes' }, noc_code: 'CNP {code}', need_start: 'début au plus tard le {date}', need_proposed: { one: '{n} candidat·e proposé·e', other: '{n} candidat·es proposé·es' },
     edit_hint: 'Pour changer un besoin, fermez-le et ajoutez-en un nouveau.',
     required: 'Ce champ est obligatoire.',
+    to_answer: { one: '{n} candidat·e proposé·e attend votre réponse', other: '{n} candidat·es proposé·es attendent votre réponse' },
   },
   en: {
     title: 'My company', intro: 'What the program’s staff know about your organization, to propose candidates to you.',
@@ -40,6 +41,7 @@ export const strings = {
     need_meta: { one: '{kind} · {n} position', other: '{kind} · {n} positions' }, noc_code: 'NOC {code}', need_start: 'start by {date}', need_proposed: { one: '{n} candidate proposed', other: '{n} candidates proposed' },
     edit_hint: 'To change a need, close it and add a new one.',
     required: 'This field is required.',
+    to_answer: { one: '{n} proposed candidate waits for your answer', other: '{n} proposed candidates wait for your answer' },
   },
 };
 
@@ -49,8 +51,10 @@ const list = (text) => text.split(/[,;\s]+/).map((s) => s.trim()).filter(Boolean
 export async function render(view, ctx) {
   const { db, t, esc, account } = ctx;
   const me = account.user;
-  const [profile, needs] = await Promise.all([getRow(db, 'employer_profiles', me.id),
-    db.rows('employer_needs', { field: 'employer_id', value: me.id }).catch(() => [])]);
+  const [profile, needs, proposals] = await Promise.all([getRow(db, 'employer_profiles', me.id),
+    db.rows('employer_needs', { field: 'employer_id', value: me.id }).catch(() => []),
+    db.rows('employer_proposals', { field: 'employer_id', value: me.id }).catch(() => [])]);
+  const waiting = proposals.filter((x) => x.status === 'proposed').length;
   const p = profile || {};
   const cond = p.conditions || {};
   needs.sort((a, b) => (a.status === b.status ? String(b.created_at).localeCompare(String(a.created_at)) : a.status === 'open' ? -1 : 1));
@@ -65,6 +69,7 @@ export async function render(view, ctx) {
   view.innerHTML = `<section data-screen="employer">
     <h1>${esc(p.organization || t('title'))}</h1>
     <p class="subtitle muted">${esc(t('intro'))}</p>
+    ${waiting ? `<p class="card notice" id="employer-waiting"><a href="/app/candidates">${esc(t('to_answer', { n: waiting }))}</a></p>` : ''}
     <div class="columns">
     <form id="employer-form" class="card" novalidate aria-labelledby="employer-profile">
       <h2 id="employer-profile">${esc(t('profile'))}</h2>
