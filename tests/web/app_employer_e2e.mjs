@@ -274,6 +274,10 @@ async function main() {
     check('the page says why: full, number 1 on the waiting list', /number 1 on the waiting list/i.test(text), text);
     const reg = server.rows('activity_registrations', 'candidate_id', aminaId)[0];
     check('the server holds her registration on the waiting list, position 1', reg?.status === 'waitlisted' && reg?.position === 1, JSON.stringify(reg));
+    await tab(p2, /^home$/i, 'home');
+    const home = await screen(p2, 'home').locator('[aria-labelledby="home-activities"]').innerText();
+    check('her home lists the activity with where she stands', /Speed jobbing — santé, Laval/.test(home) && /number 1 on the waiting list/.test(home), home);
+    await tab(p2, /^activities$/i, 'activities');
     await saveShot(p2, 'candidate-activity-waitlisted-phone-en');
     const onActivities = await quality(p2);
     check('her activities screen: no serious axe-core violation, targets of 44 px', onActivities.length === 0, JSON.stringify(onActivities));
