@@ -276,6 +276,8 @@ async function main() {
     check('the server holds her registration on the waiting list, position 1', reg?.status === 'waitlisted' && reg?.position === 1, JSON.stringify(reg));
     await tab(p2, /^home$/i, 'home');
     const home = await screen(p2, 'home').locator('[aria-labelledby="home-activities"]').innerText();
+    await screen(p2, 'home').locator('[aria-labelledby="home-activities"]').scrollIntoViewIfNeeded();
+    await saveShot(p2, 'candidate-home-activities-phone-en');
     check('her home lists the activity with where she stands', /Speed jobbing — santé, Laval/.test(home) && /number 1 on the waiting list/.test(home), home);
     await tab(p2, /^activities$/i, 'activities');
     await saveShot(p2, 'candidate-activity-waitlisted-phone-en');
