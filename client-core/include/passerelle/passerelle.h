@@ -367,6 +367,14 @@ PSL_API char* psl_client_download_file(psl_client* client, const char* sha256, c
  * ("[]" when nothing is free). The server has the last word when a slot is booked. */
 PSL_API char* psl_client_slots(psl_client* client, const char* mentorship_id, int32_t days, psl_error* out_error);
 
+/* An activity (docs/activities.md) as the signed-in person takes part in it, from this device's
+ * rows, as the web app shows it: a JSON object {"activity_id", "registration": her row or null,
+ * "status_text": where she stands in `locale` ("fr" | "en"; NULL: the account's language) or
+ * null, "agenda": her or his speed-jobbing agenda row or null, "agenda_text": its printable
+ * sheet or null, "ics": the agenda's text/calendar, else the activity's one event}. An activity
+ * not on this device: PSL_NOT_FOUND / PSL_ORIGIN_USAGE; nobody signed in: PSL_UNAUTHENTICATED. */
+PSL_API char* psl_client_activity_view(psl_client* client, const char* activity_id, const char* locale, psl_error* out_error);
+
 /* ---- host transport ------------------------------------------------------------------------ */
 
 /* The sync (psl_client_start_sync, psl_client_sync_once) speaks to the server through one
