@@ -95,7 +95,7 @@ extern "C" {
 /* ---- versions ------------------------------------------------------------------------------ */
 
 /* Bumped when a function is added (the ABI only grows; see docs/bindings.md, "Stability"). */
-#define PSL_API_VERSION 3
+#define PSL_API_VERSION 4  /* 4: psl_client_activity_view */
 
 /* The library's version, e.g. "0.1.0". Static: never freed. Never fails. */
 PSL_API const char* psl_version(void);
