@@ -140,6 +140,10 @@ export class Passerelle {
   personTimeZone(userId = null) { return this.call('personTimeZone', { userId }); }
   // A meeting as a text/calendar document (one VEVENT), in the signed-in person's language.
   meetingIcs(meetingId) { return this.call('meetingIcs', { meetingId }); }
+  // An activity as the signed-in person takes part in it: {activity_id, registration, status_text,
+  // agenda, agenda_text, ics} (local_views.h, activity_view), texts in `locale` ('fr' | 'en';
+  // null: the account's language).
+  activityView(activityId, locale = null) { return this.call('activityView', { activityId, locale }); }
   // Sends a message in a thread: resolves with its id once it is queued. `files`
   // ([{name, type, bytes: Uint8Array}], at most 5) are checked as natively (a PDF, DOCX, ODT,
   // PNG or JPEG by its content, at most 10 MiB, else a 'usage' refusal and nothing is queued),

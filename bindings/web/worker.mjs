@@ -11,7 +11,7 @@
 //
 // Messages in: {id, call: 'open' | 'signIn' | 'acceptInvite' | 'signOut' | 'mutate' | 'list' | 'get' |
 //   'pendingCount' | 'threads' | 'unreadTotal' | 'threadMessages' | 'sendMessage' | 'markRead' |
-//   'addFile' | 'fileBlob' | 'slots' | 'planProgress' | 'personTimeZone' | 'meetingIcs' |
+//   'addFile' | 'fileBlob' | 'slots' | 'planProgress' | 'personTimeZone' | 'meetingIcs' | 'activityView' |
 //   'dismissRejection' | 'request' | 'startSync' | 'stopSync' | 'syncStatus' | 'rejections' | 'close', args}
 // Messages out: {id, ok: value} or {id, error: {code, origin, message}} (passerelle.h's codes
 // and origins, wire spelling), and unasked {event: 'rows_changed' (rows: [{collection, id}],
@@ -428,6 +428,7 @@ const calls = {
   async planProgress({ candidateId = null }) { return callCore('psl_web_plan_progress', candidateId); },
   async personTimeZone({ userId = null }) { return callCore('psl_web_person_time_zone', userId); },
   async meetingIcs({ meetingId }) { return callCore('psl_web_meeting_ics', meetingId); },
+  async activityView({ activityId, locale = null }) { return callCore('psl_web_activity_view', activityId, locale); },
   async dismissRejection({ opId }) {
     callCore('psl_web_dismiss_rejection', opId);
     if (storage === 'indexeddb') await syncfs(false);

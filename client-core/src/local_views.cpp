@@ -3,6 +3,8 @@
 #include <map>
 
 #include "passerelle/mentor_slots.h"
+#include "passerelle/shared/activities/activities.h"
+#include "passerelle/shared/activities/schedule.h"
 #include "passerelle/shared/mentors/ics.h"
 #include "passerelle/shared/mentors/profiles.h"
 #include "passerelle/shared/sync/collections.h"
@@ -129,6 +131,27 @@ Outcome<std::string> meeting_ics(LocalRows& rows, std::string_view meeting_id, s
   if (!row) return std::move(row).failure();
   if (!*row) return refused(ErrorCode::not_found, "meeting " + std::string(meeting_id) + " is not on this device (sync first?)");
   return mentors::ics_calendar({mentors::meeting_event(**row, viewer_id, locale)}, "");
+}
+
+Outcome<json::object> activity_view(LocalRows& rows, std::string_view activity_id, std::string_view viewer_id,
+                                    protocol::Locale locale) {
+  namespace ac = activities::collection;
+  auto activity = rows.get(ac::activities, activity_id);
+  if (!activity) return std::move(activity).failure();
+  if (!*activity)
+    return refused(ErrorCode::not_found, "activity " + std::string(activity_id) + " is not on this device (sync first?)");
+  auto registration = rows.get(ac::registrations, activities::registration_id(activity_id, viewer_id));
+  if (!registration) return std::move(registration).failure();
+  auto agenda = rows.get(ac::agendas, activities::agenda_id(activity_id, viewer_id));
+  if (!agenda) return std::move(agenda).failure();
+  json::object out{{"activity_id", activity_id}};
+  out["registration"] = *registration ? json::value(**registration) : json::value(nullptr);
+  out["status_text"] =
+      *registration ? json::value(activities::registration_text(**registration, locale)) : json::value(nullptr);
+  out["agenda"] = *agenda ? json::value(**agenda) : json::value(nullptr);
+  out["agenda_text"] = *agenda ? json::value(activities::agenda_text(**activity, **agenda, locale)) : json::value(nullptr);
+  out["ics"] = *agenda ? activities::agenda_ics(**activity, **agenda, locale) : activities::activity_ics(**activity, locale);
+  return out;
 }
 
 }  // namespace passerelle::client

@@ -313,6 +313,14 @@ static void test_messages_and_slots(const char* url, const char* scratch) {
   CHECK(psl_client_unread_total(amina, NULL, &err) == false, "NULL out_total");
   CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "out_total is NULL");
 
+  /* An activity the device does not hold; a bad language. */
+  CHECK(psl_client_activity_view(amina, "00000000-0000-7000-8000-000000000000", NULL, &err) == NULL, "unknown activity");
+  CHECK_ERROR(err, PSL_NOT_FOUND, PSL_ORIGIN_USAGE, "not on this device");
+  CHECK(psl_client_activity_view(amina, "00000000-0000-7000-8000-000000000000", "de", &err) == NULL, "unknown language");
+  CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "locale");
+  CHECK(psl_client_activity_view(amina, NULL, NULL, &err) == NULL, "NULL activity");
+  CHECK_ERROR(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, "activity_id is NULL");
+
   /* Slots: none before a mentorship is active; the coach proposes, the mentor accepts. */
   CHECK(psl_client_slots(amina, NULL, 14, &err) == NULL, "no mentorship yet");
   CHECK_ERROR(err, PSL_NOT_FOUND, PSL_ORIGIN_USAGE, "no active mentorship");

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "passerelle/local_views.h"
+#include "passerelle/shared/activities/activities.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/mentors/availability.h"
 #include "passerelle/shared/sync/collections.h"
@@ -316,6 +317,28 @@ int views() {
       auto ics = client::meeting_ics(rows, "01900000-0000-7000-8000-0000000000e1", viewer, locale);
       std::printf("ics %s\n", ics ? ics->c_str() : ics.error().message.c_str());
     }
+  // An activity as each person takes part in it (activity_view): a speed-jobbing session with the
+  // candidate's agenda and confirmed seat, a conference where she waits third, an unknown id.
+  const std::string session = "01900000-0000-7000-8000-0000000000a1", conference = "01900000-0000-7000-8000-0000000000a2";
+  const std::string employer = "01900000-0000-7000-8000-00000000000e";
+  for (const auto& [id, kind] : {std::pair{session, "speed_jobbing"}, std::pair{conference, "conference"}})
+    rows.put("activities", {{"id", id}, {"kind", kind}, {"title", "Santé, Laval; soir"}, {"start", "2026-03-09T14:00:00Z"},
+                            {"end", "2026-03-09T16:00:00Z"}, {"time_zone", "America/Toronto"}, {"place", "Cosmodôme, Laval"},
+                            {"status", "open"}, {"sequence", 1}, {"updated_at", "2026-03-01T12:00:00Z"}});
+  rows.put("activity_registrations", {{"id", activities::registration_id(session, candidate)}, {"status", "confirmed"}, {"reason", "seat"}});
+  rows.put("activity_registrations", {{"id", activities::registration_id(conference, candidate)}, {"status", "waitlisted"},
+                                      {"reason", "full"}, {"position", 3}});
+  json::array items;
+  for (int slot = 0; slot < 2; ++slot)
+    items.push_back(json::object{{"slot", slot}, {"start", slot ? "2026-03-09T14:10:00Z" : "2026-03-09T14:00:00Z"},
+                                 {"end", slot ? "2026-03-09T14:18:00Z" : "2026-03-09T14:08:00Z"}, {"with_id", employer},
+                                 {"with_name", slot ? "Clinique Laval" : "Hôpital du Sacré-Cœur"}, {"employer_id", employer},
+                                 {"candidate_id", candidate}, {"table", slot + 1}});
+  rows.put("activity_agendas", {{"id", activities::agenda_id(session, candidate)}, {"activity_id", session}, {"user_id", candidate},
+                                {"side", "candidate"}, {"items", items}, {"sequence", 2}, {"updated_at", "2026-03-02T12:00:00Z"}});
+  for (auto locale : {protocol::Locale::fr, protocol::Locale::en})
+    for (const auto& id : {session, conference, std::string("01900000-0000-7000-8000-0000000000ff")})
+      print_outcome("activity", client::activity_view(rows, id, candidate, locale));
   return 0;
 }
 

@@ -130,22 +130,31 @@ const icons = {
   messages: '<path d="M4 4h16v12H8l-4 4z"/>',
   mentoring: '<circle cx="8" cy="8" r="3.5"/><circle cx="17" cy="9" r="2.5"/><path d="M2 20c0-3.5 2.7-6 6-6s6 2.5 6 6M14 14.5c3 0 7 1.2 7 5"/>',
   profile: '<circle cx="12" cy="8" r="4"/><path d="M4 21c0-4.4 3.6-7 8-7s8 2.6 8 7"/>',
+  company: '<path d="M4 21V5l8-2v18M12 9h8v12M7 8h2M7 12h2M7 16h2M15 13h2M15 17h2"/><path d="M2 21h20"/>',
+  activities: '<rect x="3" y="5" width="18" height="16" rx="2"/><path d="M3 10h18M8 3v4M16 3v4M8 14h3M8 17h6"/>',
 };
 
 function tabsFor(role) {
+  if (role === 'employer') {
+    return [['employer', '', 'tab.employer', 'company'], ['employer_candidates', 'candidates', 'tab.candidates', 'mentoring'],
+      ['activities', 'activities', 'tab.activities', 'activities'], ['profile', 'profile', 'tab.profile', 'profile']];
+  }
   if (role === 'mentor') {
     return [['home', '', 'tab.home', 'home'], ['mentor', 'mentoring', 'tab.mentor', 'mentoring'],
       ['messages', 'messages', 'tab.messages', 'messages'], ['profile', 'profile', 'tab.profile', 'profile']];
   }
   return [['home', '', 'tab.home', 'home'], ['plan', 'plan', 'tab.plan', 'plan'], ['messages', 'messages', 'tab.messages', 'messages'],
-    ['mentoring', 'mentoring', 'tab.mentoring', 'mentoring'], ['profile', 'profile', 'tab.profile', 'profile']];
+    ['mentoring', 'mentoring', 'tab.mentoring', 'mentoring'], ['activities', 'activities', 'tab.activities', 'activities'],
+    ['profile', 'profile', 'tab.profile', 'profile']];
 }
 
 let unread = 0;
 function renderTabs() {
   const nav = $('#tabs');
-  if (!state.account) { nav.hidden = true; nav.innerHTML = ''; return; }
+  if (!state.account) { nav.hidden = true; nav.innerHTML = ''; delete document.body.dataset.role; return; }
   nav.hidden = false;
+  // The employer's page is laid out for a desktop first (style.css widens it).
+  document.body.dataset.role = state.account.user.role;
   nav.setAttribute('aria-label', t('tab.label'));
   nav.innerHTML = tabsFor(state.account.user.role).map(([screen, path, label, icon]) => {
     const current = state.screenName === screen;
@@ -241,12 +250,14 @@ function routeOf(pathname) {
   const parts = rest.split('/').filter(Boolean).map(decodeURIComponent);
   const role = state.account && state.account.user.role;
   switch (parts[0]) {
-    case undefined: return { name: 'home', params: {} };
+    case undefined: return { name: role === 'employer' ? 'employer' : 'home', params: {} };
+    case 'candidates': return { name: role === 'employer' ? 'employer_candidates' : 'home', params: {} };
+    case 'activities': return { name: 'activities', params: { id: parts[1] || null } };
     case 'plan': return { name: 'plan', params: { step: parts[1] || null } };
     case 'messages': return { name: 'messages', params: { thread: parts[1] || null } };
     case 'mentoring': case 'mentor': return { name: role === 'mentor' ? 'mentor' : 'mentoring', params: { id: parts[1] || null } };
     case 'profile': return { name: 'profile', params: {} };
-    default: return { name: 'home', params: {} };
+    default: return { name: role === 'employer' ? 'employer' : 'home', params: {} };
   }
 }
 

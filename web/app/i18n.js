@@ -21,6 +21,7 @@ export const shellStrings = {
     'tab.label': 'Sections',
     'tab.home': 'Accueil', 'tab.plan': 'Plan', 'tab.messages': 'Messages', 'tab.mentoring': 'Mentorat',
     'tab.mentor': 'Mentorat', 'tab.profile': 'Profil',
+    'tab.employer': 'Mon entreprise', 'tab.candidates': 'Candidat·es', 'tab.activities': 'Activités',
     'tab.unread': { one: '{n} non lu', other: '{n} non lus' },
 
     'sync.online': 'En ligne', 'sync.offline': 'Hors ligne', 'sync.connecting': 'Connexion…',
@@ -78,6 +79,9 @@ export const shellStrings = {
     'op.profile.update': 'Profil', 'op.career.update': 'Parcours professionnel', 'op.meeting.request': 'Réservation de rencontre',
     'op.meeting.cancel': 'Annulation de rencontre', 'op.meeting.reschedule': 'Déplacement de rencontre', 'op.meeting.outcome': 'Bilan de rencontre', 'op.plan.share': 'Partage du plan', 'op.mentorship.respond': 'Réponse à un mentorat',
     'op.availability.set': 'Disponibilités', 'op.referral.add': 'Référence', 'op.referral.update': 'Référence', 'op.mentor.update': 'Profil de mentor',
+    'op.employer.update': "Profil de l'entreprise", 'op.need.create': 'Nouveau besoin', 'op.need.close': 'Besoin fermé',
+    'op.proposal.respond': 'Réponse à une proposition', 'op.internship.outcome': 'Résultat d’un stage', 'op.consent.give': 'Partage du profil', 'op.consent.withdraw': 'Fin du partage du profil',
+    'op.activity.register': 'Inscription à une activité', 'op.activity.unregister': 'Désinscription d’une activité',
 
     'notify.title': 'Rencontre dans une heure', 'notify.body': 'Avec {name}, à {time}.',
   },
@@ -95,6 +99,7 @@ export const shellStrings = {
     'tab.label': 'Sections',
     'tab.home': 'Home', 'tab.plan': 'Plan', 'tab.messages': 'Messages', 'tab.mentoring': 'Mentoring',
     'tab.mentor': 'Mentoring', 'tab.profile': 'Profile',
+    'tab.employer': 'My company', 'tab.candidates': 'Candidates', 'tab.activities': 'Activities',
     'tab.unread': { one: '{n} unread', other: '{n} unread' },
 
     'sync.online': 'Online', 'sync.offline': 'Offline', 'sync.connecting': 'Connecting…',
@@ -152,6 +157,9 @@ export const shellStrings = {
     'op.profile.update': 'Profile', 'op.career.update': 'Career profile', 'op.meeting.request': 'Meeting booking',
     'op.meeting.cancel': 'Meeting cancellation', 'op.meeting.reschedule': 'Meeting move', 'op.meeting.outcome': 'Meeting outcome', 'op.plan.share': 'Sharing the plan', 'op.mentorship.respond': 'Answer to a mentorship',
     'op.availability.set': 'Availability', 'op.referral.add': 'Referral', 'op.referral.update': 'Referral', 'op.mentor.update': 'Mentor profile',
+    'op.employer.update': 'Company profile', 'op.need.create': 'New need', 'op.need.close': 'Need closed',
+    'op.proposal.respond': 'Answer to a proposal', 'op.internship.outcome': 'Internship outcome', 'op.consent.give': 'Sharing the profile', 'op.consent.withdraw': 'Stopping sharing the profile',
+    'op.activity.register': 'Activity registration', 'op.activity.unregister': 'Activity withdrawal',
 
     'notify.title': 'Meeting in one hour', 'notify.body': 'With {name}, at {time}.',
   },

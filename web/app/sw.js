@@ -5,7 +5,7 @@
 // answers when it is not. Navigations fall back to the cached index.html (the app's routes are
 // History API paths). The server's API (/v1/*: the WebSocket, file uploads and downloads) is
 // never cached. No Background Sync: the app syncs while it is open (Safari has none).
-const kCache = 'passerelle-app-v1';
+const kCache = 'passerelle-app-v2';
 const kShell = [
   '/app/', '/app/index.html', '/app/app.js', '/app/i18n.js', '/app/style.css', '/app/manifest.webmanifest',
   '/app/screens/home.js', '/app/screens/plan.js', '/app/screens/messages.js', '/app/screens/profile.js',
@@ -13,6 +13,7 @@ const kShell = [
   '/app/passerelle.mjs', '/app/worker.mjs', '/app/opfs_pool.mjs', '/app/passerelle-core.mjs', '/app/passerelle-core.wasm',
   '/app/icons/icon-192.png', '/app/icons/icon-512.png', '/app/icons/maskable-512.png',
   '/app/screens/util.js', '/app/zones.js',
+  '/app/screens/employer.js', '/app/screens/employer_candidates.js', '/app/screens/activities.js',
 ];
 
 self.addEventListener('install', (event) => {

@@ -668,6 +668,26 @@ __attribute__((used)) char* psl_web_meeting_ics(const char* meeting_id) {
   });
 }
 
+// An activity as the signed-in person takes part in it (local_views.h, activity_view): her
+// registration and its sentence, the speed-jobbing agenda, its printable sheet and the .ics, in
+// `locale` ("fr" | "en"; NULL or empty: the account's language).
+__attribute__((used)) char* psl_web_activity_view(const char* activity_id, const char* locale) {
+  return guarded([&] {
+    if (!g_open) return not_open();
+    if (!activity_id) return error(ErrorCode::bad_request, "usage", "activityView needs an activity id");
+    auto lang = g_open->record ? g_open->record->user.locale : protocol::Locale::fr;
+    if (locale && *locale) {
+      auto parsed = protocol::parse_locale(locale);
+      if (!parsed) return error(ErrorCode::bad_request, "usage", "activityView: the language is fr or en");
+      lang = *parsed;
+    }
+    StoreRows rows(*g_open->store);
+    auto view = client::activity_view(rows, activity_id, me(), lang);
+    if (!view) return failed(view.failure());
+    return ok(std::move(*view));
+  });
+}
+
 // Forgets a refused op (it stays refused: this only clears it from the list).
 __attribute__((used)) char* psl_web_dismiss_rejection(const char* op_id) {
   return guarded([&] {

@@ -54,4 +54,12 @@ Outcome<std::optional<boost::json::object>> plan_progress_view(LocalRows& rows, 
 Outcome<std::string> meeting_ics(LocalRows& rows, std::string_view meeting_id, std::string_view viewer_id,
                                  protocol::Locale locale);
 
+// An activity as `viewer_id` takes part in it, for the phone app and the employer's page:
+// {activity_id, registration (her row or null), status_text (activities::registration_text in
+// `locale`, or null), agenda (her or his speed-jobbing agenda row, or null), agenda_text (the
+// printable sheet, or null), ics (the agenda's calendar, else the activity's one event)}.
+// not_found (usage) when the activity is not on this device.
+Outcome<boost::json::object> activity_view(LocalRows& rows, std::string_view activity_id, std::string_view viewer_id,
+                                           protocol::Locale locale);
+
 }  // namespace passerelle::client

@@ -95,7 +95,7 @@ extern "C" {
 /* ---- versions ------------------------------------------------------------------------------ */
 
 /* Bumped when a function is added (the ABI only grows; see docs/bindings.md, "Stability"). */
-#define PSL_API_VERSION 3
+#define PSL_API_VERSION 4  /* 4: psl_client_activity_view */
 
 /* The library's version, e.g. "0.1.0". Static: never freed. Never fails. */
 PSL_API const char* psl_version(void);
@@ -366,6 +366,14 @@ PSL_API char* psl_client_download_file(psl_client* client, const char* sha256, c
  *    "mentor_local_start": the same in the mentor's zone, "mentor_time_zone", "mentorship_id"}
  * ("[]" when nothing is free). The server has the last word when a slot is booked. */
 PSL_API char* psl_client_slots(psl_client* client, const char* mentorship_id, int32_t days, psl_error* out_error);
+
+/* An activity (docs/activities.md) as the signed-in person takes part in it, from this device's
+ * rows, as the web app shows it: a JSON object {"activity_id", "registration": her row or null,
+ * "status_text": where she stands in `locale` ("fr" | "en"; NULL: the account's language) or
+ * null, "agenda": her or his speed-jobbing agenda row or null, "agenda_text": its printable
+ * sheet or null, "ics": the agenda's text/calendar, else the activity's one event}. An activity
+ * not on this device: PSL_NOT_FOUND / PSL_ORIGIN_USAGE; nobody signed in: PSL_UNAUTHENTICATED. */
+PSL_API char* psl_client_activity_view(psl_client* client, const char* activity_id, const char* locale, psl_error* out_error);
 
 /* ---- host transport ------------------------------------------------------------------------ */
 

@@ -969,6 +969,41 @@ char* psl_client_slots(psl_client* client, const char* mentorship_id, int32_t da
   });
 }
 
+char* psl_client_activity_view(psl_client* client, const char* activity_id, const char* locale, psl_error* err) {
+  return guarded<char*>(err, nullptr, [&]() -> char* {
+    const char* fn = "psl_client_activity_view";
+    if (!check_client(client, fn, err) || !check_arg(activity_id, fn, "activity_id", err)) return nullptr;
+    LocalLock lock(client);
+    auto account = client->client->current_user();
+    if (!account) {
+      set_failure(err, account.failure());
+      return nullptr;
+    }
+    if (!*account) {
+      set_error_2(err, PSL_UNAUTHENTICATED, PSL_ORIGIN_USAGE, fn, ": nobody is signed in on this device");
+      return nullptr;
+    }
+    auto lang = (*account)->user.locale;
+    if (locale && *locale) {
+      auto parsed = passerelle::protocol::parse_locale(locale);
+      if (!parsed) {
+        set_error_2(err, PSL_BAD_REQUEST, PSL_ORIGIN_USAGE, fn, ": locale is \"fr\" or \"en\"");
+        return nullptr;
+      }
+      lang = *parsed;
+    }
+    passerelle::client::ClientRows rows(*client->client);
+    auto view = passerelle::client::activity_view(rows, activity_id, (*account)->user.id, lang);
+    if (!view) {
+      auto failure = std::move(view).failure();
+      failure.error.message = std::string(fn) + ": " + failure.error.message;
+      set_failure(err, failure);
+      return nullptr;
+    }
+    return give_json(*view);
+  });
+}
+
 // --- observers ---------------------------------------------------------------------------------
 
 psl_observer_token psl_client_observe_rows(psl_client* client, psl_rows_callback callback, void* context,

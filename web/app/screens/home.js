@@ -21,6 +21,7 @@ export const strings = {
     'mentor.title': 'Mes mentorats', 'mentor.open': 'Voir mes mentorats',
     'mentor.proposed': { one: '{n} proposition en attente de votre réponse', other: '{n} propositions en attente de votre réponse' },
     'mentor.active': { one: '{n} mentorat en cours', other: '{n} mentorats en cours' },
+    'activities.title': 'Mes activités', 'activities.open': 'Voir les activités',
   },
   en: {
     title: 'Hello {name}',
@@ -41,6 +42,7 @@ export const strings = {
     'mentor.title': 'My mentorships', 'mentor.open': 'Open my mentorships',
     'mentor.proposed': { one: '{n} proposal waiting for your answer', other: '{n} proposals waiting for your answer' },
     'mentor.active': { one: '{n} active mentorship', other: '{n} active mentorships' },
+    'activities.title': 'My activities', 'activities.open': 'Open the activities',
   },
 };
 
@@ -154,6 +156,26 @@ export async function render(view, ctx) {
       <div class="actions"><a class="button secondary" href="/app/mentoring">${esc(t('mentor.open'))}</a></div></section>`;
   }
 
+  // The activities she registered for, coming up, each with the core's sentence on where she
+  // stands (db.activityView).
+  let activitiesHtml = '';
+  if (me.role === 'candidate' && db.activityView) {
+    const regs = (await db.rows('activity_registrations', { field: 'candidate_id', value: me.id }).catch(() => []))
+      .filter((r) => r.status !== 'cancelled');
+    const items = (await Promise.all(regs.map(async (r) => {
+      const a = await getRow(db, 'activities', r.activity_id);
+      if (!a || new Date(a.end).getTime() < now) return null;
+      const v = await db.activityView(a.id, lang).catch(() => null);
+      return { a, text: (v && v.status_text) || '' };
+    }))).filter(Boolean).sort((x, y) => String(x.a.start).localeCompare(String(y.a.start)));
+    if (items.length) {
+      activitiesHtml = `<section class="card" aria-labelledby="home-activities"><h2 id="home-activities">${esc(t('activities.title'))}</h2>
+        <ul class="list">${items.map(({ a, text }) => `<li><a class="row-link" href="/app/activities/${encodeURIComponent(a.id)}"><span class="grow"><span class="title">${esc(a.title)}</span>
+          <span class="sub">${esc(ctx.formatDateTime(a.start))} · ${esc(text)}</span></span><span aria-hidden="true">›</span></a></li>`).join('')}</ul>
+        <div class="actions"><a class="button secondary" href="/app/activities">${esc(t('activities.open'))}</a></div></section>`;
+    }
+  }
+
   const status = ctx.status || {};
   view.innerHTML = `<section data-screen="home">
     <h1>${esc(t('title', { name: name.split(' ')[0] }))}</h1>
@@ -163,6 +185,7 @@ export async function render(view, ctx) {
     </div>
     ${planHtml}${mentorHtml}
     <section class="card" aria-labelledby="home-meeting"><h2 id="home-meeting">${esc(t('meeting.title'))}</h2>${meetingHtml}${notifyHtml}</section>
+    ${activitiesHtml}
     <p class="small muted center" id="home-last-sync">${esc(status.last_synced_at ? t('sync.last', { when: ctx.formatDateTime(status.last_synced_at) }) : t('sync.never'))}</p>
   </section>`;
   const ask = view.querySelector('#home-notify');

@@ -5,6 +5,7 @@
 // every trace of Passerelle in this browser).
 import { getRow } from './home.js';
 import { downloadBlob } from './util.js';
+import { cardHtml, reasonsHtml } from './employer_candidates.js';
 
 export const strings = {
   fr: {
@@ -37,6 +38,12 @@ export const strings = {
     consent_available: 'Disponible pour travailler à partir du (après votre arrivée)', consent_summary: 'Résumé pour les employeurs (facultatif)',
     consent_give: 'Partager mon profil avec les employeurs', consent_update: 'Mettre à jour', consent_withdraw: 'Ne plus partager',
     consent_withdrawn: 'Votre profil n’est plus partagé : il quitte les appareils des employeurs à leur prochaine synchronisation.',
+    card_title: 'Ma fiche, telle que les employeurs la voient', card_hint: 'Seuls les employeurs à qui l’équipe du programme vous propose la voient.',
+    proposals: 'Mes propositions à des employeurs', proposals_none: 'Aucune proposition pour l’instant.',
+    proposal_for: '{organization} — {need}', 'pstatus.proposed': 'en attente de l’employeur', 'pstatus.accepted': 'acceptée par l’employeur',
+    'pstatus.declined': 'déclinée par l’employeur', 'pstatus.withdrawn': 'retirée', proposed_on: 'Proposée le {date}',
+    profession: 'Profession', noc: 'CNP {code}', languages: 'Langues', region: 'Région visée', years: { one: '{n} an d’expérience', other: '{n} ans d’expérience' },
+    available: 'Disponible à partir du {date}', summary: 'Résumé :', why: 'Pourquoi vous',
   },
   en: {
     title: 'My profile', account: 'My account', email: 'E-mail: {email}', role: 'Role: {role}',
@@ -68,6 +75,12 @@ export const strings = {
     consent_available: 'Available to work from (after your arrival)', consent_summary: 'Summary for employers (optional)',
     consent_give: 'Share my profile with employers', consent_update: 'Update', consent_withdraw: 'Stop sharing',
     consent_withdrawn: 'Your profile is no longer shared: it leaves employers’ devices at their next sync.',
+    card_title: 'My card, as employers see it', card_hint: 'Only the employers program staff propose you to see it.',
+    proposals: 'My proposals to employers', proposals_none: 'No proposal yet.',
+    proposal_for: '{organization} — {need}', 'pstatus.proposed': 'waiting for the employer', 'pstatus.accepted': 'accepted by the employer',
+    'pstatus.declined': 'declined by the employer', 'pstatus.withdrawn': 'withdrawn', proposed_on: 'Proposed on {date}',
+    profession: 'Profession', noc: 'NOC {code}', languages: 'Languages', region: 'Region sought', years: { one: '{n} year of experience', other: '{n} years of experience' },
+    available: 'Available from {date}', summary: 'Summary:', why: 'Why you',
   },
 };
 
@@ -87,9 +100,12 @@ export async function render(view, ctx) {
   const { db, t, esc, account } = ctx;
   const me = account.user;
   const candidate = me.role === 'candidate';
-  const [profile, career, consent, card] = await Promise.all([getRow(db, 'profiles', me.id),
+  const [profile, career, consent, card, proposals] = await Promise.all([getRow(db, 'profiles', me.id),
     candidate ? getRow(db, 'career_profiles', me.id) : null, candidate ? getRow(db, 'employer_consents', me.id) : null,
-    candidate ? getRow(db, 'candidate_cards', me.id) : null]);
+    candidate ? getRow(db, 'candidate_cards', me.id) : null,
+    candidate ? db.rows('employer_proposals', { field: 'candidate_id', value: me.id }).catch(() => []) : []]);
+  proposals.sort((a, b) => String(b.proposed_at).localeCompare(String(a.proposed_at)));
+  const pill = { proposed: 'warn', accepted: 'ok', declined: 'info', withdrawn: 'info' };
   const p = profile || {};
   const c = career || {};
   const shared = !!consent && consent.status === 'given';
@@ -130,6 +146,21 @@ export async function render(view, ctx) {
       <p class="form-error" role="alert" tabindex="-1" hidden></p>
       <div class="actions"><button type="submit" class="primary">${esc(t(shared ? 'consent_update' : 'consent_give'))}</button>${shared ? `<button type="button" class="secondary" id="consent-withdraw">${esc(t('consent_withdraw'))}</button>` : ''}</div>
     </form>` : ''}
+
+    ${candidate && card ? `<section class="card" id="my-card" aria-labelledby="profile-card">
+      <h2 id="profile-card">${esc(t('card_title'))}</h2><p class="hint">${esc(t('card_hint'))}</p>
+      <h3>${esc(card.name || me.name || '')}</h3>
+      ${cardHtml(card, t, esc, ctx)}
+    </section>` : ''}
+
+    ${candidate && (shared || proposals.length) ? `<section class="card" id="my-proposals" aria-labelledby="profile-proposals">
+      <h2 id="profile-proposals">${esc(t('proposals'))}</h2>
+      ${proposals.length ? `<ul class="list">${proposals.map((pr) => `<li class="proposal" data-proposal="${esc(pr.id)}">
+        <div class="row-between"><h3>${esc(t('proposal_for', { organization: pr.organization || '', need: pr.need_title || '' }))}</h3><span class="pill ${pill[pr.status] || 'info'}">${esc(t('pstatus.' + pr.status))}</span></div>
+        <p class="small muted">${esc(t('proposed_on', { date: ctx.formatDateTime(pr.proposed_at) }))}</p>
+        ${reasonsHtml(pr, t, esc, ctx.lang, 'my-proposal-' + pr.id.slice(-12))}
+      </li>`).join('')}</ul>` : `<p class="muted">${esc(t('proposals_none'))}</p>`}
+    </section>` : ''}
 
     <form id="password-form" class="card" novalidate aria-labelledby="profile-password">
       <h2 id="profile-password">${esc(t('password'))}</h2>
