@@ -69,6 +69,7 @@ async function pull() {
   if (state.pulling) { state.pullAgain = true; return state.pulling; }
   state.pulling = (async () => {
     try {
+      let changes = 0;
       do {
         state.pullAgain = false;
         let more = true;
@@ -78,11 +79,12 @@ async function pull() {
           for (const c of page.changes) {
             if (c.deleted) coll(c.collection).delete(c.id); else coll(c.collection).set(c.id, c.data);
           }
+          changes += page.changes.length + (page.resync ? 1 : 0);
           state.cursor = page.cursor;
           more = page.more;
         }
       } while (state.pullAgain);
-      onData();
+      onData({ pulled: changes });
     } catch (e) { /* offline: the next reconnect pulls */ } finally { state.pulling = null; }
   })();
   return state.pulling;
@@ -138,8 +140,11 @@ function onboardingContext() {
 }
 
 let caseloadTimer = null;
-function onData() {
+function onData({ pulled } = {}) {
   renderStatus();
+  // The employer and activity pages' timed pulls mostly bring nothing: no re-render then (an
+  // open list box would close).
+  if (pulled === 0 && ['employers', 'need', 'internships', 'activities', 'activity'].includes(current.view) && !main.querySelector('.loading')) return;
   if (current.view === 'caseload') {
     clearTimeout(caseloadTimer);
     caseloadTimer = setTimeout(loadCaseload, 150);
