@@ -8,7 +8,8 @@
 //     accepts from their device and the page shows "acceptée" without a reload;
 //   - typing in a form survives the re-render a poke causes;
 //   - the coach creates a speed-jobbing session with that employer, registers Amina and Julien,
-//     builds the rotation and sees the grid; the .ics of a person comes from the server;
+//     builds the rotation and sees the grid; the .ics of a person comes from the server; in a
+//     one-seat conference the second registration waits (number 1, and why);
 //   - an internship of 29 days is refused with the server's reason, 28 days are recorded, and
 //     the outcome "hired" is recorded;
 //   - a candidate asking for the preselection gets `forbidden`; English works;
@@ -193,6 +194,31 @@ async function main() {
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Horaire (.ics) : Amina Benali' }).click()]);
   const ics = fs.readFileSync(await download.path(), 'utf8');
   check('Amina\'s .ics comes from the server', ics.startsWith('BEGIN:VCALENDAR') && ics.includes('BEGIN:VEVENT') && ics.replace(/\r?\n /g, '').includes('Nadia Roy'), ics);
+  // A conference of one seat: the second registration waits, and the page says where.
+  await page.getByRole('link', { name: 'Activités', exact: true }).click();
+  await page.getByLabel('Type').selectOption('conference');
+  await page.getByLabel('Titre').fill('Conférence santé');
+  await page.getByLabel('Début').fill(`${day(4)}T18:00`);
+  await page.getByLabel('Fin', { exact: true }).fill(`${day(4)}T20:00`);
+  await page.getByLabel('Lien de visioconférence').fill('https://meet.example.org/sante');
+  await page.getByLabel('Places').fill('1');
+  await page.getByRole('button', { name: 'Créer l’activité' }).click();
+  await page.getByRole('heading', { name: 'Conférence santé', level: 1 }).waitFor();
+  for (const name of ['Amina Benali', 'Julien Moreau']) {
+    await page.locator('#reg-candidate option', { hasText: name }).waitFor({ state: 'attached' });
+    await page.locator('#reg-candidate').selectOption({ label: name });
+    await page.getByRole('button', { name: 'Inscrire', exact: true }).click();
+    await page.locator('#act-registrations tr', { hasText: name }).waitFor();
+  }
+  const waiting = page.locator('#act-registrations tr', { hasText: 'Julien Moreau' });
+  await waiting.locator('td', { hasText: 'liste d’attente (nᵒ 1)' }).waitFor();
+  check('the second registration for the last seat waits, number 1, and says why',
+    (await waiting.textContent()).includes('complet à l’arrivée de l’inscription'));
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-conference.png'), fullPage: true });
+  await page.goBack();
+  await page.goBack();
+  await page.locator('#sched-grid').waitFor();
+
   await page.emulateMedia({ media: 'print' });
   const printHidden = await page.evaluate(() => getComputedStyle(document.querySelector('.top')).display === 'none' &&
     getComputedStyle(document.querySelector('#sched-build')).display === 'none' && getComputedStyle(document.querySelector('#sched-grid')).display !== 'none');
@@ -230,6 +256,9 @@ async function main() {
   await page.getByRole('link', { name: 'Employers' }).click();
   await page.getByRole('heading', { name: 'Partner employers' }).waitFor();
   check('the employers page in English', (await page.locator('.cond-state.ok').first().textContent()).startsWith('Conditions confirmed by'));
+  await page.getByRole('link', { name: 'Infirmière clinicienne' }).click();
+  await page.locator('#need-preselect li', { hasText: 'Julien Moreau' }).locator('.reasons li', { hasText: 'speaks the working language(s): fr' }).waitFor();
+  check('the reasons in English without a new request', (await page.getByRole('button', { name: 'Propose Julien Moreau' }).count()) === 1);
   await page.selectOption('#lang', 'fr');
   const pages = [['#/employers', 'employers', '.employer'], [`#/employers/need/${needId}`, 'need', '#need-proposals li'],
     ['#/activities', 'activities', '#act-list table'], ['#/internships', 'internships', '#intern-list table']];
