@@ -135,7 +135,7 @@ export function showNeed(id) {
       <section class="card" aria-labelledby="presel-h"><h2 id="presel-h">${esc(t('presel.title'))}</h2>
         <p class="muted">${esc(t('presel.intro'))}</p>
         <div id="need-preselect"><p class="loading">${esc(t('loading'))}</p></div></section>
-      <section class="card" aria-labelledby="props-h"><h2 id="props-h">${esc(t('prop.title'))}</h2><div id="need-proposals"></div></section>
+      <section class="card" aria-labelledby="props-h"><h2 id="props-h" tabindex="-1">${esc(t('prop.title'))}</h2><div id="need-proposals"></div></section>
     </div>`;
   renderNeed();
   loadPreselection();
@@ -311,7 +311,13 @@ function onAction(action, id) {
   } else if (action === 'propose') {
     const needId = page.needId;
     write('propose', 'proposal.create', { id: ctx.uuidv7(), need_id: needId, candidate_id: id }, renderNeed)
-      .then((ok) => { if (ok) { ctx.announce(t('presel.proposed')); loadPreselection(); } });
+      .then((ok) => {
+        if (!ok) return;
+        ctx.announce(t('presel.proposed'));
+        // Her button is gone: the focus goes to the next candidate's, else to the proposals.
+        (document.querySelector('#need-preselect button[data-emp="propose"]') || document.getElementById('props-h'))?.focus();
+        loadPreselection();
+      });
     renderNeed();
   }
 }
