@@ -9,8 +9,9 @@
 // ctx: see employers.js.
 
 const KINDS = ['speed_jobbing', 'exploration_day', 'conference'];
-// Attendance (the activity.attendance mutator of the indicators work): a checkbox per seat.
-const ATTENDANCE = false;
+// Attendance (activity.attendance): a checkbox per registration not withdrawn (a walk-in from
+// the waiting list counts); the server accepts it from one hour before the start.
+const ATTENDANCE = true;
 
 let ctx = null;
 const page = { id: null, calendar: null, calendarFor: null, errors: {}, timer: null };
@@ -215,7 +216,7 @@ function renderRegistrations(a) {
       <td>${esc(t(`reg.st.${r.status}`))}${r.status === 'waitlisted' && r.position ? ` (${esc(t('reg.position', { n: r.position }))})` : ''}</td>
       <td>${esc(t(`reg.reason.${r.reason}`, { n: r.position ?? '' }))}</td>
       ${a.kind === 'speed_jobbing' ? `<td>${esc((r.employer_ids || a.employer_ids || []).map((e) => employerLabel(a, e)).join(', '))}</td>` : ''}
-      ${attendance ? `<td>${r.status === 'confirmed' ? `<label><input type="checkbox" id="attended-${esc(r.candidate_id)}" data-attended="${esc(r.candidate_id)}" ${r.attended ? 'checked' : ''}> <span class="visually-hidden">${esc(t('reg.attended_of', { name: r.candidate_name }))}</span></label>` : ''}</td>` : ''}
+      ${attendance ? `<td>${r.status !== 'cancelled' ? `<label><input type="checkbox" id="attended-${esc(r.candidate_id)}" data-attended="${esc(r.candidate_id)}" ${r.attended ? 'checked' : ''}> <span class="visually-hidden">${esc(t('reg.attended_of', { name: r.candidate_name }))}</span></label>` : ''}</td>` : ''}
       <td>${r.status === 'cancelled' ? '' : `<button type="button" class="secondary tool" id="unregister-${esc(r.candidate_id)}" data-act="unregister" data-id="${esc(r.candidate_id)}">${esc(t('reg.withdraw', { name: r.candidate_name }))}</button>`}</td>
     </tr>`).join('')}</tbody></table>`);
 }

@@ -85,6 +85,12 @@ async function axeCheck(page, label) {
 }
 
 function day(offsetDays) { return new Date(Date.now() + offsetDays * 86400000).toISOString().slice(0, 10); }
+// A datetime-local value in Montréal (the browser's zone here), `minutes` from now.
+function montrealIn(minutes) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: 'America/Toronto', hourCycle: 'h23', year: 'numeric', month: '2-digit',
+    day: '2-digit', hour: '2-digit', minute: '2-digit' }).formatToParts(new Date(Date.now() + minutes * 60000)).map((x) => [x.type, x.value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
 
 async function main() {
   const ready = path.join(tmp, 'ready');
@@ -198,8 +204,9 @@ async function main() {
   await page.getByRole('link', { name: 'Activités', exact: true }).click();
   await page.getByLabel('Type').selectOption('conference');
   await page.getByLabel('Titre').fill('Conférence santé');
-  await page.getByLabel('Début').fill(`${day(4)}T18:00`);
-  await page.getByLabel('Fin', { exact: true }).fill(`${day(4)}T20:00`);
+  // It starts in 10 minutes: attendance is recorded from one hour before the start.
+  await page.getByLabel('Début').fill(montrealIn(10));
+  await page.getByLabel('Fin', { exact: true }).fill(montrealIn(130));
   await page.getByLabel('Lien de visioconférence').fill('https://meet.example.org/sante');
   await page.getByLabel('Places').fill('1');
   await page.getByRole('button', { name: 'Créer l’activité' }).click();
@@ -214,10 +221,19 @@ async function main() {
   await waiting.locator('td', { hasText: 'liste d’attente (nᵒ 1)' }).waitFor();
   check('the second registration for the last seat waits, number 1, and says why',
     (await waiting.textContent()).includes('complet à l’arrivée de l’inscription'));
+  await page.getByLabel('Amina Benali était présent·e').check();
+  await page.locator('#act-registrations tr', { hasText: 'Amina Benali' }).waitFor();
+  await sleep(500);
+  check('attendance is recorded without a refusal', (await page.locator('#reg-error').textContent()) === '', await page.locator('#reg-error').textContent());
+  await page.reload();
+  await page.locator('#act-registrations tr', { hasText: 'Amina Benali' }).waitFor();
+  check('after a reload (rows from the server) Amina is marked present, Julien not',
+    await page.getByLabel('Amina Benali était présent·e').isChecked() && !(await page.getByLabel('Julien Moreau était présent·e').isChecked()));
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-conference.png'), fullPage: true });
   await page.goBack();
   await page.goBack();
   await page.locator('#sched-grid').waitFor();
+  await page.locator('#ics-activity').waitFor();
 
   await page.emulateMedia({ media: 'print' });
   const printHidden = await page.evaluate(() => getComputedStyle(document.querySelector('.top')).display === 'none' &&
@@ -276,7 +292,7 @@ async function main() {
   await page.locator('#need-proposals li').first().waitFor();
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-preselection-390.png'), fullPage: true });
   await page.goto(`${url}#/activities`);
-  await page.locator('#act-list a').first().click();
+  await page.locator('#act-list a', { hasText: 'Speed jobbing santé' }).click();
   await page.locator('#sched-grid').waitFor();
   await page.locator('#ics-activity').waitFor();
   check('the activity at 390 px is no wider than the screen', await page.evaluate(() => document.documentElement.scrollWidth) <= 390);
