@@ -222,8 +222,8 @@ async function main() {
   check('the second registration for the last seat waits, number 1, and says why',
     (await waiting.textContent()).includes('complet à l’arrivée de l’inscription'));
   await page.getByLabel('Amina Benali était présent·e').check();
-  await page.locator('#act-registrations tr', { hasText: 'Amina Benali' }).waitFor();
-  await sleep(500);
+  // Pushed and answered before the reload (the page's outbox lives in memory).
+  await page.waitForFunction(() => !document.querySelector('#status').textContent.includes('en attente'));
   check('attendance is recorded without a refusal', (await page.locator('#reg-error').textContent()) === '', await page.locator('#reg-error').textContent());
   await page.reload();
   await page.locator('#act-registrations tr', { hasText: 'Amina Benali' }).waitFor();
