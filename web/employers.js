@@ -3,7 +3,8 @@
 // preselection of a need (the server runs employers::preselect and sends its reasons in both
 // languages; the page ranks nothing itself), proposals with the employer's answer, and
 // internships with their outcome. Writes are the shared mutators (employer.confirm_conditions,
-// need.create, proposal.create, internship.create, internship.outcome); a refusal shows the
+// need.create, need.close, proposal.create, internship.create, internship.extend,
+// internship.outcome); a refusal shows the
 // server's reason (the 28 days, an overlap...) beside the form, and what was typed stays.
 //
 // ctx = { main, t, esc, fmtTime, fmtDate, language, coll, rowsOf, rerender, clean, mutate,
@@ -159,8 +160,12 @@ function renderNeed() {
   if (!n) { ctx.rerender(head, `<p class="${ctx.pulling() ? 'loading' : 'error'}">${esc(t(ctx.pulling() ? 'loading' : 'need.not_found'))}</p>`); }
   else {
     const p = ctx.coll('employer_profiles').get(n.employer_id);
+    const closing = ctx.pending('need.close', (a) => a.id === n.id);
     ctx.rerender(head, `<h1>${esc(n.title)} — ${esc(n.organization || p?.organization || '')}</h1>
-      <p class="muted">${esc(needSummary(n))}</p>`);
+      <p class="muted">${esc(needSummary(n))}${n.closed_at ? ` · ${esc(t('need.closed_on', { when: ctx.fmtTime(n.closed_at) }))}` : ''}</p>
+      ${n.status !== 'closed' ? `<button type="button" class="secondary" id="need-close" data-emp="close-need" data-id="${esc(n.id)}"
+        ${closing ? 'aria-disabled="true"' : ''}>${esc(t('need.close', { title: n.title }))}</button>` : ''}
+      ${page.errors.close ? `<p class="error" role="alert">${esc(page.errors.close)}</p>` : ''}`);
   }
   renderPreselection(n);
   renderProposals();
@@ -282,7 +287,11 @@ function renderInternships() {
             ${chosen === 'ended_early' ? `<label>${esc(t('intern.ended_at'))}<br><input id="ended-${esc(i.id)}" name="ended_at" type="date" data-keep required></label>` : ''}
             <label>${esc(t('intern.note'))}<br><input id="note-${esc(i.id)}" name="note" data-keep maxlength="500"></label>
             <button type="submit" class="secondary" id="outcome-save-${esc(i.id)}">${esc(t('intern.record'))}</button>
-          </form>${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}`}</td></tr>`;
+          </form>${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+          <form class="filters extend-form" data-emp="intern-extend" data-id="${esc(i.id)}" aria-label="${esc(t('intern.extend_for', { name: i.candidate_name }))}">
+            <label>${esc(t('intern.new_last_day'))}<br><input id="extend-${esc(i.id)}" name="end" type="date" data-keep required></label>
+            <button type="submit" class="secondary" id="extend-save-${esc(i.id)}">${esc(t('intern.extend'))}</button>
+          </form>${page.errors[`extend-${i.id}`] ? `<p class="error" role="alert" id="extend-error-${esc(i.id)}">${esc(page.errors[`extend-${i.id}`])}</p>` : ''}`}</td></tr>`;
     }).join('')}</tbody></table>`);
 }
 
@@ -308,6 +317,14 @@ function onAction(action, id) {
   if (action === 'confirm' || action === 'unconfirm') {
     write(`confirm-${id}`, 'employer.confirm_conditions', { employer_id: id, confirmed: action === 'confirm' }, renderEmployers)
       .then((ok) => { if (ok) { ctx.announce(t(action === 'confirm' ? 'emp.done_confirm' : 'emp.done_unconfirm')); document.getElementById(`${action === 'confirm' ? 'unconfirm' : 'confirm'}-${id}`)?.focus(); } });
+  } else if (action === 'close-need') {
+    write('close', 'need.close', { id }, renderNeed).then((ok) => {
+      if (!ok) return;
+      ctx.announce(t('need.closed'));
+      document.getElementById('props-h')?.focus();
+      loadPreselection();
+    });
+    renderNeed();
   } else if (action === 'propose') {
     const needId = page.needId;
     write('propose', 'proposal.create', { id: ctx.uuidv7(), need_id: needId, candidate_id: id }, renderNeed)
@@ -388,6 +405,27 @@ async function onSubmit(action, form) {
       renderInternships();
     } catch (e) {
       err.textContent = t('intern.refused', { m: e.message || e.code });  // kept: the fields stay as typed
+    }
+  } else if (action === 'intern-extend') {
+    // The new last day, as the exclusive end (the workplace's midnight after it); the server
+    // checks the 28 days and overlaps, and its refusal (which points to hiring) is shown.
+    const id = form.dataset.id;
+    const i = ctx.coll('internships').get(id);
+    const last = form.elements.end.value;
+    if (!last || !i) return;
+    const args = { id, end: midnightIn(nextDay(last), i.time_zone || 'America/Toronto') };
+    const key = `extend-${id}`;
+    delete page.errors[key];
+    try {
+      await ctx.mutateNow('internship.extend', args);
+      // The pull that brought the new end may have re-rendered the row: the field is looked up again.
+      const field = document.getElementById(`extend-${id}`);
+      if (field) { field.classList.remove('dirty'); field.value = ''; }
+      ctx.announce(t('intern.extended'));
+      renderInternships();
+    } catch (e) {
+      page.errors[key] = t('intern.refused', { m: e.message || e.code });  // the date typed stays (data-keep)
+      renderInternships();
     }
   } else if (action === 'intern-outcome') {
     const id = form.dataset.id;

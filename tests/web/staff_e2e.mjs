@@ -10,8 +10,10 @@
 //   - the coach creates a speed-jobbing session with that employer, registers Amina and Julien,
 //     builds the rotation and sees the grid; the .ics of a person comes from the server; in a
 //     one-seat conference the second registration waits (number 1, and why);
-//   - an internship of 29 days is refused with the server's reason, 28 days are recorded, and
+//   - an internship of 29 days is refused with the server's reason, 27 days are recorded; an
+//     extension to 29 days is refused with the reason (the date stays), to 28 days recorded;
 //     the outcome "hired" is recorded;
+//   - the coach closes a need from its page (need.close);
 //   - a candidate asking for the preselection gets `forbidden`; English works;
 //   - axe-core finds no serious or critical violation on the new pages; screenshots at 1280 and
 //     390 px in ARTIFACTS_DIR.
@@ -169,6 +171,16 @@ async function main() {
   // Rows every coach reads bring no poke: the page's 10 s pull brings the answer.
   await page.locator('#need-proposals li', { hasText: 'Amina Benali' }).locator('.prop-status', { hasText: 'acceptée' }).waitFor({ timeout: 30000 });
   check('the employer\'s answer shows up on the coach\'s page without a reload', true);
+  // The coach closes the added need from its page (need.close): the button goes, the state says so.
+  await page.goto(`${url}#/employers`);
+  await page.getByRole('link', { name: 'Préposée aux bénéficiaires' }).click();
+  await page.getByRole('button', { name: 'Fermer le besoin « Préposée aux bénéficiaires »' }).click();
+  await page.locator('#need-head', { hasText: 'fermé le' }).waitFor();
+  check('need.close from the need page: closed, the button gone', (await page.locator('#need-close').count()) === 0);
+  await page.locator('#need-preselect', { hasText: 'Ce besoin est fermé' }).waitFor();
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-need-closed.png'), fullPage: true });
+  await page.goto(`${url}#/employers/need/${needId}`);
+  await page.locator('#need-close').waitFor();
   const refused = await as(page, AMINA, [['employers.preselect', { need_id: needId }]]);
   check('a candidate asking for the preselection gets forbidden', refused.out[0].error?.code === 'forbidden', JSON.stringify(refused.out[0]));
 
@@ -250,17 +262,34 @@ async function main() {
   await page.locator('#intern-employer').selectOption({ label: 'Clinique Test' });
   await page.locator('#intern-candidate').selectOption({ label: 'Amina Benali' });
   await page.getByLabel('Premier jour').fill(day(30));
-  await page.getByLabel('Dernier jour').fill(day(58));  // 29 days
+  await page.getByLabel('Dernier jour', { exact: true }).fill(day(58));  // 29 days
   await page.getByRole('button', { name: 'Enregistrer le stage' }).click();
   await page.locator('#intern-error', { hasText: 'Refusé par le serveur' }).waitFor();
   const why = await page.locator('#intern-error').textContent();
   check('29 days: refused with the 28-day reason', /28/.test(why), why);
   check('the refused form keeps its dates', (await page.getByLabel('Premier jour').inputValue()) === day(30));
-  await page.getByLabel('Dernier jour').fill(day(57));  // 28 days
+  await page.getByLabel('Dernier jour', { exact: true }).fill(day(56));  // 27 days
   await page.getByRole('button', { name: 'Enregistrer le stage' }).click();
   const row = page.locator('#intern-list tr', { hasText: 'Amina Benali' });
   await row.waitFor();
-  check('28 days: recorded', (await page.locator('#intern-error').textContent()) === '');
+  check('27 days: recorded', (await page.locator('#intern-error').textContent()) === '');
+  // Extending to 29 days is refused with the server's reason; the date typed stays.
+  const extendField = row.getByLabel('Nouveau dernier jour');
+  await extendField.fill(day(58));
+  await row.getByRole('button', { name: 'Prolonger' }).click();
+  const extendError = page.locator('#intern-list p.error', { hasText: 'Refusé par le serveur' });
+  await extendError.waitFor();
+  const extendWhy = await extendError.textContent();
+  check('an extension to 29 days: refused with the 28-day reason', /28/.test(extendWhy), extendWhy);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-internship-extend-refused.png'), fullPage: true });
+  check('the refused extension keeps its date', (await row.getByLabel('Nouveau dernier jour').inputValue()) === day(58));
+  const periodBefore = await row.locator('td').nth(1).textContent();
+  await row.getByLabel('Nouveau dernier jour').fill(day(57));  // 28 days
+  await row.getByRole('button', { name: 'Prolonger' }).click();
+  await extendError.waitFor({ state: 'detached' });
+  await page.waitForFunction((before) => [...document.querySelectorAll('#intern-list tr')]
+    .find((r) => r.textContent.includes('Amina Benali'))?.querySelectorAll('td')[1]?.textContent !== before, periodBefore);
+  check('an extension to 28 days is recorded', (await row.getByLabel('Nouveau dernier jour').inputValue()) === '');
   await row.locator('select[name=outcome]').selectOption('hired');
   await row.getByRole('button', { name: 'Enregistrer le résultat' }).click();
   await page.locator('#intern-list tr', { hasText: 'Amina Benali' }).locator('td', { hasText: /^embauché·e$/ }).waitFor();
