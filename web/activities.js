@@ -36,7 +36,10 @@ export function installActivityPages(context) {
     if (ev.target.id === 'act-kind' || ev.target.id === 'act-audience') showKindFields();
     if (ev.target.matches('input[data-attended]')) onAttendance(ev.target);
   });
-  main.addEventListener('toggle', (ev) => { if (ev.target.id === 'sched-people') page.peopleOpen = ev.target.open; }, true);
+  main.addEventListener('toggle', (ev) => {
+    if (ev.target.id === 'sched-people') page.peopleOpen = ev.target.open;
+    if (ev.target.id === 'act-cancel-box') page.cancelOpen = ev.target.open;  // stays open across re-renders
+  }, true);
 }
 
 const isMine = () => ['activities', 'activity'].includes(ctx.view().view);
@@ -124,7 +127,7 @@ function renderActivityList() {
 // --- one activity ------------------------------------------------------------------------
 export function showActivity(id) {
   const { main, t, esc } = ctx;
-  if (page.id !== id) { page.calendar = null; page.errors = {}; }
+  if (page.id !== id) { page.calendar = null; page.errors = {}; page.cancelOpen = false; }
   page.id = id;
   main.innerHTML = `
     <p class="no-print"><a href="#/activities">${esc(t('act.back'))}</a></p>
@@ -178,8 +181,14 @@ function renderActivity() {
     <p>${a.place ? esc(a.place) : ''}${a.place && a.video_url ? ' · ' : ''}${a.video_url ? `<a href="${esc(a.video_url)}" rel="noopener">${esc(a.video_url)}</a>` : ''}</p>
     <p class="muted">${esc(t('act.summary', { seats: a.seats_taken ?? 0, cap: a.capacity, wait: a.waitlist_length ?? 0, who: t(`act.audience.${a.audience}`) }))}
       ${employers ? ` — ${esc(t('act.employers'))} : ${esc(employers)}` : ''}
-      ${a.status === 'cancelled' ? ` — <strong class="flag">${esc(t('act.status.cancelled'))}</strong>` : ''}</p>
-    ${a.description ? `<p>${esc(a.description)}</p>` : ''}`);
+      ${a.status === 'cancelled' ? ` — <strong class="flag">${esc(t('act.status.cancelled'))}</strong>${a.cancel_reason ? ` « ${esc(a.cancel_reason)} »` : ''}` : ''}</p>
+    ${a.description ? `<p>${esc(a.description)}</p>` : ''}
+    ${a.status !== 'cancelled' ? `<details id="act-cancel-box" ${page.cancelOpen ? 'open' : ''}><summary>${esc(t('act.cancel'))}</summary>
+      <form class="filters" data-act="cancel" aria-label="${esc(t('act.cancel_of', { title: a.title }))}">
+        <label>${esc(t('act.cancel_reason'))}<br><input id="act-cancel-reason" name="reason" data-keep maxlength="2000" size="40"></label>
+        <button type="submit" id="act-cancel">${esc(t('act.cancel_confirm', { title: a.title }))}</button>
+      </form></details>` : ''}
+    ${page.errors.cancel ? `<p class="error" role="alert">${esc(page.errors.cancel)}</p>` : ''}`);
   renderRegistrations(a);
   renderSchedule();
 }
@@ -324,6 +333,21 @@ function instant(local) { return new Date(local).toISOString(); }
 
 async function onSubmit(action, form) {
   const { t } = ctx;
+  if (action === 'cancel') {
+    // activity.cancel: every registration is cancelled with why, agendas' .ics say CANCELLED.
+    const args = { id: page.id };
+    const reason = form.elements.reason.value.trim();
+    if (reason) args.reason = reason;
+    delete page.errors.cancel;
+    try {
+      await ctx.mutateNow('activity.cancel', args);
+      ctx.announce(t('act.cancelled'));
+    } catch (e) {
+      page.errors.cancel = t('error.server', { m: e.message || e.code });  // the reason typed stays
+    }
+    renderActivity();
+    return;
+  }
   if (action === 'create') {
     const err = document.getElementById('act-error');
     const f = form.elements;

@@ -9,7 +9,8 @@
 //   - typing in a form survives the re-render a poke causes;
 //   - the coach creates a speed-jobbing session with that employer, registers Amina and Julien,
 //     builds the rotation and sees the grid; the .ics of a person comes from the server; in a
-//     one-seat conference the second registration waits (number 1, and why);
+//     one-seat conference the second registration waits (number 1, and why), and the coach
+//     cancels it from its page (activity.cancel, with a reason);
 //   - an internship of 29 days is refused with the server's reason, 27 days are recorded; an
 //     extension to 29 days is refused with the reason (the date stays), to 28 days recorded;
 //     the outcome "hired" is recorded;
@@ -242,6 +243,14 @@ async function main() {
   check('after a reload (rows from the server) Amina is marked present, Julien not',
     await page.getByLabel('Amina Benali était présent·e').isChecked() && !(await page.getByLabel('Julien Moreau était présent·e').isChecked()));
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-conference.png'), fullPage: true });
+  // The coach cancels it (activity.cancel) with a reason: the page says so, the form goes.
+  await page.locator('#act-cancel-box summary').click();
+  await page.getByLabel('Raison (dite aux inscrit·e·s)').fill('Salle indisponible');
+  await page.getByRole('button', { name: 'Annuler « Conférence santé » pour tout le monde' }).click();
+  await page.locator('#act-head .flag', { hasText: 'annulée' }).waitFor();
+  check('activity.cancel from the page: cancelled with its reason, the form gone',
+    (await page.locator('#act-head').textContent()).includes('Salle indisponible') && (await page.locator('#act-cancel').count()) === 0);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-conference-cancelled.png'), fullPage: true });
   await page.goBack();
   await page.goBack();
   await page.locator('#sched-grid').waitFor();
