@@ -1,8 +1,9 @@
 // The dashboard's employer pages (docs/dashboard.md, "Employers" and "Internships"): employer
-// profiles with the internship-conditions checklist staff confirm, their needs, the
+// profiles (staff may edit them: employer.update naming the employer) with the
+// internship-conditions checklist staff confirm, their needs, the
 // preselection of a need (the server runs employers::preselect and sends its reasons in both
 // languages; the page ranks nothing itself), proposals with the employer's answer, and
-// internships with their outcome. Writes are the shared mutators (employer.confirm_conditions,
+// internships with their outcome. Writes are the shared mutators (employer.update, employer.confirm_conditions,
 // need.create, need.close, proposal.create, internship.create, internship.extend,
 // internship.outcome); a refusal shows the
 // server's reason (the 28 days, an overlap...) beside the form, and what was typed stays.
@@ -14,7 +15,7 @@ const CONDITIONS = ['work_station', 'colleagues_on_site', 'coach_on_site'];
 const OUTCOMES = ['hired_priime', 'hired', 'not_hired', 'ended_early'];
 
 let ctx = null;
-const page = { needId: null, preselect: null, timer: null, errors: {}, openNeedForms: new Set(), stamp: '' };
+const page = { needId: null, preselect: null, timer: null, errors: {}, openNeedForms: new Set(), openEditForms: new Set(), stamp: '' };
 
 export function installEmployerPages(context) {
   ctx = context;
@@ -34,11 +35,12 @@ export function installEmployerPages(context) {
   main.addEventListener('change', (ev) => {
     if (isMine() && ev.target.matches('select[data-outcome-for]')) renderInternships();
   });
-  // An open "add a need" form stays open across re-renders.
+  // An open "add a need" or "edit the profile" form stays open across re-renders.
   main.addEventListener('toggle', (ev) => {
     const d = ev.target;
-    if (!(d instanceof HTMLDetailsElement) || !d.id.startsWith('need-new-')) return;
-    if (d.open) page.openNeedForms.add(d.id.slice(9)); else page.openNeedForms.delete(d.id.slice(9));
+    if (!(d instanceof HTMLDetailsElement)) return;
+    if (d.id.startsWith('need-new-')) { if (d.open) page.openNeedForms.add(d.id.slice(9)); else page.openNeedForms.delete(d.id.slice(9)); }
+    if (d.id.startsWith('emp-edit-')) { if (d.open) page.openEditForms.add(d.id.slice(9)); else page.openEditForms.delete(d.id.slice(9)); }
   }, true);
 }
 
@@ -95,6 +97,7 @@ function renderEmployers() {
         ? `<button type="button" class="secondary" id="unconfirm-${esc(p.id)}" data-emp="unconfirm" data-id="${esc(p.id)}" ${pending ? 'aria-disabled="true"' : ''}>${esc(t('emp.unconfirm', { org }))}</button>`
         : `<button type="button" id="confirm-${esc(p.id)}" data-emp="confirm" data-id="${esc(p.id)}" ${!complete || pending ? 'aria-disabled="true"' : ''}>${esc(t('emp.confirm', { org }))}</button>`}
       ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
+      ${editForm(p, org)}
       <h3 id="needs-h-${esc(p.id)}">${esc(t('emp.needs'))}</h3>
       ${needs.length ? `<ul class="needs" aria-labelledby="needs-h-${esc(p.id)}">${needs.map((n) => `
         <li data-need="${esc(n.id)}"><a href="#/employers/need/${esc(n.id)}" id="need-link-${esc(n.id)}">${esc(n.title)}</a>
@@ -114,6 +117,28 @@ function renderEmployers() {
       </details>
     </section>`;
   }).join(''));
+}
+
+// Staff edit a profile with employer.update naming the employer; only the fields changed are
+// sent (the conditions stay the employer's declaration, which staff confirm above).
+function editForm(p, org) {
+  const { t, esc } = ctx;
+  const id = esc(p.id);
+  const text = (key, label, extra = '') => `<label>${esc(t(label))}<br><input id="emp-${key}-${id}" name="${key}" data-keep value="${esc(p[key] ?? '')}" ${extra}></label>`;
+  return `<details id="emp-edit-${id}" ${page.openEditForms.has(p.id) ? 'open' : ''}>
+    <summary>${esc(t('emp.edit'))}</summary>
+    <form class="filters" data-emp="employer-update" data-employer="${id}" aria-label="${esc(t('emp.edit_of', { org }))}">
+      ${text('organization', 'emp.organization', 'maxlength="200"')}${text('sector', 'emp.sector', 'maxlength="200"')}
+      ${text('city', 'emp.city', 'maxlength="200"')}${text('region', 'need.region', 'maxlength="200"')}
+      <label>${esc(t('emp.occupations'))}<br><input id="emp-occupation_codes-${id}" name="occupation_codes" data-keep value="${esc((p.occupation_codes || []).join(', '))}" placeholder="31301, 21231"></label>
+      <label>${esc(t('need.languages'))}<br><input id="emp-languages-${id}" name="languages" data-keep size="8" value="${esc((p.languages || []).join(', '))}"></label>
+      ${text('positions_open', 'emp.positions', 'type="number" min="0" max="1000"')}${text('internship_capacity', 'emp.capacity', 'type="number" min="0" max="1000"')}
+      <label>${esc(t('emp.priime'))}<br><select id="emp-priime-${id}" name="priime_interest" data-keep>
+        <option value="true" ${p.priime_interest ? 'selected' : ''}>${esc(t('yes'))}</option><option value="false" ${p.priime_interest ? '' : 'selected'}>${esc(t('no'))}</option></select></label>
+      <button type="submit" id="emp-save-${id}">${esc(t('emp.save', { org }))}</button>
+    </form>
+    ${page.errors[`edit-${p.id}`] ? `<p class="error" role="alert">${esc(page.errors[`edit-${p.id}`])}</p>` : ''}
+  </details>`;
 }
 
 function needSummary(n) {
@@ -386,6 +411,30 @@ async function onSubmit(action, form) {
       ctx.announce(t('need.created', { title }));
       renderEmployers();
       document.getElementById(`need-link-${args.id}`)?.focus();
+    }
+  } else if (action === 'employer-update') {
+    const employer = form.dataset.employer;
+    const p = ctx.coll('employer_profiles').get(employer) || {};
+    const f = form.elements;
+    const list = (x) => x.split(',').map((v) => v.trim()).filter(Boolean);
+    const args = { employer_id: employer };
+    for (const key of ['organization', 'sector', 'city', 'region']) {
+      const v = f[key].value.trim();
+      if (v && v !== (p[key] || '')) args[key] = v;
+    }
+    const codes = list(f.occupation_codes.value);
+    if (codes.join(',') !== (p.occupation_codes || []).join(',')) args.occupation_codes = codes;
+    const langs = list(f.languages.value.toLowerCase());
+    if (langs.join(',') !== (p.languages || []).join(',')) args.languages = langs;
+    for (const key of ['positions_open', 'internship_capacity'])
+      if (f[key].value !== '' && Number(f[key].value) !== p[key]) args[key] = Number(f[key].value);
+    if ((f.priime_interest.value === 'true') !== !!p.priime_interest) args.priime_interest = f.priime_interest.value === 'true';
+    page.openEditForms.add(employer);
+    if (Object.keys(args).length === 1) { page.errors[`edit-${employer}`] = t('emp.nothing_changed'); renderEmployers(); return; }
+    if (await write(`edit-${employer}`, 'employer.update', args, renderEmployers)) {
+      for (const x of document.querySelectorAll(`#emp-edit-${CSS.escape(employer)} .dirty`)) x.classList.remove('dirty');
+      ctx.announce(t('emp.saved'));
+      renderEmployers();
     }
   } else if (action === 'intern-create') {
     const err = document.getElementById('intern-error');

@@ -6,6 +6,7 @@
 //   - the demo coach opens Employers, confirms the conditions, opens the need and sees Amina
 //     ranked first with the reason "même profession (CNP 31301)"; proposes her; the employer
 //     accepts from their device and the page shows "acceptée" without a reload;
+//   - the coach edits the employer's profile (a wrong NOC code refused with why, then saved);
 //   - typing in a form survives the re-render a poke causes;
 //   - the coach creates a speed-jobbing session with that employer, registers Amina and Julien,
 //     builds the rotation and sees the grid; the .ics of a person comes from the server; in a
@@ -135,6 +136,27 @@ async function main() {
   await confirm.click();
   await page.locator('.cond-state.ok', { hasText: 'Conditions confirmées par Marc-André Gagnon' }).waitFor();
   check('the coach confirms the internship conditions', true);
+  // The coach edits the profile (employer.update naming the employer): a wrong NOC code is
+  // refused with the server's reason and what was typed stays; then the city and positions change.
+  const card = page.locator('section.employer', { hasText: 'Clinique Test' });
+  await card.locator('summary', { hasText: 'Modifier le profil' }).click();
+  const codes = card.getByLabel('Professions recherchées (CNP)');
+  await codes.fill('31301, 123');
+  await card.getByRole('button', { name: 'Enregistrer le profil de Clinique Test' }).click();
+  const editError = card.locator('#emp-edit-' + (await card.getAttribute('data-employer')) + ' p.error');
+  await editError.waitFor();
+  check('employer.update with a wrong NOC code: refused with the reason, the codes typed stay',
+    /NOC|CNP/.test(await editError.textContent()) && (await codes.inputValue()) === '31301, 123', await editError.textContent());
+  await codes.fill('31301');
+  await card.getByLabel('Ville').fill('Laval');
+  await card.getByLabel('Postes ouverts').fill('3');
+  await card.getByRole('button', { name: 'Enregistrer le profil de Clinique Test' }).click();
+  await card.locator('dl.facts dd', { hasText: /^3$/ }).waitFor();
+  check('employer.update by staff: city and positions saved, the conditions still confirmed',
+    (await card.locator('p.muted').first().textContent()).includes('Laval') && (await card.locator('.cond-state.ok').count()) === 1
+    && (await editError.count()) === 0);
+  await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-employer-edit.png'), fullPage: true });
+  await card.locator('summary', { hasText: 'Modifier le profil' }).click();
   // Typing survives a poke: Amina (the coach's candidate) changes her profile while the coach
   // types a need; the poke's pull re-renders the employer cards (a marked heading is replaced).
   await page.locator('summary', { hasText: 'Ajouter un besoin' }).click();
