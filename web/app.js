@@ -5,6 +5,8 @@
 import { Connection, uuidv7 } from './connection.js';
 import { t, language, setLanguage, hasChosenLanguage, translateStatic } from './i18n.js';
 import { showInvitations, showAccounts } from './onboarding.js';
+import { installEmployerPages, showEmployers, showNeed, showInternships, refreshEmployerPages } from './employers.js';
+import { installActivityPages, showActivities, showActivity, refreshActivityPages } from './activities.js';
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const main = $('#main');
@@ -67,6 +69,7 @@ async function pull() {
   if (state.pulling) { state.pullAgain = true; return state.pulling; }
   state.pulling = (async () => {
     try {
+      let changes = 0;
       do {
         state.pullAgain = false;
         let more = true;
@@ -76,11 +79,12 @@ async function pull() {
           for (const c of page.changes) {
             if (c.deleted) coll(c.collection).delete(c.id); else coll(c.collection).set(c.id, c.data);
           }
+          changes += page.changes.length + (page.resync ? 1 : 0);
           state.cursor = page.cursor;
           more = page.more;
         }
       } while (state.pullAgain);
-      onData();
+      onData({ pulled: changes });
     } catch (e) { /* offline: the next reconnect pulls */ } finally { state.pulling = null; }
   })();
   return state.pulling;
@@ -136,11 +140,18 @@ function onboardingContext() {
 }
 
 let caseloadTimer = null;
-function onData() {
+function onData({ pulled } = {}) {
   renderStatus();
+  // The employer and activity pages' timed pulls mostly bring nothing: no re-render then (an
+  // open list box would close).
+  if (pulled === 0 && ['employers', 'need', 'internships', 'activities', 'activity'].includes(current.view) && !main.querySelector('.loading')) return;
   if (current.view === 'caseload') {
     clearTimeout(caseloadTimer);
     caseloadTimer = setTimeout(loadCaseload, 150);
+  } else if (['employers', 'need', 'internships'].includes(current.view)) {
+    refreshEmployerPages();
+  } else if (['activities', 'activity'].includes(current.view)) {
+    refreshActivityPages();
   } else if (current.view === 'candidate') {
     renderCandidateSections();
     // New rows may change the suggestions (a proposal, a mentor's capacity): ask again, once.
@@ -170,10 +181,17 @@ function route() {
   const m = hash.match(/^\/candidate\/([0-9a-f-]+)$/);
   for (const a of document.querySelectorAll('nav a')) {
     const target = a.getAttribute('href').slice(1);
-    a.toggleAttribute('aria-current', target === hash || (target === '/' && m));
+    a.toggleAttribute('aria-current', target === hash || (target === '/' && m) || (target !== '/' && hash.startsWith(`${target}/`)));
     if (a.hasAttribute('aria-current')) a.setAttribute('aria-current', 'page');
   }
   if (m) return showCandidate(m[1]);
+  const need = hash.match(/^\/employers\/need\/([0-9a-f-]+)$/);
+  if (need) { current.view = 'need'; current.id = need[1]; return showNeed(need[1]); }
+  if (hash === '/employers') { current.view = 'employers'; current.id = null; return showEmployers(); }
+  if (hash === '/internships') { current.view = 'internships'; current.id = null; return showInternships(); }
+  const act = hash.match(/^\/activities\/([0-9a-f-]+)$/);
+  if (act) { current.view = 'activity'; current.id = act[1]; return showActivity(act[1]); }
+  if (hash === '/activities') { current.view = 'activities'; current.id = null; return showActivities(); }
   if (hash === '/indicators') return showIndicators();
   if (hash === '/audit' && state.user.role === 'admin') return showAudit();
   if (hash === '/invitations') { current.view = 'invitations'; current.id = null; return showInvitations(onboardingContext()); }
@@ -279,10 +297,14 @@ async function loadCaseload() {
   } catch (e) { /* offline: keep the last table */ }
 }
 
-function fmtTime(iso) {
+function fmtTime(iso, timeZone) {
   if (!iso) return '—';
   const d = new Date(iso);
-  return d.toLocaleString(language() === 'fr' ? 'fr-CA' : 'en-CA', { dateStyle: 'medium', timeStyle: 'short' });
+  return d.toLocaleString(language() === 'fr' ? 'fr-CA' : 'en-CA', { dateStyle: 'medium', timeStyle: 'short', ...(timeZone ? { timeZone } : {}) });
+}
+function fmtDate(iso, timeZone) {
+  if (!iso) return '—';
+  return new Date(iso).toLocaleDateString(language() === 'fr' ? 'fr-CA' : 'en-CA', { dateStyle: 'medium', ...(timeZone ? { timeZone } : {}) });
 }
 
 // As indicators::in_cohort: the candidate's label, or the year of their planned arrival.
@@ -860,6 +882,30 @@ async function loadAudit() {
       <tbody>${a.entries.map((e) => `<tr><td>${esc(fmtTime(e.at))}</td><td>${esc(e.actor_name)} <span class="muted">${esc(e.actor_email)} (${esc(e.actor_role)})</span></td><td>${esc(e.action)}</td><td>${esc(e.target_id)}</td><td>${esc(e.remote_address)}</td><td>${esc(JSON.stringify(e.details))}</td></tr>`).join('')}</tbody></table>`;
   } catch (e) { $('#audit-error').textContent = e.message || e.code; }
 }
+
+// --- employers, internships, activities (employers.js, activities.js) ----------------------
+const staffContext = {
+  main, t, esc, fmtTime, fmtDate, language, coll, rowsOf, rerender, clean, mutate, mutateNow, uuidv7, announce,
+  request: (type, fields) => conn.request(type, fields),
+  view: () => current,
+  pulling: () => !!state.pulling,
+  pending: (name, pred = () => true) => state.outbox.some((o) => o.name === name && pred(o.args)),
+  pendingArgs: (name) => state.outbox.filter((o) => o.name === name).map((o) => o.args),
+  personName: (id, fallback) => {
+    const known = id && (coll('profiles').get(id)?.name || coll('employer_profiles').get(id)?.name || coll('candidate_cards').get(id)?.name);
+    if (known) return known;
+    const other = personName(id);
+    return other === t('history.someone') && fallback ? fallback : other;
+  },
+};
+installEmployerPages(staffContext);
+installActivityPages(staffContext);
+// Employer and activity rows that every coach reads (audience role:coach) bring no poke (a
+// role's readers are not known when the server pokes, server/src/sync/live.cpp): while one of
+// these pages is open, the page also pulls every 10 s, so an employer's answer shows up alone.
+setInterval(() => {
+  if (conn.ready && state.user && ['employers', 'need', 'internships', 'activities', 'activity'].includes(current.view)) pull();
+}, 10000);
 
 // --- start -------------------------------------------------------------------------------
 setLanguage(language());

@@ -50,6 +50,8 @@ void register_account_admin_handlers(net::Dispatcher& dispatcher, Services& serv
 void register_password_handlers(net::Dispatcher& dispatcher, Services& services);
 // sessions.list, sessions.end, account.end_sessions.
 void register_session_handlers(net::Dispatcher& dispatcher, Services& services);
+// employers.preselect, activities.calendar: the dashboard's employer and activity tools.
+void register_staff_tool_handlers(net::Dispatcher& dispatcher, Services& services);
 }  // namespace handlers
 
 namespace files {

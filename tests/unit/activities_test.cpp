@@ -513,6 +513,87 @@ TEST(ActivityCancel, EveryRegistrationSaysTheActivityWasCancelled) {
   EXPECT_EQ(code(run_mutator(after, "activity.cancel", {{"id", other}})), ErrorCode::conflict) << "over";
 }
 
+// activity.attendance (docs/activities.md): the organizer or an admin records who came.
+TEST(ActivityAttendance, RefusalsTable) {
+  World w;
+  std::string id = new_id(), gone = new_id();
+  w.ok(w.run(w.coach, Role::coach, "activity.create", w.conference(id, 1)));
+  w.ok(w.run(w.cands[0], Role::candidate, "activity.register", {{"activity_id", id}}));
+  w.ok(w.run(w.cands[2], Role::candidate, "activity.register", {{"activity_id", id}}));  // waitlisted
+  w.ok(w.run(w.cands[3], Role::candidate, "activity.register", {{"activity_id", id}}));  // Karim's: he reads it
+  w.ok(w.run(w.cands[4], Role::candidate, "activity.register", {{"activity_id", id}}));
+  w.ok(w.run(w.cands[4], Role::candidate, "activity.unregister", {{"activity_id", id}}));
+  w.ok(w.run(w.coach, Role::coach, "activity.create", w.conference(gone)));
+  w.ok(w.run(w.cands[0], Role::candidate, "activity.register", {{"activity_id", gone}}));
+  w.ok(w.run(w.coach, Role::coach, "activity.cancel", {{"id", gone}}));
+  Timestamp during = at("2027-03-10T14:30:00Z");
+  Timestamp door = at("2027-03-10T13:00:00Z");  // one hour before the start
+  Timestamp early = at("2027-03-10T12:59:00Z");
+  auto args = [&](const std::string& activity, const std::string& cand, bool attended = true) {
+    return json::object{{"activity_id", activity}, {"candidate_id", cand}, {"attended", attended}};
+  };
+  struct Case {
+    const char* what;
+    std::string who;
+    Role role;
+    json::object args;
+    ErrorCode code;
+    Timestamp now;
+  };
+  std::vector<Case> cases = {
+      {"no activity_id", w.coach, Role::coach, {{"candidate_id", w.cands[0]}, {"attended", true}}, ErrorCode::bad_request, during},
+      {"no candidate_id", w.coach, Role::coach, {{"activity_id", id}, {"attended", true}}, ErrorCode::bad_request, during},
+      {"no attended", w.coach, Role::coach, {{"activity_id", id}, {"candidate_id", w.cands[0]}}, ErrorCode::bad_request, during},
+      {"attended not a boolean", w.coach, Role::coach, {{"activity_id", id}, {"candidate_id", w.cands[0]}, {"attended", "yes"}},
+       ErrorCode::bad_request, during},
+      {"unknown activity", w.coach, Role::coach, args(new_id(), w.cands[0]), ErrorCode::not_found, during},
+      {"the candidate herself (non-staff)", w.cands[0], Role::candidate, args(id, w.cands[0]), ErrorCode::forbidden, during},
+      {"a mentor", w.mentor, Role::mentor, args(id, w.cands[0]), ErrorCode::not_found, during},
+      {"an employer", w.employers[0], Role::employer, args(id, w.cands[0]), ErrorCode::not_found, during},
+      {"a coach who cannot read the activity", w.coach2, Role::coach, args(gone, w.cands[0]), ErrorCode::not_found, during},
+      {"the coach of a registered candidate, not the organizer", w.coach2, Role::coach, args(id, w.cands[3]),
+       ErrorCode::forbidden, during},
+      {"unknown registration (made-up candidate)", w.coach, Role::coach, args(id, new_id()), ErrorCode::not_found, during},
+      {"not registered", w.coach, Role::coach, args(id, w.cands[1]), ErrorCode::not_found, during},
+      {"registration withdrawn", w.coach, Role::coach, args(id, w.cands[4]), ErrorCode::conflict, during},
+      {"activity cancelled", w.coach, Role::coach, args(gone, w.cands[0]), ErrorCode::conflict, during},
+      {"more than an hour before the start", w.coach, Role::coach, args(id, w.cands[0]), ErrorCode::conflict, early},
+  };
+  for (const auto& c : cases) {
+    int writes = w.store.writes;
+    MutationContext ctx{Actor{c.who, c.role}, w.store, c.now, new_id(), true};
+    auto st = run_mutator(ctx, "activity.attendance", c.args);
+    EXPECT_EQ(code(st), c.code) << c.what << ": " << (st.ok() ? "applied" : st.error().message);
+    EXPECT_EQ(w.store.writes, writes) << c.what << " wrote";
+  }
+  EXPECT_FALSE(w.reg(id, w.cands[0]).contains("attended"));
+  // At the door (an hour before), the organizer checks her in; an admin marks the one who waited
+  // as a no-show; again changes nothing; a correction is recorded in the history.
+  MutationContext at_door{Actor{w.coach, Role::coach}, w.store, door, new_id(), true};
+  ASSERT_TRUE(run_mutator(at_door, "activity.attendance", args(id, w.cands[0])).ok());
+  MutationContext admin{Actor{w.admin, Role::admin}, w.store, during, new_id(), true};
+  ASSERT_TRUE(run_mutator(admin, "activity.attendance", args(id, w.cands[2], false)).ok());
+  auto r = w.reg(id, w.cands[0]);
+  EXPECT_EQ(r.at("attended"), true);
+  EXPECT_EQ(row_string(r, "attendance_by"), w.coach);
+  EXPECT_EQ(r.at("history").as_array().back().at("action"), "attended");
+  EXPECT_EQ(w.reg(id, w.cands[2]).at("attended"), false);
+  int writes = w.store.writes;
+  ASSERT_TRUE(run_mutator(admin, "activity.attendance", args(id, w.cands[0])).ok());
+  EXPECT_EQ(w.store.writes, writes) << "the same answer again writes nothing";
+  ASSERT_TRUE(run_mutator(admin, "activity.attendance", args(id, w.cands[0], false)).ok());
+  EXPECT_EQ(w.reg(id, w.cands[0]).at("attended"), false);
+  EXPECT_EQ(w.reg(id, w.cands[0]).at("history").as_array().back().at("action"), "absent");
+  // Who reads it is unchanged: the registration's readers (her, her coach, the organizer, admins).
+  EXPECT_TRUE(World::has(w.audience(ac::registrations, act::registration_id(id, w.cands[0])), w.cands[0]));
+  EXPECT_FALSE(World::has(w.audience(ac::registrations, act::registration_id(id, w.cands[0])), w.cands[2]));
+  // A staff device applies it to its own copy at once.
+  MemoryRowStore copy = w.store;
+  MutationContext device{Actor{w.coach, Role::coach}, copy, during, new_id(), false};
+  ASSERT_TRUE(run_mutator(device, "activity.attendance", args(id, w.cands[2], true)).ok());
+  EXPECT_EQ(copy.get(ac::registrations, act::registration_id(id, w.cands[2]))->at("attended"), true);
+}
+
 TEST(ActivitySchedule, TwelveEmployersFortyCandidatesThroughTheMutators) {
   World w(40, 12);
   std::string id = new_id();

@@ -26,6 +26,11 @@ void audit_activity_ops(soci::session& sql, const ws::Actor& actor, const std::s
     } else if (op.name == "activity.register" || op.name == "activity.unregister") {
       audit::record(sql, audit::make_entry(actor.user_id, actor.role, remote, op.name, arg(op, "candidate_id"),
                                            {{"activity_id", arg(op, "activity_id")}}));
+    } else if (op.name == "activity.attendance") {
+      auto* attended = op.args.if_contains("attended");
+      audit::record(sql, audit::make_entry(actor.user_id, actor.role, remote, op.name, arg(op, "candidate_id"),
+                                           {{"activity_id", arg(op, "activity_id")},
+                                            {"attended", attended && attended->is_bool() && attended->get_bool()}}));
     }
   }
 }

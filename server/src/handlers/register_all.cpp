@@ -10,6 +10,7 @@ void register_all(net::Dispatcher& dispatcher, net::HttpRoutes& routes, Services
   register_invite_handlers(dispatcher, services);
   register_sync_handlers(dispatcher, services);
   register_dashboard_handlers(dispatcher, services);
+  register_staff_tool_handlers(dispatcher, services);
   register_account_admin_handlers(dispatcher, services);
   register_password_handlers(dispatcher, services);
   register_session_handlers(dispatcher, services);

@@ -63,6 +63,7 @@ const std::vector<Mutator>& all_mutators() {
       mutators::activity_register(),
       mutators::activity_unregister(),
       mutators::activity_schedule(),
+      mutators::activity_attendance(),
   };
   return kAll;
 }
@@ -125,6 +126,7 @@ constexpr Subject kSubjects[] = {
     {"activity.register", activities::collection::activities, "activity_id", "no such activity"},
     {"activity.unregister", activities::collection::activities, "activity_id", "no such activity"},
     {"activity.schedule", activities::collection::activities, "id", "no such activity"},
+    {"activity.attendance", activities::collection::activities, "activity_id", "no such activity"},
 };
 
 bool may_read(MutationContext& ctx, std::string_view collection, std::string_view id) {

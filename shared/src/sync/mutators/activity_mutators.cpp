@@ -7,6 +7,8 @@
 //   activity.unregister  she (or staff) cancels; a freed seat goes to the first who waits
 //   activity.schedule    staff build a speed-jobbing session's rotation (activities/rotation.h)
 //                        and everyone's agenda
+//   activity.attendance  the organizer or an admin records whether a registered candidate came
+//                        (the dashboard's attendance figures, indicators.h)
 // Seats are decided by the server's run only: ops are applied one after another in the push
 // transaction, so racing registrations for the last seat give one seat and waiting places in
 // arrival order. A device's run records "requested" and lets the server decide.
@@ -624,6 +626,48 @@ Status apply_schedule(MutationContext& ctx, const ScheduleArgs& a) {
   return Status::Ok();
 }
 
+// ---------------------------------------------------------------- activity.attendance
+struct AttendanceArgs {
+  std::string activity_id, candidate_id;
+  bool attended = false;
+};
+
+Result<AttendanceArgs> decode_attendance(JsonReader& in) {
+  AttendanceArgs a;
+  a.activity_id = uuid_field(in, "activity_id");
+  if (in.ok()) a.candidate_id = uuid_field(in, "candidate_id");
+  if (in.ok()) a.attended = in.boolean("attended");
+  if (auto st = in.status(); !st) return st.error();
+  return a;
+}
+
+Status apply_attendance(MutationContext& ctx, const AttendanceArgs& a) {
+  auto activity = ctx.rows.get(ac::activities, a.activity_id);
+  if (!activity) return ctx.authoritative ? Status(ErrorCode::not_found, "no such activity") : Status::Ok();
+  if (!may_manage(ctx, *activity))
+    return Status(ErrorCode::forbidden, "only the organizer or an admin records attendance");
+  if (row_string(*activity, "status") == "cancelled") return Status(ErrorCode::conflict, "this activity was cancelled");
+  auto start = parse_rfc3339(row_string(*activity, "start"));
+  if (ctx.authoritative && start && ctx.now < *start - act::kAttendanceOpensBefore)
+    return Status(ErrorCode::conflict, "attendance is recorded from one hour before the activity's start (" +
+                                           row_string(*activity, "start") + ")");
+  auto reg = ctx.rows.get(ac::registrations, act::registration_id(a.activity_id, a.candidate_id));
+  if (!reg) return ctx.authoritative ? Status(ErrorCode::not_found, "this candidate is not registered to this activity")
+                                     : Status::Ok();
+  std::string status = row_string(*reg, "status");
+  // A walk-in from the waiting list counts; a withdrawn registration is not a registration.
+  if (status == "cancelled")
+    return Status(ErrorCode::conflict, "this candidate's registration was cancelled: register her again first");
+  if (auto* was = reg->if_contains("attended"); was && was->is_bool() && was->get_bool() == a.attended)
+    return Status::Ok();  // recorded already (a second tap, a retried push): nothing changes
+  (*reg)["attended"] = a.attended;
+  (*reg)["attendance_by"] = ctx.actor.user_id;
+  (*reg)["attendance_at"] = format_rfc3339(ctx.now);
+  add_history(*reg, ctx, a.attended ? "attended" : "absent");
+  put_registration(ctx, *activity, *reg);
+  return Status::Ok();
+}
+
 }  // namespace
 
 Mutator activity_create() { return make_mutator<CreateArgs>("activity.create", decode_create, apply_create); }
@@ -633,5 +677,8 @@ Mutator activity_unregister() {
   return make_mutator<UnregisterArgs>("activity.unregister", decode_unregister, apply_unregister);
 }
 Mutator activity_schedule() { return make_mutator<ScheduleArgs>("activity.schedule", decode_schedule, apply_schedule); }
+Mutator activity_attendance() {
+  return make_mutator<AttendanceArgs>("activity.attendance", decode_attendance, apply_attendance);
+}
 
 }  // namespace passerelle::sync::mutators

@@ -67,6 +67,7 @@ Mutator activity_cancel();
 Mutator activity_register();
 Mutator activity_unregister();
 Mutator activity_schedule();
+Mutator activity_attendance();
 
 // When a candidate changes coach, their plan follows: the new coach reads and edits it.
 void move_plan_to_coach(MutationContext& ctx, const std::string& plan_id, const std::string& coach_id);

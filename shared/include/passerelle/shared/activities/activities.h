@@ -46,6 +46,9 @@ inline constexpr std::int64_t kMaxCapacity = 5000;
 inline constexpr std::size_t kMaxEmployers = 60;
 inline constexpr std::size_t kMaxInvited = 5000;
 inline constexpr std::int64_t kMinSlotMinutes = 3, kMaxSlotMinutes = 60, kDefaultSlotMinutes = 8;
+// Attendance (activity.attendance) opens an hour before the start: staff check people in at the
+// door. Before that, "attended" would be a guess.
+inline constexpr std::chrono::hours kAttendanceOpensBefore{1};
 
 // ---------------------------------------------------------------- seat rules
 // A registration reaching the server takes a seat while seats_taken < capacity; otherwise it
