@@ -43,6 +43,8 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
   void connect(const tcp::endpoint& server, const asio::ip::address_v4& source, std::function<void()> connected);
   // Sends {"id":..,"type":..,...fields}; `answer` runs with the answer frame (ok or not).
   void request(std::string_view type, boost::json::object fields, Answer answer);
+  // The same with the fields already serialized: `"name":value,...` (no braces), or empty.
+  void request_text(std::string_view type, std::string_view fields, Answer answer);
   // Sends an already serialized frame (the echo workload) and expects any frame back.
   void send_raw(std::string frame);
   // hello, then auth.resume with `token`: `done(true)` once signed in. `live_rows`: the hello
@@ -54,6 +56,9 @@ class WsConn : public std::enable_shared_from_this<WsConn> {
   std::function<void(const boost::json::object& event)> on_event;  // frames without "re"
   std::function<void(std::string_view frame)> on_raw;               // every frame, unparsed (echo)
   Failed on_failure;                                                // connect/read/write errors
+  // Frames are parsed into a block reused for the next frame: the objects passed to answers
+  // and on_event live only during the call (copying one copies that storage along: do not).
+  bool scratch_frames = false;
   bool open() const { return open_; }
 
  private:

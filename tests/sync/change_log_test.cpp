@@ -11,6 +11,7 @@
 #include "passerelle/shared/sync/collections.h"
 #include "plans/template_store.h"
 #include "sync/change_log.h"
+#include "sync/live.h"
 #include "sync/pull.h"
 #include "sync/push.h"
 #include "sync/files_schema.h"
@@ -432,4 +433,35 @@ TEST(ChangeLogModes, CoalescedWritesEndInTheSameStateAsPlainOnes) {
   auto coalesced = run(ChangeLog::Mode::coalesced);
   EXPECT_EQ(coalesced, plain);
   EXPECT_NE(std::find(plain.begin(), plain.end(), "ana reads a tombstone"), plain.end());
+}
+
+// A carried poke's `prev` per reader (docs/sync.md, "Live") is read in one statement per list
+// of at most 32 names: a commit seen by more readers than that spans several, and every reader
+// must still get the seq of their own latest entry before the commit.
+TEST_F(ChangeLogTest, EachReadersPrevIsTheirLatestEntryBeforeTheCommitWhateverTheirNumber) {
+  std::vector<std::string> readers;
+  std::map<std::string, std::int64_t> latest;
+  for (int i = 0; i < 45; ++i) {
+    std::string reader = new_id(), row = new_id();
+    ChangeLog log(sql, now_utc());
+    log.put("notes", row, {{"id", row}}, {reader});
+    readers.push_back(reader);
+    latest[reader] = log.last_seq();
+  }
+  std::string newcomer = new_id();  // no entry before the commit, no role rows here: 0
+  readers.push_back(newcomer);
+  std::vector<WrittenRow> written;
+  std::int64_t last = 0;
+  {
+    ChangeLog log(sql, now_utc());
+    log.capture_into(&written);
+    std::string shared = new_id();
+    log.put("notes", shared, {{"id", shared}}, readers);
+    last = log.last_seq();
+  }
+  auto poke = live_poke(sql, written, last, readers);
+  ASSERT_TRUE(poke.carried());
+  ASSERT_EQ(poke.readers.size(), readers.size());
+  for (const auto& [reader, seq] : latest) EXPECT_EQ(poke.readers.at(reader).prev, seq) << reader;
+  EXPECT_EQ(poke.readers.at(newcomer).prev, 0);
 }

@@ -176,17 +176,29 @@ std::size_t Hub::deliver_poke(const sync::LivePoke& poke) {
     }
   }
   // One frame per user (its changes and its prev), copied to each of the user's sessions.
-  std::string last_user, frame;
-  for (auto& [conn, uid] : targets) {
+  // The targets come grouped by user: the frame is moved into the last session of its user
+  // rather than copied (a user has one session most of the time).
+  std::string frame;
+  const std::string* frame_user = nullptr;
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    auto& [conn, uid] = targets[i];
     if (!conn->live_rows.load()) {
       conn->send_event(poke.plain);
       continue;
     }
-    if (frame.empty() || last_user != *uid) {
+    if (frame_user != uid) {
       frame = poke.frame_for(*uid);
-      last_user = *uid;
+      frame_user = uid;
     }
-    conn->send_event(frame);
+    bool last_of_user = true;
+    for (std::size_t j = i + 1; j < targets.size() && targets[j].second == uid; ++j)
+      if (targets[j].first->live_rows.load()) last_of_user = false;
+    if (last_of_user) {
+      conn->send_event(std::move(frame));
+      frame_user = nullptr;
+    } else {
+      conn->send_event(frame);
+    }
   }
   return targets.size();
 }

@@ -309,7 +309,11 @@ void ChangeLog::write_row(const std::string& collection, const std::string& id, 
 void ChangeLog::put(std::string_view collection, std::string_view id, const json::object& data,
                     const std::vector<std::string>& audience_after) {
   std::string c(collection), i(id);
-  std::vector<std::string> before = audience(collection, id);
+  // A row this push saw absent or deleted has no visible reader (remove() hides it from all of
+  // them, and only this class writes the audience): a new message needs no audience read.
+  Known* seen = known(collection, id);
+  bool absent = seen && !seen->audience && seen->row && !seen->row->has_value();
+  std::vector<std::string> before = absent ? std::vector<std::string>{} : audience(collection, id);
   long long seq = next_seq();
   std::vector<std::string> readers = audience_after;  // as the audience query lists them
   std::sort(readers.begin(), readers.end());

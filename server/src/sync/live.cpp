@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <string_view>
 #include <unordered_map>
 
@@ -19,23 +20,61 @@ constexpr std::string_view kNoticePrefix = "passerelle-live:";
 
 bool is_group(const std::string& reader) { return reader.rfind("role:", 0) == 0; }
 
-// The readers' `prev`, read with the writer's own statements (kept for the connection's life).
-struct PrevStatements {
-  explicit PrevStatements(soci::session& sql)
-      : prev((sql.prepare << "SELECT MAX(seq) FROM sync_audience WHERE user_id = :u AND seq < :f", soci::use(user),
-              soci::use(first), soci::into(value, ind))),
-        horizon((sql.prepare << "SELECT value FROM sync_meta WHERE key = 'horizon'", soci::into(value, ind))) {}
+// The readers' `prev` and the compaction horizon in one statement (one round trip on
+// PostgreSQL, one SQLite call, instead of one per reader and per role): each name of a list is
+// bound as a parameter, so a statement is prepared per list length (up to kPrevBatch) and kept
+// for the connection's life. Portable SQL: a derived table of the names, and for each the
+// latest entry below `first` through the (user_id, seq) index.
+constexpr std::size_t kPrevBatch = 32;
+
+struct PrevQuery {
+  PrevQuery(soci::session& sql, std::size_t n) : users(n), st(sql) {
+    std::string names;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i) names += " UNION ALL ";
+      names += "SELECT CAST(:u" + std::to_string(i) + " AS TEXT) AS u";
+    }
+    // Bound in the order the placeholders appear in the text: :f first, then the names.
+    st.exchange(soci::into(user));
+    st.exchange(soci::into(value, ind));
+    st.exchange(soci::use(first));
+    for (auto& u : users) st.exchange(soci::use(u));
+    st.alloc();
+    st.prepare("SELECT r.u, (SELECT a.seq FROM sync_audience a WHERE a.user_id = r.u AND a.seq < :f"
+               " ORDER BY a.seq DESC LIMIT 1) FROM (" + names + ") r"
+               " UNION ALL SELECT '', value FROM sync_meta WHERE key = 'horizon'");
+    st.define_and_bind();
+  }
+  std::vector<std::string> users;  // bound before `st` is prepared; never resized after
   std::string user;
   long long first = 0, value = 0;
   soci::indicator ind = soci::i_null;
-  soci::statement prev, horizon;
+  soci::statement st;
+};
 
-  std::int64_t run(soci::statement& st) {
-    value = 0;
-    ind = soci::i_null;
-    bool got = st.execute(true);
-    if (got) storage::finish(st);
-    return got && ind == soci::i_ok ? value : 0;
+struct PrevStatements {
+  explicit PrevStatements(soci::session& sql) : sql(sql) {}
+  soci::session& sql;
+  std::map<std::size_t, std::unique_ptr<PrevQuery>> by_length;
+
+  // For each name: the seq of its latest entry below `first` (0 when none); "" maps to the
+  // compaction horizon.
+  std::map<std::string, std::int64_t> run(const std::vector<std::string>& names, std::int64_t first) {
+    std::map<std::string, std::int64_t> out;
+    for (std::size_t at = 0; at < names.size(); at += kPrevBatch) {
+      std::size_t n = std::min(kPrevBatch, names.size() - at);
+      auto& q = by_length[n];
+      if (!q) q = std::make_unique<PrevQuery>(sql, n);
+      q->first = first;
+      std::copy(names.begin() + static_cast<std::ptrdiff_t>(at), names.begin() + static_cast<std::ptrdiff_t>(at + n),
+                q->users.begin());
+      q->ind = soci::i_null;
+      for (bool got = q->st.execute(true); got; got = q->st.fetch()) {
+        out[q->user] = q->ind == soci::i_ok ? q->value : 0;
+        q->ind = soci::i_null;
+      }
+    }
+    return out;
   }
 };
 
@@ -169,22 +208,22 @@ LivePoke live_poke(soci::session& sql, const std::vector<WrittenRow>& written, s
   // prev = the latest change the reader could see before this commit: their own entries, any
   // role audience's (a device reads its role's rows too; which role is not known here, so the
   // latest of all of them), and the compaction horizon (a device below it must resync).
-  storage::Cached<PrevStatements> st(sql);
-  std::int64_t base = st->run(st->horizon);
-  st->first = poke.first;
+  std::vector<std::string> names;
   std::string_view first_role;
   for (int r = 0; r < 16; ++r) {
     std::string_view name = protocol::to_string(static_cast<protocol::Role>(r));
     if (r == 0) first_role = name;
     else if (name == first_role) break;  // past the last role (to_string's fallback)
-    st->user = passerelle::sync::role_audience(static_cast<protocol::Role>(r));
-    base = std::max(base, st->run(st->prev));
+    names.push_back(passerelle::sync::role_audience(static_cast<protocol::Role>(r)));
   }
+  std::size_t role_count = names.size();
+  for (const auto& [user, _] : entries) names.push_back(user);
+  storage::Cached<PrevStatements> st(sql);
+  auto latest = st->run(names, poke.first);
+  std::int64_t base = latest[""];
+  for (std::size_t i = 0; i < role_count; ++i) base = std::max(base, latest[names[i]]);
   std::map<std::string, std::int64_t> prevs;
-  for (const auto& [user, _] : entries) {
-    st->user = user;
-    prevs[user] = std::max(base, st->run(st->prev));
-  }
+  for (const auto& [user, _] : entries) prevs[user] = std::max(base, latest[user]);
   assemble(poke, rows, entries, prevs);
   return poke;
 }
