@@ -28,11 +28,14 @@ if ! cmp -s "$root/tests/web/package-lock.json" "$out/node_modules/.installed-lo
 fi
 
 echo "native (passerelle-bench push pull)..." >&2
-"$build/bench/passerelle-bench" push pull --push-ops "$PUSH_OPS" --pull-rows "$PULL_ROWS" --json "$out/native.json" >"$out/native.txt"
+# The same messages as web_bench.mjs's (bodies of 200 characters; passerelle-bench's default is
+# 120), so that every host moves the same bytes.
+"$build/bench/passerelle-bench" push pull --push-ops "$PUSH_OPS" --pull-rows "$PULL_ROWS" --body-bytes 200 \
+  --json "$out/native.json" >"$out/native.txt"
 
 echo "WebAssembly in Node and in Chromium..." >&2
 PASSERELLE_SERVER="$build/server/passerelle-server" WASM_WEB_DIR="$wasm/bindings/web" \
   WASM_NODE_CORE="$wasm/wasm-node/passerelle-core-node.js" WASM_DEVICE="$root/tests/e2e/wasm_device.mjs" \
-  NATIVE_JSON="$out/native.json" OUT="$out/web-bench.json" CHROMIUM="$chromium_bin" \
+  NATIVE_JSON="$out/native.json" PASSERELLE_BENCH="$build/bench/passerelle-bench" OUT="$out/web-bench.json" CHROMIUM="$chromium_bin" \
   node --experimental-websocket "$out/web_bench.mjs" | tee "$out/web-bench.txt"
 echo "results: $out/web-bench.json" >&2

@@ -9,7 +9,8 @@
 //
 // Environment: PASSERELLE_SERVER, WASM_WEB_DIR (<build-wasm>/bindings/web), WASM_NODE_CORE
 // (<build-wasm>/wasm-node/passerelle-core-node.js), WASM_DEVICE (tests/e2e/wasm_device.mjs),
-// NATIVE_JSON (passerelle-bench's --json), OUT (the JSON written), PULL_ROWS, PUSH_OPS, CHROMIUM.
+// NATIVE_JSON (passerelle-bench's --json), PASSERELLE_BENCH (passerelle-bench, for a native push
+// against this run's server; none without it), OUT (the JSON written), PULL_ROWS, PUSH_OPS, CHROMIUM.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -369,6 +370,70 @@ async function opfsProbe(origin, profileDir) {
   }
 }
 
+// Round trips alone: a signed-in connection asks for an empty pull page (at the head of its log)
+// n times, one at a time; the median milliseconds per answer. Runs as is in Node and in a
+// Worker (its source is sent to the page): the same requests to the same server, so the two
+// figures differ only by the way to the server (the push round's waits, docs/benchmarks.md).
+async function roundTrips(url, email, password, n) {
+  const ws = new WebSocket(url + '/v1/ws');
+  await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = () => reject(new Error('cannot connect')); });
+  let next = 1;
+  const waiting = new Map();
+  ws.onmessage = (m) => { const a = JSON.parse(m.data); const w = waiting.get(a.re); if (w) { waiting.delete(a.re); w(a); } };
+  const request = (type, fields) => new Promise((resolve) => { const id = next++; waiting.set(id, resolve); ws.send(JSON.stringify({ id, type, ...fields })); });
+  await request('hello', { protocol: 1 });
+  await request('auth.login', { email, password });
+  let cursor = 0;
+  for (let page = await request('pull', { cursor, limit: 1000 }); ; page = await request('pull', { cursor, limit: 1000 })) {
+    cursor = page.cursor;
+    if (!page.more) break;
+  }
+  const ms = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await request('pull', { cursor, limit: 1000 });
+    ms.push(performance.now() - t0);
+  }
+  ws.close();
+  ms.sort((a, b) => a - b);
+  return { n, median_ms: ms[Math.floor(n / 2)], p90_ms: ms[Math.floor(n * 0.9)] };
+}
+
+async function roundTripsInWorker(origin, url, who, n) {
+  const chromium = new ChromiumProcess(env.CHROMIUM || 'chromium', path.join(tmp, 'profile-rtt'), path.join(tmp, 'chromium.log'), STEP_MS);
+  const { browser, context } = await chromium.launch();
+  try {
+    const page = context.pages()[0] || (await context.newPage());
+    await page.goto(origin + '/');
+    return await page.evaluate(({ source, url, who, n }) => new Promise((resolve, reject) => {
+      const code = `${source}\nself.onmessage = async (e) => { try { self.postMessage(await roundTrips(...e.data)); } catch (x) { self.postMessage({ error: String(x) }); } };`;
+      const w = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+      w.onmessage = (e) => (e.data.error ? reject(new Error(e.data.error)) : resolve(e.data));
+      w.postMessage([url, who.email, who.password, n]);
+    }), { source: roundTrips.toString(), url, who, n });
+  } finally {
+    await browser.close().catch(() => {});
+    await chromium.kill();
+  }
+}
+
+// passerelle-bench's push (a fresh device of a new account queues PUSH_OPS, then one round)
+// against the running server, its accounts created in the server's database beside it.
+function nativePushHere(url) {
+  const json = path.join(tmp, 'native-here.json');
+  const args = ['push', '--server-binary', env.PASSERELLE_SERVER, '--server', url, '--server-db', `sqlite:${path.join(tmp, 'db.sqlite')}`, '--pairs', '1',
+    '--push-ops', String(PUSH_OPS), '--body-bytes', '200', '--quiet', '--json', json];
+  return new Promise((resolve) => {
+    const child = spawn(env.PASSERELLE_BENCH, args, { stdio: ['ignore', 'ignore', fs.openSync(path.join(tmp, 'native-here.log'), 'a')] });
+    child.on('exit', (code) => {
+      let push = null;
+      try { push = JSON.parse(fs.readFileSync(json, 'utf8')).results?.push ?? null; } catch { /* reported below */ }
+      if (code !== 0 || !push) log('the native push against this server failed (see', path.join(tmp, 'native-here.log') + ')');
+      resolve(push);
+    });
+  });
+}
+
 // --- the run ---------------------------------------------------------------------------------------
 
 async function main() {
@@ -391,6 +456,20 @@ async function main() {
   const browserPull = await browserFigures(url, origin, path.join(tmp, 'profile-pull'), 'pull');
   log('Chromium: push...');
   const browserPush = await browserFigures(url, origin, path.join(tmp, 'profile-push'), 'push');
+  // The native push again, against this server (its seeded rows, its demo accounts), right
+  // after the browser's: the two rounds then wait on the same server, so the browser's wait is
+  // told apart from this server's answer time (passerelle-bench's own server above is fresh).
+  let nativeHere = null;
+  if (env.PASSERELLE_BENCH) {
+    log('native push against this server...');
+    nativeHere = await nativePushHere(url);
+  }
+  // The same round trips from Node and from a Chromium Worker, one after the other, twice.
+  log('round trips, Node and a Chromium Worker...');
+  const rtt = [];
+  for (let i = 0; i < 2; i++)
+    rtt.push({ node: await roundTrips(url, PUSHER.email, PUSHER.password, 100), worker: await roundTripsInWorker(origin, url, PUSHER, 100) });
+  log('round trips (median ms, Node / Chromium Worker): ' + rtt.map((r) => `${r.node.median_ms.toFixed(1)} / ${r.worker.median_ms.toFixed(1)}`).join(', '));
   log('Chromium: one OPFS write...');
   const opfs = await opfsProbe(origin, path.join(tmp, 'profile-probe'));
   statics.close();
@@ -409,6 +488,11 @@ async function main() {
       wasm_node: node ? rate(PUSH_OPS, node.push.round_seconds) : null,
       browser: rate(PUSH_OPS, browserPush.round_seconds),
     },
+    push_same_server_ops_per_s: {
+      native: nativeHere ? rate(PUSH_OPS, nativeHere.sync_round_seconds) : 0,
+      wasm_node: null,
+      browser: rate(PUSH_OPS, browserPush.round_seconds),
+    },
     queue_ops_per_s: {
       native: rate(PUSH_OPS, nPush.queue_seconds),
       wasm_node: node ? rate(PUSH_OPS, node.push.queue_seconds) : null,
@@ -416,7 +500,7 @@ async function main() {
     },
   };
   for (const f of Object.values(figures)) f.browser_to_native = f.native > 0 ? f.browser / f.native : null;
-  const out = { pull_rows: PULL_ROWS, push_ops: PUSH_OPS, load: os.loadavg(), figures, native: { pull: nPull, push: nPush }, node, browser: { pull: browserPull, push: browserPush, opfs_probe: opfs } };
+  const out = { pull_rows: PULL_ROWS, push_ops: PUSH_OPS, load: os.loadavg(), figures, native: { pull: nPull, push: nPush, push_same_server: nativeHere }, node, browser: { pull: browserPull, push: browserPush, opfs_probe: opfs }, round_trips: rtt };
   fs.writeFileSync(env.OUT, JSON.stringify(out, null, 2) + '\n');
 
   const f0 = (x) => (x >= 100 ? Math.round(x).toLocaleString('en') : x.toFixed(1));

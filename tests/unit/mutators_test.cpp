@@ -215,4 +215,21 @@ TEST(Wire, OpsResultsAndPagesRoundTrip) {
   EXPECT_TRUE(pb->changes[1].deleted);
   EXPECT_EQ(pb->cursor, 8);
   EXPECT_TRUE(pb->more);
+  EXPECT_EQ(pb->changes[0].data, (json::object{{"body", "x"}}));
+
+  // A page read from a caller's copy leaves it whole; one handed over gives its rows up (moved,
+  // not copied: the browser's first sync) and reads the same.
+  const json::object answer = to_json(p);
+  auto from_copy = pull_page_from_json(answer);
+  ASSERT_TRUE(from_copy.ok());
+  EXPECT_EQ(answer, to_json(p));
+  json::object handed = to_json(p);
+  auto from_handed = pull_page_from_json(std::move(handed));
+  ASSERT_TRUE(from_handed.ok());
+  EXPECT_EQ(to_json(*from_handed), to_json(*from_copy));
+  EXPECT_EQ(from_handed->changes[0].data, (json::object{{"body", "x"}}));
+  // The moving reader checks what the copying one did, naming the field.
+  auto bad = pull_page_from_json(json::parse(R"({"cursor":1,"changes":[{"collection":"messages","id":"a","seq":1,"data":[]}]})").as_object());
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "field 'changes[0].data' must be an object, got array");
 }

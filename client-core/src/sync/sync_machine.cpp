@@ -517,7 +517,7 @@ void SyncMachine::next_pull() {
 
 void SyncMachine::on_pulled(Outcome<json::object> answer) {
   if (!answer) return fail(std::move(answer).failure());
-  auto page = passerelle::sync::pull_page_from_json(*answer);
+  auto page = passerelle::sync::pull_page_from_json(std::move(*answer));
   if (!page) return fail(unexpected(page.error().message));
   if (page->more && !page->resync) {
     // The next page is asked for as soon as this one arrives (so it is the only request in

@@ -73,7 +73,9 @@ struct PullPage {
   std::int64_t horizon = 0;
 };
 boost::json::object to_json(const PullPage& p);
-Result<PullPage> pull_page_from_json(const boost::json::object& answer);
+// Takes the answer by value: a caller that hands it over (std::move) has its rows moved into
+// the page rather than copied.
+Result<PullPage> pull_page_from_json(boost::json::object answer);
 
 // A poke that carries the change (docs/sync.md, "Live"): `{"type":"poke","seq":L,"prev":P,
 // "changes":[...]}`, sent only to sessions whose hello asked for it (`"live_rows": true`).
