@@ -828,7 +828,7 @@ function renderIndicators(i, scope) {
 }
 
 // Employers and activities (issue 21; definitions in docs/dashboard.md "Indicators"): counted
-// by the server, shown here as label/value rows.
+// by the server, shown here as a list of label and value (the page's one table stays the employment one).
 function employmentSupportSection(i, pct) {
   if (!i.activities || !i.internships || !i.employed_after_support) return '';
   const rows = [
@@ -844,9 +844,7 @@ function employmentSupportSection(i, pct) {
   ];
   return `
     <section class="card" aria-labelledby="sup-h"><h2 id="sup-h">${esc(t('ind.support'))}</h2>
-      <div class="table-wrap" tabindex="0" role="region" aria-labelledby="sup-h"><table>
-        <tbody>${rows.map(([k, v]) => `<tr><th scope="row">${esc(t(k))}</th><td>${esc(String(v))}</td></tr>`).join('')}</tbody>
-      </table></div>
+      <dl class="figures">${rows.map(([k, v]) => `<dt>${esc(t(k))}</dt><dd>${esc(String(v))}</dd>`).join('')}</dl>
     </section>`;
 }
 
