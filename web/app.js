@@ -846,6 +846,27 @@ function renderIndicators(i, scope) {
         <thead><tr><th scope="col">${esc(t('ind.after'))}</th><th scope="col">${esc(t('ind.eligible'))}</th><th scope="col">${esc(t('ind.in_field'))}</th><th scope="col">${esc(t('ind.out_field'))}</th><th scope="col">${esc(t('ind.studying'))}</th><th scope="col">${esc(t('ind.searching'))}</th><th scope="col">${esc(t('ind.unknown'))}</th></tr></thead>
         <tbody>${i.employment.map((e) => `<tr><th scope="row">${esc(t('ind.months', { m: e.months }))}</th><td>${e.eligible}</td><td>${e.employed_in_field}</td><td>${e.employed_out_of_field}</td><td>${e.studying}</td><td>${e.searching}</td><td>${e.unknown}</td></tr>`).join('')}</tbody>
       </table></div>
+    </section>${employmentSupportSection(i, pct)}`;
+}
+
+// Employers and activities (issue 21; definitions in docs/dashboard.md "Indicators"): counted
+// by the server, shown here as a list of label and value (the page's one table stays the employment one).
+function employmentSupportSection(i, pct) {
+  if (!i.activities || !i.internships || !i.employed_after_support) return '';
+  const rows = [
+    ['ind.admitted', i.candidates_admitted], ['ind.companies', i.companies_supported],
+    ['ind.employed_after', i.employed_after_support.total], ['ind.employed_after_in', i.employed_after_support.in_field],
+    ['ind.employed_after_out', i.employed_after_support.out_of_field], ['ind.activities_held', i.activities.held],
+    ['ind.activity_seats', i.activities.seats],
+    ['ind.attendance', `${i.activities.attended} / ${i.activities.attended + i.activities.absent} (${pct(i.activities.attendance_rate)})`],
+    ['ind.attendance_unrecorded', i.activities.unrecorded], ['ind.participants', i.activities.participants],
+    ['ind.internships', i.internships.started], ['ind.int_hired_priime', i.internships.hired_priime],
+    ['ind.int_hired', i.internships.hired], ['ind.int_not_hired', i.internships.not_hired],
+    ['ind.int_ended_early', i.internships.ended_early], ['ind.int_no_outcome', i.internships.no_outcome],
+  ];
+  return `
+    <section class="card" aria-labelledby="sup-h"><h2 id="sup-h">${esc(t('ind.support'))}</h2>
+      <dl class="figures">${rows.map(([k, v]) => `<dt>${esc(t(k))}</dt><dd>${esc(String(v))}</dd>`).join('')}</dl>
     </section>`;
 }
 

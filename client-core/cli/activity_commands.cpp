@@ -178,6 +178,18 @@ int simple(Client& client, const Args& args, const char* name, const char* what)
   return queue(client, name, o, what);
 }
 
+// Staff record that a registered candidate came, or with --absent that she did not.
+int attendance(Client& client, const Args& args) {
+  if (args.positional.empty()) return fail(kUsage, "give the activity id");
+  auto cand = args.flag("--candidate");
+  if (!cand) return fail(kUsage, "activities attendance needs --candidate");
+  int exit = kOk;
+  auto a = find_activity(client, args.positional[0], exit);
+  if (!a) return exit;
+  json::object o{{"activity_id", field(*a, "id")}, {"candidate_id", *cand}, {"attended", !args.has("--absent")}};
+  return queue(client, "activity.attendance", o, "attendance");
+}
+
 // My schedule, printed or as .ics; staff print the whole grid with --grid.
 int agenda(Client& client, const UserInfo& user, const Args& args) {
   if (args.positional.empty()) return fail(kUsage, "give the activity id");
@@ -224,6 +236,7 @@ const std::map<std::string, CommandSpec>& activity_command_specs() {
       {"activities cancel", {{"--reason"}, {}, 1}},
       {"activities schedule", {{}, {}, 1}},
       {"activities agenda", {{"--ics"}, {"--grid"}, 1}},
+      {"activities attendance", {{"--candidate"}, {"--absent"}, 1}},
   };
   return specs;
 }
@@ -241,7 +254,8 @@ const std::map<std::string, std::string>& activity_command_help() {
        "            --start RFC3339 --end RFC3339 --time-zone ZONE (--place P | --video-url URL) --capacity N\n"
        "            [--audience all|invited] [--invite C1,C2] [--employers E1,E2] [--slot-minutes N] [--break-minutes N]\n"
        "       passerelle activities cancel ID [--reason R]\n"
-       "       passerelle activities schedule ID                    build the speed-jobbing rotation\n\n"
+       "       passerelle activities schedule ID                    build the speed-jobbing rotation\n"
+       "       passerelle activities attendance ID --candidate C [--absent]   she came (or not); from 1 h before the start\n\n"
        "Registering works offline: the request waits in the outbox and the server decides the seat\n"
        "(a seat, or the waiting list with your place) at the next sync. IDs may be shortened.\n"},
   };
@@ -258,6 +272,7 @@ std::optional<int> run_activity_command(Client& client, const UserInfo& user, co
   if (c == "activities cancel") return simple(client, args, "activity.cancel", "cancellation");
   if (c == "activities schedule") return simple(client, args, "activity.schedule", "rotation build");
   if (c == "activities agenda") return agenda(client, user, args);
+  if (c == "activities attendance") return attendance(client, args);
   return std::nullopt;
 }
 

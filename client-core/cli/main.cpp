@@ -124,7 +124,7 @@ commands:
   consent [give|withdraw]           share your profile with employers, or stop (candidate)
   employer profile|need|preselect|propose|accept|decline|internship|outcome ...
                                     employers, their needs, proposals and internships (docs/employers.md)
-  activities [show|register|unregister|agenda|create|cancel|schedule ...]
+  activities [show|register|unregister|agenda|create|cancel|schedule|attendance ...]
                                     speed jobbing, exploration days, conferences: seats and schedules
   <command> --help                  help for one command
 

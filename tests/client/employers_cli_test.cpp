@@ -3,46 +3,14 @@
 // preselects (reasons in the coach's language), proposes, and records an internship of 28 days
 // across the autumn clock change (29 refused on the coach's own device); the employer's device
 // gets her card; she withdraws and the employer's device drops it at its next sync.
-#include <gtest/gtest.h>
-
-#include <sstream>
-
-#include "passerelle/test/test_server.h"
-#include "run_cli.h"
+#include "demo_program_cli.h"
 
 namespace passerelle::client {
 namespace {
 
 using namespace testing;
-using passerelle::test::TempDir;
-using passerelle::test::TestServer;
 
-class EmployersCli : public ::testing::Test {
- protected:
-  CliResult cli(const std::string& dir, const std::vector<std::string>& args, const std::string& in = "") {
-    std::vector<std::string> all{"--server", server.url(), "--data", dir};
-    all.insert(all.end(), args.begin(), args.end());
-    return run_cli(PASSERELLE_CLI_PATH, all, in);
-  }
-  void login(const std::string& dir, const std::string& email, const std::string& password) {
-    auto r = cli(dir, {"login", "--email", email}, password + "\n");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    ASSERT_EQ(cli(dir, {"sync"}).exit_code, 0);
-  }
-  void sync(const std::string& dir) {
-    auto r = cli(dir, {"sync"});
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-  }
-  static std::string first_word_of_line(const std::string& text, const std::string& needle) {
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-      if (line.find(needle) != std::string::npos) return line.substr(0, line.find(' '));
-    return {};
-  }
-
-  TestServer server{TestServer::Options{{"--demo"}}};
-  TempDir coach, employer, candidate;
-};
+class EmployersCli : public DemoProgramCli {};
 
 TEST_F(EmployersCli, ConsentPreselectProposeInternshipAndWithdrawal) {
   ASSERT_TRUE(server.ok()) << server.last_error();

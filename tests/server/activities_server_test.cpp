@@ -174,3 +174,40 @@ TEST_F(ActivitiesServerTest, StaffRegisteringSomeoneIsAuditedAndAnOfflineRegistr
   EXPECT_EQ(count_prefix(pull_all(cands[2]), "activities"), 0u);
   EXPECT_EQ(push1(cands[2], op("activity.register", {{"activity_id", activity}})), "no such activity");
 }
+
+// Exactly once in the audit log too: a staff op pushed again after a lost answer (the same
+// (user, op_id)) is answered from its record and runs nothing, so it writes no second entry.
+// Attendance (activity.attendance) is recorded from an hour before the start.
+TEST_F(ActivitiesServerTest, ARetriedStaffOpIsAuditedOnceAndAttendanceIsRecorded) {
+  auto soon = std::chrono::floor<std::chrono::minutes>(passerelle::now_utc() + 30min);
+  std::string start = passerelle::format_rfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(soon));
+  std::string end = passerelle::format_rfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(soon + 2h));
+  auto create = op("activity.create", {{"id", activity}, {"kind", "conference"}, {"title", "Forum"}, {"start", start},
+                                       {"end", end}, {"time_zone", "America/Toronto"}, {"place", "Laval"},
+                                       {"capacity", 5}, {"audience", "all"}});
+  auto reg = op("activity.register", {{"activity_id", activity}, {"candidate_id", cands[1].id}});
+  auto came = op("activity.attendance", {{"activity_id", activity}, {"candidate_id", cands[1].id}, {"attended", true}});
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(push1(coach, create), "applied");
+    ASSERT_EQ(push1(coach, reg), "applied");
+    ASSERT_EQ(push1(coach, came), "applied");
+  }
+  auto audited = [&](const std::string& action) {
+    return server.count("SELECT COUNT(*) FROM audit_log WHERE action = '" + action + "'");
+  };
+  EXPECT_EQ(audited("activity.create"), 1);
+  EXPECT_EQ(audited("activity.register"), 1);
+  EXPECT_EQ(audited("activity.attendance"), 1);
+  // Her device reads that she came; the registration's readers are unchanged.
+  auto r = pulled_row(pull_all(cands[1]), "activity_registrations", act::registration_id(activity, cands[1].id));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->at("attended"), true);
+  EXPECT_FALSE(pulled_row(pull_all(cands[2]), "activity_registrations", act::registration_id(activity, cands[1].id)));
+  // A candidate cannot record it; someone not registered is not found.
+  EXPECT_EQ(push1(cands[1], op("activity.attendance", {{"activity_id", activity}, {"candidate_id", cands[1].id},
+                                                       {"attended", true}})),
+            "only the organizer or an admin records attendance");
+  EXPECT_EQ(push1(coach, op("activity.attendance", {{"activity_id", activity}, {"candidate_id", cands[3].id},
+                                                    {"attended", true}})),
+            "this candidate is not registered to this activity");
+}

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "passerelle/shared/ids.h"
+#include "passerelle/shared/time.h"
 #include "passerelle/test/http_client.h"
 #include "passerelle/test/peer.h"
 #include "passerelle/test/test_server.h"
@@ -290,6 +291,85 @@ TEST_F(DashboardTest, CohortLabelsFilterIndicatorsAndExports) {
   ASSERT_EQ(audit.at("entries").as_array().size(), 2u);
   EXPECT_EQ(audit.at("entries").at(1).at("details").at("cohort").as_string(), label);
   EXPECT_EQ(audit.at("entries").at(1).at("details").at("rows"), 1);
+}
+
+
+// Employers and activities figures (docs/dashboard.md, "Employers, activities and internships"):
+// the rows come from the dashboard's key index (migration 14, kept by every write), scoped to the
+// viewer, filtered by cohort, and the CSV carries them.
+TEST_F(DashboardTest, EmployersAndActivitiesIndicatorsFromTheIndex) {
+  ASSERT_TRUE(server.create_user("rh@acme.example", "Julie Roy", "employer", kTestPassword)) << server.last_error();
+  Peer julie = sign_in(server, "rh@acme.example");
+  std::string need = passerelle::new_id(), proposal = passerelle::new_id(), internship = passerelle::new_id();
+  std::string activity = passerelle::new_id();
+  auto applied = [](const json::object& a) { return a.at("results").at(0).at("status") == "applied"; };
+  json::object conditions{{"work_station", true}, {"colleagues_on_site", true}, {"coach_on_site", true}};
+  ASSERT_TRUE(applied(push(julie, {op("employer.update", {{"organization", "Acme"}, {"occupation_codes", json::array{"21231"}},
+                                                          {"conditions", conditions}})})));
+  ASSERT_TRUE(applied(push(linh, {op("employer.confirm_conditions", {{"employer_id", julie.id}, {"confirmed", true}})})));
+  ASSERT_TRUE(applied(push(julie, {op("need.create", {{"id", need}, {"title", "Developer"}, {"occupation_code", "21234"}})})));
+  ASSERT_TRUE(applied(push(amina, {op("career.update", {{"occupation_code", "21231"}})})));
+  ASSERT_TRUE(applied(push(amina, {op("consent.give", json::object{})})));
+  ASSERT_TRUE(applied(push(linh, {op("proposal.create", {{"id", proposal}, {"need_id", need}, {"candidate_id", amina.id}})})));
+  ASSERT_TRUE(applied(push(linh, {op("internship.create", {{"id", internship}, {"employer_id", julie.id}, {"candidate_id", amina.id},
+                                                           {"need_id", need}, {"start", "2027-09-01T13:00:00Z"},
+                                                           {"end", "2027-09-10T13:00:00Z"}})})));
+  ASSERT_TRUE(applied(push(linh, {op("internship.outcome", {{"id", internship}, {"outcome", "hired_priime"}})})));
+  // A conference with Acme that both candidates register to; then it takes place (its start is
+  // moved back in the database: a mutator only creates activities in the future).
+  auto soon = std::chrono::floor<std::chrono::hours>(passerelle::now_utc() + std::chrono::hours(3));
+  std::string start = passerelle::format_rfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(soon));
+  std::string end = passerelle::format_rfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(soon + std::chrono::hours(2)));
+  ASSERT_TRUE(applied(push(linh, {op("activity.create", {{"id", activity}, {"kind", "conference"}, {"title", "Forum"},
+                                                         {"start", start}, {"end", end}, {"time_zone", "America/Toronto"},
+                                                         {"place", "Laval"}, {"capacity", 5}, {"audience", "all"},
+                                                         {"employer_ids", json::array{julie.id}}})})));
+  for (Peer* c : {&amina, &carlos}) ASSERT_TRUE(applied(push(*c, {op("activity.register", {{"activity_id", activity}})})));
+  auto held = std::chrono::floor<std::chrono::hours>(passerelle::now_utc() - std::chrono::hours(2));
+  std::string past = passerelle::format_rfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(held));
+  for (const char* table_column : {"sync_rows SET data = replace(data", "row_keys SET facts = replace(facts"})
+    ASSERT_TRUE(server.execute(std::string("UPDATE ") + table_column + ", '" + start + "', '" + past +
+                               "') WHERE collection = 'activities'"))
+        << server.last_error();
+  ASSERT_TRUE(applied(push(linh, {op("activity.attendance", {{"activity_id", activity}, {"candidate_id", amina.id},
+                                                             {"attended", true}})})));
+
+  auto figures = [](Peer& who, json::object req = {}) {
+    auto a = who.call("dashboard.indicators", std::move(req));
+    EXPECT_EQ(a.at("ok"), true) << json::serialize(a);
+    return a.at("indicators").as_object();
+  };
+  for (Peer* viewer : {&linh, &admin}) {
+    auto i = figures(*viewer);
+    EXPECT_EQ(i.at("candidates_admitted"), 2);
+    EXPECT_EQ(i.at("companies_supported"), 1);
+    EXPECT_EQ(i.at("employed_after_support").at("total"), 1);
+    EXPECT_EQ(i.at("employed_after_support").at("in_field"), 1) << "NOC 21234 and 21231: the same major group";
+    EXPECT_EQ(i.at("activities").at("held"), 1);
+    EXPECT_EQ(i.at("activities").at("seats"), 2);
+    EXPECT_EQ(i.at("activities").at("attended"), 1);
+    EXPECT_EQ(i.at("activities").at("unrecorded"), 1);
+    EXPECT_EQ(i.at("internships").at("started"), 1);
+    EXPECT_EQ(i.at("internships").at("hired_priime"), 1);
+  }
+  // Another coach's caseload holds none of it.
+  auto other = figures(marc);
+  EXPECT_EQ(other.at("companies_supported"), 0);
+  EXPECT_EQ(other.at("activities").at("held"), 0);
+  // A cohort of Amina alone, and a period that ended before any of it.
+  ASSERT_TRUE(applied(push(linh, {op("candidate.set_cohort", {{"candidate_id", amina.id}, {"cohort", "Laval 2027"}})})));
+  auto mine = figures(linh, {{"cohort", "Laval 2027"}});
+  EXPECT_EQ(mine.at("activities").at("seats"), 1);
+  EXPECT_EQ(mine.at("activities").at("unrecorded"), 0);
+  auto before = figures(linh, {{"to", "2020-12-31"}});
+  EXPECT_EQ(before.at("companies_supported"), 0);
+  EXPECT_EQ(before.at("employed_after_support").at("total"), 0);
+
+  auto csv = http_request(server.port(), "GET", "/v1/export/indicators.csv", bearer(linh));
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  for (const char* line : {"\r\ncompanies_supported,1\r\n", "\r\nemployed_after_activity_or_internship_in_field,1\r\n",
+                           "\r\nactivities_held,1\r\n", "\r\nactivity_attended,1\r\n", "\r\ninternships_hired_priime,1\r\n"})
+    EXPECT_NE(csv.body.find(line), std::string::npos) << line << csv.body;
 }
 
 }  // namespace

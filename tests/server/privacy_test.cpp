@@ -8,8 +8,10 @@
 #include <filesystem>
 #include <thread>
 
+#include "passerelle/shared/activities/activities.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/ids.h"
+#include "passerelle/shared/time.h"
 #include "passerelle/test/eventually.h"
 #include "passerelle/test/http_client.h"
 #include "passerelle/test/peer.h"
@@ -247,6 +249,63 @@ TEST_F(PrivacyTest, ErasingAConsentingCandidateTakesHerCardOffEmployersDevices) 
                          amina.id + "%' AND data LIKE '%\"candidate_name\":\"\"%'"),
             1)
       << "the proposal stays, nameless";
+}
+
+// Activities (docs/activities.md, docs/security.md): her export lists her registrations, her
+// agenda and the activities; erasing her removes her agenda and leaves her registration counted
+// (seat, attendance) without her name, which also leaves the schedule and the employer's sheet.
+TEST_F(PrivacyTest, ActivityRegistrationsAreExportedAndErasedWithoutHerName) {
+  ASSERT_TRUE(server.create_user("rh@acme.example", "Julie Roy", "employer", kTestPassword)) << server.last_error();
+  Peer julie = passerelle::test::sign_in(server, "rh@acme.example");
+  std::string activity = passerelle::new_id();
+  auto at = [](std::chrono::hours ahead) {
+    auto t = std::chrono::floor<std::chrono::hours>(passerelle::now_utc() + ahead);
+    return passerelle::format_rfc3339(std::chrono::time_point_cast<std::chrono::milliseconds>(t));
+  };
+  ASSERT_EQ(first_result(passerelle::test::push(
+                coach, {op("activity.create", {{"id", activity}, {"kind", "speed_jobbing"}, {"title", "Speed jobbing"},
+                                               {"start", at(72h)}, {"end", at(74h)}, {"time_zone", "America/Toronto"},
+                                               {"place", "Laval"}, {"capacity", 10}, {"audience", "all"},
+                                               {"employer_ids", json::array{julie.id}}})})),
+            "applied");
+  for (Peer* who : {&amina, &bruno})
+    ASSERT_EQ(first_result(passerelle::test::push(*who, {op("activity.register", {{"activity_id", activity}})})), "applied");
+  ASSERT_EQ(first_result(passerelle::test::push(coach, {op("activity.schedule", {{"id", activity}})})), "applied");
+
+  auto x = amina.call("account.export");
+  ASSERT_EQ(code_of(x), "ok");
+  const auto& rows = x.at("export").at("rows");
+  ASSERT_EQ(rows.at("activity_registrations").as_array().size(), 1u) << "hers only";
+  EXPECT_EQ(rows.at("activity_registrations").at(0).at("candidate_id"), json::value(amina.id));
+  ASSERT_EQ(rows.at("activity_agendas").as_array().size(), 1u);
+  EXPECT_EQ(rows.at("activity_agendas").at(0).at("user_id"), json::value(amina.id));
+  ASSERT_EQ(rows.at("activities").as_array().size(), 1u);
+  EXPECT_EQ(rows.at("activities").at(0).at("id"), json::value(activity));
+
+  auto before = passerelle::test::pull_all(julie);
+  ASSERT_EQ(code_of(amina.call("account.delete", {{"password", kTestPassword}})), "ok");
+  std::string reg = passerelle::activities::registration_id(activity, amina.id);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'activity_registrations' AND deleted = 0 AND id = '" +
+                         reg + "' AND data LIKE '%\"candidate_name\":\"\"%' AND data LIKE '%\"status\":\"confirmed\"%'"),
+            1)
+      << "her registration stays counted, nameless";
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'activity_agendas' AND deleted = 0 AND id = '" +
+                         passerelle::activities::agenda_id(activity, amina.id) + "'"),
+            0)
+      << "her agenda is gone";
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection LIKE 'activit%' AND deleted = 0 AND data LIKE "
+                         "'%amina@example.org%'"),
+            0)
+      << "her name is in no registration, schedule or agenda";
+  EXPECT_GE(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection LIKE 'activit%' AND deleted = 0 AND data LIKE "
+                         "'%bruno@example.org%'"),
+            3)
+      << "Bruno's registration, the schedule and Julie's agenda keep his name";
+  // The employer's device gets her sheet without Amina's name.
+  auto after = passerelle::test::pull_all(julie, before.cursor);
+  auto sheet = after.rows.find("activity_agendas/" + passerelle::activities::agenda_id(activity, julie.id));
+  ASSERT_NE(sheet, after.rows.end());
+  EXPECT_EQ(json::serialize(sheet->second).find("amina@example.org"), std::string::npos);
 }
 
 class RetentionTest : public PrivacyTest {

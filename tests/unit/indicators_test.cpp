@@ -4,6 +4,9 @@
 
 #include <boost/json.hpp>
 
+#include <map>
+#include <optional>
+
 #include "memory_row_store.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/indicators/indicators.h"
@@ -304,6 +307,180 @@ TEST(OutcomeRecord, WhoRecordsWhatAndWhoReadsIt) {
   EXPECT_EQ(store.run_as(coach, Role::coach, "outcome.record", args("retired")).error().code, ErrorCode::bad_request);
   EXPECT_EQ(store.run_as(coach, Role::coach, "outcome.record", args("searching", "2027-02-30")).error().code,
             ErrorCode::bad_request);
+}
+
+
+// Employers and activities (issue 21, docs/dashboard.md "Indicators"). "now" is 2027-06-15.
+// Candidates: a (label "2027-Q1 Casablanca", coached from 2027-01-05, NOC 21231), b (arrives
+// 2028: cohort "2028", coached from 2027-02-10, NOC 21231), c (coached from 2026-12-01, NOC
+// 41200), d (coached from 2027-03-10, no career profile), e (coached from 2027-01-20).
+// Employers e1 (seeks 21231), e2 (72100), e3 (41200), e4 (only in a cancelled and a future
+// activity), e5 (hosts a conference).
+ProgramRows employment_fixture() {
+  ProgramRows r;
+  auto person = [&](const char* id, const char* arrival, const char* thread_created, const char* label = nullptr) {
+    auto p = obj(R"({"role":"candidate","coach_id":"c1"})");
+    p["id"] = id;
+    p["name"] = std::string("Candidate ") + id;
+    p["planned_arrival"] = arrival;
+    p["coach_thread_id"] = std::string("t") + id;
+    if (label) p["cohort"] = label;
+    r.profiles.push_back(p);
+    auto t = obj(R"({"kind":"coaching","last_n":1})");
+    t["id"] = std::string("t") + id;
+    t["candidate_id"] = id;
+    t["created_at"] = thread_created;
+    r.threads.push_back(t);
+  };
+  person("a", "2027-03-01", "2027-01-05T00:00:00Z", "2027-Q1 Casablanca");
+  person("b", "2028-01-10", "2027-02-10T00:00:00Z");
+  person("c", "2027-04-01", "2026-12-01T00:00:00Z");
+  person("d", "2027-05-01", "2027-03-10T00:00:00Z");
+  person("e", "2027-05-01", "2027-01-20T00:00:00Z");
+  for (const char* json_text : {R"({"id":"a","occupation_code":"21231"})", R"({"id":"b","occupation_code":"21231"})",
+                                R"({"id":"c","occupation_code":"41200"})"}) {
+    auto c = obj(json_text);
+    r.career_profiles[std::string(c.at("id").as_string())] = c;
+  }
+  r.employer_profiles["e1"] = obj(R"({"id":"e1","occupation_codes":["21231"]})");
+  r.employer_profiles["e2"] = obj(R"({"id":"e2","occupation_codes":["72100"]})");
+  r.employer_profiles["e3"] = obj(R"({"id":"e3","occupation_codes":["41200"]})");
+  r.needs["n1"] = obj(R"({"id":"n1","employer_id":"e1","occupation_code":"21234"})");
+  r.needs["n2"] = obj(R"({"id":"n2","employer_id":"e2","occupation_code":"72100"})");
+  r.proposals.push_back(obj(R"({"id":"p1","candidate_id":"a","employer_id":"e1","need_id":"n1","status":"accepted","proposed_at":"2027-02-15T10:00:00Z"})"));
+  r.proposals.push_back(obj(R"({"id":"p2","candidate_id":"b","employer_id":"e2","need_id":"n2","status":"declined","proposed_at":"2026-10-01T10:00:00Z"})"));
+  // i1: a hired with PRIIME on a 21234 need (major group 21 = hers): in field.
+  r.internships.push_back(obj(R"({"id":"i1","candidate_id":"a","employer_id":"e1","need_id":"n1","start":"2027-03-10T13:00:00Z","outcome":"hired_priime","outcome_at":"2027-04-08T15:00:00Z"})"));
+  // i2: c hired on a 72100 need (she is 41200): out of field.
+  r.internships.push_back(obj(R"({"id":"i2","candidate_id":"c","employer_id":"e2","need_id":"n2","start":"2027-04-01T13:00:00Z","outcome":"hired","outcome_at":"2027-04-29T15:00:00Z"})"));
+  r.internships.push_back(obj(R"({"id":"i3","candidate_id":"b","employer_id":"e3","start":"2027-05-01T13:00:00Z","outcome":"not_hired","outcome_at":"2027-05-29T15:00:00Z"})"));
+  r.internships.push_back(obj(R"({"id":"i4","candidate_id":"d","employer_id":"e1","start":"2027-06-01T13:00:00Z","status":"planned"})"));
+  r.internships.push_back(obj(R"({"id":"i5","candidate_id":"b","employer_id":"e2","start":"2026-11-01T13:00:00Z","outcome":"ended_early","outcome_at":"2026-11-10T15:00:00Z"})"));
+  r.activities["act1"] = obj(R"({"id":"act1","kind":"conference","status":"open","start":"2027-03-05T14:00:00Z","employer_ids":["e5"]})");
+  r.activities["act2"] = obj(R"({"id":"act2","kind":"speed_jobbing","status":"open","start":"2027-05-20T13:00:00Z","employer_ids":["e1","e3"]})");
+  r.activities["act3"] = obj(R"({"id":"act3","kind":"conference","status":"cancelled","start":"2027-04-01T14:00:00Z","employer_ids":["e4"]})");
+  r.activities["act4"] = obj(R"({"id":"act4","kind":"conference","status":"open","start":"2027-07-01T14:00:00Z","employer_ids":["e4"]})");
+  auto reg = [&](const char* activity, const char* cand, const char* status, std::optional<bool> attended) {
+    auto g = obj("{}");
+    g["id"] = std::string(activity) + cand;
+    g["activity_id"] = activity;
+    g["candidate_id"] = cand;
+    g["status"] = status;
+    if (attended) g["attended"] = *attended;
+    r.registrations.push_back(g);
+  };
+  reg("act1", "a", "confirmed", true);
+  reg("act1", "b", "confirmed", false);
+  reg("act1", "c", "waitlisted", true);  // a walk-in from the waiting list
+  reg("act1", "d", "cancelled", std::nullopt);
+  reg("act2", "b", "confirmed", std::nullopt);  // attendance not recorded
+  reg("act2", "d", "confirmed", true);
+  reg("act3", "a", "cancelled", std::nullopt);
+  reg("act4", "a", "confirmed", std::nullopt);
+  // Outcome records: b employed in field after her internship i3 began; d out of field after the
+  // speed jobbing she attended; c in field on 04-15 after act1, but hired out of field on 04-29
+  // (the later counts); a searching (not a hire); e employed with no activity nor internship.
+  r.outcomes.push_back(obj(R"({"id":"o1","candidate_id":"b","status":"employed_in_field","date":"2027-06-01"})"));
+  r.outcomes.push_back(obj(R"({"id":"o2","candidate_id":"d","status":"employed_out_of_field","date":"2027-06-10"})"));
+  r.outcomes.push_back(obj(R"({"id":"o3","candidate_id":"c","status":"employed_in_field","date":"2027-04-15"})"));
+  r.outcomes.push_back(obj(R"({"id":"o4","candidate_id":"a","status":"searching","date":"2027-05-01"})"));
+  r.outcomes.push_back(obj(R"({"id":"o5","candidate_id":"e","status":"employed_in_field","date":"2027-05-01"})"));
+  return r;
+}
+
+std::chrono::sys_days day(const char* d) { return *parse_date(d); }
+
+TEST(EmploymentIndicators, ByCohortAndPeriodTable) {
+  struct Case {
+    const char* what;
+    IndicatorQuery q;
+    int admitted, companies, employed, in_field, out_of_field;
+    int held, seats, attended, absent, unrecorded, participants;
+    double rate;
+    int internships, priime, hired, not_hired, ended_early, no_outcome;
+  };
+  std::vector<Case> cases = {
+      {"2027", {day("2027-01-01"), day("2027-12-31"), std::nullopt}, 4, 4, 4, 2, 2, 2, 4, 3, 1, 1, 3, 0.75, 4, 1, 1, 1, 0, 1},
+      {"April 2027", {day("2027-04-01"), day("2027-04-30"), std::nullopt}, 0, 1, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0},
+      {"cohort label, 2027", {day("2027-01-01"), day("2027-12-31"), "2027-Q1 Casablanca"}, 1, 2, 1, 1, 0, 1, 1, 1, 0, 0, 1, 1.0, 1, 1, 0, 0, 0, 0},
+      {"cohort of arrival year 2028, 2027", {day("2027-01-01"), day("2027-12-31"), "2028"}, 1, 3, 1, 1, 0, 2, 2, 0, 1, 1, 0, 0, 1, 0, 0, 1, 0, 0},
+      {"all time", {}, 5, 4, 4, 2, 2, 2, 4, 3, 1, 1, 3, 0.75, 5, 1, 1, 1, 1, 1},
+  };
+  auto rows = employment_fixture();
+  for (const auto& c : cases) {
+    auto i = compute_indicators(rows, c.q, now());
+    EXPECT_EQ(i.candidates_admitted, c.admitted) << c.what;
+    EXPECT_EQ(i.candidates_admitted, i.candidates) << c.what;
+    EXPECT_EQ(i.companies_supported, c.companies) << c.what;
+    EXPECT_EQ(i.employed_after_support, c.employed) << c.what;
+    EXPECT_EQ(i.employed_in_field, c.in_field) << c.what;
+    EXPECT_EQ(i.employed_out_of_field, c.out_of_field) << c.what;
+    EXPECT_EQ(i.activities_held, c.held) << c.what;
+    EXPECT_EQ(i.activity_seats, c.seats) << c.what;
+    EXPECT_EQ(i.attended, c.attended) << c.what;
+    EXPECT_EQ(i.absent, c.absent) << c.what;
+    EXPECT_EQ(i.attendance_unrecorded, c.unrecorded) << c.what;
+    EXPECT_EQ(i.participants, c.participants) << c.what;
+    EXPECT_DOUBLE_EQ(i.attendance_rate, c.rate) << c.what;
+    EXPECT_EQ(i.internships, c.internships) << c.what;
+    EXPECT_EQ(i.internships_hired_priime, c.priime) << c.what;
+    EXPECT_EQ(i.internships_hired, c.hired) << c.what;
+    EXPECT_EQ(i.internships_not_hired, c.not_hired) << c.what;
+    EXPECT_EQ(i.internships_ended_early, c.ended_early) << c.what;
+    EXPECT_EQ(i.internships_no_outcome, c.no_outcome) << c.what;
+  }
+  // The caseload's rows alone (no employers or activities read) count none of it.
+  ProgramRows plain = rows;
+  plain.proposals.clear(), plain.internships.clear(), plain.registrations.clear(), plain.activities.clear();
+  auto i = compute_indicators(plain, {}, now());
+  EXPECT_EQ(i.companies_supported, 0);
+  EXPECT_EQ(i.employed_after_support, 0) << "outcome records alone are not 'after an activity or internship'";
+}
+
+TEST(EmploymentIndicators, InFieldIsTheSameNocMajorGroup) {
+  EXPECT_TRUE(same_field("21231", {"21234"}));
+  EXPECT_TRUE(same_field("21231", {"72100", "21300"}));
+  EXPECT_FALSE(same_field("21231", {"72100"}));
+  EXPECT_FALSE(same_field("41200", {"4"}));
+  EXPECT_FALSE(same_field("", {"21231"})) << "her occupation unknown";
+  EXPECT_FALSE(same_field("21231", {})) << "the job's occupation unknown";
+}
+
+// The CSV parsed back (RFC 4180: header, CRLF, two fields a line) holds every new figure with
+// the value of the JSON answer.
+TEST(EmploymentIndicators, CsvParsedBack) {
+  auto ind = compute_indicators(employment_fixture(), {day("2027-01-01"), day("2027-12-31"), std::nullopt}, now());
+  std::string text = indicators_csv(ind);
+  std::map<std::string, std::string> values;
+  std::size_t at = 0, lines = 0;
+  while (at < text.size()) {
+    auto end = text.find("\r\n", at);
+    ASSERT_NE(end, std::string::npos) << "every line ends with CRLF";
+    std::string line = text.substr(at, end - at);
+    at = end + 2;
+    auto comma = line.find(',');
+    ASSERT_NE(comma, std::string::npos) << line;
+    ASSERT_EQ(line.find(',', comma + 1), std::string::npos) << "two fields: " << line;
+    if (lines++ == 0) {
+      EXPECT_EQ(line, "indicator,value");
+      continue;
+    }
+    EXPECT_TRUE(values.emplace(line.substr(0, comma), line.substr(comma + 1)).second) << "twice: " << line;
+  }
+  std::map<std::string, std::string> expected = {
+      {"candidates_admitted", "4"}, {"companies_supported", "4"},
+      {"employed_after_activity_or_internship", "4"}, {"employed_after_activity_or_internship_in_field", "2"},
+      {"employed_after_activity_or_internship_out_of_field", "2"}, {"activities_held", "2"}, {"activity_seats", "4"},
+      {"activity_attended", "3"}, {"activity_absent", "1"}, {"activity_attendance_unrecorded", "1"},
+      {"activity_participants", "3"}, {"activity_attendance_rate", "0.7500"}, {"internships_started", "4"},
+      {"internships_hired_priime", "1"}, {"internships_hired", "1"}, {"internships_not_hired", "1"},
+      {"internships_ended_early", "0"}, {"internships_no_outcome", "1"}, {"candidates", "4"}};
+  for (const auto& [k, v] : expected) EXPECT_EQ(values[k], v) << k;
+  auto j = to_json(ind);
+  EXPECT_EQ(j.at("companies_supported").as_int64(), 4);
+  EXPECT_EQ(j.at("employed_after_support").at("in_field").as_int64(), 2);
+  EXPECT_EQ(j.at("activities").at("attended").as_int64(), 3);
+  EXPECT_EQ(j.at("internships").at("hired_priime").as_int64(), 1);
 }
 
 }  // namespace

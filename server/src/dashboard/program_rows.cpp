@@ -337,7 +337,72 @@ indicators::ProgramRows load_admin_page(soci::session& sql, const protocol::User
   return rows;
 }
 
+// Rows by id (the primary key of row_keys), each read once.
+class RowsById {
+ public:
+  RowsById(soci::session& sql, json::storage_ptr arena)
+      : arena_(std::move(arena)),
+        st_((sql.prepare << "SELECT facts FROM row_keys WHERE collection = :c AND row_id = :i", soci::into(facts_),
+             soci::use(collection_), soci::use(id_))) {}
+
+  void read(std::string_view collection, const std::string& id, std::unordered_map<std::string, json::object>& out) {
+    if (id.empty() || out.count(id)) return;
+    collection_.assign(collection);
+    id_ = id;
+    st_.execute(true);
+    if (!st_.got_data()) return;
+    std::vector<json::object> one;
+    add_facts(facts_, one, arena_);
+    if (!one.empty()) out.emplace(id, std::move(one.front()));
+  }
+
+ private:
+  json::storage_ptr arena_;
+  std::string facts_, collection_, id_;  // bound before `st_`, which refers to them
+  soci::statement st_;
+};
+
+void keep_by_id(std::vector<json::object> all, std::unordered_map<std::string, json::object>& out) {
+  for (auto& r : all) {
+    std::string id = passerelle::sync::row_string(r, "id");
+    out.emplace(std::move(id), std::move(r));
+  }
+}
+
 }  // namespace
+
+void add_employment_rows(soci::session& sql, const protocol::UserInfo& viewer, indicators::ProgramRows& rows) {
+  auto arena = json::make_shared_resource<json::monotonic_resource>();
+  std::unordered_set<std::string> candidates;
+  for (const auto& p : rows.profiles) candidates.insert(passerelle::sync::row_string(p, "id"));
+  if (viewer.role == Role::admin) {
+    rows.proposals = only(all_rows(sql, "employer_proposals", arena), candidates, "candidate_id");
+    rows.internships = only(all_rows(sql, "internships", arena), candidates, "candidate_id");
+    rows.registrations = only(all_rows(sql, "activity_registrations", arena), candidates, "candidate_id");
+    for (auto& c : only(all_rows(sql, "career_profiles", arena), candidates, "id")) {
+      std::string id = passerelle::sync::row_string(c, "id");
+      rows.career_profiles.emplace(std::move(id), std::move(c));
+    }
+    keep_by_id(all_rows(sql, "activities", arena), rows.activities);
+    keep_by_id(all_rows(sql, "employer_needs", arena), rows.needs);
+    keep_by_id(all_rows(sql, "employer_profiles", arena), rows.employer_profiles);
+    return;
+  }
+  KeyedRows keyed(sql, arena);
+  RowsById by_id(sql, arena);
+  for (const auto& id : candidates) {
+    keyed.read("employer_proposals", id, rows.proposals);
+    keyed.read("internships", id, rows.internships);
+    keyed.read("activity_registrations", id, rows.registrations);
+    by_id.read("career_profiles", id, rows.career_profiles);
+  }
+  for (const auto& r : rows.registrations)
+    by_id.read("activities", passerelle::sync::row_string(r, "activity_id"), rows.activities);
+  for (const auto& in : rows.internships) {
+    by_id.read("employer_needs", passerelle::sync::row_string(in, "need_id"), rows.needs);
+    by_id.read("employer_profiles", passerelle::sync::row_string(in, "employer_id"), rows.employer_profiles);
+  }
+}
 
 indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::UserInfo& viewer) {
   bool more = false;

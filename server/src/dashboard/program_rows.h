@@ -15,6 +15,12 @@ std::vector<boost::json::object> live_rows(soci::session& sql, const std::string
 // Coaches and admins only (the caller checks the role).
 indicators::ProgramRows load_program_rows(soci::session& sql, const protocol::UserInfo& viewer);
 
+// Adds what the employers and activities indicators read (indicators::ProgramRows: proposals,
+// internships, registrations, career profiles, and the activities, needs and employer profiles
+// they name) for the candidates of `rows.profiles`. An admin: one pass over each collection's
+// index entries; a coach: indexed lookups by her candidates' ids, then by the ids they name.
+void add_employment_rows(soci::session& sql, const protocol::UserInfo& viewer, indicators::ProgramRows& rows);
+
 // A page of the viewer's candidates: those whose id is after `after` ("" for the first page),
 // in id order, at most `limit`, with their rows; `more` says whether candidates follow. Its cost
 // follows the page, not the program. The figures of each candidate are those of

@@ -134,6 +134,13 @@ void open_candidate(Services& svc, const Context& ctx, const protocol::Request& 
   });
 }
 
+// The rows the indicators read: the caseload's and those of employers and activities.
+indicators::ProgramRows indicator_rows(soci::session& sql, const protocol::UserInfo& user) {
+  auto rows = dashboard::load_program_rows(sql, user);
+  dashboard::add_employment_rows(sql, user, rows);
+  return rows;
+}
+
 void indicators_request(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
   if (!is_staff(*ctx.user)) return reply.fail(staff_only());
   JsonReader in(req.body);
@@ -144,7 +151,7 @@ void indicators_request(Services& svc, const Context& ctx, const protocol::Reque
   auto q = indicator_query(from, to, cohort);
   if (!q) return reply.fail(q.error());
   svc.workers.post([&svc, user = *ctx.user, q = *q, reply] {
-    auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+    auto rows = svc.db.read([&](soci::session& sql) { return indicator_rows(sql, user); });
     auto ind = indicators::compute_indicators(rows, q, now_utc());
     reply.ok({{"indicators", indicators::to_json(ind)},
               {"scope", user.role == Role::admin ? "program" : "caseload"}});
@@ -325,7 +332,7 @@ void export_csv(Services& svc, const net::HttpRequest& req, const net::Respond& 
     answer.stream = caseload_pieces(std::make_shared<CaseloadExport>(CaseloadExport{svc, user, q->cohort, now, "", false, false}));
     action = "export.caseload";
   } else {
-    auto rows = svc.db.read([&](soci::session& sql) { return dashboard::load_program_rows(sql, user); });
+    auto rows = svc.db.read([&](soci::session& sql) { return indicator_rows(sql, user); });
     answer = csv_answer(indicators::indicators_csv(indicators::compute_indicators(rows, *q, now)), what);
     action = "export.indicators";
   }

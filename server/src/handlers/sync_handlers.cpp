@@ -5,6 +5,7 @@
 // worker pool: it never blocks an I/O thread nor waits behind the writer.
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 
@@ -82,10 +83,22 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         // A storage failure throws: the writer rolls this item back (nothing recorded) and
         // answers `internal`; the device pushes the same ops again.
         *outcome = server::sync::run_push(sql, actor, ops, now_utc(), settings);
-        audit_account_changes(sql, actor, remote, ops, outcome->results);
-        activities::audit_activity_ops(sql, actor, remote, ops, outcome->results);
+        // A retried op (same user and op_id) is answered from its record and ran nothing now: it
+        // writes no audit entry and sends no e-mail again (one act, one entry, one e-mail).
+        const std::vector<ws::Op>* ran = &ops;
+        const std::vector<ws::OpResult>* ran_results = &outcome->results;
+        std::vector<ws::Op> fresh;
+        std::vector<ws::OpResult> fresh_results;
+        if (std::find(outcome->replayed.begin(), outcome->replayed.end(), true) != outcome->replayed.end()) {
+          for (std::size_t i = 0; i < ops.size() && i < outcome->results.size(); ++i)
+            if (!outcome->replayed[i]) fresh.push_back(ops[i]), fresh_results.push_back(outcome->results[i]);
+          ran = &fresh;
+          ran_results = &fresh_results;
+        }
+        audit_account_changes(sql, actor, remote, *ran, *ran_results);
+        activities::audit_activity_ops(sql, actor, remote, *ran, *ran_results);
         activities::keep_seats(sql, ops, outcome->results);  // the database's guard on seats (migration 13)
-        *to_mail = calendar::meetings_to_mail(sql, ops, outcome->results);
+        *to_mail = calendar::meetings_to_mail(sql, *ran, *ran_results);
         // The poke's frames, made here where the readers' `prev` cannot move (docs/sync.md).
         if (outcome->last_seq > 0 && !outcome->touched_users.empty())
           *poke = server::sync::live_poke(sql, outcome->written,  outcome->last_seq,

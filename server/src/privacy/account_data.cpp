@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "audit/audit.h"
 #include "auth/accounts.h"
+#include "passerelle/shared/activities/activities.h"
 #include "passerelle/shared/employers/employers.h"
 #include "passerelle/shared/indicators/indicators.h"
 #include "passerelle/shared/mentors/profiles.h"
@@ -22,6 +24,7 @@ namespace json = boost::json;
 namespace sc = passerelle::sync::collection;
 namespace mc = passerelle::mentors::collection;
 namespace ec = passerelle::employers::collection;
+namespace ac = passerelle::activities::collection;
 using passerelle::sync::row_string;
 using passerelle::sync::row_strings;
 
@@ -123,6 +126,22 @@ json::object export_account(soci::session& sql, const std::string& user_id, Time
   for (std::string_view c : {ec::employer_needs, ec::proposals, ec::internships})
     for (const auto& r : live_rows(sql, c))
       if (row_string(r.data, "candidate_id") == user_id || row_string(r.data, "employer_id") == user_id) add(c, r);
+  // Activities (docs/activities.md): her registrations and her agendas; the activities she
+  // registered to, organizes or takes part in as an employer.
+  std::set<std::string> her_activities;
+  for (const auto& r : live_rows(sql, ac::registrations))
+    if (row_string(r.data, "candidate_id") == user_id) {
+      her_activities.insert(row_string(r.data, "activity_id"));
+      add(ac::registrations, r);
+    }
+  for (const auto& r : live_rows(sql, ac::agendas))
+    if (row_string(r.data, "user_id") == user_id) add(ac::agendas, r);
+  for (const auto& r : live_rows(sql, ac::activities)) {
+    auto employers = row_strings(r.data, "employer_ids");
+    if (her_activities.count(r.id) || row_string(r.data, "organizer_id") == user_id ||
+        std::find(employers.begin(), employers.end(), user_id) != employers.end())
+      add(ac::activities, r);
+  }
 
   // Files they uploaded, and the files the exported rows refer to.
   {
@@ -238,6 +257,42 @@ ErasedAccount erase_account(soci::session& sql, const std::string& user_id, Time
       for (std::string_view k : {"reason", "outcome_note", "reasons"}) d.erase(k);
       anonymize(c, r, std::move(d));
     }
+  // Activities (docs/activities.md): her agendas go; her registrations stay counted (seats,
+  // attendance) without her name; her name leaves the schedules and the employers' agendas
+  // that list her, and an employer's name leaves the activities that list it.
+  for (const auto& r : live_rows(sql, ac::agendas)) {
+    if (row_string(r.data, "user_id") == user_id) {
+      remove(ac::agendas, r);
+      continue;
+    }
+    auto* items = r.data.if_contains("items");
+    if (!items || !items->is_array()) continue;
+    json::object d = r.data;
+    bool named = false;
+    for (auto& item : d["items"].as_array())
+      if (item.is_object() && (row_string(item.as_object(), "candidate_id") == user_id ||
+                               row_string(item.as_object(), "with_id") == user_id)) {
+        item.as_object()["with_name"] = "";
+        named = true;
+      }
+    if (named) anonymize(ac::agendas, r, std::move(d));
+  }
+  for (const auto& r : live_rows(sql, ac::registrations)) {
+    if (row_string(r.data, "candidate_id") != user_id) continue;
+    json::object d = r.data;
+    d["candidate_name"] = "";
+    anonymize(ac::registrations, r, std::move(d));
+  }
+  for (std::string_view c : {ac::schedules, ac::activities}) {
+    std::string_view names_key = c == ac::schedules ? "names" : "employer_names";
+    for (const auto& r : live_rows(sql, c)) {
+      auto* names = r.data.if_contains(names_key);
+      if (!names || !names->is_object() || !names->get_object().contains(user_id)) continue;
+      json::object d = r.data;
+      d[names_key].as_object()[user_id] = "";
+      anonymize(c, r, std::move(d));
+    }
+  }
 
   // The profile stays as a counted, nameless record: role, coach, plan and planned arrival are
   // what the indicators and the cohorts read.

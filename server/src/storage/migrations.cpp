@@ -59,6 +59,32 @@ void index_existing_row_keys(soci::session& sql) {
         soci::use(e[1]), soci::use(e[2]), soci::use(e[3]);
 }
 
+// Migration 14: the rows of employers and activities the indicators read (a candidate's
+// proposals, internships, registrations and career profile; activities, needs, employer
+// profiles) enter the dashboard's key index; later writes keep them (projections.h). Upserts:
+// the migration tests run it again over a database that has them.
+void index_employment_row_keys(soci::session& sql) {
+  std::vector<std::array<std::string, 4>> entries;
+  {
+    soci::rowset<soci::row> rs = (sql.prepare << "SELECT collection, id, data FROM sync_rows WHERE deleted = 0 AND"
+                                                 " collection IN ('employer_proposals', 'internships',"
+                                                 " 'activity_registrations', 'career_profiles', 'activities',"
+                                                 " 'employer_needs', 'employer_profiles')");
+    for (const soci::row& r : rs) {
+      boost::system::error_code ec;
+      auto v = boost::json::parse(r.get<std::string>(2), ec);
+      if (ec || !v.is_object()) continue;
+      if (auto key = server::sync::dashboard_row_key(r.get<std::string>(0), v.get_object()))
+        entries.push_back({r.get<std::string>(0), r.get<std::string>(1), std::move(*key),
+                           server::sync::dashboard_facts(v.get_object())});
+    }
+  }
+  for (const auto& e : entries)
+    sql << "INSERT INTO row_keys (collection, row_id, row_key, facts) VALUES (:c, :i, :k, :f)"
+           " ON CONFLICT (collection, row_id) DO UPDATE SET row_key = excluded.row_key, facts = excluded.facts",
+        soci::use(e[0]), soci::use(e[1]), soci::use(e[2]), soci::use(e[3]);
+}
+
 // Migration 11: the step summary of every plan written before it (row_keys_schema.h); later
 // writes keep them (projections.h).
 void summarize_existing_plans(soci::session& sql) {
@@ -151,6 +177,7 @@ void narrow_career_profiles(soci::session& sql) {
     for (const soci::row& r : rs) rows.emplace_back(r.get<std::string>(0), r.get<std::string>(1));
   }
   server::sync::ChangeLog log(sql, now_utc());
+  log.without_row_keys();  // not there yet: migration 9 makes the index, 14 indexes career profiles
   for (const auto& [id, data] : rows) {
     boost::system::error_code ec;
     auto v = boost::json::parse(data, ec);
@@ -324,6 +351,10 @@ const std::vector<Migration>& all_migrations() {
                 UNIQUE (activity_id, candidate_id),
                 CHECK (seat >= 1 AND seat <= capacity)))",
        }},
+      // Indicators of employers and activities (docs/dashboard.md, issue 21 item 7): their rows
+      // in the dashboard's key index, read in one pass (admins) or by candidate (coaches). An
+      // activity's attendance is a field of its registrations (activity.attendance): no table.
+      {14, "employment_row_keys", {}, index_employment_row_keys},
   };
   return list;
 }

@@ -56,6 +56,14 @@ std::optional<std::string> dashboard_row_key(std::string_view c, const json::obj
   if (c == collection::plans || c == collection::threads || c == "mentorships" || c == "meetings" ||
       c == "referrals" || c == "outcomes")
     return passerelle::sync::row_string(row, "candidate_id");
+  // Employers and activities (issue 21's indicators, docs/dashboard.md): a candidate's proposals,
+  // internships and registrations and her career profile (her occupation) by her id; activities
+  // by organizer, needs by employer, employer profiles by their own id (read by id).
+  if (c == "employer_proposals" || c == "internships" || c == "activity_registrations")
+    return passerelle::sync::row_string(row, "candidate_id");
+  if (c == "career_profiles" || c == "employer_profiles") return passerelle::sync::row_string(row, "id");
+  if (c == "activities") return passerelle::sync::row_string(row, "organizer_id");
+  if (c == "employer_needs") return passerelle::sync::row_string(row, "employer_id");
   return std::nullopt;
 }
 
@@ -65,7 +73,10 @@ std::string dashboard_facts(const json::object& row) {
   static constexpr std::string_view kFields[] = {
       "id", "role", "name", "country", "time_zone", "planned_arrival", "cohort", "coach_id", "coach_thread_id",
       "plan_id", "candidate_id", "step_ids", "created_at", "status", "due_date", "last_activity_at", "last_n",
-      "last_message_at", "kind", "outcome", "start", "parent_id", "date"};
+      "last_message_at", "kind", "outcome", "start", "parent_id", "date",
+      // employers and activities
+      "occupation_code", "occupation_codes", "employer_id", "employer_ids", "need_id", "activity_id", "attended",
+      "outcome_at", "proposed_at"};
   json::object facts;
   for (auto f : kFields)
     if (auto it = row.find(f); it != row.end()) facts[f] = it->value();

@@ -158,6 +158,7 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
   for (const Op& op : ops) {
     if (auto seen = recorded_outcome(rec, known, actor.user_id, op.op_id)) {
       out.results.push_back(std::move(*seen));
+      out.replayed.push_back(true);
       continue;
     }
     if (per_op_savepoints) sql << "SAVEPOINT passerelle_op";
@@ -189,6 +190,7 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
     record_outcome(rec, known, deferred, actor.user_id, op, r, st ? log.last_seq() : 0, now);
     if (per_op_savepoints) sql << "RELEASE SAVEPOINT passerelle_op";
     out.results.push_back(std::move(r));
+    out.replayed.push_back(false);
   }
   try {
     log.flush();

@@ -15,6 +15,9 @@ namespace passerelle::server::sync {
 
 struct PushOutcome {
   std::vector<passerelle::sync::OpResult> results;  // one per op, in order
+  // One per op: answered from an earlier push's record (a retry), so nothing ran now and the
+  // push's side effects (audit entries, e-mails) must not happen again.
+  std::vector<bool> replayed;
   std::set<std::string> touched_users;              // poke them once the commit is durable
   std::int64_t last_seq = 0;                        // highest seq written, 0 if none
   std::vector<WrittenRow> written;                  // the rows as written, for carried pokes

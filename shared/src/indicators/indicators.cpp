@@ -215,6 +215,10 @@ json::object to_json(const CaseloadRow& r) {
   return o;
 }
 
+namespace {
+void add_employment_figures(const ProgramRows& rows, const IndicatorQuery& q, Timestamp now, Indicators& ind);
+}  // namespace
+
 Indicators compute_indicators(const ProgramRows& rows, const IndicatorQuery& q, Timestamp now) {
   Indicators ind;
   for (int months : {3, 6, 12}) ind.employment.push_back(EmploymentAt{months});
@@ -289,6 +293,8 @@ Indicators compute_indicators(const ProgramRows& rows, const IndicatorQuery& q, 
   }
   if (ind.meetings_with_outcome > 0)
     ind.no_show_rate = static_cast<double>(ind.no_shows) / ind.meetings_with_outcome;
+  ind.candidates_admitted = ind.candidates;
+  add_employment_figures(rows, q, now, ind);
   if (!days_to_meeting.empty()) {
     std::sort(days_to_meeting.begin(), days_to_meeting.end());
     std::size_t n = days_to_meeting.size();
@@ -297,6 +303,140 @@ Indicators compute_indicators(const ProgramRows& rows, const IndicatorQuery& q, 
   }
   return ind;
 }
+
+bool same_field(std::string_view candidate_occupation, const std::vector<std::string>& job_codes) {
+  if (candidate_occupation.size() < 2) return false;
+  for (const auto& code : job_codes)
+    if (code.size() >= 2 && code.compare(0, 2, candidate_occupation.substr(0, 2)) == 0) return true;
+  return false;
+}
+
+namespace {
+
+using passerelle::sync::row_string;
+
+// The day of an RFC 3339 time or a YYYY-MM-DD date.
+std::optional<sys_days> day_of(std::string_view text) {
+  if (auto t = parse_rfc3339(text)) return std::chrono::floor<std::chrono::days>(*t);
+  return parse_date(text);
+}
+
+bool in_period(const IndicatorQuery& q, std::optional<sys_days> day) {
+  return day && (!q.from || *day >= *q.from) && (!q.to || *day <= *q.to);
+}
+
+std::vector<std::string> strings_of(const json::object& row, std::string_view key) {
+  std::vector<std::string> out;
+  if (auto* v = row.if_contains(key); v && v->is_array())
+    for (const auto& e : v->get_array())
+      if (e.is_string()) out.emplace_back(e.get_string());
+  return out;
+}
+
+const json::object* find_row(const std::unordered_map<std::string, json::object>& rows, const std::string& id) {
+  auto it = rows.find(id);
+  return it == rows.end() ? nullptr : &it->second;
+}
+
+// One hire of a candidate: when, in field or not, and whether an outcome record says so.
+struct Hire {
+  sys_days day;
+  bool in_field = false, recorded = false;
+};
+
+// The employers and activities figures: one pass over each collection's rows.
+void add_employment_figures(const ProgramRows& rows, const IndicatorQuery& q, Timestamp now, Indicators& ind) {
+  std::set<std::string> counted;  // the viewer's candidates in the cohort
+  for (const auto& p : rows.profiles)
+    if (row_string(p, "role") == "candidate" && (!q.cohort || in_cohort(p, *q.cohort))) counted.insert(row_string(p, "id"));
+  std::set<std::string> companies;
+  std::unordered_map<std::string, std::vector<sys_days>> supported_on;  // candidate: days an activity or internship began
+  std::unordered_map<std::string, Hire> hire;                          // candidate: her latest hire in the period
+  auto note_hire = [&](const std::string& cand, Hire h) {
+    auto it = hire.find(cand);
+    if (it == hire.end() || h.day > it->second.day || (h.day == it->second.day && h.recorded)) hire[cand] = h;
+  };
+
+  for (const auto& pr : rows.proposals)
+    if (counted.count(row_string(pr, "candidate_id")) && in_period(q, day_of(row_string(pr, "proposed_at"))))
+      companies.insert(row_string(pr, "employer_id"));
+
+  for (const auto& in : rows.internships) {
+    std::string cand = row_string(in, "candidate_id");
+    if (!counted.count(cand)) continue;
+    auto start = day_of(row_string(in, "start"));
+    if (start) supported_on[cand].push_back(*start);
+    std::string outcome = row_string(in, "outcome");
+    if (in_period(q, start)) {
+      ++ind.internships;
+      companies.insert(row_string(in, "employer_id"));
+      if (outcome == "hired_priime") ++ind.internships_hired_priime;
+      else if (outcome == "hired") ++ind.internships_hired;
+      else if (outcome == "not_hired") ++ind.internships_not_hired;
+      else if (outcome == "ended_early") ++ind.internships_ended_early;
+      else ++ind.internships_no_outcome;
+    }
+    auto hired_on = day_of(row_string(in, "outcome_at"));
+    if ((outcome == "hired" || outcome == "hired_priime") && in_period(q, hired_on)) {
+      std::vector<std::string> codes;
+      if (const auto* need = find_row(rows.needs, row_string(in, "need_id")))
+        if (auto code = row_string(*need, "occupation_code"); !code.empty()) codes.push_back(code);
+      if (codes.empty())
+        if (const auto* employer = find_row(rows.employer_profiles, row_string(in, "employer_id")))
+          codes = strings_of(*employer, "occupation_codes");
+      const auto* career = find_row(rows.career_profiles, cand);
+      note_hire(cand, Hire{*hired_on, same_field(career ? row_string(*career, "occupation_code") : "", codes), false});
+    }
+  }
+
+  std::set<std::string> held, participants;
+  for (const auto& reg : rows.registrations) {
+    std::string cand = row_string(reg, "candidate_id");
+    if (!counted.count(cand)) continue;
+    const auto* activity = find_row(rows.activities, row_string(reg, "activity_id"));
+    if (!activity || row_string(*activity, "status") == "cancelled") continue;
+    auto starts = parse_rfc3339(row_string(*activity, "start"));
+    if (!starts || *starts > now) continue;  // not held yet
+    auto* att = reg.if_contains("attended");
+    bool recorded = att && att->is_bool(), came = recorded && att->get_bool();
+    if (came) supported_on[cand].push_back(std::chrono::floor<std::chrono::days>(*starts));
+    if (!in_period(q, std::chrono::floor<std::chrono::days>(*starts))) continue;
+    bool seat = row_string(reg, "status") == "confirmed";
+    if (!seat && !came) continue;  // waited and did not come, or withdrew
+    held.insert(row_string(*activity, "id"));
+    for (const auto& e : strings_of(*activity, "employer_ids")) companies.insert(e);
+    if (seat) ++ind.activity_seats;
+    if (came) ++ind.attended, participants.insert(cand);
+    else if (recorded) ++ind.absent;
+    else ++ind.attendance_unrecorded;
+  }
+
+  // An outcome record of employment dated in the period counts when an activity she attended or
+  // an internship began on or before its date.
+  for (const auto& o : rows.outcomes) {
+    std::string cand = row_string(o, "candidate_id"), status = row_string(o, "status");
+    if (!counted.count(cand) || (status != "employed_in_field" && status != "employed_out_of_field")) continue;
+    auto day = day_of(row_string(o, "date"));
+    if (!in_period(q, day)) continue;
+    auto it = supported_on.find(cand);
+    if (it == supported_on.end() ||
+        std::none_of(it->second.begin(), it->second.end(), [&](sys_days d) { return d <= *day; }))
+      continue;
+    note_hire(cand, Hire{*day, status == "employed_in_field", true});
+  }
+
+  companies.erase("");
+  ind.companies_supported = static_cast<int>(companies.size());
+  ind.activities_held = static_cast<int>(held.size());
+  ind.participants = static_cast<int>(participants.size());
+  if (ind.attended + ind.absent > 0) ind.attendance_rate = static_cast<double>(ind.attended) / (ind.attended + ind.absent);
+  for (const auto& [cand, h] : hire) {
+    ++ind.employed_after_support;
+    ++(h.in_field ? ind.employed_in_field : ind.employed_out_of_field);
+  }
+}
+
+}  // namespace
 
 json::object to_json(const Indicators& i) {
   json::array employment;
@@ -317,7 +457,21 @@ json::object to_json(const Indicators& i) {
                  {"meetings_with_outcome", i.meetings_with_outcome},
                  {"no_shows", i.no_shows},
                  {"no_show_rate", i.no_show_rate},
-                 {"employment", std::move(employment)}};
+                 {"employment", std::move(employment)},
+                 {"candidates_admitted", i.candidates_admitted},
+                 {"companies_supported", i.companies_supported},
+                 {"employed_after_support", json::object{{"total", i.employed_after_support},
+                                                         {"in_field", i.employed_in_field},
+                                                         {"out_of_field", i.employed_out_of_field}}},
+                 {"activities", json::object{{"held", i.activities_held}, {"seats", i.activity_seats},
+                                             {"attended", i.attended}, {"absent", i.absent},
+                                             {"unrecorded", i.attendance_unrecorded},
+                                             {"participants", i.participants},
+                                             {"attendance_rate", i.attendance_rate}}},
+                 {"internships", json::object{{"started", i.internships}, {"hired_priime", i.internships_hired_priime},
+                                              {"hired", i.internships_hired}, {"not_hired", i.internships_not_hired},
+                                              {"ended_early", i.internships_ended_early},
+                                              {"no_outcome", i.internships_no_outcome}}}};
   if (i.median_days_to_first_meeting) o["median_days_to_first_meeting"] = *i.median_days_to_first_meeting;
   else o["median_days_to_first_meeting"] = nullptr;
   return o;
@@ -383,6 +537,26 @@ std::string indicators_csv(const Indicators& i) {
     lines.push_back({m + "searching", std::to_string(e.searching)});
     lines.push_back({m + "unknown", std::to_string(e.unknown)});
   }
+  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"candidates_admitted", std::to_string(i.candidates_admitted)},
+           {"companies_supported", std::to_string(i.companies_supported)},
+           {"employed_after_activity_or_internship", std::to_string(i.employed_after_support)},
+           {"employed_after_activity_or_internship_in_field", std::to_string(i.employed_in_field)},
+           {"employed_after_activity_or_internship_out_of_field", std::to_string(i.employed_out_of_field)},
+           {"activities_held", std::to_string(i.activities_held)},
+           {"activity_seats", std::to_string(i.activity_seats)},
+           {"activity_attended", std::to_string(i.attended)},
+           {"activity_absent", std::to_string(i.absent)},
+           {"activity_attendance_unrecorded", std::to_string(i.attendance_unrecorded)},
+           {"activity_participants", std::to_string(i.participants)},
+           {"activity_attendance_rate", fixed(i.attendance_rate, 4)},
+           {"internships_started", std::to_string(i.internships)},
+           {"internships_hired_priime", std::to_string(i.internships_hired_priime)},
+           {"internships_hired", std::to_string(i.internships_hired)},
+           {"internships_not_hired", std::to_string(i.internships_not_hired)},
+           {"internships_ended_early", std::to_string(i.internships_ended_early)},
+           {"internships_no_outcome", std::to_string(i.internships_no_outcome)}})
+    lines.emplace_back(k, v);
   std::string out = "indicator,value\r\n";
   for (const auto& [k, v] : lines) out += csv_field(k) + "," + csv_field(v) + "\r\n";
   return out;

@@ -48,6 +48,12 @@ struct ProgramRows {
   std::map<std::string, std::int64_t> unread_by_candidate;
   // Names of coaches, by id (for the caseload's coach column).
   std::map<std::string, std::string> coach_names;
+  // Employers and activities (docs/employers.md, docs/activities.md), for the indicators only
+  // (the caseload leaves them empty): the candidates' proposals, internships and activity
+  // registrations; their career profiles (occupation_code) by candidate id; and, by id, the
+  // activities, needs and employer profiles those rows name.
+  std::vector<boost::json::object> proposals, internships, registrations;
+  std::unordered_map<std::string, boost::json::object> career_profiles, activities, needs, employer_profiles;
 };
 
 // One line of the caseload table.
@@ -102,7 +108,28 @@ struct Indicators {
   int meetings_with_outcome = 0, no_shows = 0;
   double no_show_rate = 0;       // no_shows / meetings_with_outcome (0 when none)
   std::vector<EmploymentAt> employment;  // at 3, 6 and 12 months after arrival
+
+  // Employers and activities (issue 21). These count events dated in [from, to] (the period)
+  // of the viewer's candidates in the cohort, whenever their coaching started; see
+  // docs/dashboard.md for each definition.
+  int candidates_admitted = 0;   // = candidates: coaching started in the period
+  int companies_supported = 0;   // employers with a proposal, an internship or a held activity
+  // Candidates hired in the period after an activity they attended or an internship, once each.
+  int employed_after_support = 0, employed_in_field = 0, employed_out_of_field = 0;
+  int activities_held = 0;       // not cancelled, started, with a counted candidate's seat
+  int activity_seats = 0;        // counted candidates' confirmed registrations to them
+  int attended = 0, absent = 0, attendance_unrecorded = 0;
+  int participants = 0;          // distinct candidates who attended at least one
+  double attendance_rate = 0;    // attended / (attended + absent), 0 when none recorded
+  int internships = 0;           // started in the period
+  int internships_hired_priime = 0, internships_hired = 0, internships_not_hired = 0, internships_ended_early = 0,
+      internships_no_outcome = 0;
 };
+
+// "In field" for a hire through an internship: the need's NOC 2021 code (without a need, one of
+// the employer's sought occupations) is in the same major group (first two digits) as the
+// candidate's occupation (her career profile's occupation_code). Unknown codes: not in field.
+bool same_field(std::string_view candidate_occupation, const std::vector<std::string>& job_codes);
 
 Indicators compute_indicators(const ProgramRows& rows, const IndicatorQuery& query, Timestamp now);
 boost::json::object to_json(const Indicators& ind);
