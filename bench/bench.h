@@ -40,6 +40,7 @@ struct Options {
   std::size_t storage_batch = 100;
   std::size_t per_source = 20000;  // connections per 127.0.0.x source address
   bool quiet = false;          // no progress lines
+  std::size_t instances = 1;   // chat on PostgreSQL: also run the peak on this many server instances
   std::vector<std::size_t> dashboard_sizes{50, 3000, 30000};  // dashboard: candidates in the program
 };
 

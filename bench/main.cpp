@@ -63,6 +63,9 @@ const char* kUsage =
     "  --storage-batch B        storage: rows per commit (default 100)\n"
     "  --per-source N           connections per 127.0.0.x source address (default 20000)\n"
     "  --dashboard-sizes A,B,.. dashboard: candidates in each program (default 50,3000,30000)\n"
+    "  --instances N            chat on PostgreSQL: run the peak again on N server instances sharing\n"
+    "                           the database (each pair's two devices on two instances, pokes\n"
+    "                           crossing by LISTEN/NOTIFY); reports N instances over one\n"
     "  --quiet                  no progress lines\n";
 
 std::string self_exe() {
@@ -220,6 +223,7 @@ int main(int argc, char** argv) {
     else if (a == "--json") o.json_path = value();
     else if (a == "--smoke") smoke = true;
     else if (a == "--quiet") o.quiet = true;
+    else if (a == "--instances") o.instances = std::clamp<std::size_t>(count(), 1, 8);
     else if (a == "--server-binary") o.server_binary = value();
     else if (a == "--server") o.server_url = value();
     else if (a == "--server-db") o.server_db = value();
@@ -290,6 +294,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   int exit_code = 0;
+  json::object instance_ratios;  // --instances: chat on N instances over one, per engine
   // The workloads that need a server, on one engine, into `into`.
   auto run_server_workloads = [&](const std::string& engine, json::object& into) {
     auto record_in = [&](const std::string& name, json::object r) {
@@ -347,8 +352,37 @@ int main(int argc, char** argv) {
       if (want("chat")) {
         auto peak = pb::run_chat(loop, world, o, 0);
         double rate = o.chat_rate > 0 ? o.chat_rate : std::min(10000.0, std::max(100.0, num(peak, "delivered_msgs_per_s") / 2));
+        const double one_instance = num(peak, "delivered_msgs_per_s");
         record_in("chat-peak", std::move(peak));
         record_in("chat-open", pb::run_chat(loop, world, o, rate));
+        if (engine == "postgresql" && o.instances > 1 && o.server_url.empty()) {
+          // More instances on the same database, started now: the accounts exist already.
+          std::vector<std::unique_ptr<pb::TempDir>> dirs;
+          std::vector<std::unique_ptr<pb::ServerProcess>> more;
+          std::string failed;
+          for (std::size_t k = 1; k < o.instances && failed.empty(); ++k) {
+            dirs.push_back(std::make_unique<pb::TempDir>());
+            more.push_back(std::make_unique<pb::ServerProcess>(o.server_binary, dirs.back()->path()));
+            more.back()->use_database(pg.url());
+            if (auto st = more.back()->start(); !st) failed = st.error().message;
+            else world.target.other_instances.push_back(pb::tcp::endpoint(pb::asio::ip::address_v4::loopback(), more.back()->port()));
+          }
+          const std::string key = "chat-peak-" + std::to_string(o.instances) + "i";
+          if (!failed.empty()) {
+            into[key] = json::object{{"errors", 1}, {"first_error", "another instance did not start: " + failed}};
+          } else {
+            auto several = pb::run_chat(loop, world, o, 0);
+            several["instances"] = o.instances;
+            const double n = num(several, "delivered_msgs_per_s");
+            if (one_instance > 0) {
+              several["ratio_to_one_instance"] = n / one_instance;
+              instance_ratios[engine + " chat-peak " + std::to_string(o.instances) + " instances / 1"] = n / one_instance;
+            }
+            record_in(key, std::move(several));
+          }
+          world.target.other_instances.clear();
+          for (auto& m : more) m->stop();
+        }
         // The peer keeps its own SQLite file whatever the engine: it runs once, beside the first.
         if (!o.peer_dir.empty() && engine == engines.front()) {
           json::object peer_open;
@@ -408,6 +442,7 @@ int main(int argc, char** argv) {
     rel("connect", "conns_per_s", false);
   }
   if (!engine_ratios.empty()) report["engine_ratios"] = engine_ratios;
+  if (!instance_ratios.empty()) report["instance_ratios"] = instance_ratios;
   report["results"] = results;
   report["ratios"] = ratios;
   report["targets"] = judge(results);
@@ -425,6 +460,10 @@ int main(int argc, char** argv) {
   if (!engine_ratios.empty()) {
     std::cout << "\nengine ratios (throughput of the second over the first; above 1: faster):\n";
     for (const auto& [k, v] : engine_ratios) std::cout << "  " << std::left << std::setw(36) << std::string(k) << fixed(v.as_double(), 2) << "\n";
+  }
+  if (!instance_ratios.empty()) {
+    std::cout << "\ninstance ratios (chat delivered msg/s on N instances over one, same database):\n";
+    for (const auto& [k, v] : instance_ratios) std::cout << "  " << std::left << std::setw(44) << std::string(k) << fixed(v.as_double(), 2) << "\n";
   }
   if (results.contains("dashboard")) print_dashboard(results.at("dashboard").as_object());
   std::cout << "\nload: " << pb::uptime_line() << "\n";

@@ -329,7 +329,7 @@ json::object run_chat(Loop& loop, const World& world, const Options& o, double r
     };
     const Pair& p = world.pairs[i / 2];
     const std::string& token = i % 2 == 0 ? p.candidate.token : p.coach.token;
-    s.conn->connect(world.target.server, world.target.source_for(0), [&, sp = &s, token] {
+    s.conn->connect(world.target.server_for(i), world.target.source_for(0), [&, sp = &s, token] {
       sp->conn->hello_resume(token, [&, sp](bool ok) {
         if (!ok) return note_error("auth.resume refused");
         ++connected;

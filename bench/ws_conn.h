@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 #include <unordered_map>
 
 namespace passerelle::bench {
@@ -30,6 +31,13 @@ struct Target {
   tcp::endpoint server;
   std::size_t per_source = 20000;
   asio::ip::address_v4 source_for(std::size_t i) const;
+  // More instances of the same server (one database): connection i goes to instance i modulo
+  // their number, so chat's sides alternate and each pair's two devices sit on two instances.
+  std::vector<tcp::endpoint> other_instances;
+  const tcp::endpoint& server_for(std::size_t i) const {
+    std::size_t k = i % (1 + other_instances.size());
+    return k == 0 ? server : other_instances[k - 1];
+  }
 };
 
 class WsConn : public std::enable_shared_from_this<WsConn> {

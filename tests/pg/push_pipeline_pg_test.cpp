@@ -8,12 +8,15 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
+#include <future>
+
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/time.h"
 #include "passerelle/test/test_server.h"
 #include "storage/database.h"
 #include "storage/db_error.h"
 #include "storage/deferred_writes.h"
+#include "storage/dialect.h"
 #include "sync/change_log.h"
 #include "sync/push.h"
 
@@ -158,6 +161,93 @@ TEST_F(PushPipelineTest, AnOpIdTwiceInOnePushAndAgainLaterIsRecordedOnce) {
   EXPECT_EQ(first[1].error->code, first[0].error->code);
   EXPECT_EQ(again[0].error->code, first[0].error->code);
   EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE user_id = 'pipeline-user'"), 1);
+}
+
+TEST_F(PushPipelineTest, FlushAndReadSendsTheQueueThenEachReadInOrder) {
+  std::vector<st::DeferredWrites::Rows> rows;
+  Status s = db->writer().run([&](soci::session& sql) -> Status {
+    st::Cached<st::DeferredWrites> w(sql);
+    w->add(kPutMeta, {"pipeline_r", "3"});
+    w->add("SAVEPOINT pipeline_read", {});  // no values: sent unnamed
+    rows = w->flush_and_read({{"SELECT value, NULL FROM sync_meta WHERE key = :k", {"pipeline_r"}},
+                              {"SELECT key FROM sync_meta WHERE key = :k", {std::string("pipeline_none")}}});
+    EXPECT_EQ(w->queued(), 0u);
+    sql << "RELEASE SAVEPOINT pipeline_read";  // the savepoint was made
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  ASSERT_EQ(rows.size(), 2u);
+  ASSERT_EQ(rows[0].size(), 1u);  // the queued write is seen by the read after it
+  ASSERT_EQ(rows[0][0].size(), 2u);
+  EXPECT_EQ(rows[0][0][0], std::optional<std::string>("3"));
+  EXPECT_EQ(rows[0][0][1], std::nullopt);  // NULL
+  EXPECT_TRUE(rows[1].empty());
+}
+
+TEST_F(PushPipelineTest, RowsReadInTheCallersPipelineAnswerGetsAsTheLazyReadWould) {
+  std::string a = passerelle::new_id(), absent = passerelle::new_id();
+  Status s = db->writer().run([&](soci::session& sql) -> Status {
+    sy::ChangeLog log(sql, passerelle::now_utc());
+    log.put("profiles", a, {{"id", a}, {"name", "first"}}, {"u1", "u2"});
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  s = db->writer().run([&](soci::session& sql) -> Status {
+    sy::ChangeLog log(sql, passerelle::now_utc(), sy::ChangeLog::Mode::coalesced);
+    log.expect_reads({a, absent});
+    auto rows = log.deferred()->flush_and_read(
+        {{st::rows_and_audiences_sql(), {std::string("profiles"), std::string("profiles"), log.expected_ids_text()}}});
+    log.take_expected("profiles", rows.at(0));
+    EXPECT_EQ(log.expected_collections().count("profiles"), 1u);
+    // Break the table's copy: what get() answers now can only come from the rows taken above.
+    sql << "UPDATE sync_rows SET data = '{\"id\":\"x\",\"name\":\"changed\"}' WHERE id = :i", soci::use(a);
+    auto row = log.get("profiles", a);
+    EXPECT_TRUE(row && row->at("name").as_string() == "first");
+    EXPECT_EQ(log.audience("profiles", a), (std::vector<std::string>{"u1", "u2"}));
+    EXPECT_FALSE(log.get("profiles", absent));
+    return Status(passerelle::ErrorCode::conflict, "roll back");
+  });
+  EXPECT_FALSE(s);
+}
+
+// The writer releases an item's savepoint with the next item's (one statement on PostgreSQL)
+// or with the COMMIT: a failed item still undoes only itself, and an item that swallowed a
+// failed statement (its transaction aborted) is failed and undone, not committed as nothing.
+TEST_F(PushPipelineTest, WriterItemsInOneBatchFailAlone) {
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::vector<std::promise<Status>> done(5);
+  auto put = [](soci::session& sql, const std::string& key) { sql << "INSERT INTO sync_meta (key, value) VALUES (:k, 1)", soci::use(key); };
+  auto submit = [&](int n, st::Writer::Work work) {
+    db->writer().submit(std::move(work), [&done, n](Status st) { done[n].set_value(std::move(st)); });
+  };
+  // The first item holds the writer until the others are queued: they run in its batch.
+  submit(0, [&](soci::session& sql) { gate.wait(); put(sql, "batch_0"); return Status::Ok(); });
+  submit(1, [&](soci::session& sql) { put(sql, "batch_1"); return Status::Ok(); });
+  submit(2, [&](soci::session& sql) {
+    put(sql, "batch_2");
+    return Status(passerelle::ErrorCode::conflict, "refused");
+  });
+  submit(3, [&](soci::session& sql) {
+    put(sql, "batch_3");
+    try {
+      sql << "SELECT 1 / 0";
+    } catch (const std::exception&) {
+      // swallowed: the transaction is aborted all the same
+    }
+    return Status::Ok();
+  });
+  submit(4, [&](soci::session& sql) { put(sql, "batch_4"); return Status::Ok(); });
+  release.set_value();
+  std::vector<Status> st;
+  for (auto& d : done) st.push_back(d.get_future().get());
+  EXPECT_TRUE(st[0]);
+  EXPECT_TRUE(st[1]);
+  EXPECT_FALSE(st[2]);
+  EXPECT_FALSE(st[3]);
+  EXPECT_TRUE(st[4]);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_meta WHERE key IN ('batch_0', 'batch_1', 'batch_4')"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_meta WHERE key IN ('batch_2', 'batch_3')"), 0);
 }
 
 }  // namespace

@@ -42,6 +42,8 @@ Result<std::unique_ptr<Database>> Database::open(std::string_view url, Options o
   db->write_.cache = std::make_unique<ConnectionCache>(write_sql);
   options.writer.begin_sql = begin_write_sql(db->url_);
   options.writer.lock_sql = write_lock_sql(db->url_);
+  options.writer.next_item_sql = next_item_savepoint_sql(db->url_);
+  options.writer.begin_batch_sql = begin_write_batch_sql(db->url_);
   if (db->url_.is_postgresql()) {
     Database* self = db.get();
     options.writer.ready = [self](soci::session&) { return self->repair(self->write_, false); };

@@ -54,6 +54,33 @@ PGconn* connection_of(soci::session& sql) {
 
 }  // namespace
 
+void run_statements(soci::session& sql, const char* statements) {
+  if (!sql.get_backend() || sql.get_backend_name() != "postgresql") {
+    std::string text(statements);
+    for (std::size_t start = 0; start < text.size();) {
+      std::size_t end = text.find(';', start);
+      if (end == std::string::npos) end = text.size();
+      std::string one = text.substr(start, end - start);
+      if (one.find_first_not_of(" \t\n") != std::string::npos) sql << one;
+      start = end + 1;
+    }
+    return;
+  }
+  PGconn* conn = connection_of(sql);
+  if (!conn || PQstatus(conn) != CONNECTION_OK) fail("the connection is closed", "08003");
+  PGresult* r = PQexec(conn, statements);
+  if (!r) fail(std::string("the statements were not sent: ") + PQerrorMessage(conn), "08006");
+  ExecStatusType status = PQresultStatus(r);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+    std::string what = PQresultErrorMessage(r);
+    const char* code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    std::string sqlstate = code ? code : (PQstatus(conn) == CONNECTION_OK ? "" : "08006");
+    PQclear(r);
+    fail(what, sqlstate.c_str());
+  }
+  PQclear(r);
+}
+
 DeferredWrites::DeferredWrites(soci::session& sql) : sql_(sql) {
   available_ = sql.get_backend() && sql.get_backend_name() == "postgresql";
   named_ = ConnectionCache::of(sql) != nullptr;
@@ -75,7 +102,29 @@ void DeferredWrites::discard() {
 
 void DeferredWrites::flush() {
   if (entries_.empty()) return;
+  send(0);
+}
+
+DeferredWrites::Rows DeferredWrites::flush_and_read(const char* sql,
+                                                    std::initializer_list<std::optional<std::string_view>> values) {
+  add(sql, values);
+  return std::move(send(1).front());
+}
+
+std::vector<DeferredWrites::Rows> DeferredWrites::flush_and_read(const std::vector<Read>& reads) {
+  for (const Read& r : reads) {
+    entries_.push_back(Entry{r.sql, values_.size(), r.values.size()});
+    for (const auto& v : r.values) {
+      values_.emplace_back(v.value_or(std::string()));
+      nulls_.push_back(!v);
+    }
+  }
+  return send(reads.size());
+}
+
+std::vector<DeferredWrites::Rows> DeferredWrites::send(std::size_t reads) {
   std::vector<Entry> entries = std::move(entries_);
+  const std::size_t first_read = entries.size() - reads;
   std::vector<std::string> values = std::move(values_);
   std::vector<bool> nulls = std::move(nulls_);
   discard();
@@ -86,12 +135,15 @@ void DeferredWrites::flush() {
   // What was sent, in order: each yields one result, then a null.
   struct Sent {
     Prepared* prepare = nullptr;  // a PREPARE (its success marks the statement ready)
+    int read = -1;                // a read's result, kept in rows[read]
   };
+  std::vector<Rows> rows(reads);
   std::vector<Sent> sent;
   sent.reserve(entries.size() + 8);
   std::vector<const char*> params;
   std::string send_error;
-  for (const Entry& e : entries) {
+  for (std::size_t n = 0; n < entries.size(); ++n) {
+    const Entry& e = entries[n];
     auto [it, fresh] = prepared_.try_emplace(e.sql);
     Prepared& p = it->second;
     if (fresh) {
@@ -106,13 +158,13 @@ void DeferredWrites::flush() {
     for (std::size_t i = 0; i < e.values; ++i)
       if (!nulls[e.first_value + i]) params[i] = values[e.first_value + i].c_str();
     bool ok;
-    if (named_) {
+    if (named_ && p.params > 0) {  // a statement without values (a savepoint) is not worth a name
       if (!p.ready) {
         if (!PQsendPrepare(conn, p.name.c_str(), p.text.c_str(), p.params, nullptr)) {
           send_error = PQerrorMessage(conn);
           break;
         }
-        sent.push_back(Sent{&p});
+        sent.push_back(Sent{&p, -1});
         p.ready = true;  // taken back below if the PREPARE fails
       }
       ok = PQsendQueryPrepared(conn, p.name.c_str(), p.params, params.data(), nullptr, nullptr, 0);
@@ -123,7 +175,7 @@ void DeferredWrites::flush() {
       send_error = PQerrorMessage(conn);
       break;
     }
-    sent.push_back(Sent{});
+    sent.push_back(Sent{nullptr, n >= first_read ? static_cast<int>(n - first_read) : -1});
   }
   bool synced = PQpipelineSync(conn) == 1;
 
@@ -143,6 +195,16 @@ void DeferredWrites::flush() {
       sqlstate = code ? code : "";
     }
     if (s.prepare && status != PGRES_COMMAND_OK) s.prepare->ready = false;
+    if (s.read >= 0 && status == PGRES_TUPLES_OK) {
+      Rows& out = rows[s.read];
+      const int n = PQntuples(r), columns = PQnfields(r);
+      out.resize(n);
+      for (int i = 0; i < n; ++i) {
+        out[i].reserve(columns);
+        for (int c = 0; c < columns; ++c)
+          out[i].push_back(PQgetisnull(r, i, c) ? std::nullopt : std::optional<std::string>(PQgetvalue(r, i, c)));
+      }
+    }
     PQclear(r);
     while ((r = PQgetResult(conn))) PQclear(r);  // the command's end
   }
@@ -164,6 +226,7 @@ void DeferredWrites::flush() {
       for (auto& [sql, p] : prepared_) p.ready = false;
     fail("deferred write failed: " + error, sqlstate.c_str());
   }
+  return rows;
 }
 
 }  // namespace passerelle::server::storage

@@ -31,6 +31,13 @@
 
 namespace passerelle::server::storage {
 
+// Runs `statements`, several SQL statements without values separated by ';', in one round
+// trip: libpq's simple query (PQexec) on PostgreSQL, which SOCI does not promise for a text of
+// several statements. A failure throws as SOCI's PostgreSQL error with its SQLSTATE; the
+// statements after the failed one do not run. On SQLite, where a statement costs a function
+// call, each runs through SOCI in turn.
+void run_statements(soci::session& sql, const char* statements);
+
 class DeferredWrites {
  public:
   explicit DeferredWrites(soci::session& sql);
@@ -47,6 +54,17 @@ class DeferredWrites {
   // thrown as SOCI's PostgreSQL error (its SQLSTATE, so storage::classify() sees a lost
   // connection or a constraint as it would from SOCI); the queue is empty afterwards either way.
   void flush();
+  // flush() with one read after the queued statements, in the same pipeline: the queue and the
+  // read cost one round trip. Returns the read's rows, each value as text (nullopt: NULL).
+  // The contract is flush()'s: nothing queued is lost or reordered, the first failure throws.
+  using Rows = std::vector<std::vector<std::optional<std::string>>>;
+  Rows flush_and_read(const char* sql, std::initializer_list<std::optional<std::string_view>> values);
+  // The same with several reads, after the queue, in this order: their rows, one Rows each.
+  struct Read {
+    const char* sql;  // as for add()
+    std::vector<std::optional<std::string>> values;
+  };
+  std::vector<Rows> flush_and_read(const std::vector<Read>& reads);
   // Forgets what is queued (the caller rolls back instead).
   void discard();
 
@@ -55,6 +73,8 @@ class DeferredWrites {
     const char* sql;
     std::size_t first_value, values;
   };
+  // Sends the queue, whose last `reads` entries are reads; returns their rows.
+  std::vector<Rows> send(std::size_t reads);
   soci::session& sql_;
   bool available_ = false;
   bool named_ = false;  // a Database connection's cache: statements prepared once, by name

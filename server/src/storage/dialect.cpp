@@ -97,6 +97,12 @@ static std::string with_timeouts(std::string conninfo) {
   return conninfo;
 }
 
+bool transaction_failed(soci::session& sql) {
+  if (!sql.get_backend() || sql.get_backend_name() != "postgresql") return false;
+  auto* backend = static_cast<soci::postgresql_session_backend*>(sql.get_backend());
+  return backend && backend->conn_ && PQtransactionStatus(backend->conn_) == PQTRANS_INERROR;
+}
+
 bool connection_lost(soci::session& sql) {
   if (!sql.get_backend()) return true;  // closed (an earlier reconnection failed)
   if (sql.get_backend_name() != "postgresql") return false;
@@ -171,6 +177,17 @@ const char* begin_write_sql(const DbUrl& url) { return url.is_postgresql() ? "BE
 
 const char* write_lock_sql(const DbUrl& url) {
   return url.is_postgresql() ? "UPDATE sync_meta SET value = value WHERE key = 'seq'" : nullptr;
+}
+
+const char* next_item_savepoint_sql(const DbUrl& url) {
+  return url.is_postgresql() ? "RELEASE SAVEPOINT item; SAVEPOINT item" : nullptr;
+}
+
+const char* begin_write_batch_sql(const DbUrl& url) {
+  if (!url.is_postgresql()) return nullptr;
+  static const std::string text =
+      std::string(begin_write_sql(url)) + "; " + write_lock_sql(url) + "; SAVEPOINT item";
+  return text.c_str();
 }
 
 bool is_postgresql(soci::session& sql) { return sql.get_backend() && sql.get_backend_name() == "postgresql"; }

@@ -44,6 +44,10 @@ Status open_connection(soci::session& sql, const DbUrl& url);
 // was terminated, the socket closed): it must be closed and opened again. Cheap (no round
 // trip: libpq's state and a zero-timeout poll of the socket). Always false on SQLite.
 bool connection_lost(soci::session& sql);
+// True when `sql` is a PostgreSQL connection inside a transaction a failed statement aborted
+// (libpq's own state: no round trip). A COMMIT there ends in a rollback without an error, so
+// the writer asks before answering. Always false on SQLite.
+bool transaction_failed(soci::session& sql);
 
 // Statement opening the writer's batch transaction: it takes the write lock up front so that
 // a concurrent writer (e.g. `admin create` beside a running server, or another server
@@ -54,6 +58,13 @@ const char* begin_write_sql(const DbUrl& url);
 // instance run one at a time, in the order their seqs are handed out (docs/operations.md,
 // "Several instances": why a pull can never skip a change that commits later).
 const char* write_lock_sql(const DbUrl& url);
+// One statement that releases the writer's previous item savepoint and opens the next
+// (nullptr: the dialect runs them as two). PostgreSQL runs both in one simple query, one round
+// trip instead of two per item.
+const char* next_item_savepoint_sql(const DbUrl& url);
+// begin_write_sql, write_lock_sql and the first item's SAVEPOINT in one statement (nullptr:
+// the dialect runs them one by one). PostgreSQL: one round trip per batch instead of three.
+const char* begin_write_batch_sql(const DbUrl& url);
 
 // True when `sql` is a PostgreSQL connection.
 bool is_postgresql(soci::session& sql);

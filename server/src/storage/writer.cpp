@@ -4,10 +4,13 @@
 
 #include <exception>
 #include <future>
+#include <stdexcept>
 #include <vector>
 
 #include "../log.h"
 #include "db_error.h"
+#include "deferred_writes.h"
+#include "dialect.h"
 
 namespace passerelle::server::storage {
 
@@ -64,26 +67,34 @@ void Writer::run() {
 void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lock) {
   std::vector<std::pair<Done, Status>> results;
   bool begun = false;
+  bool item_ready = false;  // the first item's savepoint came with the BEGIN (begin_batch_sql)
   const char* unavailable = "storage is unavailable";
   lock.unlock();
   if (options_.ready && !options_.ready(sql_)) {
     unavailable = "the database is unavailable; retry shortly";
   } else {
     try {
-      sql_ << options_.begin_sql;
+      if (options_.begin_batch_sql) {
+        run_statements(sql_, options_.begin_batch_sql);
+        item_ready = true;
+      } else {
+        sql_ << options_.begin_sql;
+        if (options_.lock_sql) sql_ << options_.lock_sql;
+      }
       begun = true;
-      if (options_.lock_sql) sql_ << options_.lock_sql;
     } catch (const std::exception& e) {
       log::error("writer_begin_failed", storage::failure_fields(e));
-      if (begun) {
-        try { sql_ << "ROLLBACK"; } catch (...) {}
-        begun = false;
-      }
+      // The BEGIN may have run before what failed after it.
+      try { sql_ << "ROLLBACK"; } catch (...) {}
+      item_ready = false;
     }
   }
   lock.lock();
 
   const bool concurrent = last_batch_items_ > 1;
+  // An item's savepoint is released when the next item opens its own (one statement where the
+  // dialect allows) or by the COMMIT, which ends every savepoint: not by a statement of its own.
+  bool item_open = false;
   while (results.size() < options_.max_batch) {
     if (queue_.empty()) {
       // Linger briefly so concurrent clients share this batch's fsync.
@@ -97,7 +108,17 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
       st = Status(ErrorCode::internal, unavailable);
     } else {
       try {
-        sql_ << "SAVEPOINT item";
+        if (item_ready) {
+          item_ready = false;
+        } else if (!item_open) {
+          sql_ << "SAVEPOINT item";
+        } else if (options_.next_item_sql) {
+          run_statements(sql_, options_.next_item_sql);
+        } else {
+          sql_ << "RELEASE SAVEPOINT item";
+          sql_ << "SAVEPOINT item";
+        }
+        item_open = true;
         try {
           st = item.work(sql_);
         } catch (const std::exception& e) {
@@ -108,8 +129,13 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
           log::error("write_item_failed", {{"what", "unknown exception"}});
           st = Status(ErrorCode::internal, "storage failure; please retry");
         }
-        if (!st) sql_ << "ROLLBACK TO SAVEPOINT item";
-        sql_ << "RELEASE SAVEPOINT item";
+        // An item that swallowed a failed statement leaves the transaction aborted: its
+        // savepoint, now released only with the next item or the COMMIT, must not hide that.
+        if (st && transaction_failed(sql_)) {
+          log::error("write_item_failed", {{"what", "the item left its transaction aborted"}});
+          st = Status(ErrorCode::internal, "storage failure; please retry");
+        }
+        if (!st) sql_ << "ROLLBACK TO SAVEPOINT item";  // which stays open, empty
       } catch (const std::exception& e) {
         if (!classify(e).connection_lost) log::error("write_savepoint_failed", failure_fields(e));
         if (st) st = Status(ErrorCode::internal, "storage failure; please retry");
@@ -130,6 +156,8 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
 
   if (begun) {
     try {
+      // COMMIT of an aborted PostgreSQL transaction rolls back without an error.
+      if (transaction_failed(sql_)) throw std::runtime_error("the batch's transaction is aborted");
       sql_ << "COMMIT";
     } catch (const std::exception& e) {
       auto fields = failure_fields(e);

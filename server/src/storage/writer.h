@@ -53,6 +53,11 @@ class Writer {
     std::chrono::microseconds linger{1000};
     const char* begin_sql = "BEGIN";  // the dialect's write transaction opener
     const char* lock_sql = nullptr;   // the dialect's statement run right after it (none: nullptr)
+    // Releases the previous item's savepoint and opens the next one in one statement (the
+    // dialect's; nullptr: two statements). On PostgreSQL each statement is a round trip.
+    const char* next_item_sql = nullptr;
+    // begin_sql, lock_sql and the first item's "SAVEPOINT item" in one statement (nullptr: three).
+    const char* begin_batch_sql = nullptr;
     std::function<bool(soci::session&)> ready;  // see the contract above
   };
 

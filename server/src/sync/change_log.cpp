@@ -78,7 +78,8 @@ std::string row_key(std::string_view collection, std::string_view id) {
 }  // namespace
 
 ChangeLog::ChangeLog(soci::session& sql, Timestamp now, Mode mode) : sql_(sql), now_(now), mode_(mode) {
-  if (mode_ == Mode::coalesced) {
+  // The queue must outlive this object: the connection's (a bare session would get a temporary).
+  if (mode_ == Mode::coalesced && storage::ConnectionCache::of(sql_)) {
     storage::Cached<storage::DeferredWrites> deferred(sql_);
     if (deferred->available()) deferred_ = &*deferred;
   }
@@ -102,7 +103,7 @@ void ChangeLog::write_held() {
   }
 }
 
-void ChangeLog::flush() {
+void ChangeLog::flush(const char* then) {
   write_held();
   statements().projections.update_summaries();  // flushes the deferred writes first when it reads
   if (mode_ != Mode::plain && counter_ >= 0) {
@@ -114,7 +115,12 @@ void ChangeLog::flush() {
       st.write_counter.execute(true);
     }
   }
-  if (deferred_) deferred_->flush();
+  if (deferred_) {
+    if (then) deferred_->add(then, {});
+    deferred_->flush();
+  } else if (then) {
+    sql_ << then;
+  }
 }
 
 void ChangeLog::discard_deferred() {
@@ -163,27 +169,43 @@ void ChangeLog::read_expected(std::string_view collection) {
   st.data_ind = st.users_ind = soci::i_null;
   if (!st.rows_and_audiences->execute(true)) return;
   do {
-    Known& k = known_[row_key(collection, st.id_out)];
-    // What this push wrote or read already is newer than the table.
-    if (!k.audience) {
-      std::vector<std::string> readers;
-      if (st.users_ind == soci::i_ok) {
-        json::value list = json::parse(st.users);
-        for (const auto& u : list.as_array()) readers.emplace_back(u.as_string());
-      }
-      k.audience = std::move(readers);
-    }
-    if (!k.row) {
-      if (st.data_ind != soci::i_ok) {
-        k.row.emplace(std::nullopt);
-      } else {
-        json::value v = json::parse(st.data);
-        if (!v.is_object()) throw std::runtime_error("sync_rows holds a non-object row " + st.collection + "/" + st.id_out);
-        k.row.emplace(std::move(v.get_object()));
-      }
-    }
+    know_expected(collection, st.id_out, st.data_ind == soci::i_ok ? std::optional<std::string>(st.data) : std::nullopt,
+                  st.users_ind == soci::i_ok ? std::optional<std::string>(st.users) : std::nullopt);
     st.data_ind = st.users_ind = soci::i_null;
   } while (st.rows_and_audiences->fetch());
+}
+
+std::string ChangeLog::expected_ids_text() const { return storage::text_array(expected_ids_); }
+
+void ChangeLog::take_expected(std::string_view collection, const storage::DeferredWrites::Rows& rows) {
+  expected_read_.emplace(collection);
+  for (const auto& row : rows) {
+    if (row.size() != 3 || !row[0]) throw std::runtime_error("sync_rows: an unexpected row read");
+    know_expected(collection, *row[0], row[1], row[2]);
+  }
+}
+
+void ChangeLog::know_expected(std::string_view collection, const std::string& id, const std::optional<std::string>& data,
+                              const std::optional<std::string>& users) {
+  Known& k = known_[row_key(collection, id)];
+  // What this push wrote or read already is newer than the table.
+  if (!k.audience) {
+    std::vector<std::string> readers;
+    if (users) {
+      json::value list = json::parse(*users);
+      for (const auto& u : list.as_array()) readers.emplace_back(u.as_string());
+    }
+    k.audience = std::move(readers);
+  }
+  if (!k.row) {
+    if (!data) {
+      k.row.emplace(std::nullopt);
+    } else {
+      json::value v = json::parse(*data);
+      if (!v.is_object()) throw std::runtime_error("sync_rows holds a non-object row " + std::string(collection) + "/" + id);
+      k.row.emplace(std::move(v.get_object()));
+    }
+  }
 }
 
 std::optional<json::object> ChangeLog::get(std::string_view collection, std::string_view id) {

@@ -48,7 +48,9 @@ class ChangeLog : public passerelle::sync::RowStore {
 
   // Batched and coalesced modes: writes the held rows and the seq counter (nothing to do in
   // plain mode, or if no seq was allocated). Storage failures throw, like every write here.
-  void flush();
+  // `then`, a statement without values (a RELEASE SAVEPOINT), runs right after the writes: in
+  // their pipeline when they are deferred, so it costs no round trip of its own.
+  void flush(const char* then = nullptr);
   // Coalesced mode: writes the held rows now (see Mode), and the deferred writes.
   void write_pending();
   // The caller rolls back what this object wrote: the held rows and the deferred writes that
@@ -62,6 +64,13 @@ class ChangeLog : public passerelle::sync::RowStore {
   // with their audiences, in one query (a push of 100 messages then reads its messages once,
   // not 100 times). Ids not among them are read one by one, as always.
   void expect_reads(std::vector<std::string> ids);
+  // The same read done by the caller in a pipeline of its own (a push sends it with the op
+  // ledger's read): `rows` is what storage::rows_and_audiences_sql() returned for `collection`
+  // and expected_ids_text(); that collection is not read again.
+  std::string expected_ids_text() const;
+  void take_expected(std::string_view collection, const storage::DeferredWrites::Rows& rows);
+  // The collections whose expected ids were read (by get() or take_expected()).
+  const std::set<std::string, std::less<>>& expected_collections() const { return expected_read_; }
 
   std::optional<boost::json::object> get(std::string_view collection, std::string_view id) override;
   void put(std::string_view collection, std::string_view id, const boost::json::object& data,
@@ -133,6 +142,9 @@ class ChangeLog : public passerelle::sync::RowStore {
   storage::DeferredWrites* deferred_ = nullptr;
   std::vector<std::string> expected_ids_;
   std::set<std::string, std::less<>> expected_read_;  // collections read for expected_ids_
+  // Keeps a row and audience read for the expected ids (what this push wrote or read is newer).
+  void know_expected(std::string_view collection, const std::string& id, const std::optional<std::string>& data,
+                     const std::optional<std::string>& users);
   std::optional<storage::Cached<Statements>> statements_;
   std::set<std::string> touched_;
   std::int64_t last_seq_ = 0;

@@ -7,6 +7,8 @@
 #include "sync/file_catalog.h"
 #include "passerelle/shared/sync/collections.h"
 
+#include <set>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace passerelle::server::sync {
@@ -53,31 +55,62 @@ struct KnownOutcomes {
   std::unordered_map<std::string, OpResult> by_op;
 };
 
-// The ledger's lookup of a whole push, prepared once per connection (PostgreSQL).
-struct OutcomesQuery {
-  explicit OutcomesQuery(soci::session& sql)
-      : st((sql.prepare << storage::op_outcomes_sql(), soci::use(ids), soci::use(user), soci::into(op_id),
-            soci::into(status), soci::into(code, code_ind), soci::into(message, message_ind))) {}
-  std::string user, ids, op_id, status, code, message;  // bound before `st`, which refers to them
-  soci::indicator code_ind = soci::i_null, message_ind = soci::i_null;
-  soci::statement st;
+// The collections that the ops of each name read among their arguments' ids, learnt from the
+// pushes before on this connection (PostgreSQL): a push reads those rows up front, in the
+// pipeline of its ledger read, instead of one round trip per collection when its first op
+// asks. A wrong guess costs a read in that same round trip; an unguessed collection is read as
+// before, and learnt.
+struct ReadHints {
+  explicit ReadHints(soci::session&) {}
+  static constexpr std::size_t kMaxNames = 256;  // op names are the mutators' (a short list)
+  std::unordered_map<std::string, std::set<std::string, std::less<>>> by_name;
 };
 
-void preload_outcomes(soci::session& sql, KnownOutcomes& known, const std::string& user, const std::vector<Op>& ops) {
+// The ledger's lookup of a whole push and the rows its ops will read (PostgreSQL), sent in one
+// pipeline after what the deferred writes hold (the push's savepoint): one round trip.
+void preload(soci::session& sql, storage::DeferredWrites& deferred, ChangeLog& log, KnownOutcomes& known,
+             const std::string& user, const std::vector<Op>& ops) {
   std::vector<std::string> ids;
   ids.reserve(ops.size());
   for (const Op& op : ops) ids.push_back(op.op_id);
-  storage::Cached<OutcomesQuery> q(sql);
-  q->user = user;
-  q->ids = storage::text_array(ids);
-  q->code_ind = q->message_ind = soci::i_null;
-  if (q->st.execute(true)) {
-    do {
-      known.by_op.insert_or_assign(q->op_id, outcome_of(q->op_id, q->status, q->code_ind, q->code, q->message_ind, q->message));
-      q->code_ind = q->message_ind = soci::i_null;
-    } while (q->st.fetch());
+  std::vector<storage::DeferredWrites::Read> reads;
+  reads.push_back({storage::op_outcomes_sql(), {storage::text_array(ids), user}});
+  storage::Cached<ReadHints> hints(sql);
+  std::set<std::string, std::less<>> collections;
+  for (const Op& op : ops)
+    if (auto it = hints->by_name.find(op.name); it != hints->by_name.end())
+      collections.insert(it->second.begin(), it->second.end());
+  const std::string expected = log.expected_ids_text();
+  if (expected != "{}")
+    for (const auto& c : collections) reads.push_back({storage::rows_and_audiences_sql(), {c, c, expected}});
+
+  auto rows = deferred.flush_and_read(reads);
+  for (const auto& row : rows.front()) {
+    if (row.size() != 4 || !row[0] || !row[1]) throw std::runtime_error("sync_ops: an unexpected outcome row");
+    const std::string empty;
+    known.by_op.insert_or_assign(*row[0], outcome_of(*row[0], *row[1], row[2] ? soci::i_ok : soci::i_null,
+                                                     row[2].value_or(empty), row[3] ? soci::i_ok : soci::i_null,
+                                                     row[3].value_or(empty)));
   }
   known.preloaded = true;
+  std::size_t n = 1;
+  for (const auto& c : collections)
+    if (n < rows.size()) log.take_expected(c, rows[n++]);
+}
+
+// What this push's ops read, for the next push on this connection (see ReadHints).
+void learn_reads(soci::session& sql, const ChangeLog& log, const std::vector<Op>& ops) {
+  const auto& read = log.expected_collections();
+  if (read.empty()) return;
+  storage::Cached<ReadHints> hints(sql);
+  for (const Op& op : ops) {
+    auto it = hints->by_name.find(op.name);
+    if (it == hints->by_name.end()) {
+      if (hints->by_name.size() >= ReadHints::kMaxNames) continue;
+      it = hints->by_name.emplace(op.name, std::set<std::string, std::less<>>{}).first;
+    }
+    it->second.insert(read.begin(), read.end());
+  }
 }
 
 // The short strings among the ops' arguments: the ids of the rows the mutators will read.
@@ -140,7 +173,8 @@ void record_outcome(OpRecord& rec, KnownOutcomes& known, storage::DeferredWrites
 // the two statements and the journal work of a savepoint per op were a fifth of a push's time.
 std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::Actor& actor,
                                    const std::vector<Op>& ops, Timestamp now,
-                                   const passerelle::sync::MutationSettings& settings, bool per_op_savepoints) {
+                                   const passerelle::sync::MutationSettings& settings, bool per_op_savepoints,
+                                   const char* release_sql) {
   PushOutcome out;
   // Without savepoints nothing is rolled back to a mark, so row writes may be held and
   // coalesced (a thread written once per message is written once per push).
@@ -152,8 +186,8 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
   storage::DeferredWrites* deferred = log.deferred();
   KnownOutcomes known;
   if (deferred) {
-    preload_outcomes(sql, known, actor.user_id, ops);
     log.expect_reads(argument_ids(ops));
+    preload(sql, *deferred, log, known, actor.user_id, ops);
   }
   for (const Op& op : ops) {
     if (auto seen = recorded_outcome(rec, known, actor.user_id, op.op_id)) {
@@ -193,11 +227,12 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
     out.replayed.push_back(false);
   }
   try {
-    log.flush();
+    log.flush(release_sql);
   } catch (...) {
     log.discard_deferred();
     throw;
   }
+  if (deferred) learn_reads(sql, log, ops);
   out.touched_users = log.touched_users();
   out.last_seq = log.last_seq();
   return out;
@@ -209,14 +244,20 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
                      Timestamp now, const passerelle::sync::MutationSettings& settings) {
   storage::Cached<storage::DeferredWrites> deferred(sql);
   deferred->discard();  // nothing from an earlier, failed use of this connection
-  sql << "SAVEPOINT passerelle_push";
+  // On PostgreSQL each statement is a round trip: the savepoint goes in the pipeline of the
+  // ledger's read, which is run_ops' first statement, and its release in the pipeline of the
+  // push's writes, after them (ChangeLog::flush).
+  constexpr const char* kSavepoint = "SAVEPOINT passerelle_push";
+  constexpr const char* kRelease = "RELEASE SAVEPOINT passerelle_push";
+  // The queue is the ChangeLog's only on a Database's connection (ChangeLog's constructor).
+  if (deferred->available() && storage::ConnectionCache::of(sql)) deferred->add(kSavepoint, {});
+  else sql << kSavepoint;
   try {
-    auto out = run_ops(sql, actor, ops, now, settings, false);
+    auto out = run_ops(sql, actor, ops, now, settings, false, kRelease);
     if (!out) {
       sql << "ROLLBACK TO SAVEPOINT passerelle_push";
-      out = run_ops(sql, actor, ops, now, settings, true);
+      out = run_ops(sql, actor, ops, now, settings, true, kRelease);
     }
-    sql << "RELEASE SAVEPOINT passerelle_push";
     return std::move(*out);
   } catch (...) {
     deferred->discard();
