@@ -7,6 +7,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "cli.h"
+#include "plan_format.h"
 #include "passerelle/shared/activities/activities.h"
 #include "passerelle/shared/activities/schedule.h"
 #include "passerelle/shared/ids.h"
@@ -37,20 +38,20 @@ json::array to_array(const std::vector<std::string>& v) {
   return a;
 }
 
-// An activity named by a prefix of its id, as on this device.
+// An activity named by its id or a unique prefix of it, as on this device.
 std::optional<json::object> find_activity(Client& client, const std::string& text, int& exit) {
-  auto rows = client.list(ac::activities);
-  if (!rows) {
-    exit = fail_data(rows.failure());
+  auto id = resolve_id(client, ac::activities, text, "activity", exit, false);
+  if (!id) return std::nullopt;
+  auto row = client.get(ac::activities, *id);
+  if (!row) {
+    exit = fail_data(row.failure());
     return std::nullopt;
   }
-  std::vector<json::object> found;
-  for (const auto& r : *rows)
-    if (field(r, "id").rfind(text, 0) == 0) found.push_back(r);
-  if (found.size() == 1) return found[0];
-  exit = found.empty() ? fail(kUsage, "unknown activity '" + text + "' on this device (passerelle sync fetches new ones)")
-                       : fail(kUsage, "'" + text + "' matches several activities; give more of the id");
-  return std::nullopt;
+  if (!*row) {
+    exit = fail(kUsage, "unknown activity '" + text + "' on this device (passerelle sync fetches new ones)");
+    return std::nullopt;
+  }
+  return std::move(**row);
 }
 
 std::string local_start(const json::object& a) {
@@ -70,9 +71,14 @@ int list(Client& client, const UserInfo& user, const Args& args) {
     return kOk;
   }
   if (rows->empty()) std::cout << "no activity on this device\n";
+  // Ids made within the same minute share their first 8 digits: each is shown as long as it
+  // takes to name one activity.
+  std::vector<std::string> ids;
+  for (const auto& a : *rows) ids.push_back(field(a, "id"));
+  auto shorts = short_ids(ids);
   for (const auto& a : *rows) {
     auto kind = act::parse_kind(field(a, "kind"));
-    std::cout << field(a, "id").substr(0, 8) << "  " << local_start(a) << "  "
+    std::cout << shorts[field(a, "id")] << "  " << local_start(a) << "  "
               << (kind ? act::kind_label(*kind, user.locale) : field(a, "kind")) << "  " << field(a, "title") << "  "
               << sync::row_int(a, "seats_taken") << "/" << sync::row_int(a, "capacity") << " seats";
     if (auto w = sync::row_int(a, "waitlist_length")) std::cout << ", " << w << " waiting";

@@ -19,8 +19,8 @@ std::optional<std::string> resolve_id(Client& client, std::string_view coll, con
   if (found.size() == 1) return found[0];
   std::string name(what);
   if (found.size() > 1)
-    exit = fail(kUsage, "'" + text + "' matches " + std::to_string(found.size()) + " " + name +
-                            "s on this device; give more of the id");
+    exit = fail(kUsage, "'" + text + "' is the start of " + std::to_string(found.size()) + " " + name +
+                            " ids on this device; give more of the id");
   else if (allow_unseen && is_uuid(text))
     return text;
   else

@@ -26,6 +26,12 @@ std::string read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// `activities show PREFIX --json` names the activity in full.
+std::string full_activity_id_of(const std::string& out) {
+  auto v = json::parse(out);
+  return std::string(v.at("activity").at("id").as_string());
+}
+
 TEST_F(ActivitiesCli, CreateRegisterScheduleAgendaWithdrawAttendanceAndCancel) {
   ASSERT_TRUE(server.ok()) << server.last_error();
   ASSERT_TRUE(server.create_user("rh@acme.example", "Julie Roy", "employer", "correct horse battery", "fr")) << server.last_error();
@@ -50,6 +56,9 @@ TEST_F(ActivitiesCli, CreateRegisterScheduleAgendaWithdrawAttendanceAndCancel) {
   auto listed = cli(coach.path(), {"activities"});
   std::string activity = first_word_of_line(listed.out, "Speed jobbing santé");
   ASSERT_EQ(activity.size(), 8u) << listed.out;
+  // The full id: activities made later within the same minute share those first 8 digits.
+  activity = full_activity_id_of(cli(coach.path(), {"activities", "show", activity, "--json"}).out);
+  ASSERT_EQ(activity.size(), 36u);
   EXPECT_NE(listed.out.find("0/10 seats"), std::string::npos) << listed.out;
 
   // The candidate registers before syncing: her device says the request waits for the server.
@@ -96,7 +105,9 @@ TEST_F(ActivitiesCli, CreateRegisterScheduleAgendaWithdrawAttendanceAndCancel) {
                 .exit_code,
             0);
   sync(coach.path());
-  std::string conference = first_word_of_line(cli(coach.path(), {"activities"}).out, "Conférence santé");
+  auto both = cli(coach.path(), {"activities"});
+  std::string conference = first_word_of_line(both.out, "Conférence santé");
+  EXPECT_NE(first_word_of_line(both.out, "Speed jobbing santé"), conference) << "each listed id names one activity: " << both.out;
   ASSERT_EQ(cli(coach.path(), {"activities", "register", conference, "--candidate", amina}).exit_code, 0);
   sync(coach.path());
   EXPECT_EQ(cli(coach.path(), {"activities", "attendance", conference}).exit_code, 2) << "--candidate is required";

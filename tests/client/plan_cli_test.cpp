@@ -6,6 +6,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <map>
 #include <regex>
 
 #include "sync_fixture.h"
@@ -198,10 +199,15 @@ TEST_F(PlanCli, BadInputIsRefusedNamingTheField) {
   EXPECT_NE(unknown.err.find("unknown step 'ffffffff'"), std::string::npos) << unknown.err;
   auto unknown_full = cli(amina_dir, {"step", "show", new_id()});
   EXPECT_EQ(unknown_full.exit_code, 2);
-  // The template's 30 steps were made at once: their ids share the clock's first digits.
-  auto ambiguous = cli(amina_dir, {"step", "done", id.substr(0, 6)});
+  // 30 steps, 16 hex digits: at least two ids start with the same one.
+  std::map<char, int> first_digits;
+  std::string shared_digit;
+  for (const auto& s : plan.at("steps").as_array())
+    if (++first_digits[s.as_object().at("id").as_string()[0]] == 2) shared_digit = std::string(1, s.as_object().at("id").as_string()[0]);
+  ASSERT_FALSE(shared_digit.empty());
+  auto ambiguous = cli(amina_dir, {"step", "done", shared_digit});
   EXPECT_EQ(ambiguous.exit_code, 2);
-  EXPECT_NE(ambiguous.err.find("steps on this device; give more of the id"), std::string::npos) << ambiguous.err;
+  EXPECT_NE(ambiguous.err.find("step ids on this device; give more of the id"), std::string::npos) << ambiguous.err;
   EXPECT_EQ(cli(amina_dir, {"step", "done"}).exit_code, 2);
   EXPECT_EQ(cli(claire_dir, {"step", "move", id, "--index", "0"}).exit_code, 2);
   auto bad_date = cli(claire_dir, {"step", "due", id, "2027-02-30"});
