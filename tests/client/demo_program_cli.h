@@ -1,6 +1,6 @@
 // A demo program (`passerelle-server --demo`) and three devices' data directories for the CLI's
-// end-to-end tests of staff, employer and candidate commands (employers_cli_test.cpp,
-// activities_cli_test.cpp): run a command on one device, sign in and sync, and pick an id out of
+// end-to-end tests of staff, employer, mentor and candidate commands (employers_cli_test.cpp,
+// activities_cli_test.cpp, mentors_cli_test.cpp): run a command on one device, sign in and sync, and pick an id out of
 // a listing.
 #pragma once
 

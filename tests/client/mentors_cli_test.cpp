@@ -4,40 +4,18 @@
 // and the mentorship thread; the e-mails with the .ics go out (docs/mentoring.md).
 #include <gtest/gtest.h>
 
-#include <sstream>
-
-#include "passerelle/test/test_server.h"
-#include "run_cli.h"
+#include "demo_program_cli.h"
 
 namespace passerelle::client {
 namespace {
 
 using namespace testing;
 using passerelle::test::TempDir;
-using passerelle::test::TestServer;
 
-class MentorsCli : public ::testing::Test {
+// The demo program's fixture (demo_program_cli.h), with a mentor's device.
+class MentorsCli : public DemoProgramCli {
  protected:
-  CliResult cli(const std::string& dir, const std::vector<std::string>& args, const std::string& in = "") {
-    std::vector<std::string> all{"--server", server.url(), "--data", dir};
-    all.insert(all.end(), args.begin(), args.end());
-    return run_cli(PASSERELLE_CLI_PATH, all, in);
-  }
-  void login(const std::string& dir, const std::string& email, const std::string& password) {
-    auto r = cli(dir, {"login", "--email", email}, password + "\n");
-    ASSERT_EQ(r.exit_code, 0) << r.err;
-    ASSERT_EQ(cli(dir, {"sync"}).exit_code, 0);
-  }
-  // The first word of the line holding `needle`.
-  static std::string first_word_of_line(const std::string& text, const std::string& needle) {
-    std::istringstream in(text);
-    for (std::string line; std::getline(in, line);)
-      if (line.find(needle) != std::string::npos) return line.substr(0, line.find(' '));
-    return {};
-  }
-
-  TestServer server{TestServer::Options{{"--demo"}}};
-  TempDir coach, mentor, candidate;
+  TempDir mentor;
 };
 
 TEST_F(MentorsCli, SuggestProposeAcceptBookAcrossZones) {
