@@ -6,6 +6,7 @@
 import { open, PasserelleError } from './passerelle.mjs';
 import { languages, locale, makeT, pickLanguage, rememberLanguage } from './i18n.js';
 import { loadZone, useCoreZones, zoneFormatter } from './zones.js';
+import { showFormError as fieldError } from './screens/util.js';
 
 const $ = (sel) => document.querySelector(sel);
 const view = $('#view');
@@ -376,12 +377,6 @@ function passwordProblem(p, confirm) {
   return '';
 }
 
-function fieldError(form, text) {
-  const box = form.querySelector('.form-error');
-  box.textContent = text;
-  box.hidden = !text;
-  if (text) box.focus();
-}
 
 function renderShellScreen() {
   $('#tabs').hidden = true;

@@ -6,7 +6,7 @@
 // they take part in. Both see their speed-jobbing schedule (the agenda the core built), print it
 // and download it as .ics (made by the core). Seats, the waiting list, who may register and the
 // rotation are all the core's and the server's; this screen lays out their rows.
-import { downloadBlob } from './util.js';
+import { downloadBlob, showFormError } from './util.js';
 import { timeLabel } from './mentoring_common.js';
 
 export const strings = {
@@ -199,7 +199,6 @@ function wire(view, ctx) {
   const { db, t } = ctx;
   view.querySelectorAll('[data-register]').forEach((form) => form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const box = form.querySelector('.form-error');
     const args = { activity_id: form.dataset.register };
     const boxes = [...form.querySelectorAll('[data-employer]')];
     if (boxes.length) {
@@ -211,7 +210,7 @@ function wire(view, ctx) {
       ctx.announce(t('registered_offline'));
       await render(view, ctx);
     } catch (e) {
-      box.textContent = e.message || String(e); box.hidden = false; box.focus();
+      showFormError(form, e.message || String(e));
     }
   }));
   view.querySelectorAll('[data-withdraw]').forEach((b) => b.addEventListener('click', async () => {

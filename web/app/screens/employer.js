@@ -4,7 +4,7 @@
 // checklist clearing the staff confirmation) is the core's mutators'; this screen reads the rows
 // an employer pulls (employer_profiles, employer_needs) and lays them out.
 import { getRow } from './home.js';
-import { newId } from './util.js';
+import { newId, showFormError as problem } from './util.js';
 
 export const strings = {
   fr: {
@@ -123,11 +123,6 @@ export async function render(view, ctx) {
   </section>`;
 
   const q = (sel) => view.querySelector(sel);
-  const problem = (form, msg) => {
-    const box = form.querySelector('.form-error');
-    box.textContent = msg; box.hidden = !msg;
-    if (msg) box.focus();
-  };
   const clean = (form) => form.querySelectorAll('[data-dirty]').forEach((el) => { delete el.dataset.dirty; });
 
   q('#employer-form').addEventListener('submit', async (ev) => {

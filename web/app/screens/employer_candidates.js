@@ -5,6 +5,7 @@
 // internships with their dates and outcome. Only rows the employer pulls are shown.
 import { getRow } from './home.js';
 import { zoneFormatter } from '../zones.js';
+import { showFormError } from './util.js';
 
 const dateLabel = (iso, zone, lang) => zoneFormatter(lang === 'fr' ? 'fr-CA' : 'en-CA', zone, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(iso));
 const timeLabel24 = (iso, zone) => zoneFormatter('en-GB', zone, { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
@@ -157,8 +158,7 @@ export async function render(view, ctx) {
       ctx.announce(t('recorded'));
       await render(view, ctx);
     } catch (e) {
-      const box = form.querySelector('.form-error');
-      box.textContent = e.message || String(e); box.hidden = false; box.focus();
+      showFormError(form, e.message || String(e));
     }
   }));
   view.querySelectorAll('[data-accept]').forEach((b) => b.addEventListener('click', async () => {
@@ -193,8 +193,7 @@ export async function render(view, ctx) {
       ctx.announce(t('declined_done'));
       await render(view, ctx);
     } catch (e) {
-      const box = form.querySelector('.form-error');
-      box.textContent = e.message || String(e); box.hidden = false; box.focus();
+      showFormError(form, e.message || String(e));
     }
   }));
 }

@@ -3,7 +3,7 @@
 // offline, files attached (a CV) and downloaded. Threads, states and counts come from the core
 // (db.threads, db.threadMessages); sending checks the text and the files there too, and a
 // refusal keeps what she typed and the files she chose.
-import { downloadBlob, readFile } from './util.js';
+import { downloadBlob, readFile, showFormError } from './util.js';
 import { formatSize } from './plan.js';
 import { zoneFormatter } from '../zones.js';
 
@@ -140,9 +140,7 @@ async function renderThread(view, ctx, threadId) {
   // Kept per thread, so a redraw (rows pulled, the thread marked read) does not wipe it.
   const problem = (msg) => {
     if (msg) composeErrors.set(threadId, msg); else composeErrors.delete(threadId);
-    const box = view.querySelector('#compose .form-error') || form.querySelector('.form-error');
-    box.textContent = msg; box.hidden = !msg;
-    if (msg) box.focus();
+    showFormError(view.querySelector('#compose') || form, msg);
   };
   // Drawn again to list the chosen files, keeping the text being written.
   const redraw = async (message = '') => {

@@ -3,7 +3,7 @@
 // the coach's comments. Every write is a step.* mutator (docs/action-plans.md), applied on the
 // phone at once and sent by sync; progress, overdue and off-track come from the core.
 import { getRow, openStepsByDueDate, stepTitle } from './home.js';
-import { newId, readFile, downloadBlob } from './util.js';
+import { newId, readFile, downloadBlob, showFormError as problem } from './util.js';
 
 export const strings = {
   fr: {
@@ -188,11 +188,6 @@ function renderStep(view, ctx, data) {
   </section>`;
 
   const q = (sel) => view.querySelector(sel);
-  const problem = (form, msg) => {
-    const box = form.querySelector('.form-error');
-    box.textContent = msg; box.hidden = !msg;
-    if (msg) box.focus();
-  };
   // A write: on the phone at once; a refusal keeps what was typed and says why.
   const write = async (form, name, args) => {
     try {

@@ -4,7 +4,7 @@
 // erase the account: docs/security.md), and leaving this phone (sign out, or sign out and erase
 // every trace of Passerelle in this browser).
 import { getRow } from './home.js';
-import { downloadBlob } from './util.js';
+import { downloadBlob, showFormError as problem } from './util.js';
 import { cardHtml, reasonsHtml } from './employer_candidates.js';
 
 export const strings = {
@@ -196,11 +196,6 @@ export async function render(view, ctx) {
   </section>`;
 
   const q = (sel) => view.querySelector(sel);
-  const problem = (form, msg) => {
-    const box = form.querySelector('.form-error');
-    box.textContent = msg; box.hidden = !msg;
-    if (msg) box.focus();
-  };
   const clean = (...ids) => ids.forEach((id) => { const el = q(id); if (el) delete el.dataset.dirty; });
 
   q('#profile-form').addEventListener('submit', async (ev) => {

@@ -27,3 +27,11 @@ export function downloadBlob(blob, name) {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60000);
 }
+
+// Shows `msg` in the form's error box (hidden when empty) and moves focus there, so a screen
+// reader says it; what the person typed stays in the form.
+export function showFormError(form, msg) {
+  const box = form.querySelector('.form-error');
+  box.textContent = msg; box.hidden = !msg;
+  if (msg) box.focus();
+}
