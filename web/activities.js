@@ -203,6 +203,9 @@ function renderRegistrations(a) {
   const invited = ctx.coll('activity_rosters').get(page.id)?.invited || a.candidate_ids || [];
   const choices = (a.audience === 'invited' ? invited.map((id) => [id, ctx.personName(id)]) : candidatesOfCaseload())
     .filter(([id]) => !registered.has(id));
+  // Nobody registers for a cancelled activity (the server would refuse): no form to try.
+  const form = document.getElementById('reg-form');
+  if (form) form.hidden = a.status === 'cancelled';
   const sel = document.getElementById('reg-candidate');
   if (sel) {
     const key = JSON.stringify(choices);

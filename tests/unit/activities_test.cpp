@@ -500,6 +500,11 @@ TEST(ActivityCancel, EveryRegistrationSaysTheActivityWasCancelled) {
   auto a = *w.store.get(ac::activities, id);
   EXPECT_EQ(a.at("status"), "cancelled");
   EXPECT_EQ(row_int(a, "sequence"), 1);
+  EXPECT_EQ(row_int(a, "seats_taken"), 0) << "no seat is held at a cancelled activity";
+  EXPECT_EQ(row_int(a, "waitlist_length"), 0);
+  auto roster = *w.store.get(ac::rosters, id);
+  EXPECT_TRUE(row_strings(roster, "confirmed").empty());
+  EXPECT_TRUE(row_strings(roster, "waitlist").empty());
   for (int i = 0; i < 3; ++i) {
     auto r = w.reg(id, w.cands[2 * i]);
     EXPECT_EQ(r.at("status"), "cancelled");

@@ -272,6 +272,9 @@ async function main() {
   await page.locator('#act-head .flag', { hasText: 'annulée' }).waitFor();
   check('activity.cancel from the page: cancelled with its reason, the form gone',
     (await page.locator('#act-head').textContent()).includes('Salle indisponible') && (await page.locator('#act-cancel').count()) === 0);
+  check('a cancelled activity: no seat or waiting place counted, no registration form',
+    (await page.locator('#act-head').textContent()).includes('0/1 places prises, 0 en attente') && !(await page.locator('#reg-form').isVisible()),
+    await page.locator('#act-head').textContent());
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-conference-cancelled.png'), fullPage: true });
   await page.goBack();
   await page.goBack();

@@ -501,6 +501,10 @@ Status apply_cancel(MutationContext& ctx, const CancelArgs& a) {
   (*activity)["updated_at"] = format_rfc3339(ctx.now);
   if (!a.reason.empty()) (*activity)["cancel_reason"] = a.reason;
   add_history(*activity, ctx, "cancelled");
+  // Nobody holds a seat or a waiting place any more: the counts and the roster say so (each
+  // registration keeps who was there, with the reason).
+  (*activity)["seats_taken"] = 0;
+  (*activity)["waitlist_length"] = 0;
   ctx.rows.put(ac::activities, a.id, *activity, ctx.rows.audience(ac::activities, a.id));
   if (auto roster = load_roster(ctx, a.id)) {
     std::vector<std::string> everyone = roster->confirmed;
@@ -514,6 +518,9 @@ Status apply_cancel(MutationContext& ctx, const CancelArgs& a) {
       add_history(*reg, ctx, "activity_cancelled");
       put_registration(ctx, *activity, *reg);
     }
+    roster->confirmed.clear();
+    roster->waitlist.clear();
+    save_roster(ctx, *activity, *roster);
   }
   // Agendas stay (their .ics now says CANCELLED); their sequence goes up with the activity's.
   if (auto schedule = ctx.rows.get(ac::schedules, a.id))
