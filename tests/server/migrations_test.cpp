@@ -225,3 +225,123 @@ TEST(Migrations, Migration9IndexesRowsWrittenBefore) {
                        "\"next_step_id\":\"" + step + "\"}");
   });
 }
+
+// Migration 15 rebuilds the per-reader audience and the inbox as WITHOUT ROWID tables on
+// SQLite: a database written with the rowid tables keeps every entry, pull answers the same
+// pages, and the inbox still refuses a message's second entry for one reader.
+TEST(Migrations, Migration15ClustersTheAudienceAndInboxKeepingTheirEntries) {
+  auto dir = fresh_dir("pmig-fifteen");
+  auto url = "sqlite:" + (dir / "db.sqlite").string();
+  const std::string cand = "01900000-0000-7000-8000-0000000000c1", coach = "01900000-0000-7000-8000-0000000000a1",
+                    thread = "01900000-0000-7000-8000-0000000000e1", msg = "01900000-0000-7000-8000-0000000000f1";
+  auto table_sql = [](soci::session& sql, const std::string& name) {
+    std::string text;
+    sql << "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :n", soci::use(name), soci::into(text);
+    return text;
+  };
+  auto index_names = [](soci::session& sql, const std::string& table) {
+    std::vector<std::string> names;
+    soci::rowset<std::string> rs = (sql.prepare << "SELECT name FROM sqlite_master WHERE type = 'index'"
+                                                   " AND tbl_name = :t AND sql IS NOT NULL ORDER BY name",
+                                    soci::use(table));
+    for (const auto& n : rs) names.push_back(n);
+    return names;
+  };
+  std::vector<std::string> before_coach, before_cand;
+  {
+    auto db = Database::open(url, {});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE((*db)->writer().run([&](soci::session& sql) {
+      // Back to version 14's tables, as a database written before migration 15 has them.
+      sql << "DELETE FROM schema_migrations WHERE version >= 15";
+      sql << "DROP TABLE sync_audience";
+      sql << "DROP TABLE message_inbox";
+      sql << "DROP TABLE sync_ops";
+      for (const char* stmt : {"CREATE TABLE sync_audience (user_id TEXT NOT NULL, collection TEXT NOT NULL,"
+                               " row_id TEXT NOT NULL, seq BIGINT NOT NULL, visible INTEGER NOT NULL,"
+                               " changed_at_ms BIGINT NOT NULL, PRIMARY KEY (user_id, collection, row_id))",
+                               "CREATE INDEX sync_audience_by_reader_seq ON sync_audience (user_id, seq)",
+                               "CREATE INDEX sync_audience_by_row ON sync_audience (collection, row_id)",
+                               "CREATE TABLE message_inbox (user_id TEXT NOT NULL, message_id TEXT NOT NULL,"
+                               " thread_id TEXT NOT NULL, n BIGINT NOT NULL, sent_at_ms BIGINT NOT NULL,"
+                               " PRIMARY KEY (user_id, message_id))",
+                               "CREATE INDEX message_inbox_by_thread ON message_inbox (user_id, thread_id, n)",
+                               "CREATE INDEX message_inbox_by_message ON message_inbox (message_id)",
+                               "CREATE TABLE sync_ops (user_id TEXT NOT NULL, op_id TEXT NOT NULL, name TEXT NOT NULL,"
+                               " status TEXT NOT NULL, error_code TEXT, error_message TEXT, seq BIGINT NOT NULL,"
+                               " applied_at_ms BIGINT NOT NULL, PRIMARY KEY (user_id, op_id))",
+                               "INSERT INTO sync_ops VALUES ('01900000-0000-7000-8000-0000000000a1', 'op-1',"
+                               " 'message.send', 'rejected', 'forbidden', 'not a member', 3, 1700000000000)"})
+        sql << stmt;
+      EXPECT_EQ(table_sql(sql, "sync_audience").find("WITHOUT ROWID"), std::string::npos);
+      passerelle::server::sync::ChangeLog log(sql, now_utc());
+      log.put("profiles", cand, {{"id", cand}, {"role", "candidate"}, {"coach_id", coach}}, {cand, coach});
+      log.put("threads", thread, {{"id", thread}, {"candidate_id", cand},
+                                  {"members", boost::json::array{cand, coach}}}, {cand, coach});
+      log.put("messages", msg, {{"id", msg}, {"thread_id", thread}, {"author_id", coach}, {"n", 1},
+                                {"body", "Bonjour"}}, {cand, coach});
+      log.put("threads", thread, {{"id", thread}, {"candidate_id", cand}, {"members", boost::json::array{cand, coach}},
+                                  {"last_n", 1}}, {cand, coach});
+      log.put("profiles", coach, {{"id", coach}, {"role", "coach"}}, {coach});
+      log.remove("profiles", coach);  // a tombstone for its one reader
+      return Status::Ok();
+    }).ok());
+    (*db)->read([&](soci::session& sql) {
+      int inbox = 0;
+      sql << "SELECT COUNT(*) FROM message_inbox WHERE user_id = :u AND message_id = :m", soci::use(cand),
+          soci::use(msg), soci::into(inbox);
+      EXPECT_EQ(inbox, 1) << "the message waits in the candidate's inbox";
+      for (auto* out : {&before_coach, &before_cand}) {
+        auto page = passerelle::server::sync::run_pull(sql, out == &before_coach ? coach : cand, 0, 100);
+        for (const auto& c : page.changes)
+          out->push_back(c.collection + " " + c.id + " " + std::to_string(c.seq) + (c.deleted ? " deleted" : ""));
+      }
+    });
+  }
+  ASSERT_EQ(before_coach.size(), 4u);  // the candidate's profile, the thread, the message, its own tombstone
+  ASSERT_EQ(before_cand.size(), 3u);
+  auto db = Database::open(url, {});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  (*db)->read([&](soci::session& sql) {
+    EXPECT_EQ(schema_version(sql).value(), latest_schema_version());
+    EXPECT_NE(table_sql(sql, "sync_audience").find("WITHOUT ROWID"), std::string::npos);
+    EXPECT_NE(table_sql(sql, "message_inbox").find("WITHOUT ROWID"), std::string::npos);
+    EXPECT_NE(table_sql(sql, "sync_ops").find("WITHOUT ROWID"), std::string::npos);
+    std::string op;
+    sql << "SELECT op_id || ' ' || name || ' ' || status || ' ' || error_code || ' ' || error_message || ' ' || seq"
+           " || ' ' || applied_at_ms FROM sync_ops WHERE user_id = :u",
+        soci::use(coach), soci::into(op);
+    EXPECT_EQ(op, "op-1 message.send rejected forbidden not a member 3 1700000000000") << "the op record is kept";
+    EXPECT_EQ(index_names(sql, "sync_audience"),
+              (std::vector<std::string>{"sync_audience_by_reader_seq", "sync_audience_by_row"}));
+    EXPECT_EQ(index_names(sql, "message_inbox"), (std::vector<std::string>{"message_inbox_by_message"}));
+    int audience = 0, hidden = 0;
+    sql << "SELECT COUNT(*), SUM(1 - visible) FROM sync_audience", soci::into(audience), soci::into(hidden);
+    EXPECT_EQ(audience, 7);  // two readers of the candidate's profile, thread and message; the coach's own
+    EXPECT_EQ(hidden, 1);
+    for (auto* want : {&before_coach, &before_cand}) {
+      std::vector<std::string> now;
+      auto page = passerelle::server::sync::run_pull(sql, want == &before_coach ? coach : cand, 0, 100);
+      for (const auto& c : page.changes)
+        now.push_back(c.collection + " " + c.id + " " + std::to_string(c.seq) + (c.deleted ? " deleted" : ""));
+      EXPECT_EQ(now, *want);
+    }
+    std::string thread_of;
+    long long n = 0;
+    sql << "SELECT thread_id, n FROM message_inbox WHERE user_id = :u AND message_id = :m", soci::use(cand),
+        soci::use(msg), soci::into(thread_of), soci::into(n);
+    EXPECT_EQ(thread_of, thread);
+    EXPECT_EQ(n, 1);
+  });
+  ASSERT_TRUE((*db)->writer().run([&](soci::session& sql) {
+    // The message written again (a replayed projection) adds no second entry.
+    passerelle::server::sync::ChangeLog log(sql, now_utc());
+    log.put("messages", msg, {{"id", msg}, {"thread_id", thread}, {"author_id", coach}, {"n", 1},
+                              {"body", "Bonjour"}}, {cand, coach});
+    int inbox = 0;
+    sql << "SELECT COUNT(*) FROM message_inbox", soci::into(inbox);
+    EXPECT_EQ(inbox, 1);
+    return Status::Ok();
+  }).ok());
+  std::filesystem::remove_all(dir);
+}

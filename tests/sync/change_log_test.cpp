@@ -37,6 +37,7 @@ class ChangeLogTest : public ::testing::Test {
     for (const char* stmt : kFilesSchemaSql) sql << stmt;
     for (const char* stmt : kRowKeysSchemaSql) sql << stmt;
     for (const char* stmt : kStepSummariesSchemaSql) sql << stmt;
+    for (const char* stmt : kClusteredPerReaderTablesSql) sql << stmt;  // migration 15, as SQLite serves it
     init_sync_state(sql);
     add_user(admin, Role::admin, "Ada");
     add_user(coach, Role::coach, "Claire");
@@ -401,6 +402,7 @@ TEST(ChangeLogModes, CoalescedWritesEndInTheSameStateAsPlainOnes) {
     for (const char* stmt : kFilesSchemaSql) *sql << stmt;
     for (const char* stmt : kRowKeysSchemaSql) *sql << stmt;
     for (const char* stmt : kStepSummariesSchemaSql) *sql << stmt;
+    for (const char* stmt : kClusteredPerReaderTablesSql) *sql << stmt;
     init_sync_state(*sql);
     soci::transaction tx(*sql);
     ChangeLog log(*sql, now_utc(), mode);

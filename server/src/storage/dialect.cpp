@@ -229,6 +229,11 @@ std::string text_array(const std::vector<std::string>& values) {
   return out;
 }
 
+void run_on_sqlite(soci::session& sql, std::span<const char* const> statements) {
+  if (is_postgresql(sql)) return;
+  for (const char* statement : statements) sql << statement;
+}
+
 Status with_migration_lock(soci::session& sql, const DbUrl& url, const std::function<Status()>& fn) {
   if (!url.is_postgresql()) return fn();
   try {

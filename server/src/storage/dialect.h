@@ -9,6 +9,7 @@
 #include <soci/session.h>
 
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,10 @@ const char* rows_and_audiences_sql();
 const char* op_outcomes_sql();
 // A PostgreSQL array literal of texts ({"a","b\"c"}), bound as one text value and cast.
 std::string text_array(const std::vector<std::string>& values);
+
+// Runs each statement on SQLite, none on PostgreSQL: the layouts only SQLite has (WITHOUT
+// ROWID tables, migration 15), which PostgreSQL's heap tables do not need.
+void run_on_sqlite(soci::session& sql, std::span<const char* const> statements);
 
 // Runs `fn` while holding the database's migration lock (PostgreSQL: a session advisory lock,
 // so instances starting together apply the migrations once; SQLite: migrate()'s own

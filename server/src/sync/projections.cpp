@@ -24,6 +24,11 @@ constexpr const char* kFileRefSql =
 constexpr const char* kKeyUpsertSql =
     "INSERT INTO row_keys (collection, row_id, row_key, facts) VALUES (:c, :i, :k, :f)"
     " ON CONFLICT (collection, row_id) DO UPDATE SET row_key = excluded.row_key, facts = excluded.facts";
+// The common case of a row written again under the same key (a thread at each message): SQLite
+// rewrites row_keys_by_key for any upsert that sets row_key, equal or not, so the facts alone
+// are updated first and the upsert runs only when that found nothing.
+constexpr const char* kFactsUpdateSql =
+    "UPDATE row_keys SET facts = :f WHERE collection = :c AND row_id = :i AND row_key = :k";
 constexpr const char* kInboxInsertSql =
     "INSERT INTO message_inbox (user_id, message_id, thread_id, n, sent_at_ms)"
     " VALUES (:u, :m, :t, :n, :s) ON CONFLICT DO NOTHING";
@@ -85,9 +90,11 @@ std::string dashboard_facts(const json::object& row) {
 
 struct Projections::KeyUpsert {
   explicit KeyUpsert(soci::session& sql)
-      : st((sql.prepare << kKeyUpsertSql, soci::use(collection), soci::use(id), soci::use(key), soci::use(facts))) {}
-  std::string collection, id, key, facts;  // bound before `st`, which refers to them
-  soci::statement st;
+      : st((sql.prepare << kKeyUpsertSql, soci::use(collection), soci::use(id), soci::use(key), soci::use(facts))),
+        same_key((sql.prepare << kFactsUpdateSql, soci::use(facts), soci::use(collection), soci::use(id),
+                  soci::use(key))) {}
+  std::string collection, id, key, facts;  // bound before the statements, which refer to them
+  soci::statement st, same_key;
 };
 
 struct StepSummaries::Statements {
@@ -212,10 +219,14 @@ void Projections::index_row_key(std::string_view collection_name, const std::str
   std::string before;  // a step's plan until now: its summary loses the step when it moves
   if (collection_name == collection::plan_steps) before = indexed_plan_of(id);
   key_upsert_->facts = dashboard_facts(row);
-  if (deferred)
+  if (deferred) {
+    // PostgreSQL compares the indexed values itself (an unchanged key is a heap-only update):
+    // one statement, pipelined.
     deferred->add(kKeyUpsertSql, {key_upsert_->collection, key_upsert_->id, key_upsert_->key, key_upsert_->facts});
-  else
-    key_upsert_->st.execute(true);
+  } else {
+    key_upsert_->same_key.execute(true);
+    if (key_upsert_->same_key.get_affected_rows() == 0) key_upsert_->st.execute(true);
+  }
   if (collection_name == collection::plans || collection_name == collection::plan_steps) {
     const std::string& plan = collection_name == collection::plans ? id : key_upsert_->key;
     if (!plan.empty()) summary_changed(plan);

@@ -45,4 +45,56 @@ inline constexpr const char* kSyncSchemaSql[] = {
     "CREATE TABLE sync_epoch (epoch TEXT NOT NULL)",
 };
 
+// Migration 15, SQLite only (storage::run_on_sqlite): the per-reader audience and the inbox, the
+// two tables written for every reader of every message, and the op record written for every op,
+// become WITHOUT ROWID tables, clustered on their primary key, so an entry is one b-tree write
+// fewer (docs/benchmarks.md, "Live delivery"). The inbox is keyed by what its reads ask (a
+// reader's thread up to a number) and loses the index that duplicated it; a message's entries
+// are still found by message_id. Same columns, same data; PostgreSQL, whose tables are heaps
+// with separate indexes whatever their declaration, keeps its schema.
+inline constexpr const char* kClusteredPerReaderTablesSql[] = {
+    "CREATE TABLE sync_audience_clustered ("
+    " user_id TEXT NOT NULL,"
+    " collection TEXT NOT NULL,"
+    " row_id TEXT NOT NULL,"
+    " seq BIGINT NOT NULL,"
+    " visible INTEGER NOT NULL,"
+    " changed_at_ms BIGINT NOT NULL,"
+    " PRIMARY KEY (user_id, collection, row_id)) WITHOUT ROWID",
+    "INSERT INTO sync_audience_clustered (user_id, collection, row_id, seq, visible, changed_at_ms)"
+    " SELECT user_id, collection, row_id, seq, visible, changed_at_ms FROM sync_audience",
+    "DROP TABLE sync_audience",
+    "ALTER TABLE sync_audience_clustered RENAME TO sync_audience",
+    "CREATE INDEX sync_audience_by_reader_seq ON sync_audience (user_id, seq)",
+    "CREATE INDEX sync_audience_by_row ON sync_audience (collection, row_id)",
+    // (user_id, thread_id, n) was an index beside the primary key (user_id, message_id): a
+    // message has one thread and one number, so the longer key is as unique and serves both.
+    "CREATE TABLE message_inbox_clustered ("
+    " user_id TEXT NOT NULL,"
+    " message_id TEXT NOT NULL,"
+    " thread_id TEXT NOT NULL,"
+    " n BIGINT NOT NULL,"
+    " sent_at_ms BIGINT NOT NULL,"
+    " PRIMARY KEY (user_id, thread_id, n, message_id)) WITHOUT ROWID",
+    "INSERT INTO message_inbox_clustered (user_id, message_id, thread_id, n, sent_at_ms)"
+    " SELECT user_id, message_id, thread_id, n, sent_at_ms FROM message_inbox",
+    "DROP TABLE message_inbox",
+    "ALTER TABLE message_inbox_clustered RENAME TO message_inbox",
+    "CREATE INDEX message_inbox_by_message ON message_inbox (message_id)",
+    "CREATE TABLE sync_ops_clustered ("
+    " user_id TEXT NOT NULL,"
+    " op_id TEXT NOT NULL,"
+    " name TEXT NOT NULL,"
+    " status TEXT NOT NULL,"
+    " error_code TEXT,"
+    " error_message TEXT,"
+    " seq BIGINT NOT NULL,"
+    " applied_at_ms BIGINT NOT NULL,"
+    " PRIMARY KEY (user_id, op_id)) WITHOUT ROWID",
+    "INSERT INTO sync_ops_clustered (user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms)"
+    " SELECT user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms FROM sync_ops",
+    "DROP TABLE sync_ops",
+    "ALTER TABLE sync_ops_clustered RENAME TO sync_ops",
+};
+
 }  // namespace passerelle::server::sync
