@@ -251,6 +251,18 @@ TEST(PullAnswer, ReadsAnEventsTypeAlone) {
   EXPECT_FALSE(read_event_type(R"({"seq":9})"));
 }
 
+TEST(PullAnswer, ReadableFramesAreTheOnesTheUsualReadingReads) {
+  for (const std::string& frame : {
+           std::string(R"({"re":1,"ok":true,"changes":[{"a":{"re":"x"}}]})"), std::string(R"({"re":null,"ok":true})"),
+           std::string(R"({"type":"poke","seq":3})"), std::string(R"({"re":1,"ok":false,"error":{"code":"internal","message":"m"}})"),
+           std::string(R"({"re":1,"ok":false})"), std::string(R"({"re":1,"ok":"yes"})"), std::string(R"({"re":"1","ok":true})"),
+           std::string(R"({"re":1.0,"ok":true})"), std::string(R"({"re":1,"re":2,"ok":true})"), std::string(R"({"type":1})"),
+           std::string(R"({"type":null})"), std::string(R"({"seq":1})"), std::string("[1]"), std::string("5"),
+           std::string(R"({"re":1,"ok":true)"), std::string(R"({"re":1,"ok":true}x)"), std::string(""),
+       })
+    EXPECT_EQ(server_message_readable(frame), protocol::parse_server_message(frame).ok()) << frame;
+}
+
 TEST(SyncMachine, APulledPageIsStoredAsItsRowsTextAndObservedOnce) {
   Host h;
   auto pull = connect_and_resume(h);

@@ -7,6 +7,8 @@
 
 #include <charconv>
 
+#include "passerelle/shared/protocol.h"
+
 namespace passerelle::client {
 namespace json = boost::json;
 using error_code = boost::system::error_code;
@@ -372,11 +374,13 @@ class PullAnswerReader : public NoLimits {
   PulledPage::Row row_;
 };
 
-// The handler that reads an event's "type" and nothing else.
-class EventTypeReader : public NoLimits {
+// The handler that reads what protocol::parse_server_message looks at in a frame's object ("re",
+// "ok", "type"), and nothing else.
+class FrameHeadReader : public NoLimits {
  public:
-  std::optional<std::string> type;
-  bool answer = false;  // the frame has "re": not an event
+  enum class Seen { absent, integer, null, boolean_true, boolean_false, string, other };
+  Seen re = Seen::absent, ok = Seen::absent, type = Seen::absent;
+  std::string type_text;
 
   bool on_document_begin(error_code&) { return true; }
   bool on_document_end(error_code&) { return true; }
@@ -394,37 +398,39 @@ class EventTypeReader : public NoLimits {
     key_part(s);
     return true;
   }
-  bool on_key(json::string_view s, std::size_t, error_code&) {
+  bool on_key(json::string_view s, std::size_t, error_code& ec) {
     key_part(s);
     key_open_ = false;
-    if (depth_ == 1 && key_ == "re") answer = true;
+    if (depth_ != 1) return true;
+    field_ = key_ == "re" ? &re : key_ == "ok" ? &ok : key_ == "type" ? &type : nullptr;
+    if (field_ && *field_ != Seen::absent) return give_up(ec);  // given twice
     return true;
   }
   bool on_string_part(json::string_view s, std::size_t, error_code&) {
-    if (top_type()) str_.append(s.data(), s.size());
+    if (field_ == &type && depth_ == 1) type_text.append(s.data(), s.size());
     return true;
   }
-  bool on_string(json::string_view s, std::size_t, error_code& ec) {
-    if (!top_type()) return true;
-    if (type) return give_up(ec);
-    str_.append(s.data(), s.size());
-    type = std::move(str_);
-    return true;
+  bool on_string(json::string_view s, std::size_t, error_code&) {
+    if (field_ == &type && depth_ == 1) type_text.append(s.data(), s.size());
+    return seen(Seen::string);
   }
-  bool on_int64(std::int64_t, json::string_view, error_code& ec) { return other(ec); }
-  bool on_uint64(std::uint64_t, json::string_view, error_code& ec) { return other(ec); }
-  bool on_double(double, json::string_view, error_code& ec) { return other(ec); }
-  bool on_bool(bool, error_code& ec) { return other(ec); }
-  bool on_null(error_code& ec) { return other(ec); }
+  bool on_int64(std::int64_t, json::string_view, error_code&) { return seen(Seen::integer); }
+  bool on_uint64(std::uint64_t, json::string_view, error_code&) { return seen(Seen::other); }
+  bool on_double(double, json::string_view, error_code&) { return seen(Seen::other); }
+  bool on_bool(bool b, error_code&) { return seen(b ? Seen::boolean_true : Seen::boolean_false); }
+  bool on_null(error_code&) { return seen(Seen::null); }
 
  private:
-  bool top_type() const { return depth_ == 1 && key_ == "type"; }
-  bool open(error_code& ec) {
-    if (top_type()) return give_up(ec);  // a "type" that is not a string
+  bool open(error_code&) {
+    seen(Seen::other);
     ++depth_;
     return true;
   }
-  bool other(error_code& ec) { return top_type() ? give_up(ec) : true; }
+  bool seen(Seen what) {
+    if (depth_ == 1 && field_) *field_ = what;
+    if (depth_ == 1) field_ = nullptr;
+    return true;
+  }
   void key_part(json::string_view s) {
     if (depth_ != 1) return;
     if (!key_open_) key_.clear();
@@ -433,9 +439,16 @@ class EventTypeReader : public NoLimits {
   }
 
   int depth_ = 0;
-  std::string key_, str_;
+  std::string key_;
   bool key_open_ = false;
+  Seen* field_ = nullptr;  // the field whose value comes next
 };
+
+std::optional<FrameHeadReader> read_head(std::string_view frame) {
+  json::basic_parser<FrameHeadReader> parser(frame_options());
+  if (!parse_whole(parser, frame)) return std::nullopt;
+  return std::move(parser.handler());
+}
 
 }  // namespace
 
@@ -447,9 +460,20 @@ std::optional<PullAnswer> read_pull_answer(std::string_view frame) {
 }
 
 std::optional<std::string> read_event_type(std::string_view frame) {
-  json::basic_parser<EventTypeReader> parser(frame_options());
-  if (!parse_whole(parser, frame) || parser.handler().answer || !parser.handler().type) return std::nullopt;
-  return std::move(parser.handler().type);
+  auto head = read_head(frame);
+  using Seen = FrameHeadReader::Seen;
+  if (!head || head->re != Seen::absent || head->type != Seen::string) return std::nullopt;
+  return std::move(head->type_text);
+}
+
+bool server_message_readable(std::string_view frame) {
+  using Seen = FrameHeadReader::Seen;
+  if (auto head = read_head(frame)) {
+    // The usual frames: an answer that went well, an event.
+    if ((head->re == Seen::integer || head->re == Seen::null) && head->ok == Seen::boolean_true) return true;
+    if (head->re == Seen::absent && head->type == Seen::string) return true;
+  }
+  return protocol::parse_server_message(frame).ok();  // the rest (errors, oddities) as always
 }
 
 }  // namespace passerelle::client

@@ -32,4 +32,9 @@ std::optional<PullAnswer> read_pull_answer(std::string_view frame);
 // nullopt for an answer (it has "re") or anything unusual.
 std::optional<std::string> read_event_type(std::string_view frame);
 
+// Whether protocol::parse_server_message reads the frame, answered for the usual frames (a
+// successful answer, an event) by a pass that builds no object: a host that checks every frame
+// before feeding it (the web binding) need not parse each page twice.
+bool server_message_readable(std::string_view frame);
+
 }  // namespace passerelle::client
