@@ -5,12 +5,15 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <mutex>
 
 #include "passerelle/shared/ids.h"
 #include "sqlite.h"
+#include "sync/pull_answer.h"
 #include "sync/sync_machine.h"
+#include "passerelle/shared/sync/wire.h"
 #include "temp_dir.h"
 
 namespace passerelle::client {
@@ -168,6 +171,132 @@ TEST(SyncMachine, ARequestUnansweredInTimeFailsTheRound) {
 }
 
 
+// Pull answers read without building their objects (pull_answer.h): the same page as the
+// usual reading, each row's data the text json::serialize writes; anything unusual left to it.
+constexpr const char* kAwkwardRows =
+    R"([{"collection":"messages","id":"m1","seq":3,"deleted":false,"data":{"id":"m1","thread_id":"t1",)"
+    R"("body":"caf\u00e9 \"quoted\" \\ back\/slash\n\ttab \u0001 ✓","n":-42,"big":18446744073709551615,)"
+    R"("ratio":0.1,"exp":1e2,"none":null,"yes":true,"no":false,"empty":{},"list":[],)"
+    R"("nested":[1,[2,{"a":[{}]}],"x"],"obj":{"k":{"z":"\u00e9"}}}},)"
+    R"({"extra":[1,{"ignored":true}],"collection":"threads","id":"t\u0031","seq":4,"data":{"id":"t1"}},)"
+    R"({"collection":"messages","id":"m0","seq":5,"deleted":true}])";
+
+TEST(PullAnswer, ReadsAPageAsTheUsualReadingDoesWithEachRowAsSerializedText) {
+  std::string frame = std::string(R"({"re":12,"ok":true,"changes":)") + kAwkwardRows +
+                      R"(,"cursor":5,"more":true,"epoch":"ep\u00e9","horizon":2,"unknown":{"a":[1]}})";
+  auto fast = read_pull_answer(frame);
+  ASSERT_TRUE(fast) << "the usual answer is read the quick way";
+  EXPECT_EQ(fast->re, 12);
+  auto message = boost::json::parse(frame).as_object();
+  auto usual = passerelle::sync::pull_page_from_json(message);
+  ASSERT_TRUE(usual.ok());
+  PulledPage expected = pulled_page_text(*usual);
+  const PulledPage& got = fast->page;
+  EXPECT_EQ(got.cursor, 5);
+  EXPECT_TRUE(got.more);
+  EXPECT_FALSE(got.resync);
+  EXPECT_EQ(got.epoch, expected.epoch);
+  EXPECT_EQ(got.horizon, 2);
+  ASSERT_EQ(got.rows.size(), 3u);
+  ASSERT_EQ(expected.rows.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    SCOPED_TRACE(i);
+    const auto &g = got.rows[i], &e = expected.rows[i];
+    EXPECT_EQ(got[g.collection], expected[e.collection]);
+    EXPECT_EQ(got[g.id], expected[e.id]);
+    EXPECT_EQ(g.seq, e.seq);
+    EXPECT_EQ(g.deleted, e.deleted);
+    EXPECT_EQ(got[g.data], expected[e.data]) << "byte for byte what json::serialize writes";
+    EXPECT_EQ(got[g.thread_id], expected[e.thread_id]);
+  }
+  EXPECT_EQ(got[got.rows[0].thread_id], "t1");
+  EXPECT_EQ(got[got.rows[1].id], "t1") << "an escaped name is read as itself";
+  EXPECT_EQ(got[got.rows[0].data],
+            boost::json::serialize(message.at("changes").as_array()[0].as_object().at("data")));
+}
+
+TEST(PullAnswer, LeavesEverythingUnusualToTheUsualReading) {
+  auto page = [](std::string fields) { return R"({"re":3,"ok":true,)" + fields + "}"; };
+  const std::string rows = R"("changes":[{"collection":"c","id":"i","seq":1,"data":{}}])";
+  ASSERT_TRUE(read_pull_answer(page(rows + R"(,"cursor":1,"more":false)")));
+  for (const std::string& frame : {
+           std::string(R"({"re":3,"ok":false,"error":{"code":"internal","message":"no"}})"),
+           page(R"("resync":true,"changes":[],"cursor":0)"),
+           page(R"("cursor":1)"),                                      // no changes
+           page(R"("changes":{},"cursor":1)"),                         // changes not an array
+           page(R"("changes":[1],"cursor":1)"),                        // a change not an object
+           page(R"("changes":[{"collection":"c","id":"i","seq":"1","data":{}}])"),  // seq a string
+           page(R"("changes":[{"collection":"c","id":"i","seq":1,"data":[]}])"),    // data an array
+           page(R"("changes":[{"collection":"c","id":"i","seq":1}])"),              // no data
+           page(R"("changes":[{"collection":"c","collection":"d","id":"i","seq":1,"data":{}}])"),
+           page(rows + R"(,"cursor":1,"cursor":2)"),                   // a field given twice
+           page(rows + R"(,"cursor":1.5)"),
+           page(rows + R"(,"cursor":null)"),
+           std::string(R"({"re":null,"ok":true,)") + rows + "}",
+           std::string(R"({"ok":true,)") + rows + "}",                 // no re
+           std::string(R"({"re":3,)") + rows + "}",                    // no ok
+           page(rows) + "x",                                           // not JSON
+           page(rows).substr(0, 30),                                   // cut short
+           std::string("[") + page(rows) + "]",
+       })
+    EXPECT_FALSE(read_pull_answer(frame)) << frame;
+}
+
+TEST(PullAnswer, ReadsAnEventsTypeAlone) {
+  EXPECT_EQ(read_event_type(R"({"type":"poke","seq":9,"prev":5,"changes":[{"a":[1,{"type":2}]}]})"), "poke");
+  EXPECT_FALSE(read_event_type(R"({"re":1,"ok":true,"type":"poke"})")) << "an answer, not an event";
+  EXPECT_FALSE(read_event_type(R"({"type":3})"));
+  EXPECT_FALSE(read_event_type(R"({"type":"poke","type":"other"})"));
+  EXPECT_FALSE(read_event_type(R"({"type":"poke")"));
+  EXPECT_FALSE(read_event_type(R"({"seq":9})"));
+}
+
+TEST(PullAnswer, ReadableFramesAreTheOnesTheUsualReadingReads) {
+  for (const std::string& frame : {
+           std::string(R"({"re":1,"ok":true,"changes":[{"a":{"re":"x"}}]})"), std::string(R"({"re":null,"ok":true})"),
+           std::string(R"({"type":"poke","seq":3})"), std::string(R"({"re":1,"ok":false,"error":{"code":"internal","message":"m"}})"),
+           std::string(R"({"re":1,"ok":false})"), std::string(R"({"re":1,"ok":"yes"})"), std::string(R"({"re":"1","ok":true})"),
+           std::string(R"({"re":1.0,"ok":true})"), std::string(R"({"re":1,"re":2,"ok":true})"), std::string(R"({"type":1})"),
+           std::string(R"({"type":null})"), std::string(R"({"seq":1})"), std::string("[1]"), std::string("5"),
+           std::string(R"({"re":1,"ok":true)"), std::string(R"({"re":1,"ok":true}x)"), std::string(""),
+       })
+    EXPECT_EQ(server_message_readable(frame), protocol::parse_server_message(frame).ok()) << frame;
+}
+
+TEST(SyncMachine, APulledPageIsStoredAsItsRowsTextAndObservedOnce) {
+  Host h;
+  auto pull = connect_and_resume(h);
+  std::string frame = "{\"re\":" + std::to_string(pull.at("id").as_int64()) + ",\"ok\":true,\"changes\":" +
+                      kAwkwardRows + ",\"cursor\":5,\"more\":false,\"horizon\":5,\"epoch\":\"e\"}";
+  auto a = h.feed(SyncEvent::received(frame));
+  int observed = 0;
+  for (const auto& action : a)
+    if (action.kind == Kind::rows_changed) {
+      ++observed;
+      EXPECT_EQ(action.rows.count({"messages", "m1"}), 1u);
+      EXPECT_EQ(action.rows.count({"threads", "t1"}), 1u);
+    }
+  EXPECT_EQ(observed, 1);
+  EXPECT_EQ(h.machine->snapshot().state, SyncState::up_to_date);
+  EXPECT_EQ(*h.store->cursor(), 5);
+  auto row = h.store->get("messages", "m1");
+  ASSERT_TRUE(row.ok() && row->has_value());
+  auto sent = boost::json::parse(frame).as_object().at("changes").as_array()[0].as_object().at("data");
+  EXPECT_EQ(boost::json::value(**row), sent) << "the row as the server sent it";
+  EXPECT_FALSE(h.store->get("messages", "m0")->has_value());
+}
+
+TEST(SyncMachine, APageOfTheWrongShapeIsStillAClearError) {
+  Host h(true);
+  auto pull = connect_and_resume(h);
+  auto a = h.feed(SyncEvent::received(answer(pull.at("id").as_int64(), R"("changes":[{"collection":"c","id":"i","seq":"x","data":{}}],"cursor":1)")));
+  const SyncAction* done = find(a, Kind::finished);
+  ASSERT_TRUE(done);
+  ASSERT_TRUE(done->failure);
+  EXPECT_NE(done->failure->error.message.find("unexpected answer"), std::string::npos) << done->failure->error.message;
+  EXPECT_NE(done->failure->error.message.find("seq"), std::string::npos) << done->failure->error.message;
+}
+
 // Pokes that carry the change (docs/sync.md, "Live").
 // Connected to a server that carries changes (or not), caught up at cursor 7.
 void caught_up_at_7(Host& h, bool server_carries = true) {
@@ -223,6 +352,17 @@ TEST(SyncMachineLive, NothingIsStoredFromAServerThatDidNotOfferOrBeforeTheFirstP
   a = early.feed(SyncEvent::received(carried(0)));  // this socket's first pull is still running
   EXPECT_FALSE(find(a, Kind::rows_changed));
   EXPECT_EQ(*early.store->cursor(), 0);
+}
+
+TEST(SyncMachineLive, ACarriedPokeTooEarlyToStoreStillMeansAPullAfterTheRound) {
+  Host h;
+  auto pull = connect_and_resume(h, "\"live_rows\":true");
+  auto a = h.feed(SyncEvent::received(carried(0)));  // read for its type only: it cannot be stored yet
+  EXPECT_FALSE(find(a, Kind::send_frame)) << "one pull at a time";
+  a = h.feed(SyncEvent::received(
+      answer(pull.at("id").as_int64(), "\"changes\":[],\"cursor\":7,\"more\":false,\"horizon\":0,\"epoch\":\"e\"")));
+  auto again = sent(a, "pull");
+  EXPECT_EQ(again.at("cursor").as_int64(), 7) << "the poke said something changed: the next round pulls it";
 }
 
 }  // namespace

@@ -42,6 +42,7 @@
 #include "passerelle/local_views.h"
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/protocol.h"
+#include "sync/pull_answer.h"
 #include "sync/sync_machine.h"
 #include "sync/sync_store.h"
 
@@ -448,7 +449,7 @@ __attribute__((used)) char* psl_web_sync_feed(const char* kind, const char* text
       if (t.size() > limit)
         e = client::SyncEvent::closed(client::server_failure(Error{ErrorCode::too_large,
             "the server sent a frame of " + std::to_string(t.size()) + " bytes; this device reads at most " + std::to_string(limit)}));
-      else if (!protocol::parse_server_message(t))
+      else if (!client::server_message_readable(t))  // without parsing each page twice
         e = client::SyncEvent::closed(client::server_failure(Error{ErrorCode::internal, "the server sent a frame this device cannot read"}));
       else
         e = client::SyncEvent::received(std::move(t));

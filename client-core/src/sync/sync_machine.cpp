@@ -11,6 +11,7 @@
 #include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/sync/wire.h"
 #include "passerelle/shared/time.h"
+#include "sync/pull_answer.h"
 
 namespace passerelle::client {
 
@@ -182,6 +183,27 @@ std::int64_t SyncMachine::send_request(Call call, std::string type, json::object
 }
 
 void SyncMachine::on_frame(const std::string& frame) {
+  // The frames a device receives most, read without building their JSON objects when they are
+  // the usual ones (pull_answer.h; anything else is read below, as always): a pull's pages (a
+  // first sync's whole cost in the browser, docs/benchmarks.md), and, during a push round on a
+  // new socket, the carried pokes of its own pushes that it cannot store yet (as big as the
+  // pushes). The prefixes are how the server writes them (protocol::serialize_ok and
+  // serialize_event put these fields first); another order only takes the usual way.
+  std::string_view text(frame);
+  if (text.substr(0, 6) == "{\"re\":" && pull_in_flight()) {
+    if (auto pulled = read_pull_answer(text)) {
+      auto it = pending_.find(pulled->re);
+      if (it != pending_.end() && it->second == Call::pull) {
+        pending_.erase(it);
+        SyncAction cancel = action(SyncAction::Kind::cancel_timer);
+        cancel.timer = pulled->re;
+        emit(std::move(cancel));
+        return on_page(pulled->page);
+      }
+    }
+  } else if (text.substr(0, 15) == "{\"type\":\"poke\"" && !carried_pokes_usable()) {
+    if (auto type = read_event_type(text); type && *type == "poke") return on_plain_poke();
+  }
   auto message = protocol::parse_server_message(frame);
   if (!message) return;  // unreadable frame: nothing to correlate it with
   if (!message->re) {
@@ -209,10 +231,14 @@ bool SyncMachine::pull_in_flight() const {
                      [](const auto& p) { return p.second == Call::pull || p.second == Call::pull_in_vain; });
 }
 
-void SyncMachine::on_poke(const json::object& event) {
+bool SyncMachine::carried_pokes_usable() const {
   // Carried changes are stored like a pull page, by the same code, when nothing else is pulling
   // (a page in flight may be older or newer: the pull that follows sorts it out).
-  if (live_rows_ && caught_up_ && !pull_in_flight() && (phase_ == Phase::waiting || phase_ == Phase::syncing)) {
+  return live_rows_ && caught_up_ && !pull_in_flight() && (phase_ == Phase::waiting || phase_ == Phase::syncing);
+}
+
+void SyncMachine::on_poke(const json::object& event) {
+  if (carried_pokes_usable()) {
     auto live = passerelle::sync::live_poke_from_json(event);
     if (live && live->prev) {
       ChangedRows changed;
@@ -257,7 +283,11 @@ void SyncMachine::on_poke(const json::object& event) {
       }
     }
   }
-  poke_ = true;  // a plain poke, or a gap before the carried changes: pull
+  on_plain_poke();  // a plain poke, or a gap before the carried changes
+}
+
+void SyncMachine::on_plain_poke() {
+  poke_ = true;  // pull
   if (phase_ == Phase::waiting) begin_round();
 }
 
@@ -519,7 +549,11 @@ void SyncMachine::on_pulled(Outcome<json::object> answer) {
   if (!answer) return fail(std::move(answer).failure());
   auto page = passerelle::sync::pull_page_from_json(std::move(*answer));
   if (!page) return fail(unexpected(page.error().message));
-  if (page->more && !page->resync) {
+  on_page(pulled_page_text(*page));
+}
+
+void SyncMachine::on_page(const PulledPage& page) {
+  if (page.more && !page.resync) {
     // The next page is asked for as soon as this one arrives (so it is the only request in
     // flight: a server may allow just one), and the server reads it while the device stores
     // this one (a fresh device's 50 pages overlap instead of taking turns:
@@ -527,24 +561,25 @@ void SyncMachine::on_pulled(Outcome<json::object> answer) {
     // request the store asks for; otherwise (another epoch, a restart from 0) it is dropped.
     // What the store will ask for: its cursor, and the horizon of a full pull (set by the page
     // that pulled from 0, carried by every page after it).
-    auto next = pull_request(page->cursor,
-                             pull_cursor_ == 0 ? std::optional<std::int64_t>(page->horizon) : pull_horizon_,
+    auto next = pull_request(page.cursor,
+                             pull_cursor_ == 0 ? std::optional<std::int64_t>(page.horizon) : pull_horizon_,
                              config_.pull_limit);
     std::int64_t id = send_request(Call::pull, "pull", next);
     if (id == 0) return;
     ahead_.emplace(std::move(next), id);
   }
 
-  for (const auto& change : page->changes) {
-    if (change.collection == passerelle::sync::collection::threads) pulled_threads_.insert(change.id);
-    if (change.collection != passerelle::sync::collection::messages || change.deleted) continue;
-    if (auto* t = change.data.if_contains("thread_id"); t && t->is_string()) pulled_threads_.emplace(t->get_string());
+  for (const auto& row : page.rows) {
+    std::string_view collection = page[row.collection];
+    if (collection == passerelle::sync::collection::threads) pulled_threads_.emplace(page[row.id]);
+    if (collection != passerelle::sync::collection::messages || row.deleted) continue;
+    if (row.thread_id.size > 0) pulled_threads_.emplace(page[row.thread_id]);
   }
   ChangedRows changed;
   std::int64_t stored_cursor = 0;
   {
     std::lock_guard lock(store_mutex_);
-    if (auto st = store_.apply_pull_page(*page, &changed, pull_cursor_); !st) return fail(local_failure(st.error()));
+    if (auto st = store_.apply_pull_page(page, &changed, pull_cursor_); !st) return fail(local_failure(st.error()));
     auto cur = store_.cursor();
     if (!cur) return fail(local_failure(cur.error()));
     stored_cursor = *cur;
@@ -556,17 +591,17 @@ void SyncMachine::on_pulled(Outcome<json::object> answer) {
   }
   // The store started again from 0 (resync, another epoch): pull from there. Bounded so a
   // server that keeps asking cannot spin us forever; the next round tries again.
-  if (page->resync || stored_cursor != page->cursor) {
+  if (page.resync || stored_cursor != page.cursor) {
     // Another process on this file stored a page first (this one was dropped): go on from
     // its cursor. Only restarts from 0 are bounded.
-    bool overtaken = !page->resync && stored_cursor != 0;
+    bool overtaken = !page.resync && stored_cursor != 0;
     if (!overtaken && ++restarts_ > 3) return fail(unexpected("the server asked for a resync again and again"));
     return next_pull();
   }
-  summary_.pulled_rows += page->changes.size();
-  summary_.cursor = page->cursor;
-  report_progress(true, page->more);
-  if (!page->more) {
+  summary_.pulled_rows += page.rows.size();
+  summary_.cursor = page.cursor;
+  report_progress(true, page.more);
+  if (!page.more) {
     caught_up_ = true;
     return after_pull();
   }

@@ -181,6 +181,10 @@ class SyncMachine {
   void on_uploaded(const SyncEvent& event);
   void next_pull();
   void on_pulled(Outcome<boost::json::object> answer);
+  void on_page(const PulledPage& page);
+  // Whether a carried poke arriving now could be stored (otherwise it only says: pull).
+  bool carried_pokes_usable() const;
+  void on_plain_poke();
   void after_push();
   void after_pull();
   void round_done();

@@ -76,22 +76,39 @@ class Transaction {
   bool done_ = false;
 };
 
-// A pulled row's text, serialized into one buffer that every row of a page reuses (a
-// first sync writes fifty thousand of them: one allocation per page, not per row).
-class RowText {
- public:
-  std::string_view of(const json::object& row) {
-    serializer_.reset(&row);
-    text_.clear();
-    while (!serializer_.done()) text_.append(serializer_.read(chunk_, sizeof chunk_));
-    return text_;
-  }
+// A parsed page as the store writes it: each row serialized into the page's one text (a carried
+// poke, a page read the slow way; a first sync's pages come as text already: pull_answer.h).
+}  // namespace
 
- private:
-  json::serializer serializer_;
-  std::string text_;
-  char chunk_[4096];
-};
+PulledPage pulled_page_text(const PullPage& page) {
+  PulledPage out;
+  out.cursor = page.cursor;
+  out.more = page.more;
+  out.resync = page.resync;
+  out.epoch = page.epoch;
+  out.horizon = page.horizon;
+  out.rows.reserve(page.changes.size());
+  json::serializer serializer;
+  char chunk[4096];
+  for (const auto& c : page.changes) {
+    PulledPage::Row row;
+    row.collection = out.add(c.collection);
+    row.id = out.add(c.id);
+    row.seq = c.seq;
+    row.deleted = c.deleted;
+    if (!c.deleted) {
+      std::size_t at = out.text.size();
+      serializer.reset(&c.data);
+      while (!serializer.done()) out.text.append(serializer.read(chunk, sizeof chunk));
+      row.data = {at, out.text.size() - at};
+      if (auto* t = c.data.if_contains("thread_id"); t && t->is_string()) row.thread_id = out.add(t->get_string());
+    }
+    out.rows.push_back(row);
+  }
+  return out;
+}
+
+namespace {
 
 json::object parse_object(const std::string& text) {
   json::value v = json::parse(text);
@@ -335,6 +352,11 @@ Status SyncStore::apply_push_results(const std::vector<OpResult>& results, Chang
 }
 
 Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed, std::optional<std::int64_t> pulled_from) {
+  return apply_pull_page(pulled_page_text(page), changed, pulled_from);
+}
+
+Status SyncStore::apply_pull_page(const PulledPage& page, ChangedRows* changed,
+                                  std::optional<std::int64_t> pulled_from) {
   return guarded([&]() -> Status {
     Transaction tx(db_, Durability::replayable);
     if (pulled_from && must(state("cursor", "0")) != std::to_string(*pulled_from)) return Status::Ok();
@@ -361,30 +383,30 @@ Status SyncStore::apply_pull_page(const PullPage& page, ChangedRows* changed, st
     // The page's rows go to the server copy and straight to the view (the rebase below then
     // puts pending ops back on top); only rows gone at the end of a resync go through it.
     std::set<RowKey> touched, gone_rows;
-    RowText row_text;
-    for (const auto& c : page.changes) {
-      touched.emplace(c.collection, c.id);
-      if (c.deleted) {
+    for (const auto& row : page.rows) {
+      std::string_view collection = page[row.collection], id = page[row.id];
+      touched.emplace(collection, id);
+      if (row.deleted) {
         for (const char* sql : {"DELETE FROM server_rows WHERE collection = ? AND id = ?",
                                 kDeleteViewRow}) {
           auto del = must(db_.prepare_cached(sql));
-          del.bind(1, c.collection).bind(2, c.id);
+          del.bind(1, collection).bind(2, id);
           must(del.run());
         }
       } else {
-        std::string_view data = row_text.of(c.data);
+        std::string_view data = page[row.data];
         auto up = must(db_.prepare_cached(
             "INSERT INTO server_rows (collection, id, data, seq) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, seq = excluded.seq"));
-        up.bind(1, c.collection).bind(2, c.id).bind(3, data).bind(4, c.seq);
+        up.bind(1, collection).bind(2, id).bind(3, data).bind(4, row.seq);
         must(up.run());
         auto view = must(db_.prepare_cached(kUpsertViewRow));
-        view.bind(1, c.collection).bind(2, c.id).bind(3, data);
+        view.bind(1, collection).bind(2, id).bind(3, data);
         must(view.run());
       }
       if (track) {
         auto seen = must(db_.prepare_cached("INSERT OR IGNORE INTO resync_seen (collection, id) VALUES (?, ?)"));
-        seen.bind(1, c.collection).bind(2, c.id);
+        seen.bind(1, collection).bind(2, id);
         must(seen.run());
       }
     }

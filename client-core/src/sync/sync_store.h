@@ -22,8 +22,12 @@
 #include "passerelle/shared/sync/wire.h"
 #include "passerelle/shared/time.h"
 #include "sqlite.h"
+#include "sync/pulled_page.h"
 
 namespace passerelle::client {
+
+// A parsed page as apply_pull_page stores it: each row's data serialized into the page's text.
+PulledPage pulled_page_text(const passerelle::sync::PullPage& page);
 
 class SyncStore {
  public:
@@ -86,6 +90,9 @@ class SyncStore {
   // page is dropped unwritten (returns ok; cursor() then differs from the page's) — written
   // over a newer page it would bring rows back to older states.
   Status apply_pull_page(const passerelle::sync::PullPage& page, ChangedRows* changed,
+                         std::optional<std::int64_t> pulled_from = std::nullopt);
+  // The same, for a page whose rows are already text (read_pull_answer): stored as they are.
+  Status apply_pull_page(const PulledPage& page, ChangedRows* changed,
                          std::optional<std::int64_t> pulled_from = std::nullopt);
   // Starts again from cursor 0, keeping the outbox; rows the server no longer sends are
   // removed when the resync's last page arrives.
