@@ -28,6 +28,7 @@
 #include <deque>
 #include <filesystem>
 #include <future>
+#include <list>
 #include <thread>
 #include <type_traits>
 
@@ -348,8 +349,11 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     ws_.async_accept(req, beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
   }
 
+  // Dispatched, not posted: an answer made on the strand itself (hello, a refused frame) is
+  // queued at once instead of waiting for another turn of the I/O thread's queue; one from
+  // another thread (a worker, the writer) is posted to the strand as before.
   void deliver(std::string text, StateChange change) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), text = std::move(text),
+    asio::dispatch(ws_.get_executor(), [self = this->shared_from_this(), text = std::move(text),
                                     change = std::move(change)]() mutable {
       if (change) {
         std::string before = self->state_.user ? self->state_.user->id : "";
@@ -434,6 +438,10 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
       shared_.dispatcher.dispatch(frame, state_, remote_, this->shared_from_this());
     }
     buffer_.consume(buffer_.size());
+    // A connection mostly waits: its read buffer is given back between messages rather than
+    // held at its largest size for the connection's life (the idle workload's memory per
+    // connection; one allocation per message read costs little beside the message's work).
+    buffer_.shrink_to_fit();
     do_read();
   }
 
@@ -518,7 +526,9 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   std::string remote_;
   asio::steady_timer close_timer_;
   beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
+  // A list, not a deque: an empty std::deque already holds a map and a 512-byte block, and an
+  // idle connection's queue is empty.
+  std::list<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;
