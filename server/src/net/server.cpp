@@ -53,6 +53,9 @@ constexpr bool kIsTls = std::is_same_v<S, TlsStream>;
 // A small per-connection outgoing queue: beyond this the peer is not reading (1008 "too slow").
 constexpr std::size_t kMaxQueuedFrames = 1024;
 constexpr std::size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+// The read buffer an idle connection keeps: about two of Beast's reads from the socket (it
+// reads 1,536 bytes at a time, a private constant of websocket::stream).
+constexpr std::size_t kKeptReadBuffer = 4 * 1024;
 
 struct Shared {
   const ServeConfig& config;
@@ -438,10 +441,10 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
       shared_.dispatcher.dispatch(frame, state_, remote_, this->shared_from_this());
     }
     buffer_.consume(buffer_.size());
-    // A connection mostly waits: its read buffer is given back between messages rather than
-    // held at its largest size for the connection's life (the idle workload's memory per
-    // connection; one allocation per message read costs little beside the message's work).
-    buffer_.shrink_to_fit();
+    // A connection mostly waits: after a large message (a push of 100 ops is ~48 KiB) its read
+    // buffer goes back to Beast's usual read size instead of staying at its largest for the
+    // connection's life. Below that size it is kept: Beast's next read asks for it at once.
+    if (buffer_.capacity() > kKeptReadBuffer) buffer_.shrink_to_fit();
     do_read();
   }
 
