@@ -954,6 +954,7 @@ struct Server::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::string address;
+  std::uint16_t port = 0;
   std::promise<int> signal_promise;
 };
 
@@ -962,15 +963,9 @@ Server::Server(const ServeConfig& config, Dispatcher& dispatcher, Hub& hub, Metr
 
 Server::~Server() { stop(); }
 
-Status Server::start() {
+Status Server::bind() {
   auto& im = *impl_;
-  RequestLimits limits;
-  limits.max_in_flight = im.config.max_requests_in_flight;
-  limits.user_rate = im.config.user_message_rate;
-  limits.user_burst = im.config.user_message_burst;
-  limits.address_rate = im.config.address_message_rate;
-  limits.address_burst = im.config.address_message_burst;
-  im.shared.dispatcher.set_limits(limits);
+  if (im.listener) return Status::Ok();
   if (im.config.tls()) {
     im.tls.emplace(ssl::context::tls_server);
     if (auto st = configure_tls(*im.tls, im.config); !st) return st;
@@ -984,15 +979,30 @@ Status Server::start() {
       return Status(ErrorCode::bad_request, "cannot resolve --listen host '" + im.config.listen_host + "'");
     addr = results.begin()->endpoint().address();
   }
-  im.listener = std::make_shared<Listener>(im.ioc, im.shared, im.tls ? &*im.tls : nullptr);
-  if (auto st = im.listener->open(tcp::endpoint(addr, im.config.listen_port)); !st) return st;
+  auto listener = std::make_shared<Listener>(im.ioc, im.shared, im.tls ? &*im.tls : nullptr);
+  if (auto st = listener->open(tcp::endpoint(addr, im.config.listen_port)); !st) return st;
+  im.listener = std::move(listener);
   auto ep = im.listener->local_endpoint();
   std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   im.address = host + ":" + std::to_string(ep.port());
+  im.port = ep.port();
+  return Status::Ok();
+}
+
+Status Server::start() {
+  auto& im = *impl_;
+  if (auto st = bind(); !st) return st;
+  RequestLimits limits;
+  limits.max_in_flight = im.config.max_requests_in_flight;
+  limits.user_rate = im.config.user_message_rate;
+  limits.user_burst = im.config.user_message_burst;
+  limits.address_rate = im.config.address_message_rate;
+  limits.address_burst = im.config.address_message_burst;
+  im.shared.dispatcher.set_limits(limits);
   im.shared.allowed_origins = im.config.allowed_origins;
   if (im.shared.allowed_origins.empty()) {
     // The dashboard is served here, so its pages have the server's own origin: the public URL,
-    // or the address it listens on (with --listen ...:0 the public URL's port is not known).
+    // or the address it listens on (which may differ from the public URL's host).
     for (const auto& url : {im.config.public_url, std::string(im.config.tls() ? "https://" : "http://") + im.address})
       if (auto o = origin_of_url(url); !o.empty()) im.shared.allowed_origins.push_back(o);
   }
@@ -1006,6 +1016,8 @@ Status Server::start() {
 }
 
 std::string Server::address() const { return impl_->address; }
+
+std::uint16_t Server::port() const { return impl_->port; }
 
 void Server::schedule(std::chrono::milliseconds delay, std::function<void()> fn) {
   auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, delay);
