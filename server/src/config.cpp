@@ -227,6 +227,11 @@ std::string normalize_origin(std::string_view text) {
 
 std::string server_version() { return std::string("passerelle-server ") + PASSERELLE_VERSION; }
 
+std::string default_public_url(const ServeConfig& config, std::uint16_t port) {
+  std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
+  return std::string(config.tls() ? "https://" : "http://") + host + ":" + std::to_string(port);
+}
+
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
   ParsedArgs out;
   if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
@@ -286,7 +291,7 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
         {"trusted-proxies", "LIST", "reverse proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For names the client, for the per-address limits, login throttling, the logs and the audit log", "none", proxies_setter(&c.trusted_proxies)},
         {"scrypt-log2n", "N", "scrypt cost log2(N) for new password hashes (10..20)", "17", int_setter(&c.scrypt_log2n, 10, 20)},
         {"ready-file", "PATH", "after listening, atomically write \"HOST:PORT\\n\" here", "", string_setter(&c.ready_file)},
-        {"public-url", "URL", "base URL used in invitation e-mails", "http://<listen>", string_setter(&c.public_url)},
+        {"public-url", "URL", "base URL of the links in e-mails (invitations, password resets, digests, reminders)", "http(s)://<listen host>:<port bound>", string_setter(&c.public_url)},
         {"tombstone-days", "DAYS", "purge deleted-row tombstones older than this (at start, then hourly); devices with older cursors resync", "30", int_setter(&c.tombstone_days, 1, 36500)},
         {"templates-dir", "DIR", "action-plan templates (*.json) published at start when changed", c.templates_dir, string_setter(&c.templates_dir)},
         {"meeting-notice-hours", "H", "a mentor meeting is booked or moved at least this long before it starts", "24", int_setter(&c.meeting_notice_hours, 0, 720)},
@@ -317,8 +322,8 @@ Result<ParsedArgs> parse_args(const std::vector<std::string>& args) {
       return Error{ErrorCode::bad_request, "--tls-cert and --tls-key must be given together"};
     if (c.threads == 0) c.threads = std::max(1u, std::thread::hardware_concurrency());
     if (c.public_url.empty()) {
-      std::string host = c.listen_host.find(':') != std::string::npos ? "[" + c.listen_host + "]" : c.listen_host;
-      c.public_url = std::string(c.tls() ? "https://" : "http://") + host + ":" + std::to_string(c.listen_port);
+      c.public_url = default_public_url(c, c.listen_port);
+      c.public_url_is_default = true;
     }
     while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
     if (c.files_dir.empty()) {

@@ -48,7 +48,10 @@ struct ServeConfig {
   net::TrustedProxies trusted_proxies;          // whose X-Forwarded-For names the client; default: nobody's
   int scrypt_log2n = 17;
   std::string ready_file;
-  std::string public_url;  // default: http(s)://<listen>
+  std::string public_url;  // default: http(s)://<listen host>:<port bound> (see default_public_url)
+  // True when public_url is the default: `serve` re-derives it once the port is bound, since
+  // with --listen ...:0 the port is only known then (links in e-mails must carry the real one).
+  bool public_url_is_default = false;
   bool demo = false;
   int tombstone_days = 30;  // tombstones older than this are purged (at start, then hourly)
   std::string templates_dir;  // default: PASSERELLE_TEMPLATES_DIR; plan templates loaded at start
@@ -107,6 +110,10 @@ struct ParsedArgs {
 
 // argv without the program name. A bad_request error is a usage error.
 Result<ParsedArgs> parse_args(const std::vector<std::string>& args);
+
+// The public URL when --public-url is not given: "http(s)://<listen host>:<port>" (an IPv6 host
+// in brackets). `port` is the one bound, which differs from config.listen_port when that is 0.
+std::string default_public_url(const ServeConfig& config, std::uint16_t port);
 
 // "scheme://host[:port]" lower-cased, without the scheme's default port, from an origin or a
 // URL without a path ("https://App.example.org:443" -> "https://app.example.org"); "" when it

@@ -99,7 +99,9 @@ void publish_templates(ps::storage::Database& db, const std::string& dir) {
     ps::log::info("template_loaded", {{"key", o.key}, {"version", o.version}, {"new_edition", o.changed}});
 }
 
-int serve(const ps::ServeConfig& config) {
+// `config` is this function's own copy: the default public URL is settled in it once the port
+// is bound.
+int serve(ps::ServeConfig config) {
   ps::storage::Database::Options db_options;
   db_options.read_connections = config.db_pool ? config.db_pool : std::max(2u, std::min(8u, config.threads + 2));
   auto db = ps::storage::Database::open(config.db, db_options);
@@ -156,6 +158,14 @@ int serve(const ps::ServeConfig& config) {
   if (!file_store) return fail(1, file_store.error().message);
   ps::net::HttpRoutes routes;
   ps::net::Server server(config, dispatcher, hub, metrics, routes);
+  // Bound before anything below copies config.public_url (the invitation sender, the digest and
+  // reminder jobs): with --listen ...:0 the default public URL's port is only known now, and
+  // the links in e-mails must carry it. Nothing is accepted until server.start().
+  if (auto st = server.bind(); !st) {
+    ps::log::error("listen_failed", {{"message", st.error().message}});
+    return fail(1, st.error().message);
+  }
+  if (config.public_url_is_default) config.public_url = ps::default_public_url(config, server.port());
   ps::Services services{config, **db, workers, mailer, hub, metrics, throttle,
                         [&server](auto delay, auto fn) { server.schedule(delay, std::move(fn)); }, *decoy};
   // A cohort's invitation e-mails, paced from their queue in the database (docs/operations.md).

@@ -12,7 +12,21 @@ TEST(Config, ServeDefaults) {
   EXPECT_EQ(p->serve.scrypt_log2n, 17);
   EXPECT_EQ(p->serve.max_frame, 65536u);
   EXPECT_EQ(p->serve.public_url, "http://127.0.0.1:8080");
+  EXPECT_TRUE(p->serve.public_url_is_default);
   EXPECT_GE(p->serve.threads, 1u);
+}
+
+// With --listen ...:0 `serve` derives the default public URL again from the port it bound
+// (tests/server/invite_test.cpp checks the e-mails' links); a given --public-url is kept.
+TEST(Config, DefaultPublicUrlNamesThePortBound) {
+  auto p = parse_args({"serve", "--listen", "[::1]:0"});
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_TRUE(p->serve.public_url_is_default);
+  EXPECT_EQ(default_public_url(p->serve, 43210), "http://[::1]:43210");
+  auto given = parse_args({"serve", "--listen", "127.0.0.1:0", "--public-url", "https://p.example.org/"});
+  ASSERT_TRUE(given.ok()) << given.error().message;
+  EXPECT_FALSE(given->serve.public_url_is_default);
+  EXPECT_EQ(given->serve.public_url, "https://p.example.org");
 }
 
 TEST(Config, BadValuesAndUnknownFlagsAreUsageErrors) {

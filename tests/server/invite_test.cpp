@@ -230,6 +230,27 @@ std::map<std::string, std::string> outcomes(const passerelle::test::HttpResult& 
   return out;
 }
 
+// The fixture's server listens on 127.0.0.1:0 with no --public-url: the links in its e-mails
+// must name the port it bound, not ":0". Both senders are checked, the handler of one
+// invitation and the cohort queue's (which keeps its own copy of the public URL).
+TEST_F(InviteTest, WithAnEphemeralPortTheLinksCarryThePortBound) {
+  ASSERT_NE(server.port(), 0);
+  std::string page = "http://127.0.0.1:" + std::to_string(server.port()) + "/app/invite#";
+  std::string ws = "ws://127.0.0.1:" + std::to_string(server.port()) + " ";
+  ASSERT_EQ(code_of(coach.call("invite.create", {{"email", "port@example.org"}, {"role", "candidate"}})), "ok");
+  std::string one = unfold(mail_to(server, "port@example.org"));
+  EXPECT_NE(one.find(page), std::string::npos) << one;
+  EXPECT_NE(one.find("--server " + ws), std::string::npos) << one;
+  EXPECT_EQ(one.find("127.0.0.1:0/"), std::string::npos) << one;
+
+  auto sent = upload(server, coach, "email,name\r\ncohort@example.org,Cohort Person\r\n", "mode=send");
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  ASSERT_TRUE(eventually([&] { return !mail_to(server, "cohort@example.org").empty(); }));
+  std::string queued = unfold(mail_to(server, "cohort@example.org"));
+  EXPECT_NE(queued.find(page), std::string::npos) << queued;
+  EXPECT_NE(queued.find("--server " + ws), std::string::npos) << queued;
+}
+
 TEST_F(InviteTest, ACohortFileIsCheckedRowByRowAndItsGoodRowsAreSentOnce) {
   ASSERT_TRUE(server.create_user("taken@example.org", "Already Here", "candidate", kTestPassword));
   std::string csv =

@@ -28,6 +28,7 @@
 #include <deque>
 #include <filesystem>
 #include <future>
+#include <list>
 #include <thread>
 #include <type_traits>
 
@@ -52,6 +53,9 @@ constexpr bool kIsTls = std::is_same_v<S, TlsStream>;
 // A small per-connection outgoing queue: beyond this the peer is not reading (1008 "too slow").
 constexpr std::size_t kMaxQueuedFrames = 1024;
 constexpr std::size_t kMaxQueuedBytes = 8 * 1024 * 1024;
+// The read buffer an idle connection keeps: about two of Beast's reads from the socket (it
+// reads 1,536 bytes at a time, a private constant of websocket::stream).
+constexpr std::size_t kKeptReadBuffer = 4 * 1024;
 
 struct Shared {
   const ServeConfig& config;
@@ -348,8 +352,11 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
     ws_.async_accept(req, beast::bind_front_handler(&WsSession::on_accept, this->shared_from_this()));
   }
 
+  // Dispatched, not posted: an answer made on the strand itself (hello, a refused frame) is
+  // queued at once instead of waiting for another turn of the I/O thread's queue; one from
+  // another thread (a worker, the writer) is posted to the strand as before.
   void deliver(std::string text, StateChange change) override {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), text = std::move(text),
+    asio::dispatch(ws_.get_executor(), [self = this->shared_from_this(), text = std::move(text),
                                     change = std::move(change)]() mutable {
       if (change) {
         std::string before = self->state_.user ? self->state_.user->id : "";
@@ -434,6 +441,10 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
       shared_.dispatcher.dispatch(frame, state_, remote_, this->shared_from_this());
     }
     buffer_.consume(buffer_.size());
+    // A connection mostly waits: after a large message (a push of 100 ops is ~48 KiB) its read
+    // buffer goes back to Beast's usual read size instead of staying at its largest for the
+    // connection's life. Below that size it is kept: Beast's next read asks for it at once.
+    if (buffer_.capacity() > kKeptReadBuffer) buffer_.shrink_to_fit();
     do_read();
   }
 
@@ -518,7 +529,9 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
   std::string remote_;
   asio::steady_timer close_timer_;
   beast::flat_buffer buffer_;
-  std::deque<std::string> queue_;
+  // A list, not a deque: an empty std::deque already holds a map and a 512-byte block, and an
+  // idle connection's queue is empty.
+  std::list<std::string> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;
@@ -941,6 +954,7 @@ struct Server::Impl {
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::string address;
+  std::uint16_t port = 0;
   std::promise<int> signal_promise;
 };
 
@@ -949,15 +963,9 @@ Server::Server(const ServeConfig& config, Dispatcher& dispatcher, Hub& hub, Metr
 
 Server::~Server() { stop(); }
 
-Status Server::start() {
+Status Server::bind() {
   auto& im = *impl_;
-  RequestLimits limits;
-  limits.max_in_flight = im.config.max_requests_in_flight;
-  limits.user_rate = im.config.user_message_rate;
-  limits.user_burst = im.config.user_message_burst;
-  limits.address_rate = im.config.address_message_rate;
-  limits.address_burst = im.config.address_message_burst;
-  im.shared.dispatcher.set_limits(limits);
+  if (im.listener) return Status::Ok();
   if (im.config.tls()) {
     im.tls.emplace(ssl::context::tls_server);
     if (auto st = configure_tls(*im.tls, im.config); !st) return st;
@@ -971,15 +979,30 @@ Status Server::start() {
       return Status(ErrorCode::bad_request, "cannot resolve --listen host '" + im.config.listen_host + "'");
     addr = results.begin()->endpoint().address();
   }
-  im.listener = std::make_shared<Listener>(im.ioc, im.shared, im.tls ? &*im.tls : nullptr);
-  if (auto st = im.listener->open(tcp::endpoint(addr, im.config.listen_port)); !st) return st;
+  auto listener = std::make_shared<Listener>(im.ioc, im.shared, im.tls ? &*im.tls : nullptr);
+  if (auto st = listener->open(tcp::endpoint(addr, im.config.listen_port)); !st) return st;
+  im.listener = std::move(listener);
   auto ep = im.listener->local_endpoint();
   std::string host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   im.address = host + ":" + std::to_string(ep.port());
+  im.port = ep.port();
+  return Status::Ok();
+}
+
+Status Server::start() {
+  auto& im = *impl_;
+  if (auto st = bind(); !st) return st;
+  RequestLimits limits;
+  limits.max_in_flight = im.config.max_requests_in_flight;
+  limits.user_rate = im.config.user_message_rate;
+  limits.user_burst = im.config.user_message_burst;
+  limits.address_rate = im.config.address_message_rate;
+  limits.address_burst = im.config.address_message_burst;
+  im.shared.dispatcher.set_limits(limits);
   im.shared.allowed_origins = im.config.allowed_origins;
   if (im.shared.allowed_origins.empty()) {
     // The dashboard is served here, so its pages have the server's own origin: the public URL,
-    // or the address it listens on (with --listen ...:0 the public URL's port is not known).
+    // or the address it listens on (which may differ from the public URL's host).
     for (const auto& url : {im.config.public_url, std::string(im.config.tls() ? "https://" : "http://") + im.address})
       if (auto o = origin_of_url(url); !o.empty()) im.shared.allowed_origins.push_back(o);
   }
@@ -993,6 +1016,8 @@ Status Server::start() {
 }
 
 std::string Server::address() const { return impl_->address; }
+
+std::uint16_t Server::port() const { return impl_->port; }
 
 void Server::schedule(std::chrono::milliseconds delay, std::function<void()> fn) {
   auto timer = std::make_shared<asio::steady_timer>(impl_->ioc, delay);

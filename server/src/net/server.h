@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -23,10 +24,17 @@ class Server {
   Server(const ServeConfig& config, Dispatcher& dispatcher, Hub& hub, Metrics& metrics, const HttpRoutes& routes);
   ~Server();  // stop()
 
-  // Loads TLS (if configured), binds, listens and starts `config.threads` I/O threads.
+  // Loads TLS (if configured), binds and listens; nothing is accepted until start(). Called
+  // apart from start() so that what depends on the port bound (the default public URL, with
+  // --listen ...:0) can be settled before anything copies the configuration.
+  Status bind();
+  // bind() if not done yet, then accepts on `config.threads` I/O threads. The allowed origins
+  // are read from the configuration here (its public URL included).
   Status start();
-  // The address actually bound, "HOST:PORT" (the port is real even with --listen ...:0).
+  // The address actually bound, "HOST:PORT" (the port is real even with --listen ...:0); after bind().
   std::string address() const;
+  // The port actually bound; 0 before bind().
+  std::uint16_t port() const;
   // Runs `fn` on an I/O thread after `delay`. Thread-safe.
   void schedule(std::chrono::milliseconds delay, std::function<void()> fn);
   // Blocks until SIGINT or SIGTERM.
