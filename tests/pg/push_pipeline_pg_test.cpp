@@ -11,6 +11,7 @@
 #include <future>
 
 #include "passerelle/shared/ids.h"
+#include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/time.h"
 #include "passerelle/test/test_server.h"
 #include "storage/database.h"
@@ -18,6 +19,7 @@
 #include "storage/deferred_writes.h"
 #include "storage/dialect.h"
 #include "sync/change_log.h"
+#include "sync/live.h"
 #include "sync/push.h"
 
 namespace st = passerelle::server::storage;
@@ -248,6 +250,97 @@ TEST_F(PushPipelineTest, WriterItemsInOneBatchFailAlone) {
   EXPECT_TRUE(st[4]);
   EXPECT_EQ(count("SELECT COUNT(*) FROM sync_meta WHERE key IN ('batch_0', 'batch_1', 'batch_4')"), 3);
   EXPECT_EQ(count("SELECT COUNT(*) FROM sync_meta WHERE key IN ('batch_2', 'batch_3')"), 0);
+}
+
+// Items that promise to flush first (a push's) get their savepoint at the head of their first
+// pipeline: one that failed after it is undone alone; one that failed before sending anything
+// has no savepoint, and the item before it must not be undone in its place.
+TEST_F(PushPipelineTest, PipelinedWriterItemsFailAlone) {
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::vector<std::promise<Status>> done(5);
+  constexpr const char* kPut = "INSERT INTO sync_meta (key, value) VALUES (:k, 1)";
+  auto put = [&](soci::session& sql, const char* key) {
+    st::Cached<st::DeferredWrites> w(sql);
+    w->add(kPut, {key});
+    w->flush();
+  };
+  auto submit = [&](int n, st::Writer::Work work) {
+    db->writer().submit(std::move(work), [&done, n](Status s) { done[n].set_value(std::move(s)); }, true);
+  };
+  submit(0, [&](soci::session& sql) { gate.wait(); put(sql, "lead_0"); return Status::Ok(); });
+  submit(1, [&](soci::session& sql) { put(sql, "lead_1"); return Status::Ok(); });
+  submit(2, [&](soci::session&) {  // refused before sending anything: lead_1 stays
+    return Status(passerelle::ErrorCode::conflict, "refused early");
+  });
+  submit(3, [&](soci::session& sql) {  // refused after its pipeline: undone
+    put(sql, "lead_2");
+    return Status(passerelle::ErrorCode::conflict, "refused");
+  });
+  submit(4, [&](soci::session& sql) {
+    st::Cached<st::DeferredWrites> w(sql);
+    w->add(kPut, {"lead_4"});
+    w->add(kPut, {"lead_0"});  // a duplicate key: the pipeline fails, the item is undone
+    w->flush();
+    return Status::Ok();
+  });
+  release.set_value();
+  std::vector<Status> s;
+  for (auto& d : done) s.push_back(d.get_future().get());
+  EXPECT_TRUE(s[0]);
+  EXPECT_TRUE(s[1]);
+  EXPECT_FALSE(s[2]);
+  EXPECT_FALSE(s[3]);
+  EXPECT_FALSE(s[4]);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_meta WHERE key IN ('lead_0', 'lead_1')"), 2);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_meta WHERE key IN ('lead_2', 'lead_4')"), 0);
+  // A later batch's plain item still works on the connection.
+  EXPECT_TRUE(db->writer().run([&](soci::session& sql) { sql << "INSERT INTO sync_meta (key, value) VALUES ('lead_5', 1)"; return Status::Ok(); }));
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_meta WHERE key = 'lead_5'"), 1);
+}
+
+// The readers' latest changes that a push reads in its last pipeline (for the live poke's
+// `prev`) make the same poke as live_poke's own read.
+TEST_F(PushPipelineTest, ReadersLatestFromThePushMakesTheSamePokeAsLivePokesOwnRead) {
+  using passerelle::protocol::Role;
+  namespace collection = passerelle::sync::collection;
+  std::string admin = passerelle::new_id(), coach = passerelle::new_id(), cand = passerelle::new_id();
+  std::string thread = passerelle::new_id();
+  Status s = db->writer().run([&](soci::session& sql) -> Status {
+    sy::ChangeLog log(sql, passerelle::now_utc());
+    for (const auto& [id, role] : std::vector<std::pair<std::string, Role>>{{admin, Role::admin}, {coach, Role::coach}, {cand, Role::candidate}})
+      log.put(collection::profiles, id,
+              passerelle::sync::new_profile_row({id, role, id + "@x.org", "N", passerelle::protocol::Locale::fr},
+                                                passerelle::now_utc()),
+              {id});
+    auto assigned = sy::run_push(sql, {admin, Role::admin},
+                                 {{passerelle::new_id(), "caseload.assign",
+                                   {{"candidate_id", cand}, {"coach_id", coach}, {"thread_id", thread}}}},
+                                 passerelle::now_utc());
+    EXPECT_EQ(assigned.results.at(0).status, passerelle::sync::OpStatus::applied);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  s = db->writer().run([&](soci::session& sql) -> Status {
+    auto out = sy::run_push(sql, {cand, Role::candidate},
+                            {{passerelle::new_id(), "message.send",
+                              {{"id", passerelle::new_id()}, {"thread_id", thread}, {"body", "Bonjour"}}}},
+                            passerelle::now_utc());
+    EXPECT_EQ(out.results.at(0).status, passerelle::sync::OpStatus::applied);
+    EXPECT_TRUE(out.readers_latest.has_value());
+    if (!out.readers_latest) return Status::Ok();
+    std::vector<std::string> users(out.touched_users.begin(), out.touched_users.end());
+    auto own = sy::live_poke(sql, out.written, out.last_seq, users);
+    auto given = sy::live_poke(sql, out.written, out.last_seq, users, &*out.readers_latest);
+    EXPECT_TRUE(own.carried());
+    EXPECT_EQ(given.readers.size(), own.readers.size());
+    for (const auto& [user, reader] : own.readers) {
+      EXPECT_GT(reader.prev, 0) << "the reader saw the thread before this message";
+      EXPECT_EQ(given.frame_for(user), own.frame_for(user));
+    }
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
 }
 
 }  // namespace

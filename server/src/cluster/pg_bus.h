@@ -8,7 +8,8 @@
 //   hub.set_relay([&bus](const auto& users, const std::string& text) { bus.publish(users, text); });
 //
 // One thread owns one libpq connection: it LISTENs on the channel `passerelle_events`, sends
-// what publish() queued with pg_notify() (after the writer's COMMIT: the caller publishes from
+// what publish() queued with pg_notify(), all of a round in one statement and one transaction
+// with synchronous_commit off (after the writer's COMMIT: the caller publishes from
 // its post-commit hook), and hands every notification that another instance sent to `deliver`.
 // A payload is JSON {"u":[user ids],"e":"<event frame>"}, split so each stays under
 // PostgreSQL's 8000-byte limit. A lost connection is retried with backoff (100 ms doubling to 2 s); events published

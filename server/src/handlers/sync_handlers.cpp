@@ -102,7 +102,8 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         // The poke's frames, made here where the readers' `prev` cannot move (docs/sync.md).
         if (outcome->last_seq > 0 && !outcome->touched_users.empty())
           *poke = server::sync::live_poke(sql, outcome->written,  outcome->last_seq,
-                                          {outcome->touched_users.begin(), outcome->touched_users.end()});
+                                          {outcome->touched_users.begin(), outcome->touched_users.end()},
+                                          outcome->readers_latest ? &*outcome->readers_latest : nullptr);
         outcome->written.clear();
         if (ack_early) {  // --unsafe-ack-before-commit: answered before COMMIT, a lie on purpose
           boost::json::array results;
@@ -136,7 +137,8 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         // Post-commit hook: meeting e-mails with their .ics, from the committed rows (worker pool).
         calendar::mail_meetings(svc, std::move(*to_mail));
         if (!poke->users.empty()) svc.metrics.pokes_sent(svc.hub.send_poke(*poke));
-      });
+      },
+      /*flushes_first=*/true);  // run_push's first statement is a pipeline (storage/writer.h)
 }
 
 void pull(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {

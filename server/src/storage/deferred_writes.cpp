@@ -101,7 +101,7 @@ void DeferredWrites::discard() {
 }
 
 void DeferredWrites::flush() {
-  if (entries_.empty()) return;
+  if (entries_.empty() && lead_.empty()) return;
   send(0);
 }
 
@@ -123,7 +123,13 @@ std::vector<DeferredWrites::Rows> DeferredWrites::flush_and_read(const std::vect
 }
 
 std::vector<DeferredWrites::Rows> DeferredWrites::send(std::size_t reads) {
-  std::vector<Entry> entries = std::move(entries_);
+  ++sends_;
+  std::vector<Entry> entries;
+  entries.reserve(lead_.size() + entries_.size());
+  for (const char* statement : lead_) entries.push_back(Entry{statement, 0, 0});
+  lead_.clear();
+  entries.insert(entries.end(), entries_.begin(), entries_.end());
+  entries_.clear();
   const std::size_t first_read = entries.size() - reads;
   std::vector<std::string> values = std::move(values_);
   std::vector<bool> nulls = std::move(nulls_);

@@ -22,6 +22,7 @@
 
 #include <soci/session.h>
 
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -65,8 +66,19 @@ class DeferredWrites {
     std::vector<std::optional<std::string>> values;
   };
   std::vector<Rows> flush_and_read(const std::vector<Read>& reads);
-  // Forgets what is queued (the caller rolls back instead).
+  // Forgets what is queued (the caller rolls back instead). Not the lead (below).
   void discard();
+
+  // Statements without values that the next send (flush(), flush_and_read()) puts ahead of
+  // the queue: the writer's `SAVEPOINT item` (storage/writer.h) rides in its item's first
+  // pipeline instead of a round trip of its own. discard() keeps them; a send takes them
+  // whether it succeeds or fails. Literals only, as for add().
+  void lead_with(std::vector<const char*> statements) { lead_ = std::move(statements); }
+  bool lead_pending() const { return !lead_.empty(); }
+  // How many pipelines were sent (or tried) on this connection: a caller tells from it whether
+  // what it queued went out.
+  std::uint64_t sends() const { return sends_; }
+  void drop_lead() { lead_.clear(); }
 
  private:
   struct Entry {
@@ -79,6 +91,8 @@ class DeferredWrites {
   bool available_ = false;
   bool named_ = false;  // a Database connection's cache: statements prepared once, by name
   std::vector<Entry> entries_;
+  std::vector<const char*> lead_;
+  std::uint64_t sends_ = 0;
   std::vector<std::string> values_;
   std::vector<bool> nulls_;
   struct Prepared {

@@ -209,6 +209,12 @@ const char* rows_and_audiences_sql() {
          " FROM unnest(CAST(:ids AS text[])) AS k(i)";
 }
 
+const char* readers_latest_sql() {
+  return "SELECT k.u, (SELECT a.seq FROM sync_audience a WHERE a.user_id = k.u AND a.seq < :first"
+         " ORDER BY a.seq DESC LIMIT 1) FROM unnest(CAST(:names AS text[])) AS k(u)"
+         " UNION ALL SELECT '', value FROM sync_meta WHERE key = 'horizon'";
+}
+
 const char* op_outcomes_sql() {
   return "SELECT o.op_id, o.status, o.error_code, o.error_message FROM unnest(CAST(:ids AS text[])) AS k(i)"
          " CROSS JOIN LATERAL (SELECT * FROM sync_ops s WHERE s.user_id = :u AND s.op_id = k.i) o";

@@ -83,6 +83,11 @@ const char* row_and_audience_sql();
 //    :collection again, :ids as text_array(...)), answers (id, data, readers) for each id asked.
 const char* rows_and_audiences_sql();
 const char* op_outcomes_sql();
+//  - readers_latest_sql: binds (:first, :names as text_array(...)), answers (name, seq) for each
+//    name: the seq of its latest sync_audience entry below :first (NULL when none), and a row
+//    named '' with the compaction horizon: a live poke's `prev` (sync/live.h), read in a push's
+//    last pipeline instead of a round trip of its own.
+const char* readers_latest_sql();
 // A PostgreSQL array literal of texts ({"a","b\"c"}), bound as one text value and cast.
 std::string text_array(const std::vector<std::string>& values);
 

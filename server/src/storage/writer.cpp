@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "../log.h"
+#include "connection_cache.h"
 #include "db_error.h"
 #include "deferred_writes.h"
 #include "dialect.h"
@@ -20,11 +21,11 @@ Writer::Writer(soci::session& sql, Options options) : sql_(sql), options_(option
 
 Writer::~Writer() { stop(); }
 
-void Writer::submit(Work work, Done done) {
+void Writer::submit(Work work, Done done, bool flushes_first) {
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
-      queue_.push_back(Item{std::move(work), std::move(done)});
+      queue_.push_back(Item{std::move(work), std::move(done), flushes_first});
       cv_.notify_one();
       return;
     }
@@ -91,6 +92,13 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
   }
   lock.lock();
 
+  // The connection's queue of pipelined statements (PostgreSQL, a Database's connection; see
+  // submit()): taken after ready(), which may have replaced the connection.
+  DeferredWrites* deferred = nullptr;
+  if (begun && ConnectionCache::of(sql_)) {
+    Cached<DeferredWrites> queue(sql_);
+    if (queue->available()) deferred = &*queue;
+  }
   const bool concurrent = last_batch_items_ > 1;
   // An item's savepoint is released when the next item opens its own (one statement where the
   // dialect allows) or by the COMMIT, which ends every savepoint: not by a statement of its own.
@@ -107,9 +115,16 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
     if (!begun) {
       st = Status(ErrorCode::internal, unavailable);
     } else {
+      // The savepoint waits at the head of the item's first pipeline (see submit()).
+      bool lead = false;
       try {
         if (item_ready) {
           item_ready = false;
+        } else if (item.flushes_first && deferred) {
+          deferred->discard();  // nothing of an earlier item rides with this one
+          if (item_open) deferred->lead_with({"RELEASE SAVEPOINT item", "SAVEPOINT item"});
+          else deferred->lead_with({"SAVEPOINT item"});
+          lead = true;
         } else if (!item_open) {
           sql_ << "SAVEPOINT item";
         } else if (options_.next_item_sql) {
@@ -118,7 +133,7 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
           sql_ << "RELEASE SAVEPOINT item";
           sql_ << "SAVEPOINT item";
         }
-        item_open = true;
+        if (!lead) item_open = true;
         try {
           st = item.work(sql_);
         } catch (const std::exception& e) {
@@ -129,14 +144,25 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
           log::error("write_item_failed", {{"what", "unknown exception"}});
           st = Status(ErrorCode::internal, "storage failure; please retry");
         }
+        bool sent_nothing = false;
+        if (lead) {
+          // Its savepoint went out with its first pipeline, or the item sent nothing at all.
+          sent_nothing = deferred->lead_pending();
+          deferred->drop_lead();
+          if (!sent_nothing) item_open = true;
+        }
         // An item that swallowed a failed statement leaves the transaction aborted: its
         // savepoint, now released only with the next item or the COMMIT, must not hide that.
         if (st && transaction_failed(sql_)) {
           log::error("write_item_failed", {{"what", "the item left its transaction aborted"}});
           st = Status(ErrorCode::internal, "storage failure; please retry");
         }
-        if (!st) sql_ << "ROLLBACK TO SAVEPOINT item";  // which stays open, empty
+        // Which stays open, empty. An item that sent nothing has no savepoint of its own: rolling
+        // back to `item` would undo the previous item.
+        if (!st && deferred) deferred->discard();  // what a failed item queued and never sent
+        if (!st && !sent_nothing) sql_ << "ROLLBACK TO SAVEPOINT item";
       } catch (const std::exception& e) {
+        if (deferred) deferred->drop_lead(), deferred->discard();  // nothing of it may ride later
         if (!classify(e).connection_lost) log::error("write_savepoint_failed", failure_fields(e));
         if (st) st = Status(ErrorCode::internal, "storage failure; please retry");
         if (classify(e).connection_lost) {

@@ -67,8 +67,12 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  // Thread-safe.
-  void submit(Work work, Done done);
+  // Thread-safe. `flushes_first`: the item promises that the first statement it sends that
+  // changes anything is a flush of the connection's DeferredWrites (storage/deferred_writes.h;
+  // a push's is). On PostgreSQL its `SAVEPOINT item` then rides at the head of that flush
+  // (DeferredWrites::lead_with) instead of costing a round trip of its own; an item that sent
+  // nothing has no savepoint to roll back to, and the previous item's stays open.
+  void submit(Work work, Done done, bool flushes_first = false);
   // submit() and wait for the durable outcome: for commands and start-up work, never from a
   // thread that serves connections. Also waits behind a running server's batch on the same file.
   Status run(Work work);
@@ -85,6 +89,7 @@ class Writer {
   struct Item {
     Work work;
     Done done;
+    bool flushes_first = false;
   };
   void run();
   void run_batch(std::deque<Item>& first, std::unique_lock<std::mutex>& lock);

@@ -103,7 +103,10 @@ void ChangeLog::write_held() {
   }
 }
 
-void ChangeLog::flush(const char* then) {
+void ChangeLog::flush(const char* then) { flush_and_read(then, {}); }
+
+std::vector<storage::DeferredWrites::Rows> ChangeLog::flush_and_read(
+    const char* then, const std::function<std::vector<storage::DeferredWrites::Read>()>& reads) {
   write_held();
   statements().projections.update_summaries();  // flushes the deferred writes first when it reads
   if (mode_ != Mode::plain && counter_ >= 0) {
@@ -117,10 +120,13 @@ void ChangeLog::flush(const char* then) {
   }
   if (deferred_) {
     if (then) deferred_->add(then, {});
+    if (reads)
+      if (auto asked = reads(); !asked.empty()) return deferred_->flush_and_read(asked);
     deferred_->flush();
   } else if (then) {
     sql_ << then;
   }
+  return {};
 }
 
 void ChangeLog::discard_deferred() {
@@ -275,7 +281,9 @@ std::vector<std::string> ChangeLog::audience(std::string_view collection, std::s
 std::int64_t ChangeLog::next_seq() {
   auto& st = statements();
   if (mode_ != Mode::plain) {
-    if (counter_ < 0) {
+    if (counter_ < 0 && known_counter_) {
+      counter_ = *known_counter_;
+    } else if (counter_ < 0) {
       if (!st.read_counter.execute(true)) throw std::runtime_error("sync_meta has no 'seq' counter");
       finish(st.read_counter);
       counter_ = st.seq;

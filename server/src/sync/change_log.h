@@ -6,6 +6,7 @@
 #include <soci/soci.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -51,6 +52,11 @@ class ChangeLog : public passerelle::sync::RowStore {
   // `then`, a statement without values (a RELEASE SAVEPOINT), runs right after the writes: in
   // their pipeline when they are deferred, so it costs no round trip of its own.
   void flush(const char* then = nullptr);
+  // flush() whose pipeline also carries, after `then`, the reads that `reads` gives once the
+  // held rows are written (so they may depend on what was captured): their rows. Without
+  // deferred writes nothing is read and the answer is empty.
+  std::vector<storage::DeferredWrites::Rows> flush_and_read(
+      const char* then, const std::function<std::vector<storage::DeferredWrites::Read>()>& reads);
   // Coalesced mode: writes the held rows now (see Mode), and the deferred writes.
   void write_pending();
   // The caller rolls back what this object wrote: the held rows and the deferred writes that
@@ -69,6 +75,11 @@ class ChangeLog : public passerelle::sync::RowStore {
   // and expected_ids_text(); that collection is not read again.
   std::string expected_ids_text() const;
   void take_expected(std::string_view collection, const storage::DeferredWrites::Rows& rows);
+  // The seq counter read by the caller in a pipeline of its own (a push's, with the ledger),
+  // inside this transaction: the first change then does not read it again. kReadCounterSql
+  // reads it.
+  static constexpr const char* kReadCounterSql = "SELECT value FROM sync_meta WHERE key = 'seq'";
+  void know_counter(std::int64_t value) { known_counter_ = value; }
   // The collections whose expected ids were read (by get() or take_expected()).
   const std::set<std::string, std::less<>>& expected_collections() const { return expected_read_; }
 
@@ -148,6 +159,7 @@ class ChangeLog : public passerelle::sync::RowStore {
   std::optional<storage::Cached<Statements>> statements_;
   std::set<std::string> touched_;
   std::int64_t last_seq_ = 0;
+  std::optional<std::int64_t> known_counter_;  // know_counter()
   std::int64_t counter_ = -1;  // batched mode: the seq counter as this object left it (-1: unread)
   std::unordered_map<std::string, Known> known_;
   std::vector<WrittenRow>* captured_ = nullptr;

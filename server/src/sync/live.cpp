@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 
@@ -164,8 +165,37 @@ std::string LivePoke::frame_for(const std::string& user) const {
   return out;
 }
 
+namespace {
+// The role audiences' names: a device reads its role's rows too (see live_poke's prev).
+std::vector<std::string> role_names() {
+  std::vector<std::string> names;
+  std::string_view first_role;
+  for (int r = 0; r < 16; ++r) {
+    std::string_view name = protocol::to_string(static_cast<protocol::Role>(r));
+    if (r == 0) first_role = name;
+    else if (name == first_role) break;  // past the last role (to_string's fallback)
+    names.push_back(passerelle::sync::role_audience(static_cast<protocol::Role>(r)));
+  }
+  return names;
+}
+}  // namespace
+
+std::vector<std::string> poke_reader_names(const std::vector<WrittenRow>& written) {
+  std::set<std::string> readers;
+  for (const auto& w : written)
+    for (const auto* list : {&w.readers, &w.lost})
+      for (const auto& u : *list) {
+        if (is_group(u)) return {};
+        readers.insert(u);
+      }
+  if (readers.empty()) return {};
+  std::vector<std::string> names = role_names();
+  names.insert(names.end(), readers.begin(), readers.end());
+  return names;
+}
+
 LivePoke live_poke(soci::session& sql, const std::vector<WrittenRow>& written, std::int64_t last_seq,
-                   const std::vector<std::string>& users) {
+                   const std::vector<std::string>& users, const std::map<std::string, std::int64_t>* given) {
   LivePoke poke;
   poke.last = last_seq;
   poke.plain = plain_poke(last_seq);
@@ -208,18 +238,16 @@ LivePoke live_poke(soci::session& sql, const std::vector<WrittenRow>& written, s
   // prev = the latest change the reader could see before this commit: their own entries, any
   // role audience's (a device reads its role's rows too; which role is not known here, so the
   // latest of all of them), and the compaction horizon (a device below it must resync).
-  std::vector<std::string> names;
-  std::string_view first_role;
-  for (int r = 0; r < 16; ++r) {
-    std::string_view name = protocol::to_string(static_cast<protocol::Role>(r));
-    if (r == 0) first_role = name;
-    else if (name == first_role) break;  // past the last role (to_string's fallback)
-    names.push_back(passerelle::sync::role_audience(static_cast<protocol::Role>(r)));
-  }
+  std::vector<std::string> names = role_names();
   std::size_t role_count = names.size();
   for (const auto& [user, _] : entries) names.push_back(user);
-  storage::Cached<PrevStatements> st(sql);
-  auto latest = st->run(names, poke.first);
+  std::map<std::string, std::int64_t> latest;
+  if (given) {
+    latest = *given;
+  } else {
+    storage::Cached<PrevStatements> st(sql);
+    latest = st->run(names, poke.first);
+  }
   std::int64_t base = latest[""];
   for (std::size_t i = 0; i < role_count; ++i) base = std::max(base, latest[names[i]]);
   std::map<std::string, std::int64_t> prevs;

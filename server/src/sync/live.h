@@ -45,8 +45,16 @@ inline constexpr std::size_t kMaxCarriedBytes = 256 * 1024;
 // its writes, on the writer's connection: the readers' `prev` are read there, where nothing can
 // commit in between. Rows read through a role audience (plan templates) are never carried: the
 // poke is then plain. `users` are the push's touched users.
+// `latest`, when given, is what storage::readers_latest_sql() answered for
+// poke_reader_names(written) and the lowest written seq (a push reads it in its last pipeline on
+// PostgreSQL); otherwise it is read here.
 LivePoke live_poke(soci::session& sql, const std::vector<WrittenRow>& written, std::int64_t last_seq,
-                   const std::vector<std::string>& users);
+                   const std::vector<std::string>& users,
+                   const std::map<std::string, std::int64_t>* latest = nullptr);
+// Whose latest change below the commit live_poke needs (every role audience, then each reader
+// of the written rows); empty when the poke carries nothing (nothing written, or a row read
+// through a role audience).
+std::vector<std::string> poke_reader_names(const std::vector<WrittenRow>& written);
 
 // The same poke rebuilt on another instance (several instances on PostgreSQL) from the commit's
 // seqs and the readers' `prev`: each changed row is read once, whatever the number of sessions.

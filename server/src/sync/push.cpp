@@ -5,8 +5,10 @@
 #include "storage/dialect.h"
 #include "sync/change_log.h"
 #include "sync/file_catalog.h"
+#include "sync/live.h"
 #include "passerelle/shared/sync/collections.h"
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -83,8 +85,13 @@ void preload(soci::session& sql, storage::DeferredWrites& deferred, ChangeLog& l
   const std::string expected = log.expected_ids_text();
   if (expected != "{}")
     for (const auto& c : collections) reads.push_back({storage::rows_and_audiences_sql(), {c, c, expected}});
+  // The seq counter, which the first change of the push would read in a round trip of its own.
+  reads.push_back({ChangeLog::kReadCounterSql, {}});
 
   auto rows = deferred.flush_and_read(reads);
+  if (rows.back().size() != 1 || rows.back()[0].size() != 1 || !rows.back()[0][0])
+    throw std::runtime_error("sync_meta has no 'seq' counter");
+  log.know_counter(std::stoll(*rows.back()[0][0]));
   for (const auto& row : rows.front()) {
     if (row.size() != 4 || !row[0] || !row[1]) throw std::runtime_error("sync_ops: an unexpected outcome row");
     const std::string empty;
@@ -95,7 +102,7 @@ void preload(soci::session& sql, storage::DeferredWrites& deferred, ChangeLog& l
   known.preloaded = true;
   std::size_t n = 1;
   for (const auto& c : collections)
-    if (n < rows.size()) log.take_expected(c, rows[n++]);
+    if (n + 1 < rows.size()) log.take_expected(c, rows[n++]);
 }
 
 // What this push's ops read, for the next push on this connection (see ReadHints).
@@ -227,7 +234,21 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
     out.replayed.push_back(false);
   }
   try {
-    log.flush(release_sql);
+    // The readers' latest changes for the live poke (sync/live.h), in the writes' pipeline.
+    auto rows = log.flush_and_read(release_sql, [&] {
+      std::vector<storage::DeferredWrites::Read> reads;
+      auto names = poke_reader_names(out.written);
+      if (names.empty()) return reads;
+      std::int64_t first = out.written.front().seq;
+      for (const auto& w : out.written) first = std::min(first, w.seq);
+      reads.push_back({storage::readers_latest_sql(), {std::to_string(first), storage::text_array(names)}});
+      return reads;
+    });
+    if (!rows.empty()) {
+      auto& latest = out.readers_latest.emplace();
+      for (const auto& row : rows.front())
+        if (row.size() == 2 && row[0]) latest[*row[0]] = row[1] ? std::stoll(*row[1]) : 0;
+    }
   } catch (...) {
     log.discard_deferred();
     throw;
@@ -250,7 +271,9 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
   constexpr const char* kSavepoint = "SAVEPOINT passerelle_push";
   constexpr const char* kRelease = "RELEASE SAVEPOINT passerelle_push";
   // The queue is the ChangeLog's only on a Database's connection (ChangeLog's constructor).
-  if (deferred->available() && storage::ConnectionCache::of(sql)) deferred->add(kSavepoint, {});
+  const bool queued = deferred->available() && storage::ConnectionCache::of(sql);
+  const std::uint64_t sends_before = deferred->sends();
+  if (queued) deferred->add(kSavepoint, {});
   else sql << kSavepoint;
   try {
     auto out = run_ops(sql, actor, ops, now, settings, false, kRelease);
@@ -261,6 +284,9 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
     return std::move(*out);
   } catch (...) {
     deferred->discard();
+    // A savepoint that never left the queue is not there to roll back to (and the failed
+    // ROLLBACK would abort the writer's whole batch).
+    if (queued && deferred->sends() == sends_before) throw;
     try {
       sql << "ROLLBACK TO SAVEPOINT passerelle_push";
       sql << "RELEASE SAVEPOINT passerelle_push";

@@ -3,6 +3,8 @@
 
 #include <soci/soci.h>
 
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -21,6 +23,9 @@ struct PushOutcome {
   std::set<std::string> touched_users;              // poke them once the commit is durable
   std::int64_t last_seq = 0;                        // highest seq written, 0 if none
   std::vector<WrittenRow> written;                  // the rows as written, for carried pokes
+  // On PostgreSQL, the readers' latest changes below the first written seq, read in the push's
+  // last pipeline for live_poke (sync/live.h); empty: live_poke reads them itself.
+  std::optional<std::map<std::string, std::int64_t>> readers_latest;
 };
 
 // Runs `ops` for `actor` on the writer's connection, inside the caller's transaction. A rejected
