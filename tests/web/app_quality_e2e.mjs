@@ -111,7 +111,9 @@ async function main() {
     await signIn(m.page, server, DEMO.roy);
     await openTab(m.page, 'mentor');
     const date = screen(m.page, 'mentor').getByLabel(/^(date to block|date à bloquer)/i).first();
-    const yesterday = new Date(Date.now() - 86400000).toISOString().slice(0, 10);
+    // Two days back in UTC is past in every zone (yesterday in UTC is still today in Québec
+    // until 05:00 UTC).
+    const yesterday = new Date(Date.now() - 2 * 86400000).toISOString().slice(0, 10);
     await date.fill(yesterday);
     await screen(m.page, 'mentor').getByRole('button', { name: /^(block this date|bloquer)/i }).first().tap();
     check('a past date: a clear message on screen', !!(await hasAlert(m.page, /(past|passé|already|déjà|future|avenir|today|aujourd)/i)), JSON.stringify(await alerts(m.page)));
