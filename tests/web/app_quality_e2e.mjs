@@ -102,6 +102,24 @@ async function main() {
   }, check);
   await page.waitForTimeout(1500);
   check('none of the refused messages reached the server', server.rows('messages').length === before, `${before} -> ${server.rows('messages').length}`);
+
+  // The network drops in the instant she taps Send: the page learns it before any redraw, and
+  // the screen drawn while online must not tell her the message was sent (a stale "online" did).
+  await stage('a message sent as the network drops is said to be kept on the phone', async () => {
+    const box = page.getByRole('textbox', { name: /message|write|écrire/i }).first();
+    await page.getByRole('button', { name: /^(remove|retirer) programme\.exe/i }).tap();
+    await box.fill('Je serai en ligne demain matin.');
+    await page.evaluate(() => {
+      Object.defineProperty(navigator, 'onLine', { configurable: true, get: () => false });
+      document.querySelector('#message-send').click();
+    });
+    const said = await eventually(async () => {
+      const text = await page.locator('#announcer').textContent();
+      return /(kept on the phone|gardé sur le téléphone|sent|envoyé)/i.test(text) ? text : null;
+    }, 15000);
+    check('... it says kept on the phone, not sent', /(kept on the phone|gardé sur le téléphone)/i.test(said || ''), said);
+    await page.evaluate(() => { delete navigator.onLine; window.dispatchEvent(new Event('online')); });
+  }, check);
   check('no uncaught error in the page', page.errors.length === 0, JSON.stringify(page.errors));
   await context.close();
 

@@ -281,8 +281,10 @@ function makeCtx(mod, params) {
     formatDate,
     announce,
     showError,
-    online: navigator.onLine && (!state.status || state.status.state !== 'offline'),
-    status: state.status,
+    // Read when used, not when the screen was drawn: a screen redraws itself with the ctx it got,
+    // and a tap just after the network went away must not be told it was sent.
+    get online() { return navigator.onLine && (!state.status || state.status.state !== 'offline'); },
+    get status() { return state.status; },
     signOut,
     esc,
   };
