@@ -56,7 +56,11 @@ async function main() {
       const row = typeof a === 'string' ? (a ? JSON.parse(a) : null) : a;
       return row && (row.weekly || []).some((w) => w.weekday === 5 && w.start === '14:00' && w.end === '16:00');
     };
-    check('the new window is in her availability on the server', await eventually(has));
+    const reached = await eventually(has);
+    // When it fails, what the phone said: its sync line and the availability section.
+    const said = reached ? '' : `${await page.locator('#syncline').innerText().catch(() => '?')} | ${
+      (await view.innerText().catch(() => '?')).split('\n').filter((l) => /(availab|disponib|saved|enregistr|error|erreur|window|plage)/i.test(l)).join(' / ')}`;
+    check('the new window is in her availability on the server', reached, said);
   }, check);
 
   // The candidate books the first Friday 14:00 slot (his CLI prints slots in both zones).
