@@ -30,7 +30,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ChromiumProcess, check, prepareWebRoot, runTest } from './harness.mjs';
+import { ChromiumProcess, check, prepareWebRoot, runTest, openDevice, settleDevice } from './harness.mjs';
 
 const SERVER = process.env.PASSERELLE_SERVER;
 const CLI = process.env.PASSERELLE_CLI;
@@ -122,32 +122,6 @@ const lit = (s) => `'${String(s).replace(/'/g, "''")}'`;
 
 // --- the page -----------------------------------------------------------------------------------
 
-async function openIn(page) {
-  return page.evaluate(async () => {
-    const { open } = await import('/passerelle.mjs');
-    for (let i = 0; ; i++) {
-      try {
-        window.db = await open();
-        return { storage: window.db.storage, account: window.db.account };
-      } catch (e) {
-        if (e.code !== 'conflict' || i >= 40) return { error: { code: e.code, origin: e.origin, message: e.message } };
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-  });
-}
-
-async function settle(page) {
-  return page.evaluate(async () => {
-    for (let i = 0; i < 300; i++) {
-      const s = await window.db.syncStatus();
-      if (s.state === 'up_to_date' && s.pending_ops === 0) return s;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return await window.db.syncStatus();
-  });
-}
-
 // Waits (bounded) until `fn` (run in the page) answers something truthy.
 async function until(page, fn, arg) {
   for (let i = 0; i < 200; i++) {
@@ -177,14 +151,14 @@ async function main() {
   await page.goto(proxyOrigin + '/');
 
   // 1. Sign in, first pull, the reads.
-  await openIn(page);
+  await openDevice(page);
   const account = await page.evaluate(async ({ url, a, o }) => {
     const account = await window.db.signIn(url, a.email, a.password);
     await window.db.startSync(o);
     return account;
   }, { url: proxyOrigin, a: AMINA, o: SYNC_OPTIONS });
   const me = account.user.id;
-  await settle(page);
+  await settleDevice(page);
   const reads = await page.evaluate(async () => {
     const threads = await window.db.threads();
     const id = threads[0] && threads[0].id;
@@ -226,7 +200,7 @@ async function main() {
     /PDF/.test(refused.exe.message) && refused.exeFile && refused.exeFile.code === 'unsupported', JSON.stringify([refused.exe, refused.exeFile]));
   check('the refusals lose nothing already queued', refused.after === refused.before + 1, JSON.stringify(refused));
   await page.evaluate(async (o) => window.db.startSync(o), SYNC_OPTIONS);
-  await settle(page);
+  await settleDevice(page);
   // Not on the device (nor on the server): fileBlob asks the server, which has no such file.
   const notKept = await page.evaluate(async (sha) => { try { await window.db.fileBlob(sha); return null; } catch (e) { return { code: e.code, origin: e.origin }; } }, refused.longSha);
   check('a message whose text is refused writes none of its files', refused.long && refused.long.origin === 'usage' &&
@@ -247,7 +221,7 @@ async function main() {
     sent.m.attachments.length === 1 && sent.m.attachments[0].sha256 === sha && sent.m.attachments[0].on_device === true &&
     sent.m.attachments[0].type === 'application/pdf' && sent.pending === 1, JSON.stringify(sent));
   await page.reload();
-  const reopened = await openIn(page);
+  const reopened = await openDevice(page);
   const afterReload = await page.evaluate(async ({ thread, id }) => {
     const m = (await window.db.threadMessages(thread)).find((x) => x.id === id);
     return { m, pending: await window.db.pendingCount() };
@@ -256,7 +230,7 @@ async function main() {
     afterReload.m && afterReload.m.attachments[0].on_device === true, JSON.stringify({ reopened, afterReload }));
   await startServer(backend);
   await page.evaluate(async (o) => window.db.startSync(o), SYNC_OPTIONS);
-  const st = await settle(page);
+  const st = await settleDevice(page);
   const puts = blobPuts.filter((u) => u.endsWith('/' + sha)).length;
   const pushed = Number(onServer(`SELECT count(*) FROM sync_rows WHERE collection = 'messages' AND deleted = 0 AND json_extract(data, '$.body') = ${lit(body)}`));
   const withFile = onServer(`SELECT json_extract(data, '$.attachments[0].sha256') FROM sync_rows WHERE collection = 'messages' AND json_extract(data, '$.body') = ${lit(body)}`);
@@ -298,7 +272,7 @@ async function main() {
     await window.db.markRead(thread);
     return { before, after: await window.db.unreadTotal() };
   }, thread);
-  await settle(page);
+  await settleDevice(page);
   const receipt = onServer(`SELECT count(*) FROM sync_rows WHERE collection = 'receipts' AND json_extract(data, '$.user_id') = ${lit(me)}`);
   check('markRead: unread goes to 0, the receipt reaches the server', read.before >= 1 && read.after === 0 && Number(receipt) >= 1,
     JSON.stringify({ read, receipt }));
@@ -341,7 +315,7 @@ async function main() {
     await window.db.mutate('step.attach', { id: step.id, entry_id: crypto.randomUUID(), kind: 'file', sha256: file.sha256, name: file.name, size: file.size });
     return { file, step: step.id };
   }, [...png]);
-  await settle(page);
+  await settleDevice(page);
   const onStep = onServer(`SELECT count(*) FROM sync_rows r, json_each(json_extract(r.data, '$.evidence')) e WHERE r.collection = 'plan_steps' AND r.id = ${lit(evidence.step)} AND json_extract(e.value, '$.sha256') = ${lit(pngSha)}`);
   check('addFile keeps and queues a file; step.attach carrying it is pushed after its one upload', evidence.file.sha256 === pngSha &&
     evidence.file.type === 'image/png' && evidence.file.size === png.length && blobPuts.filter((u) => u.endsWith('/' + pngSha)).length === 1 &&

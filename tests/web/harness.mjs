@@ -94,3 +94,42 @@ export async function runTest(name, tmp, main, { cleanup = async () => {}, onSig
   if (!tally.failed) fs.rmSync(tmp, { recursive: true, force: true });
   process.exit(tally.failed ? 1 : 0);
 }
+
+// Opens the device core in `page` as window.db, waiting (bounded) while a previous page's Worker
+// still holds the Web Lock. With `watch`, window.states lists the sync states seen and
+// window.pulledRows the most rows a pull reported. Returns {storage, account} or {error}.
+export async function openDevice(page, { watch = false } = {}) {
+  return page.evaluate(async (watch) => {
+    const { open } = await import('/passerelle.mjs');
+    for (let i = 0; ; i++) {
+      try {
+        window.db = await open();
+        if (watch) {
+          window.states = [];
+          window.pulledRows = 0;
+          window.db.onSyncState((s) => {
+            window.states.push(s.state);
+            if (s.progress) window.pulledRows = Math.max(window.pulledRows, s.progress.pulled_rows);
+          });
+        }
+        return { storage: window.db.storage, account: window.db.account };
+      } catch (e) {
+        if (e.code !== 'conflict' || i >= 40) return { error: { code: e.code, origin: e.origin, message: e.message } };
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  }, watch);
+}
+
+// Waits (bounded, `tries` × 100 ms) until window.db's outbox is empty and the engine up to
+// date; returns the last sync status either way.
+export async function settleDevice(page, tries = 300) {
+  return page.evaluate(async (tries) => {
+    for (let i = 0; i < tries; i++) {
+      const s = await window.db.syncStatus();
+      if (s.state === 'up_to_date' && s.pending_ops === 0) return s;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return await window.db.syncStatus();
+  }, tries);
+}

@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { ChromiumProcess, check, prepareWebRoot, runTest } from './harness.mjs';
+import { ChromiumProcess, check, prepareWebRoot, runTest, openDevice, settleDevice } from './harness.mjs';
 
 const SERVER = process.env.PASSERELLE_SERVER;
 const WASM_WEB_DIR = process.env.WASM_WEB_DIR;
@@ -87,40 +87,6 @@ function onServer(opIds, bodies) {
   return { ops, rows, once: ops.every((n) => n === 1) && rows.every((n) => n === 1) };
 }
 
-// Opens the device in the page, waiting while a previous page's Worker still holds the Web Lock.
-async function openIn(page) {
-  return page.evaluate(async () => {
-    const { open } = await import('/passerelle.mjs');
-    for (let i = 0; ; i++) {
-      try {
-        window.db = await open();
-        window.states = [];
-        window.pulledRows = 0;
-        window.db.onSyncState((s) => {
-          window.states.push(s.state);
-          if (s.progress) window.pulledRows = Math.max(window.pulledRows, s.progress.pulled_rows);
-        });
-        return { storage: window.db.storage, account: window.db.account };
-      } catch (e) {
-        if (e.code !== 'conflict' || i >= 40) return { error: { code: e.code, origin: e.origin, message: e.message } };
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-  });
-}
-
-// Waits (bounded) until the outbox is empty and the engine up to date.
-async function settle(page) {
-  return page.evaluate(async () => {
-    for (let i = 0; i < 200; i++) {
-      const s = await window.db.syncStatus();
-      if (s.state === 'up_to_date' && s.pending_ops === 0) return s;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return await window.db.syncStatus();
-  });
-}
-
 const write = (page, thread, bodies) => page.evaluate(async ({ thread, bodies }) => {
   const ids = [];
   for (const body of bodies) ids.push(await window.db.mutate('message.send', { id: crypto.randomUUID(), thread_id: thread, body }));
@@ -142,7 +108,7 @@ async function main() {
   await page.goto(url);
 
   // 1. Sign in, first pull, one write.
-  const opened = await openIn(page);
+  const opened = await openDevice(page, { watch: true });
   check('a fresh device has nobody signed in', opened.account === null, JSON.stringify(opened));
   const badLogin = await page.evaluate(async ({ url, email }) => {
     try { await window.db.signIn(url, email, 'not the password'); return null; } catch (e) { return { code: e.code, origin: e.origin, message: e.message }; }
@@ -156,7 +122,7 @@ async function main() {
     window.db.observe(() => { window.changes++; });
     await window.db.startSync(o);
   }, SYNC_OPTIONS);
-  let st = await settle(page);
+  let st = await settleDevice(page);
   const pulled = await page.evaluate(async () => ({
     threads: await window.db.rows('threads'), messages: await window.db.rows('messages'), changes: window.changes, states: window.states,
     pulledRows: window.pulledRows,
@@ -167,7 +133,7 @@ async function main() {
   const thread = pulled.threads[0].id;
   const first = [`écrit dans Chromium ${Date.now()}`];
   const firstIds = await write(page, thread, first);
-  st = await settle(page);
+  st = await settleDevice(page);
   let there = onServer(firstIds, first);
   check('one write reaches the server exactly once', st.pending_ops === 0 && there.once, JSON.stringify({ st, there }));
 
@@ -185,13 +151,13 @@ async function main() {
   const twenty = Array.from({ length: 20 }, (_, i) => `hors ligne ${i} ${Date.now()}`);
   const twentyIds = await write(page, thread, twenty);
   await page.reload();
-  const reopened = await openIn(page);
+  const reopened = await openDevice(page, { watch: true });
   const queued = await page.evaluate(async () => (await window.db.syncStatus()).pending_ops);
   check('after a reload the device is still signed in and the 20 writes are still queued',
     reopened.account && reopened.account.user.email === EMAIL && queued === 20, JSON.stringify({ reopened, queued }));
   await startServer(hostPort, www);
   await page.evaluate(async (o) => window.db.startSync(o), SYNC_OPTIONS);
-  st = await settle(page);
+  st = await settleDevice(page);
   there = onServer([...firstIds, ...twentyIds], [...first, ...twenty]);
   check('the server back on the same port and database: each of the 20 applied exactly once',
     st.pending_ops === 0 && there.once, JSON.stringify({ st, there }));
@@ -205,11 +171,11 @@ async function main() {
   ({ browser, context } = await launchChromium());
   page = context.pages()[0] || await context.newPage();
   await page.goto(url);
-  const afterKill = await openIn(page);
+  const afterKill = await openDevice(page, { watch: true });
   const stillQueued = await page.evaluate(async () => (await window.db.syncStatus()).pending_ops);
   check('after SIGKILL and a relaunch the write is still queued', afterKill.account && stillQueued === 1, JSON.stringify({ afterKill, stillQueued }));
   await page.evaluate(async (o) => window.db.startSync(o), SYNC_OPTIONS);
-  st = await settle(page);
+  st = await settleDevice(page);
   there = onServer([...firstIds, ...twentyIds, ...lastIds], [...first, ...twenty, ...last]);
   check('... and then arrives exactly once', st.pending_ops === 0 && there.once, JSON.stringify({ st, there }));
   // What a round committed without a sync (the push's answer, the rows pulled back) was handed
@@ -222,7 +188,7 @@ async function main() {
   ({ browser, context } = await launchChromium());
   page = context.pages()[0] || await context.newPage();
   await page.goto(url);
-  await openIn(page);
+  await openDevice(page, { watch: true });
   const afterSecondKill = await page.evaluate(async () => ({
     pending: (await window.db.syncStatus()).pending_ops, messages: (await window.db.rows('messages')).length }));
   check('after a round and another SIGKILL the answered op is not queued again and the rows are there',
