@@ -17,30 +17,13 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "check.h"
 #include "passerelle/passerelle.h"
 
 static const char* kEmail = "amina.benali@demo.passerelle.quebec";
 static const char* kPassword = "demo-candidate-2026";
 
-/* ---- tiny test kit --------------------------------------------------------------------------- */
-
-static int g_checks = 0;
-
-static void fail(const char* file, int line, const char* fmt, ...) {
-  va_list ap;
-  fprintf(stderr, "%s:%d: FAILED: ", file, line);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  exit(1);
-}
-
-#define CHECK(cond, ...)                                  \
-  do {                                                    \
-    ++g_checks;                                           \
-    if (!(cond)) fail(__FILE__, __LINE__, __VA_ARGS__);   \
-  } while (0)
+/* ---- the test kit beyond check.h ------------------------------------------------------------ */
 
 /* An error with this code and origin whose message contains `needle`; then cleared. */
 #define CHECK_ERROR(err, want_code, want_origin, needle)                                                     \
@@ -58,9 +41,6 @@ static void fail(const char* file, int line, const char* fmt, ...) {
   CHECK((err).code == PSL_OK && (err).message == NULL, "unexpected error %s: %s", psl_code_name((err).code), \
         (err).message ? (err).message : "")
 
-#define CHECK_CONTAINS(text, needle) \
-  CHECK((text) && strstr((text), (needle)), "expected '%s' in: %s", (needle), (text) ? (text) : "(null)")
-
 /* The first "key":"value" string in a JSON text, malloc'd (ids and plain words only). */
 static char* json_string(const char* json, const char* key) {
   char pattern[64];
@@ -74,11 +54,6 @@ static char* json_string(const char* json, const char* key) {
   memcpy(out, p, (size_t)(end - p));
   out[end - p] = '\0';
   return out;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&t, NULL);
 }
 
 static int exists(const char* path) {

@@ -26,36 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "passerelle/passerelle.h"
 
 static const char* kEmail = "amina.benali@demo.passerelle.quebec";
 static const char* kPassword = "demo-candidate-2026";
-
-static int g_checks = 0;
-
-static void fail(const char* file, int line, const char* fmt, ...) {
-  va_list ap;
-  fprintf(stderr, "%s:%d: FAILED: ", file, line);
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  exit(1);
-}
-
-#define CHECK(cond, ...)                                \
-  do {                                                  \
-    ++g_checks;                                         \
-    if (!(cond)) fail(__FILE__, __LINE__, __VA_ARGS__); \
-  } while (0)
-
-#define CHECK_CONTAINS(text, needle) \
-  CHECK((text) && strstr((text), (needle)), "expected '%s' in: %s", (needle), (text) ? (text) : "(null)")
-
-static void sleep_ms(long ms) {
-  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&t, NULL);
-}
 
 /* ---- the host's WebSocket -------------------------------------------------------------------- */
 
