@@ -30,14 +30,9 @@ function append(el, children) {
   }
 }
 
-// A device-made id for a new row (mentorship thread, meeting, referral): the core keeps it.
-export function newId() {
-  if (globalThis.crypto && crypto.randomUUID) return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40; b[8] = (b[8] & 0x3f) | 0x80;
-  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
-  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
-}
+// A device-made id for a new row (mentorship thread, meeting, referral): the same UUIDv7 as
+// every other id the app makes.
+export { newId } from './util.js';
 
 const locales = { fr: 'fr-CA', en: 'en-CA' };
 export const localeOf = (lang) => locales[lang] || 'en-CA';
