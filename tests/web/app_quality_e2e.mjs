@@ -9,7 +9,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { check, runTest } from './harness.mjs';
 import {
-  AppServer, CHROMIUM, DEMO, PHONE, control, eventually, launchBrowser, newPhone, openTab, screen, signIn, stage,
+  AppServer, CHROMIUM, DEMO, PHONE, control, eventually, launchBrowser, newPhone, openTab, saveShot, screen, signIn, stage,
 } from './app_harness.mjs';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'passerelle-app-quality-'));
@@ -138,6 +138,30 @@ async function main() {
     check('... and the date typed is kept', (await date.inputValue()) === yesterday);
   }, check);
   await m.context.close();
+
+  // The server out of reach while the phone has a network: the sync line offers to try now
+  // (the engine waits longer after each failure); with no network it does not.
+  const r = await newPhone(browser, { lang: 'en' });
+  await stage('the server out of reach: the sync line offers to try now', async () => {
+    await signIn(r.page, server, DEMO.amina);
+    const retry = r.page.locator('#syncline').getByRole('button', { name: /^(try now|réessayer)$/i });
+    await r.page.locator('#syncline').getByText(/^(up to date|à jour)$/i).waitFor();
+    check('no "try now" while the server answers', !(await retry.isVisible()));
+    await server.stop();
+    await retry.waitFor();
+    await saveShot(r.page, 'syncline-try-now');
+    await r.context.setOffline(true);
+    await retry.waitFor({ state: 'detached' }).catch(() => {});
+    check('no "try now" when the phone has no network', !(await retry.isVisible()));
+    await r.context.setOffline(false);
+    await retry.waitFor();
+    await server.start();
+    await retry.tap();
+    const back = await r.page.locator('#syncline').getByText(/^(up to date|à jour)$/i).waitFor().then(() => true, () => false);
+    check('"try now" with the server back: up to date', back, await r.page.locator('#syncline').innerText());
+  }, check);
+  check('no uncaught error in the page', r.page.errors.length === 0, JSON.stringify(r.page.errors));
+  await r.context.close();
 }
 
 await runTest('app quality', tmp, main, {

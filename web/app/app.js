@@ -200,13 +200,23 @@ function renderSyncLine() {
   else { text = online ? t('sync.online') : t('sync.offline'); kind = online ? 'ok' : 'offline'; }
   const waiting = s.pending_ops ? t('sync.waiting', { n: s.pending_ops }) : '';
   const first = !s.last_synced_at && (starting || s.state === 'syncing' || s.state === 'connecting');
-  line.className = `syncline ${kind}`;
+  // The phone has a network but the server could not be reached: the engine waits longer after
+  // each failure (up to a minute); someone who knows the link is back need not wait for it.
+  const canRetry = navigator.onLine && s.state === 'offline' && !starting;
+  const hadFocus = document.activeElement?.id === 'sync-retry';
+  line.className = `syncline ${kind}${canRetry ? ' has-retry' : ''}`;
   line.innerHTML = `
     <p role="status" aria-label="${esc(t('sync.label'))}"><span class="dot" aria-hidden="true"></span><strong>${esc(text)}</strong>
       ${waiting ? `<span class="waiting">· ${esc(waiting)}</span>` : ''}
       <span class="last">· ${esc(sinceText(s.last_synced_at))}</span></p>
+    ${canRetry ? `<button type="button" class="secondary retry" id="sync-retry">${esc(t('sync.try_now'))}</button>` : ''}
     ${first ? `<div class="first-sync"><label for="first-progress">${esc(t('sync.first'))}</label>
       <progress id="first-progress"${p && p.pulled_rows ? ` aria-valuetext="${esc(t('sync.receiving', { n: p.pulled_rows }))}"` : ''}></progress></div>` : ''}`;
+  const retry = $('#sync-retry');
+  if (retry) {
+    retry.addEventListener('click', () => { syncNow(); });
+    if (hadFocus) retry.focus();
+  }
 }
 
 // Writes the server refused: listed with the reason until the person dismisses each.
