@@ -95,6 +95,8 @@ async function main() {
 
     // She takes the big file off the message, then picks a program by mistake.
     await page.getByRole('button', { name: /^(remove|retirer) scan-50MB\.pdf/i }).tap();
+    const stale = await eventually(async () => !(await alerts(page)).some((t) => /(10 MB|10 Mo)/.test(t)), 8000);
+    check('... and its message goes once the file is taken off', stale, JSON.stringify(await alerts(page)));
     await fileInput.setInputFiles({ name: 'programme.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ not really a program') });
     await control(page, SEND).tap().catch(() => {});
     check('a file of a wrong type: a clear message on screen', !!(await hasAlert(page, /(PDF|type|format)/i)), JSON.stringify(await alerts(page)));

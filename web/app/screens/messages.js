@@ -142,14 +142,14 @@ async function renderThread(view, ctx, threadId) {
     if (msg) composeErrors.set(threadId, msg); else composeErrors.delete(threadId);
     showFormError(view.querySelector('#compose') || form, msg);
   };
-  // Drawn again to list the chosen files, keeping the text being written.
+  // Drawn again to list the chosen files, keeping the text being written. A refusal shown was
+  // about the files as they were: the files changed, so it goes (too many files says so anew).
   const redraw = async (message = '') => {
+    problem(message);
     const typed = view.querySelector('#message-body').value;
     await render(view, ctx);
     const body = view.querySelector('#message-body');
     if (body) { body.value = typed; if (typed) body.dataset.dirty = '1'; }
-    const box = view.querySelector('#compose .form-error');
-    if (box && message) { box.textContent = message; box.hidden = false; }
   };
   view.querySelector('#message-files').addEventListener('change', (ev) => {
     const list = chosen.get(threadId) || [];
