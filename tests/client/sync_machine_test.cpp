@@ -263,6 +263,39 @@ TEST(PullAnswer, ReadableFramesAreTheOnesTheUsualReadingReads) {
     EXPECT_EQ(server_message_readable(frame), protocol::parse_server_message(frame).ok()) << frame;
 }
 
+// The web binding ends the socket on a frame the engine found unreadable (it no longer reads
+// every frame before feeding it): the engine says so for exactly the frames
+// parse_server_message refuses, whichever way it read them, and such a frame changes nothing.
+TEST(SyncMachine, SaysWhichFrameItCouldNotReadAndChangesNothingForIt) {
+  Host h;
+  auto pull = connect_and_resume(h);
+  const std::int64_t id = pull.at("id").as_int64();
+  for (const std::string& bad : {
+           std::string(R"({"re":)") + std::to_string(id) + R"(,"ok":true,"changes":[)",  // a page cut short
+           std::string(R"({"type":"poke","seq":3)"), std::string(R"({"re":"1","ok":true})"), std::string("[1]"),
+           std::string(""), std::string(R"({"re":1,"ok":true}x)"),
+       }) {
+    auto a = h.feed(SyncEvent::received(bad));
+    EXPECT_TRUE(h.machine->last_frame_unreadable()) << bad;
+    EXPECT_FALSE(protocol::parse_server_message(bad).ok()) << bad;
+    EXPECT_TRUE(a.empty()) << bad;
+    EXPECT_EQ(h.machine->snapshot().state, SyncState::syncing) << bad;
+  }
+  for (const std::string& good : {
+           std::string(R"({"re":999,"ok":false,"error":{"code":"internal","message":"m"}})"),
+           std::string(R"({"re":998,"ok":true})"),
+           std::string(R"({"type":"poke","seq":3})"),  // read for its type alone: no carried pokes here
+       }) {
+    h.feed(SyncEvent::received(good));
+    EXPECT_FALSE(h.machine->last_frame_unreadable()) << good;
+  }
+  h.feed(SyncEvent::received(answer(id, R"("changes":[],"cursor":4,"more":false,"horizon":4,"epoch":"e")")));
+  EXPECT_FALSE(h.machine->last_frame_unreadable()) << "a page read by the shortcut";
+  EXPECT_EQ(*h.store->cursor(), 4);
+  h.feed(SyncEvent::simple(SyncEvent::Kind::local_write));
+  EXPECT_FALSE(h.machine->last_frame_unreadable()) << "an event that is no frame";
+}
+
 TEST(SyncMachine, APulledPageIsStoredAsItsRowsTextAndObservedOnce) {
   Host h;
   auto pull = connect_and_resume(h);

@@ -103,6 +103,7 @@ SyncMachine::SyncMachine(SyncMachineConfig config, SyncStore& store, std::mutex&
 
 std::vector<SyncAction> SyncMachine::feed(const SyncEvent& event) {
   out_.clear();
+  last_frame_unreadable_ = false;
   if (phase_ == Phase::ended) return {};
   using K = SyncEvent::Kind;
   switch (event.kind) {
@@ -190,7 +191,7 @@ void SyncMachine::on_frame(const std::string& frame) {
   // pushes). The prefixes are how the server writes them (protocol::serialize_ok and
   // serialize_event put these fields first); another order only takes the usual way.
   std::string_view text(frame);
-  if (text.substr(0, 6) == "{\"re\":" && pull_in_flight()) {
+  if (text.starts_with(R"({"re":)") && pull_in_flight()) {
     if (auto pulled = read_pull_answer(text)) {
       auto it = pending_.find(pulled->re);
       if (it != pending_.end() && it->second == Call::pull) {
@@ -201,11 +202,14 @@ void SyncMachine::on_frame(const std::string& frame) {
         return on_page(pulled->page);
       }
     }
-  } else if (text.substr(0, 15) == "{\"type\":\"poke\"" && !carried_pokes_usable()) {
+  } else if (text.starts_with(R"({"type":"poke")") && !carried_pokes_usable()) {
     if (auto type = read_event_type(text); type && *type == "poke") return on_plain_poke();
   }
   auto message = protocol::parse_server_message(frame);
-  if (!message) return;  // unreadable frame: nothing to correlate it with
+  if (!message) {  // unreadable frame: nothing to correlate it with
+    last_frame_unreadable_ = true;
+    return;
+  }
   if (!message->re) {
     if (message->type == "poke") on_poke(message->body);
     return;
@@ -569,12 +573,19 @@ void SyncMachine::on_page(const PulledPage& page) {
     ahead_.emplace(std::move(next), id);
   }
 
+  // The page's threads, each once: a page's messages are mostly of a few threads, and a set's
+  // emplace makes its node (and copies the id) before it finds the thread already there.
+  std::vector<std::string_view> threads;
   for (const auto& row : page.rows) {
     std::string_view collection = page[row.collection];
-    if (collection == passerelle::sync::collection::threads) pulled_threads_.emplace(page[row.id]);
+    if (collection == passerelle::sync::collection::threads) threads.push_back(page[row.id]);
     if (collection != passerelle::sync::collection::messages || row.deleted) continue;
-    if (row.thread_id.size > 0) pulled_threads_.emplace(page[row.thread_id]);
+    if (row.thread_id.size > 0 && (threads.empty() || threads.back() != page[row.thread_id]))
+      threads.push_back(page[row.thread_id]);
   }
+  std::sort(threads.begin(), threads.end());
+  threads.erase(std::unique(threads.begin(), threads.end()), threads.end());
+  for (std::string_view t : threads) pulled_threads_.emplace(t);
   ChangedRows changed;
   std::int64_t stored_cursor = 0;
   {

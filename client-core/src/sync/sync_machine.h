@@ -157,6 +157,10 @@ class SyncMachine {
   const SyncSnapshot& snapshot() const { return snapshot_; }
   // Ended for good: stopped, signed out, or (once) finished. Events are then ignored.
   bool ended() const { return phase_ == Phase::ended; }
+  // The frame of the last event was not a server message protocol::parse_server_message reads
+  // (the engine ignored it; nothing changed). A host that ends the socket on such a frame (the
+  // web binding) asks here rather than reading every frame once more before feeding it.
+  bool last_frame_unreadable() const { return last_frame_unreadable_; }
 
  private:
   enum class Phase { idle, connecting, hello, resuming, syncing, waiting, backoff, ended };
@@ -227,6 +231,7 @@ class SyncMachine {
   // is stored as it comes, and a push the server says it will poke back needs no pull.
   bool live_rows_ = false;
   bool caught_up_ = false;
+  bool last_frame_unreadable_ = false;
   bool round_pushes_live_ = true;  // every push of this round will come back in a carried poke
   std::int64_t next_id_ = 1;
   std::map<std::int64_t, Call> pending_;  // requests sent, by id, awaiting their answer
