@@ -107,6 +107,68 @@ TEST(SyncMachine, ConnectsResumesAndAsksForTheNextPageAheadThenWaits) {
   EXPECT_EQ(sent(a, "pull").at("cursor").as_int64(), 7);
 }
 
+// A page with more to come: the next page is asked for in the same actions, and this page is
+// stored only at the next event (its 0 ms timer, or anything that comes first), so the host
+// sends the request before the page's storing begins. Either way it is stored once, in order.
+TEST(SyncMachine, APageWithMoreIsStoredAfterTheNextPageIsAskedFor) {
+  auto page = [](std::int64_t re, int cursor, bool more, const std::string& id) {
+    return answer(re, "\"changes\":[{\"collection\":\"profiles\",\"id\":\"" + id + "\",\"seq\":" +
+                          std::to_string(cursor) + ",\"data\":{\"id\":\"" + id + "\"}}],\"cursor\":" +
+                          std::to_string(cursor) + ",\"more\":" + (more ? "true" : "false") +
+                          ",\"horizon\":9,\"epoch\":\"e\"");
+  };
+  {
+    Host h;
+    auto pull = connect_and_resume(h);
+    auto a = h.feed(SyncEvent::received(page(pull.at("id").as_int64(), 3, true, "p1")));
+    auto ahead = sent(a, "pull");
+    EXPECT_EQ(ahead.at("cursor").as_int64(), 3);
+    const SyncAction* timer = nullptr;
+    for (const auto& action : a)
+      if (action.kind == Kind::arm_timer && action.delay == 0ms) timer = &action;
+    ASSERT_TRUE(timer) << "a 0 ms timer to store the page";
+    const std::int64_t store_timer = timer->timer;
+    EXPECT_FALSE(find(a, Kind::rows_changed)) << "not stored yet";
+    EXPECT_EQ(*h.store->cursor(), 0);
+    a = h.feed(SyncEvent::fired(store_timer));
+    EXPECT_EQ(*h.store->cursor(), 3);
+    ASSERT_TRUE(find(a, Kind::rows_changed));
+    EXPECT_EQ(find(a, Kind::rows_changed)->rows.count({"profiles", "p1"}), 1u);
+    EXPECT_FALSE(find(a, Kind::send_frame)) << "the page asked for ahead is the one the store wants";
+    a = h.feed(SyncEvent::received(page(ahead.at("id").as_int64(), 5, false, "p2")));
+    EXPECT_EQ(*h.store->cursor(), 5);
+    EXPECT_EQ(h.machine->snapshot().state, SyncState::up_to_date);
+    a = h.feed(SyncEvent::fired(store_timer));
+    EXPECT_TRUE(a.empty()) << "a timer with no page held does nothing";
+  }
+  {
+    // The next page comes before the timer fired: the page held is stored first.
+    Host h;
+    auto pull = connect_and_resume(h);
+    auto a = h.feed(SyncEvent::received(page(pull.at("id").as_int64(), 3, true, "p1")));
+    auto ahead = sent(a, "pull");
+    a = h.feed(SyncEvent::received(page(ahead.at("id").as_int64(), 5, false, "p2")));
+    int observed = 0;
+    for (const auto& action : a)
+      if (action.kind == Kind::rows_changed) ++observed;
+    EXPECT_EQ(observed, 2) << "each page observed once";
+    EXPECT_EQ(*h.store->cursor(), 5);
+    EXPECT_TRUE(h.store->get("profiles", "p1")->has_value());
+    EXPECT_TRUE(h.store->get("profiles", "p2")->has_value());
+    EXPECT_EQ(h.machine->snapshot().state, SyncState::up_to_date);
+  }
+  {
+    // The socket closes before the timer fired: the page held is still stored, then the failure.
+    Host h;
+    auto pull = connect_and_resume(h);
+    h.feed(SyncEvent::received(page(pull.at("id").as_int64(), 3, true, "p1")));
+    auto a = h.feed(SyncEvent::closed(network_failure("gone")));
+    EXPECT_EQ(*h.store->cursor(), 3);
+    EXPECT_TRUE(find(a, Kind::rows_changed));
+    EXPECT_EQ(h.machine->snapshot().state, SyncState::offline);
+  }
+}
+
 TEST(SyncMachine, AFailedSocketMeansOfflineCloseAndABackoffTimerThenAnotherSocket) {
   Host h;
   h.feed(SyncEvent::simple(SyncEvent::Kind::start));

@@ -105,6 +105,14 @@ std::vector<SyncAction> SyncMachine::feed(const SyncEvent& event) {
   out_.clear();
   last_frame_unreadable_ = false;
   if (phase_ == Phase::ended) return {};
+  if (held_page_) {
+    // Whatever the event, the page held is stored first: events are handled in the order they
+    // came, as if it had been stored on arrival (its own timer then finds nothing to do).
+    PulledPage page = std::move(*held_page_);
+    held_page_.reset();
+    store_page(page);
+    if (phase_ == Phase::ended) return std::move(out_);
+  }
   using K = SyncEvent::Kind;
   switch (event.kind) {
     case K::start:
@@ -199,7 +207,7 @@ void SyncMachine::on_frame(const std::string& frame) {
         SyncAction cancel = action(SyncAction::Kind::cancel_timer);
         cancel.timer = pulled->re;
         emit(std::move(cancel));
-        return on_page(pulled->page);
+        return on_page(std::move(pulled->page));
       }
     }
   } else if (text.starts_with(R"({"type":"poke")") && !carried_pokes_usable()) {
@@ -556,7 +564,7 @@ void SyncMachine::on_pulled(Outcome<json::object> answer) {
   on_page(pulled_page_text(*page));
 }
 
-void SyncMachine::on_page(const PulledPage& page) {
+void SyncMachine::on_page(PulledPage page) {
   if (page.more && !page.resync) {
     // The next page is asked for as soon as this one arrives (so it is the only request in
     // flight: a server may allow just one), and the server reads it while the device stores
@@ -571,8 +579,22 @@ void SyncMachine::on_page(const PulledPage& page) {
     std::int64_t id = send_request(Call::pull, "pull", next);
     if (id == 0) return;
     ahead_.emplace(std::move(next), id);
+    // A host carries out the actions once feed() returns: storing this page here would hold
+    // the request above back until the page is stored, so the server would wait for the
+    // device, then the device for the server (in the browser a page's storing takes about
+    // 100 ms, the server's next page some 40 ms: docs/benchmarks.md, "The browser"). So the
+    // page is stored at the next event, which a 0 ms timer makes come at once.
+    held_page_ = std::move(page);
+    SyncAction store = action(SyncAction::Kind::arm_timer);
+    store.timer = kStorePageTimer;
+    store.delay = std::chrono::milliseconds(0);
+    emit(std::move(store));
+    return;
   }
+  store_page(page);
+}
 
+void SyncMachine::store_page(const PulledPage& page) {
   // The page's threads, each once: a page's messages are mostly of a few threads, and a set's
   // emplace makes its node (and copies the id) before it finds the thread already there.
   std::vector<std::string_view> threads;
