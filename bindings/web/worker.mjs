@@ -143,6 +143,22 @@ function feed(kind, text = null, number = 0) {
   const out = core._psl_web_sync_feed(kindPtr, ptr, number);
   core._free(kindPtr);
   if (ptr) core._free(ptr);
+  carryOutAnswer(out);
+}
+
+// One frame from the socket in: encoded straight into the module's memory, its length passed
+// (psl_web_sync_feed_frame), so the core neither measures nor copies a pulled page again.
+function feedFrame(text) {
+  if (!core) return;
+  const room = text.length * 3 + 1;
+  const p = core._malloc(room);
+  const { written } = utf8.encodeInto(text, core.HEAPU8.subarray(p, p + room));
+  const out = core._psl_web_sync_feed_frame(p, written);
+  core._free(p);
+  carryOutAnswer(out);
+}
+
+function carryOutAnswer(out) {
   const answer = JSON.parse(fromCore(out));
   if (answer.error) { post({ event: 'core_error', error: answer.error }); return; }
   carryOut(answer.ok);
@@ -169,8 +185,8 @@ function openSocket(url) {
   s.onopen = () => { if (socket === s) feed('socket_opened'); };
   s.onmessage = (m) => {
     if (socket !== s) return;
-    if (typeof m.data === 'string') feed('frame', m.data);
-    else feed('frame', ''); // a binary frame is no message: fed empty, the core refuses it, saying so
+    if (typeof m.data === 'string') feedFrame(m.data);
+    else feedFrame(''); // a binary frame is no message: fed empty, the core refuses it, saying so
   };
   s.onclose = (c) => {
     if (socket !== s) return;

@@ -107,6 +107,68 @@ TEST(SyncMachine, ConnectsResumesAndAsksForTheNextPageAheadThenWaits) {
   EXPECT_EQ(sent(a, "pull").at("cursor").as_int64(), 7);
 }
 
+// A page with more to come: the next page is asked for in the same actions, and this page is
+// stored only at the next event (its 0 ms timer, or anything that comes first), so the host
+// sends the request before the page's storing begins. Either way it is stored once, in order.
+TEST(SyncMachine, APageWithMoreIsStoredAfterTheNextPageIsAskedFor) {
+  auto page = [](std::int64_t re, int cursor, bool more, const std::string& id) {
+    return answer(re, "\"changes\":[{\"collection\":\"profiles\",\"id\":\"" + id + "\",\"seq\":" +
+                          std::to_string(cursor) + ",\"data\":{\"id\":\"" + id + "\"}}],\"cursor\":" +
+                          std::to_string(cursor) + ",\"more\":" + (more ? "true" : "false") +
+                          ",\"horizon\":9,\"epoch\":\"e\"");
+  };
+  {
+    Host h;
+    auto pull = connect_and_resume(h);
+    auto a = h.feed(SyncEvent::received(page(pull.at("id").as_int64(), 3, true, "p1")));
+    auto ahead = sent(a, "pull");
+    EXPECT_EQ(ahead.at("cursor").as_int64(), 3);
+    const SyncAction* timer = nullptr;
+    for (const auto& action : a)
+      if (action.kind == Kind::arm_timer && action.delay == 0ms) timer = &action;
+    ASSERT_TRUE(timer) << "a 0 ms timer to store the page";
+    const std::int64_t store_timer = timer->timer;
+    EXPECT_FALSE(find(a, Kind::rows_changed)) << "not stored yet";
+    EXPECT_EQ(*h.store->cursor(), 0);
+    a = h.feed(SyncEvent::fired(store_timer));
+    EXPECT_EQ(*h.store->cursor(), 3);
+    ASSERT_TRUE(find(a, Kind::rows_changed));
+    EXPECT_EQ(find(a, Kind::rows_changed)->rows.count({"profiles", "p1"}), 1u);
+    EXPECT_FALSE(find(a, Kind::send_frame)) << "the page asked for ahead is the one the store wants";
+    a = h.feed(SyncEvent::received(page(ahead.at("id").as_int64(), 5, false, "p2")));
+    EXPECT_EQ(*h.store->cursor(), 5);
+    EXPECT_EQ(h.machine->snapshot().state, SyncState::up_to_date);
+    a = h.feed(SyncEvent::fired(store_timer));
+    EXPECT_TRUE(a.empty()) << "a timer with no page held does nothing";
+  }
+  {
+    // The next page comes before the timer fired: the page held is stored first.
+    Host h;
+    auto pull = connect_and_resume(h);
+    auto a = h.feed(SyncEvent::received(page(pull.at("id").as_int64(), 3, true, "p1")));
+    auto ahead = sent(a, "pull");
+    a = h.feed(SyncEvent::received(page(ahead.at("id").as_int64(), 5, false, "p2")));
+    int observed = 0;
+    for (const auto& action : a)
+      if (action.kind == Kind::rows_changed) ++observed;
+    EXPECT_EQ(observed, 2) << "each page observed once";
+    EXPECT_EQ(*h.store->cursor(), 5);
+    EXPECT_TRUE(h.store->get("profiles", "p1")->has_value());
+    EXPECT_TRUE(h.store->get("profiles", "p2")->has_value());
+    EXPECT_EQ(h.machine->snapshot().state, SyncState::up_to_date);
+  }
+  {
+    // The socket closes before the timer fired: the page held is still stored, then the failure.
+    Host h;
+    auto pull = connect_and_resume(h);
+    h.feed(SyncEvent::received(page(pull.at("id").as_int64(), 3, true, "p1")));
+    auto a = h.feed(SyncEvent::closed(network_failure("gone")));
+    EXPECT_EQ(*h.store->cursor(), 3);
+    EXPECT_TRUE(find(a, Kind::rows_changed));
+    EXPECT_EQ(h.machine->snapshot().state, SyncState::offline);
+  }
+}
+
 TEST(SyncMachine, AFailedSocketMeansOfflineCloseAndABackoffTimerThenAnotherSocket) {
   Host h;
   h.feed(SyncEvent::simple(SyncEvent::Kind::start));
@@ -215,6 +277,24 @@ TEST(PullAnswer, ReadsAPageAsTheUsualReadingDoesWithEachRowAsSerializedText) {
             boost::json::serialize(message.at("changes").as_array()[0].as_object().at("data")));
 }
 
+// Rows' text is scanned eight bytes at a time: a character to escape at every position of a
+// word, at the ends, alone and in runs, comes out as json::serialize writes it.
+TEST(PullAnswer, EscapesACharacterWhereverItFallsInALongString) {
+  // As the server sends them (JSON escapes); DEL and é need no escape when written again.
+  for (const std::string special : {R"(\")", R"(\\)", R"(\n)", R"(\u0001)", R"(\u001f)", R"(\u007f)", R"(\u00e9)",
+                                     R"(\"\"\\)", R"(\t\b\f\r)"}) {
+    for (int before = 0; before <= 17; ++before) {
+      std::string body = std::string(before, 'a') + special + std::string(17 - before, 'b');
+      std::string frame = R"({"re":1,"ok":true,"changes":[{"collection":"messages","id":"m","seq":1,"data":{"body":")" +
+                          body + R"(","end":"x"}}],"cursor":1,"more":false,"horizon":1,"epoch":"e"})";
+      auto fast = read_pull_answer(frame);
+      ASSERT_TRUE(fast) << frame;
+      auto data = boost::json::parse(frame).as_object().at("changes").as_array()[0].as_object().at("data");
+      EXPECT_EQ(fast->page[fast->page.rows.at(0).data], boost::json::serialize(data)) << frame;
+    }
+  }
+}
+
 TEST(PullAnswer, LeavesEverythingUnusualToTheUsualReading) {
   auto page = [](std::string fields) { return R"({"re":3,"ok":true,)" + fields + "}"; };
   const std::string rows = R"("changes":[{"collection":"c","id":"i","seq":1,"data":{}}])";
@@ -261,6 +341,39 @@ TEST(PullAnswer, ReadableFramesAreTheOnesTheUsualReadingReads) {
            std::string(R"({"re":1,"ok":true)"), std::string(R"({"re":1,"ok":true}x)"), std::string(""),
        })
     EXPECT_EQ(server_message_readable(frame), protocol::parse_server_message(frame).ok()) << frame;
+}
+
+// The web binding ends the socket on a frame the engine found unreadable (it no longer reads
+// every frame before feeding it): the engine says so for exactly the frames
+// parse_server_message refuses, whichever way it read them, and such a frame changes nothing.
+TEST(SyncMachine, SaysWhichFrameItCouldNotReadAndChangesNothingForIt) {
+  Host h;
+  auto pull = connect_and_resume(h);
+  const std::int64_t id = pull.at("id").as_int64();
+  for (const std::string& bad : {
+           std::string(R"({"re":)") + std::to_string(id) + R"(,"ok":true,"changes":[)",  // a page cut short
+           std::string(R"({"type":"poke","seq":3)"), std::string(R"({"re":"1","ok":true})"), std::string("[1]"),
+           std::string(""), std::string(R"({"re":1,"ok":true}x)"),
+       }) {
+    auto a = h.feed(SyncEvent::received(bad));
+    EXPECT_TRUE(h.machine->last_frame_unreadable()) << bad;
+    EXPECT_FALSE(protocol::parse_server_message(bad).ok()) << bad;
+    EXPECT_TRUE(a.empty()) << bad;
+    EXPECT_EQ(h.machine->snapshot().state, SyncState::syncing) << bad;
+  }
+  for (const std::string& good : {
+           std::string(R"({"re":999,"ok":false,"error":{"code":"internal","message":"m"}})"),
+           std::string(R"({"re":998,"ok":true})"),
+           std::string(R"({"type":"poke","seq":3})"),  // read for its type alone: no carried pokes here
+       }) {
+    h.feed(SyncEvent::received(good));
+    EXPECT_FALSE(h.machine->last_frame_unreadable()) << good;
+  }
+  h.feed(SyncEvent::received(answer(id, R"("changes":[],"cursor":4,"more":false,"horizon":4,"epoch":"e")")));
+  EXPECT_FALSE(h.machine->last_frame_unreadable()) << "a page read by the shortcut";
+  EXPECT_EQ(*h.store->cursor(), 4);
+  h.feed(SyncEvent::simple(SyncEvent::Kind::local_write));
+  EXPECT_FALSE(h.machine->last_frame_unreadable()) << "an event that is no frame";
 }
 
 TEST(SyncMachine, APulledPageIsStoredAsItsRowsTextAndObservedOnce) {

@@ -6,7 +6,9 @@
 //   2. sends a frame that is not JSON;
 //   3. sends a 2 MiB frame;
 //   4. answers a request that was never made, then the push with an answer of the wrong shape;
-//   5. from then on behaves: every pushed op applied, an empty pull page.
+//   5. from then on behaves: every pushed op applied, a pull page of one row whose id has every
+//      character JSON escapes (the core writes the observers' rows_changed as text: each id must
+//      reach the page as the server sent it).
 // Each fault must show in the sync status as a clear error, be followed by a reconnection, and
 // the queue must drain in the end with every op applied exactly once; the Worker never dies.
 //
@@ -67,6 +69,7 @@ class Conn {
 }
 
 const user = { id: USER, email: EMAIL, name: 'Candidate Test', role: 'candidate', locale: 'fr' };
+const AWKWARD_ID = 'p "quoted" \\ back/slash\nnew line\u0001\u001f\t\b\f\r é ✓ 😀 </script>';
 let syncConnections = 0;
 const applied = new Map(); // op id -> times applied
 const ok = (re, fields = {}) => JSON.stringify({ re, ok: true, ...fields });
@@ -96,7 +99,8 @@ function serve(conn) {
         conn.send(ok(req.id, { results: req.ops.map((op) => ({ op_id: op.op_id, status: 'applied' })) }));
         return;
       case 'pull':
-        conn.send(ok(req.id, { changes: [], cursor: 0, more: false, epoch: 'fake-epoch', horizon: 0 }));
+        conn.send(ok(req.id, { changes: [{ collection: 'profiles', id: AWKWARD_ID, seq: 1, deleted: false,
+          data: { id: AWKWARD_ID, name: 'Awkward' } }], cursor: 1, more: false, epoch: 'fake-epoch', horizon: 1 }));
         return;
       default:
         conn.send(JSON.stringify({ re: req.id, ok: false, error: { code: 'unsupported', message: 'not in this fake server' } }));
@@ -141,7 +145,9 @@ async function main() {
     const db = window.db = await open();
     await db.signIn(url, email, 'any password');
     const errors = [];
+    const observed = [];
     db.onSyncState((s) => { if (s.last_error) errors.push(s.last_error); });
+    db.observe((rows) => { if (rows) observed.push(...rows); });
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push(await db.mutate('profile.update', { country: ['MA', 'FR', 'CO'][i] }));
     await db.startSync({ request_timeout_ms: 3000, backoff_min_ms: 50, backoff_max_ms: 200 });
@@ -159,7 +165,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 100));
     }
     await db.stopSync();
-    return { ids, status: s, errors };
+    return { ids, status: s, errors, observed };
   }, { url, email: EMAIL });
 
   const msgs = result.errors.map((e) => `${e.origin}/${e.code}: ${e.message}`);
@@ -175,6 +181,10 @@ async function main() {
   check('the engine reconnected after each fault', syncConnections >= 5, String(syncConnections));
   check('the queue drained: every op applied exactly once', result.status.pending_ops === 0 &&
     result.ids.every((id) => applied.get(id) === 1), JSON.stringify({ status: result.status, applied: [...applied] }));
+  check('the pulled row with every escaped character reached the observers under its own id',
+    result.observed.some((r) => r.collection === 'profiles' && r.id === AWKWARD_ID) &&
+    result.observed.every((r) => typeof r.collection === 'string' && typeof r.id === 'string'),
+    JSON.stringify(result.observed.slice(0, 5)));
   check('no error escaped into the page', pageErrors.length === 0, JSON.stringify(pageErrors));
 }
 

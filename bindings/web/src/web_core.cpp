@@ -83,6 +83,42 @@ char* answer(const json::object& o) {
 
 char* ok(json::value v) { return answer({{"ok", std::move(v)}}); }
 
+// {"ok": <value>} where the value is JSON text already written (the engine's actions).
+char* ok_text(std::string_view value) {
+  char* out = static_cast<char*>(std::malloc(value.size() + 8));
+  if (!out) return nullptr;
+  std::memcpy(out, "{\"ok\":", 6);
+  std::memcpy(out + 6, value.data(), value.size());
+  out[6 + value.size()] = '}';
+  out[7 + value.size()] = '\0';
+  return out;
+}
+
+// `s` as a JSON string, quoted and escaped as json::serialize escapes it, appended to `out`.
+void append_json_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  std::size_t plain = 0;  // where the run of characters that need no escape began
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out += "\\u00"; out += kHex[c >> 4]; out += kHex[c & 15]; break;
+    }
+  }
+  out.append(s.data() + plain, s.size() - plain);
+  out += '"';
+}
+
 // `origin`: "usage" when the caller's input was refused, "local" when the device failed.
 char* error(ErrorCode code, std::string_view origin, std::string_view message) {
   return answer({{"error", {{"code", to_string(code)}, {"origin", origin}, {"message", message}}}});
@@ -193,12 +229,31 @@ client::SyncStatus status_now() {
   return st;
 }
 
-// The engine's actions as the Worker carries them out: {"do": "<kind>", ...}. Those that only
-// concern the stores (a session the server ended) are done here, before the Worker hears.
-json::array carry_out(std::vector<client::SyncAction> actions) {
+// The engine's actions as the Worker carries them out, as one JSON array's text:
+// {"do": "<kind>", ...}. Those that only concern the stores (a session the server ended) are
+// done here, before the Worker hears. Written as text, not built as objects: a pulled page's
+// rows_changed names its thousand rows, and building a {collection, id} object for each, then
+// serializing them, was an eighth of the Worker's pull (docs/benchmarks.md, "The browser").
+std::string carry_out(std::vector<client::SyncAction> actions) {
   using K = client::SyncAction::Kind;
-  json::array out;
+  std::string out = "[";
   for (auto& a : actions) {
+    if (a.kind == K::rows_changed) {
+      if (out.size() > 1) out += ',';
+      out.reserve(out.size() + 64 + a.rows.size() * 72);
+      out += "{\"do\":\"rows_changed\",\"rows\":[";
+      bool first = true;
+      for (const auto& [collection, id] : a.rows) {
+        out += first ? "{\"collection\":" : ",{\"collection\":";
+        first = false;
+        append_json_string(out, collection);
+        out += ",\"id\":";
+        append_json_string(out, id);
+        out += '}';
+      }
+      out += "]}";
+      continue;
+    }
     json::object o;
     switch (a.kind) {
       case K::open_socket: o = {{"do", "open_socket"}, {"url", a.url}}; break;
@@ -215,7 +270,7 @@ json::array carry_out(std::vector<client::SyncAction> actions) {
         break;
       }
       case K::cancel_upload: o = {{"do", "cancel_upload"}}; break;
-      case K::rows_changed: o = {{"do", "rows_changed"}, {"rows", passerelle::capi::to_json(a.rows)}}; break;
+      case K::rows_changed: continue;  // written above
       case K::rejected:
         if (!a.rejection) continue;
         o = {{"do", "rejected"}, {"rejection", passerelle::capi::to_json(*a.rejection)}};
@@ -231,8 +286,10 @@ json::array carry_out(std::vector<client::SyncAction> actions) {
         break;
       case K::finished: o = {{"do", "finished"}}; break;
     }
-    out.emplace_back(std::move(o));
+    if (out.size() > 1) out += ',';
+    out += json::serialize(o);
   }
+  out += ']';
   return out;
 }
 
@@ -427,7 +484,7 @@ __attribute__((used)) char* psl_web_sync_start(const char* options_json) {
     if (auto* v = o.as_object().if_contains("max_frame"); v && v->is_int64() && v->as_int64() > 0)
       c.max_frame = static_cast<std::size_t>(v->as_int64());
     g_open->machine = std::make_unique<client::SyncMachine>(c, *g_open->store, g_open->store_mutex, g_open->files.get());
-    return ok(carry_out(g_open->machine->feed(client::SyncEvent::simple(client::SyncEvent::Kind::start))));
+    return ok_text(carry_out(g_open->machine->feed(client::SyncEvent::simple(client::SyncEvent::Kind::start))));
   });
 }
 
@@ -435,6 +492,29 @@ __attribute__((used)) char* psl_web_sync_start(const char* options_json) {
 // "timer_fired" (`number`: the timer), "local_write" or "stop". The answer is the actions.
 // A frame the core cannot read, or larger than the engine's max_frame, ends the socket with a
 // server error saying so (the engine then reconnects after its backoff).
+namespace {
+
+// A frame from the socket fed to the engine, and the actions it causes. A frame larger than the
+// core reads ends the socket unread; one the engine found unreadable (it ignores such a frame,
+// changing nothing) ends it after: the engine read it once, so no pass here reads every frame
+// (a pulled page) before it (docs/benchmarks.md, "The browser").
+std::vector<client::SyncAction> feed_frame(std::string t) {
+  auto& machine = *g_open->machine;
+  const std::size_t limit = kMaxIncomingFrame;
+  if (t.size() > limit)
+    return machine.feed(client::SyncEvent::closed(client::server_failure(Error{ErrorCode::too_large,
+        "the server sent a frame of " + std::to_string(t.size()) + " bytes; this device reads at most " + std::to_string(limit)})));
+  auto actions = machine.feed(client::SyncEvent::received(std::move(t)));
+  if (machine.last_frame_unreadable()) {
+    auto more = machine.feed(client::SyncEvent::closed(
+        client::server_failure(Error{ErrorCode::internal, "the server sent a frame this device cannot read"})));
+    actions.insert(actions.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+  }
+  return actions;
+}
+
+}  // namespace
+
 __attribute__((used)) char* psl_web_sync_feed(const char* kind, const char* text, double number) {
   return guarded([&] {
     if (!g_open || !g_open->machine) return ok(json::array());
@@ -445,14 +525,7 @@ __attribute__((used)) char* psl_web_sync_feed(const char* kind, const char* text
     if (k == "socket_opened") {
       e = client::SyncEvent::simple(K::socket_opened);
     } else if (k == "frame") {
-      const std::size_t limit = kMaxIncomingFrame;
-      if (t.size() > limit)
-        e = client::SyncEvent::closed(client::server_failure(Error{ErrorCode::too_large,
-            "the server sent a frame of " + std::to_string(t.size()) + " bytes; this device reads at most " + std::to_string(limit)}));
-      else if (!client::server_message_readable(t))  // without parsing each page twice
-        e = client::SyncEvent::closed(client::server_failure(Error{ErrorCode::internal, "the server sent a frame this device cannot read"}));
-      else
-        e = client::SyncEvent::received(std::move(t));
+      return ok_text(carry_out(feed_frame(std::move(t))));
     } else if (k == "socket_closed") {
       e = client::SyncEvent::closed(client::network_failure(t.empty() ? "the connection to the server ended" : t));
     } else if (k == "timer_fired") {
@@ -484,7 +557,18 @@ __attribute__((used)) char* psl_web_sync_feed(const char* kind, const char* text
     } else {
       return error(ErrorCode::bad_request, "usage", "no sync event named " + k);
     }
-    return ok(carry_out(g_open->machine->feed(e)));
+    return ok_text(carry_out(g_open->machine->feed(e)));
+  });
+}
+
+// psl_web_sync_feed("frame", ...) for a frame of `length` bytes at `text` (no NUL needed): the
+// Worker's way for every frame, which it has just encoded and knows the length of, so a pulled
+// page (about 500 KB) is neither measured again nor copied twice.
+__attribute__((used)) char* psl_web_sync_feed_frame(const char* text, double length) {
+  return guarded([&] {
+    if (!g_open || !g_open->machine) return ok(json::array());
+    std::string t = text && length > 0 ? std::string(text, static_cast<std::size_t>(length)) : std::string();
+    return ok_text(carry_out(feed_frame(std::move(t))));
   });
 }
 

@@ -33,8 +33,9 @@ std::optional<PullAnswer> read_pull_answer(std::string_view frame);
 std::optional<std::string> read_event_type(std::string_view frame);
 
 // Whether protocol::parse_server_message reads the frame, answered for the usual frames (a
-// successful answer, an event) by a pass that builds no object: a host that checks every frame
-// before feeding it (the web binding) need not parse each page twice.
+// successful answer, an event) by a pass that builds no object. (The web binding checked every
+// frame with it; the engine now says which frame it could not read,
+// SyncMachine::last_frame_unreadable, so no host reads a page twice.)
 bool server_message_readable(std::string_view frame);
 
 }  // namespace passerelle::client

@@ -103,7 +103,16 @@ SyncMachine::SyncMachine(SyncMachineConfig config, SyncStore& store, std::mutex&
 
 std::vector<SyncAction> SyncMachine::feed(const SyncEvent& event) {
   out_.clear();
+  last_frame_unreadable_ = false;
   if (phase_ == Phase::ended) return {};
+  if (held_page_) {
+    // Whatever the event, the page held is stored first: events are handled in the order they
+    // came, as if it had been stored on arrival (its own timer then finds nothing to do).
+    PulledPage page = std::move(*held_page_);
+    held_page_.reset();
+    store_page(page);
+    if (phase_ == Phase::ended) return std::move(out_);
+  }
   using K = SyncEvent::Kind;
   switch (event.kind) {
     case K::start:
@@ -190,7 +199,7 @@ void SyncMachine::on_frame(const std::string& frame) {
   // pushes). The prefixes are how the server writes them (protocol::serialize_ok and
   // serialize_event put these fields first); another order only takes the usual way.
   std::string_view text(frame);
-  if (text.substr(0, 6) == "{\"re\":" && pull_in_flight()) {
+  if (text.starts_with(R"({"re":)") && pull_in_flight()) {
     if (auto pulled = read_pull_answer(text)) {
       auto it = pending_.find(pulled->re);
       if (it != pending_.end() && it->second == Call::pull) {
@@ -198,14 +207,17 @@ void SyncMachine::on_frame(const std::string& frame) {
         SyncAction cancel = action(SyncAction::Kind::cancel_timer);
         cancel.timer = pulled->re;
         emit(std::move(cancel));
-        return on_page(pulled->page);
+        return on_page(std::move(pulled->page));
       }
     }
-  } else if (text.substr(0, 15) == "{\"type\":\"poke\"" && !carried_pokes_usable()) {
+  } else if (text.starts_with(R"({"type":"poke")") && !carried_pokes_usable()) {
     if (auto type = read_event_type(text); type && *type == "poke") return on_plain_poke();
   }
   auto message = protocol::parse_server_message(frame);
-  if (!message) return;  // unreadable frame: nothing to correlate it with
+  if (!message) {  // unreadable frame: nothing to correlate it with
+    last_frame_unreadable_ = true;
+    return;
+  }
   if (!message->re) {
     if (message->type == "poke") on_poke(message->body);
     return;
@@ -552,7 +564,7 @@ void SyncMachine::on_pulled(Outcome<json::object> answer) {
   on_page(pulled_page_text(*page));
 }
 
-void SyncMachine::on_page(const PulledPage& page) {
+void SyncMachine::on_page(PulledPage page) {
   if (page.more && !page.resync) {
     // The next page is asked for as soon as this one arrives (so it is the only request in
     // flight: a server may allow just one), and the server reads it while the device stores
@@ -567,14 +579,35 @@ void SyncMachine::on_page(const PulledPage& page) {
     std::int64_t id = send_request(Call::pull, "pull", next);
     if (id == 0) return;
     ahead_.emplace(std::move(next), id);
+    // A host carries out the actions once feed() returns: storing this page here would hold
+    // the request above back until the page is stored, so the server would wait for the
+    // device, then the device for the server (in the browser a page's storing takes about
+    // 100 ms, the server's next page some 40 ms: docs/benchmarks.md, "The browser"). So the
+    // page is stored at the next event, which a 0 ms timer makes come at once.
+    held_page_ = std::move(page);
+    SyncAction store = action(SyncAction::Kind::arm_timer);
+    store.timer = kStorePageTimer;
+    store.delay = std::chrono::milliseconds(0);
+    emit(std::move(store));
+    return;
   }
+  store_page(page);
+}
 
+void SyncMachine::store_page(const PulledPage& page) {
+  // The page's threads, each once: a page's messages are mostly of a few threads, and a set's
+  // emplace makes its node (and copies the id) before it finds the thread already there.
+  std::vector<std::string_view> threads;
   for (const auto& row : page.rows) {
     std::string_view collection = page[row.collection];
-    if (collection == passerelle::sync::collection::threads) pulled_threads_.emplace(page[row.id]);
+    if (collection == passerelle::sync::collection::threads) threads.push_back(page[row.id]);
     if (collection != passerelle::sync::collection::messages || row.deleted) continue;
-    if (row.thread_id.size > 0) pulled_threads_.emplace(page[row.thread_id]);
+    if (row.thread_id.size > 0 && (threads.empty() || threads.back() != page[row.thread_id]))
+      threads.push_back(page[row.thread_id]);
   }
+  std::sort(threads.begin(), threads.end());
+  threads.erase(std::unique(threads.begin(), threads.end()), threads.end());
+  for (std::string_view t : threads) pulled_threads_.emplace(t);
   ChangedRows changed;
   std::int64_t stored_cursor = 0;
   {

@@ -157,6 +157,10 @@ class SyncMachine {
   const SyncSnapshot& snapshot() const { return snapshot_; }
   // Ended for good: stopped, signed out, or (once) finished. Events are then ignored.
   bool ended() const { return phase_ == Phase::ended; }
+  // The frame of the last event was not a server message protocol::parse_server_message reads
+  // (the engine ignored it; nothing changed). A host that ends the socket on such a frame (the
+  // web binding) asks here rather than reading every frame once more before feeding it.
+  bool last_frame_unreadable() const { return last_frame_unreadable_; }
 
  private:
   enum class Phase { idle, connecting, hello, resuming, syncing, waiting, backoff, ended };
@@ -166,6 +170,7 @@ class SyncMachine {
   enum class Step { push, pull, push_receipts, pull_receipts };
   static constexpr std::int64_t kBackoffTimer = -1;
   static constexpr std::int64_t kDeadlineTimer = -2;
+  static constexpr std::int64_t kStorePageTimer = -3;  // 0 ms: store the page held (held_page_)
 
   void connect();
   void on_frame(const std::string& frame);
@@ -181,7 +186,9 @@ class SyncMachine {
   void on_uploaded(const SyncEvent& event);
   void next_pull();
   void on_pulled(Outcome<boost::json::object> answer);
-  void on_page(const PulledPage& page);
+  void on_page(PulledPage page);
+  // The rest of a page's handling: stored, observed, then the next pull or the round's end.
+  void store_page(const PulledPage& page);
   // Whether a carried poke arriving now could be stored (otherwise it only says: pull).
   bool carried_pokes_usable() const;
   void on_plain_poke();
@@ -227,6 +234,7 @@ class SyncMachine {
   // is stored as it comes, and a push the server says it will poke back needs no pull.
   bool live_rows_ = false;
   bool caught_up_ = false;
+  bool last_frame_unreadable_ = false;
   bool round_pushes_live_ = true;  // every push of this round will come back in a carried poke
   std::int64_t next_id_ = 1;
   std::map<std::int64_t, Call> pending_;  // requests sent, by id, awaiting their answer
@@ -244,6 +252,10 @@ class SyncMachine {
   std::optional<std::int64_t> pull_horizon_;     // ... with this horizon
   // The next page, asked for as soon as a page arrives: its request and id.
   std::optional<std::pair<boost::json::object, std::int64_t>> ahead_;
+  // A page received with more to come, stored at the next event (the 0 ms timer armed for it,
+  // or whatever comes first): so the host sends the request for the next page before this one's
+  // storing begins, and the server reads that page while the device stores this one.
+  std::optional<PulledPage> held_page_;
   int restarts_ = 0;
 };
 
