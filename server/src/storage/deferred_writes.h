@@ -13,7 +13,7 @@
 //
 // The row writes of one table that a pipeline carries go as one multi-row statement, and
 // those of several tables as one statement (dialect.h: ManyRows, merged_writes_sql): a
-// one-message push's nine row writes cost one statement to the database, not nine.
+// one-message push's ten row writes cost one statement to the database, not ten.
 //
 // SOCI has no pipelining (each statement is PQexecPrepared and its result); this class speaks
 // libpq on the session's own connection between two SOCI statements, when SOCI has none in
