@@ -3,7 +3,8 @@
 // The rest of the server writes portable SQL: TEXT ids and RFC 3339 UTC timestamps (which sort
 // as text), INTEGER flags, BIGINT counters, SAVEPOINT/RELEASE, ON CONFLICT upserts and
 // UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL 9.5+). The one PostgreSQL-only mechanism kept
-// apart is the pipelining of a push's writes (deferred_writes.h): it is libpq, not SQL.
+// apart is the pipelining of a push's writes (deferred_writes.h): it is libpq, not SQL; the
+// multi-row forms those writes are sent in are here (ManyRows).
 #pragma once
 
 #include <soci/session.h>
@@ -114,9 +115,10 @@ struct ManyRows {
 };
 // The multi-row form of `one_row_sql`, or nullptr when it has none.
 const ManyRows* many_rows_form(const char* one_row_sql);
-// Several multi-row writes (at most one per table) as one statement: `WITH w0 AS (...), ...`,
-// numbered :v1, :v2... in the order of `parts`. A data-modifying WITH runs every part once,
-// to completion, in the same snapshot: none of them reads what another writes.
+// Several multi-row writes (at most one per table) as one statement: `WITH w0 AS (...), ...
+// SELECT 1`, the parts' placeholders in the order of `parts` (numbered by order of appearance,
+// as everywhere). A data-modifying WITH runs every part once, to completion, in the same
+// snapshot: right only because none of them reads what another writes.
 std::string merged_writes_sql(const std::vector<const ManyRows*>& parts);
 // A PostgreSQL array literal of texts ({"a","b\"c"}), bound as one text value and cast.
 std::string text_array(const std::vector<std::string>& values);
