@@ -343,4 +343,209 @@ TEST_F(PushPipelineTest, ReadersLatestFromThePushMakesTheSamePokeAsLivePokesOwnR
   ASSERT_TRUE(s) << s.error().message;
 }
 
+// The one-row writes of a push as their owners queue them (change_log.cpp, projections.cpp,
+// push.cpp); the dialect sends those of one pipeline as one statement (dialect.h: ManyRows).
+constexpr const char* kAudienceRow =
+    "INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms)"
+    " VALUES (:u, :c, :i, :s, :v, :t)"
+    " ON CONFLICT (user_id, collection, row_id) DO UPDATE SET"
+    " seq = excluded.seq, visible = excluded.visible, changed_at_ms = excluded.changed_at_ms";
+constexpr const char* kInboxRow =
+    "INSERT INTO message_inbox (user_id, message_id, thread_id, n, sent_at_ms)"
+    " VALUES (:u, :m, :t, :n, :s) ON CONFLICT DO NOTHING";
+constexpr const char* kOpRow =
+    "INSERT INTO sync_ops (user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms)"
+    " VALUES (:u, :o, :n, :st, :c, :m, :s, :t)";
+constexpr const char* kCounterRow = "UPDATE sync_meta SET value = :s WHERE key = 'seq'";
+
+// Row writes of several tables, with keys queued twice, go as one statement and leave what
+// running them one by one leaves: an upsert's last row of a key, DO NOTHING's first, every op.
+TEST_F(PushPipelineTest, RowWritesOfOnePipelineGoAsOneStatementAndEndAsOneByOne) {
+  for (const char* sql : {kAudienceRow, kInboxRow, kOpRow, kCounterRow})
+    ASSERT_NE(st::many_rows_form(sql), nullptr) << "the dialect no longer knows " << sql;
+  const std::string odd = "say \"no\", {then} \\ stop; 'quoted' NULL";
+  std::uint64_t statements = 0;
+  Status s = db->writer().run([&](soci::session& sql) -> Status {
+    st::Cached<st::DeferredWrites> w(sql);
+    w->add(kAudienceRow, {"mr_u1", "threads", "t1", "5", "1", "100"});
+    w->add(kInboxRow, {"mr_u1", "m1", "t1", "1", "100"});
+    w->add(kAudienceRow, {"mr_u2", "threads", "t1", "5", "1", "100"});
+    w->add(kAudienceRow, {"mr_u1", "threads", "t1", "7", "0", "200"});  // the same key: the last wins
+    w->add(kInboxRow, {"mr_u1", "m1", "t9", "2", "200"});                // DO NOTHING: the first stays
+    w->add(kOpRow, {"mr_u1", "op1", "message.send", "rejected", "conflict", odd, "0", "100"});
+    w->add(kOpRow, {"mr_u1", "op2", "message.send", "applied", std::nullopt, std::nullopt, "7", "100"});
+    w->add(kCounterRow, {"6"});
+    w->add(kCounterRow, {"7"});
+    const std::uint64_t before = w->statements_sent();
+    w->flush();
+    statements = w->statements_sent() - before;
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(statements, 1u);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE user_id = 'mr_u1' AND seq = 7 AND visible = 0"
+                  " AND changed_at_ms = 200"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE user_id = 'mr_u2' AND seq = 5 AND visible = 1"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM message_inbox WHERE user_id = 'mr_u1' AND thread_id = 't1' AND n = 1"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM message_inbox WHERE user_id = 'mr_u1'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE user_id = 'mr_u1' AND op_id = 'op2' AND error_code IS NULL"
+                  " AND error_message IS NULL AND seq = 7"), 1);
+  std::string message;
+  db->read([&](soci::session& sql) {
+    sql << "SELECT error_message FROM sync_ops WHERE user_id = 'mr_u1' AND op_id = 'op1'", soci::into(message);
+    return 0;
+  });
+  EXPECT_EQ(message, odd);
+  EXPECT_EQ(count("SELECT value FROM sync_meta WHERE key = 'seq'"), 7);
+}
+
+// A merged statement fails whole, with its SQLSTATE, and the next one on the connection works.
+TEST_F(PushPipelineTest, AMergedWriteFailsWholeWithItsSqlstate) {
+  std::string code;
+  Status s = db->writer().run([&](soci::session& sql) -> Status {
+    st::Cached<st::DeferredWrites> w(sql);
+    w->add(kAudienceRow, {"mf_u1", "threads", "t1", "5", "1", "100"});
+    w->add(kOpRow, {"mf_u1", "op1", "message.send", "applied", std::nullopt, std::nullopt, "5", "100"});
+    w->add(kOpRow, {"mf_u1", "op1", "message.send", "applied", std::nullopt, std::nullopt, "5", "100"});
+    try {
+      w->flush();
+      ADD_FAILURE() << "an op recorded twice was accepted";
+    } catch (const soci::postgresql_soci_error& e) {
+      code = e.sqlstate();
+      throw;
+    }
+    return Status::Ok();
+  });
+  EXPECT_FALSE(s);
+  EXPECT_EQ(code, "23505");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE user_id = 'mf_u1'"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE user_id = 'mf_u1'"), 0);
+  s = db->writer().run([&](soci::session& sql) -> Status {
+    st::Cached<st::DeferredWrites> w(sql);
+    w->add(kAudienceRow, {"mf_u1", "threads", "t1", "5", "1", "100"});
+    w->add(kOpRow, {"mf_u1", "op1", "message.send", "applied", std::nullopt, std::nullopt, "5", "100"});
+    w->add(kOpRow, {"mf_u1", "op2", "message.send", "applied", std::nullopt, std::nullopt, "5", "100"});
+    w->flush();
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE user_id = 'mf_u1'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE user_id = 'mf_u1'"), 2);
+}
+
+// A candidate and her coach with a thread, as the chat bench has them.
+struct ChatPair {
+  std::string coach = passerelle::new_id(), cand = passerelle::new_id(), thread = passerelle::new_id();
+};
+ChatPair make_chat_pair(st::Database& db) {
+  using passerelle::protocol::Role;
+  ChatPair p;
+  std::string admin = passerelle::new_id();
+  Status s = db.writer().run([&](soci::session& sql) -> Status {
+    sy::ChangeLog log(sql, passerelle::now_utc());
+    for (const auto& [id, role] :
+         std::vector<std::pair<std::string, Role>>{{admin, Role::admin}, {p.coach, Role::coach}, {p.cand, Role::candidate}})
+      log.put(passerelle::sync::collection::profiles, id,
+              passerelle::sync::new_profile_row({id, role, id + "@x.org", "N", passerelle::protocol::Locale::fr},
+                                                passerelle::now_utc()),
+              {id});
+    auto assigned = sy::run_push(sql, {admin, Role::admin},
+                                 {{passerelle::new_id(), "caseload.assign",
+                                   {{"candidate_id", p.cand}, {"coach_id", p.coach}, {"thread_id", p.thread}}}},
+                                 passerelle::now_utc());
+    EXPECT_EQ(assigned.results.at(0).status, passerelle::sync::OpStatus::applied);
+    return Status::Ok();
+  });
+  EXPECT_TRUE(s) << s.error().message;
+  return p;
+}
+
+sy::PushOutcome send_message(soci::session& sql, const ChatPair& p, const std::string& op_id, const std::string& id) {
+  return sy::run_push(sql, {p.cand, passerelle::protocol::Role::candidate},
+                      {{op_id, "message.send", {{"id", id}, {"thread_id", p.thread}, {"body", "Bonjour"}}}},
+                      passerelle::now_utc());
+}
+
+// Several one-message pushes in one writer batch, each pipeline's row writes as one statement:
+// a push refused after its writes, and one whose item failed on a later statement, leave
+// nothing (no message, no reader, no inbox entry, no op record); the others commit.
+TEST_F(PushPipelineTest, MessagesInOneBatchWithMergedWritesFailAlone) {
+  ChatPair pair = make_chat_pair(*db);
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::vector<std::promise<Status>> done(5);
+  std::vector<std::string> ops, ids;
+  for (int n = 0; n < 5; ++n) ops.push_back(passerelle::new_id()), ids.push_back(passerelle::new_id());
+  for (int n = 0; n < 5; ++n) {
+    db->writer().submit(
+        [&, n](soci::session& sql) -> Status {
+          if (n == 0) gate.wait();
+          auto out = send_message(sql, pair, ops[n], ids[n]);
+          EXPECT_EQ(out.results.at(0).status, passerelle::sync::OpStatus::applied);
+          if (n == 2) return Status(passerelle::ErrorCode::conflict, "refused after its writes");
+          if (n == 4) {
+            st::Cached<st::DeferredWrites> w(sql);
+            w->add(kPutMeta, {"seq", "1"});  // the counter exists: a unique violation
+            w->flush();
+          }
+          return Status::Ok();
+        },
+        [&done, n](Status s) { done[n].set_value(std::move(s)); }, true);
+  }
+  release.set_value();
+  std::vector<Status> s;
+  for (auto& d : done) s.push_back(d.get_future().get());
+  for (int n : {0, 1, 3}) {
+    EXPECT_TRUE(s[n]) << n;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND id = '" + ids[n] + "'"), 1) << n;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE op_id = '" + ops[n] + "' AND status = 'applied'"), 1) << n;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE collection = 'messages' AND row_id = '" + ids[n] +
+                    "' AND visible = 1"), 2) << n;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM message_inbox WHERE user_id = '" + pair.coach + "' AND message_id = '" +
+                    ids[n] + "'"), 1) << n;
+  }
+  for (int n : {2, 4}) {
+    EXPECT_FALSE(s[n]) << n;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_rows WHERE id = '" + ids[n] + "'"), 0) << n;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE op_id = '" + ops[n] + "'"), 0) << n;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE row_id = '" + ids[n] + "'"), 0) << n;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM message_inbox WHERE message_id = '" + ids[n] + "'"), 0) << n;
+  }
+  // The counter is the last seq that committed: no seq of an undone push was kept.
+  EXPECT_EQ(count("SELECT value FROM sync_meta WHERE key = 'seq'"), count("SELECT MAX(seq) FROM sync_rows"));
+  // The undone ops run again later and apply once.
+  Status again = db->writer().run([&](soci::session& sql) -> Status {
+    for (int n : {2, 4}) EXPECT_EQ(send_message(sql, pair, ops[n], ids[n]).results.at(0).status, passerelle::sync::OpStatus::applied);
+    EXPECT_TRUE(send_message(sql, pair, ops[2], ids[2]).replayed.at(0));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE op_id IN ('" + ops[2] + "', '" + ops[4] + "')"), 2);
+}
+
+// How many statements a one-message push sends once the connection knows what message.send
+// reads: its savepoint and reads in one pipeline, and its row writes as ONE statement (the
+// message, its readers, the thread, its readers, the thread's index row, the coach's inbox,
+// the op's record and the seq counter) before the release and the readers' latest read.
+TEST_F(PushPipelineTest, AOneMessagePushSendsItsRowWritesAsOneStatement) {
+  ChatPair pair = make_chat_pair(*db);
+  std::vector<std::uint64_t> sent;
+  for (int n = 0; n < 3; ++n) {
+    Status s = db->writer().run([&](soci::session& sql) -> Status {
+      st::Cached<st::DeferredWrites> w(sql);
+      const std::uint64_t before = w->statements_sent();
+      auto out = send_message(sql, pair, passerelle::new_id(), passerelle::new_id());
+      EXPECT_EQ(out.results.at(0).status, passerelle::sync::OpStatus::applied);
+      sent.push_back(w->statements_sent() - before);
+      return Status::Ok();
+    });
+    ASSERT_TRUE(s) << s.error().message;
+  }
+  // SAVEPOINT passerelle_push, the ledger with the seq counter, the thread and message rows;
+  // then the row writes, RELEASE, the readers' latest: 6. It was 17: the counter and each
+  // collection read apart, and a statement per row written (2 rows, 4 readers, the thread's
+  // index row, the coach's inbox, the op's record, the counter).
+  EXPECT_EQ(sent.back(), 6u);
+}
+
 }  // namespace

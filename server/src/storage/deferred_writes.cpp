@@ -5,6 +5,10 @@
 #include <libpq-fe.h>
 
 #include "connection_cache.h"
+#include "dialect.h"
+
+#include <algorithm>
+#include <deque>
 
 namespace passerelle::server::storage {
 
@@ -122,6 +126,41 @@ std::vector<DeferredWrites::Rows> DeferredWrites::flush_and_read(const std::vect
   return send(reads.size());
 }
 
+DeferredWrites::Prepared& DeferredWrites::prepared_for(const char* sql) {
+  auto [it, fresh] = prepared_.try_emplace(sql);
+  Prepared& p = it->second;
+  if (fresh) {
+    p.text = numbered_placeholders(sql, p.params);
+    p.name = "passerelle_dw_" + std::to_string(++names_);
+    p.form = many_rows_form(sql);
+    if (p.form && p.form->values != p.params) p.form = nullptr;  // not the text the dialect knows
+  }
+  return p;
+}
+
+namespace {
+// A PostgreSQL array literal of the `column`th value of each row: {"a","b\"c",NULL}.
+std::string array_literal(const std::vector<std::string>& values, const std::vector<bool>& nulls,
+                          const std::vector<std::size_t>& first_values, std::size_t column) {
+  std::string out = "{";
+  for (std::size_t n = 0; n < first_values.size(); ++n) {
+    if (n) out += ',';
+    std::size_t v = first_values[n] + column;
+    if (nulls[v]) {
+      out += "NULL";
+      continue;
+    }
+    out += '"';
+    for (char c : values[v]) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + '}';
+}
+}  // namespace
+
 std::vector<DeferredWrites::Rows> DeferredWrites::send(std::size_t reads) {
   ++sends_;
   std::vector<Entry> entries;
@@ -136,7 +175,109 @@ std::vector<DeferredWrites::Rows> DeferredWrites::send(std::size_t reads) {
   discard();
   PGconn* conn = connection_of(sql_);
   if (!conn || PQstatus(conn) != CONNECTION_OK) fail("the connection is closed", "08003");
-  if (!PQenterPipelineMode(conn)) fail(std::string("cannot enter pipeline mode: ") + PQerrorMessage(conn), "08006");
+
+  // What goes out: the queue in order, except that the row writes the dialect has a multi-row
+  // form of (dialect.h: ManyRows), between two other statements, become one statement: one
+  // unnest() per table, the tables merged in one WITH. Nothing that reads, and no savepoint,
+  // moves across them; the tables they write have no triggers or foreign keys between them,
+  // so their order among themselves changes nothing but which failure is reported first.
+  struct Out {
+    Prepared* prepared;
+    std::vector<const char*> params;
+    int read;  // a read's result, kept in rows[read]; -1: none
+  };
+  std::vector<Out> outs;
+  outs.reserve(entries.size());
+  std::deque<std::string> arrays;  // the merged statements' values (stable addresses)
+  std::string send_error;
+  auto single = [&](const Entry& e, Prepared& p, int read) {
+    if (static_cast<std::size_t>(p.params) != e.values) {
+      send_error = "a deferred statement got the wrong number of values";
+      return;
+    }
+    Out out{&p, std::vector<const char*>(e.values, nullptr), read};
+    for (std::size_t i = 0; i < e.values; ++i)
+      if (!nulls[e.first_value + i]) out.params[i] = values[e.first_value + i].c_str();
+    outs.push_back(std::move(out));
+  };
+  struct Group {
+    const ManyRows* form;
+    std::vector<std::size_t> rows;  // indexes into entries
+  };
+  std::vector<Group> groups;
+  auto close_groups = [&] {
+    if (groups.empty()) return;
+    std::sort(groups.begin(), groups.end(), [](const Group& a, const Group& b) { return a.form->rank < b.form->rank; });
+    std::size_t total = 0;
+    for (Group& g : groups) {
+      // As the rows would have run one by one: an upsert's last row of a key wins, DO NOTHING's
+      // first; a plain INSERT keeps them all (a duplicate fails as it did).
+      if (g.form->repeats != ManyRows::Repeats::all_kept && g.rows.size() > 1) {
+        std::unordered_map<std::string, std::size_t> at;
+        std::vector<std::size_t> kept;
+        for (std::size_t r : g.rows) {
+          std::string key;
+          for (int c = 0; c < g.form->key; ++c) {
+            std::size_t v = entries[r].first_value + c;
+            key += nulls[v] ? '\1' : '\2';
+            key += values[v];
+            key += '\0';
+          }
+          auto [it, fresh] = at.try_emplace(std::move(key), kept.size());
+          if (fresh) kept.push_back(r);
+          else if (g.form->repeats == ManyRows::Repeats::last_wins) kept[it->second] = r;
+        }
+        g.rows = std::move(kept);
+      }
+      total += g.rows.size();
+    }
+    if (total == 1) {  // one row: its own prepared statement
+      const Entry& e = entries[groups.front().rows.front()];
+      single(e, prepared_for(e.sql), -1);
+      groups.clear();
+      return;
+    }
+    unsigned mask = 0;
+    std::vector<const ManyRows*> parts;
+    for (const Group& g : groups) mask |= 1u << g.form->rank, parts.push_back(g.form);
+    auto [it, fresh] = merged_.try_emplace(mask);
+    Prepared& p = it->second;
+    if (fresh) {
+      p.text = numbered_placeholders(merged_writes_sql(parts).c_str(), p.params);
+      p.name = "passerelle_dw_" + std::to_string(++names_);
+    }
+    Out out{&p, {}, -1};
+    out.params.reserve(p.params);
+    for (const Group& g : groups) {
+      std::vector<std::size_t> first_values;
+      first_values.reserve(g.rows.size());
+      for (std::size_t r : g.rows) first_values.push_back(entries[r].first_value);
+      for (int c = 0; c < g.form->values; ++c)
+        out.params.push_back(arrays.emplace_back(array_literal(values, nulls, first_values, c)).c_str());
+    }
+    if (out.params.size() != static_cast<std::size_t>(p.params)) send_error = "a merged write got the wrong number of values";
+    else outs.push_back(std::move(out));
+    groups.clear();
+  };
+  for (std::size_t n = 0; n < entries.size() && send_error.empty(); ++n) {
+    const Entry& e = entries[n];
+    Prepared& p = prepared_for(e.sql);
+    if (p.form && n < first_read && e.values == static_cast<std::size_t>(p.form->values)) {
+      auto g = std::find_if(groups.begin(), groups.end(), [&](const Group& x) { return x.form == p.form; });
+      if (g == groups.end()) groups.push_back(Group{p.form, {n}});
+      else g->rows.push_back(n);
+      continue;
+    }
+    close_groups();
+    if (send_error.empty()) single(e, p, n >= first_read ? static_cast<int>(n - first_read) : -1);
+  }
+  if (send_error.empty()) close_groups();
+  statements_ += outs.size();
+
+  if (!send_error.empty() || !PQenterPipelineMode(conn)) {
+    if (send_error.empty()) send_error = std::string("cannot enter pipeline mode: ") + PQerrorMessage(conn);
+    fail("deferred write failed: " + send_error, "08006");
+  }
 
   // What was sent, in order: each yields one result, then a null.
   struct Sent {
@@ -145,24 +286,9 @@ std::vector<DeferredWrites::Rows> DeferredWrites::send(std::size_t reads) {
   };
   std::vector<Rows> rows(reads);
   std::vector<Sent> sent;
-  sent.reserve(entries.size() + 8);
-  std::vector<const char*> params;
-  std::string send_error;
-  for (std::size_t n = 0; n < entries.size(); ++n) {
-    const Entry& e = entries[n];
-    auto [it, fresh] = prepared_.try_emplace(e.sql);
-    Prepared& p = it->second;
-    if (fresh) {
-      p.text = numbered_placeholders(e.sql, p.params);
-      p.name = "passerelle_dw_" + std::to_string(prepared_.size());
-    }
-    if (static_cast<std::size_t>(p.params) != e.values) {
-      send_error = "a deferred statement got the wrong number of values";
-      break;
-    }
-    params.assign(e.values, nullptr);
-    for (std::size_t i = 0; i < e.values; ++i)
-      if (!nulls[e.first_value + i]) params[i] = values[e.first_value + i].c_str();
+  sent.reserve(outs.size() + 8);
+  for (const Out& o : outs) {
+    Prepared& p = *o.prepared;
     bool ok;
     if (named_ && p.params > 0) {  // a statement without values (a savepoint) is not worth a name
       if (!p.ready) {
@@ -173,15 +299,15 @@ std::vector<DeferredWrites::Rows> DeferredWrites::send(std::size_t reads) {
         sent.push_back(Sent{&p, -1});
         p.ready = true;  // taken back below if the PREPARE fails
       }
-      ok = PQsendQueryPrepared(conn, p.name.c_str(), p.params, params.data(), nullptr, nullptr, 0);
+      ok = PQsendQueryPrepared(conn, p.name.c_str(), p.params, o.params.data(), nullptr, nullptr, 0);
     } else {
-      ok = PQsendQueryParams(conn, p.text.c_str(), p.params, nullptr, params.data(), nullptr, nullptr, 0);
+      ok = PQsendQueryParams(conn, p.text.c_str(), p.params, nullptr, o.params.data(), nullptr, nullptr, 0);
     }
     if (!ok) {
       send_error = PQerrorMessage(conn);
       break;
     }
-    sent.push_back(Sent{nullptr, n >= first_read ? static_cast<int>(n - first_read) : -1});
+    sent.push_back(Sent{nullptr, o.read});
   }
   bool synced = PQpipelineSync(conn) == 1;
 
@@ -228,8 +354,10 @@ std::vector<DeferredWrites::Rows> DeferredWrites::send(std::size_t reads) {
   if (!error.empty()) {
     // A PREPARE that succeeded stays (prepared statements outlive a rollback); one whose answer
     // was not read is made again next time.
-    if (sent.empty() || PQstatus(conn) != CONNECTION_OK)
+    if (sent.empty() || PQstatus(conn) != CONNECTION_OK) {
       for (auto& [sql, p] : prepared_) p.ready = false;
+      for (auto& [mask, p] : merged_) p.ready = false;
+    }
     fail("deferred write failed: " + error, sqlstate.c_str());
   }
   return rows;

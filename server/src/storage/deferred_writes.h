@@ -11,6 +11,10 @@
 //   ...
 //   w->flush();  // before anything reads what was queued, and before RELEASE/COMMIT
 //
+// The row writes of one table that a pipeline carries go as one multi-row statement, and
+// those of several tables as one statement (dialect.h: ManyRows, merged_writes_sql): a
+// one-message push's ten row writes cost one statement to the database, not ten.
+//
 // SOCI has no pipelining (each statement is PQexecPrepared and its result); this class speaks
 // libpq on the session's own connection between two SOCI statements, when SOCI has none in
 // flight. Statements are prepared once per connection (as SOCI's are) under names of their own.
@@ -21,6 +25,8 @@
 #pragma once
 
 #include <soci/session.h>
+
+#include "dialect.h"
 
 #include <cstdint>
 #include <initializer_list>
@@ -79,6 +85,10 @@ class DeferredWrites {
   // what it queued went out.
   std::uint64_t sends() const { return sends_; }
   void drop_lead() { lead_.clear(); }
+  // How many statements were sent on this connection (the row writes of one table, or of
+  // several tables, between two other statements go as one: see send()). For tests and
+  // profiles.
+  std::uint64_t statements_sent() const { return statements_; }
 
  private:
   struct Entry {
@@ -99,8 +109,14 @@ class DeferredWrites {
     std::string name, text;  // text: the SQL with $1.. placeholders
     int params = 0;
     bool ready = false;      // PREPARE succeeded on this connection
+    const ManyRows* form = nullptr;  // its multi-row form (dialect.h), if any
   };
+  Prepared& prepared_for(const char* sql);
   std::unordered_map<const char*, Prepared> prepared_;
+  // The merged row writes (dialect.h: merged_writes_sql), by the set of their ranks.
+  std::unordered_map<unsigned, Prepared> merged_;
+  std::uint64_t names_ = 0;
+  std::uint64_t statements_ = 0;
 };
 
 }  // namespace passerelle::server::storage

@@ -1,4 +1,6 @@
 #include "dialect.h"
+
+#include <cstring>
 #include "db_error.h"
 
 #include <soci/postgresql/soci-postgresql.h>
@@ -217,7 +219,84 @@ const char* readers_latest_sql() {
 
 const char* op_outcomes_sql() {
   return "SELECT o.op_id, o.status, o.error_code, o.error_message FROM unnest(CAST(:ids AS text[])) AS k(i)"
-         " CROSS JOIN LATERAL (SELECT * FROM sync_ops s WHERE s.user_id = :u AND s.op_id = k.i) o";
+         " CROSS JOIN LATERAL (SELECT * FROM sync_ops s WHERE s.user_id = :u AND s.op_id = k.i) o"
+         " UNION ALL SELECT NULL, NULL, NULL, CAST(value AS text) FROM sync_meta WHERE key = 'seq'";
+}
+
+const char* rows_and_audiences_of_sql() {
+  return "SELECT c.c, k.i,"
+         " (SELECT r.data FROM sync_rows r WHERE r.collection = c.c AND r.id = k.i AND r.deleted = 0),"
+         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_audience a"
+         "  WHERE a.collection = c.c AND a.row_id = k.i AND a.visible = 1)"
+         " FROM unnest(CAST(:cs AS text[])) AS c(c) CROSS JOIN unnest(CAST(:ids AS text[])) AS k(i)";
+}
+
+namespace {
+// The push's row writes (their one-row texts are their owners'), by rank. Each value is bound
+// as one array; unnest() zips them into rows.
+using Repeats = ManyRows::Repeats;
+constexpr ManyRows kManyRows[] = {
+    {"INSERT INTO sync_rows (collection, id, data, deleted, seq) VALUES (:c, :i, :d, 0, :s)"
+     " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq",
+     "INSERT INTO sync_rows (collection, id, data, deleted, seq) SELECT c, i, d, 0, s"
+     " FROM unnest(CAST(:c AS text[]), CAST(:i AS text[]), CAST(:d AS text[]), CAST(:s AS bigint[])) AS t(c, i, d, s)"
+     " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq",
+     4, 2, Repeats::last_wins, 0},
+    {"INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms)"
+     " VALUES (:u, :c, :i, :s, :v, :t)"
+     " ON CONFLICT (user_id, collection, row_id) DO UPDATE SET"
+     " seq = excluded.seq, visible = excluded.visible, changed_at_ms = excluded.changed_at_ms",
+     "INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms) SELECT u, c, i, s, v, t"
+     " FROM unnest(CAST(:u AS text[]), CAST(:c AS text[]), CAST(:i AS text[]), CAST(:s AS bigint[]),"
+     " CAST(:v AS integer[]), CAST(:t AS bigint[])) AS x(u, c, i, s, v, t)"
+     " ON CONFLICT (user_id, collection, row_id) DO UPDATE SET"
+     " seq = excluded.seq, visible = excluded.visible, changed_at_ms = excluded.changed_at_ms",
+     6, 3, Repeats::last_wins, 1},
+    {"INSERT INTO row_keys (collection, row_id, row_key, facts) VALUES (:c, :i, :k, :f)"
+     " ON CONFLICT (collection, row_id) DO UPDATE SET row_key = excluded.row_key, facts = excluded.facts",
+     "INSERT INTO row_keys (collection, row_id, row_key, facts) SELECT c, i, k, f"
+     " FROM unnest(CAST(:c AS text[]), CAST(:i AS text[]), CAST(:k AS text[]), CAST(:f AS text[])) AS t(c, i, k, f)"
+     " ON CONFLICT (collection, row_id) DO UPDATE SET row_key = excluded.row_key, facts = excluded.facts",
+     4, 2, Repeats::last_wins, 2},
+    {"INSERT INTO message_inbox (user_id, message_id, thread_id, n, sent_at_ms)"
+     " VALUES (:u, :m, :t, :n, :s) ON CONFLICT DO NOTHING",
+     "INSERT INTO message_inbox (user_id, message_id, thread_id, n, sent_at_ms) SELECT u, m, t, n, s"
+     " FROM unnest(CAST(:u AS text[]), CAST(:m AS text[]), CAST(:t AS text[]), CAST(:n AS bigint[]),"
+     " CAST(:s AS bigint[])) AS x(u, m, t, n, s) ON CONFLICT DO NOTHING",
+     5, 2, Repeats::first_wins, 3},
+    {"INSERT INTO file_refs (sha256, collection, row_id) VALUES (:h, :c, :i) ON CONFLICT DO NOTHING",
+     "INSERT INTO file_refs (sha256, collection, row_id) SELECT h, c, i"
+     " FROM unnest(CAST(:h AS text[]), CAST(:c AS text[]), CAST(:i AS text[])) AS t(h, c, i) ON CONFLICT DO NOTHING",
+     3, 3, Repeats::first_wins, 4},
+    {"INSERT INTO sync_ops (user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms)"
+     " VALUES (:u, :o, :n, :st, :c, :m, :s, :t)",
+     "INSERT INTO sync_ops (user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms)"
+     " SELECT u, o, n, st, c, m, s, t FROM unnest(CAST(:u AS text[]), CAST(:o AS text[]), CAST(:n AS text[]),"
+     " CAST(:st AS text[]), CAST(:c AS text[]), CAST(:m AS text[]), CAST(:s AS bigint[]), CAST(:t AS bigint[]))"
+     " AS x(u, o, n, st, c, m, s, t)",
+     8, 2, Repeats::all_kept, 5},
+    // The seq counter: written once per flush, with the last value (the batch holds its lock).
+    {"UPDATE sync_meta SET value = :s WHERE key = 'seq'",
+     "UPDATE sync_meta SET value = t.v FROM unnest(CAST(:s AS bigint[])) AS t(v) WHERE key = 'seq'",
+     1, 0, Repeats::last_wins, 6},
+};
+}  // namespace
+
+const ManyRows* many_rows_form(const char* one_row_sql) {
+  if (!one_row_sql) return nullptr;
+  for (const ManyRows& m : kManyRows)
+    if (std::strcmp(m.one_row, one_row_sql) == 0) return &m;
+  return nullptr;
+}
+
+std::string merged_writes_sql(const std::vector<const ManyRows*>& parts) {
+  if (parts.size() == 1) return parts.front()->many_rows;
+  std::string text = "WITH ";
+  for (std::size_t n = 0; n < parts.size(); ++n) {
+    if (n) text += ", ";
+    text += "w" + std::to_string(n) + " AS (" + parts[n]->many_rows + ")";
+  }
+  return text + " SELECT 1";
 }
 
 std::string text_array(const std::vector<std::string>& values) {

@@ -3,7 +3,8 @@
 // The rest of the server writes portable SQL: TEXT ids and RFC 3339 UTC timestamps (which sort
 // as text), INTEGER flags, BIGINT counters, SAVEPOINT/RELEASE, ON CONFLICT upserts and
 // UPDATE ... RETURNING (SQLite 3.35+, PostgreSQL 9.5+). The one PostgreSQL-only mechanism kept
-// apart is the pipelining of a push's writes (deferred_writes.h): it is libpq, not SQL.
+// apart is the pipelining of a push's writes (deferred_writes.h): it is libpq, not SQL; the
+// multi-row forms those writes are sent in are here (ManyRows).
 #pragma once
 
 #include <soci/session.h>
@@ -77,17 +78,48 @@ bool is_postgresql(soci::session& sql);
 //    when none): what ChangeLog::get and ChangeLog::audience would read one after the other.
 //  - op_outcomes_sql: binds (:op_ids as text_array(...), :user), answers (op_id, status,
 //    error_code, error_message) for the ops of this push already recorded, in one query
-//    instead of one per op.
+//    instead of one per op, and one last row (NULL, NULL, NULL, the seq counter as text): the
+//    counter the push's first change would read in a statement of its own.
 const char* row_and_audience_sql();
 //  - rows_and_audiences_sql: the same for many ids of one collection: binds (:collection,
 //    :collection again, :ids as text_array(...)), answers (id, data, readers) for each id asked.
 const char* rows_and_audiences_sql();
+//  - rows_and_audiences_of_sql: the same for several collections: binds (:collections and
+//    :ids, both as text_array(...)), answers (collection, id, data, readers) for each pair.
+const char* rows_and_audiences_of_sql();
 const char* op_outcomes_sql();
 //  - readers_latest_sql: binds (:first, :names as text_array(...)), answers (name, seq) for each
 //    name: the seq of its latest sync_audience entry below :first (NULL when none), and a row
 //    named '' with the compaction horizon: a live poke's `prev` (sync/live.h), read in a push's
 //    last pipeline instead of a round trip of its own.
 const char* readers_latest_sql();
+// PostgreSQL: the multi-row form of one of a push's one-row writes, which the deferred writes
+// (deferred_writes.h) send as one statement per table per pipeline instead of one per row.
+//  - one_row: the portable one-row statement, exactly as its owner queues it (change_log.cpp,
+//    projections.cpp, push.cpp); a text not listed here is simply sent row by row.
+//  - many_rows: the same write for many rows: one array per value, in the same order, bound as
+//    an array literal (INSERT ... SELECT FROM unnest(...)); its values keep their meaning.
+//  - key: the first `key` values are the statement's conflict key; `repeats` says what a
+//    key queued twice does when the rows run one by one (an upsert: the last one wins; DO
+//    NOTHING: the first one wins; a plain INSERT: every row is kept, so a duplicate fails as
+//    before). One multi-row upsert may not touch a row twice, so repeats are folded first.
+//  - rank: the order inside a merged statement; one table per rank (a data-modifying WITH does
+//    not see its siblings' rows, so two writes to one table must not share a statement).
+struct ManyRows {
+  const char* one_row;
+  const char* many_rows;
+  int values;
+  int key;
+  enum class Repeats { all_kept, last_wins, first_wins } repeats;
+  int rank;
+};
+// The multi-row form of `one_row_sql`, or nullptr when it has none.
+const ManyRows* many_rows_form(const char* one_row_sql);
+// Several multi-row writes (at most one per table) as one statement: `WITH w0 AS (...), ...
+// SELECT 1`, the parts' placeholders in the order of `parts` (numbered by order of appearance,
+// as everywhere). A data-modifying WITH runs every part once, to completion, in the same
+// snapshot: right only because none of them reads what another writes.
+std::string merged_writes_sql(const std::vector<const ManyRows*>& parts);
 // A PostgreSQL array literal of texts ({"a","b\"c"}), bound as one text value and cast.
 std::string text_array(const std::vector<std::string>& values);
 

@@ -9,6 +9,7 @@
 #include "passerelle/shared/sync/collections.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -68,14 +69,16 @@ struct ReadHints {
   std::unordered_map<std::string, std::set<std::string, std::less<>>> by_name;
 };
 
-// The ledger's lookup of a whole push and the rows its ops will read (PostgreSQL), sent in one
-// pipeline after what the deferred writes hold (the push's savepoint): one round trip.
+// The ledger's lookup of a whole push, the seq counter and the rows its ops will read
+// (PostgreSQL), sent in one pipeline after what the deferred writes hold (the push's
+// savepoint): one round trip, two statements.
 void preload(soci::session& sql, storage::DeferredWrites& deferred, ChangeLog& log, KnownOutcomes& known,
              const std::string& user, const std::vector<Op>& ops) {
   std::vector<std::string> ids;
   ids.reserve(ops.size());
   for (const Op& op : ops) ids.push_back(op.op_id);
   std::vector<storage::DeferredWrites::Read> reads;
+  // With the seq counter, which the first change of the push would read in a statement of its own.
   reads.push_back({storage::op_outcomes_sql(), {storage::text_array(ids), user}});
   storage::Cached<ReadHints> hints(sql);
   std::set<std::string, std::less<>> collections;
@@ -83,26 +86,39 @@ void preload(soci::session& sql, storage::DeferredWrites& deferred, ChangeLog& l
     if (auto it = hints->by_name.find(op.name); it != hints->by_name.end())
       collections.insert(it->second.begin(), it->second.end());
   const std::string expected = log.expected_ids_text();
-  if (expected != "{}")
-    for (const auto& c : collections) reads.push_back({storage::rows_and_audiences_sql(), {c, c, expected}});
-  // The seq counter, which the first change of the push would read in a round trip of its own.
-  reads.push_back({ChangeLog::kReadCounterSql, {}});
+  const bool read_rows = expected != "{}" && !collections.empty();
+  if (read_rows)
+    reads.push_back({storage::rows_and_audiences_of_sql(),
+                     {storage::text_array(std::vector<std::string>(collections.begin(), collections.end())), expected}});
 
   auto rows = deferred.flush_and_read(reads);
-  if (rows.back().size() != 1 || rows.back()[0].size() != 1 || !rows.back()[0][0])
-    throw std::runtime_error("sync_meta has no 'seq' counter");
-  log.know_counter(std::stoll(*rows.back()[0][0]));
+  bool counted = false;
   for (const auto& row : rows.front()) {
-    if (row.size() != 4 || !row[0] || !row[1]) throw std::runtime_error("sync_ops: an unexpected outcome row");
+    if (row.size() != 4) throw std::runtime_error("sync_ops: an unexpected outcome row");
+    if (!row[0]) {  // the counter's row
+      if (!row[3]) throw std::runtime_error("sync_meta has no 'seq' counter");
+      log.know_counter(std::stoll(*row[3]));
+      counted = true;
+      continue;
+    }
+    if (!row[1]) throw std::runtime_error("sync_ops: an unexpected outcome row");
     const std::string empty;
     known.by_op.insert_or_assign(*row[0], outcome_of(*row[0], *row[1], row[2] ? soci::i_ok : soci::i_null,
                                                      row[2].value_or(empty), row[3] ? soci::i_ok : soci::i_null,
                                                      row[3].value_or(empty)));
   }
+  if (!counted) throw std::runtime_error("sync_meta has no 'seq' counter");
   known.preloaded = true;
-  std::size_t n = 1;
-  for (const auto& c : collections)
-    if (n + 1 < rows.size()) log.take_expected(c, rows[n++]);
+  if (!read_rows) return;
+  std::map<std::string, storage::DeferredWrites::Rows, std::less<>> by_collection;
+  for (const auto& c : collections) by_collection[c];
+  for (auto& row : rows[1]) {
+    if (row.size() != 4 || !row[0]) throw std::runtime_error("sync_rows: an unexpected row read");
+    auto it = by_collection.find(*row[0]);
+    if (it == by_collection.end()) throw std::runtime_error("sync_rows: a row of a collection not asked for");
+    it->second.push_back({std::move(row[1]), std::move(row[2]), std::move(row[3])});
+  }
+  for (const auto& [c, of_c] : by_collection) log.take_expected(c, of_c);
 }
 
 // What this push's ops read, for the next push on this connection (see ReadHints).
