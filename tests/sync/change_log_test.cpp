@@ -38,6 +38,7 @@ class ChangeLogTest : public ::testing::Test {
     for (const char* stmt : kRowKeysSchemaSql) sql << stmt;
     for (const char* stmt : kStepSummariesSchemaSql) sql << stmt;
     for (const char* stmt : kClusteredPerReaderTablesSql) sql << stmt;  // migration 15, as SQLite serves it
+    for (const char* stmt : kClusteredRowsSql) sql << stmt;  // migration 16, likewise
     init_sync_state(sql);
     add_user(admin, Role::admin, "Ada");
     add_user(coach, Role::coach, "Claire");
@@ -403,6 +404,7 @@ TEST(ChangeLogModes, CoalescedWritesEndInTheSameStateAsPlainOnes) {
     for (const char* stmt : kRowKeysSchemaSql) *sql << stmt;
     for (const char* stmt : kStepSummariesSchemaSql) *sql << stmt;
     for (const char* stmt : kClusteredPerReaderTablesSql) *sql << stmt;
+    for (const char* stmt : kClusteredRowsSql) *sql << stmt;
     init_sync_state(*sql);
     soci::transaction tx(*sql);
     ChangeLog log(*sql, now_utc(), mode);
