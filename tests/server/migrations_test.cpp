@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <boost/json/serialize.hpp>
 
 #include <filesystem>
 
@@ -343,5 +344,100 @@ TEST(Migrations, Migration15ClustersTheAudienceAndInboxKeepingTheirEntries) {
     EXPECT_EQ(inbox, 1);
     return Status::Ok();
   }).ok());
+  std::filesystem::remove_all(dir);
+}
+
+// Migration 16 rebuilds sync_rows as a WITHOUT ROWID table on SQLite: a database written with
+// the rowid table keeps every row (content, tombstones, seqs), pull answers the same pages with
+// the same data, and the rows are written and read again through it afterwards.
+TEST(Migrations, Migration16ClustersTheRowsKeepingThem) {
+  auto dir = fresh_dir("pmig-sixteen");
+  auto url = "sqlite:" + (dir / "db.sqlite").string();
+  const std::string cand = "01900000-0000-7000-8000-0000000000c2", coach = "01900000-0000-7000-8000-0000000000a2",
+                    thread = "01900000-0000-7000-8000-0000000000e2", msg = "01900000-0000-7000-8000-0000000000f2",
+                    msg2 = "01900000-0000-7000-8000-0000000000f3";
+  auto table_sql = [](soci::session& sql, const std::string& name) {
+    std::string text;
+    sql << "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :n", soci::use(name), soci::into(text);
+    return text;
+  };
+  auto rows_of = [](soci::session& sql) {
+    std::vector<std::string> rows;
+    soci::rowset<soci::row> rs = (sql.prepare << "SELECT collection, id, data, deleted, seq FROM sync_rows"
+                                                 " ORDER BY collection, id");
+    for (const auto& r : rs)
+      rows.push_back(r.get<std::string>(0) + " " + r.get<std::string>(1) + " " + r.get<std::string>(2) + " " +
+                     std::to_string(r.get<int>(3)) + " " + std::to_string(r.get<long long>(4)));
+    return rows;
+  };
+  auto pages = [](soci::session& sql, const std::string& user) {
+    std::vector<std::string> out;
+    auto page = passerelle::server::sync::run_pull(sql, user, 0, 100);
+    for (const auto& c : page.changes)
+      out.push_back(c.collection + " " + c.id + " " + std::to_string(c.seq) +
+                    (c.deleted ? " deleted" : " " + boost::json::serialize(c.data)));
+    return out;
+  };
+  std::vector<std::string> before_rows, before_coach, before_cand;
+  {
+    auto db = Database::open(url, {});
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    ASSERT_TRUE((*db)->writer().run([&](soci::session& sql) {
+      // Back to version 15's rowid table, as a database written before migration 16 has it.
+      sql << "DELETE FROM schema_migrations WHERE version >= 16";
+      sql << "DROP TABLE sync_rows";
+      sql << "CREATE TABLE sync_rows (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
+             " deleted INTEGER NOT NULL DEFAULT 0, seq BIGINT NOT NULL, PRIMARY KEY (collection, id))";
+      EXPECT_EQ(table_sql(sql, "sync_rows").find("WITHOUT ROWID"), std::string::npos);
+      passerelle::server::sync::ChangeLog log(sql, now_utc());
+      log.put("profiles", cand, {{"id", cand}, {"role", "candidate"}, {"coach_id", coach}}, {cand, coach});
+      log.put("threads", thread, {{"id", thread}, {"candidate_id", cand},
+                                  {"members", boost::json::array{cand, coach}}}, {cand, coach});
+      log.put("messages", msg, {{"id", msg}, {"thread_id", thread}, {"author_id", coach}, {"n", 1},
+                                {"body", "Bonjour, « Amina » !"}}, {cand, coach});
+      log.put("threads", thread, {{"id", thread}, {"candidate_id", cand}, {"members", boost::json::array{cand, coach}},
+                                  {"last_n", 1}}, {cand, coach});
+      log.put("profiles", coach, {{"id", coach}, {"role", "coach"}}, {coach});
+      log.remove("profiles", coach);  // a tombstone: its row stays, emptied, until compaction
+      return Status::Ok();
+    }).ok());
+    (*db)->read([&](soci::session& sql) {
+      before_rows = rows_of(sql);
+      before_coach = pages(sql, coach);
+      before_cand = pages(sql, cand);
+    });
+  }
+  ASSERT_EQ(before_rows.size(), 4u);  // two profiles (one deleted), the thread, the message
+  ASSERT_EQ(before_coach.size(), 4u);
+  ASSERT_EQ(before_cand.size(), 3u);
+  auto db = Database::open(url, {});
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  (*db)->read([&](soci::session& sql) {
+    EXPECT_EQ(schema_version(sql).value(), latest_schema_version());
+    EXPECT_NE(table_sql(sql, "sync_rows").find("WITHOUT ROWID"), std::string::npos);
+    EXPECT_EQ(rows_of(sql), before_rows);
+    EXPECT_EQ(pages(sql, coach), before_coach);
+    EXPECT_EQ(pages(sql, cand), before_cand);
+  });
+  ASSERT_TRUE((*db)->writer().run([&](soci::session& sql) {
+    // Written through the clustered table: a new row, and the thread's row updated in place.
+    passerelle::server::sync::ChangeLog log(sql, now_utc());
+    log.put("messages", msg2, {{"id", msg2}, {"thread_id", thread}, {"author_id", cand}, {"n", 2},
+                               {"body", "Merci"}}, {cand, coach});
+    log.put("threads", thread, {{"id", thread}, {"candidate_id", cand}, {"members", boost::json::array{cand, coach}},
+                                {"last_n", 2}}, {cand, coach});
+    EXPECT_EQ(passerelle::server::sync::find_row(sql, "threads", thread)->at("last_n").as_int64(), 2);
+    EXPECT_EQ(passerelle::server::sync::find_row(sql, "messages", msg2)->at("body").as_string(), "Merci");
+    int rows = 0;
+    sql << "SELECT COUNT(*) FROM sync_rows", soci::into(rows);
+    EXPECT_EQ(rows, 5);
+    return Status::Ok();
+  }).ok());
+  (*db)->read([&](soci::session& sql) {
+    auto after = pages(sql, cand);
+    ASSERT_EQ(after.size(), 4u);
+    EXPECT_EQ(after[0], before_cand[0]) << "the profile, unchanged, keeps its seq";
+    EXPECT_EQ(after.back().rfind("threads " + thread, 0), 0u) << "the thread moved to the newest seq";
+  });
   std::filesystem::remove_all(dir);
 }

@@ -3,6 +3,7 @@
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -38,6 +39,7 @@ class ChangeLogTest : public ::testing::Test {
     for (const char* stmt : kRowKeysSchemaSql) sql << stmt;
     for (const char* stmt : kStepSummariesSchemaSql) sql << stmt;
     for (const char* stmt : kClusteredPerReaderTablesSql) sql << stmt;  // migration 15, as SQLite serves it
+    for (const char* stmt : kClusteredRowsSql) sql << stmt;  // migration 16, likewise
     init_sync_state(sql);
     add_user(admin, Role::admin, "Ada");
     add_user(coach, Role::coach, "Claire");
@@ -403,6 +405,7 @@ TEST(ChangeLogModes, CoalescedWritesEndInTheSameStateAsPlainOnes) {
     for (const char* stmt : kRowKeysSchemaSql) *sql << stmt;
     for (const char* stmt : kStepSummariesSchemaSql) *sql << stmt;
     for (const char* stmt : kClusteredPerReaderTablesSql) *sql << stmt;
+    for (const char* stmt : kClusteredRowsSql) *sql << stmt;
     init_sync_state(*sql);
     soci::transaction tx(*sql);
     ChangeLog log(*sql, now_utc(), mode);
@@ -466,4 +469,93 @@ TEST_F(ChangeLogTest, EachReadersPrevIsTheirLatestEntryBeforeTheCommitWhateverTh
   ASSERT_EQ(poke.readers.size(), readers.size());
   for (const auto& [reader, seq] : latest) EXPECT_EQ(poke.readers.at(reader).prev, seq) << reader;
   EXPECT_EQ(poke.readers.at(newcomer).prev, 0);
+}
+
+// A pull answer carries each row's data as the text it was stored with, not parsed and written
+// again (sync/change_text.h): a stored text the server would never write (spaces, keys out of
+// order, an escape kept as is) comes back byte for byte, and the answer is still the JSON a
+// device reads.
+TEST_F(ChangeLogTest, APullAnswersRowsAreTheirStoredTextsByteForByte) {
+  std::string reader = new_id(), kept = new_id(), odd = new_id(), gone = new_id();
+  {
+    ChangeLog log(sql, now_utc());
+    log.put("notes", kept, {{"id", kept}, {"body", "Bonjour \"Linh\" \\ ✓\n"}, {"n", 1.5}}, {reader});
+    log.put("notes", odd, {{"id", odd}}, {reader});
+    log.put("notes", gone, {{"id", gone}}, {reader});
+    log.remove("notes", gone);
+  }
+  std::string odd_text = R"({ "z" : [1, {}],"id":")" + odd + R"(",  "body":"caf\u00e9 é" })";
+  sql << "UPDATE sync_rows SET data = :d WHERE collection = 'notes' AND id = :i", soci::use(odd_text), soci::use(odd);
+
+  auto answer = read_pull(sql, reader, 0, 100);
+  ASSERT_EQ(answer.count, 3u);
+  std::string text = "{" + answer.members() + "}";
+  for (const std::string& id : {kept, odd}) {
+    std::string stored;
+    long long seq = 0;
+    sql << "SELECT data, seq FROM sync_rows WHERE collection = 'notes' AND id = :i", soci::use(id), soci::into(stored),
+        soci::into(seq);
+    std::string expected = R"({"collection":"notes","id":")" + id + R"(","seq":)" + std::to_string(seq) +
+                           R"(,"deleted":false,"data":)" + stored + "}";
+    EXPECT_NE(text.find(expected), std::string::npos) << expected << "\nin " << text;
+  }
+  EXPECT_NE(text.find(R"("id":")" + gone + R"(","seq":)"), std::string::npos);
+  auto page = pull_page_from_json(json::parse(text).as_object());
+  ASSERT_TRUE(page.ok()) << text;
+  ASSERT_EQ(page->changes.size(), 3u);
+  EXPECT_EQ(page->changes[1].data, json::parse(odd_text).as_object());
+  EXPECT_TRUE(page->changes[2].deleted);
+  EXPECT_FALSE(page->changes[2].data.contains("id"));
+  EXPECT_EQ(page->cursor, answer.cursor);
+  EXPECT_EQ(page->epoch, answer.epoch);
+  // The same page read through run_pull (the device's decoding of that text).
+  auto pulled = run_pull(sql, reader, 0, 100);
+  ASSERT_EQ(pulled.changes.size(), 3u);
+  EXPECT_EQ(json::serialize(to_json(pulled)), json::serialize(to_json(*page)));
+}
+
+// A row damaged in the database never makes a frame that is not JSON. Some JSON value other
+// than an object goes out as an empty object (as when rows were parsed); text that is not JSON
+// fails the pull (the client is answered `internal` and pulls again later), and a carried poke
+// holding either is sent plain, so the devices pull.
+TEST_F(ChangeLogTest, ADamagedStoredRowMakesNoInvalidFrame) {
+  std::string reader = new_id(), row = new_id(), other = new_id();
+  std::int64_t first = 0, last = 0;
+  {
+    ChangeLog log(sql, now_utc());
+    log.put("notes", row, {{"id", row}}, {reader});
+    first = log.last_seq();
+    log.put("notes", other, {{"id", other}}, {reader});
+    last = log.last_seq();
+  }
+  std::map<std::string, std::int64_t> prevs{{reader, 0}};
+  ASSERT_TRUE(load_live_poke(sql, first, last, prevs).carried()) << "the poke carries sound rows";
+  auto damage = [&](const std::string& text) {
+    sql << "UPDATE sync_rows SET data = :d WHERE collection = 'notes' AND id = :i", soci::use(text), soci::use(row);
+  };
+
+  for (const std::string& not_an_object : {std::string("[1,2]"), std::string("\"text\""), std::string("12")}) {
+    SCOPED_TRACE(not_an_object);
+    damage(not_an_object);
+    auto answer = read_pull(sql, reader, 0, 100);
+    std::string text = "{" + answer.members() + "}";
+    auto page = pull_page_from_json(json::parse(text).as_object());
+    ASSERT_TRUE(page.ok()) << text;
+    ASSERT_EQ(page->changes.size(), 2u);
+    EXPECT_EQ(page->changes[0].id, row);
+    EXPECT_TRUE(page->changes[0].data.empty());
+    EXPECT_EQ(page->changes[1].data.at("id").as_string(), other) << "the rows after it are sent as usual";
+    EXPECT_FALSE(load_live_poke(sql, first, last, prevs).carried());
+  }
+  for (const std::string& not_json : {std::string(R"({"id":"cut)"), std::string(R"({"id":1}})"), std::string(""),
+                                      std::string("{\"id\":\"\xff\"}")}) {
+    SCOPED_TRACE(not_json);
+    damage(not_json);
+    EXPECT_THROW(read_pull(sql, reader, 0, 100), std::runtime_error);
+    EXPECT_THROW(run_pull(sql, reader, 0, 100), std::runtime_error);
+    EXPECT_EQ(read_pull(sql, reader, first, 100).count, 1u) << "a page after it is read as usual";
+    EXPECT_FALSE(load_live_poke(sql, first, last, prevs).carried());
+  }
+  damage(R"({"id":")" + row + R"("})");
+  EXPECT_EQ(read_pull(sql, reader, 0, 100).count, 2u);
 }

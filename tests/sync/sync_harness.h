@@ -42,6 +42,7 @@ struct FakeServer {
     for (const char* stmt : server::sync::kRowKeysSchemaSql) *sql << stmt;
     for (const char* stmt : server::sync::kStepSummariesSchemaSql) *sql << stmt;
     for (const char* stmt : server::sync::kClusteredPerReaderTablesSql) *sql << stmt;  // migration 15, as served
+    for (const char* stmt : server::sync::kClusteredRowsSql) *sql << stmt;  // migration 16, as served
     server::sync::init_sync_state(*sql);
   }
   ~FakeServer() {

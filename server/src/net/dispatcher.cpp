@@ -90,6 +90,21 @@ void Reply::ok(boost::json::object fields, StateChange change) const {
   core_->send(protocol::serialize_ok(core_->id, std::move(fields)), std::nullopt, std::move(change));
 }
 
+void Reply::ok_members(std::string_view members) const {
+  // protocol::serialize_ok's envelope and order: "re", "ok", then the fields.
+  std::string text;
+  text.reserve(members.size() + 32);
+  text += "{\"re\":";
+  text += std::to_string(core_->id);
+  text += ",\"ok\":true";
+  if (!members.empty()) {
+    text += ',';
+    text += members;
+  }
+  text += '}';
+  core_->send(std::move(text), std::nullopt, {});
+}
+
 void Reply::fail(Error error) const { fail(std::move(error), {}); }
 
 void Reply::fail(Error error, boost::json::object extra) const {

@@ -21,6 +21,7 @@
 #include <optional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "../metrics.h"
 #include "connection.h"
@@ -45,6 +46,10 @@ class Reply {
 
   // `change` runs on the strand before the answer is queued (e.g. login sets the user).
   void ok(boost::json::object fields = {}, StateChange change = {}) const;
+  // The same answer from its members' JSON text, `"a":1,"b":[...]` (may be empty), written by
+  // the caller: for answers made of stored JSON (pull) that would otherwise be parsed only to
+  // be written again. The text must be valid JSON members; nothing checks it here.
+  void ok_members(std::string_view members) const;
   void fail(Error error) const;
   void fail(ErrorCode code, std::string message) const { fail(Error{code, std::move(message)}); }
   // An error with extra members inside "error", e.g. {"retry_after_ms": 1200}.

@@ -363,6 +363,9 @@ const std::vector<Migration>& all_migrations() {
       {15, "clustered_per_reader_tables", {}, [](soci::session& sql) {
          run_on_sqlite(sql, server::sync::kClusteredPerReaderTablesSql);
        }},
+      // Live delivery, fourth pass (issue 20): the rows clustered on (collection, id) on SQLite
+      // (sync_schema.h); data carried over as it is. PostgreSQL: nothing.
+      {16, "clustered_rows", {}, [](soci::session& sql) { run_on_sqlite(sql, server::sync::kClusteredRowsSql); }},
   };
   return list;
 }

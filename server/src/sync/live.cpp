@@ -11,6 +11,7 @@
 #include "passerelle/shared/protocol.h"
 #include "passerelle/shared/sync/collections.h"
 #include "storage/connection_cache.h"
+#include "sync/change_text.h"
 
 namespace passerelle::server::sync {
 namespace json = boost::json;
@@ -91,21 +92,9 @@ struct Row {
   std::string data;
 };
 
-std::string change_text(const Row& row, const Entry& e) {
-  std::string out = "{\"collection\":";
-  out += json::serialize(json::string(row.collection));
-  out += ",\"id\":";
-  out += json::serialize(json::string(row.id));
-  out += ",\"seq\":";
-  out += std::to_string(e.seq);
-  if (e.visible && !row.deleted) {
-    out += ",\"deleted\":false,\"data\":";
-    out += row.data;  // the stored JSON object as it is: not parsed and written again
-  } else {
-    out += ",\"deleted\":true";
-  }
-  out += '}';
-  return out;
+// False when the row's stored text is not a JSON object (a damaged row): see assemble.
+bool append_change_text(std::string& out, const Row& row, const Entry& e) {
+  return append_change(out, ChangeView{row.collection, row.id, e.seq, !e.visible || row.deleted, row.data});
 }
 
 // Fills readers and audiences: each change's text is made once, each audience's list once.
@@ -122,7 +111,14 @@ void assemble(LivePoke& poke, const std::vector<Row>& rows,
     std::vector<std::size_t> ids;
     for (const Entry& e : list) {
       auto [it, fresh] = text_ids.emplace(std::make_tuple(e.row, e.seq, e.visible), texts.size());
-      if (fresh) texts.push_back(change_text(rows[e.row], e));
+      if (fresh) {
+        // A damaged row is not carried: everyone pulls, and pull decides what it becomes.
+        if (!append_change_text(texts.emplace_back(), rows[e.row], e)) {
+          poke.readers.clear();
+          poke.audiences.clear();
+          return;
+        }
+      }
       ids.push_back(it->second);
       signature += std::to_string(it->second);
       signature += ',';

@@ -1,14 +1,18 @@
 #include "sync/pull.h"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/string.hpp>
+
+#include <stdexcept>
 
 #include "passerelle/shared/ids.h"
 #include "storage/connection_cache.h"
 #include "sync/change_log.h"
+#include "sync/change_text.h"
 
 namespace passerelle::server::sync {
 namespace json = boost::json;
-using passerelle::sync::Change;
 using passerelle::sync::PullPage;
 
 void init_sync_state(soci::session& sql) {
@@ -70,10 +74,10 @@ struct PullStatements {
 
 }  // namespace
 
-PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor, std::int64_t limit,
-                  std::optional<std::int64_t> full_horizon, const std::string& group) {
+PullAnswer read_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor, std::int64_t limit,
+                     std::optional<std::int64_t> full_horizon, const std::string& group) {
   storage::Cached<PullStatements> st(sql);
-  PullPage page;
+  PullAnswer page;
   // Read the end of the log first: every change at or below it is already committed, so a
   // final page may move the cursor up to it without skipping anything.
   std::int64_t end = 0, horizon = 0;
@@ -98,37 +102,65 @@ PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t c
   st->after = cursor;
   st->take = limit + 1;
   soci::statement& rows = group.empty() ? st->one : st->two;
-  // However the loop ends (a full page, a row that does not parse), the statement is left
-  // finished for the connection's next user.
+  // However the loop ends (a full page, a damaged row), the statement is left finished for
+  // the connection's next user.
   struct Finish {
     soci::session& sql;
     soci::statement& rows;
     ~Finish() { storage::abandon(sql, rows); }
   } finish{sql, rows};
   std::size_t bytes = 0;
+  std::int64_t last_seq = cursor;
   for (bool got = rows.execute(true); got; got = rows.fetch()) {
     std::size_t row_bytes = st->data_ind == soci::i_ok ? st->data.size() : 0;
-    if (static_cast<std::int64_t>(page.changes.size()) == limit ||
-        (!page.changes.empty() && bytes + row_bytes > passerelle::sync::kPullPageBytes)) {
+    if (static_cast<std::int64_t>(page.count) == limit ||
+        (page.count > 0 && bytes + row_bytes > passerelle::sync::kPullPageBytes)) {
       page.more = true;
       break;
     }
     bytes += row_bytes + 128;  // the row's envelope: collection, id, seq
-    Change c;
-    c.collection = st->collection;
-    c.id = st->row_id;
-    c.seq = st->seq;
     bool row_deleted = st->deleted_ind != soci::i_ok || st->deleted != 0;
-    c.deleted = st->visible == 0 || row_deleted;
-    if (!c.deleted) {
-      json::value v = json::parse(st->data);
-      if (v.is_object()) c.data = std::move(v.get_object());
+    ChangeView c{st->collection, st->row_id, st->seq, st->visible == 0 || row_deleted, st->data};
+    if (page.count > 0) page.changes += ',';
+    if (!append_change(page.changes, c)) {
+      // Some JSON value that is not an object went out as an empty object when rows were
+      // parsed; text that is not JSON made the pull fail. Both stay so.
+      if (classify_stored_text(st->data) != StoredText::other_json)
+        throw std::runtime_error("a stored row of " + st->collection + " is not JSON");
+      c.data = "{}";
+      append_change(page.changes, c);
     }
-    page.changes.push_back(std::move(c));
+    ++page.count;
+    last_seq = st->seq;
   }
-  page.cursor = page.changes.empty() ? cursor : page.changes.back().seq;
+  page.cursor = last_seq;
   if (!page.more) page.cursor = std::max(page.cursor, end);
   return page;
+}
+
+std::string PullAnswer::members() const {
+  std::string out;
+  out.reserve(changes.size() + 128);
+  out += "\"changes\":[";
+  out += changes;
+  out += "],\"cursor\":";
+  out += std::to_string(cursor);
+  out += ",\"more\":";
+  out += more ? "true" : "false";
+  out += ",\"epoch\":";
+  out += json::serialize(json::string(epoch));
+  out += ",\"horizon\":";
+  out += std::to_string(horizon);
+  if (resync) out += ",\"resync\":true";
+  return out;
+}
+
+PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor, std::int64_t limit,
+                  std::optional<std::int64_t> full_horizon, const std::string& group) {
+  std::string text = "{" + read_pull(sql, user_id, cursor, limit, full_horizon, group).members() + "}";
+  auto page = passerelle::sync::pull_page_from_json(std::move(json::parse(text).as_object()));
+  if (!page) throw std::logic_error("a pull answer the client cannot read: " + page.error().message);
+  return std::move(*page);
 }
 
 std::int64_t compact_change_log(soci::session& sql, Timestamp older_than) {

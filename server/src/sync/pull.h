@@ -19,6 +19,30 @@ namespace passerelle::server::sync {
 // horizon: `full_horizon` is that page's horizon. If compaction ran since, the full pull
 // restarts, since a tombstone for a row it already re-read may be gone. `group` is the caller's
 // role audience (sync::role_audience): rows written for every coach reach each coach.
+//
+// The page comes as the answer's text (PullAnswer): each row's data is the text it was stored
+// with, written by the writer the carried poke uses (sync/change_text.h), never parsed here.
+// A row whose stored text is some JSON value other than an object goes out with `"data":{}`;
+// one that is not JSON at all (a damaged database) fails the pull (it throws, and the client
+// is answered `internal`), as when each row was parsed: no frame ever holds text that is not
+// JSON.
+struct PullAnswer {
+  std::string changes;  // the inside of the "changes" array
+  std::size_t count = 0;
+  std::int64_t cursor = 0;
+  bool more = false;
+  bool resync = false;
+  std::string epoch;
+  std::int64_t horizon = 0;
+
+  // The answer's members, `"changes":[...],"cursor":N,...` (docs/protocol.md), for
+  // net::Reply::ok_members.
+  std::string members() const;
+};
+PullAnswer read_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor, std::int64_t limit,
+                     std::optional<std::int64_t> full_horizon = std::nullopt, const std::string& group = {});
+
+// The same page decoded as a device decodes it (wire.h): for tests and in-process callers.
 passerelle::sync::PullPage run_pull(soci::session& sql, const std::string& user_id, std::int64_t cursor,
                                     std::int64_t limit, std::optional<std::int64_t> full_horizon = std::nullopt,
                                     const std::string& group = {});

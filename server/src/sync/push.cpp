@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <unordered_map>
@@ -275,6 +276,16 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
   return out;
 }
 
+// The push's own savepoint on a connection that runs statements one by one (SQLite), prepared
+// once per connection: `sql << "SAVEPOINT ..."` compiled both statements again for every push,
+// about 3 % of the writer thread's time in the chat benchmark (docs/benchmarks.md, "Fourth pass").
+struct PushSavepoint {
+  static constexpr const char* kOpen = "SAVEPOINT passerelle_push";
+  static constexpr const char* kRelease = "RELEASE SAVEPOINT passerelle_push";
+  explicit PushSavepoint(soci::session& sql) : open((sql.prepare << kOpen)), release((sql.prepare << kRelease)) {}
+  soci::statement open, release;
+};
+
 }  // namespace
 
 PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, const std::vector<Op>& ops,
@@ -284,19 +295,28 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
   // On PostgreSQL each statement is a round trip: the savepoint goes in the pipeline of the
   // ledger's read, which is run_ops' first statement, and its release in the pipeline of the
   // push's writes, after them (ChangeLog::flush).
-  constexpr const char* kSavepoint = "SAVEPOINT passerelle_push";
-  constexpr const char* kRelease = "RELEASE SAVEPOINT passerelle_push";
+  constexpr const char* kSavepoint = PushSavepoint::kOpen;
+  constexpr const char* kRelease = PushSavepoint::kRelease;
   // The queue is the ChangeLog's only on a Database's connection (ChangeLog's constructor).
   const bool queued = deferred->available() && storage::ConnectionCache::of(sql);
   const std::uint64_t sends_before = deferred->sends();
-  if (queued) deferred->add(kSavepoint, {});
-  else sql << kSavepoint;
+  // Without the queue the savepoint's two statements are the connection's prepared ones, and
+  // the release runs after the push's writes here rather than as ChangeLog::flush's `then`.
+  std::optional<storage::Cached<PushSavepoint>> savepoint;
+  if (queued) {
+    deferred->add(kSavepoint, {});
+  } else {
+    savepoint.emplace(sql);
+    (*savepoint)->open.execute(true);
+  }
+  const char* release = queued ? kRelease : nullptr;
   try {
-    auto out = run_ops(sql, actor, ops, now, settings, false, kRelease);
+    auto out = run_ops(sql, actor, ops, now, settings, false, release);
     if (!out) {
       sql << "ROLLBACK TO SAVEPOINT passerelle_push";
-      out = run_ops(sql, actor, ops, now, settings, true, kRelease);
+      out = run_ops(sql, actor, ops, now, settings, true, release);
     }
+    if (savepoint) (*savepoint)->release.execute(true);
     return std::move(*out);
   } catch (...) {
     deferred->discard();

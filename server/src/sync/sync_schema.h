@@ -97,4 +97,24 @@ inline constexpr const char* kClusteredPerReaderTablesSql[] = {
     "ALTER TABLE sync_ops_clustered RENAME TO sync_ops",
 };
 
+// Migration 16, SQLite only (storage::run_on_sqlite): the rows themselves clustered on
+// (collection, id), as migration 15 did for the per-reader tables. A new row (every message) is
+// one b-tree write instead of the table's and its primary-key index's, and a row read by key
+// (a push's reads, each row of a pull page, a carried poke's rows) is one b-tree search instead
+// of the index's and then the table's (docs/benchmarks.md, "Fourth pass"). Same columns, same
+// data; PostgreSQL keeps its schema.
+inline constexpr const char* kClusteredRowsSql[] = {
+    "CREATE TABLE sync_rows_clustered ("
+    " collection TEXT NOT NULL,"
+    " id TEXT NOT NULL,"
+    " data TEXT NOT NULL,"
+    " deleted INTEGER NOT NULL DEFAULT 0,"
+    " seq BIGINT NOT NULL,"
+    " PRIMARY KEY (collection, id)) WITHOUT ROWID",
+    "INSERT INTO sync_rows_clustered (collection, id, data, deleted, seq)"
+    " SELECT collection, id, data, deleted, seq FROM sync_rows",
+    "DROP TABLE sync_rows",
+    "ALTER TABLE sync_rows_clustered RENAME TO sync_rows",
+};
+
 }  // namespace passerelle::server::sync
