@@ -37,6 +37,7 @@
 #include "files/file_store.h"
 #include "passerelle/server_url.h"
 #include "passerelle/shared/crypto.h"
+#include "passerelle/shared/json_text.h"
 #include "passerelle/shared/messages/files.h"
 #include "messages/conversations.h"
 #include "passerelle/local_views.h"
@@ -92,31 +93,6 @@ char* ok_text(std::string_view value) {
   out[6 + value.size()] = '}';
   out[7 + value.size()] = '\0';
   return out;
-}
-
-// `s` as a JSON string, quoted and escaped as json::serialize escapes it, appended to `out`.
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  std::size_t plain = 0;  // where the run of characters that need no escape began
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + plain, i - plain);
-    plain = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += "\\u00"; out += kHex[c >> 4]; out += kHex[c & 15]; break;
-    }
-  }
-  out.append(s.data() + plain, s.size() - plain);
-  out += '"';
 }
 
 // `origin`: "usage" when the caller's input was refused, "local" when the device failed.

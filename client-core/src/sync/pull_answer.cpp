@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "passerelle/shared/json_text.h"
 #include "passerelle/shared/protocol.h"
 
 namespace passerelle::client {
@@ -24,53 +25,6 @@ json::parse_options frame_options() {
   return o;
 }
 
-// Whether any of the 8 bytes in `w` is a control character, the quote or the backslash (the
-// bit tricks that find a zero byte, and a byte below 0x20, in a word: exact for "any").
-bool any_to_escape(std::uint64_t w) {
-  constexpr std::uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-  auto has_zero = [&](std::uint64_t v) { return ((v - ones) & ~v & highs) != 0; };
-  bool below_space = ((w - ones * 0x20) & ~w & highs) != 0;
-  return below_space || has_zero(w ^ (ones * '"')) || has_zero(w ^ (ones * '\\'));
-}
-
-// Appends `s` escaped exactly as json::serialize escapes a string (the quote, the backslash and
-// the control characters; nothing else); returns whether anything was escaped. Eight bytes are
-// looked at at once while none needs escaping (a page's 400 KB of messages are almost all
-// plain text: byte by byte this was a tenth of the device's pull, docs/benchmarks.md).
-bool append_escaped(std::string& out, std::string_view s) {
-  static constexpr char hex[] = "0123456789abcdef";
-  bool escaped = false;
-  std::size_t plain_from = 0;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    while (s.size() - i >= 8) {
-      std::uint64_t w;
-      std::memcpy(&w, s.data() + i, 8);
-      if (any_to_escape(w)) break;
-      i += 8;
-    }
-    if (i == s.size()) break;
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + plain_from, i - plain_from);
-    plain_from = i + 1;
-    escaped = true;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
-    }
-  }
-  out.append(s.data() + plain_from, s.size() - plain_from);
-  return escaped;
-}
 
 template <class Int>
 void append_integer(std::string& out, Int v) {
@@ -236,7 +190,7 @@ class PullAnswerReader : public NoLimits {
         if (copying_ == 1) key_.clear();
         key_open_ = true;
       }
-      append_escaped(text(), s);
+      append_json_escaped(text(), s);
       if (copying_ == 1) key_.append(s.data(), s.size());
       return;
     }
@@ -257,7 +211,7 @@ class PullAnswerReader : public NoLimits {
         str_escaped_ = false;
         str_open_ = true;
       }
-      str_escaped_ |= append_escaped(text(), s);
+      str_escaped_ |= append_json_escaped(text(), s);
       return;
     }
     if (!str_open_) {

@@ -1,8 +1,8 @@
 #include "sync/change_text.h"
 
 #include <boost/json/basic_parser_impl.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
+
+#include "passerelle/shared/json_text.h"
 
 namespace passerelle::server::sync {
 namespace json = boost::json;
@@ -44,8 +44,6 @@ struct Scan {
   bool on_comment(json::string_view, json::error_code&) { return true; }
 };
 
-void append_string(std::string& out, std::string_view s) { out += json::serialize(json::string(s)); }
-
 }  // namespace
 
 StoredText classify_stored_text(std::string_view text) {
@@ -61,9 +59,9 @@ StoredText classify_stored_text(std::string_view text) {
 bool append_change(std::string& out, const ChangeView& c) {
   if (!c.deleted && classify_stored_text(c.data) != StoredText::object) return false;
   out += "{\"collection\":";
-  append_string(out, c.collection);
+  append_json_string(out, c.collection);
   out += ",\"id\":";
-  append_string(out, c.id);
+  append_json_string(out, c.id);
   out += ",\"seq\":";
   out += std::to_string(c.seq);
   if (c.deleted) {
