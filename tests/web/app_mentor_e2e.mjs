@@ -45,8 +45,13 @@ async function main() {
   }, check);
 
   await stage('the mentor adds a weekly availability window (Friday 14:00-16:00)', async () => {
+    // As a person would, fill in the new row once it is on screen: `.last()` taken before the
+    // redraw is the row above it (an existing window, which this test once moved to Friday).
+    const days = view.getByLabel(/^(day|jour)$/i);
+    const rowsBefore = await days.count();
     await view.getByRole('button', { name: /^(add a weekly window|ajouter une plage)/i }).tap();
-    await view.getByLabel(/^(day|jour)$/i).last().selectOption('5');
+    check('the new window is drawn', !!(await eventually(async () => (await days.count()) === rowsBefore + 1)));
+    await days.last().selectOption('5');
     await view.getByLabel(/^(from|de|début)$/i).last().selectOption('14:00');
     await view.getByLabel(/^(to|à|fin)$/i).last().selectOption('16:00');
     await view.getByRole('button', { name: /^(save my availability|enregistrer mes disponibilités)/i }).tap();
