@@ -14,6 +14,7 @@
 #include "passerelle/shared/sync/collections.h"
 #include "passerelle/shared/time.h"
 #include "passerelle/test/test_server.h"
+#include "auth/accounts.h"
 #include "storage/database.h"
 #include "storage/db_error.h"
 #include "storage/deferred_writes.h"
@@ -549,3 +550,65 @@ TEST_F(PushPipelineTest, AOneMessagePushSendsItsRowWritesAsOneStatement) {
 }
 
 }  // namespace
+
+// auth.resume's batched lookup (auth::find_sessions): one statement for every token on
+// PostgreSQL, and for each token exactly what the one-row lookup answers: a live session, a
+// token asked twice, revoked, expired, a disabled account, an unknown token, a session without
+// last_seen_at.
+TEST_F(PushPipelineTest, SessionsLookedUpTogetherAnswerAsOneByOne) {
+  namespace au = passerelle::server::auth;
+  const std::string created = "2026-01-01T00:00:00.000Z", later = "2099-01-01T00:00:00.000Z";
+  auto user = [&](const std::string& id, const std::string& email, bool disabled) {
+    au::UserRecord u;
+    u.info.id = id;
+    u.info.email = email;
+    u.info.name = "Name " + id;
+    u.info.role = passerelle::protocol::Role::coach;
+    u.info.locale = passerelle::protocol::Locale::en;
+    u.password_hash = "x";
+    u.disabled = disabled;
+    u.created_at = created;
+    return u;
+  };
+  Status s = db->writer().run([&](soci::session& sql) -> Status {
+    au::insert_user(sql, user("u1", "one@example.org", false));
+    au::insert_user(sql, user("u2", "two@example.org", true));
+    au::insert_session(sql, {"live", "u1", created, later, "phone", "127.0.0.1"});
+    au::insert_session(sql, {"revoked", "u1", created, later, "", "127.0.0.1"});
+    au::revoke_session(sql, "revoked", created);
+    au::insert_session(sql, {"expired", "u1", created, "2026-01-02T00:00:00.000Z", "", "127.0.0.1"});
+    au::insert_session(sql, {"disabled", "u2", created, later, "", "127.0.0.1"});
+    au::insert_session(sql, {"unseen", "u1", created, later, "", "127.0.0.1"});
+    sql << "UPDATE sessions SET last_seen_at = NULL WHERE token_hash = 'unseen'";
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  const std::vector<std::string> tokens = {"live", "revoked", "nobody", "expired", "disabled", "live", "unseen"};
+  const std::string now = "2026-06-01T00:00:00.000Z";
+  std::uint64_t statements = 0;
+  auto together = db->read([&](soci::session& sql) {
+    st::Cached<st::DeferredWrites> w(sql);
+    const std::uint64_t before = w->statements_sent();
+    auto found = au::find_sessions(sql, tokens, now);
+    statements = w->statements_sent() - before;
+    return found;
+  });
+  EXPECT_EQ(statements, 1u);
+  ASSERT_EQ(together.size(), tokens.size());
+  std::size_t live = 0;
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    auto alone = db->read([&](soci::session& sql) { return au::find_session(sql, tokens[i], now); });
+    ASSERT_EQ(together[i].has_value(), alone.has_value()) << tokens[i];
+    if (!alone) continue;
+    ++live;
+    EXPECT_EQ(together[i]->user.id, alone->user.id) << tokens[i];
+    EXPECT_EQ(together[i]->user.email, alone->user.email) << tokens[i];
+    EXPECT_EQ(together[i]->user.name, alone->user.name) << tokens[i];
+    EXPECT_EQ(together[i]->user.role, alone->user.role) << tokens[i];
+    EXPECT_EQ(together[i]->user.locale, alone->user.locale) << tokens[i];
+    EXPECT_EQ(together[i]->expires_at, alone->expires_at) << tokens[i];
+    EXPECT_EQ(together[i]->session_id, alone->session_id) << tokens[i];
+    EXPECT_EQ(together[i]->last_seen_at, alone->last_seen_at) << tokens[i];
+  }
+  EXPECT_EQ(live, 3u);  // "live" twice and "unseen"
+}

@@ -213,6 +213,41 @@ TEST_F(ServerTest, ResumeAfterReconnectAndLogoutRevokes) {
   EXPECT_EQ(code_of(other->call(3, "auth.resume", {{"token", "garbage"}})), "unauthenticated");
 }
 
+// Resumes sent together are looked up together (auth_handlers.cpp: one query for the batch on
+// PostgreSQL): each still gets its own answer, a live token asked three times, the revoked and
+// unknown ones refused as a lone resume would be.
+TEST_F(ServerTest, ResumesSentTogetherEachGetTheirOwnAnswer) {
+  std::string amina, coach, revoked;
+  {
+    auto a = hello(server), c = hello(server), r = hello(server);
+    amina = std::string(login(*a, "amina@example.org", kPassword)["token"].as_string());
+    coach = std::string(login(*c, "coach@example.org", kPassword)["token"].as_string());
+    revoked = std::string(login(*r, "amina@example.org", kPassword)["token"].as_string());
+    ASSERT_EQ(r->call(3, "auth.logout")["ok"], true);  // this connection's token: `revoked`
+  }
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {amina, "amina@example.org"}, {coach, "coach@example.org"}, {revoked, ""},
+      {"garbage", ""},             {amina, "amina@example.org"}, {coach, "coach@example.org"},
+      {"garbage2", ""},            {amina, "amina@example.org"}};
+  std::vector<std::unique_ptr<RawWsClient>> conns;
+  for (std::size_t i = 0; i < cases.size(); ++i) conns.push_back(hello(server));
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    json::object frame{{"id", 2}, {"type", "auth.resume"}, {"token", cases[i].first}};
+    ASSERT_TRUE(conns[i]->send_text(json::serialize(frame))) << conns[i]->last_error();
+  }
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    auto answer = conns[i]->read_answer(2, 10s);
+    if (cases[i].second.empty()) {
+      EXPECT_EQ(code_of(answer), "unauthenticated") << i << ": " << json::serialize(answer);
+      continue;
+    }
+    ASSERT_EQ(answer["ok"], true) << i << ": " << json::serialize(answer);
+    EXPECT_EQ(answer["user"].at("email"), cases[i].second.c_str()) << i;
+    // Signed in as that user: a request that needs it is served.
+    EXPECT_EQ(conns[i]->call(3, "sessions.list")["ok"], true) << i;
+  }
+}
+
 TEST_F(ServerTest, ExpiredTokenIsRefused) {
   auto ws = hello(server);
   std::string token(login(*ws, "amina@example.org", kPassword)["token"].as_string());

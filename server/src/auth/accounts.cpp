@@ -1,6 +1,8 @@
 #include "accounts.h"
 
 #include "storage/connection_cache.h"
+#include "storage/deferred_writes.h"
+#include "storage/dialect.h"
 
 #include <soci/soci.h>
 
@@ -95,6 +97,29 @@ std::optional<SessionRecord> find_session(soci::session& sql, const std::string&
                       q->session_id_ind == soci::i_ok ? q->session_id : std::string(),
                       q->last_seen_ind == soci::i_ok ? q->last_seen : std::string()};
   storage::finish(q->st);  // one row at most (token_hash is unique)
+  return found;
+}
+
+std::vector<std::optional<SessionRecord>> find_sessions(soci::session& sql,
+                                                        const std::vector<std::string>& token_hashes,
+                                                        const std::string& now) {
+  std::vector<std::optional<SessionRecord>> found(token_hashes.size());
+  storage::Cached<storage::DeferredWrites> pipeline(sql);
+  if (!pipeline->available() || token_hashes.size() == 1) {
+    for (std::size_t i = 0; i < token_hashes.size(); ++i) found[i] = find_session(sql, token_hashes[i], now);
+    return found;
+  }
+  auto rows = pipeline->flush_and_read(storage::live_sessions_of_tokens_sql(),
+                                       {storage::text_array(token_hashes), now});
+  auto text = [](const std::optional<std::string>& v) { return v ? *v : std::string(); };
+  for (auto& r : rows) {
+    if (r.size() < 9 || !r[0]) continue;
+    SessionRecord s{make_user(text(r[1]), text(r[4]), text(r[2]), text(r[3]), text(r[5])), text(r[6]), text(r[7]),
+                    text(r[8])};
+    // A token asked twice (the same device resuming on two connections) gets its answer twice.
+    for (std::size_t i = 0; i < token_hashes.size(); ++i)
+      if (token_hashes[i] == *r[0]) found[i] = s;
+  }
   return found;
 }
 

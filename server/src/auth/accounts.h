@@ -36,6 +36,13 @@ struct SessionRecord {
 std::optional<SessionRecord> find_session(soci::session& sql, const std::string& token_hash,
                                           const std::string& now);
 
+// find_session for several token hashes at once: one answer per hash, in their order. On
+// PostgreSQL one query for all of them (one round trip; storage/dialect.h:
+// live_sessions_of_tokens_sql), on SQLite the one-row lookup for each.
+std::vector<std::optional<SessionRecord>> find_sessions(soci::session& sql,
+                                                        const std::vector<std::string>& token_hashes,
+                                                        const std::string& now);
+
 // A new session: `device` is the name the client gave at sign-in ("" when none), `address`
 // the remote address it signed in from. Returns the session's id.
 struct NewSession {

@@ -1,11 +1,18 @@
 // auth.login, auth.resume, auth.logout (docs/protocol.md).
 #include <soci/soci.h>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
 
 #include "../auth/accounts.h"
 #include "../log.h"
 #include "../services.h"
+#include "../storage/db_error.h"
 #include "passerelle/shared/crypto.h"
 #include "passerelle/shared/json_reader.h"
 #include "passerelle/shared/text.h"
@@ -99,31 +106,92 @@ void login(Services& svc, const Context& ctx, const protocol::Request& req, Repl
   });
 }
 
-void resume(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
+// Resumes that arrive together are looked up together: on PostgreSQL each lookup is a round
+// trip to another process, and a device fleet reconnecting after a restart sends thousands
+// (docs/benchmarks.md, "PostgreSQL"). A resume joins the queue; a worker task takes everything
+// queued at once (auth::find_sessions: one query on PostgreSQL) and answers each. At most
+// kResumeTasks tasks at a time, and each takes one batch and then posts the next at the back
+// of the workers' queue, so that resumes never hold every worker while other requests wait.
+struct PendingResume {
+  std::string token_hash;
+  std::string remote;
+  Reply reply;
+};
+struct ResumeQueue {
+  std::mutex mutex;
+  std::vector<PendingResume> pending;
+  unsigned tasks = 0;  // posted and not finished
+};
+constexpr unsigned kResumeTasks = 2;
+constexpr std::size_t kMaxResumesPerLookup = 256;
+
+void answer_resume(Services& svc, PendingResume& r, const std::optional<auth::SessionRecord>& session,
+                   const std::string& now) {
+  if (!session) {
+    // A device of an erased account is told so, and wipes its copy (docs/security.md).
+    if (svc.db.read([&](soci::session& sql) { return privacy::token_of_deleted_account(sql, r.token_hash); }))
+      return r.reply.fail(Error{ErrorCode::unauthenticated, std::string(protocol::kAccountDeletedMessage)},
+                          {{"account_deleted", true}});
+    return r.reply.fail(ErrorCode::unauthenticated, "unknown, expired or revoked token; sign in again");
+  }
+  if (auto full = too_many_connections(svc, session->user.id)) return r.reply.fail(*full);
+  if (session->last_seen_at < format_rfc3339(now_utc() - kLastSeenResolution))
+    svc.db.writer().submit(
+        [token_hash = r.token_hash, now, remote = r.remote](soci::session& sql) {
+          auth::touch_session(sql, token_hash, now, remote);
+          return Status::Ok();
+        },
+        [](Status) {});
+  log::info("resume_ok", {{"user_id", session->user.id}, {"remote", r.remote}});
+  r.reply.ok(session_fields(session->user, session->expires_at, nullptr), sign_in(session->user, r.token_hash));
+}
+
+void look_up_resumes(Services& svc, const std::shared_ptr<ResumeQueue>& queue) {
+  std::vector<PendingResume> batch;
+  {
+    std::lock_guard lock(queue->mutex);
+    std::size_t n = std::min(queue->pending.size(), kMaxResumesPerLookup);
+    batch.assign(std::make_move_iterator(queue->pending.begin()), std::make_move_iterator(queue->pending.begin() + n));
+    queue->pending.erase(queue->pending.begin(), queue->pending.begin() + n);
+  }
+  // Whatever happens to this batch, the queue is served: the next task is posted (or this one
+  // counted out) first. A batch that throws is answered `internal` by its Replies, as a
+  // request whose task threw always was (worker_pool.cpp).
+  {
+    std::lock_guard lock(queue->mutex);
+    if (queue->pending.empty()) --queue->tasks;
+    else svc.workers.post([&svc, queue] { look_up_resumes(svc, queue); });
+  }
+  if (batch.empty()) return;
+  std::string now = format_rfc3339(now_utc());
+  std::vector<std::string> hashes;
+  hashes.reserve(batch.size());
+  for (const auto& r : batch) hashes.push_back(r.token_hash);
+  auto sessions = svc.db.read([&](soci::session& sql) { return auth::find_sessions(sql, hashes, now); });
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    // Each answer apart, as each resume was a task of its own: one that throws (its erased-account
+    // read) is answered `internal` by its Reply without taking the others with it.
+    try {
+      answer_resume(svc, batch[i], sessions[i], now);
+    } catch (const storage::Unavailable&) {
+    } catch (const std::exception& e) {
+      log::error("worker_task_failed", storage::failure_fields(e));
+    }
+  }
+}
+
+void resume(Services& svc, const std::shared_ptr<ResumeQueue>& queue, const Context& ctx,
+            const protocol::Request& req, Reply reply) {
   JsonReader in(req.body);
   std::string token = in.string("token");
   if (auto st = in.status(); !st) return reply.fail(st.error());
-  svc.workers.post([&svc, reply, token_hash = sha256_hex(token), remote = ctx.remote_address] {
-    std::string now = format_rfc3339(now_utc());
-    auto session = svc.db.read([&](soci::session& sql) { return auth::find_session(sql, token_hash, now); });
-    if (!session) {
-      // A device of an erased account is told so, and wipes its copy (docs/security.md).
-      if (svc.db.read([&](soci::session& sql) { return privacy::token_of_deleted_account(sql, token_hash); }))
-        return reply.fail(Error{ErrorCode::unauthenticated, std::string(protocol::kAccountDeletedMessage)},
-                          {{"account_deleted", true}});
-      return reply.fail(ErrorCode::unauthenticated, "unknown, expired or revoked token; sign in again");
-    }
-    if (auto full = too_many_connections(svc, session->user.id)) return reply.fail(*full);
-    if (session->last_seen_at < format_rfc3339(now_utc() - kLastSeenResolution))
-      svc.db.writer().submit(
-          [token_hash, now, remote](soci::session& sql) {
-            auth::touch_session(sql, token_hash, now, remote);
-            return Status::Ok();
-          },
-          [](Status) {});
-    log::info("resume_ok", {{"user_id", session->user.id}, {"remote", remote}});
-    reply.ok(session_fields(session->user, session->expires_at, nullptr), sign_in(session->user, token_hash));
-  });
+  bool post = false;
+  {
+    std::lock_guard lock(queue->mutex);
+    queue->pending.push_back(PendingResume{sha256_hex(token), ctx.remote_address, std::move(reply)});
+    if (queue->tasks < kResumeTasks) ++queue->tasks, post = true;
+  }
+  if (post) svc.workers.post([&svc, queue] { look_up_resumes(svc, queue); });
 }
 
 void logout(Services& svc, const Context& ctx, const protocol::Request&, Reply reply) {
@@ -153,8 +221,10 @@ void logout(Services& svc, const Context& ctx, const protocol::Request&, Reply r
 void register_auth_handlers(net::Dispatcher& d, Services& svc) {
   d.add("auth.login", Access::anonymous,
         [&svc](const Context& c, const protocol::Request& r, Reply reply) { login(svc, c, r, std::move(reply)); });
-  d.add("auth.resume", Access::anonymous,
-        [&svc](const Context& c, const protocol::Request& r, Reply reply) { resume(svc, c, r, std::move(reply)); });
+  auto resumes = std::make_shared<ResumeQueue>();
+  d.add("auth.resume", Access::anonymous, [&svc, resumes](const Context& c, const protocol::Request& r, Reply reply) {
+    resume(svc, resumes, c, r, std::move(reply));
+  });
   d.add("auth.logout", Access::authenticated,
         [&svc](const Context& c, const protocol::Request& r, Reply reply) { logout(svc, c, r, std::move(reply)); });
 }

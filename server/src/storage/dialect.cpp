@@ -223,6 +223,13 @@ const char* op_outcomes_sql() {
          " UNION ALL SELECT NULL, NULL, NULL, CAST(value AS text) FROM sync_meta WHERE key = 'seq'";
 }
 
+const char* live_sessions_of_tokens_sql() {
+  return "SELECT s.token_hash, u.id, u.email, u.name, u.role, u.locale, s.expires_at, s.id, s.last_seen_at"
+         " FROM sessions s JOIN users u ON u.id = s.user_id"
+         " WHERE s.token_hash = ANY(CAST(:tokens AS text[])) AND s.revoked_at IS NULL AND s.expires_at > :now"
+         " AND u.disabled = 0";
+}
+
 const char* rows_and_audiences_of_sql() {
   return "SELECT c.c, k.i,"
          " (SELECT r.data FROM sync_rows r WHERE r.collection = c.c AND r.id = k.i AND r.deleted = 0),"

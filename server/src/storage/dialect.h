@@ -93,6 +93,13 @@ const char* op_outcomes_sql();
 //    named '' with the compaction horizon: a live poke's `prev` (sync/live.h), read in a push's
 //    last pipeline instead of a round trip of its own.
 const char* readers_latest_sql();
+// PostgreSQL only: the live sessions of several token hashes in one query (auth.resume: the
+// resumes that arrive together are looked up together, one round trip for all of them instead
+// of one each; SQLite runs its one-row lookup per token, a function call). Binds (:tokens as
+// text_array(...), :now); answers (token_hash, user id, email, name, role, locale, expires_at,
+// session id, last_seen_at) for each token whose session is live: not revoked, expires_at >
+// :now, account enabled (auth::find_session's rule).
+const char* live_sessions_of_tokens_sql();
 // PostgreSQL: the multi-row form of one of a push's one-row writes, which the deferred writes
 // (deferred_writes.h) send as one statement per table per pipeline instead of one per row.
 //  - one_row: the portable one-row statement, exactly as its owner queues it (change_log.cpp,
