@@ -409,24 +409,25 @@ Status SyncStore::apply_pull_page(const PulledPage& page, ChangedRows* changed,
     std::vector<std::pair<std::string_view, std::string_view>> touched;
     touched.reserve(page.rows.size());
     std::set<RowKey> gone_rows;
+    // Taken from the cache once for the page and reset between rows; the page's text outlives
+    // them, so it is bound, not copied.
+    auto up = must(db_.prepare_cached(
+        "INSERT INTO server_rows (collection, id, data, seq) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, seq = excluded.seq"));
+    auto del = must(db_.prepare_cached("DELETE FROM server_rows WHERE collection = ? AND id = ?"));
+    auto seen = must(db_.prepare_cached("INSERT OR IGNORE INTO resync_seen (collection, id) VALUES (?, ?)"));
     for (const auto& row : page.rows) {
       std::string_view collection = page[row.collection], id = page[row.id];
       touched.emplace_back(collection, id);
       if (row.deleted) {
-        auto del = must(db_.prepare_cached("DELETE FROM server_rows WHERE collection = ? AND id = ?"));
-        del.bind(1, collection).bind(2, id);
+        del.reset().bind_unowned(1, collection).bind_unowned(2, id);
         must(del.run());
       } else {
-        std::string_view data = page[row.data];
-        auto up = must(db_.prepare_cached(
-            "INSERT INTO server_rows (collection, id, data, seq) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, seq = excluded.seq"));
-        up.bind(1, collection).bind(2, id).bind(3, data).bind(4, row.seq);
+        up.reset().bind_unowned(1, collection).bind_unowned(2, id).bind_unowned(3, page[row.data]).bind(4, row.seq);
         must(up.run());
       }
       if (track) {
-        auto seen = must(db_.prepare_cached("INSERT OR IGNORE INTO resync_seen (collection, id) VALUES (?, ?)"));
-        seen.bind(1, collection).bind(2, id);
+        seen.reset().bind_unowned(1, collection).bind_unowned(2, id);
         must(seen.run());
       }
     }
