@@ -25,7 +25,8 @@ const std::vector<sqlite::Migration>& migrations() {
          "  token_expires_at TEXT"
          ");"},
     };
-    // Append-only, each step keeping its number: a file at version n has run steps 1..n.
+    // Append-only, each step keeping its number: a file at version n has run steps 1..n. A step
+    // added to either store goes here, at the end, not beside that store's earlier steps.
     auto next = [&l] { return static_cast<int>(l.size()) + 1; };
     const std::vector<const char*> sync = SyncStore::schema_steps();
     const std::vector<sqlite::Migration> files = files::FileStore::migrations(0);
