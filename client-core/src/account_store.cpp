@@ -25,11 +25,18 @@ const std::vector<sqlite::Migration>& migrations() {
          "  token_expires_at TEXT"
          ");"},
     };
-    // 2..: the replicated rows, outbox, rejections and cursor (SyncStore). Files made before
-    // sync existed gain them on open. Append-only: new steps go after these.
-    for (auto& m : SyncStore::migrations(2)) l.push_back(m);
-    // The upload queue of attached files (files/file_store.h).
-    for (auto& m : files::FileStore::migrations(static_cast<int>(l.size()) + 1)) l.push_back(m);
+    // Append-only, each step keeping its number: a file at version n has run steps 1..n. A step
+    // added to either store goes here, at the end, not beside that store's earlier steps.
+    auto next = [&l] { return static_cast<int>(l.size()) + 1; };
+    const std::vector<const char*> sync = SyncStore::schema_steps();
+    const std::vector<sqlite::Migration> files = files::FileStore::migrations(0);
+    // 2: the replicated rows, outbox, rejections and cursor (SyncStore). Files made before
+    // sync existed gain them on open.
+    l.push_back({next(), sync.at(0)});
+    // 3: the upload queue of attached files (files/file_store.h).
+    l.push_back({next(), files.at(0).sql});
+    // 4: each pulled row stored once (SyncStore's step 2).
+    l.push_back({next(), sync.at(1)});
     return l;
   }();
   return list;

@@ -231,6 +231,12 @@ Statement& Statement::bind(int i, std::string_view text) {
   return *this;
 }
 
+Statement& Statement::bind_unowned(int i, std::string_view text) {
+  int rc = sqlite3_bind_text(stmt_, i, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+  return *this;
+}
+
 Statement& Statement::bind(int i, std::int64_t value) {
   int rc = sqlite3_bind_int64(stmt_, i, value);
   if (rc != SQLITE_OK && bind_rc_ == SQLITE_OK) bind_rc_ = rc;
@@ -254,6 +260,12 @@ Result<bool> Statement::step() {
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return db_->error("running a query");
+}
+
+Statement& Statement::reset() {
+  sqlite3_reset(stmt_);  // its result is the last step's, already reported by step()
+  bind_rc_ = SQLITE_OK;
+  return *this;
 }
 
 Status Statement::run() {

@@ -84,11 +84,18 @@ class Statement {
   Statement& bind(int index, std::int64_t value);
   Statement& bind_null(int index);
   Statement& bind(int index, const std::optional<std::string>& text);
+  // Binds text without copying it: `text` must stay alive until the statement is reset or
+  // given back (a pulled page's rows, bound one by one from the page's text).
+  Statement& bind_unowned(int index, std::string_view text);
 
   // true when a row is available, false when done; an Error on failure (including a failed bind).
   Result<bool> step();
   // Runs a statement that returns no rows.
   Status run();
+  // Makes a statement that ran ready to run again with new bindings, still compiled: a loop
+  // over a page's rows takes one statement from the cache, not one per row (docs/benchmarks.md,
+  // "The browser": the lookup and the giving back were 6 % of a pulled page's instructions).
+  Statement& reset();
 
   std::string text(int column) const;
   std::optional<std::string> optional_text(int column) const;

@@ -159,6 +159,59 @@ TEST(Sqlite, CachedStatementsComeBackResetAndMayBeUsedTwiceAtOnce) {
   EXPECT_FALSE(bad);
 }
 
+// A loop over a page's rows takes one statement and resets it between rows; text bound
+// unowned is read at the step, so the caller's buffer may change once the row is stored.
+TEST(Sqlite, AResetStatementRunsAgainWithNewBindingsAndUnownedTextIsStoredAtTheStep) {
+  TempDir dir;
+  auto db = sqlite::Database::open(dir / "r.sqlite", "the test file", {{1, "CREATE TABLE t (k TEXT, v TEXT);"}});
+  ASSERT_TRUE(db) << db.error().message;
+  auto& d = **db;
+  {
+    auto ins = d.prepare_cached("INSERT INTO t (k, v) VALUES (?, ?)");
+    ASSERT_TRUE(ins);
+    std::string buffer;
+    for (const char* k : {"a", "b", "c"}) {
+      buffer = std::string(k) + "-value";
+      ASSERT_TRUE(ins->reset().bind_unowned(1, k).bind_unowned(2, buffer).run());
+      buffer.assign(buffer.size(), '#');  // overwritten after the row is stored
+    }
+  }
+  auto q = d.prepare("SELECT k || '=' || v FROM t ORDER BY k");
+  ASSERT_TRUE(q);
+  std::vector<std::string> rows;
+  for (auto row = q->step(); row && *row; row = q->step()) rows.push_back(q->text(0));
+  EXPECT_EQ(rows, (std::vector<std::string>{"a=a-value", "b=b-value", "c=c-value"}));
+}
+
+// The account file's steps keep their numbers: 2 the sync store's first schema, 3 the upload
+// queue, 4 the sync store's one-copy rows (an existing file at 3 runs only 4).
+TEST(AccountStore, ANewFileHasEveryStepInItsPlace) {
+  TempDir dir;
+  std::string id = new_id();
+  std::filesystem::path path;
+  {
+    auto store = AccountStore::open(dir.path(), id);
+    ASSERT_TRUE(store) << store.error().message;
+    path = (*store)->db().path();
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  auto one = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    std::string out;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+  };
+  EXPECT_EQ(one("PRAGMA user_version"), "4");
+  EXPECT_EQ(one("SELECT group_concat(type || ' ' || name, ', ') FROM (SELECT type, name FROM sqlite_master"
+                " WHERE name IN ('server_rows', 'local_rows', 'view_rows', 'view_overlay', 'uploads', 'outbox')"
+                " ORDER BY name)"),
+            "table local_rows, table outbox, table server_rows, table uploads, view view_rows");
+  sqlite3_close(db);
+}
+
 TEST(DeviceStore, RefusesAFileFromANewerVersion) {
   TempDir dir;
   { ASSERT_TRUE(DeviceStore::open(dir.path())); }

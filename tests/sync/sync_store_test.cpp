@@ -2,6 +2,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <fstream>
+#include <map>
 
 #include "sync_harness.h"
 
@@ -335,4 +336,72 @@ TEST_F(SyncStoreTest, APageAskedFromACursorNoLongerStoredIsDropped) {
   auto profile = amina->store->get("profiles", coach);
   ASSERT_TRUE(profile.ok() && profile->has_value());
   EXPECT_EQ((**profile).at("bio"), "après");
+}
+
+// A device file written by the first schema (every row in server_rows and again in view_rows,
+// view_overlay naming the rows queued ops wrote) is upgraded in place on open: the same view,
+// the same queue, and its ops still arrive once.
+TEST_F(SyncStoreTest, AFileOfTheFirstSchemaKeepsItsViewAndQueueWhenUpgraded) {
+  std::string sent = new_id(), queued = new_id();
+  amina->mutate("message.send", send_args("envoyé", sent));
+  amina->sync(server);
+  amina->mutate("message.send", send_args("en attente", queued));  // a row only the device has
+  amina->mutate("message.delete", {{"id", sent}});                  // a server row deleted locally
+  amina->mutate("profile.update", {{"bio", "Infirmière"}});         // a server row changed locally
+
+  auto rows_of = [](client::sqlite::Database& db, const std::string& sql) {
+    std::map<std::string, std::string> rows;
+    auto st = db.prepare(sql);
+    EXPECT_TRUE(st.ok());
+    while (*st->step()) rows[st->text(0) + "/" + st->text(1)] = st->text(2);
+    return rows;
+  };
+  auto view = rows_of(*amina->db, "SELECT collection, id, data FROM view_rows");
+  auto local = rows_of(*amina->db, "SELECT collection, id, coalesce(data, '') FROM local_rows");
+  ASSERT_EQ(local.count("messages/" + sent), 1u);
+  auto ops = *amina->store->pending(100);
+  ASSERT_EQ(ops.size(), 3u);
+
+  // What the first schema's code held for the same state, written by its own schema step.
+  auto dir = fresh_dir("upgraded");
+  {
+    auto first = client::SyncStore::migrations(1);
+    first.resize(1);
+    auto old = client::sqlite::Database::open(dir / "account.sqlite", "the account file", first);
+    ASSERT_TRUE(old.ok()) << old.error().message;
+    auto& db = **old;
+    std::string from = (amina->dir / "account.sqlite").string();
+    ASSERT_TRUE(db.exec("ATTACH DATABASE '" + from + "' AS now").ok());
+    for (const char* sql : {
+             "INSERT INTO server_rows SELECT * FROM now.server_rows",
+             "INSERT INTO view_rows (collection, id, data) SELECT collection, id, data FROM now.view_rows",
+             "INSERT INTO view_overlay (collection, id) SELECT collection, id FROM now.local_rows",
+             "INSERT INTO outbox SELECT * FROM now.outbox",
+             "INSERT INTO sync_state SELECT * FROM now.sync_state",
+         })
+      ASSERT_TRUE(db.exec(sql).ok()) << sql;
+    ASSERT_TRUE(db.exec("DETACH DATABASE now").ok());
+  }
+
+  Device upgraded(amina->actor, dir);
+  EXPECT_EQ(rows_of(*upgraded.db, "SELECT collection, id, data FROM view_rows"), view);
+  EXPECT_EQ(rows_of(*upgraded.db, "SELECT collection, id, coalesce(data, '') FROM local_rows"), local);
+  EXPECT_FALSE(upgraded.store->get("messages", sent)->has_value());
+  EXPECT_EQ((*upgraded.store->get("profiles", cand))->at("bio").as_string(), "Infirmière");
+  auto listed = *upgraded.store->list_rows(sync::collection::messages, "thread_id", thread);
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].data.at("id").as_string(), queued);
+  EXPECT_FALSE(listed[0].from_server);
+  auto upgraded_ops = *upgraded.store->pending(100);
+  ASSERT_EQ(upgraded_ops.size(), ops.size());
+  for (std::size_t i = 0; i < ops.size(); ++i) EXPECT_EQ(upgraded_ops[i].op_id, ops[i].op_id);
+
+  upgraded.sync(server);
+  EXPECT_EQ(*upgraded.store->pending_count(), 0);
+  EXPECT_TRUE(rows_of(*upgraded.db, "SELECT collection, id, data FROM local_rows").empty());
+  claire->sync(server);
+  auto at_claire = *claire->store->list(sync::collection::messages, "thread_id", thread);
+  ASSERT_EQ(at_claire.size(), 1u) << "the queued message arrived once, the deleted one went";
+  EXPECT_EQ(at_claire[0].at("id").as_string(), queued);
+  EXPECT_EQ((*claire->store->get("profiles", cand))->at("bio").as_string(), "Infirmière");
 }

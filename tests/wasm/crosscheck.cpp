@@ -208,6 +208,8 @@ int mutator_run(const std::filesystem::path& dir, std::uint64_t seed) {
 
   print_table(db, "view_rows", "SELECT collection || ' ' || id || ' ' || data FROM view_rows ORDER BY collection, id");
   print_table(db, "server_rows", "SELECT collection || ' ' || id || ' ' || data FROM server_rows ORDER BY collection, id");
+  print_table(db, "local_rows",
+              "SELECT collection || ' ' || id || ' ' || coalesce(data, '(deleted)') FROM local_rows ORDER BY collection, id");
   print_table(db, "outbox", "SELECT name || ' ' || args FROM outbox ORDER BY position");
   print_table(db, "rejections", "SELECT name || ' ' || args FROM rejections ORDER BY name, args");
   print_table(db, "sync_state", "SELECT key || ' ' || value FROM sync_state WHERE key NOT LIKE '%synced%' ORDER BY key");

@@ -34,12 +34,13 @@ void must(Status s) {
   if (!s) throw StorageFailure{s.error()};
 }
 
-// The view's row writes, shared by the mutators' view, the rebase and the pull (one text, so
-// one cached statement).
-constexpr const char* kUpsertViewRow =
-    "INSERT INTO view_rows (collection, id, data) VALUES (?, ?, ?)"
+// The device's own writes (docs/sync.md, "The device store"): a row a queued op wrote or
+// deleted lives in local_rows (data NULL: deleted) on top of its server copy; every other row
+// lives once, in server_rows. The view is local_rows first, then server_rows. Shared by the
+// mutators' view and the rebase (one text, so one cached statement).
+constexpr const char* kUpsertLocalRow =
+    "INSERT INTO local_rows (collection, id, data) VALUES (?, ?, ?)"
     " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data";
-constexpr const char* kDeleteViewRow = "DELETE FROM view_rows WHERE collection = ? AND id = ?";
 
 // How a transaction's commit reaches the disk. `replayable` commits skip the fsync (WAL,
 // synchronous=NORMAL): still atomic, and a kill -9 of the app loses nothing, but a power cut
@@ -119,28 +120,35 @@ json::object parse_object(const std::string& text) {
   return std::move(v.get_object());
 }
 
-// The mutators' view of the device: reads and writes the local view, and remembers every row
-// a replayed op wrote (the overlay) so the next rebase knows what to reset.
+// The mutators' view of the device: reads the local view and writes the device's own rows,
+// remembering each row a replayed op wrote so the caller can report it.
 class ViewRowStore : public passerelle::sync::RowStore {
  public:
   ViewRowStore(sqlite::Database& db, ChangedRows* touched) : db_(db), touched_(touched) {}
 
   std::optional<json::object> get(std::string_view c, std::string_view id) override {
-    auto st = must(db_.prepare_cached("SELECT data FROM view_rows WHERE collection = ? AND id = ?"));
-    st.bind(1, c).bind(2, id);
-    if (!must(st.step())) return std::nullopt;
-    return parse_object(st.text(0));
+    auto local = must(db_.prepare_cached("SELECT data FROM local_rows WHERE collection = ? AND id = ?"));
+    local.bind(1, c).bind(2, id);
+    if (must(local.step())) {
+      std::optional<std::string> data = local.optional_text(0);
+      if (!data) return std::nullopt;  // a queued op deleted it
+      return parse_object(*data);
+    }
+    auto server = must(db_.prepare_cached("SELECT data FROM server_rows WHERE collection = ? AND id = ?"));
+    server.bind(1, c).bind(2, id);
+    if (!must(server.step())) return std::nullopt;
+    return parse_object(server.text(0));
   }
   void put(std::string_view c, std::string_view id, const json::object& data,
            const std::vector<std::string>&) override {
-    auto st = must(db_.prepare_cached(kUpsertViewRow));
+    auto st = must(db_.prepare_cached(kUpsertLocalRow));
     st.bind(1, c).bind(2, id).bind(3, json::serialize(data));
     must(st.run());
     note(c, id);
   }
   void remove(std::string_view c, std::string_view id) override {
-    auto st = must(db_.prepare_cached(kDeleteViewRow));
-    st.bind(1, c).bind(2, id);
+    auto st = must(db_.prepare_cached(kUpsertLocalRow));
+    st.bind(1, c).bind(2, id).bind_null(3);
     must(st.run());
     note(c, id);
   }
@@ -148,9 +156,6 @@ class ViewRowStore : public passerelle::sync::RowStore {
 
  private:
   void note(std::string_view c, std::string_view id) {
-    auto st = must(db_.prepare_cached("INSERT OR IGNORE INTO view_overlay (collection, id) VALUES (?, ?)"));
-    st.bind(1, c).bind(2, id);
-    must(st.run());
     if (touched_) touched_->emplace(std::string(c), std::string(id));
   }
 
@@ -171,21 +176,43 @@ auto guarded(F&& f) -> decltype(f()) {
 
 }  // namespace
 
-std::vector<sqlite::Migration> SyncStore::migrations(int v) {
+std::vector<const char*> SyncStore::schema_steps() {
   return {
-      {v,
-       "CREATE TABLE server_rows (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
-       " seq INTEGER NOT NULL, PRIMARY KEY (collection, id));"
-       "CREATE TABLE view_rows (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
-       " PRIMARY KEY (collection, id));"
-       "CREATE TABLE view_overlay (collection TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (collection, id));"
-       "CREATE TABLE outbox (position INTEGER PRIMARY KEY AUTOINCREMENT, op_id TEXT NOT NULL UNIQUE,"
-       " name TEXT NOT NULL, args TEXT NOT NULL, created_at TEXT NOT NULL);"
-       "CREATE TABLE rejections (op_id TEXT PRIMARY KEY, name TEXT NOT NULL, args TEXT NOT NULL,"
-       " code TEXT NOT NULL, message TEXT NOT NULL, rejected_at TEXT NOT NULL);"
-       "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-       "CREATE TABLE resync_seen (collection TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (collection, id));"},
+      // 1. The first schema: every row twice (server_rows and view_rows), view_overlay naming
+      //    the rows queued ops had written.
+      "CREATE TABLE server_rows (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
+      " seq INTEGER NOT NULL, PRIMARY KEY (collection, id));"
+      "CREATE TABLE view_rows (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
+      " PRIMARY KEY (collection, id));"
+      "CREATE TABLE view_overlay (collection TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (collection, id));"
+      "CREATE TABLE outbox (position INTEGER PRIMARY KEY AUTOINCREMENT, op_id TEXT NOT NULL UNIQUE,"
+      " name TEXT NOT NULL, args TEXT NOT NULL, created_at TEXT NOT NULL);"
+      "CREATE TABLE rejections (op_id TEXT PRIMARY KEY, name TEXT NOT NULL, args TEXT NOT NULL,"
+      " code TEXT NOT NULL, message TEXT NOT NULL, rejected_at TEXT NOT NULL);"
+      "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+      "CREATE TABLE resync_seen (collection TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (collection, id));",
+      // 2. Each row once: only the rows queued ops wrote keep a second copy, in local_rows (NULL
+      //    data: deleted by a queued op), which replaces view_overlay. In the first schema a row
+      //    outside view_overlay held the same data in view_rows as in server_rows, so the
+      //    overlay's rows as view_rows held them are all the view adds. view_rows becomes a
+      //    read-only SQL view of the same rows, for people and tests looking into the file.
+      "CREATE TABLE local_rows (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT,"
+      " PRIMARY KEY (collection, id));"
+      "INSERT INTO local_rows (collection, id, data) SELECT o.collection, o.id, v.data FROM view_overlay o"
+      " LEFT JOIN view_rows v ON v.collection = o.collection AND v.id = o.id;"
+      "DROP TABLE view_overlay;"
+      "DROP TABLE view_rows;"
+      "CREATE VIEW view_rows AS"
+      " SELECT collection, id, data FROM local_rows WHERE data IS NOT NULL"
+      " UNION ALL SELECT s.collection, s.id, s.data FROM server_rows s WHERE NOT EXISTS"
+      " (SELECT 1 FROM local_rows l WHERE l.collection = s.collection AND l.id = s.id);",
   };
+}
+
+std::vector<sqlite::Migration> SyncStore::migrations(int v) {
+  std::vector<sqlite::Migration> out;
+  for (const char* sql : schema_steps()) out.push_back({v++, sql});
+  return out;
 }
 
 SyncStore::SyncStore(sqlite::Database& db, passerelle::sync::Actor actor, Clock clock)
@@ -241,37 +268,34 @@ Result<std::optional<json::object>> SyncStore::get(std::string_view collection, 
 
 Result<std::vector<json::object>> SyncStore::list(std::string_view collection, std::string_view field,
                                                   std::string_view value) {
-  return guarded([&]() -> Result<std::vector<json::object>> {
-    std::vector<json::object> out;
-    auto st = must(db_.prepare_cached("SELECT data FROM view_rows WHERE collection = ? ORDER BY id"));
-    st.bind(1, collection);
-    while (must(st.step())) {
-      json::object row = parse_object(st.text(0));
-      if (!field.empty()) {
-        auto it = row.find(field);
-        if (it == row.end() || !it->value().is_string() || it->value().get_string() != value) continue;
-      }
-      out.push_back(std::move(row));
-    }
-    return out;
-  });
+  auto rows = list_rows(collection, field, value);
+  if (!rows) return rows.error();
+  std::vector<json::object> out;
+  out.reserve(rows->size());
+  for (auto& row : *rows) out.push_back(std::move(row.data));
+  return out;
 }
 
 Result<std::vector<SyncStore::ViewRow>> SyncStore::list_rows(std::string_view collection, std::string_view field,
                                                               std::string_view value) {
   return guarded([&]() -> Result<std::vector<ViewRow>> {
     std::vector<ViewRow> out;
+    // The device's own rows, then the server's rows they do not replace; a compound ORDER BY
+    // merges the two primary-key walks, both already in id order.
     auto st = must(db_.prepare_cached(
-        "SELECT v.data, s.id IS NOT NULL FROM view_rows v LEFT JOIN server_rows s"
-        " ON s.collection = v.collection AND s.id = v.id WHERE v.collection = ? ORDER BY v.id"));
+        "SELECT l.id, l.data, EXISTS (SELECT 1 FROM server_rows s WHERE s.collection = l.collection AND s.id = l.id)"
+        " FROM local_rows l WHERE l.collection = ?1 AND l.data IS NOT NULL"
+        " UNION ALL SELECT s.id, s.data, 1 FROM server_rows s WHERE s.collection = ?1 AND NOT EXISTS"
+        " (SELECT 1 FROM local_rows l WHERE l.collection = s.collection AND l.id = s.id)"
+        " ORDER BY 1"));
     st.bind(1, collection);
     while (must(st.step())) {
-      json::object row = parse_object(st.text(0));
+      json::object row = parse_object(st.text(1));
       if (!field.empty()) {
         auto it = row.find(field);
         if (it == row.end() || !it->value().is_string() || it->value().get_string() != value) continue;
       }
-      out.push_back(ViewRow{std::move(row), st.integer(1) != 0});
+      out.push_back(ViewRow{std::move(row), st.integer(2) != 0});
     }
     return out;
   });
@@ -296,23 +320,18 @@ Result<std::int64_t> SyncStore::pending_count() {
 }
 
 Status SyncStore::rebase(const std::set<RowKey>& touched_by_server, ChangedRows* changed) {
-  // 1. Rows the server changed, and rows pending ops had written, go back to server state.
+  // 1. Rows pending ops had written go back to server state (their local copies go), and so
+  //    are reported with the rows the server changed.
   std::set<RowKey> reset = touched_by_server;
+  bool any_local = false;
   {
-    auto st = must(db_.prepare_cached("SELECT collection, id FROM view_overlay"));
-    while (must(st.step())) reset.emplace(st.text(0), st.text(1));
+    auto st = must(db_.prepare_cached("SELECT collection, id FROM local_rows"));
+    while (must(st.step())) {
+      reset.emplace(st.text(0), st.text(1));
+      any_local = true;
+    }
   }
-  must(db_.exec("DELETE FROM view_overlay"));
-  for (const auto& [c, id] : reset) {
-    auto del = must(db_.prepare_cached(kDeleteViewRow));
-    del.bind(1, c).bind(2, id);
-    must(del.run());
-    auto copy = must(db_.prepare_cached(
-        "INSERT INTO view_rows (collection, id, data) SELECT collection, id, data FROM server_rows"
-        " WHERE collection = ? AND id = ?"));
-    copy.bind(1, c).bind(2, id);
-    must(copy.run());
-  }
+  if (any_local) must(db_.exec("DELETE FROM local_rows"));
   if (changed) changed->insert(reset.begin(), reset.end());
   // 2. Replay what is still pending, in order. An op that no longer applies locally stays
   //    queued: only the server may reject it.
@@ -383,37 +402,32 @@ Status SyncStore::apply_pull_page(const PulledPage& page, ChangedRows* changed,
     }
     if (epoch.empty() && !page.epoch.empty()) must(set_state("epoch", page.epoch));
 
-    // The page's rows go to the server copy and straight to the view (the rebase below then
-    // puts pending ops back on top); only rows gone at the end of a resync go through it.
+    // The page's rows go to the server copy, which is the view wherever no queued op wrote
+    // (the rebase below puts pending ops back on top): one write per row.
     // The page's keys as views into its text, sorted once at the end: a set built row by row
     // cost a node, two strings and a rebalance per row (docs/benchmarks.md, "The browser").
     std::vector<std::pair<std::string_view, std::string_view>> touched;
     touched.reserve(page.rows.size());
     std::set<RowKey> gone_rows;
+    // Taken from the cache once for the page and reset between rows; the page's text outlives
+    // them, so it is bound, not copied.
+    auto up = must(db_.prepare_cached(
+        "INSERT INTO server_rows (collection, id, data, seq) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, seq = excluded.seq"));
+    auto del = must(db_.prepare_cached("DELETE FROM server_rows WHERE collection = ? AND id = ?"));
+    auto seen = must(db_.prepare_cached("INSERT OR IGNORE INTO resync_seen (collection, id) VALUES (?, ?)"));
     for (const auto& row : page.rows) {
       std::string_view collection = page[row.collection], id = page[row.id];
       touched.emplace_back(collection, id);
       if (row.deleted) {
-        for (const char* sql : {"DELETE FROM server_rows WHERE collection = ? AND id = ?",
-                                kDeleteViewRow}) {
-          auto del = must(db_.prepare_cached(sql));
-          del.bind(1, collection).bind(2, id);
-          must(del.run());
-        }
+        del.reset().bind_unowned(1, collection).bind_unowned(2, id);
+        must(del.run());
       } else {
-        std::string_view data = page[row.data];
-        auto up = must(db_.prepare_cached(
-            "INSERT INTO server_rows (collection, id, data, seq) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, seq = excluded.seq"));
-        up.bind(1, collection).bind(2, id).bind(3, data).bind(4, row.seq);
+        up.reset().bind_unowned(1, collection).bind_unowned(2, id).bind_unowned(3, page[row.data]).bind(4, row.seq);
         must(up.run());
-        auto view = must(db_.prepare_cached(kUpsertViewRow));
-        view.bind(1, collection).bind(2, id).bind(3, data);
-        must(view.run());
       }
       if (track) {
-        auto seen = must(db_.prepare_cached("INSERT OR IGNORE INTO resync_seen (collection, id) VALUES (?, ?)"));
-        seen.bind(1, collection).bind(2, id);
+        seen.reset().bind_unowned(1, collection).bind_unowned(2, id);
         must(seen.run());
       }
     }

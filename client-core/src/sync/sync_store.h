@@ -1,6 +1,7 @@
 // The device's half of the sync model (docs/sync.md), over the account's SQLite file:
-// server rows as last pulled, the local view (server rows + pending ops replayed), the outbox,
-// the rejections list and the cursor. Every method is one SQLite transaction, so a kill -9 at
+// server rows as last pulled, the rows pending ops wrote on top of them (together: the local
+// view; a row no pending op touched is stored once), the outbox, the rejections list and the
+// cursor. Every method is one SQLite transaction, so a kill -9 at
 // any point leaves either the state before or the state after — never a half-applied pull, a
 // write in the view but not in the outbox, or a cursor ahead of its rows.
 //
@@ -31,7 +32,10 @@ PulledPage pulled_page_text(const passerelle::sync::PullPage& page);
 
 class SyncStore {
  public:
-  // The schema steps this store needs, for the account file's migration list. Append-only.
+  // The schema steps this store needs, in order, for a file's migration list. Append-only: a
+  // file records the steps it ran, so a shipped step never changes.
+  static std::vector<const char*> schema_steps();
+  // schema_steps() numbered from `first_version`, for a file that holds only this store.
   static std::vector<sqlite::Migration> migrations(int first_version);
 
   // The device's clock. It stamps only what the device shows and its own ids; order and
