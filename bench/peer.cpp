@@ -1,8 +1,6 @@
 // The peer baseline (docs/benchmarks.md, "The peer"): bench/peer/server.js, a Node.js server a
 // team would write instead (ws, better-sqlite3, group commit with synchronous=FULL), started
 // here with the same chat pairs and driven by the same chat workload, in the same run.
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json.hpp>
@@ -39,16 +37,9 @@ json::object run_chat_peer(Loop& loop, const World& world, const Options& o, dou
   TempDir tmp;
   std::string seed = tmp.path() + "/world.json", ready = tmp.path() + "/ready";
   std::ofstream(seed) << world_json(world);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::string log = tmp.path() + "/peer.log";
-    std::freopen(log.c_str(), "w", stdout);
-    std::freopen(log.c_str(), "a", stderr);
-    std::string script = (dir / "server.js").string(), db = tmp.path() + "/peer.db";
-    ::execlp("node", "node", script.c_str(), "--db", db.c_str(), "--seed", seed.c_str(), "--ready-file", ready.c_str(),
-             static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  pid_t pid = test::spawn_logged({"node", (dir / "server.js").string(), "--db", tmp.path() + "/peer.db", "--seed", seed,
+                                  "--ready-file", ready},
+                                 tmp.path() + "/peer.log");
   if (pid < 0) return {{"errors", 1}, {"first_error", "cannot start node"}};
   std::string url;
   for (int i = 0; i < 300 && url.empty(); ++i) {
@@ -68,9 +59,7 @@ json::object run_chat_peer(Loop& loop, const World& world, const Options& o, dou
     r = run_chat(loop, peer, o, 0);
     open_result = run_chat(loop, peer, o, open_rate);  // the same offered load as Passerelle's
   }
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  test::stop_process(pid, std::chrono::seconds(10));
   return r;
 }
 

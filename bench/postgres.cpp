@@ -81,9 +81,10 @@ Status PrivatePostgres::start(const std::string& dir) {
     argv.insert(argv.begin(), {runuser, "-u", "postgres", "--"});
     return argv;
   };
-  if (run_command(as_postgres({bindir_ + "/initdb", "-D", dir_ + "/data", "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                               "--locale=C.UTF-8"}),
-                  "", 120s) != 0)
+  if (test::run_process(as_postgres({bindir_ + "/initdb", "-D", dir_ + "/data", "-U", "postgres", "--auth=trust",
+                                     "-E", "UTF8", "--locale=C.UTF-8"}),
+                        "", 120s)
+          .exit_code != 0)
     return Status(ErrorCode::internal, "initdb failed in " + dir_);
   for (int attempt = 0; attempt < 5 && !running_; ++attempt) {
     int port = free_port();
@@ -94,9 +95,10 @@ Status PrivatePostgres::start(const std::string& dir) {
                        " -c unix_socket_directories=" + dir_ + "/sock -c max_connections=200";
     if (fs::exists(fs::path(bindir_).parent_path() / "lib/pg_stat_statements.so"))
       opts += " -c shared_preload_libraries=pg_stat_statements";
-    if (run_command(as_postgres({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/log/postgres.log", "-w", "-t", "60",
-                                 "start", "-o", opts}),
-                    "", 90s) == 0) {
+    if (test::run_process(as_postgres({bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-l", dir_ + "/log/postgres.log", "-w",
+                                       "-t", "60", "start", "-o", opts}),
+                          "", 90s)
+            .exit_code == 0) {
       running_ = true;
       url_ = "postgresql://postgres@127.0.0.1:" + std::to_string(port) + "/postgres";
     }
@@ -110,9 +112,9 @@ Status PrivatePostgres::start(const std::string& dir) {
 void PrivatePostgres::stop() {
   if (!running_) return;
   running_ = false;
-  run_command({find_runuser(), "-u", "postgres", "--", bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate", "-w",
-               "stop"},
-              "", 60s);
+  test::run_process({find_runuser(), "-u", "postgres", "--", bindir_ + "/pg_ctl", "-D", dir_ + "/data", "-m", "immediate",
+                     "-w", "stop"},
+                    "", 60s);
   std::error_code ec;
   if (!std::getenv("PASSERELLE_BENCH_KEEP")) fs::remove_all(dir_, ec);
 }

@@ -1,4 +1,4 @@
-// The server under test as a child process, the seeding command line, and what /proc says about
+// The server under test as a child process (through tests/support's child_process), the seeding command line, and what /proc says about
 // a process (RSS, CPU time) and about the machine (load average).
 #pragma once
 
@@ -10,20 +10,14 @@
 #include <vector>
 
 #include "passerelle/shared/error.h"
+#include "passerelle/test/child_process.h"
 
 namespace passerelle::bench {
 
-// A private temporary directory, removed with its contents on destruction.
-class TempDir {
+// The bench's scratch directories, removed with their contents unless PASSERELLE_BENCH_KEEP is set.
+class TempDir : public test::TempDir {
  public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
+  TempDir() : test::TempDir("passerelle-bench", "PASSERELLE_BENCH_KEEP") {}
 };
 
 // passerelle-server serve on 127.0.0.1:0 with a fresh SQLite database in `dir`.
@@ -55,9 +49,6 @@ class ServerProcess {
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
 };
-
-// Runs argv with `stdin_text`, waits (bounded); returns the exit code (-1 on timeout or failure).
-int run_command(const std::vector<std::string>& argv, const std::string& stdin_text, std::chrono::seconds timeout);
 
 // Runs a shell command; returns what it wrote on stdout.
 std::string capture_command(const std::string& command);

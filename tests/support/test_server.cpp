@@ -7,18 +7,12 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #ifndef PASSERELLE_SERVER_BINARY
@@ -30,98 +24,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 std::string server_binary() { return PASSERELLE_SERVER_BINARY; }
-
-namespace {
-
-std::vector<char*> to_argv(std::vector<std::string>& args) {
-  std::vector<char*> out;
-  for (auto& a : args) out.push_back(a.data());
-  out.push_back(nullptr);
-  return out;
-}
-
-// Waits for `pid` up to `timeout`; returns the raw status or nullopt.
-std::optional<int> wait_for(pid_t pid, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return status;
-    if (r < 0) return std::nullopt;
-    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
-    std::this_thread::sleep_for(5ms);
-  }
-}
-
-int exit_code_of(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-}  // namespace
-
-ProcessResult run_process(const std::vector<std::string>& argv_in, const std::string& stdin_text,
-                          std::chrono::milliseconds timeout, const EnvOverrides& env) {
-  ProcessResult result;
-  int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (::pipe(in_pipe) || ::pipe(out_pipe) || ::pipe(err_pipe)) return result;
-  std::vector<std::string> args = argv_in;
-  auto argv = to_argv(args);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::dup2(in_pipe[0], 0);
-    ::dup2(out_pipe[1], 1);
-    ::dup2(err_pipe[1], 2);
-    for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) ::close(fd);
-    for (const auto& [k, v] : env) {
-      if (v.empty())
-        ::unsetenv(k.c_str());
-      else
-        ::setenv(k.c_str(), v.c_str(), 1);
-    }
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(in_pipe[0]);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
-  (void)!::write(in_pipe[1], stdin_text.data(), stdin_text.size());
-  ::close(in_pipe[1]);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      result.timed_out = true;
-      ::kill(pid, SIGKILL);
-      break;
-    }
-    if (::poll(fds, 2, static_cast<int>(left.count())) <= 0) continue;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
-      char buf[4096];
-      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n <= 0) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      } else {
-        (i == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(n));
-      }
-    }
-  }
-  for (auto& f : fds)
-    if (f.fd >= 0) ::close(f.fd);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  result.exit_code = result.timed_out ? -1 : exit_code_of(status);
-  return result;
-}
 
 long long sqlite_count(const std::string& db_path, const std::string& query) {
   sqlite3* db = nullptr;
@@ -204,20 +106,6 @@ std::uint16_t free_loopback_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
-}
-
-TempDir::TempDir() {
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base && *base ? base : "/tmp") + "/passerelle-test-XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data())) path_ = buf.data();
-}
-
-TempDir::~TempDir() {
-  if (path_.empty() || std::getenv("PASSERELLE_KEEP_TEST_DIRS")) return;
-  std::error_code ec;
-  fs::remove_all(path_, ec);
 }
 
 TestServer::TestServer() : TestServer(Options{}) {}
@@ -304,37 +192,20 @@ bool TestServer::start() {
     args.push_back(data_dir() + "/files");  // where the SQLite default would put them
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
-  auto argv = to_argv(args);
-  int log_fd = ::open(log_path().c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int devnull = ::open("/dev/null", O_RDONLY);
-    ::dup2(devnull, 0);
-    ::dup2(log_fd, 1);
-    ::dup2(log_fd, 2);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  ::close(log_fd);
-  if (pid < 0) {
-    error_ = "fork failed";
+  pid_ = spawn_logged(args, log_path());
+  if (pid_ < 0) {
+    error_ = "cannot start " + args[0];
     return false;
   }
-  pid_ = pid;
   auto deadline = std::chrono::steady_clock::now() + options_.ready_timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (fs::exists(ready)) {
-      std::string text = read_file(ready);
-      auto colon = text.rfind(':');
-      if (colon != std::string::npos && text.find('\n') != std::string::npos) {
-        port_ = static_cast<std::uint16_t>(std::stoi(text.substr(colon + 1)));
-        return true;
-      }
+    if (auto port = ready_port(ready)) {
+      port_ = *port;
+      return true;
     }
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    if (auto status = wait_for(pid_, 0ms)) {
       pid_ = -1;
-      error_ = "passerelle-server exited with code " + std::to_string(exit_code_of(status)) + "; log:\n" + log();
+      error_ = "passerelle-server exited with code " + std::to_string(exit_code_of(*status)) + "; log:\n" + log();
       return false;
     }
     std::this_thread::sleep_for(10ms);
@@ -346,19 +217,10 @@ bool TestServer::start() {
 
 int TestServer::stop(std::chrono::milliseconds grace) {
   if (!running()) return -1;
-  ::kill(pid_, SIGTERM);
-  auto status = wait_for(pid_, grace);
-  if (!status) {
-    ::kill(pid_, SIGKILL);
-    int s = 0;
-    ::waitpid(pid_, &s, 0);
-    pid_ = -1;
-    port_ = 0;
-    return -1;
-  }
+  int code = stop_process(pid_, grace);
   pid_ = -1;
   port_ = 0;
-  return exit_code_of(*status);
+  return code;
 }
 
 bool TestServer::restart() {
@@ -368,9 +230,7 @@ bool TestServer::restart() {
 
 void TestServer::kill9() {
   if (!running()) return;
-  ::kill(pid_, SIGKILL);
-  int s = 0;
-  ::waitpid(pid_, &s, 0);
+  kill_process(pid_);
   pid_ = -1;
   port_ = 0;
 }

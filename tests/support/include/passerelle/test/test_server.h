@@ -28,25 +28,12 @@
 #include <string>
 #include <vector>
 
+#include "passerelle/test/child_process.h"
+
 namespace passerelle::test {
 
 // Path of the passerelle-server binary under test (compiled in).
 std::string server_binary();
-
-struct ProcessResult {
-  int exit_code = -1;  // -1 when killed by a signal or timed out
-  std::string out, err;
-  bool timed_out = false;
-};
-
-// Environment changes for a child: a value sets the variable, an empty value unsets it.
-using EnvOverrides = std::map<std::string, std::string>;
-
-// Runs `argv` (argv[0] is the program path), feeding `stdin_text`, capturing output; kills it
-// after `timeout`.
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_text = {},
-                          std::chrono::milliseconds timeout = std::chrono::seconds(30),
-                          const EnvOverrides& env = {});
 
 // A COUNT(*)-style query on a SQLite file (e.g. the server's database), opened read-only beside
 // a running or dead server; -1 when the file or query fails.
@@ -65,19 +52,6 @@ long long postgresql_count(const std::string& url, const std::string& query);
 // A loopback TCP port that was free a moment ago (for a server that must keep its port across
 // restarts, so devices reconnect to the same address).
 std::uint16_t free_loopback_port();
-
-// A fresh directory under $TMPDIR (or /tmp); removed by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 class TestServer {
  public:
