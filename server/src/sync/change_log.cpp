@@ -354,8 +354,10 @@ void ChangeLog::set_reader(const std::string& user, const std::string& collectio
 }
 
 std::string ChangeLog::scope_of(const std::vector<std::string>& readers) {
+  // A thread's messages and the thread itself name one scope again and again: hashed once.
+  if (auto it = scopes_written_.find(readers); it != scopes_written_.end()) return it->second;
   std::string scope = scope_key(readers);
-  if (!scopes_written_.insert(scope).second) return scope;
+  scopes_written_.emplace(readers, scope);
   for (const auto& u : readers) {
     if (deferred_) {
       deferred_->add(kAddMemberSql, {scope, u});

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -141,7 +142,9 @@ class ChangeLog : public passerelle::sync::RowStore {
                  const std::vector<std::string>& lost, const std::vector<std::string>& before, bool absent);
   // The scope of `readers` (sorted, two or more), its members written once per object.
   std::string scope_of(const std::vector<std::string>& readers);
-  std::set<std::string> scopes_written_;  // forgotten by rewind(): a rollback undoes them
+  // The scopes whose members this object wrote, by their readers, with their keys; forgotten
+  // by rewind() and discard_deferred(): a rollback undoes the members.
+  std::map<std::vector<std::string>, std::string> scopes_written_;
   bool scoped_ = true;
   std::unique_ptr<Statements> unscoped_statements_;  // without_scopes()
 
