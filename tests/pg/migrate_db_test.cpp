@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 const char* kTables[] = {"users", "sessions", "invitations", "sync_rows", "sync_audience", "sync_ops",
-                         "sync_meta", "sync_epoch", "files", "file_owners", "file_refs", "message_inbox",
+                         "sync_meta", "sync_epoch", "sync_scope_members", "files", "file_owners", "file_refs", "message_inbox",
                          "mail_digests"};
 const char* kAmina = "amina.benali@demo.passerelle.quebec";
 const char* kPassword = "demo-candidate-2026";

@@ -500,7 +500,7 @@ TEST_F(PushPipelineTest, MessagesInOneBatchWithMergedWritesFailAlone) {
     EXPECT_TRUE(s[n]) << n;
     EXPECT_EQ(count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND id = '" + ids[n] + "'"), 1) << n;
     EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE op_id = '" + ops[n] + "' AND status = 'applied'"), 1) << n;
-    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE collection = 'messages' AND row_id = '" + ids[n] +
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_readable WHERE collection = 'messages' AND row_id = '" + ids[n] +
                     "' AND visible = 1"), 2) << n;
     EXPECT_EQ(count("SELECT COUNT(*) FROM message_inbox WHERE user_id = '" + pair.coach + "' AND message_id = '" +
                     ids[n] + "'"), 1) << n;
@@ -509,7 +509,7 @@ TEST_F(PushPipelineTest, MessagesInOneBatchWithMergedWritesFailAlone) {
     EXPECT_FALSE(s[n]) << n;
     EXPECT_EQ(count("SELECT COUNT(*) FROM sync_rows WHERE id = '" + ids[n] + "'"), 0) << n;
     EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE op_id = '" + ops[n] + "'"), 0) << n;
-    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_audience WHERE row_id = '" + ids[n] + "'"), 0) << n;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_readable WHERE row_id = '" + ids[n] + "'"), 0) << n;
     EXPECT_EQ(count("SELECT COUNT(*) FROM message_inbox WHERE message_id = '" + ids[n] + "'"), 0) << n;
   }
   // The counter is the last seq that committed: no seq of an undone push was kept.

@@ -125,6 +125,17 @@ void undo_migration_10(soci::session& sql) {
     sql << std::string("ALTER TABLE invitations DROP COLUMN ") + column;
 }
 
+// Undoes what migration 17 (sync_scopes) did to the rows written through today's change log:
+// each scoped row gets back an entry per reader, as a database written before it has them
+// (the tables stay, empty: today's pull reads them; migration 17 fills them again).
+void undo_migration_17(soci::session& sql) {
+  sql << "INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms)"
+         " SELECT m.user_id, r.collection, r.id, r.seq, 1, 0 FROM sync_rows r"
+         " JOIN sync_scope_members m ON m.scope = r.scope";
+  sql << "UPDATE sync_rows SET scope = NULL";
+  sql << "DELETE FROM sync_scope_members";
+}
+
 // A database from before migration 7, where every coach read each career profile: reopening
 // narrows it to the candidate's own coach, and the other coaches are sent a tombstone.
 TEST(Migrations, Migration7NarrowsCareerProfilesToTheCandidatesCoach) {
@@ -141,6 +152,7 @@ TEST(Migrations, Migration7NarrowsCareerProfilesToTheCandidatesCoach) {
       log.put("profiles", cand, {{"id", cand}, {"role", "candidate"}, {"coach_id", coach}}, {cand, coach});
       log.put("career_profiles", cand, {{"id", cand}, {"immigration_stage", "csq_received"}},
               {cand, "role:coach", "role:admin"});  // the audience before migration 7
+      undo_migration_17(sql);
       // Back to version 6: migrations 8, 9 and 10 go too, so they run again at the reopening.
       sql << "DELETE FROM schema_migrations WHERE version >= 7";
       undo_migration_10(sql);
@@ -203,6 +215,7 @@ TEST(Migrations, Migration9IndexesRowsWrittenBefore) {
       log.put("plans", plan, {{"id", plan}, {"candidate_id", cand}, {"step_ids", boost::json::array{step}}}, {cand, coach});
       log.put("plan_steps", step, {{"id", step}, {"plan_id", plan}, {"status", "todo"}, {"due_date", "2027-01-02"},
                                    {"title", {{"fr", "CSQ"}}}}, {cand, coach});
+      undo_migration_17(sql);
       return Status::Ok();
     }).ok());
   }
@@ -285,6 +298,7 @@ TEST(Migrations, Migration15ClustersTheAudienceAndInboxKeepingTheirEntries) {
                                   {"last_n", 1}}, {cand, coach});
       log.put("profiles", coach, {{"id", coach}, {"role", "coach"}}, {coach});
       log.remove("profiles", coach);  // a tombstone for its one reader
+      undo_migration_17(sql);
       return Status::Ok();
     }).ok());
     (*db)->read([&](soci::session& sql) {
@@ -316,10 +330,12 @@ TEST(Migrations, Migration15ClustersTheAudienceAndInboxKeepingTheirEntries) {
     EXPECT_EQ(index_names(sql, "sync_audience"),
               (std::vector<std::string>{"sync_audience_by_reader_seq", "sync_audience_by_row"}));
     EXPECT_EQ(index_names(sql, "message_inbox"), (std::vector<std::string>{"message_inbox_by_message"}));
-    int audience = 0, hidden = 0;
-    sql << "SELECT COUNT(*), SUM(1 - visible) FROM sync_audience", soci::into(audience), soci::into(hidden);
+    int audience = 0, hidden = 0, own_entries = 0;
+    sql << "SELECT COUNT(*), SUM(1 - visible) FROM sync_readable", soci::into(audience), soci::into(hidden);
     EXPECT_EQ(audience, 7);  // two readers of the candidate's profile, thread and message; the coach's own
     EXPECT_EQ(hidden, 1);
+    sql << "SELECT COUNT(*) FROM sync_audience", soci::into(own_entries);
+    EXPECT_EQ(own_entries, 1) << "migration 17 moved the rows of two readers to their scope";
     for (auto* want : {&before_coach, &before_cand}) {
       std::vector<std::string> now;
       auto page = passerelle::server::sync::run_pull(sql, want == &before_coach ? coach : cand, 0, 100);
@@ -386,8 +402,10 @@ TEST(Migrations, Migration16ClustersTheRowsKeepingThem) {
       // Back to version 15's rowid table, as a database written before migration 16 has it.
       sql << "DELETE FROM schema_migrations WHERE version >= 16";
       sql << "DROP TABLE sync_rows";
+      // (with migration 17's column, for today's change log to write; undo_migration_17 drops it)
       sql << "CREATE TABLE sync_rows (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
-             " deleted INTEGER NOT NULL DEFAULT 0, seq BIGINT NOT NULL, PRIMARY KEY (collection, id))";
+             " deleted INTEGER NOT NULL DEFAULT 0, seq BIGINT NOT NULL, scope TEXT, PRIMARY KEY (collection, id))";
+      sql << "CREATE INDEX sync_rows_by_scope ON sync_rows (scope, seq) WHERE scope IS NOT NULL";
       EXPECT_EQ(table_sql(sql, "sync_rows").find("WITHOUT ROWID"), std::string::npos);
       passerelle::server::sync::ChangeLog log(sql, now_utc());
       log.put("profiles", cand, {{"id", cand}, {"role", "candidate"}, {"coach_id", coach}}, {cand, coach});
@@ -399,6 +417,7 @@ TEST(Migrations, Migration16ClustersTheRowsKeepingThem) {
                                   {"last_n", 1}}, {cand, coach});
       log.put("profiles", coach, {{"id", coach}, {"role", "coach"}}, {coach});
       log.remove("profiles", coach);  // a tombstone: its row stays, emptied, until compaction
+      undo_migration_17(sql);
       return Status::Ok();
     }).ok());
     (*db)->read([&](soci::session& sql) {

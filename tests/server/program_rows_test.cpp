@@ -14,6 +14,8 @@ class ProgramRowsTest : public passerelle::program_rows_test::ProgramRowsFixture
     for (const char* stmt : passerelle::server::sync::kFilesSchemaSql) sql << stmt;
     for (const char* stmt : passerelle::server::sync::kRowKeysSchemaSql) sql << stmt;
     for (const char* stmt : passerelle::server::sync::kStepSummariesSchemaSql) sql << stmt;
+    sql << passerelle::server::sync::kScopeColumnSql;
+    for (const char* stmt : passerelle::server::sync::kScopesSql) sql << stmt;
     passerelle::server::sync::init_sync_state(sql);
   }
 };

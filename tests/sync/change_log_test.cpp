@@ -40,6 +40,8 @@ class ChangeLogTest : public ::testing::Test {
     for (const char* stmt : kStepSummariesSchemaSql) sql << stmt;
     for (const char* stmt : kClusteredPerReaderTablesSql) sql << stmt;  // migration 15, as SQLite serves it
     for (const char* stmt : kClusteredRowsSql) sql << stmt;  // migration 16, likewise
+    sql << kScopeColumnSql;  // migration 17
+    for (const char* stmt : kScopesSql) sql << stmt;
     init_sync_state(sql);
     add_user(admin, Role::admin, "Ada");
     add_user(coach, Role::coach, "Claire");
@@ -406,6 +408,8 @@ TEST(ChangeLogModes, CoalescedWritesEndInTheSameStateAsPlainOnes) {
     for (const char* stmt : kStepSummariesSchemaSql) *sql << stmt;
     for (const char* stmt : kClusteredPerReaderTablesSql) *sql << stmt;
     for (const char* stmt : kClusteredRowsSql) *sql << stmt;
+    *sql << kScopeColumnSql;
+    for (const char* stmt : kScopesSql) *sql << stmt;
     init_sync_state(*sql);
     soci::transaction tx(*sql);
     ChangeLog log(*sql, now_utc(), mode);
@@ -426,10 +430,10 @@ TEST(ChangeLogModes, CoalescedWritesEndInTheSameStateAsPlainOnes) {
       state.push_back(r.get<std::string>(1) + " " + r.get<std::string>(2) + " deleted=" +
                       std::to_string(r.get<int>(3)) + " seq=" + std::to_string(r.get<long long>(4)));
     soci::rowset<soci::row> readers =
-        (sql->prepare << "SELECT user_id, row_id, visible FROM sync_audience ORDER BY row_id, user_id");
+        (sql->prepare << "SELECT user_id, row_id, CASE WHEN visible = 1 THEN 'yes' ELSE 'tombstone' END"
+                         " FROM sync_readable ORDER BY row_id, user_id");
     for (const auto& r : readers)
-      state.push_back(r.get<std::string>(0) + " reads " + r.get<std::string>(1) + " " +
-                      (r.get<int>(2) ? "yes" : "tombstone"));
+      state.push_back(r.get<std::string>(0) + " reads " + r.get<std::string>(1) + " " + r.get<std::string>(2));
     state.push_back("seq counter " + std::to_string(current_seq(*sql)));
     for (const auto& u : touched) state.push_back("poke " + u);
     return state;
@@ -558,4 +562,127 @@ TEST_F(ChangeLogTest, ADamagedStoredRowMakesNoInvalidFrame) {
   }
   damage(R"({"id":")" + row + R"("})");
   EXPECT_EQ(read_pull(sql, reader, 0, 100).count, 2u);
+}
+
+// The audience once per row (docs/sync.md, "Scopes"): a message between two people is one row
+// naming their scope, with no entry per reader, and each of them pulls it; nobody else does.
+TEST_F(ChangeLogTest, ARowSeenByTwoReadersNamesTheirScopeInsteadOfAnEntryEach) {
+  std::string thread = assign(cand, coach);
+  std::string msg = new_id();
+  push(cand, Role::candidate, {op("message.send", {{"id", msg}, {"thread_id", thread}, {"body", "hello"}})});
+  long long entries = -1, members = -1;
+  std::string scope;
+  soci::indicator scope_ind = soci::i_null;
+  sql << "SELECT COUNT(*) FROM sync_audience WHERE row_id = :i OR row_id = :t", soci::use(msg), soci::use(thread),
+      soci::into(entries);
+  EXPECT_EQ(entries, 0);
+  sql << "SELECT scope FROM sync_rows WHERE collection = 'messages' AND id = :i", soci::use(msg),
+      soci::into(scope, scope_ind);
+  ASSERT_EQ(scope_ind, soci::i_ok);
+  std::vector<std::string> both{cand, coach};
+  std::sort(both.begin(), both.end());
+  EXPECT_EQ(scope, scope_key(both));
+  sql << "SELECT COUNT(*) FROM sync_scope_members WHERE scope = :s", soci::use(scope), soci::into(members);
+  EXPECT_EQ(members, 2);
+  EXPECT_TRUE(pull_all(cand).count("messages/" + msg));
+  EXPECT_TRUE(pull_all(coach).count("messages/" + msg));
+  EXPECT_FALSE(pull_all(coach2).count("messages/" + msg));
+  EXPECT_FALSE(pull_all(cand2).count("messages/" + msg));
+  ChangeLog log(sql, now_utc());
+  EXPECT_EQ(log.audience(collection::messages, msg), both);
+}
+
+// A row moves between one reader's entry, a scope and tombstones as its audience changes; each
+// reader's pull from any cursor ends in what they may read, each row once per page.
+TEST_F(ChangeLogTest, ARowsAudienceMovesBetweenAnEntryAScopeAndTombstones) {
+  const std::string c(collection::templates), row = new_id();
+  std::set<std::string> ever;  // who has seen the row: they pull it once, as a row or a tombstone
+  auto seen = [&](const std::string& user) {
+    auto rows = pull_all(user);
+    auto it = rows.find(c + "/" + row);
+    return it == rows.end() ? std::int64_t{-1} : it->second.at("v").as_int64();
+  };
+  auto times_in_full_pull = [&](const std::string& user) {
+    PullPage page = run_pull(sql, user, 0, 1000);
+    return std::count_if(page.changes.begin(), page.changes.end(), [&](const Change& ch) { return ch.id == row; });
+  };
+  std::vector<std::pair<std::vector<std::string>, std::int64_t>> steps = {
+      {{cand}, 1}, {{cand, coach}, 2}, {{coach, coach2}, 3}, {{coach2}, 4}, {{cand, coach2}, 5}, {{cand, coach, coach2}, 6}};
+  std::int64_t cand_cursor = 0;
+  std::map<std::string, json::object> cand_rows;
+  for (const auto& [readers, v] : steps) {
+    {
+      soci::transaction tx(sql);
+      ChangeLog log(sql, now_utc());
+      log.put(c, row, {{"v", v}}, readers);
+      tx.commit();
+    }
+    ever.insert(readers.begin(), readers.end());
+    for (const std::string& u : {cand, coach, coach2, cand2}) {
+      bool reads = std::find(readers.begin(), readers.end(), u) != readers.end();
+      EXPECT_EQ(seen(u), reads ? v : -1) << u << " at v" << v;
+      EXPECT_EQ(times_in_full_pull(u), ever.count(u) ? 1 : 0) << u << " at v" << v;
+    }
+    // The candidate's device, pulling after each change, follows along.
+    PullPage page = run_pull(sql, cand, cand_cursor, 1000);
+    for (auto& ch : page.changes)
+      if (ch.deleted) cand_rows.erase(ch.id);
+      else cand_rows[ch.id] = ch.data;
+    cand_cursor = page.cursor;
+    bool reads = std::find(readers.begin(), readers.end(), cand) != readers.end();
+    EXPECT_EQ(cand_rows.count(row), reads ? 1u : 0u) << "v" << v;
+    ChangeLog log(sql, now_utc());
+    std::vector<std::string> sorted = readers;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(log.audience(c, row), sorted) << "v" << v;
+  }
+  {
+    soci::transaction tx(sql);
+    ChangeLog log(sql, now_utc());
+    log.remove(c, row);
+    tx.commit();
+  }
+  for (const std::string& u : {cand, coach, coach2}) {
+    EXPECT_EQ(seen(u), -1) << u;
+    PullPage page = run_pull(sql, u, 0, 1000);
+    auto it = std::find_if(page.changes.begin(), page.changes.end(), [&](const Change& ch) { return ch.id == row; });
+    ASSERT_NE(it, page.changes.end()) << u;
+    EXPECT_TRUE(it->deleted) << u;
+  }
+  long long scoped = -1;
+  sql << "SELECT COUNT(*) FROM sync_rows WHERE id = :i AND scope IS NOT NULL", soci::use(row), soci::into(scoped);
+  EXPECT_EQ(scoped, 0) << "a removed row keeps its readers' tombstones, not its scope";
+}
+
+// Migration 17 moves the rows written with an entry per reader to their scope: every reader's
+// pull, and every row's audience, are the same before and after.
+TEST_F(ChangeLogTest, ScopingExistingRowsKeepsEveryPullAndAudience) {
+  std::string thread = assign(cand, coach);
+  for (int i = 0; i < 3; ++i)
+    push(cand, Role::candidate, {op("message.send", {{"id", new_id()}, {"thread_id", thread}, {"body", "m"}})});
+  // Back to an entry per reader, as before migration 17.
+  sql << "INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms)"
+         " SELECT m.user_id, r.collection, r.id, r.seq, 1, 0 FROM sync_rows r JOIN sync_scope_members m"
+         " ON m.scope = r.scope";
+  sql << "UPDATE sync_rows SET scope = NULL";
+  sql << "DELETE FROM sync_scope_members";
+  std::map<std::string, PullPage> before;
+  for (const std::string& u : {cand, coach, coach2, admin}) before[u] = run_pull(sql, u, 0, 1000);
+  ChangeLog old_log(sql, now_utc());
+  auto thread_readers = old_log.audience(collection::threads, thread);
+  scope_existing_rows(sql);
+  long long entries = -1;
+  sql << "SELECT COUNT(*) FROM sync_audience WHERE collection IN ('messages', 'threads')", soci::into(entries);
+  EXPECT_EQ(entries, 0);
+  for (const std::string& u : {cand, coach, coach2, admin}) {
+    PullPage after = run_pull(sql, u, 0, 1000);
+    ASSERT_EQ(after.changes.size(), before[u].changes.size()) << u;
+    for (std::size_t i = 0; i < after.changes.size(); ++i) {
+      EXPECT_EQ(after.changes[i].id, before[u].changes[i].id) << u;
+      EXPECT_EQ(after.changes[i].seq, before[u].changes[i].seq) << u;
+    }
+    EXPECT_EQ(after.cursor, before[u].cursor) << u;
+  }
+  ChangeLog log(sql, now_utc());
+  EXPECT_EQ(log.audience(collection::threads, thread), thread_readers);
 }

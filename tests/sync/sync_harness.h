@@ -43,6 +43,8 @@ struct FakeServer {
     for (const char* stmt : server::sync::kStepSummariesSchemaSql) *sql << stmt;
     for (const char* stmt : server::sync::kClusteredPerReaderTablesSql) *sql << stmt;  // migration 15, as served
     for (const char* stmt : server::sync::kClusteredRowsSql) *sql << stmt;  // migration 16, as served
+    *sql << server::sync::kScopeColumnSql;  // migration 17, as served
+    for (const char* stmt : server::sync::kScopesSql) *sql << stmt;
     server::sync::init_sync_state(*sql);
   }
   ~FakeServer() {

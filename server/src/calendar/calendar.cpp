@@ -42,7 +42,7 @@ std::string feed_ics(soci::session& sql, const std::string& user_id) {
   if (auto p = read_person(sql, user_id)) locale = p->locale;
   std::vector<mentors::IcsEvent> events;
   std::string c(mc::meetings);
-  soci::rowset<std::string> rs = (sql.prepare << "SELECT r.data FROM sync_audience a JOIN sync_rows r"
+  soci::rowset<std::string> rs = (sql.prepare << "SELECT r.data FROM sync_readable a JOIN sync_rows r"
                                                  " ON r.collection = a.collection AND r.id = a.row_id"
                                                  " WHERE a.user_id = :u AND a.collection = :c AND a.visible = 1"
                                                  " AND r.deleted = 0 ORDER BY r.id",

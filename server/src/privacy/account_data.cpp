@@ -369,6 +369,7 @@ ErasedAccount erase_account(soci::session& sql, const std::string& user_id, Time
   sql << "DELETE FROM invitations WHERE email = :e", soci::use(user->info.email);
   sql << "DELETE FROM password_resets WHERE user_id = :u", soci::use(user_id);
   sql << "DELETE FROM sync_audience WHERE user_id = :u", soci::use(user_id);
+  sql << "DELETE FROM sync_scope_members WHERE user_id = :u", soci::use(user_id);
 
   // The sign-in record: no e-mail, name or password; every session revoked. It stays until the
   // retention job forgets it, so a device with an old token is told the account is gone.

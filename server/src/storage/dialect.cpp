@@ -197,7 +197,7 @@ bool is_postgresql(soci::session& sql) { return sql.get_backend() && sql.get_bac
 const char* row_and_audience_sql() {
   return "WITH k AS (SELECT CAST(:c AS text) AS c, CAST(:i AS text) AS i)"
          " SELECT (SELECT r.data FROM sync_rows r, k WHERE r.collection = k.c AND r.id = k.i AND r.deleted = 0),"
-         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_audience a, k"
+         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_readable a, k"
          "  WHERE a.collection = k.c AND a.row_id = k.i AND a.visible = 1)";
 }
 
@@ -206,14 +206,18 @@ const char* rows_and_audiences_sql() {
   // believes about the tables' sizes: a join could be planned as a scan of the whole table.
   return "SELECT k.i,"
          " (SELECT r.data FROM sync_rows r WHERE r.collection = :c1 AND r.id = k.i AND r.deleted = 0),"
-         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_audience a"
+         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_readable a"
          "  WHERE a.collection = :c2 AND a.row_id = k.i AND a.visible = 1)"
          " FROM unnest(CAST(:ids AS text[])) AS k(i)";
 }
 
 const char* readers_latest_sql() {
-  return "SELECT k.u, (SELECT a.seq FROM sync_audience a WHERE a.user_id = k.u AND a.seq < :first"
-         " ORDER BY a.seq DESC LIMIT 1) FROM unnest(CAST(:names AS text[])) AS k(u)"
+  // A reader's latest change below :first is their own entry's or one of their scopes' rows'
+  // (docs/sync.md, "Scopes"): each read backwards from :first on its index.
+  return "SELECT k.u, GREATEST((SELECT a.seq FROM sync_audience a WHERE a.user_id = k.u AND a.seq < :first"
+         " ORDER BY a.seq DESC LIMIT 1), (SELECT MAX(x.seq) FROM sync_scope_members m CROSS JOIN LATERAL"
+         " (SELECT r.seq FROM sync_rows r WHERE r.scope = m.scope AND r.seq < :first2 ORDER BY r.seq DESC LIMIT 1) x"
+         " WHERE m.user_id = k.u)) FROM unnest(CAST(:names AS text[])) AS k(u)"
          " UNION ALL SELECT '', value FROM sync_meta WHERE key = 'horizon'";
 }
 
@@ -233,7 +237,7 @@ const char* live_sessions_of_tokens_sql() {
 const char* rows_and_audiences_of_sql() {
   return "SELECT c.c, k.i,"
          " (SELECT r.data FROM sync_rows r WHERE r.collection = c.c AND r.id = k.i AND r.deleted = 0),"
-         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_audience a"
+         " (SELECT CAST(json_agg(a.user_id ORDER BY a.user_id) AS text) FROM sync_readable a"
          "  WHERE a.collection = c.c AND a.row_id = k.i AND a.visible = 1)"
          " FROM unnest(CAST(:cs AS text[])) AS c(c) CROSS JOIN unnest(CAST(:ids AS text[])) AS k(i)";
 }
@@ -243,12 +247,15 @@ namespace {
 // as one array; unnest() zips them into rows.
 using Repeats = ManyRows::Repeats;
 constexpr ManyRows kManyRows[] = {
-    {"INSERT INTO sync_rows (collection, id, data, deleted, seq) VALUES (:c, :i, :d, 0, :s)"
-     " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq",
-     "INSERT INTO sync_rows (collection, id, data, deleted, seq) SELECT c, i, d, 0, s"
-     " FROM unnest(CAST(:c AS text[]), CAST(:i AS text[]), CAST(:d AS text[]), CAST(:s AS bigint[])) AS t(c, i, d, s)"
-     " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq",
-     4, 2, Repeats::last_wins, 0},
+    {"INSERT INTO sync_rows (collection, id, data, deleted, seq, scope) VALUES (:c, :i, :d, 0, :s, :a)"
+     " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq,"
+     " scope = excluded.scope",
+     "INSERT INTO sync_rows (collection, id, data, deleted, seq, scope) SELECT c, i, d, 0, s, a"
+     " FROM unnest(CAST(:c AS text[]), CAST(:i AS text[]), CAST(:d AS text[]), CAST(:s AS bigint[]),"
+     " CAST(:a AS text[])) AS t(c, i, d, s, a)"
+     " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq,"
+     " scope = excluded.scope",
+     5, 2, Repeats::last_wins, 0},
     {"INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms)"
      " VALUES (:u, :c, :i, :s, :v, :t)"
      " ON CONFLICT (user_id, collection, row_id) DO UPDATE SET"
@@ -282,6 +289,11 @@ constexpr ManyRows kManyRows[] = {
      " CAST(:st AS text[]), CAST(:c AS text[]), CAST(:m AS text[]), CAST(:s AS bigint[]), CAST(:t AS bigint[]))"
      " AS x(u, o, n, st, c, m, s, t)",
      8, 2, Repeats::all_kept, 5},
+    // A scope's members (docs/sync.md, "Scopes"): the first time a push names it.
+    {"INSERT INTO sync_scope_members (scope, user_id) VALUES (:a, :u) ON CONFLICT DO NOTHING",
+     "INSERT INTO sync_scope_members (scope, user_id) SELECT a, u"
+     " FROM unnest(CAST(:a AS text[]), CAST(:u AS text[])) AS t(a, u) ON CONFLICT DO NOTHING",
+     2, 2, Repeats::first_wins, 7},
     // The seq counter: written once per flush, with the last value (the batch holds its lock).
     {"UPDATE sync_meta SET value = :s WHERE key = 'seq'",
      "UPDATE sync_meta SET value = t.v FROM unnest(CAST(:s AS bigint[])) AS t(v) WHERE key = 'seq'",

@@ -152,6 +152,7 @@ void move_profiles_into_sync_rows(soci::session& sql) {
   }
   Timestamp now = now_utc();
   server::sync::ChangeLog log(sql, now);
+  log.without_scopes();  // nor scopes: migration 17 makes them
   log.without_row_keys();  // not there yet: migration 9 indexes these rows
   for (const Old& o : olds) {
     boost::json::object extra;
@@ -178,6 +179,7 @@ void narrow_career_profiles(soci::session& sql) {
     for (const soci::row& r : rs) rows.emplace_back(r.get<std::string>(0), r.get<std::string>(1));
   }
   server::sync::ChangeLog log(sql, now_utc());
+  log.without_scopes();  // nor scopes: migration 17 makes them
   log.without_row_keys();  // not there yet: migration 9 makes the index, 14 indexes career profiles
   for (const auto& [id, data] : rows) {
     boost::system::error_code ec;
@@ -366,6 +368,10 @@ const std::vector<Migration>& all_migrations() {
       // Live delivery, fourth pass (issue 20): the rows clustered on (collection, id) on SQLite
       // (sync_schema.h); data carried over as it is. PostgreSQL: nothing.
       {16, "clustered_rows", {}, [](soci::session& sql) { run_on_sqlite(sql, server::sync::kClusteredRowsSql); }},
+      // Live delivery, the audience once per row (issue 20, docs/sync.md "Scopes"): rows seen by
+      // two readers or more name a scope instead of holding an entry per reader; the rows
+      // written before it move to their scope. Both engines.
+      {17, "sync_scopes", {}, server::sync::migrate_to_scopes},
   };
   return list;
 }

@@ -1,13 +1,17 @@
 #include "sync/change_log.h"
 
 #include "sync/projections.h"
+#include "sync/sync_schema.h"
 #include "storage/dialect.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
+
+#include "passerelle/shared/crypto.h"
 
 namespace passerelle::server::sync {
 namespace json = boost::json;
@@ -15,8 +19,18 @@ namespace json = boost::json;
 namespace {
 // The row writes, run through SOCI or queued as deferred writes (PostgreSQL, coalesced mode).
 constexpr const char* kPutRowSql =
+    "INSERT INTO sync_rows (collection, id, data, deleted, seq, scope) VALUES (:c, :i, :d, 0, :s, :a)"
+    " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq,"
+    " scope = excluded.scope";
+// The same for the migrations older than scopes (ChangeLog::without_scopes): no scope column yet.
+constexpr const char* kPutUnscopedRowSql =
     "INSERT INTO sync_rows (collection, id, data, deleted, seq) VALUES (:c, :i, :d, 0, :s)"
     " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data, deleted = 0, seq = excluded.seq";
+constexpr const char* kAddMemberSql =
+    "INSERT INTO sync_scope_members (scope, user_id) VALUES (:a, :u) ON CONFLICT DO NOTHING";
+// A reader's own entry of a row that becomes scoped (it had one reader, it now has several):
+// the scope gives it to them from now on.
+constexpr const char* kDropReaderSql = "DELETE FROM sync_audience WHERE user_id = :u AND collection = :c AND row_id = :i";
 constexpr const char* kSetReaderSql =
     "INSERT INTO sync_audience (user_id, collection, row_id, seq, visible, changed_at_ms)"
     " VALUES (:u, :c, :i, :s, :v, :t)"
@@ -27,21 +41,30 @@ constexpr const char* kWriteCounterSql = "UPDATE sync_meta SET value = :s WHERE 
 
 // Each statement is bound once to the fields below; running it means setting them and executing.
 struct ChangeLog::Statements {
-  explicit Statements(soci::session& sql)
+  explicit Statements(soci::session& sql, bool scoped = true)
       : get_row((sql.prepare << "SELECT data FROM sync_rows WHERE collection = :c AND id = :i AND deleted = 0",
                  soci::use(collection), soci::use(id), soci::into(data, data_ind))),
-        audience((sql.prepare << "SELECT user_id FROM sync_audience WHERE collection = :c AND row_id = :i AND visible = 1"
-                                 " ORDER BY user_id",
+        audience((sql.prepare << (scoped ? "SELECT user_id FROM sync_readable WHERE collection = :c AND row_id = :i"
+                                           " AND visible = 1 ORDER BY user_id"
+                                         : "SELECT user_id FROM sync_audience WHERE collection = :c AND row_id = :i"
+                                           " AND visible = 1 ORDER BY user_id"),
                   soci::use(collection), soci::use(id), soci::into(user))),
         next_seq((sql.prepare << "UPDATE sync_meta SET value = value + 1 WHERE key = 'seq' RETURNING value",
                   soci::into(seq))),
         read_counter((sql.prepare << "SELECT value FROM sync_meta WHERE key = 'seq'", soci::into(seq))),
         write_counter((sql.prepare << kWriteCounterSql, soci::use(seq))),
-        put_row((sql.prepare << kPutRowSql, soci::use(collection), soci::use(id), soci::use(data), soci::use(seq))),
+        put_row(scoped ? (sql.prepare << kPutRowSql, soci::use(collection), soci::use(id), soci::use(data),
+                          soci::use(seq), soci::use(scope, scope_ind))
+                       : (sql.prepare << kPutUnscopedRowSql, soci::use(collection), soci::use(id), soci::use(data),
+                          soci::use(seq))),
         set_reader((sql.prepare << kSetReaderSql, soci::use(user), soci::use(collection), soci::use(id), soci::use(seq),
                     soci::use(visible), soci::use(at_ms))),
         projections(sql) {
-    if (storage::is_postgresql(sql))
+    if (scoped) {
+      add_member.emplace((sql.prepare << kAddMemberSql, soci::use(scope), soci::use(user)));
+      drop_reader.emplace((sql.prepare << kDropReaderSql, soci::use(user), soci::use(collection), soci::use(id)));
+    }
+    if (scoped && storage::is_postgresql(sql))
       // A row and its readers in one round trip (a push reads each message it writes, to
       // refuse a second one with its id, and then its audience).
     {
@@ -54,13 +77,14 @@ struct ChangeLog::Statements {
   }
 
   // Bound variables (declared before the statements that bind them).
-  std::string collection, id, data, user, users, ids, id_out;
-  soci::indicator data_ind = soci::i_null, users_ind = soci::i_null;
+  std::string collection, id, data, user, users, ids, id_out, scope;
+  soci::indicator data_ind = soci::i_null, users_ind = soci::i_null, scope_ind = soci::i_null;
   long long seq = 0, at_ms = 0;
   int visible = 0;
 
   soci::statement get_row, audience, next_seq, read_counter, write_counter, put_row, set_reader;
-  std::optional<soci::statement> row_and_audience, rows_and_audiences;  // PostgreSQL
+  std::optional<soci::statement> row_and_audience, rows_and_audiences;  // PostgreSQL, with scopes
+  std::optional<soci::statement> add_member, drop_reader;                // with scopes
   Projections projections;
 };
 
@@ -99,7 +123,7 @@ void ChangeLog::write_held() {
     std::vector<std::string> lost;
     for (const auto& u : h.ever)
       if (std::find(h.audience.begin(), h.audience.end(), u) == h.audience.end()) lost.push_back(u);
-    write_row(h.collection, h.id, h.data, h.seq, h.audience, lost);
+    write_row(h.collection, h.id, h.data, h.seq, h.audience, lost, h.before, h.absent);
   }
 }
 
@@ -133,6 +157,7 @@ void ChangeLog::discard_deferred() {
   if (deferred_) deferred_->discard();
   held_.clear();
   held_index_.clear();
+  scopes_written_.clear();
 }
 
 void ChangeLog::rewind(const Mark& m) {
@@ -143,6 +168,7 @@ void ChangeLog::rewind(const Mark& m) {
   if (captured_ && captured_->size() > m.captured) captured_->resize(m.captured);
   // What was read or written since the mark may have been undone with it.
   known_.clear();
+  scopes_written_.clear();
 }
 
 ChangeLog::Known* ChangeLog::known(std::string_view collection, std::string_view id) {
@@ -150,9 +176,21 @@ ChangeLog::Known* ChangeLog::known(std::string_view collection, std::string_view
   return &known_[row_key(collection, id)];
 }
 
+void ChangeLog::without_scopes() {
+  if (statements_ || unscoped_statements_) throw std::logic_error("without_scopes() comes before any read or write");
+  scoped_ = false;
+}
+
 void ChangeLog::without_row_keys() { statements().projections.index_row_keys = false; }
 
 ChangeLog::Statements& ChangeLog::statements() {
+  if (!scoped_) {  // the migrations older than scopes: their own statements, not the connection's
+    if (!unscoped_statements_) {
+      unscoped_statements_ = std::make_unique<Statements>(sql_, false);
+      unscoped_statements_->projections.deferred = deferred_;
+    }
+    return *unscoped_statements_;
+  }
   if (!statements_) {
     statements_.emplace(sql_);
     (**statements_).projections.deferred = deferred_;
@@ -315,25 +353,78 @@ void ChangeLog::set_reader(const std::string& user, const std::string& collectio
   st.set_reader.execute(true);
 }
 
+std::string ChangeLog::scope_of(const std::vector<std::string>& readers) {
+  // A thread's messages and the thread itself name one scope again and again: hashed once.
+  if (auto it = scopes_written_.find(readers); it != scopes_written_.end()) return it->second;
+  std::string scope = scope_key(readers);
+  scopes_written_.emplace(readers, scope);
+  for (const auto& u : readers) {
+    if (deferred_) {
+      deferred_->add(kAddMemberSql, {scope, u});
+      continue;
+    }
+    auto& st = statements();
+    st.scope = scope;
+    st.user = u;
+    st.add_member->execute(true);
+  }
+  return scope;
+}
+
 void ChangeLog::write_row(const std::string& collection, const std::string& id, const json::object& data,
                           std::int64_t seq, const std::vector<std::string>& audience_after,
-                          const std::vector<std::string>& lost) {
+                          const std::vector<std::string>& lost, const std::vector<std::string>& before,
+                          bool absent) {
   std::string text = json::serialize(data);
+  // Two readers or more: the row names their scope and nobody gets an entry of their own
+  // (docs/sync.md, "Scopes"). One reader: their entry, as always.
+  std::optional<std::string> scope;
+  if (scoped_ && audience_after.size() >= 2) scope = scope_of(audience_after);
   if (deferred_) {
-    deferred_->add(kPutRowSql, {collection, id, text, std::to_string(seq)});
+    deferred_->add(kPutRowSql, {collection, id, text, std::to_string(seq),
+                                scope ? std::optional<std::string_view>(*scope) : std::nullopt});
   } else {
     auto& st = statements();
     st.collection = collection;
     st.id = id;
     st.data = text;
     st.seq = seq;
+    st.scope = scope.value_or(std::string());
+    st.scope_ind = scope ? soci::i_ok : soci::i_null;
     st.put_row.execute(true);
   }
   // Captured on both paths: a live poke carries what this push wrote (PostgreSQL's pipelined
   // writes included).
   if (captured_) captured_->push_back(WrittenRow{collection, id, seq, false, std::move(text), audience_after, lost});
-  for (const auto& u : audience_after) set_reader(u, collection, id, seq, true);
+  if (scope) {
+    touched_.insert(audience_after.begin(), audience_after.end());
+    // A row seen by one reader had that reader's entry (a scope has two members or more, unless
+    // an erasure took one out: then there is no entry and the delete finds nothing).
+    if (before.size() == 1 && std::binary_search(audience_after.begin(), audience_after.end(), before.front()))
+      drop_reader(before.front(), collection, id);
+    // Someone who sees the row again has a tombstone of it: the scope gives it back, and the
+    // tombstone goes so that a pull sends the row once. (A row this push saw absent or deleted
+    // is not looked at: a new message has no tombstone; a row made again after its removal keeps
+    // its readers' tombstones, older than the row, which a pull sends before it.)
+    if (!absent)
+      for (const auto& u : audience_after)
+        if (std::find(before.begin(), before.end(), u) == before.end()) drop_reader(u, collection, id);
+  } else {
+    for (const auto& u : audience_after) set_reader(u, collection, id, seq, true);
+  }
   for (const auto& u : lost) set_reader(u, collection, id, seq, false);
+}
+
+void ChangeLog::drop_reader(const std::string& user, const std::string& collection, const std::string& id) {
+  if (deferred_) {
+    deferred_->add(kDropReaderSql, {user, collection, id});
+    return;
+  }
+  auto& st = statements();
+  st.user = user;
+  st.collection = collection;
+  st.id = id;
+  st.drop_reader->execute(true);
 }
 
 void ChangeLog::put(std::string_view collection, std::string_view id, const json::object& data,
@@ -342,7 +433,8 @@ void ChangeLog::put(std::string_view collection, std::string_view id, const json
   // A row this push saw absent or deleted has no visible reader (remove() hides it from all of
   // them, and only this class writes the audience): a new message needs no audience read.
   Known* seen = known(collection, id);
-  bool absent = seen && !seen->audience && seen->row && !seen->row->has_value();
+  bool no_row = seen && seen->row && !seen->row->has_value();
+  bool absent = no_row && !seen->audience;
   std::vector<std::string> before = absent ? std::vector<std::string>{} : audience(collection, id);
   long long seq = next_seq();
   std::vector<std::string> readers = audience_after;  // as the audience query lists them
@@ -350,7 +442,7 @@ void ChangeLog::put(std::string_view collection, std::string_view id, const json
   readers.erase(std::unique(readers.begin(), readers.end()), readers.end());
   if (mode_ == Mode::coalesced) {
     auto [it, fresh] = held_index_.emplace(row_key(c, i), held_.size());
-    if (fresh) held_.push_back(Held{c, i, {}, 0, {}, before});
+    if (fresh) held_.push_back(Held{c, i, {}, 0, {}, before, before, no_row});
     Held& h = held_[it->second];
     h.data = data;
     h.seq = seq;
@@ -364,7 +456,7 @@ void ChangeLog::put(std::string_view collection, std::string_view id, const json
     std::vector<std::string> lost;
     for (const auto& u : before)
       if (std::find(readers.begin(), readers.end(), u) == readers.end()) lost.push_back(u);
-    write_row(c, i, data, seq, readers, lost);
+    write_row(c, i, data, seq, readers, lost, before, no_row);
   }
   if (Known* k = known(collection, id)) {
     k->row.emplace(data);
@@ -380,8 +472,13 @@ void ChangeLog::remove(std::string_view collection, std::string_view id) {
   std::vector<std::string> before = audience(collection, id);
   long long seq = next_seq();
   // The content goes now; only the fact that the row existed stays until compaction.
-  sql_ << "UPDATE sync_rows SET data = '{}', deleted = 1, seq = :s WHERE collection = :c AND id = :i",
-      soci::use(seq), soci::use(c), soci::use(i);
+  // Its readers keep a tombstone each (compaction reads them), so it leaves its scope.
+  if (scoped_)
+    sql_ << "UPDATE sync_rows SET data = '{}', deleted = 1, seq = :s, scope = NULL WHERE collection = :c AND id = :i",
+        soci::use(seq), soci::use(c), soci::use(i);
+  else
+    sql_ << "UPDATE sync_rows SET data = '{}', deleted = 1, seq = :s WHERE collection = :c AND id = :i",
+        soci::use(seq), soci::use(c), soci::use(i);
   for (const auto& u : before) set_reader(u, c, i, seq, false);
   if (captured_) captured_->push_back(WrittenRow{c, i, seq, true, {}, {}, before});
   if (Known* k = known(collection, id)) {
@@ -401,6 +498,52 @@ std::optional<json::object> find_row(soci::session& sql, std::string_view collec
   auto v = json::parse(data, ec);
   if (ec || !v.is_object()) return std::nullopt;
   return std::move(v.as_object());
+}
+
+std::string scope_key(const std::vector<std::string>& sorted_readers) {
+  std::string text;
+  for (const auto& u : sorted_readers) {
+    text += u;
+    text += '\n';  // no user id or audience name holds a line break
+  }
+  return sha256_hex(text);
+}
+
+void migrate_to_scopes(soci::session& sql) {
+  long long has_scope = 0;
+  if (storage::is_postgresql(sql))
+    sql << "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema()"
+           " AND table_name = 'sync_rows' AND column_name = 'scope'",
+        soci::into(has_scope);
+  else
+    sql << "SELECT COUNT(*) FROM pragma_table_info('sync_rows') WHERE name = 'scope'", soci::into(has_scope);
+  if (has_scope == 0) sql << kScopeColumnSql;
+  for (const char* stmt : kScopesSql) sql << stmt;
+  scope_existing_rows(sql);
+}
+
+void scope_existing_rows(soci::session& sql) {
+  // Every reader of every visible entry, by row; the rows with two readers or more move.
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> readers;
+  {
+    std::string user, collection, row_id;
+    soci::statement q = (sql.prepare << "SELECT user_id, collection, row_id FROM sync_audience WHERE visible = 1",
+                         soci::into(user), soci::into(collection), soci::into(row_id));
+    for (bool got = q.execute(true); got; got = q.fetch()) readers[{collection, row_id}].push_back(user);
+  }
+  std::set<std::string> scopes;
+  for (auto& [row, users] : readers) {
+    if (users.size() < 2) continue;
+    std::sort(users.begin(), users.end());
+    std::string scope = scope_key(users);
+    if (scopes.insert(scope).second)
+      for (const auto& u : users) sql << kAddMemberSql, soci::use(scope), soci::use(u);
+    // The row's seq stays: each entry had it (an entry moves with every change of its row).
+    sql << "UPDATE sync_rows SET scope = :a WHERE collection = :c AND id = :i", soci::use(scope),
+        soci::use(row.first), soci::use(row.second);
+    sql << "DELETE FROM sync_audience WHERE collection = :c AND row_id = :i AND visible = 1", soci::use(row.first),
+        soci::use(row.second);
+  }
 }
 
 std::int64_t current_seq(soci::session& sql) {

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -92,6 +93,10 @@ class ChangeLog : public passerelle::sync::RowStore {
   // Appends every row written from now on to `out` (a rewind forgets those after its mark).
   void capture_into(std::vector<WrittenRow>* out) { captured_ = out; }
 
+  // For the migrations older than scopes (17): rows keep an entry per reader, as they were
+  // written then (migration 17 moves them). Before any read or write.
+  void without_scopes();
+
   // For the migrations older than the dashboard's row_keys table: write rows without indexing
   // them there (migration 9 indexes every row already written).
   void without_row_keys();
@@ -117,6 +122,7 @@ class ChangeLog : public passerelle::sync::RowStore {
   void read_expected(std::string_view collection);
   void set_reader(const std::string& user, const std::string& collection, const std::string& id,
                   std::int64_t seq, bool visible);
+  void drop_reader(const std::string& user, const std::string& collection, const std::string& id);
 
   // The row statements, prepared once per connection (storage::ConnectionCache; once per
   // object on a bare session) and re-run for every row: preparing (parsing, planning) was the
@@ -133,7 +139,14 @@ class ChangeLog : public passerelle::sync::RowStore {
   Known* known(std::string_view collection, std::string_view id);
   void write_row(const std::string& collection, const std::string& id, const boost::json::object& data,
                  std::int64_t seq, const std::vector<std::string>& audience_after,
-                 const std::vector<std::string>& lost);
+                 const std::vector<std::string>& lost, const std::vector<std::string>& before, bool absent);
+  // The scope of `readers` (sorted, two or more), its members written once per object.
+  std::string scope_of(const std::vector<std::string>& readers);
+  // The scopes whose members this object wrote, by their readers, with their keys; forgotten
+  // by rewind() and discard_deferred(): a rollback undoes the members.
+  std::map<std::vector<std::string>, std::string> scopes_written_;
+  bool scoped_ = true;
+  std::unique_ptr<Statements> unscoped_statements_;  // without_scopes()
 
   // Coalesced mode: a row's write held until write_pending(): its last content, seq and
   // audience, and everyone who could read it at some point since the database's version (they
@@ -143,6 +156,8 @@ class ChangeLog : public passerelle::sync::RowStore {
     boost::json::object data;
     std::int64_t seq = 0;
     std::vector<std::string> audience, ever;
+    std::vector<std::string> before;  // the readers in the database's version
+    bool absent = false;               // known absent or deleted there (no audience read)
   };
   std::vector<Held> held_;
   std::unordered_map<std::string, std::size_t> held_index_;  // by known() key
@@ -164,6 +179,14 @@ class ChangeLog : public passerelle::sync::RowStore {
   std::unordered_map<std::string, Known> known_;
   std::vector<WrittenRow>* captured_ = nullptr;
 };
+
+// The scope key of an audience of two or more readers (sorted, unique): the hex of a SHA-256
+// of the readers, so the same audience always has the same key and no lookup is needed.
+std::string scope_key(const std::vector<std::string>& sorted_readers);
+// Migration 17: the scope column (where it is missing), kScopesSql, then scope_existing_rows.
+void migrate_to_scopes(soci::session& sql);
+// Every row that two or more readers see gets its scope, and their entries go.
+void scope_existing_rows(soci::session& sql);
 
 // A live row for readers outside a push (mail jobs, the calendar feed), on any connection:
 // nullopt when absent, deleted, or not a JSON object (a reader skips what it cannot show).

@@ -24,7 +24,7 @@ std::optional<passerelle::sync::FileInfo> readable_file(soci::session& sql, cons
   std::string type;
   sql << "SELECT f.size, f.type FROM files f WHERE f.sha256 = :h AND ("
          " EXISTS (SELECT 1 FROM file_owners o WHERE o.sha256 = f.sha256 AND o.user_id = :u)"
-         " OR EXISTS (SELECT 1 FROM file_refs r JOIN sync_audience a"
+         " OR EXISTS (SELECT 1 FROM file_refs r JOIN sync_readable a"
          "  ON a.collection = r.collection AND a.row_id = r.row_id"
          "  WHERE r.sha256 = f.sha256 AND a.visible = 1 AND (a.user_id = :u2 OR a.user_id = :g)))",
       soci::use(sha256), soci::use(user_id), soci::use(user_id), soci::use(group), soci::into(size), soci::into(type);

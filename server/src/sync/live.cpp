@@ -36,14 +36,19 @@ struct PrevQuery {
       if (i) names += " UNION ALL ";
       names += "SELECT CAST(:u" + std::to_string(i) + " AS TEXT) AS u";
     }
-    // Bound in the order the placeholders appear in the text: :f first, then the names.
+    // Bound in the order the placeholders appear in the text: :f and :f2 first, then the names.
     st.exchange(soci::into(user));
     st.exchange(soci::into(value, ind));
     st.exchange(soci::use(first));
+    st.exchange(soci::use(first));
     for (auto& u : users) st.exchange(soci::use(u));
     st.alloc();
-    st.prepare("SELECT r.u, (SELECT a.seq FROM sync_audience a WHERE a.user_id = r.u AND a.seq < :f"
-               " ORDER BY a.seq DESC LIMIT 1) FROM (" + names + ") r"
+    // The reader's own entries and their scopes' rows (docs/sync.md, "Scopes"), each read
+    // backwards from :f on its index: a long thread costs one step, not its length.
+    st.prepare("SELECT r.u, (SELECT MAX(s) FROM (SELECT (SELECT a.seq FROM sync_audience a WHERE a.user_id = r.u"
+               " AND a.seq < :f ORDER BY a.seq DESC LIMIT 1) AS s UNION ALL SELECT (SELECT x.seq FROM sync_rows x"
+               " WHERE x.scope = m.scope AND x.seq < :f2 ORDER BY x.seq DESC LIMIT 1) FROM sync_scope_members m"
+               " WHERE m.user_id = r.u) AS latest) FROM (" + names + ") r"
                " UNION ALL SELECT '', value FROM sync_meta WHERE key = 'horizon'");
     st.define_and_bind();
   }
@@ -266,7 +271,7 @@ LivePoke load_live_poke(soci::session& sql, std::int64_t first, std::int64_t las
     std::string user, collection, row_id;
     long long seq = 0, f = first, l = last;
     int visible = 0;
-    soci::statement q = (sql.prepare << "SELECT collection, row_id, seq, visible FROM sync_audience"
+    soci::statement q = (sql.prepare << "SELECT collection, row_id, seq, visible FROM sync_readable"
                                         " WHERE user_id = :u AND seq >= :f AND seq <= :l ORDER BY seq",
                          soci::use(user), soci::use(f), soci::use(l), soci::into(collection), soci::into(row_id),
                          soci::into(seq), soci::into(visible));

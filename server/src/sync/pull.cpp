@@ -33,18 +33,22 @@ std::string sync_epoch(soci::session& sql) {
 namespace {
 
 // Each reader (the user, the role group) is read in seq order from its index and cut at the
-// page size BEFORE the two are merged and joined to the rows. A plain `user_id IN (:u, :g)`
+// page size BEFORE the parts are merged and joined to the rows. A plain `user_id IN (:u, :g)`
 // made SQLite join and sort every remaining change on each page, so a fresh device's pull
-// of N rows cost O(N^2) (50,000 rows took 42 s; docs/benchmarks.md).
-const std::string kReader =
-    "SELECT collection, row_id, seq, visible FROM sync_audience WHERE user_id = :u AND seq > :c ORDER BY seq LIMIT :n";
+// of N rows cost O(N^2) (50,000 rows took 42 s; docs/benchmarks.md). A reader's part is its
+// own entries and its scopes' rows (docs/sync.md, "Scopes"), each cut at the page size too.
+std::string reader_part(const std::string& u, const std::string& n) {
+  return "SELECT * FROM (SELECT collection, row_id, seq, visible FROM sync_audience WHERE user_id = :" + u +
+         " AND seq > :c" + n + " ORDER BY seq LIMIT :n" + n + ") AS own" + u + " UNION ALL SELECT * FROM ("
+         "SELECT x.collection, x.id, x.seq, 1 FROM sync_scope_members m JOIN sync_rows x ON x.scope = m.scope"
+         " WHERE m.user_id = :s" + u + " AND x.scope IS NOT NULL AND x.seq > :sc" + n + " ORDER BY x.seq LIMIT :sn" + n +
+         ") AS scoped" + u;
+}
 const std::string kColumns = "SELECT a.collection, a.row_id, a.seq, a.visible, r.deleted, r.data FROM (";
 const std::string kJoin =
     ") AS a LEFT JOIN sync_rows r ON r.collection = a.collection AND r.id = a.row_id ORDER BY a.seq LIMIT :take";
-const std::string kOneReader = kColumns + kReader + kJoin;
-const std::string kTwoReaders = kColumns + "SELECT * FROM (" + kReader + ") AS mine UNION ALL SELECT * FROM (" +
-                                "SELECT collection, row_id, seq, visible FROM sync_audience WHERE user_id = :g AND"
-                                " seq > :c2 ORDER BY seq LIMIT :n2) AS theirs" + kJoin;
+const std::string kOneReader = kColumns + reader_part("u", "") + kJoin;
+const std::string kTwoReaders = kColumns + reader_part("u", "") + " UNION ALL " + reader_part("g", "2") + kJoin;
 
 // A pull's statements, kept for the read connection's life (storage::ConnectionCache): a pull
 // after every poke made compiling them the server's largest cost under chat.
@@ -56,12 +60,14 @@ struct PullStatements {
                              " (SELECT value FROM sync_meta WHERE key = 'seq'),"
                              " (SELECT value FROM sync_meta WHERE key = 'horizon')",
               soci::into(epoch_value, epoch_ind), soci::into(end, end_ind), soci::into(horizon, horizon_ind))),
-        one((sql.prepare << kOneReader, soci::use(user), soci::use(after), soci::use(take), soci::use(take),
-             soci::into(collection), soci::into(row_id), soci::into(seq), soci::into(visible),
-             soci::into(deleted, deleted_ind), soci::into(data, data_ind))),
-        two((sql.prepare << kTwoReaders, soci::use(user), soci::use(after), soci::use(take), soci::use(group),
+        one((sql.prepare << kOneReader, soci::use(user), soci::use(after), soci::use(take), soci::use(user),
              soci::use(after), soci::use(take), soci::use(take), soci::into(collection), soci::into(row_id),
-             soci::into(seq), soci::into(visible), soci::into(deleted, deleted_ind), soci::into(data, data_ind))) {}
+             soci::into(seq), soci::into(visible), soci::into(deleted, deleted_ind), soci::into(data, data_ind))),
+        two((sql.prepare << kTwoReaders, soci::use(user), soci::use(after), soci::use(take), soci::use(user),
+             soci::use(after), soci::use(take), soci::use(group), soci::use(after), soci::use(take),
+             soci::use(group), soci::use(after), soci::use(take), soci::use(take), soci::into(collection),
+             soci::into(row_id), soci::into(seq), soci::into(visible), soci::into(deleted, deleted_ind),
+             soci::into(data, data_ind))) {}
 
   // Bound variables, declared before the statements that refer to them.
   std::string epoch_value, user, group, collection, row_id, data;

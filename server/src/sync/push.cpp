@@ -258,7 +258,8 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
       if (names.empty()) return reads;
       std::int64_t first = out.written.front().seq;
       for (const auto& w : out.written) first = std::min(first, w.seq);
-      reads.push_back({storage::readers_latest_sql(), {std::to_string(first), storage::text_array(names)}});
+      reads.push_back({storage::readers_latest_sql(),
+                       {std::to_string(first), std::to_string(first), storage::text_array(names)}});
       return reads;
     });
     if (!rows.empty()) {

@@ -53,6 +53,9 @@ inline constexpr const char* kSyncSchemaSql[] = {
 // are still found by message_id. Same columns, same data; PostgreSQL, whose tables are heaps
 // with separate indexes whatever their declaration, keeps its schema.
 inline constexpr const char* kClusteredPerReaderTablesSql[] = {
+    // A database that had migration 17 and is taken back (tests) has the view over these tables:
+    // SQLite refuses to rename a table while a view names a missing one. 17 makes it again.
+    "DROP VIEW IF EXISTS sync_readable",
     "CREATE TABLE sync_audience_clustered ("
     " user_id TEXT NOT NULL,"
     " collection TEXT NOT NULL,"
@@ -104,6 +107,7 @@ inline constexpr const char* kClusteredPerReaderTablesSql[] = {
 // of the index's and then the table's (docs/benchmarks.md, "Fourth pass"). Same columns, same
 // data; PostgreSQL keeps its schema.
 inline constexpr const char* kClusteredRowsSql[] = {
+    "DROP VIEW IF EXISTS sync_readable",  // as in kClusteredPerReaderTablesSql
     "CREATE TABLE sync_rows_clustered ("
     " collection TEXT NOT NULL,"
     " id TEXT NOT NULL,"
@@ -115,6 +119,32 @@ inline constexpr const char* kClusteredRowsSql[] = {
     " SELECT collection, id, data, deleted, seq FROM sync_rows",
     "DROP TABLE sync_rows",
     "ALTER TABLE sync_rows_clustered RENAME TO sync_rows",
+};
+
+// Migration 17, both engines: the audience once per row (docs/sync.md, "Scopes"). A row that
+// two or more readers see names its audience by a scope key (scope_key(), a hash of the sorted
+// readers) instead of holding one sync_audience entry per reader; sync_scope_members says who
+// is in each scope. A message between two people is then one row write and one index entry,
+// not four audience upserts. Rows with one reader keep their sync_audience entry, and every
+// tombstone (a reader who lost a row, a removed row) is still a sync_audience entry, so
+// compaction and the horizon are unchanged. sync_readable is what sync_audience meant before:
+// every (reader, row, seq, visible) entry, whichever way it is stored; readers that are not
+// on a hot path read it. The column sync_rows.scope comes first (kScopeColumnSql; migrate_to_scopes
+// in change_log.h adds it only where it is missing, as tests that rewind the schema need).
+inline constexpr const char* kScopeColumnSql = "ALTER TABLE sync_rows ADD COLUMN scope TEXT";
+inline constexpr const char* kScopesSql[] = {
+    "CREATE TABLE IF NOT EXISTS sync_scope_members ("
+    " scope TEXT NOT NULL,"
+    " user_id TEXT NOT NULL,"
+    " PRIMARY KEY (user_id, scope))",
+    "CREATE INDEX IF NOT EXISTS sync_scope_members_by_scope ON sync_scope_members (scope, user_id)",
+    // Only scoped rows are in it: a row with one reader costs no entry here.
+    "CREATE INDEX IF NOT EXISTS sync_rows_by_scope ON sync_rows (scope, seq) WHERE scope IS NOT NULL",
+    "DROP VIEW IF EXISTS sync_readable",
+    "CREATE VIEW sync_readable AS"
+    " SELECT user_id, collection, row_id, seq, visible, changed_at_ms FROM sync_audience"
+    " UNION ALL SELECT m.user_id, r.collection, r.id, r.seq, 1, 0"
+    " FROM sync_scope_members m JOIN sync_rows r ON r.scope = m.scope AND r.scope IS NOT NULL",
 };
 
 }  // namespace passerelle::server::sync
