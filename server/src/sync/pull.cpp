@@ -8,6 +8,7 @@
 
 #include "passerelle/shared/ids.h"
 #include "storage/connection_cache.h"
+#include "storage/dialect.h"
 #include "sync/change_log.h"
 #include "sync/change_text.h"
 
@@ -37,18 +38,30 @@ namespace {
 // made SQLite join and sort every remaining change on each page, so a fresh device's pull
 // of N rows cost O(N^2) (50,000 rows took 42 s; docs/benchmarks.md). A reader's part is its
 // own entries and its scopes' rows (docs/sync.md, "Scopes"), each cut at the page size too.
-std::string reader_part(const std::string& u, const std::string& n) {
-  return "SELECT * FROM (SELECT collection, row_id, seq, visible FROM sync_audience WHERE user_id = :" + u +
-         " AND seq > :c" + n + " ORDER BY seq LIMIT :n" + n + ") AS own" + u + " UNION ALL SELECT * FROM ("
-         "SELECT x.collection, x.id, x.seq, 1 FROM sync_scope_members m JOIN sync_rows x ON x.scope = m.scope"
-         " WHERE m.user_id = :s" + u + " AND x.scope IS NOT NULL AND x.seq > :sc" + n + " ORDER BY x.seq LIMIT :sn" + n +
-         ") AS scoped" + u;
+//
+// A reader's scopes are cut at the page size each on PostgreSQL (a LATERAL read of each scope's
+// `(scope, seq)` range): joined and then cut, as SQLite must (it has no LATERAL), PostgreSQL
+// read every scoped row above the cursor for every page, and a device's pull of one long
+// thread slowed from 62,468 to about 46,000 rows/s (docs/benchmarks.md, "PostgreSQL").
+std::string reader_part(const std::string& u, const std::string& n, bool lateral) {
+  std::string own = "SELECT * FROM (SELECT collection, row_id, seq, visible FROM sync_audience WHERE user_id = :" + u +
+                    " AND seq > :c" + n + " ORDER BY seq LIMIT :n" + n + ") AS own" + u + " UNION ALL ";
+  if (lateral)
+    return own + "SELECT * FROM (SELECT x.collection, x.id, x.seq, 1 FROM (SELECT scope FROM sync_scope_members"
+                 " WHERE user_id = :s" + u + ") AS m CROSS JOIN LATERAL (SELECT collection, id, seq FROM sync_rows"
+                 " WHERE scope = m.scope AND scope IS NOT NULL AND seq > :sc" + n + " ORDER BY seq LIMIT :sn" + n +
+                 ") AS x) AS scoped" + u;
+  return own + "SELECT * FROM (SELECT x.collection, x.id, x.seq, 1 FROM sync_scope_members m JOIN sync_rows x ON"
+               " x.scope = m.scope WHERE m.user_id = :s" + u + " AND x.scope IS NOT NULL AND x.seq > :sc" + n +
+               " ORDER BY x.seq LIMIT :sn" + n + ") AS scoped" + u;
 }
 const std::string kColumns = "SELECT a.collection, a.row_id, a.seq, a.visible, r.deleted, r.data FROM (";
 const std::string kJoin =
     ") AS a LEFT JOIN sync_rows r ON r.collection = a.collection AND r.id = a.row_id ORDER BY a.seq LIMIT :take";
-const std::string kOneReader = kColumns + reader_part("u", "") + kJoin;
-const std::string kTwoReaders = kColumns + reader_part("u", "") + " UNION ALL " + reader_part("g", "2") + kJoin;
+std::string one_reader(bool lateral) { return kColumns + reader_part("u", "", lateral) + kJoin; }
+std::string two_readers(bool lateral) {
+  return kColumns + reader_part("u", "", lateral) + " UNION ALL " + reader_part("g", "2", lateral) + kJoin;
+}
 
 // A pull's statements, kept for the read connection's life (storage::ConnectionCache): a pull
 // after every poke made compiling them the server's largest cost under chat.
@@ -60,10 +73,10 @@ struct PullStatements {
                              " (SELECT value FROM sync_meta WHERE key = 'seq'),"
                              " (SELECT value FROM sync_meta WHERE key = 'horizon')",
               soci::into(epoch_value, epoch_ind), soci::into(end, end_ind), soci::into(horizon, horizon_ind))),
-        one((sql.prepare << kOneReader, soci::use(user), soci::use(after), soci::use(take), soci::use(user),
+        one((sql.prepare << one_reader(storage::is_postgresql(sql)), soci::use(user), soci::use(after), soci::use(take), soci::use(user),
              soci::use(after), soci::use(take), soci::use(take), soci::into(collection), soci::into(row_id),
              soci::into(seq), soci::into(visible), soci::into(deleted, deleted_ind), soci::into(data, data_ind))),
-        two((sql.prepare << kTwoReaders, soci::use(user), soci::use(after), soci::use(take), soci::use(user),
+        two((sql.prepare << two_readers(storage::is_postgresql(sql)), soci::use(user), soci::use(after), soci::use(take), soci::use(user),
              soci::use(after), soci::use(take), soci::use(group), soci::use(after), soci::use(take),
              soci::use(group), soci::use(after), soci::use(take), soci::use(take), soci::into(collection),
              soci::into(row_id), soci::into(seq), soci::into(visible), soci::into(deleted, deleted_ind),
