@@ -37,9 +37,11 @@ namespace {
 // page size BEFORE the parts are merged and joined to the rows. A plain `user_id IN (:u, :g)`
 // made SQLite join and sort every remaining change on each page, so a fresh device's pull
 // of N rows cost O(N^2) (50,000 rows took 42 s; docs/benchmarks.md). A reader's part is its
-// own entries and its scopes' rows (docs/sync.md, "Scopes"), each cut at the page size too.
+// own entries and its scopes' rows (docs/sync.md, "Scopes"), each cut at the page size.
 //
-// A reader's scopes are cut at the page size each on PostgreSQL (a LATERAL read of each scope's
+// On SQLite the scopes' rows are cut together after the join (it has no LATERAL): every scoped
+// row above the cursor is read for each page, which did not show at 50,000 rows. A reader's
+// scopes are cut at the page size each on PostgreSQL (a LATERAL read of each scope's
 // `(scope, seq)` range): joined and then cut, as SQLite must (it has no LATERAL), PostgreSQL
 // read every scoped row above the cursor for every page, and a device's pull of one long
 // thread slowed from 62,468 to about 46,000 rows/s (docs/benchmarks.md, "PostgreSQL").
