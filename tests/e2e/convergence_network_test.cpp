@@ -228,7 +228,7 @@ void run_convergence(int wasm_devices) {
   auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
 
   passerelle::test::TestServer::Options opts;
-  opts.extra_args = {"--listen", "127.0.0.1:" + std::to_string(passerelle::test::free_loopback_port())};
+  opts.keep_port = true;
   passerelle::test::TestServer server(opts);
   ASSERT_TRUE(server.ok()) << server.last_error();
   const std::string url = server.url();  // the same port across restarts

@@ -173,9 +173,8 @@ struct RunResult {
 // Everything of a run but the verdict, which each test states.
 void run_kills(bool control, int kills, RunResult& out) {
   auto rng = make_rng();
-  std::uint16_t port = test::free_loopback_port();
   TestServer::Options opt;
-  opt.extra_args = {"--listen", "127.0.0.1:" + std::to_string(port)};
+  opt.keep_port = true;
   if (control) opt.extra_args.push_back("--unsafe-ack-before-commit");
   TestServer server(opt);
   ASSERT_TRUE(server.ok()) << server.last_error();
@@ -205,7 +204,7 @@ void run_kills(bool control, int kills, RunResult& out) {
   Ledger ledger(server.data_dir() + "/acknowledged.log");
   ASSERT_TRUE(ledger.ok());
   Shared shared;
-  shared.port = port;
+  shared.port = server.port();
   shared.ledger = &ledger;
   // A kill lands between a commit and its answer only by chance (the window is short, shorter
   // still on a loaded machine): the real run goes on killing, up to three times as often, until

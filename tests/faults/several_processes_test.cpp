@@ -147,7 +147,6 @@ struct Device {
 // A server on a fixed port (devices reconnect to it after a restart), a coach and a candidate
 // sharing a thread; the candidate signed in on `device`.
 struct World {
-  std::uint16_t port = test::free_loopback_port();
   std::unique_ptr<TestServer> server;
   std::string thread = new_id();
   std::string candidate_id;
@@ -157,7 +156,7 @@ struct World {
 
   void start() {
     TestServer::Options opt;
-    opt.extra_args = {"--listen", "127.0.0.1:" + std::to_string(port)};
+    opt.keep_port = true;
     server = std::make_unique<TestServer>(opt);
     ASSERT_TRUE(server->ok()) << server->last_error();
     ASSERT_FALSE(server->on_postgresql()) << "the harness reads the SQLite file";

@@ -77,12 +77,11 @@ class Nginx {
       return;
     }
     std::string site = read_text(fs::path(PASSERELLE_SOURCE_DIR) / "deploy/nginx/passerelle.conf");
-    port_ = passerelle::test::free_loopback_port();
     replace_all(site, "127.0.0.1:8081", a);
     replace_all(site, "127.0.0.1:8082", b);
     site = without_lines(site, "[::]");
-    replace_all(site, "listen 80 default_server;", "listen 127.0.0.1:" + std::to_string(passerelle::test::free_loopback_port()) + ";");
-    replace_all(site, "listen 443 ssl default_server;", "listen 127.0.0.1:" + std::to_string(port_) + ";");
+    replace_all(site, "listen 80 default_server;", "listen 127.0.0.1:" + std::to_string(http_port_.port()) + ";");
+    replace_all(site, "listen 443 ssl default_server;", "listen 127.0.0.1:" + std::to_string(https_port_.port()) + ";");
     replace_all(site, "/etc/letsencrypt/live/passerelle.example.org", d);
     replace_all(site, "/etc/nginx/ffdhe2048.pem", d + "/ffdhe2048.pem");
     std::ofstream(d + "/passerelle.conf") << site;
@@ -122,12 +121,12 @@ class Nginx {
         pid_ = -1;
         return false;
       }
-      if (http_get(port_, "/healthz", 1s).status == 200) return true;
+      if (http_get(port(), "/healthz", 1s).status == 200) return true;
       std::this_thread::sleep_for(10ms);
     }
     return false;
   }
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return https_port_.port(); }
   std::string logs() const {
     return read_text(dir_.path() + "/error.log") + read_text(dir_.path() + "/stderr.log");
   }
@@ -135,7 +134,7 @@ class Nginx {
  private:
   TempDir dir_;
   pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
+  passerelle::test::ReservedPort http_port_, https_port_;
 };
 
 // Open WebSocket connections of one instance, from its /metrics.

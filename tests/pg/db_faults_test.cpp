@@ -214,7 +214,7 @@ class Device {
 std::unique_ptr<TestServer> start_instance(const std::string& url, const std::string& app) {
   TestServer::Options opt;
   opt.db = named(url, app);
-  opt.extra_args = {"--listen", "127.0.0.1:" + std::to_string(free_loopback_port())};
+  opt.keep_port = true;  // the writers reconnect to the same address after a restart
   return std::make_unique<TestServer>(opt);
 }
 

@@ -1,9 +1,5 @@
 #include "passerelle/test/test_server.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
@@ -96,21 +92,16 @@ long long postgresql_count(const std::string& url, const std::string& query) {
   return std::stoll(*v);
 }
 
-std::uint16_t free_loopback_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 TestServer::TestServer() : TestServer(Options{}) {}
 
 TestServer::TestServer(Options options) : options_(std::move(options)) {
+  if (options_.keep_port) {
+    reserved_port_ = std::make_unique<ReservedPort>();
+    if (!reserved_port_->ok()) {
+      error_ = reserved_port_->error();
+      return;  // not ok(); start() refuses (no database URL yet)
+    }
+  }
   if (!options_.db.empty()) {
     db_url_ = options_.db;
   } else if (tests_use_postgresql()) {
@@ -184,7 +175,8 @@ bool TestServer::start() {
   std::string ready = data_dir() + "/ready";
   std::error_code ec;
   fs::remove(ready, ec);
-  std::vector<std::string> args = {server_binary(), "serve", "--listen", "127.0.0.1:0", "--ready-file", ready,
+  std::string listen = reserved_port_ ? reserved_port_->listen_address() : "127.0.0.1:0";
+  std::vector<std::string> args = {server_binary(), "serve", "--listen", listen, "--ready-file", ready,
                                    "--scrypt-log2n", "10", "--mail-dir", mail_dir(), "--db", db_url()};
   if (on_postgresql() && std::find(options_.extra_args.begin(), options_.extra_args.end(), "--files-dir") ==
                              options_.extra_args.end()) {

@@ -25,10 +25,12 @@
 #include <cstdint>
 #include <optional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "passerelle/test/child_process.h"
+#include "passerelle/test/reserved_port.h"
 
 namespace passerelle::test {
 
@@ -49,10 +51,6 @@ std::string create_postgresql_database(std::string* error = nullptr);
 // A COUNT(*)-style query on a PostgreSQL database; -1 when the connection or query fails.
 long long postgresql_count(const std::string& url, const std::string& query);
 
-// A loopback TCP port that was free a moment ago (for a server that must keep its port across
-// restarts, so devices reconnect to the same address).
-std::uint16_t free_loopback_port();
-
 class TestServer {
  public:
   struct Options {
@@ -62,6 +60,10 @@ class TestServer {
     // Database URL; empty: sqlite:<dir>/db.sqlite, or a fresh PostgreSQL database when
     // PASSERELLE_TEST_DB=postgresql.
     std::string db;
+    // Listen on the same port at every start (a ReservedPort, held as long as the TestServer),
+    // for devices that must reconnect to the same address after a restart; false: a new
+    // ephemeral port each start.
+    bool keep_port = false;
   };
 
   TestServer();
@@ -74,7 +76,8 @@ class TestServer {
   bool start();
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns the exit code (-1 if killed/not running).
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
-  // stop() then start() with the same directory and arguments (the port changes).
+  // stop() then start() with the same directory and arguments (the port changes unless
+  // Options::keep_port).
   bool restart();
   // SIGKILL now, no grace (crash simulation).
   void kill9();
@@ -107,6 +110,7 @@ class TestServer {
 
  private:
   Options options_;
+  std::unique_ptr<ReservedPort> reserved_port_;  // with Options::keep_port
   TempDir dir_;
   std::string db_url_;  // chosen once, at construction
   pid_t pid_ = -1;
