@@ -11,6 +11,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { reserveLoopbackAddress } from './harness.mjs';
 
 export const SERVER = process.env.PASSERELLE_SERVER;
 export const CLI = process.env.PASSERELLE_CLI;
@@ -72,7 +73,9 @@ export class AppServer {
     const ready = path.join(this.tmp, 'ready');
     fs.rmSync(ready, { force: true });
     // --scrypt-log2n 10: the demo accounts' hashes are cheap to make (a test, not a deployment).
-    this.child = spawn(SERVER, ['serve', '--listen', this.hostPort || '127.0.0.1:0', '--ready-file', ready, '--demo',
+    // The same address at every start: the pages reconnect to it after a restart.
+    this.hostPort = this.hostPort || await reserveLoopbackAddress();
+    this.child = spawn(SERVER, ['serve', '--listen', this.hostPort, '--ready-file', ready, '--demo',
       '--scrypt-log2n', '10', '--db', `sqlite:${this.dbFile}`, '--mail-dir', this.mailDir, ...webArgs(this.tmp),
       ...this.extraArgs], { detached: true, stdio: ['ignore', 'ignore', fs.openSync(this.log, 'a')] });
     for (let i = 0; i < 900 && !fs.existsSync(ready); i++) await sleep(100);

@@ -30,7 +30,7 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { ChromiumProcess, check, prepareWebRoot, runTest, openDevice, settleDevice } from './harness.mjs';
+import { ChromiumProcess, check, prepareWebRoot, reserveLoopbackAddress, runTest, openDevice, settleDevice } from './harness.mjs';
 
 const SERVER = process.env.PASSERELLE_SERVER;
 const CLI = process.env.PASSERELLE_CLI;
@@ -143,7 +143,7 @@ async function main() {
   prepareWebRoot(WASM_WEB_DIR, www, 'files test');
   proxy = await startProxy(www);
   proxyOrigin = `http://127.0.0.1:${proxy.address().port}`;
-  await startServer('127.0.0.1:0');
+  await startServer(await reserveLoopbackAddress());  // kept across restarts
 
   const { browser, context } = await browserProcess.launch();
   let page = context.pages()[0] || await context.newPage();

@@ -2,6 +2,7 @@
 // folder of web files they serve it.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -10,6 +11,31 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Headless Chromium on a profile folder of its own, started by hand rather than by playwright so
 // that the test holds its process group: it can SIGKILL all of it (as a killed browser dies) and
 // start it again on the same profile.
+// A loopback address ("127.0.0.1:PORT") for a server that must keep it across restarts (the
+// page reconnects to the same URL). A port the kernel handed out once (listen on port 0) can go
+// to another test's server or to any outgoing connection while ours is down between two starts;
+// a port below the kernel's ephemeral range never does. The range is the one the C++ tests'
+// ReservedPort takes from (tests/support/include/passerelle/test/reserved_port.h), without its
+// lock: two tests clash only if both draw the same of its ~12,000 ports at the same moment.
+export async function reserveLoopbackAddress() {
+  let low = 32768;
+  try {
+    const [first] = fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (first > 2048) low = first;
+  } catch { /* not Linux: the default */ }
+  const first = low > 12288 ? low - 12288 : 1024;
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = first + Math.floor(Math.random() * (low - first));
+    const free = await new Promise((resolve) => {
+      const probe = net.createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolve(true)));
+    });
+    if (free) return `127.0.0.1:${port}`;
+  }
+  throw new Error(`no free loopback port between ${first} and ${low - 1}`);
+}
+
 export class ChromiumProcess {
   constructor(executable, profile, logFile, stepMs) {
     Object.assign(this, { executable, profile, logFile, stepMs, child: null });

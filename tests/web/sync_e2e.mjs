@@ -23,7 +23,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { ChromiumProcess, check, prepareWebRoot, runTest, openDevice, settleDevice } from './harness.mjs';
+import { ChromiumProcess, check, prepareWebRoot, reserveLoopbackAddress, runTest, openDevice, settleDevice } from './harness.mjs';
 
 const SERVER = process.env.PASSERELLE_SERVER;
 const WASM_WEB_DIR = process.env.WASM_WEB_DIR;
@@ -99,7 +99,7 @@ async function main() {
   staticServer = await startStaticServer(www);
   pageOrigin = `http://127.0.0.1:${staticServer.address().port}`;
   const url = `${pageOrigin}/`;
-  const hostPort = await startServer('127.0.0.1:0', www);
+  const hostPort = await startServer(await reserveLoopbackAddress(), www);  // kept across restarts
   const serverUrl = `http://${hostPort}`;
 
   let { browser, context } = await launchChromium();
