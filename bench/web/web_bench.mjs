@@ -294,7 +294,7 @@ function serverCpu() {
 // Workers' threads (the core's; schedstat, in nanoseconds), the renderer processes, all of its
 // processes (the browser, the network service, the GPU process...).
 function chromiumCpu(pgid) {
-  const out = { worker_s: 0, renderer_s: 0, all_s: 0, workers: 0 };
+  const out = { worker_s: 0, renderer_s: 0, all_s: 0, workers: 0, renderer_threads: {} };
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     let st;
@@ -309,8 +309,13 @@ function chromiumCpu(pgid) {
     try { tasks = fs.readdirSync(`/proc/${d}/task`); } catch { continue; }
     for (const t of tasks) {
       try {
-        if (!fs.readFileSync(`/proc/${d}/task/${t}/comm`, 'utf8').startsWith('DedicatedWorker')) continue;
-        out.worker_s += Number(fs.readFileSync(`/proc/${d}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+        const comm = fs.readFileSync(`/proc/${d}/task/${t}/comm`, 'utf8').trim();
+        const cpu = Number(fs.readFileSync(`/proc/${d}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+        // by thread name: the main thread, the IO thread (the WebSocket's frames, postMessage),
+        // the thread pool (V8's background compiles of the module, GC)...
+        out.renderer_threads[comm] = (out.renderer_threads[comm] || 0) + cpu;
+        if (!comm.startsWith('DedicatedWorker')) continue;
+        out.worker_s += cpu;
         out.workers++;
       } catch { /* the thread ended */ }
     }
@@ -319,7 +324,9 @@ function chromiumCpu(pgid) {
 }
 
 function cpuSince(before, after) {
-  return { worker_s: after.worker_s - before.worker_s, renderer_s: after.renderer_s - before.renderer_s, all_s: after.all_s - before.all_s };
+  const threads = {};
+  for (const [k, v] of Object.entries(after.renderer_threads)) threads[k] = Math.round(1000 * (v - (before.renderer_threads[k] || 0))) / 1000;
+  return { worker_s: after.worker_s - before.worker_s, renderer_s: after.renderer_s - before.renderer_s, all_s: after.all_s - before.all_s, renderer_threads: threads };
 }
 
 // One browser device in a fresh Chromium profile: its pull from 0 (part 'pull') or its push
@@ -360,6 +367,10 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
       return seconds;
     });
     const measured = async () => {
+      // BROWSER_WAIT_MS: time for V8's background compiles of the module to end before the
+      // timed round (with --js-flags=--no-wasm-dynamic-tiering, the whole module's optimized
+      // code; docs/benchmarks.md, branch web-pace2).
+      if (Number(env.BROWSER_WAIT_MS || 0) > 0) await sleep(Number(env.BROWSER_WAIT_MS));
       const c0 = chromiumCpu(chromium.child.pid);
       const s0 = serverCpu();
       if (profiler) await profiler.start();
