@@ -514,11 +514,14 @@ function nativePushHere(url) {
   const json = path.join(tmp, `native-here-${++nativePushes}.json`);
   const args = ['push', '--server-binary', env.PASSERELLE_SERVER, '--server', url, '--server-db', `sqlite:${path.join(tmp, 'db.sqlite')}`, '--pairs', '1',
     '--push-ops', String(PUSH_OPS), '--body-bytes', '200', '--quiet', '--json', json];
+  // The server's CPU over the whole process: its accounts' sign-in and first pull, the round.
+  const s0 = serverCpu();
   return new Promise((resolve) => {
     const child = spawn(env.PASSERELLE_BENCH, args, { stdio: ['ignore', 'ignore', fs.openSync(path.join(tmp, 'native-here.log'), 'a')] });
     child.on('exit', (code) => {
       let push = null;
       try { push = JSON.parse(fs.readFileSync(json, 'utf8')).results?.push ?? null; } catch { /* reported below */ }
+      if (push) push.server_cpu_s = serverCpu() - s0;
       if (code !== 0 || !push) log('the native push against this server failed (see', path.join(tmp, 'native-here.log') + ')');
       resolve(push);
     });
@@ -662,6 +665,7 @@ async function main() {
     browser_worker_cpu_s: spread(pushes.map((p) => p.browser.cpu.worker_s)),
     browser_chromium_cpu_s: spread(pushes.map((p) => p.browser.cpu.all_s)),
     browser_server_cpu_s: spread(pushes.map((p) => p.browser.server_cpu_s)),
+    native_server_cpu_s: spread(pushes.map((p) => p.native.server_cpu_s)),
     native_queue_ops_per_s: spread(pushes.map((p) => PUSH_OPS / p.native.queue_seconds)),
     browser_queue_ops_per_s: spread(pushes.map((p) => PUSH_OPS / p.browser.queue_seconds)),
   };
@@ -686,6 +690,7 @@ async function main() {
   console.log(`| pull, the server's CPU s | ${sp(pull.server_cpu_s.native, s2)} | ${sp(pull.server_cpu_s.browser, s2)} | |`);
   console.log(`| push (whole round), ops/s | ${sp(push.native_ops_per_s, n0)} | ${sp(push.browser_ops_per_s, n0)} | **${sp(push.browser_to_native, pc)}** |`);
   console.log(`| push round, CPU s: the Worker thread; all of Chromium | | ${sp(push.browser_worker_cpu_s, s2)}; ${sp(push.browser_chromium_cpu_s, s2)} | |`);
+  console.log(`| push, the server's CPU s (native: its whole process, sign-in and first pull included; browser: the round) | ${sp(push.native_server_cpu_s, s2)} | ${sp(push.browser_server_cpu_s, s2)} | |`);
   console.log(`| queue (\`mutate\`, each durable), ops/s | ${sp(push.native_queue_ops_per_s, n0)} | ${sp(push.browser_queue_ops_per_s, n0)} | |`);
   if (native) {
     const nPull = native.results?.pull ?? {};
