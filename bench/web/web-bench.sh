@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# The browser beside native, in one run (docs/benchmarks.md, "The browser"): passerelle-bench's
-# push and pull (native), then web_bench.mjs (the same workloads by the WebAssembly core in Node
-# and by the web binding in headless Chromium, with the Worker's CPU profile).
+# The browser beside native (docs/benchmarks.md, "The browser"): web_bench.mjs seeds one server,
+# then runs the native client core (passerelle-bench's pull child and push, against that server)
+# and the web binding in headless Chromium, alternated, REPS times each (medians, and each pair's
+# ratio with its spread), with the CPU time of each side; then one profiled browser pull and push
+# (the Worker's CPU profile), and the WebAssembly core in Node unless SKIP_NODE=1.
 #   bench/web/web-bench.sh [BUILD_DIR] [WASM_BUILD_DIR] [OUT_DIR]
-# Sizes: PULL_ROWS (50000), PUSH_OPS (10000); SKIP_NODE=1 leaves out the WebAssembly-in-Node host. Needs node >= 20, npm (playwright-core, pinned by
-# tests/web/package-lock.json, installed into OUT_DIR/node_modules) and Debian's chromium.
+# Sizes: PULL_ROWS (50000), PUSH_OPS (10000); REPS (3); SKIP_NODE=1 leaves out the
+# WebAssembly-in-Node host; OWN_SERVER=1 also runs passerelle-bench push pull on its own fresh
+# server first (the figures of the subsections before the alternated pairs); PROFILE=0 and
+# PROBES=0 leave out the profiled runs and the round-trip and OPFS probes. Needs node >= 20, npm
+# (playwright-core, pinned by tests/web/package-lock.json, installed into OUT_DIR/node_modules),
+# Debian's chromium, and Linux's /proc for the CPU times.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -27,13 +33,16 @@ if ! cmp -s "$root/tests/web/package-lock.json" "$out/node_modules/.installed-lo
   cp "$root/tests/web/package-lock.json" "$out/node_modules/.installed-lock"
 fi
 
-echo "native (passerelle-bench push pull)..." >&2
-# The same messages as web_bench.mjs's (bodies of 200 characters; passerelle-bench's default is
-# 120), so that every host moves the same bytes.
-"$build/bench/passerelle-bench" push pull --push-ops "$PUSH_OPS" --pull-rows "$PULL_ROWS" --body-bytes 200 \
-  --json "$out/native.json" >"$out/native.txt"
+rm -f "$out/native.json"
+if [ "${OWN_SERVER:-0}" = 1 ]; then
+  echo "native on its own server (passerelle-bench push pull)..." >&2
+  # The same messages as web_bench.mjs's (bodies of 200 characters; passerelle-bench's default is
+  # 120), so that every host moves the same bytes.
+  "$build/bench/passerelle-bench" push pull --push-ops "$PUSH_OPS" --pull-rows "$PULL_ROWS" --body-bytes 200 \
+    --json "$out/native.json" >"$out/native.txt"
+fi
 
-echo "WebAssembly in Node and in Chromium..." >&2
+echo "native and WebAssembly (Chromium; Node unless SKIP_NODE=1), alternated..." >&2
 PASSERELLE_SERVER="$build/server/passerelle-server" WASM_WEB_DIR="$wasm/bindings/web" \
   WASM_NODE_CORE="$wasm/wasm-node/passerelle-core-node.js" WASM_DEVICE="$root/tests/e2e/wasm_device.mjs" \
   NATIVE_JSON="$out/native.json" PASSERELLE_BENCH="$build/bench/passerelle-bench" OUT="$out/web-bench.json" CHROMIUM="$chromium_bin" \

@@ -9,8 +9,20 @@
 //
 // Environment: PASSERELLE_SERVER, WASM_WEB_DIR (<build-wasm>/bindings/web), WASM_NODE_CORE
 // (<build-wasm>/wasm-node/passerelle-core-node.js), WASM_DEVICE (tests/e2e/wasm_device.mjs),
-// NATIVE_JSON (passerelle-bench's --json), PASSERELLE_BENCH (passerelle-bench, for a native push
-// against this run's server; none without it), OUT (the JSON written), PULL_ROWS, PUSH_OPS, CHROMIUM.
+// NATIVE_JSON (passerelle-bench's --json, its own fresh server; optional), PASSERELLE_BENCH
+// (passerelle-bench: the native pull and push against this run's server), OUT (the JSON
+// written), PULL_ROWS, PUSH_OPS, CHROMIUM, REPS (alternated repetitions, default 3), PROFILE (0:
+// no profiled browser runs), PROBES (0: no round-trip and OPFS probes).
+//
+// The figures compared are the alternated ones: REPS times, native then browser (or browser
+// then native, every other time, so a drift of the load falls on both), each against this run's
+// server and its seeded rows, each device fresh; medians, and the browser / native ratio of
+// each pair with its spread. Beside the wall-clock figures, CPU time, which the load of a shared
+// machine moves much less: the native pull's whole process (bash's `times` of the child: its
+// open, sign-in and pull) and, in Chromium, the Worker's thread alone, its renderer process and
+// all of Chromium's processes (network service included) over the timed round
+// (/proc/<pid>/task/<tid>/schedstat and /proc/<pid>/stat, Linux). The CPU profiler's own
+// overhead stays out of these: the profiled pull and push are extra runs after them.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -22,6 +34,7 @@ import { ChromiumProcess, prepareWebRoot } from './harness.mjs';
 const env = process.env;
 const PULL_ROWS = Number(env.PULL_ROWS || 50000);
 const PUSH_OPS = Number(env.PUSH_OPS || 10000);
+const REPS = Math.max(1, Number(env.REPS || 3));
 const STEP_MS = 600000;
 const PULLER = { email: 'coach.gagnon@demo.passerelle.quebec', password: 'demo-coach-2026' };
 const WRITER = { email: 'amina.benali@demo.passerelle.quebec', password: 'demo-candidate-2026' };
@@ -46,6 +59,7 @@ function startStaticServer(www) {
   return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(s)));
 }
 
+let serverPid = 0;
 async function startServer(origin) {
   const ready = path.join(tmp, 'ready');
   // The bench's load comes from one address and one account: the abuse limits are off, as
@@ -56,6 +70,7 @@ async function startServer(origin) {
     '--user-message-rate', '0', '--address-message-rate', '0', '--max-requests-in-flight', '0'],
   { stdio: ['ignore', 'ignore', fs.openSync(path.join(tmp, 'server.log'), 'a')] });
   children.push(child);
+  serverPid = child.pid;
   for (let i = 0; i < 900 && !fs.existsSync(ready); i++) await sleep(100);
   if (!fs.existsSync(ready)) throw new Error('the server did not start (see ' + path.join(tmp, 'server.log') + ')');
   const address = fs.readFileSync(ready, 'utf8').trim();
@@ -262,7 +277,63 @@ function buckets(profile) {
   return { busy_ms: Math.round(busy), buckets: out, hottest, opfs_calls: perCall };
 }
 
-async function browserFigures(url, origin, profileDir, part) {
+// --- CPU time, from /proc (Linux) ------------------------------------------------------------
+
+// A process's user + system CPU seconds (its exited threads included) and its process group.
+function procStat(pid) {
+  const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return { pgrp: Number(f[2]), cpu_s: (Number(f[11]) + Number(f[12])) / 100 }; // USER_HZ: 100 on Linux
+}
+
+function serverCpu() {
+  try { return procStat(serverPid).cpu_s; } catch { return NaN; }
+}
+
+// Chromium's CPU so far (it runs in a process group of its own, harness.mjs): the dedicated
+// Workers' threads (the core's; schedstat, in nanoseconds), the renderer processes, all of its
+// processes (the browser, the network service, the GPU process...).
+function chromiumCpu(pgid) {
+  const out = { worker_s: 0, renderer_s: 0, all_s: 0, workers: 0, renderer_threads: {} };
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    let st;
+    try { st = procStat(d); } catch { continue; }
+    if (st.pgrp !== pgid) continue;
+    out.all_s += st.cpu_s;
+    let cmd = '';
+    try { cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8'); } catch { continue; }
+    if (!cmd.includes('--type=renderer')) continue;
+    out.renderer_s += st.cpu_s;
+    let tasks = [];
+    try { tasks = fs.readdirSync(`/proc/${d}/task`); } catch { continue; }
+    for (const t of tasks) {
+      try {
+        const comm = fs.readFileSync(`/proc/${d}/task/${t}/comm`, 'utf8').trim();
+        const cpu = Number(fs.readFileSync(`/proc/${d}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+        // by thread name: the main thread, the IO thread (the WebSocket's frames, postMessage),
+        // the thread pool (V8's background compiles of the module, GC)...
+        out.renderer_threads[comm] = (out.renderer_threads[comm] || 0) + cpu;
+        if (!comm.startsWith('DedicatedWorker')) continue;
+        out.worker_s += cpu;
+        out.workers++;
+      } catch { /* the thread ended */ }
+    }
+  }
+  return out;
+}
+
+function cpuSince(before, after) {
+  const threads = {};
+  for (const [k, v] of Object.entries(after.renderer_threads)) threads[k] = Math.round(1000 * (v - (before.renderer_threads[k] || 0))) / 1000;
+  return { worker_s: after.worker_s - before.worker_s, renderer_s: after.renderer_s - before.renderer_s, all_s: after.all_s - before.all_s, renderer_threads: threads };
+}
+
+// One browser device in a fresh Chromium profile: its pull from 0 (part 'pull') or its push
+// round of PUSH_OPS queued ops (part 'push'), timed in the page, with Chromium's and the
+// server's CPU over the timed round; with `profiled`, the Worker's CPU profile too (an extra
+// run: the profiler's sampling slows the Worker).
+async function browserFigures(url, origin, profileDir, part, profiled = false) {
   const chromium = new ChromiumProcess(env.CHROMIUM || 'chromium', profileDir, path.join(tmp, 'chromium.log'), STEP_MS);
   const { browser, context } = await chromium.launch();
   try {
@@ -274,8 +345,11 @@ async function browserFigures(url, origin, profileDir, part) {
       return window.db.storage;
     });
     if (opened !== 'opfs') throw new Error('the browser device is not on OPFS but ' + opened);
-    const port = fs.readFileSync(path.join(profileDir, 'DevToolsActivePort'), 'utf8').split('\n')[0].trim();
-    const profiler = await workerProfiler(port);
+    let profiler = null;
+    if (profiled) {
+      const port = fs.readFileSync(path.join(profileDir, 'DevToolsActivePort'), 'utf8').split('\n')[0].trim();
+      profiler = await workerProfiler(port);
+    }
     const who = part === 'pull' ? PULLER : PUSHER;
     await page.evaluate(async ({ url, who }) => { await window.db.signIn(url, who.email, who.password); }, { url, who });
     // One sync round to up to date, timed in the page (from startSync to the up_to_date state).
@@ -292,14 +366,29 @@ async function browserFigures(url, origin, profileDir, part) {
       await window.db.stopSync();
       return seconds;
     });
+    const measured = async () => {
+      // BROWSER_WAIT_MS: time for V8's background compiles of the module to end before the
+      // timed round (with --js-flags=--no-wasm-dynamic-tiering, the whole module's optimized
+      // code; docs/benchmarks.md, branch web-pace2).
+      if (Number(env.BROWSER_WAIT_MS || 0) > 0) await sleep(Number(env.BROWSER_WAIT_MS));
+      const c0 = chromiumCpu(chromium.child.pid);
+      const s0 = serverCpu();
+      if (profiler) await profiler.start();
+      const seconds = await round();
+      const profile = profiler ? await profiler.stop() : null;
+      const c1 = chromiumCpu(chromium.child.pid);
+      if (c1.workers !== 1) log(`(${c1.workers} dedicated Worker threads found in Chromium's processes: its CPU figure is theirs)`);
+      return { seconds, cpu: cpuSince(c0, c1), server_cpu_s: serverCpu() - s0, profile };
+    };
     let result;
     if (part === 'pull') {
-      await profiler.start();
-      const seconds = await round();
-      const profile = await profiler.stop();
+      const m = await measured();
       const messages = (await page.evaluate(() => window.db.rows('messages'))).length;
-      fs.writeFileSync(path.join(path.dirname(env.OUT), 'browser-pull.cpuprofile'), JSON.stringify(profile));
-      result = { messages, seconds, profile: buckets(profile) };
+      result = { messages, seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s };
+      if (m.profile) {
+        fs.writeFileSync(path.join(path.dirname(env.OUT), 'browser-pull.cpuprofile'), JSON.stringify(m.profile));
+        result.profile = buckets(m.profile);
+      }
     } else {
       await round(); // the first pull: the pusher's thread
       const queued = await page.evaluate(async (n) => {
@@ -309,13 +398,14 @@ async function browserFigures(url, origin, profileDir, part) {
           await window.db.mutate('message.send', { id: crypto.randomUUID(), thread_id: thread, body: `pushed message ${i} `.padEnd(200, '.') });
         return (performance.now() - t0) / 1000;
       }, PUSH_OPS);
-      await profiler.start();
-      const seconds = await round();
-      const profile = await profiler.stop();
-      fs.writeFileSync(path.join(path.dirname(env.OUT), 'browser-push.cpuprofile'), JSON.stringify(profile));
-      result = { ops: PUSH_OPS, queue_seconds: queued, round_seconds: seconds, profile: buckets(profile) };
+      const m = await measured();
+      result = { ops: PUSH_OPS, queue_seconds: queued, round_seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s };
+      if (m.profile) {
+        fs.writeFileSync(path.join(path.dirname(env.OUT), 'browser-push.cpuprofile'), JSON.stringify(m.profile));
+        result.profile = buckets(m.profile);
+      }
     }
-    profiler.close();
+    if (profiler) profiler.close();
     await page.evaluate(() => window.db.close && window.db.close()).catch(() => {});
     return result;
   } finally {
@@ -419,25 +509,66 @@ async function roundTripsInWorker(origin, url, who, n) {
 
 // passerelle-bench's push (a fresh device of a new account queues PUSH_OPS, then one round)
 // against the running server, its accounts created in the server's database beside it.
+let nativePushes = 0;
 function nativePushHere(url) {
-  const json = path.join(tmp, 'native-here.json');
+  const json = path.join(tmp, `native-here-${++nativePushes}.json`);
   const args = ['push', '--server-binary', env.PASSERELLE_SERVER, '--server', url, '--server-db', `sqlite:${path.join(tmp, 'db.sqlite')}`, '--pairs', '1',
     '--push-ops', String(PUSH_OPS), '--body-bytes', '200', '--quiet', '--json', json];
+  // The server's CPU over the whole process: its accounts' sign-in and first pull, the round.
+  const s0 = serverCpu();
   return new Promise((resolve) => {
     const child = spawn(env.PASSERELLE_BENCH, args, { stdio: ['ignore', 'ignore', fs.openSync(path.join(tmp, 'native-here.log'), 'a')] });
     child.on('exit', (code) => {
       let push = null;
       try { push = JSON.parse(fs.readFileSync(json, 'utf8')).results?.push ?? null; } catch { /* reported below */ }
+      if (push) push.server_cpu_s = serverCpu() - s0;
       if (code !== 0 || !push) log('the native push against this server failed (see', path.join(tmp, 'native-here.log') + ')');
       resolve(push);
     });
   });
 }
 
+// passerelle-bench's pull child (the library's fresh device of the coach, as in passerelle-bench
+// pull) against this run's server: the same rows the browser pulls. Its CPU is the whole
+// process's (bash's `times` of its child: open, sign-in, pull, exit; so slightly more than the
+// pull's own), the server's over the process's life.
+function nativePullHere(url, dir) {
+  const script = '"$@"; rc=$?; times >&2; exit $rc';
+  const args = ['-c', script, 'bash', env.PASSERELLE_BENCH, 'pull-child', '--url', url, '--email', PULLER.email, '--password', PULLER.password, '--data', dir];
+  const s0 = serverCpu();
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      const serverCpuS = serverCpu() - s0;
+      let r;
+      try { r = JSON.parse(out); } catch { r = null; }
+      const times = [...err.matchAll(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/g)].pop();
+      if (code !== 0 || !r || r.errors) return reject(new Error('the native pull failed: ' + out + err));
+      const cpu = times ? 60 * Number(times[1]) + Number(times[2]) + 60 * Number(times[3]) + Number(times[4]) : NaN;
+      resolve({ rows: r.rows, seconds: r.seconds, cpu_s: cpu, server_cpu_s: serverCpuS });
+    });
+  });
+}
+
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return NaN;
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+const spread = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x));
+  return { median: median(v), min: Math.min(...v), max: Math.max(...v), all: v };
+};
+
 // --- the run ---------------------------------------------------------------------------------------
 
 async function main() {
-  const native = JSON.parse(fs.readFileSync(env.NATIVE_JSON, 'utf8'));
+  const native = env.NATIVE_JSON && fs.existsSync(env.NATIVE_JSON) ? JSON.parse(fs.readFileSync(env.NATIVE_JSON, 'utf8')) : null;
+  if (!env.PASSERELLE_BENCH) throw new Error('PASSERELLE_BENCH (passerelle-bench) is needed for the native side');
   const www = path.join(tmp, 'www');
   prepareWebRoot(env.WASM_WEB_DIR, www, 'Passerelle web bench');
   const statics = await startStaticServer(www);
@@ -445,6 +576,7 @@ async function main() {
   const url = await startServer(origin);
   log('server at', url, '; page at', origin);
   await seed(url, PULL_ROWS);
+  const loads = [os.loadavg()[0]];
 
   // SKIP_NODE=1: the browser against native only (quicker before/after runs).
   let node = null;
@@ -452,70 +584,131 @@ async function main() {
     log('WebAssembly in Node...');
     node = await nodeFigures(url);
   }
-  log('Chromium: pull...');
-  const browserPull = await browserFigures(url, origin, path.join(tmp, 'profile-pull'), 'pull');
-  log('Chromium: push...');
-  const browserPush = await browserFigures(url, origin, path.join(tmp, 'profile-push'), 'push');
-  // The native push again, against this server (its seeded rows, its demo accounts), right
-  // after the browser's: the two rounds then wait on the same server, so the browser's wait is
-  // told apart from this server's answer time (passerelle-bench's own server above is fresh).
-  let nativeHere = null;
-  if (env.PASSERELLE_BENCH) {
-    log('native push against this server...');
-    nativeHere = await nativePushHere(url);
+
+  // The figures compared: REPS alternated pairs against this server.
+  const pulls = [];
+  for (let i = 0; i < REPS; i++) {
+    const pair = {};
+    const order = i % 2 === 0 ? ['native', 'browser'] : ['browser', 'native'];
+    for (const host of order) {
+      log(`pull ${i + 1}/${REPS}: ${host}...`);
+      if (host === 'native') pair.native = await nativePullHere(url, path.join(tmp, `native-pull-${i}`));
+      else pair.browser = await browserFigures(url, origin, path.join(tmp, `profile-pull-${i}`), 'pull');
+    }
+    if (pair.browser.messages < PULL_ROWS) throw new Error(`the browser pulled ${pair.browser.messages} messages, fewer than ${PULL_ROWS}`);
+    pair.load = os.loadavg()[0];
+    loads.push(pair.load);
+    log(`  native ${pair.native.seconds.toFixed(2)} s (CPU ${pair.native.cpu_s.toFixed(2)} s), browser ${pair.browser.seconds.toFixed(2)} s ` +
+      `(Worker CPU ${pair.browser.cpu.worker_s.toFixed(2)} s, Chromium ${pair.browser.cpu.all_s.toFixed(2)} s), load ${pair.load.toFixed(1)}`);
+    pulls.push(pair);
   }
-  // The same round trips from Node and from a Chromium Worker, one after the other, twice.
-  log('round trips, Node and a Chromium Worker...');
-  const rtt = [];
-  for (let i = 0; i < 2; i++)
-    rtt.push({ node: await roundTrips(url, PUSHER.email, PUSHER.password, 100), worker: await roundTripsInWorker(origin, url, PUSHER, 100) });
-  log('round trips (median ms, Node / Chromium Worker): ' + rtt.map((r) => `${r.node.median_ms.toFixed(1)} / ${r.worker.median_ms.toFixed(1)}`).join(', '));
-  log('Chromium: one OPFS write...');
-  const opfs = await opfsProbe(origin, path.join(tmp, 'profile-probe'));
+  const pushes = [];
+  for (let i = 0; i < REPS; i++) {
+    const pair = {};
+    const order = i % 2 === 0 ? ['native', 'browser'] : ['browser', 'native'];
+    for (const host of order) {
+      log(`push ${i + 1}/${REPS}: ${host}...`);
+      if (host === 'native') pair.native = await nativePushHere(url);
+      else pair.browser = await browserFigures(url, origin, path.join(tmp, `profile-push-${i}`), 'push');
+    }
+    if (!pair.native) throw new Error('the native push against this server failed');
+    pair.load = os.loadavg()[0];
+    loads.push(pair.load);
+    log(`  native round ${pair.native.sync_round_seconds.toFixed(2)} s, browser round ${pair.browser.round_seconds.toFixed(2)} s ` +
+      `(Worker CPU ${pair.browser.cpu.worker_s.toFixed(2)} s), load ${pair.load.toFixed(1)}`);
+    pushes.push(pair);
+  }
+
+  // The profile of the gap: one more pull and push, with the Worker's CPU profiler on.
+  let profiled = null;
+  if (env.PROFILE !== '0') {
+    log('Chromium, profiled: pull...');
+    const pull = await browserFigures(url, origin, path.join(tmp, 'profile-pull-profiled'), 'pull', true);
+    log('Chromium, profiled: push...');
+    const push = await browserFigures(url, origin, path.join(tmp, 'profile-push-profiled'), 'push', true);
+    profiled = { pull, push };
+  }
+
+  let rtt = null;
+  let opfs = null;
+  if (env.PROBES !== '0') {
+    // The same round trips from Node and from a Chromium Worker, one after the other, twice.
+    log('round trips, Node and a Chromium Worker...');
+    rtt = [];
+    for (let i = 0; i < 2; i++)
+      rtt.push({ node: await roundTrips(url, PUSHER.email, PUSHER.password, 100), worker: await roundTripsInWorker(origin, url, PUSHER, 100) });
+    log('round trips (median ms, Node / Chromium Worker): ' + rtt.map((r) => `${r.node.median_ms.toFixed(1)} / ${r.worker.median_ms.toFixed(1)}`).join(', '));
+    log('Chromium: one OPFS write...');
+    opfs = await opfsProbe(origin, path.join(tmp, 'profile-probe'));
+  }
   statics.close();
 
-  const nPull = native.results?.pull ?? {};
-  const nPush = native.results?.push ?? {};
-  const rate = (n, s) => (s > 0 ? n / s : 0);
-  const figures = {
-    pull_rows_per_s: {
-      native: rate(nPull.rows, nPull.seconds),
-      wasm_node: node ? rate(node.pull.messages, node.pull.seconds) : null,
-      browser: rate(browserPull.messages, browserPull.seconds),
-    },
-    push_ops_per_s: {
-      native: rate(PUSH_OPS, nPush.sync_round_seconds),
-      wasm_node: node ? rate(PUSH_OPS, node.push.round_seconds) : null,
-      browser: rate(PUSH_OPS, browserPush.round_seconds),
-    },
-    push_same_server_ops_per_s: {
-      native: nativeHere ? rate(PUSH_OPS, nativeHere.sync_round_seconds) : 0,
-      wasm_node: null,
-      browser: rate(PUSH_OPS, browserPush.round_seconds),
-    },
-    queue_ops_per_s: {
-      native: rate(PUSH_OPS, nPush.queue_seconds),
-      wasm_node: node ? rate(PUSH_OPS, node.push.queue_seconds) : null,
-      browser: rate(PUSH_OPS, browserPush.queue_seconds),
-    },
+  const rows = PULL_ROWS;
+  const pull = {
+    native_rows_per_s: spread(pulls.map((p) => p.native.rows / p.native.seconds)),
+    browser_rows_per_s: spread(pulls.map((p) => p.browser.messages / p.browser.seconds)),
+    // each pair's ratio, then their median and range
+    browser_to_native: spread(pulls.map((p) => p.native.seconds / p.browser.seconds)),
+    native_cpu_s: spread(pulls.map((p) => p.native.cpu_s)),
+    browser_worker_cpu_s: spread(pulls.map((p) => p.browser.cpu.worker_s)),
+    browser_renderer_cpu_s: spread(pulls.map((p) => p.browser.cpu.renderer_s)),
+    browser_chromium_cpu_s: spread(pulls.map((p) => p.browser.cpu.all_s)),
+    // native CPU / browser CPU: the browser's rate per CPU second, as a share of native's
+    cpu_worker_to_native: spread(pulls.map((p) => p.native.cpu_s / p.browser.cpu.worker_s)),
+    cpu_chromium_to_native: spread(pulls.map((p) => p.native.cpu_s / p.browser.cpu.all_s)),
+    server_cpu_s: { native: spread(pulls.map((p) => p.native.server_cpu_s)), browser: spread(pulls.map((p) => p.browser.server_cpu_s)) },
   };
-  for (const f of Object.values(figures)) f.browser_to_native = f.native > 0 ? f.browser / f.native : null;
-  const out = { pull_rows: PULL_ROWS, push_ops: PUSH_OPS, load: os.loadavg(), figures, native: { pull: nPull, push: nPush, push_same_server: nativeHere }, node, browser: { pull: browserPull, push: browserPush, opfs_probe: opfs }, round_trips: rtt };
+  const push = {
+    native_ops_per_s: spread(pushes.map((p) => PUSH_OPS / p.native.sync_round_seconds)),
+    browser_ops_per_s: spread(pushes.map((p) => PUSH_OPS / p.browser.round_seconds)),
+    browser_to_native: spread(pushes.map((p) => p.native.sync_round_seconds / p.browser.round_seconds)),
+    browser_worker_cpu_s: spread(pushes.map((p) => p.browser.cpu.worker_s)),
+    browser_chromium_cpu_s: spread(pushes.map((p) => p.browser.cpu.all_s)),
+    browser_server_cpu_s: spread(pushes.map((p) => p.browser.server_cpu_s)),
+    native_server_cpu_s: spread(pushes.map((p) => p.native.server_cpu_s)),
+    native_queue_ops_per_s: spread(pushes.map((p) => PUSH_OPS / p.native.queue_seconds)),
+    browser_queue_ops_per_s: spread(pushes.map((p) => PUSH_OPS / p.browser.queue_seconds)),
+  };
+  const out = {
+    pull_rows: rows, push_ops: PUSH_OPS, reps: REPS, load_1min: spread(loads), pull, push,
+    runs: { pulls, pushes }, profiled, node, native_own_server: native ? native.results : null,
+    browser_probes: { opfs_probe: opfs, round_trips: rtt },
+  };
   fs.writeFileSync(env.OUT, JSON.stringify(out, null, 2) + '\n');
 
-  const f0 = (x) => (x >= 100 ? Math.round(x).toLocaleString('en') : x.toFixed(1));
-  console.log('\n| figure | native | WebAssembly in Node | browser (Chromium, OPFS) | browser / native |');
-  console.log('|---|---|---|---|---|');
-  for (const [k, f] of Object.entries(figures))
-    console.log(`| ${k.replace(/_/g, ' ')} | ${f0(f.native)} | ${f.wasm_node === null ? '-' : f0(f.wasm_node)} | ${f0(f.browser)} | ${(100 * f.browser_to_native).toFixed(0)} % |`);
-  for (const [what, r] of [['pull', browserPull], ['push', browserPush]]) {
-    console.log(`\nWorker CPU during the browser's ${what} (self time; busy ${r.profile.busy_ms} ms):`);
-    for (const [k, v] of Object.entries(r.profile.buckets)) console.log(`  ${k}: ${v.ms} ms${v.percent_of_busy !== null ? ` (${v.percent_of_busy} % of busy)` : ''}`);
-    console.log('  hottest functions: ' + r.profile.hottest.map((h) => `${h.function} ${h.ms} ms`).join(', '));
-    console.log('  OPFS calls: ' + Object.entries(r.profile.opfs_calls).map(([f, c]) => `${f} ${c.calls} × ${c.us_per_call ?? '?'} µs`).join(', '));
+  const n0 = (x) => Math.round(x).toLocaleString('en');
+  const pc = (x) => `${Math.round(100 * x)} %`;
+  const sp = (s, f) => `${f(s.median)} (${f(s.min)}–${f(s.max)})`;
+  const s2 = (x) => x.toFixed(2);
+  console.log(`\n${REPS} alternated pairs against one server, ${n0(rows)} rows / ${n0(PUSH_OPS)} ops; load average (1 min) ${sp(out.load_1min, (x) => x.toFixed(1))}`);
+  console.log('median (min–max) over the pairs\n');
+  console.log('| figure | native | browser (Chromium, OPFS) | browser / native, per pair |');
+  console.log('|---|---|---|---|');
+  console.log(`| pull, rows/s | ${sp(pull.native_rows_per_s, n0)} | ${sp(pull.browser_rows_per_s, n0)} | **${sp(pull.browser_to_native, pc)}** |`);
+  console.log(`| pull, CPU s: native process; the Worker thread | ${sp(pull.native_cpu_s, s2)} | ${sp(pull.browser_worker_cpu_s, s2)} | ${sp(pull.cpu_worker_to_native, pc)} |`);
+  console.log(`| pull, CPU s: native process; all of Chromium | ${sp(pull.native_cpu_s, s2)} | ${sp(pull.browser_chromium_cpu_s, s2)} | ${sp(pull.cpu_chromium_to_native, pc)} |`);
+  console.log(`| pull, the server's CPU s | ${sp(pull.server_cpu_s.native, s2)} | ${sp(pull.server_cpu_s.browser, s2)} | |`);
+  console.log(`| push (whole round), ops/s | ${sp(push.native_ops_per_s, n0)} | ${sp(push.browser_ops_per_s, n0)} | **${sp(push.browser_to_native, pc)}** |`);
+  console.log(`| push round, CPU s: the Worker thread; all of Chromium | | ${sp(push.browser_worker_cpu_s, s2)}; ${sp(push.browser_chromium_cpu_s, s2)} | |`);
+  console.log(`| push, the server's CPU s (native: its whole process, sign-in and first pull included; browser: the round) | ${sp(push.native_server_cpu_s, s2)} | ${sp(push.browser_server_cpu_s, s2)} | |`);
+  console.log(`| queue (\`mutate\`, each durable), ops/s | ${sp(push.native_queue_ops_per_s, n0)} | ${sp(push.browser_queue_ops_per_s, n0)} | |`);
+  if (native) {
+    const nPull = native.results?.pull ?? {};
+    const nPush = native.results?.push ?? {};
+    console.log(`\nnative on passerelle-bench's own fresh server (before the pairs): pull ${n0(nPull.rows / nPull.seconds)} rows/s, push round ${n0(PUSH_OPS / nPush.sync_round_seconds)} ops/s`);
   }
-  console.log(`\nOne 4 KiB OPFS write: ${opfs.append_us.toFixed(1)} µs appending, ${opfs.overwrite_us.toFixed(1)} µs overwriting, ` +
-    `${opfs.preallocated_us.toFixed(1)} µs into a file truncated to size first; flush ${opfs.flush_us.toFixed(1)} µs`);
+  if (node) console.log(`WebAssembly in Node: pull ${n0(node.pull.messages / node.pull.seconds)} rows/s, push round ${n0(PUSH_OPS / node.push.round_seconds)} ops/s`);
+  if (profiled) {
+    for (const [what, r] of [['pull', profiled.pull], ['push', profiled.push]]) {
+      console.log(`\nWorker CPU during the profiled browser ${what} (${s2(r.seconds ?? r.round_seconds)} s; self time; busy ${r.profile.busy_ms} ms):`);
+      for (const [k, v] of Object.entries(r.profile.buckets)) console.log(`  ${k}: ${v.ms} ms${v.percent_of_busy !== null ? ` (${v.percent_of_busy} % of busy)` : ''}`);
+      console.log('  hottest functions: ' + r.profile.hottest.map((h) => `${h.function} ${h.ms} ms`).join(', '));
+      console.log('  OPFS calls: ' + Object.entries(r.profile.opfs_calls).map(([f, c]) => `${f} ${c.calls} × ${c.us_per_call ?? '?'} µs`).join(', '));
+    }
+  }
+  if (opfs)
+    console.log(`\nOne 4 KiB OPFS write: ${opfs.append_us.toFixed(1)} µs appending, ${opfs.overwrite_us.toFixed(1)} µs overwriting, ` +
+      `${opfs.preallocated_us.toFixed(1)} µs into a file truncated to size first; flush ${opfs.flush_us.toFixed(1)} µs`);
 }
 
 const killAll = () => { for (const c of children) try { c.kill('SIGKILL'); } catch { /* gone */ } };
