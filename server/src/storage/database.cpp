@@ -44,6 +44,7 @@ Result<std::unique_ptr<Database>> Database::open(std::string_view url, Options o
   options.writer.lock_sql = write_lock_sql(db->url_);
   options.writer.next_item_sql = next_item_savepoint_sql(db->url_);
   options.writer.begin_batch_sql = begin_write_batch_sql(db->url_);
+  options.writer.linger_per_batch = !db->url_.is_postgresql();  // storage/writer.h
   if (db->url_.is_postgresql()) {
     Database* self = db.get();
     options.writer.ready = [self](soci::session&) { return self->repair(self->write_, false); };
