@@ -8,7 +8,9 @@
 
 #include <soci/soci.h>
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 #include "passerelle/shared/time.h"
 #include "passerelle/test/child_process.h"
@@ -111,6 +113,52 @@ TEST(PullPgTest, APageReadsAsOnSqliteForEveryReaderCursorAndSize) {
   EXPECT_EQ(deleted["messages/m4"], false);
   EXPECT_EQ(deleted["profiles/p1"], false);
   EXPECT_EQ(deleted.count("programs/g3"), 0u);
+}
+
+// A page of one long scope is read from the (scope, seq) index in order and stopped at the page,
+// also before PostgreSQL has statistics for the table (a burst of writes, then a pull: the bench's
+// case) and so underestimates the scope. With the engine's default random_page_cost the planner
+// chose a bitmap scan of every row of the scope above the cursor, then a sort, on every page
+// (storage/dialect.cpp, open_postgresql; docs/benchmarks.md, "PostgreSQL", sixth pass).
+TEST(PullPgTest, APageOfALongScopeReadsAboutAPageOfItsIndexWithoutStatistics) {
+  if (!passerelle::test::test_postgresql_url())
+    GTEST_SKIP() << "no PostgreSQL: run through tests/pg/run-pg.sh (PASSERELLE_TEST_PG unset)";
+  std::string error;
+  std::string url = passerelle::test::create_postgresql_database(&error);
+  ASSERT_FALSE(url.empty()) << error;
+  auto db = st::Database::open(url, {});
+  ASSERT_TRUE(db) << db.error().message;
+  static constexpr int kRows = 20000;
+  Status s = (*db)->writer().run([](soci::session& sql) -> Status {
+    sql << "INSERT INTO sync_scope_members (scope, user_id) VALUES ('long', 'u1'), ('long', 'u2')";
+    sql << "INSERT INTO sync_rows (collection, id, data, deleted, seq, scope) SELECT 'messages', 'm' || i,"
+           " '{\"n\":' || i || '}', 0, i, 'long' FROM generate_series(1, " << kRows << ") AS i";
+    sql << "UPDATE sync_meta SET value = " << kRows << " WHERE key = 'seq'";
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  auto index_reads = [&] {
+    return (*db)->read([](soci::session& sql) {
+      long long n = 0;
+      sql << "SELECT pg_stat_clear_snapshot()";
+      sql << "SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'sync_rows_by_scope'", soci::into(n);
+      return n;
+    });
+  };
+  const long long before = index_reads();
+  std::size_t count = 0;
+  (*db)->read([&](soci::session& sql) {
+    count = sy::read_pull(sql, "u1", 1000, 1000, std::nullopt, kGroup).count;
+    sql << "SELECT pg_stat_force_next_flush()";
+  });
+  ASSERT_EQ(count, 1000u);
+  long long read = 0;
+  for (int i = 0; i < 50 && read == 0; ++i) {
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    read = index_reads() - before;
+  }
+  EXPECT_GT(read, 0);
+  EXPECT_LE(read, 2 * 1001) << "the page read " << read << " entries of the scope's index, not about a page";
 }
 
 }  // namespace
