@@ -28,6 +28,9 @@ chromium_bin="${CHROMIUM:-$(command -v chromium || true)}"
 [ -n "$chromium_bin" ] || { echo "chromium is not installed (bash scripts/install-deps.sh)" >&2; exit 1; }
 
 cp "$root/tests/web/package.json" "$root/tests/web/package-lock.json" "$root/tests/web/harness.mjs" "$here/web_bench.mjs" "$out/"
+# The app's id maker (UUIDv7), so that the browser's messages get ids like the app's and the
+# native device's.
+cp "$root/web/app/screens/util.js" "$out/app_util.mjs"
 if ! cmp -s "$root/tests/web/package-lock.json" "$out/node_modules/.installed-lock" 2>/dev/null; then
   (cd "$out" && npm ci --no-audit --no-fund --loglevel=error)
   cp "$root/tests/web/package-lock.json" "$out/node_modules/.installed-lock"
