@@ -193,6 +193,41 @@ TEST(SyncMachine, AFailedSocketMeansOfflineCloseAndABackoffTimerThenAnotherSocke
   EXPECT_TRUE(h.feed(SyncEvent::simple(SyncEvent::Kind::local_write)).empty());
 }
 
+TEST(SyncMachine, ALocalWriteDuringABackoffTriesTheLinkNowAndAFailedTryBacksOffFurther) {
+  Host h;
+  h.feed(SyncEvent::simple(SyncEvent::Kind::start));
+  auto a = h.feed(SyncEvent::closed(network_failure("connection refused")));
+  const SyncAction* first = find(a, Kind::arm_timer);
+  ASSERT_TRUE(first);
+  const auto timer = first->timer;
+  const auto first_delay = first->delay;
+  // The user writes while offline: the engine does not wait for the timer.
+  a = h.feed(SyncEvent::simple(SyncEvent::Kind::local_write));
+  const SyncAction* cancel = find(a, Kind::cancel_timer);
+  ASSERT_TRUE(cancel) << "the backoff timer is cancelled";
+  EXPECT_EQ(cancel->timer, timer);
+  ASSERT_TRUE(find(a, Kind::open_socket)) << "a local write during the backoff opens a socket now";
+  EXPECT_EQ(h.machine->snapshot().state, SyncState::connecting);
+  // A second write while that socket is opening opens no other.
+  EXPECT_FALSE(find(h.feed(SyncEvent::simple(SyncEvent::Kind::local_write)), Kind::open_socket));
+  // The try fails: offline again, with a longer backoff (the link is really down).
+  a = h.feed(SyncEvent::closed(network_failure("connection refused")));
+  const SyncAction* second = find(a, Kind::arm_timer);
+  ASSERT_TRUE(second);
+  EXPECT_GT(second->delay, first_delay / 2);
+  EXPECT_EQ(h.machine->snapshot().state, SyncState::offline);
+  // The next write's try gets through: a round begins (nothing queued in this store: its pull).
+  a = h.feed(SyncEvent::simple(SyncEvent::Kind::local_write));
+  ASSERT_TRUE(find(a, Kind::open_socket));
+  a = h.feed(SyncEvent::simple(SyncEvent::Kind::socket_opened));
+  auto hello = sent(a, "hello");
+  a = h.feed(SyncEvent::received(answer(hello.at("id").as_int64())));
+  auto resume = sent(a, "auth.resume");
+  a = h.feed(SyncEvent::received(answer(resume.at("id").as_int64())));
+  EXPECT_FALSE(sent(a, "pull").empty());
+  EXPECT_EQ(h.machine->snapshot().state, SyncState::syncing);
+}
+
 TEST(SyncMachine, ARefusedTokenEndsTheSessionWithoutRetrying) {
   Host h;
   h.feed(SyncEvent::simple(SyncEvent::Kind::start));

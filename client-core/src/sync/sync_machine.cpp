@@ -149,7 +149,17 @@ std::vector<SyncAction> SyncMachine::feed(const SyncEvent& event) {
       break;
     case K::local_write:
       local_write_ = true;
-      if (phase_ == Phase::waiting) begin_round();
+      if (phase_ == Phase::waiting) {
+        begin_round();
+      } else if (phase_ == Phase::backoff) {
+        // Someone just wrote: try the link now instead of at the end of a backoff that may have
+        // grown to a minute (a phone's network comes back without telling anyone). A failed try
+        // backs off further, as any other, so writes made offline cost one try each at most.
+        SyncAction cancel = action(SyncAction::Kind::cancel_timer);
+        cancel.timer = kBackoffTimer;
+        emit(std::move(cancel));
+        connect();
+      }
       break;
     case K::upload_done:
       on_uploaded(event);
