@@ -190,6 +190,43 @@ async function nodeFigures(url) {
 
 // CDP straight to Chromium's port: the page's session auto-attaches the dedicated Worker, whose
 // own session runs the Profiler.
+// Runtime.evaluate in the page over a CDP connection of our own, which enables nothing else: no
+// Network domain, no auto-attach to the Worker. Playwright's connection enables the Network
+// domain on the page *and on the Worker* (it attaches to every Worker), and Chromium then reports
+// every WebSocket frame with its payload to it (Network.webSocketFrameReceived/Sent): ~25 MB of
+// pulled pages serialized by the Worker's thread, passed to the browser process, converted to
+// JSON there and sent to Node. A user's browser does none of that, so the timed round runs with
+// Playwright disconnected (DEVTOOLS=1 keeps it connected, as before 2026-12-07's web-pull).
+async function pageEvaluator(port) {
+  const version = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json();
+  const ws = new WebSocket(version.webSocketDebuggerUrl);
+  await new Promise((r) => (ws.onopen = r));
+  let next = 1;
+  const waiting = new Map();
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.id && waiting.has(msg.id)) { waiting.get(msg.id)(msg); waiting.delete(msg.id); }
+  };
+  const send = (method, params = {}, sessionId) => new Promise((resolve, reject) => {
+    const id = next++;
+    waiting.set(id, (m) => (m.error ? reject(new Error(method + ': ' + m.error.message)) : resolve(m.result)));
+    ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
+  });
+  const { targetInfos } = await send('Target.getTargets');
+  const page = targetInfos.find((t) => t.type === 'page' && t.url.startsWith('http'));
+  const { sessionId } = await send('Target.attachToTarget', { targetId: page.targetId, flatten: true });
+  return {
+    evaluate: async (fn, arg) => {
+      const { result, exceptionDetails } = await send('Runtime.evaluate', {
+        expression: `(${fn.toString()})(${JSON.stringify(arg === undefined ? null : arg)})`,
+        awaitPromise: true, returnByValue: true }, sessionId);
+      if (exceptionDetails) throw new Error('in the page: ' + (exceptionDetails.exception?.description || exceptionDetails.text));
+      return result.value;
+    },
+    close: () => ws.close(),
+  };
+}
+
 async function workerProfiler(port) {
   const version = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json();
   const ws = new WebSocket(version.webSocketDebuggerUrl);
@@ -299,7 +336,7 @@ function serverCpu() {
 // Workers' threads (the core's; schedstat, in nanoseconds), the renderer processes, all of its
 // processes (the browser, the network service, the GPU process...).
 function chromiumCpu(pgid) {
-  const out = { worker_s: 0, renderer_s: 0, all_s: 0, workers: 0, renderer_threads: {} };
+  const out = { worker_s: 0, renderer_s: 0, all_s: 0, workers: 0, renderer_threads: {}, threads: {} };
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     let st;
@@ -308,6 +345,20 @@ function chromiumCpu(pgid) {
     out.all_s += st.cpu_s;
     let cmd = '';
     try { cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8'); } catch { continue; }
+    // Every process's threads by "process type/thread name" (the network service, the browser
+    // process's IO thread...), to say which of Chromium's threads a pull keeps busy.
+    const type = (/--type=([a-z-]+)/.exec(cmd) || [, 'browser'])[1]
+      + ((/--utility-sub-type=network/.test(cmd)) ? '-network' : (/--utility-sub-type=storage/.test(cmd) ? '-storage' : ''));
+    try {
+      for (const t of fs.readdirSync(`/proc/${d}/task`)) {
+        try {
+          const comm = fs.readFileSync(`/proc/${d}/task/${t}/comm`, 'utf8').trim();
+          const cpu = Number(fs.readFileSync(`/proc/${d}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+          const key = `${type}/${comm}`;
+          out.threads[key] = (out.threads[key] || 0) + cpu;
+        } catch { /* the thread ended */ }
+      }
+    } catch { /* the process ended */ }
     if (!cmd.includes('--type=renderer')) continue;
     out.renderer_s += st.cpu_s;
     let tasks = [];
@@ -331,7 +382,12 @@ function chromiumCpu(pgid) {
 function cpuSince(before, after) {
   const threads = {};
   for (const [k, v] of Object.entries(after.renderer_threads)) threads[k] = Math.round(1000 * (v - (before.renderer_threads[k] || 0))) / 1000;
-  return { worker_s: after.worker_s - before.worker_s, renderer_s: after.renderer_s - before.renderer_s, all_s: after.all_s - before.all_s, renderer_threads: threads };
+  const all = {};
+  for (const [k, v] of Object.entries(after.threads)) {
+    const d = Math.round(1000 * (v - (before.threads[k] || 0))) / 1000;
+    if (d >= 0.005) all[k] = d;
+  }
+  return { worker_s: after.worker_s - before.worker_s, renderer_s: after.renderer_s - before.renderer_s, all_s: after.all_s - before.all_s, renderer_threads: threads, threads: all };
 }
 
 // One browser device in a fresh Chromium profile: its pull from 0 (part 'pull') or its push
@@ -341,6 +397,7 @@ function cpuSince(before, after) {
 async function browserFigures(url, origin, profileDir, part, profiled = false) {
   const chromium = new ChromiumProcess(env.CHROMIUM || 'chromium', profileDir, path.join(tmp, 'chromium.log'), STEP_MS);
   const { browser, context } = await chromium.launch();
+  let raw = null;
   try {
     const page = context.pages()[0] || (await context.newPage());
     await page.goto(origin + '/');
@@ -358,7 +415,7 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
     const who = part === 'pull' ? PULLER : PUSHER;
     await page.evaluate(async ({ url, who }) => { await window.db.signIn(url, who.email, who.password); }, { url, who });
     // One sync round to up to date, timed in the page (from startSync to the up_to_date state).
-    const round = () => page.evaluate(async () => {
+    const roundInPage = async () => {
       const t0 = performance.now();
       const done = new Promise((resolve) => {
         const off = window.db.onSyncState((s) => {
@@ -370,7 +427,16 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
       const seconds = (performance.now() - t0) / 1000;
       await window.db.stopSync();
       return seconds;
-    });
+    };
+    const round = () => (raw ? raw.evaluate(roundInPage) : page.evaluate(roundInPage));
+    // Playwright's connection let go before the timed round (pageEvaluator, above).
+    const detach = async () => {
+      if (env.DEVTOOLS === '1' || raw) return;
+      const port = fs.readFileSync(path.join(profileDir, 'DevToolsActivePort'), 'utf8').split('\n')[0].trim();
+      await browser.close(); // connected over CDP: disconnects, Chromium and its pages stay
+      raw = await pageEvaluator(port);
+    };
+    const inPage = (fn, arg) => (raw ? raw.evaluate(fn, arg) : page.evaluate(fn, arg));
     const measured = async () => {
       // BROWSER_WAIT_MS: time for V8's background compiles of the module to end before the
       // timed round (with --js-flags=--no-wasm-dynamic-tiering, the whole module's optimized
@@ -387,8 +453,9 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
     };
     let result;
     if (part === 'pull') {
+      await detach();
       const m = await measured();
-      const messages = (await page.evaluate(() => window.db.rows('messages'))).length;
+      const messages = await inPage(async () => (await window.db.rows('messages')).length);
       result = { messages, seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s };
       if (m.profile) {
         fs.writeFileSync(path.join(path.dirname(env.OUT), 'browser-pull.cpuprofile'), JSON.stringify(m.profile));
@@ -404,6 +471,7 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
           await window.db.mutate('message.send', { id: newId(), thread_id: thread, body: `pushed message ${i} `.padEnd(200, '.') });
         return (performance.now() - t0) / 1000;
       }, { n: PUSH_OPS, newIdSource: newId.toString() });
+      await detach();
       const m = await measured();
       result = { ops: PUSH_OPS, queue_seconds: queued, round_seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s };
       if (m.profile) {
@@ -412,9 +480,11 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
       }
     }
     if (profiler) profiler.close();
-    await page.evaluate(() => window.db.close && window.db.close()).catch(() => {});
+    await inPage(() => window.db.close && window.db.close()).catch(() => {});
+    result.devtools_attached = !raw;
     return result;
   } finally {
+    if (raw) raw.close();
     await browser.close().catch(() => {});
     await chromium.kill();
   }
@@ -426,6 +496,7 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
 async function opfsProbe(origin, profileDir) {
   const chromium = new ChromiumProcess(env.CHROMIUM || 'chromium', profileDir, path.join(tmp, 'chromium.log'), STEP_MS);
   const { browser, context } = await chromium.launch();
+  let raw = null;
   try {
     const page = context.pages()[0] || (await context.newPage());
     await page.goto(origin + '/');
