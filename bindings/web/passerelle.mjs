@@ -53,6 +53,12 @@ export class Passerelle {
   dispatch(message) {
     const set = this.listeners[message.event];
     if (!set) return;
+    // A pulled page's rows come as one JSON text (worker.mjs): parsed here, once, only when
+    // someone listens.
+    if (message.event === 'rows_changed' && typeof message.rowsText === 'string') {
+      if (!set.size) return;
+      message.rows = JSON.parse(message.rowsText);
+    }
     const value = message.event === 'rows_changed' ? message.rows
       : message.event === 'status' ? (this.lastStatus = message.status)
         : message.event === 'rejected' ? message.rejection

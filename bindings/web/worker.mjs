@@ -15,7 +15,7 @@
 //   'dismissRejection' | 'request' | 'startSync' | 'stopSync' | 'syncStatus' | 'rejections' | 'close', args}
 // Messages out: {id, ok: value} or {id, error: {code, origin, message}} (passerelle.h's codes
 // and origins, wire spelling), and unasked {event: 'rows_changed' (rows: [{collection, id}],
-// or null after a local write), 'status' (status), 'rejected' (rejection), 'session_ended',
+// or null after a local write; from the engine as rowsText, that array's JSON text), 'status' (status), 'rejected' (rejection), 'session_ended',
 // 'core_error' (error: the core refused an event, a bug to report)}.
 import createPasserelleCore from './passerelle-core.mjs';
 import { OpfsPool } from './opfs_pool.mjs';
@@ -244,7 +244,9 @@ function carryOut(actions) {
         break;
       case 'upload': startUpload(a); break;
       case 'cancel_upload': cancelUpload(); break;
-      case 'rows_changed': post({ event: 'rows_changed', rows: a.rows }); break;
+      // The rows as the core wrote them (a JSON array's text): passed on unparsed, the page
+      // parses them only for an observer (passerelle.mjs).
+      case 'rows_changed': post({ event: 'rows_changed', rowsText: a.rows_text }); break;
       case 'rejected': post({ event: 'rejected', rejection: a.rejection }); break;
       case 'state_changed': post({ event: 'status', status: a.status }); break;
       case 'session_ended':
