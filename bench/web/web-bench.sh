@@ -8,7 +8,9 @@
 # Sizes: PULL_ROWS (50000), PUSH_OPS (10000); REPS (3); SKIP_NODE=1 leaves out the
 # WebAssembly-in-Node host; OWN_SERVER=1 also runs passerelle-bench push pull on its own fresh
 # server first (the figures of the subsections before the alternated pairs); PROFILE=0 and
-# PROBES=0 leave out the profiled runs and the round-trip and OPFS probes. Needs node >= 20, npm
+# PROBES=0 leave out the profiled runs and the round-trip and OPFS probes; DEVTOOLS=1 keeps
+# Playwright's CDP connection (which has Chromium report every WebSocket frame's payload to it)
+# through the timed rounds, as the runs before 2026-12-07's branch web-pull did. Needs node >= 20, npm
 # (playwright-core, pinned by tests/web/package-lock.json, installed into OUT_DIR/node_modules),
 # Debian's chromium, and Linux's /proc for the CPU times.
 set -euo pipefail

@@ -12,7 +12,8 @@
 // NATIVE_JSON (passerelle-bench's --json, its own fresh server; optional), PASSERELLE_BENCH
 // (passerelle-bench: the native pull and push against this run's server), OUT (the JSON
 // written), PULL_ROWS, PUSH_OPS, CHROMIUM, REPS (alternated repetitions, default 3), PROFILE (0:
-// no profiled browser runs), PROBES (0: no round-trip and OPFS probes).
+// no profiled browser runs), PROBES (0: no round-trip and OPFS probes), DEVTOOLS (1: Playwright
+// stays connected through the timed rounds, reporting every WebSocket frame: pageEvaluator).
 //
 // The figures compared are the alternated ones: REPS times, native then browser (or browser
 // then native, every other time, so a drift of the load falls on both), each against this run's
