@@ -770,6 +770,13 @@ async function main() {
   console.log(`| push round, CPU s: the Worker thread; all of Chromium | | ${sp(push.browser_worker_cpu_s, s2)}; ${sp(push.browser_chromium_cpu_s, s2)} | |`);
   console.log(`| push, the server's CPU s (native: its whole process, sign-in and first pull included; browser: the round) | ${sp(push.native_server_cpu_s, s2)} | ${sp(push.browser_server_cpu_s, s2)} | |`);
   console.log(`| queue (\`mutate\`, each durable), ops/s | ${sp(push.native_queue_ops_per_s, n0)} | ${sp(push.browser_queue_ops_per_s, n0)} | |`);
+  // Chromium's threads over the pulls, by process type/thread name (cpu.threads), medians.
+  const byThread = {};
+  for (const p of pulls) for (const [k, v] of Object.entries(p.browser.cpu.threads || {})) (byThread[k] ||= []).push(v);
+  const med = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  const busiest = Object.entries(byThread).map(([k, a]) => [k, med(a)]).filter(([, v]) => v >= 0.01).sort((x, y) => y[1] - x[1]);
+  console.log(`\nChromium's threads in the pull (CPU s, median; timed with DevTools ${env.DEVTOOLS === '1' ? 'attached' : 'detached'}): ` +
+    busiest.map(([k, v]) => `${k} ${s2(v)}`).join(', '));
   if (native) {
     const nPull = native.results?.pull ?? {};
     const nPush = native.results?.push ?? {};
