@@ -1,4 +1,5 @@
-// The workloads that need many connections: connect, idle and chat, all on the one Loop thread.
+// The workloads that need many connections: idle and chat, all on the one Loop thread (connect,
+// on its own epoll set, is in connect_workload.cpp).
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -15,7 +16,7 @@ namespace json = boost::json;
 
 namespace {
 
-// Every seeded account's token, used round-robin by connect and idle (several devices of one
+// Every seeded account's token, used round-robin by idle (and by connect, likewise) (several devices of one
 // person resume with their own tokens in real life; the server's check is the same).
 std::vector<std::string> tokens_of(const World& w) {
   std::vector<std::string> out;
@@ -58,55 +59,7 @@ std::string fmt(double v, int digits = 1) {
 
 }  // namespace
 
-// connect: N devices each connect, say hello and auth.resume, then drop the connection; at most
-// `connect_concurrency` at once. Handshake latency = TCP connect start to the resume answer.
-json::object run_connect(Loop& loop, const World& world, const Options& o) {
-  auto tokens = tokens_of(world);
-  Histogram latency;
-  std::size_t started = 0, finished = 0, errors = 0;
-  std::string first_error;
-  auto begin = Clock::now();
-  std::function<void()> launch = [&] {
-    std::size_t i = started++;
-    auto conn = std::make_shared<WsConn>(loop.io(), 64 * 1024);
-    auto t0 = Clock::now();
-    auto finish = [&, conn](bool ok, const std::string& why) {
-      if (!ok) {
-        ++errors;
-        if (first_error.empty()) first_error = why;
-      }
-      ++finished;
-      conn->abort();
-      if (started < o.connect_n) launch();
-    };
-    conn->on_failure = [finish](const std::string& what) { finish(false, what); };
-    conn->connect(world.target.server, world.target.source_for(i), [&, conn, t0, i, finish] {
-      conn->hello_resume(tokens[i % tokens.size()], [&, t0, finish](bool ok) {
-        if (ok) latency.record(static_cast<std::uint64_t>(
-                    std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count()));
-        finish(ok, ok ? "" : "auth.resume refused");
-      });
-    });
-  };
-  for (std::size_t k = 0; k < o.connect_concurrency && started < o.connect_n; ++k) launch();
-  Progress progress(o, "connect", [&] {
-    return std::to_string(finished) + "/" + std::to_string(o.connect_n) + " resumed, " +
-           fmt(static_cast<double>(finished) / seconds_since(begin), 0) + " conn/s, errors " + std::to_string(errors);
-  });
-  bool completed = loop.run_until([&] { progress.tick(); return finished == o.connect_n; }, std::chrono::seconds(300));
-  double elapsed = seconds_since(begin);
-  progress.done();
-  loop.run_for(std::chrono::milliseconds(200));  // let the aborted sockets go
-  json::object r{{"n", o.connect_n},
-                 {"concurrency", o.connect_concurrency},
-                 {"completed", completed},
-                 {"seconds", elapsed},
-                 {"conns_per_s", static_cast<double>(finished - errors) / elapsed}};
-  put_latency(r, "handshake", latency);
-  r["errors"] = errors + (completed ? 0 : o.connect_n - finished);
-  if (!first_error.empty()) r["first_error"] = first_error;
-  return r;
-}
+// connect is in connect_workload.cpp.
 
 // idle: N authenticated connections held open; the server's RSS growth per connection and its
 // CPU use while they sit idle (the server pings them at half its idle timeout).

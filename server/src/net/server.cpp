@@ -838,6 +838,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
     beast::error_code ec;
     acceptor_.open(endpoint.protocol(), ec);
     if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    // Set once here, not on each accepted socket: Linux copies TCP_NODELAY from the listening
+    // socket to every connection accepted from it. A resume is about thirty system calls on
+    // the server; this is one of them (docs/benchmarks.md, "Connect: where a resume's time goes").
+    if (!ec) acceptor_.set_option(tcp::no_delay(true), ec);
     if (!ec) acceptor_.bind(endpoint, ec);
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec)
@@ -858,8 +862,10 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
  private:
+  // The peer's address comes with the accepted socket (accept() fills it in), not from a
+  // getpeername() call of its own.
   void do_accept() {
-    acceptor_.async_accept(asio::make_strand(ioc_),
+    acceptor_.async_accept(asio::make_strand(ioc_), peer_,
                            beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
   }
 
@@ -872,10 +878,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
       timer->async_wait([self = shared_from_this(), timer](beast::error_code) { self->do_accept(); });
       return;
     }
-    beast::error_code rec;
-    auto ep = socket.remote_endpoint(rec);
-    std::string remote = rec ? "unknown" : ep.address().to_string();
-    socket.set_option(tcp::no_delay(true), rec);
+    std::string remote = peer_.address().to_string();
     if (tls_)
       std::make_shared<HttpSession<TlsStream>>(shared_, remote, std::move(socket), *tls_)->run();
     else
@@ -885,6 +888,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
 
   asio::io_context& ioc_;
   tcp::acceptor acceptor_;
+  tcp::endpoint peer_;  // filled by the accept in progress (one at a time)
   Shared& shared_;
   ssl::context* tls_;
 };
