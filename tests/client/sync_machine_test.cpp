@@ -30,7 +30,7 @@ struct Host {
   std::mutex m;
   std::unique_ptr<SyncMachine> machine;
 
-  explicit Host(bool once = false) {
+  explicit Host(bool once = false, std::int64_t max_push_window = passerelle::sync::kPushWindow) {
     auto opened = sqlite::Database::open(dir / "a.sqlite", "the account file", SyncStore::migrations(1));
     EXPECT_TRUE(opened.ok());
     db = std::move(*opened);
@@ -45,6 +45,7 @@ struct Host {
     c.backoff_max = 1s;
     c.backoff_seed = 7;
     c.delivery_receipts = false;
+    c.max_push_window = max_push_window;
     machine = std::make_unique<SyncMachine>(c, *store, m);
   }
   std::vector<SyncAction> feed(SyncEvent e) { return machine->feed(e); }
@@ -511,6 +512,129 @@ TEST(SyncMachineLive, ACarriedPokeTooEarlyToStoreStillMeansAPullAfterTheRound) {
       answer(pull.at("id").as_int64(), "\"changes\":[],\"cursor\":7,\"more\":false,\"horizon\":0,\"epoch\":\"e\"")));
   auto again = sent(a, "pull");
   EXPECT_EQ(again.at("cursor").as_int64(), 7) << "the poke said something changed: the next round pulls it";
+}
+
+// --- the push window (docs/protocol.md, `push`) ----------------------------------------------
+
+std::vector<boost::json::object> all_sent(const std::vector<SyncAction>& actions, std::string_view type) {
+  std::vector<boost::json::object> out;
+  for (const auto& a : actions)
+    if (a.kind == Kind::send_frame) {
+      auto o = boost::json::parse(a.frame).as_object();
+      if (o.at("type").as_string() == type) out.push_back(std::move(o));
+    }
+  return out;
+}
+
+// `n` ops queued while offline, their ids in the order written.
+std::vector<std::string> queue_ops(Host& h, int n) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < n; ++i) {
+    auto op = h.store->mutate("profile.update", {{"bio", "b" + std::to_string(i)}}, nullptr);
+    EXPECT_TRUE(op.ok());
+    ids.push_back(*op);
+  }
+  return ids;
+}
+
+std::vector<std::string> op_ids(const boost::json::object& push) {
+  std::vector<std::string> ids;
+  for (const auto& op : push.at("ops").as_array()) ids.emplace_back(op.at("op_id").as_string());
+  return ids;
+}
+
+std::string applied(const boost::json::object& push) {
+  std::string results;
+  for (const auto& id : op_ids(push))
+    results += (results.empty() ? "" : ",") + std::string("{\"op_id\":\"") + id + "\",\"status\":\"applied\"}";
+  return answer(push.at("id").as_int64(), "\"results\":[" + results + "]");
+}
+
+// start → socket → hello (answered with `hello_fields`) → resume; the actions of the resume's answer.
+std::vector<SyncAction> resume_with(Host& h, std::string hello_fields) {
+  h.feed(SyncEvent::simple(SyncEvent::Kind::start));
+  auto a = h.feed(SyncEvent::simple(SyncEvent::Kind::socket_opened));
+  a = h.feed(SyncEvent::received(answer(sent(a, "hello").at("id").as_int64(), std::move(hello_fields))));
+  return h.feed(SyncEvent::received(answer(sent(a, "auth.resume").at("id").as_int64())));
+}
+
+TEST(SyncMachinePushWindow, SendsUpToTheServersWindowInOrderEachNamingThePushItFollows) {
+  Host h;
+  auto ids = queue_ops(h, 250);
+  auto a = resume_with(h, "\"push_window\":2");
+  auto pushes = all_sent(a, "push");
+  ASSERT_EQ(pushes.size(), 2u) << "the server takes two at once";
+  EXPECT_FALSE(pushes[0].contains("after")) << "the first follows nothing";
+  EXPECT_EQ(pushes[1].at("after").as_int64(), pushes[0].at("id").as_int64());
+  EXPECT_EQ(all_sent(a, "pull").size(), 0u);
+  // The first answer: its ops leave the outbox and the third push goes out behind the second.
+  a = h.feed(SyncEvent::received(applied(pushes[0])));
+  auto third = all_sent(a, "push");
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(third[0].at("after").as_int64(), pushes[1].at("id").as_int64());
+  EXPECT_EQ(*h.store->pending_count(), 150);
+  // Every op exactly once, in the order written.
+  std::vector<std::string> sent_ids;
+  for (const auto* p : {&pushes[0], &pushes[1], &third[0]})
+    for (auto& id : op_ids(*p)) sent_ids.push_back(id);
+  EXPECT_EQ(sent_ids, ids);
+  a = h.feed(SyncEvent::received(applied(pushes[1])));
+  EXPECT_FALSE(find(a, Kind::send_frame)) << "nothing left to push; the pull waits for the last answer";
+  a = h.feed(SyncEvent::received(applied(third[0])));
+  EXPECT_EQ(all_sent(a, "pull").size(), 1u);
+  EXPECT_EQ(*h.store->pending_count(), 0);
+}
+
+TEST(SyncMachinePushWindow, OnePushAtATimeWithAServerThatAnnouncesNoWindowOrADeviceLimitedToOne) {
+  for (bool device_limited : {false, true}) {
+    Host h(false, device_limited ? 1 : passerelle::sync::kPushWindow);
+    queue_ops(h, 150);
+    auto a = resume_with(h, device_limited ? "\"push_window\":4" : "");
+    auto pushes = all_sent(a, "push");
+    ASSERT_EQ(pushes.size(), 1u);
+    EXPECT_FALSE(pushes[0].contains("after"));
+    a = h.feed(SyncEvent::received(applied(pushes[0])));
+    auto next = all_sent(a, "push");
+    ASSERT_EQ(next.size(), 1u) << "the next only once the first is answered";
+    EXPECT_FALSE(next[0].contains("after")) << "nothing in flight to follow";
+  }
+}
+
+TEST(SyncMachinePushWindow, AFailedPushResendsEveryUnansweredOpInOrderOnTheNextSocket) {
+  Host h;
+  auto ids = queue_ops(h, 250);
+  auto a = resume_with(h, "\"push_window\":4");
+  auto pushes = all_sent(a, "push");
+  ASSERT_EQ(pushes.size(), 3u);
+  a = h.feed(SyncEvent::received(applied(pushes[0])));
+  a = h.feed(SyncEvent::received("{\"re\":" + std::to_string(pushes[1].at("id").as_int64()) +
+                                 ",\"ok\":false,\"error\":{\"code\":\"internal\",\"message\":\"storage failure\"}}"));
+  EXPECT_TRUE(find(a, Kind::close_socket));
+  const SyncAction* backoff = find(a, Kind::arm_timer);
+  ASSERT_TRUE(backoff);
+  EXPECT_EQ(*h.store->pending_count(), 150) << "the answered push's ops only have left";
+  // The third push's answer on the dead socket changes nothing.
+  EXPECT_TRUE(h.feed(SyncEvent::received(applied(pushes[2]))).empty());
+  h.feed(SyncEvent::fired(backoff->timer));
+  a = h.feed(SyncEvent::simple(SyncEvent::Kind::socket_opened));
+  a = h.feed(SyncEvent::received(answer(sent(a, "hello").at("id").as_int64(), "\"push_window\":4")));
+  a = h.feed(SyncEvent::received(answer(sent(a, "auth.resume").at("id").as_int64())));
+  auto again = all_sent(a, "push");
+  ASSERT_EQ(again.size(), 2u);
+  std::vector<std::string> resent;
+  for (auto& p : again)
+    for (auto& id : op_ids(p)) resent.push_back(id);
+  EXPECT_EQ(resent, std::vector<std::string>(ids.begin() + 100, ids.end()));
+}
+
+TEST(SyncMachinePushWindow, AnAnswerOutOfOrderFailsTheRound) {
+  Host h;
+  queue_ops(h, 200);
+  auto pushes = all_sent(resume_with(h, "\"push_window\":2"), "push");
+  ASSERT_EQ(pushes.size(), 2u);
+  auto a = h.feed(SyncEvent::received(applied(pushes[1])));
+  EXPECT_TRUE(find(a, Kind::close_socket));
+  EXPECT_EQ(*h.store->pending_count(), 200) << "nothing stored from an answer out of order";
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "passerelle/shared/ids.h"
+#include "passerelle/shared/sync/wire.h"
 #include "passerelle/test/peer.h"
 #include "passerelle/test/raw_ws_client.h"
 #include "passerelle/test/test_server.h"
@@ -514,4 +515,117 @@ TEST_F(SyncTest, APusherThatAskedForCarriedPokesIsToldOneFollows) {
   ASSERT_EQ(again["ok"], true) << json::serialize(again);
   EXPECT_EQ(again.at("results").at(0).at("status"), "rejected");
   EXPECT_FALSE(again.contains("live_rows"));
+}
+
+// The push window (docs/protocol.md, `push`): hello announces it; pushes sent without waiting,
+// each naming the one it follows, are applied in the order sent, answered in that order, once.
+namespace {
+
+// Sends `pushes` on `p`'s connection without waiting, each (after the first) naming the one
+// before it; returns the answers by request id, and the ids in the order they were answered.
+std::pair<std::map<std::int64_t, json::object>, std::vector<std::int64_t>> pipeline(Peer& p, const std::vector<json::array>& pushes,
+                                                                                 std::int64_t first_id) {
+  for (std::size_t i = 0; i < pushes.size(); ++i) {
+    json::object req{{"id", first_id + static_cast<std::int64_t>(i)}, {"type", "push"}, {"ops", pushes[i]}};
+    if (i > 0) req["after"] = first_id + static_cast<std::int64_t>(i) - 1;
+    EXPECT_TRUE(p.ws->send_text(json::serialize(req)));
+  }
+  std::map<std::int64_t, json::object> answers;
+  std::vector<std::int64_t> order;
+  while (answers.size() < pushes.size()) {
+    auto f = p.ws->read(10s);
+    if (!f.is_text()) {
+      ADD_FAILURE() << "no answer";
+      break;
+    }
+    auto v = json::parse(f.data).as_object();
+    if (!v.contains("re")) continue;  // a poke
+    order.push_back(v.at("re").as_int64());
+    answers[v.at("re").as_int64()] = std::move(v);
+  }
+  return {std::move(answers), std::move(order)};
+}
+
+}  // namespace
+
+TEST_F(SyncTest, PipelinedPushesAreAnsweredInOrderAndAppliedOnceInTheOrderSent) {
+  auto ws = std::make_unique<RawWsClient>();
+  ASSERT_TRUE(ws->connect(server.port()));
+  auto answer = ws->call(1, "hello", {{"protocol", 1}});
+  EXPECT_EQ(answer["push_window"], passerelle::sync::kPushWindow) << json::serialize(answer);
+
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto linh = sign_in(server, "linh@example.org");
+  std::string thread = assign(admin, amina, linh);
+  std::vector<json::array> pushes;
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) {
+    json::array ops;
+    for (int j = 0; j < 5; ++j) {
+      ids.push_back(passerelle::new_id());
+      ops.push_back(send_op(thread, "m" + std::to_string(i) + "." + std::to_string(j), ids.back()));
+    }
+    pushes.push_back(std::move(ops));
+  }
+  auto [answers, order] = pipeline(amina, pushes, 100);
+  std::vector<std::int64_t> sent_order;
+  for (int i = 0; i < 12; ++i) sent_order.push_back(100 + i);
+  EXPECT_EQ(order, sent_order) << "answered in the order sent";
+  for (auto& [re, a] : answers) {
+    ASSERT_EQ(a["ok"], true) << json::serialize(a);
+    for (const auto& r : a.at("results").as_array()) EXPECT_EQ(r.at("status"), "applied");
+  }
+  // The change log in the order sent: each message's seq above the one sent before it.
+  auto all = pull_all(amina);
+  std::int64_t last = 0;
+  for (const auto& id : ids) {
+    auto it = all.rows.find("messages/" + id);
+    ASSERT_NE(it, all.rows.end());
+    EXPECT_GT(it->second.at("seq").as_int64(), last);
+    last = it->second.at("seq").as_int64();
+  }
+  // The same window again: every op answered from its record, nothing written.
+  auto [again, again_order] = pipeline(amina, pushes, 200);
+  for (auto& [re, a] : again) EXPECT_EQ(json::serialize(a.at("results")), json::serialize(answers.at(re - 100).at("results")));
+  EXPECT_EQ(pull_all(amina).cursor, all.cursor);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"), static_cast<long long>(ids.size()));
+}
+
+TEST_F(SyncTest, APushBehindAFailedOneFailsTooAndRunsNothing) {
+  if (server.on_postgresql()) GTEST_SKIP() << "the failure is made with a SQLite trigger";
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto linh = sign_in(server, "linh@example.org");
+  std::string thread = assign(admin, amina, linh);
+  // A storage failure for one message: the push that writes it throws on the writer.
+  ASSERT_TRUE(server.execute("CREATE TRIGGER boom BEFORE INSERT ON sync_rows WHEN NEW.data LIKE '%boom%'"
+                             " BEGIN SELECT RAISE(ABORT, 'boom'); END"))
+      << server.last_error();
+  std::vector<json::array> pushes{{send_op(thread, "first")}, {send_op(thread, "boom")}, {send_op(thread, "third")},
+                                  {send_op(thread, "fourth")}};
+  auto [answers, order] = pipeline(amina, pushes, 300);
+  EXPECT_EQ(order, (std::vector<std::int64_t>{300, 301, 302, 303}));
+  EXPECT_EQ(answers[300]["ok"], true) << json::serialize(answers[300]);
+  for (std::int64_t re : {301, 302, 303}) {
+    EXPECT_EQ(answers[re]["ok"], false) << json::serialize(answers[re]);
+    EXPECT_EQ(answers[re].at("error").at("code"), "internal");
+  }
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"), 1)
+      << "the pushes behind the failed one did not run before it";
+  // Pushed again as a device does after the failure (a new window: nothing to follow), the ops
+  // behind it run, in order.
+  ASSERT_TRUE(server.execute("DROP TRIGGER boom")) << server.last_error();
+  auto [retried, retried_order] = pipeline(amina, {pushes[1], pushes[2], pushes[3]}, 400);
+  for (auto& [re, a] : retried) EXPECT_EQ(a["ok"], true) << json::serialize(a);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"), 4);
+}
+
+TEST(SyncPushWindow, TheWindowAnnouncedStaysWithinTheRequestsInFlightAllowed) {
+  TestServer server(TestServer::Options{{"--max-requests-in-flight", "2"}});
+  ASSERT_TRUE(server.ok()) << server.last_error();
+  RawWsClient ws;
+  ASSERT_TRUE(ws.connect(server.port()));
+  auto answer = ws.call(1, "hello", {{"protocol", 1}});
+  EXPECT_EQ(answer["push_window"], 2) << json::serialize(answer);
 }

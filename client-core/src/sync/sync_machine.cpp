@@ -242,9 +242,9 @@ void SyncMachine::on_frame(const std::string& frame) {
   if (message->ok) {
     message->body.erase("re");
     message->body.erase("ok");
-    on_answer(call, std::move(message->body));
+    on_answer(call, *message->re, std::move(message->body));
   } else {
-    on_answer(call, server_failure(*message->error));
+    on_answer(call, *message->re, server_failure(*message->error));
   }
 }
 
@@ -313,7 +313,7 @@ void SyncMachine::on_plain_poke() {
   if (phase_ == Phase::waiting) begin_round();
 }
 
-void SyncMachine::on_answer(Call call, Outcome<json::object> answer) {
+void SyncMachine::on_answer(Call call, std::int64_t id, Outcome<json::object> answer) {
   switch (call) {
     case Call::hello:
       if (!answer) {
@@ -326,12 +326,17 @@ void SyncMachine::on_answer(Call call, Outcome<json::object> answer) {
       {
         auto* live = answer->if_contains(passerelle::sync::kLiveRowsField);
         live_rows_ = live && live->is_bool() && live->get_bool();
+        // A server that announces no window takes one push at a time.
+        auto* window = answer->if_contains(passerelle::sync::kPushWindowField);
+        push_window_ = window && window->is_int64() && window->as_int64() > 1
+                           ? std::min(window->as_int64(), std::max<std::int64_t>(config_.max_push_window, 1))
+                           : 1;
       }
       phase_ = Phase::resuming;
       send_request(Call::resume, "auth.resume", {{"token", config_.token}});
       return;
     case Call::resume: on_resumed(std::move(answer)); return;
-    case Call::push: on_pushed(std::move(answer)); return;
+    case Call::push: on_pushed(id, std::move(answer)); return;
     case Call::pull: on_pulled(std::move(answer)); return;
     case Call::pull_in_vain:
       // The page asked for ahead that the store no longer wants: dropped, and only now is the
@@ -375,6 +380,8 @@ void SyncMachine::begin_round() {
 
 void SyncMachine::continue_push() {
   for (;;) {
+    // Up to the window: the rest goes out as answers come back (on_pushed calls again).
+    if (static_cast<std::int64_t>(pushing_.size()) >= push_window_) return;
     // Files first: the server refuses a message whose files it does not have. A message queued
     // while the round runs may bring a new upload, so each batch checks again.
     std::vector<UploadInfo> waiting;
@@ -385,6 +392,8 @@ void SyncMachine::continue_push() {
       waiting = std::move(*w);
     }
     if (!waiting.empty()) {
+      // Uploads go between pushes, as with one push in flight: once those sent are answered.
+      if (!pushing_.empty()) return;
       const UploadInfo& u = waiting.front();
       auto path = files_->find(u.sha256);
       if (!path) {
@@ -411,7 +420,9 @@ void SyncMachine::continue_push() {
     bool held_back = false;
     {
       std::lock_guard lock(store_mutex_);
-      auto p = store_.pending(passerelle::sync::kMaxOpsPerPush);
+      // The outbox after the ops in flight (they are its oldest: answered ops leave it).
+      auto p = pushing_.empty() ? store_.pending(passerelle::sync::kMaxOpsPerPush)
+                                : store_.pending_after(passerelle::sync::kMaxOpsPerPush, pushing_.back().ops.back().op_id);
       if (!p) return fail(local_failure(p.error()));
       ops = std::move(*p);
       if (files_) {
@@ -430,6 +441,7 @@ void SyncMachine::continue_push() {
       }
     }
     if (ops.empty()) {
+      if (!pushing_.empty()) return;  // the answers of those in flight come first
       if (held_back) continue;
       return after_push();
     }
@@ -447,9 +459,13 @@ void SyncMachine::continue_push() {
       bytes += size;
       list.push_back(std::move(o));
     }
-    pushed_ = std::move(ops);
-    send_request(Call::push, "push", {{"ops", std::move(list)}});
-    return;
+    json::object fields{{"ops", std::move(list)}};
+    // The push this one follows, still unanswered: if it fails, the server fails this one too
+    // rather than run its ops before those (docs/protocol.md, `push`).
+    if (!pushing_.empty()) fields[passerelle::sync::kPushAfterField] = pushing_.back().id;
+    std::int64_t id = send_request(Call::push, "push", std::move(fields));
+    if (id == 0) return;  // failed
+    pushing_.push_back(PushInFlight{id, std::move(ops)});
   }
 }
 
@@ -474,10 +490,12 @@ void SyncMachine::on_uploaded(const SyncEvent& event) {
   continue_push();
 }
 
-void SyncMachine::on_pushed(Outcome<json::object> answer) {
+void SyncMachine::on_pushed(std::int64_t id, Outcome<json::object> answer) {
   if (!answer) return fail(std::move(answer).failure());
-  std::vector<Op> ops = std::move(pushed_);
-  pushed_.clear();
+  // A server answers a connection's pushes in the order they were sent.
+  if (pushing_.empty() || pushing_.front().id != id) return fail(unexpected("push answers out of order"));
+  std::vector<Op> ops = std::move(pushing_.front().ops);
+  pushing_.pop_front();
   std::vector<OpResult> results;
   auto* raw = answer->if_contains("results");
   if (!raw || !raw->is_array()) return fail(unexpected("push answer without 'results'"));
@@ -720,7 +738,8 @@ void SyncMachine::drop_socket() {
   caught_up_ = false;
   if (uploading_) emit(action(SyncAction::Kind::cancel_upload));
   uploading_.reset();
-  pushed_.clear();
+  pushing_.clear();
+  push_window_ = 1;  // until the next socket's hello says otherwise
   if (socket_) emit(action(SyncAction::Kind::close_socket));
   socket_ = false;
 }

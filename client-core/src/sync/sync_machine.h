@@ -1,5 +1,6 @@
 // The device's sync rules (docs/sync.md) as one single-threaded, event-driven engine: connect,
-// hello, auth.resume, upload queued files, push the outbox in batches (one push in flight),
+// hello, auth.resume, upload queued files, push the outbox in batches (as many in flight as the
+// server's hello allows, up to max_push_window; one for a server that says nothing),
 // pull until `more` is false (the next page asked for ahead), queue delivered receipts for what
 // the pull brought (and push them), then wait for a poke (pull) or a local write (push); on any
 // network failure close and reconnect after a backoff with jitter.
@@ -20,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -70,6 +72,9 @@ struct SyncMachineConfig {
   // room for the envelope.
   std::size_t max_push_bytes = 48 * 1024;
   std::size_t max_frame = 64 * 1024;  // a request over this is refused before it is sent
+  // Pushes in flight at once, at most: the least of this and what the server's hello announces
+  // (docs/protocol.md, `push`). 1: one at a time, as devices did before the window.
+  std::int64_t max_push_window = passerelle::sync::kPushWindow;
   // After a pull, queue receipt.update {delivered_n} for threads with new messages of others
   // (docs/messages.md). Off only for tests that count ops.
   bool delivery_receipts = true;
@@ -177,12 +182,12 @@ class SyncMachine {
   // A poke: its carried changes stored when they follow on from the cursor, else a pull.
   void on_poke(const boost::json::object& event);
   bool pull_in_flight() const;
-  void on_answer(Call call, Outcome<boost::json::object> answer);
+  void on_answer(Call call, std::int64_t id, Outcome<boost::json::object> answer);
   void on_resumed(Outcome<boost::json::object> answer);
   void begin_round();
   // Uploads first, then the next push batch; to the pull when the outbox is empty.
   void continue_push();
-  void on_pushed(Outcome<boost::json::object> answer);
+  void on_pushed(std::int64_t id, Outcome<boost::json::object> answer);
   void on_uploaded(const SyncEvent& event);
   void next_pull();
   void on_pulled(Outcome<boost::json::object> answer);
@@ -246,7 +251,14 @@ class SyncMachine {
   std::set<std::string> pulled_threads_;
   std::optional<std::string> uploading_;         // the sha256 of the upload in flight
   std::string uploading_name_;                   // ... and its file name, for messages
-  std::vector<passerelle::sync::Op> pushed_;     // the batch in flight
+  // The pushes in flight, oldest first: their request ids and ops (a prefix of the outbox, in
+  // its order), and how many pushes this socket's server takes at once.
+  struct PushInFlight {
+    std::int64_t id = 0;
+    std::vector<passerelle::sync::Op> ops;
+  };
+  std::deque<PushInFlight> pushing_;
+  std::int64_t push_window_ = 1;
   std::int64_t pull_id_ = 0;                     // the pull whose page comes next
   std::int64_t pull_cursor_ = 0;                 // ... asked from this cursor
   std::optional<std::int64_t> pull_horizon_;     // ... with this horizon

@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 
@@ -202,6 +203,11 @@ void Dispatcher::dispatch(std::string_view frame, SessionState& state, const std
     bool live_rows = live != req.body.end() && live->value().is_bool() && live->value().get_bool();
     state.hello_done = true;  // on the strand, before any later frame is read
     boost::json::object answer{{"protocol", protocol::kVersion}, {"server", "passerelle/" PASSERELLE_VERSION}};
+    // Pushes the push handler takes in flight at once, in order (sync/wire.h, docs/protocol.md),
+    // within the connection's limit of unanswered requests.
+    answer[passerelle::sync::kPushWindowField] =
+        limits_.max_in_flight == 0 ? passerelle::sync::kPushWindow
+                                   : std::min<std::int64_t>(passerelle::sync::kPushWindow, limits_.max_in_flight);
     if (live_rows) {
       conn->live_rows.store(true);
       answer[passerelle::sync::kLiveRowsField] = true;

@@ -15,6 +15,16 @@ namespace passerelle::sync {
 
 // Most ops one push may carry; a device with more queued sends several pushes in order.
 inline constexpr std::size_t kMaxOpsPerPush = 100;
+// The push window (docs/protocol.md, `push`): a server that answers `hello` with
+// {"push_window": N} accepts up to N pushes of one connection in flight, applies them in the
+// order sent and answers them in that order; a device then sends the next push before the
+// previous answer arrives, each naming the push it follows (`after`: that push's request id),
+// so that a push whose predecessor failed fails too instead of running out of order. A server
+// that announces nothing gets one push at a time.
+inline constexpr const char* kPushWindowField = "push_window";
+inline constexpr const char* kPushAfterField = "after";
+// What this server announces, and the most the client core uses.
+inline constexpr std::int64_t kPushWindow = 4;
 // Page size of a pull when the client names none, and the most it may ask for.
 inline constexpr std::int64_t kDefaultPullLimit = 500;
 inline constexpr std::int64_t kMaxPullLimit = 2000;
