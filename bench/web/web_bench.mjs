@@ -198,15 +198,19 @@ async function nodeFigures(url) {
 // pulled pages serialized by the Worker's thread, passed to the browser process, converted to
 // JSON there and sent to Node. A user's browser does none of that, so the timed round runs with
 // Playwright disconnected (DEVTOOLS=1 keeps it connected, as before 2026-12-07's web-pull).
-async function pageEvaluator(port) {
+// A raw CDP connection to the browser, attached to the app's page: `send` a command, and
+// `events`, every event the browser sent (Target.attachedToTarget among them).
+async function cdpPageSession(port) {
   const version = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json();
   const ws = new WebSocket(version.webSocketDebuggerUrl);
   await new Promise((r) => (ws.onopen = r));
   let next = 1;
   const waiting = new Map();
+  const events = [];
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
-    if (msg.id && waiting.has(msg.id)) { waiting.get(msg.id)(msg); waiting.delete(msg.id); }
+    if (msg.id && waiting.has(msg.id)) { waiting.get(msg.id)(msg); waiting.delete(msg.id); return; }
+    if (msg.method) events.push(msg);
   };
   const send = (method, params = {}, sessionId) => new Promise((resolve, reject) => {
     const id = next++;
@@ -216,6 +220,11 @@ async function pageEvaluator(port) {
   const { targetInfos } = await send('Target.getTargets');
   const page = targetInfos.find((t) => t.type === 'page' && t.url.startsWith('http'));
   const { sessionId } = await send('Target.attachToTarget', { targetId: page.targetId, flatten: true });
+  return { ws, send, sessionId, events };
+}
+
+async function pageEvaluator(port) {
+  const { ws, send, sessionId } = await cdpPageSession(port);
   return {
     evaluate: async (fn, arg) => {
       const { result, exceptionDetails } = await send('Runtime.evaluate', {
@@ -229,28 +238,12 @@ async function pageEvaluator(port) {
 }
 
 async function workerProfiler(port) {
-  const version = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json();
-  const ws = new WebSocket(version.webSocketDebuggerUrl);
-  await new Promise((r) => (ws.onopen = r));
-  let next = 1;
-  const waiting = new Map();
-  const attached = [];
-  ws.onmessage = (m) => {
-    const msg = JSON.parse(m.data);
-    if (msg.id && waiting.has(msg.id)) { waiting.get(msg.id)(msg); waiting.delete(msg.id); return; }
-    if (msg.method === 'Target.attachedToTarget') attached.push(msg.params);
-  };
-  const send = (method, params = {}, sessionId) => new Promise((resolve, reject) => {
-    const id = next++;
-    waiting.set(id, (m) => (m.error ? reject(new Error(method + ': ' + m.error.message)) : resolve(m.result)));
-    ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
-  });
-  const { targetInfos } = await send('Target.getTargets');
-  const page = targetInfos.find((t) => t.type === 'page' && t.url.startsWith('http'));
-  const { sessionId } = await send('Target.attachToTarget', { targetId: page.targetId, flatten: true });
+  const { ws, send, sessionId, events } = await cdpPageSession(port);
+  const attachedWorker = () =>
+    events.find((e) => e.method === 'Target.attachedToTarget' && e.params.targetInfo.type === 'worker')?.params;
   await send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }, sessionId);
-  for (let i = 0; i < 100 && !attached.some((a) => a.targetInfo.type === 'worker'); i++) await sleep(50);
-  const worker = attached.find((a) => a.targetInfo.type === 'worker');
+  for (let i = 0; i < 100 && !attachedWorker(); i++) await sleep(50);
+  const worker = attachedWorker();
   if (!worker) throw new Error('the Worker did not show up over CDP');
   await send('Profiler.enable', {}, worker.sessionId);
   await send('Profiler.setSamplingInterval', { interval: 500 }, worker.sessionId);
