@@ -321,6 +321,8 @@ TEST_F(SyncTest, BadInputGetsTheRightErrorNamingTheFieldAndTheServerStaysUp) {
   expect_bad("push", {{"ops", json::array{op("profile.update", {{"country", "MA"}}, "not-a-uuid")}}}, "ops[0].op_id");
   json::object args_not_object{{"op_id", passerelle::new_id()}, {"name", "profile.update"}, {"args", 3}};
   expect_bad("push", {{"ops", json::array{op("profile.update", {{"country", "MA"}}), args_not_object}}}, "ops[1].args");
+  expect_bad("push", {{"ops", json::array{op("profile.update", {{"country", "MA"}})}}, {"after", "7"}}, "after");
+  expect_bad("push", {{"ops", json::array{op("profile.update", {{"country", "MA"}})}}, {"after", 1.5}}, "after");
   expect_bad("pull", {}, "cursor");
   expect_bad("pull", {{"cursor", -1}}, "cursor");
   expect_bad("pull", {{"cursor", "0"}}, "cursor");
@@ -619,6 +621,25 @@ TEST_F(SyncTest, APushBehindAFailedOneFailsTooAndRunsNothing) {
   auto [retried, retried_order] = pipeline(amina, {pushes[1], pushes[2], pushes[3]}, 400);
   for (auto& [re, a] : retried) EXPECT_EQ(a["ok"], true) << json::serialize(a);
   EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"), 4);
+}
+
+TEST_F(SyncTest, APushNamingAPushThatNeverReachedTheServerRunsNothing) {
+  auto admin = sign_in(server, "admin@example.org");
+  auto amina = sign_in(server, "amina@example.org");
+  auto linh = sign_in(server, "linh@example.org");
+  std::string thread = assign(admin, amina, linh);
+  auto before = server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'");
+  // Its predecessor was lost on the way (or never sent): running it could put it before that one.
+  auto a = amina.call("push", {{"ops", json::array{send_op(thread, "orphan")}}, {"after", 987654}});
+  EXPECT_EQ(a["ok"], false) << json::serialize(a);
+  EXPECT_EQ(code_of(a), "internal");
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"), before);
+  // Another device's push is not this one's predecessor either, even with the right id.
+  auto linh_push = pipeline(linh, {{send_op(thread, "linh's")}}, 500);
+  ASSERT_EQ(linh_push.first[500]["ok"], true) << json::serialize(linh_push.first[500]);
+  auto b = amina.call("push", {{"ops", json::array{send_op(thread, "follows linh")}}, {"after", 500}});
+  EXPECT_EQ(b["ok"], false) << json::serialize(b);
+  EXPECT_EQ(server.count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages'"), before + 1);
 }
 
 TEST(SyncPushWindow, TheWindowAnnouncedStaysWithinTheRequestsInFlightAllowed) {
