@@ -421,8 +421,8 @@ void SyncMachine::continue_push() {
     {
       std::lock_guard lock(store_mutex_);
       // The outbox after the ops in flight (they are its oldest: answered ops leave it).
-      auto p = pushing_.empty() ? store_.pending(passerelle::sync::kMaxOpsPerPush)
-                                : store_.pending_after(passerelle::sync::kMaxOpsPerPush, pushing_.back().ops.back().op_id);
+      auto p = store_.pending(passerelle::sync::kMaxOpsPerPush,
+                              pushing_.empty() ? std::string_view() : pushing_.back().ops.back().op_id);
       if (!p) return fail(local_failure(p.error()));
       ops = std::move(*p);
       if (files_) {

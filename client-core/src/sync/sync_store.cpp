@@ -301,23 +301,16 @@ Result<std::vector<SyncStore::ViewRow>> SyncStore::list_rows(std::string_view co
   });
 }
 
-Result<std::vector<Op>> SyncStore::pending_after(std::size_t max, std::string_view after_op_id) {
+Result<std::vector<Op>> SyncStore::pending(std::size_t max, std::string_view after_op_id) {
   return guarded([&]() -> Result<std::vector<Op>> {
     std::vector<Op> ops;
-    auto st = must(db_.prepare_cached(
-        "SELECT op_id, name, args FROM outbox WHERE position > (SELECT position FROM outbox WHERE op_id = ?)"
-        " ORDER BY position LIMIT ?"));
-    st.bind(1, after_op_id).bind(2, static_cast<std::int64_t>(max));
-    while (must(st.step())) ops.push_back(Op{st.text(0), st.text(1), parse_object(st.text(2))});
-    return ops;
-  });
-}
-
-Result<std::vector<Op>> SyncStore::pending(std::size_t max) {
-  return guarded([&]() -> Result<std::vector<Op>> {
-    std::vector<Op> ops;
-    auto st = must(db_.prepare_cached("SELECT op_id, name, args FROM outbox ORDER BY position LIMIT ?"));
-    st.bind(1, static_cast<std::int64_t>(max));
+    auto st = after_op_id.empty()
+                  ? must(db_.prepare_cached("SELECT op_id, name, args FROM outbox ORDER BY position LIMIT ?2"))
+                  : must(db_.prepare_cached(
+                        "SELECT op_id, name, args FROM outbox WHERE position > (SELECT position FROM outbox WHERE op_id = ?1)"
+                        " ORDER BY position LIMIT ?2"));
+    if (!after_op_id.empty()) st.bind(1, after_op_id);
+    st.bind(2, static_cast<std::int64_t>(max));
     while (must(st.step())) ops.push_back(Op{st.text(0), st.text(1), parse_object(st.text(2))});
     return ops;
   });

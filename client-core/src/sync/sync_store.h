@@ -72,11 +72,10 @@ class SyncStore {
 
   const passerelle::sync::Actor& actor() const { return actor_; }
 
-  // The oldest `max` queued ops, in the order they were written.
-  Result<std::vector<passerelle::sync::Op>> pending(std::size_t max);
-  // The same, queued after the op `after_op_id`; none when that op is no longer queued (another
-  // process on this file had it answered: the caller starts again from the oldest).
-  Result<std::vector<passerelle::sync::Op>> pending_after(std::size_t max, std::string_view after_op_id);
+  // The oldest `max` queued ops, in the order they were written; with `after_op_id`, those
+  // queued after that op, and none when it is no longer queued (another process on this file
+  // had it answered: the caller starts again from the oldest).
+  Result<std::vector<passerelle::sync::Op>> pending(std::size_t max, std::string_view after_op_id = {});
   Result<std::int64_t> pending_count();
   // Drops answered ops from the outbox; rejected ones go to the rejections list and their
   // optimistic effect is undone (a rebase). Results for unknown op ids are ignored.
