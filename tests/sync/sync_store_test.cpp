@@ -133,6 +133,40 @@ TEST_F(SyncStoreTest, RejectedWriteLeavesTheQueueAndItsEffectDisappears) {
   EXPECT_TRUE(karim.store->rejections()->empty());
 }
 
+TEST_F(SyncStoreTest, TheOutboxReadsAfterAnOpAndAnAnswerEmptiesItOfTheAnsweredOps) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(*amina->store->mutate("message.send", send_args("m" + std::to_string(i)), nullptr));
+  auto op_ids = [](const std::vector<sync::Op>& ops) {
+    std::vector<std::string> out;
+    for (const auto& op : ops) out.push_back(op.op_id);
+    return out;
+  };
+  EXPECT_EQ(op_ids(*amina->store->pending(2)), (std::vector<std::string>{ids[0], ids[1]}));
+  EXPECT_EQ(op_ids(*amina->store->pending(2, ids[1])), (std::vector<std::string>{ids[2], ids[3]}));
+  EXPECT_TRUE(amina->store->pending(10, ids[4])->empty());
+  EXPECT_EQ((*amina->store->pending(1, ids[0]))[0].args.at("body").as_string(), "m1");
+
+  // An answer longer than one push (unknown ids are ignored), naming three of the queued ops,
+  // one of them rejected: those three leave the outbox, the rest stay in order.
+  std::vector<sync::OpResult> results;
+  for (std::size_t i = 0; i < sync::kMaxOpsPerPush + 20; ++i) results.push_back({new_id(), sync::OpStatus::applied, {}});
+  results.push_back({ids[0], sync::OpStatus::applied, {}});
+  results.push_back({ids[2], sync::OpStatus::rejected, Error{ErrorCode::forbidden, "no"}});
+  results.insert(results.begin() + 7, {ids[1], sync::OpStatus::applied, {}});
+  ASSERT_TRUE(amina->store->apply_push_results(results, nullptr).ok());
+  EXPECT_EQ(op_ids(*amina->store->pending(10)), (std::vector<std::string>{ids[3], ids[4]}));
+  // The op a caller read after is answered: nothing after it (the caller starts again).
+  EXPECT_TRUE(amina->store->pending(10, ids[1])->empty());
+  auto rejected = *amina->store->rejections();
+  ASSERT_EQ(rejected.size(), 1u);
+  EXPECT_EQ(rejected[0].op_id, ids[2]);
+  EXPECT_EQ(rejected[0].args.at("body").as_string(), "m2");
+  // Answered again (a retried push's answer): nothing changes.
+  ASSERT_TRUE(amina->store->apply_push_results(results, nullptr).ok());
+  EXPECT_EQ(*amina->store->pending_count(), 2);
+  EXPECT_EQ(amina->store->rejections()->size(), 1u);
+}
+
 TEST_F(SyncStoreTest, TombstonesRemoveRows) {
   std::string msg = new_id();
   amina->mutate("message.send", send_args("oups", msg));

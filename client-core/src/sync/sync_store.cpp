@@ -357,17 +357,25 @@ Status SyncStore::apply_push_results(const std::vector<OpResult>& results, Chang
     Transaction tx(db_, Durability::replayable);
     bool any_rejected = false;
     for (const OpResult& r : results) {
-      if (r.status == OpStatus::rejected) {
-        auto ins = must(db_.prepare_cached(
-            "INSERT OR REPLACE INTO rejections (op_id, name, args, code, message, rejected_at)"
-            " SELECT op_id, name, args, ?, ?, ? FROM outbox WHERE op_id = ?"));
-        Error e = r.error.value_or(Error{ErrorCode::internal, "rejected"});
-        ins.bind(1, to_string(e.code)).bind(2, e.message).bind(3, format_rfc3339(clock_())).bind(4, r.op_id);
-        must(ins.run());
-        any_rejected = true;
-      }
-      auto del = must(db_.prepare_cached("DELETE FROM outbox WHERE op_id = ?"));
-      del.bind(1, r.op_id);
+      if (r.status != OpStatus::rejected) continue;
+      auto ins = must(db_.prepare_cached(
+          "INSERT OR REPLACE INTO rejections (op_id, name, args, code, message, rejected_at)"
+          " SELECT op_id, name, args, ?, ?, ? FROM outbox WHERE op_id = ?"));
+      Error e = r.error.value_or(Error{ErrorCode::internal, "rejected"});
+      ins.bind(1, to_string(e.code)).bind(2, e.message).bind(3, format_rfc3339(clock_())).bind(4, r.op_id);
+      must(ins.run());
+      any_rejected = true;
+    }
+    // The answered ops leave in one statement per answer (up to kMaxOpsPerPush ids), not one
+    // per op (docs/benchmarks.md, "push-lean"). A full push always has the same count, so its
+    // text stays in the statement cache.
+    for (std::size_t at = 0; at < results.size(); at += passerelle::sync::kMaxOpsPerPush) {
+      std::size_t n = std::min(results.size() - at, passerelle::sync::kMaxOpsPerPush);
+      std::string sql = "DELETE FROM outbox WHERE op_id IN (?";
+      for (std::size_t i = 1; i < n; ++i) sql += ",?";
+      sql += ")";
+      auto del = must(db_.prepare_cached(sql));
+      for (std::size_t i = 0; i < n; ++i) del.bind(static_cast<int>(i + 1), results[at + i].op_id);
       must(del.run());
     }
     // Applied ops keep their optimistic effect until the pull brings the server's version;
