@@ -195,8 +195,8 @@ Status FileStore::queue_upload(const UploadInfo& u, std::string_view queued_at) 
 }
 
 Result<std::vector<UploadInfo>> FileStore::select(std::string_view where) {
-  auto st = db_.prepare("SELECT sha256, name, size, type, state, error_code, error_message, queued_at FROM uploads " +
-                        std::string(where) + " ORDER BY position");
+  auto st = db_.prepare_cached("SELECT sha256, name, size, type, state, error_code, error_message, queued_at FROM uploads " +
+                               std::string(where) + " ORDER BY position");
   if (!st) return st.error();
   std::vector<UploadInfo> out;
   for (;;) {
