@@ -627,6 +627,23 @@ TEST(SyncMachinePushWindow, AFailedPushResendsEveryUnansweredOpInOrderOnTheNextS
   EXPECT_EQ(resent, std::vector<std::string>(ids.begin() + 100, ids.end()));
 }
 
+TEST(SyncMachinePushWindow, AMalformedStoredOpFailsTheRoundWithAClearErrorAndIsNeverSent) {
+  Host h(true);
+  auto ids = queue_ops(h, 150);
+  // The file damaged under the app: the 121st op's stored args are no longer JSON.
+  ASSERT_TRUE(h.db->exec("UPDATE outbox SET args = '{\"bio\":' WHERE op_id = '" + ids[120] + "'").ok());
+  auto a = resume_with(h, "\"push_window\":2");
+  // Every frame sent parses (all_sent parses each); the batch holding the damaged op is not one.
+  auto pushes = all_sent(a, "push");
+  ASSERT_EQ(pushes.size(), 1u) << "the batch before the damaged op only";
+  EXPECT_EQ(op_ids(pushes[0]), std::vector<std::string>(ids.begin(), ids.begin() + 100));
+  const SyncAction* done = find(a, Kind::finished);
+  ASSERT_TRUE(done && done->failure);
+  EXPECT_EQ(done->failure->origin, Origin::local);
+  EXPECT_NE(done->failure->message().find("local sync store failed"), std::string::npos) << done->failure->message();
+  EXPECT_EQ(*h.store->pending_count(), 150) << "nothing leaves the outbox unanswered";
+}
+
 TEST(SyncMachinePushWindow, AnAnswerOutOfOrderFailsTheRound) {
   Host h;
   queue_ops(h, 200);
