@@ -44,7 +44,7 @@ void append_json_string(std::string& out, std::string_view s) {
 std::string format_line(Level level, std::string_view event, const boost::json::object& fields, std::string_view ts) {
   // Written field by field rather than through a second boost::json::object: three such lines
   // per connection were about 3 % of the server's CPU under the connect benchmark
-  // (docs/benchmarks.md, "Connect: the log line and the session token's lookup").
+  // (docs/benchmarks.md, "Connect: the log line, and why the session token's lookup still hops").
   std::string text;
   text.reserve(128);
   text += "{\"ts\":";
