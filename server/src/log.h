@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <string>
 #include <string_view>
 
 namespace passerelle::server::log {
@@ -12,6 +13,11 @@ namespace passerelle::server::log {
 enum class Level { debug, info, warn, error };
 
 void write(Level level, std::string_view event, boost::json::object fields = {});
+
+// The line write() writes, "\n" included, for a given timestamp: "ts", "level" and "event"
+// first, then the fields in their order (a field named "ts", "level" or "event" is dropped).
+std::string format_line(Level level, std::string_view event, const boost::json::object& fields,
+                        std::string_view ts);
 
 inline void info(std::string_view event, boost::json::object fields = {}) {
   write(Level::info, event, std::move(fields));
