@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/connection_cache.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "temp_db.h"
@@ -95,6 +96,36 @@ TEST(Writer, FailingItemDoesNotPoisonTheBatch) {
     return ks;
   });
   EXPECT_EQ(keys, (std::vector<int>{1, 4}));
+}
+
+// What a connection's caches remember of written data (sync/live.cpp's readers' latest changes)
+// must be dropped when the writer undoes work: it tells the connection's cache of every item
+// rolled back, before the next item runs.
+TEST(Writer, AnItemRolledBackIsNotedOnTheConnectionsCacheBeforeTheNextItem) {
+  TempDb tmp;
+  auto db = Database::open(tmp.url(), Database::Options{});
+  ASSERT_TRUE(db.ok());
+  create_table(**db);
+  auto& w = (*db)->writer();
+  auto rollbacks = [](soci::session& sql) {
+    auto* cache = ConnectionCache::of(sql);
+    return cache ? static_cast<long long>(cache->rollbacks()) : -1LL;
+  };
+  long long before = -1, after_ok = -1, after_failed = -1;
+  EXPECT_TRUE(w.run([&](soci::session& sql) { before = rollbacks(sql); return Status::Ok(); }).ok());
+  EXPECT_TRUE(w.run([&](soci::session& sql) {
+    sql << "INSERT INTO t(k, v) VALUES(1, 'a')";
+    after_ok = rollbacks(sql);
+    return Status::Ok();
+  }).ok());
+  EXPECT_FALSE(w.run([](soci::session& sql) -> Status {
+    sql << "INSERT INTO t(k, v) VALUES(2, 'b')";
+    return Status(ErrorCode::conflict, "taken");
+  }).ok());
+  EXPECT_TRUE(w.run([&](soci::session& sql) { after_failed = rollbacks(sql); return Status::Ok(); }).ok());
+  ASSERT_GE(before, 0) << "the writer's connection has a cache";
+  EXPECT_EQ(after_ok, before) << "a committed item is no rollback";
+  EXPECT_GT(after_failed, before) << "the failed item's rollback was not noted";
 }
 
 TEST(Writer, DoneRunsOnlyAfterCommitIsVisible) {

@@ -11,6 +11,7 @@
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/sync/collections.h"
 #include "plans/template_store.h"
+#include "storage/connection_cache.h"
 #include "sync/change_log.h"
 #include "sync/live.h"
 #include "sync/pull.h"
@@ -473,6 +474,67 @@ TEST_F(ChangeLogTest, EachReadersPrevIsTheirLatestEntryBeforeTheCommitWhateverTh
   ASSERT_EQ(poke.readers.size(), readers.size());
   for (const auto& [reader, seq] : latest) EXPECT_EQ(poke.readers.at(reader).prev, seq) << reader;
   EXPECT_EQ(poke.readers.at(newcomer).prev, 0);
+}
+
+// On the writer's connection (one with a ConnectionCache) the readers' `prev` come from memory,
+// not a statement per push (sync/live.cpp, PrevMemory). They must stay what the statement reads:
+// never lower (a device would take a poke over a change it never got). Each step below is one
+// way the memory could fall behind the database: a commit that built no poke, a poke built and
+// then rolled back with its seqs used again by a write that built none, the compaction horizon.
+TEST_F(ChangeLogTest, ThePrevsTheWritersConnectionRemembersAreThoseOfTheDatabase) {
+  passerelle::server::storage::ConnectionCache cache(sql);
+  std::string a = new_id(), b = new_id(), c = new_id();
+  auto write = [&](const std::vector<std::string>& readers, std::vector<WrittenRow>* written) {
+    ChangeLog log(sql, now_utc());
+    if (written) log.capture_into(written);
+    std::string id = new_id();
+    log.put("notes", id, {{"id", id}}, readers);
+    return log.last_seq();
+  };
+  auto poke_of = [&](const std::vector<std::string>& readers) {
+    std::vector<WrittenRow> written;
+    std::int64_t last = write(readers, &written);
+    return live_poke(sql, written, last, readers);
+  };
+  auto prev = [](const passerelle::server::sync::LivePoke& p, const std::string& user) {
+    auto it = p.readers.find(user);
+    return it == p.readers.end() ? std::int64_t{-1} : it->second.prev;
+  };
+
+  auto p1 = poke_of({a, b});
+  EXPECT_EQ(prev(p1, a), 0);
+  auto p2 = poke_of({b, c});
+  EXPECT_EQ(prev(p2, b), p1.last);
+  EXPECT_EQ(prev(p2, c), 0);
+  auto p3 = poke_of({a, c});
+  EXPECT_EQ(prev(p3, a), p1.last) << "remembered across commits";
+  EXPECT_EQ(prev(p3, c), p2.last);
+
+  // A commit that built no poke (a command, another handler).
+  std::int64_t quiet = write({a}, nullptr);
+  auto p4 = poke_of({a, b});
+  EXPECT_EQ(prev(p4, a), quiet) << "a commit the memory never saw";
+  EXPECT_EQ(prev(p4, b), p2.last);
+
+  // A poke built, then undone (the writer notes the rollback); its seq is then used by a write
+  // that builds no poke, so the next poke's first seq is the one the memory expects.
+  sql << "SAVEPOINT undone";
+  auto undone = poke_of({c});
+  sql << "ROLLBACK TO SAVEPOINT undone";
+  sql << "RELEASE SAVEPOINT undone";
+  cache.note_rollback();
+  std::int64_t reused = write({b}, nullptr);
+  ASSERT_EQ(reused, undone.last) << "the seq was used again";
+  auto p5 = poke_of({b, c});
+  EXPECT_EQ(prev(p5, b), reused) << "what the undone poke left in memory hid a change";
+  EXPECT_EQ(prev(p5, c), p3.last);
+
+  // The compaction horizon (a device below it must resync) counts for everyone.
+  std::int64_t horizon = p5.last;
+  sql << "UPDATE sync_meta SET value = :h WHERE key = 'horizon'", soci::use(horizon);
+  auto p6 = poke_of({a, c});
+  EXPECT_EQ(prev(p6, a), horizon);
+  EXPECT_EQ(prev(p6, c), horizon);
 }
 
 // A pull answer carries each row's data as the text it was stored with, not parsed and written

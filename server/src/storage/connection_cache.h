@@ -15,6 +15,7 @@
 #include <soci/session.h>
 #include <soci/statement.h>
 
+#include <cstdint>
 #include <memory>
 #include <typeindex>
 #include <unordered_map>
@@ -40,8 +41,15 @@ class ConnectionCache {
     return *static_cast<T*>(slot.get());
   }
 
+  // Counts the rollbacks of work on this connection (the writer's item savepoints and failed
+  // batches): what a cache keeps about written data (sync/live.cpp's readers' latest changes)
+  // is wrong after one and must be dropped. Same thread as the connection.
+  void note_rollback() { ++rollbacks_; }
+  std::uint64_t rollbacks() const { return rollbacks_; }
+
  private:
   soci::session& sql_;
+  std::uint64_t rollbacks_ = 0;
   std::unordered_map<std::type_index, std::shared_ptr<void>> items_;
 };
 

@@ -66,6 +66,11 @@ void Writer::run() {
 
 // Called with the lock held and a non-empty queue; returns with the lock held.
 void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lock) {
+  // Before anything else runs on the connection: what its caches remember of written data
+  // (sync/live.cpp) may hold work that is being undone.
+  auto note_rollback = [this] {
+    if (auto* cache = ConnectionCache::of(sql_)) cache->note_rollback();
+  };
   std::vector<std::pair<Done, Status>> results;
   bool begun = false;
   bool item_ready = false;  // the first item's savepoint came with the BEGIN (begin_batch_sql)
@@ -87,6 +92,7 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
       log::error("writer_begin_failed", storage::failure_fields(e));
       // The BEGIN may have run before what failed after it.
       try { sql_ << "ROLLBACK"; } catch (...) {}
+      note_rollback();
       item_ready = false;
     }
   }
@@ -171,9 +177,11 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
         // Which stays open, empty. An item that sent nothing has no savepoint of its own: rolling
         // back to `item` would undo the previous item.
         if (!st && deferred) deferred->discard();  // what a failed item queued and never sent
+        if (!st) note_rollback();
         if (!st && !sent_nothing) sql_ << "ROLLBACK TO SAVEPOINT item";
       } catch (const std::exception& e) {
         if (deferred) deferred->drop_lead(), deferred->discard();  // nothing of it may ride later
+        note_rollback();
         if (!classify(e).connection_lost) log::error("write_savepoint_failed", failure_fields(e));
         if (st) st = Status(ErrorCode::internal, "storage failure; please retry");
         if (classify(e).connection_lost) {
@@ -201,6 +209,7 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
       fields["items"] = results.size();
       log::error("writer_commit_failed", std::move(fields));
       try { sql_ << "ROLLBACK"; } catch (...) {}
+      note_rollback();
       for (auto& r : results)
         if (r.second) r.second = Status(ErrorCode::internal, "storage failure; please retry");
     }

@@ -1,9 +1,12 @@
 #include "sync/live.h"
 
+#include <soci/sqlite3/soci-sqlite3.h>
+
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -82,6 +85,69 @@ struct PrevStatements {
       }
     }
     return out;
+  }
+};
+
+// The readers' latest changes remembered by the writer's connection (SQLite), so that a push
+// reads its readers' `prev` from memory instead of a statement per push (5.4 % of the server's
+// samples under the chat workload; docs/benchmarks.md). `latest[name]` is the seq of the latest
+// change `name` could see (their entries and their scopes' rows, or a role audience's) below
+// `next`, kept exact by adding each poked commit's rows as it is built. It must never be too
+// low (a device would take a poke over a change it never got); too high only makes a device
+// pull. So it is dropped whenever anything it did not see may have changed the database:
+//  * a commit whose first seq is not `next` (a write that built no poke, another process, or
+//    seqs reused after a rollback);
+//  * a rollback on the connection (a push whose poke was built and then undone;
+//    ConnectionCache::note_rollback, which the writer calls);
+//  * a commit by another connection (`PRAGMA data_version`: another process on the same file).
+// The compaction horizon is not remembered: it is read with data_version on every use.
+struct PrevMemory {
+  // The check runs on every push, so it is a statement of SQLite's own, prepared once: through
+  // soci, binding and fetching its two numbers cost about as much as the statement it replaces.
+  explicit PrevMemory(soci::session& sql) {
+    auto* db = static_cast<soci::sqlite3_session_backend*>(sql.get_backend())->conn_;
+    if (sqlite_api::sqlite3_prepare_v2(db,
+                                       "SELECT (SELECT value FROM sync_meta WHERE key = 'horizon'),"
+                                       " (SELECT data_version FROM pragma_data_version)",
+                                       -1, &check, nullptr) != SQLITE_OK)
+      check = nullptr;
+  }
+  ~PrevMemory() { sqlite_api::sqlite3_finalize(check); }
+  PrevMemory(const PrevMemory&) = delete;
+  PrevMemory& operator=(const PrevMemory&) = delete;
+  sqlite_api::sqlite3_stmt* check = nullptr;
+
+  std::unordered_map<std::string, std::int64_t> latest;
+  std::int64_t next = 0;
+  long long seen_version = -1;
+  std::uint64_t seen_rollbacks = 0;
+  static constexpr std::size_t kMaxNames = 100000;  // past it, start over (a statement refills it)
+
+  // Before a commit's poke: drops what may be stale; returns the horizon, or nothing when the
+  // check cannot run (the memory is then dropped and the statement answers).
+  std::optional<std::int64_t> validate(std::int64_t first, std::uint64_t rollbacks) {
+    bool read = check && sqlite_api::sqlite3_step(check) == SQLITE_ROW;
+    std::int64_t h = read ? sqlite_api::sqlite3_column_int64(check, 0) : 0;
+    long long data_version = read ? sqlite_api::sqlite3_column_int64(check, 1) : -1;
+    if (check) sqlite_api::sqlite3_reset(check);  // holds no read transaction past this
+    if (!read) {
+      latest.clear();
+      next = 0;
+      return std::nullopt;
+    }
+    if (first != next || data_version != seen_version || rollbacks != seen_rollbacks || latest.size() > kMaxNames)
+      latest.clear();
+    seen_version = data_version;
+    seen_rollbacks = rollbacks;
+    return h;
+  }
+  // After it: the commit's rows raise their readers' latest.
+  void remember(const std::vector<WrittenRow>& written, std::int64_t last_seq) {
+    for (const auto& w : written)
+      for (const auto* list : {&w.readers, &w.lost})
+        for (const auto& u : *list)
+          if (auto it = latest.find(u); it != latest.end()) it->second = std::max(it->second, w.seq);
+    next = last_seq + 1;
   }
 };
 
@@ -195,8 +261,10 @@ std::vector<std::string> poke_reader_names(const std::vector<WrittenRow>& writte
   return names;
 }
 
-LivePoke live_poke(soci::session& sql, const std::vector<WrittenRow>& written, std::int64_t last_seq,
-                   const std::vector<std::string>& users, const std::map<std::string, std::int64_t>* given) {
+namespace {
+LivePoke build_live_poke(soci::session& sql, const std::vector<WrittenRow>& written, std::int64_t last_seq,
+                         const std::vector<std::string>& users, const std::map<std::string, std::int64_t>* given,
+                         PrevMemory* memory, std::int64_t horizon) {
   LivePoke poke;
   poke.last = last_seq;
   poke.plain = plain_poke(last_seq);
@@ -245,6 +313,22 @@ LivePoke live_poke(soci::session& sql, const std::vector<WrittenRow>& written, s
   std::map<std::string, std::int64_t> latest;
   if (given) {
     latest = *given;
+  } else if (memory) {
+    // Names the memory does not hold are read, below `first`, and held from now on.
+    latest[""] = horizon;
+    std::vector<std::string> missing;
+    for (const auto& name : names) {
+      if (auto it = memory->latest.find(name); it != memory->latest.end()) latest[name] = it->second;
+      else missing.push_back(name);
+    }
+    if (!missing.empty()) {
+      storage::Cached<PrevStatements> st(sql);
+      for (auto& [name, seq] : st->run(missing, poke.first)) {
+        if (name.empty()) continue;
+        latest[name] = seq;
+        memory->latest[name] = seq;
+      }
+    }
   } else {
     storage::Cached<PrevStatements> st(sql);
     latest = st->run(names, poke.first);
@@ -254,6 +338,24 @@ LivePoke live_poke(soci::session& sql, const std::vector<WrittenRow>& written, s
   std::map<std::string, std::int64_t> prevs;
   for (const auto& [user, _] : entries) prevs[user] = std::max(base, latest[user]);
   assemble(poke, rows, entries, prevs);
+  return poke;
+}
+
+}  // namespace
+
+LivePoke live_poke(soci::session& sql, const std::vector<WrittenRow>& written, std::int64_t last_seq,
+                   const std::vector<std::string>& users, const std::map<std::string, std::int64_t>* given) {
+  // The memory serves SQLite's writer connection; PostgreSQL reads `prev` in the push's last
+  // pipeline (`given`), and a bare session (a command) has nowhere to keep it.
+  auto* cache = given || written.empty() || last_seq <= 0 ? nullptr : storage::ConnectionCache::of(sql);
+  if (!cache || sql.get_backend_name() != "sqlite3") return build_live_poke(sql, written, last_seq, users, given, nullptr, 0);
+  auto& memory = cache->get<PrevMemory>();
+  std::int64_t first = written.front().seq;
+  for (const auto& w : written) first = std::min(first, w.seq);
+  auto horizon = memory.validate(first, cache->rollbacks());
+  if (!horizon) return build_live_poke(sql, written, last_seq, users, nullptr, nullptr, 0);
+  auto poke = build_live_poke(sql, written, last_seq, users, nullptr, &memory, *horizon);
+  memory.remember(written, last_seq);
   return poke;
 }
 
