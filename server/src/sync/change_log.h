@@ -76,10 +76,9 @@ class ChangeLog : public passerelle::sync::RowStore {
   // and expected_ids_text(); that collection is not read again.
   std::string expected_ids_text() const;
   void take_expected(std::string_view collection, const storage::DeferredWrites::Rows& rows);
-  // The seq counter read by the caller in a pipeline of its own (a push's, with the ledger),
-  // inside this transaction: the first change then does not read it again. kReadCounterSql
-  // reads it.
-  static constexpr const char* kReadCounterSql = "SELECT value FROM sync_meta WHERE key = 'seq'";
+  // The seq counter read by the caller in a pipeline of its own (a push's, with the ledger:
+  // storage::op_outcomes_sql()), inside this transaction: the first change then does not read
+  // it again.
   void know_counter(std::int64_t value) { known_counter_ = value; }
   // The collections whose expected ids were read (by get() or take_expected()).
   const std::set<std::string, std::less<>>& expected_collections() const { return expected_read_; }
