@@ -151,6 +151,7 @@ int serve(ps::ServeConfig config) {
   ps::WorkerPool workers(std::max(2u, std::min(4u, config.threads)));
   ps::mail::Mailer mailer(config.mail_dir, config.mail_command);
   ps::auth::LoginThrottle throttle;
+  ps::sync::PushChains push_chains;
   auto decoy = ps::auth::hash_password(passerelle::new_token(), scrypt);
   if (!decoy) return fail(1, decoy.error().message);
 
@@ -166,7 +167,7 @@ int serve(ps::ServeConfig config) {
     return fail(1, st.error().message);
   }
   if (config.public_url_is_default) config.public_url = ps::default_public_url(config, server.port());
-  ps::Services services{config, **db, workers, mailer, hub, metrics, throttle,
+  ps::Services services{config, **db, workers, mailer, hub, metrics, throttle, push_chains,
                         [&server](auto delay, auto fn) { server.schedule(delay, std::move(fn)); }, *decoy};
   // A cohort's invitation e-mails, paced from their queue in the database (docs/operations.md).
   ps::invites::InvitationSender invitation_sender(**db, mailer,

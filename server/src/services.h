@@ -14,6 +14,7 @@
 #include "net/dispatcher.h"
 #include "net/hub.h"
 #include "storage/database.h"
+#include "sync/push_chains.h"
 #include "worker_pool.h"
 
 namespace passerelle::server {
@@ -26,6 +27,7 @@ struct Services {
   net::Hub& hub;
   Metrics& metrics;
   auth::LoginThrottle& throttle;
+  sync::PushChains& push_chains;  // the push window's order per session token (sync/push_chains.h)
   // Runs `fn` after `delay` on an I/O thread (timers; e.g. the failed-login delay).
   std::function<void(std::chrono::milliseconds delay, std::function<void()> fn)> schedule;
   // A hash of a random password made at startup: verified against when an e-mail is unknown

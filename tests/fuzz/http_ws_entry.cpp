@@ -95,6 +95,7 @@ struct Harness {
   WorkerPool workers{2};
   std::unique_ptr<mail::Mailer> mailer;
   auth::LoginThrottle throttle;
+  server::sync::PushChains push_chains;
   std::optional<files::FileStore> file_store;
   net::HttpRoutes routes;
   asio::io_context timers;
@@ -125,7 +126,7 @@ struct Harness {
     auto decoy = auth::hash_password("decoy password", auth::ScryptParams{config.scrypt_log2n, 8, 1});
     check(decoy.ok(), "cannot hash the decoy password");
     services = std::make_unique<Services>(Services{
-        config, *db, workers, *mailer, hub, metrics, throttle,
+        config, *db, workers, *mailer, hub, metrics, throttle, push_chains,
         [this](std::chrono::milliseconds delay, std::function<void()> fn) {
           auto timer = std::make_shared<asio::steady_timer>(timers, delay);
           timer->async_wait([timer, fn = std::move(fn)](boost::system::error_code) { fn(); });

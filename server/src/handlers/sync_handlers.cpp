@@ -8,9 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <unordered_map>
 
 #include "../log.h"
 #include "../services.h"
@@ -26,6 +24,7 @@
 #include "sync/live.h"
 #include "sync/pull.h"
 #include "sync/push.h"
+#include "sync/push_chains.h"
 #include "../storage/db_error.h"
 
 namespace passerelle::server::handlers {
@@ -70,51 +69,6 @@ void audit_account_changes(soci::session& sql, const ws::Actor& actor, const std
   }
 }
 
-// The push window's order (docs/protocol.md, `push`): per session token, the last push that
-// reached the writer and whether it failed. A push that names the one it follows (`after`) runs
-// only if that push is this token's last one on the writer and has not failed: if it failed
-// (its item threw, its batch's COMMIT failed) or never got there (refused before: a bad field,
-// a rate limit), this one fails too, unrun, and the pushes behind it in turn, so that no op of
-// a device runs before the ops it sent earlier. A connection hands its pushes to the writer in
-// the order it reads them, the writer runs them in that order and calls each `done` after its
-// batch's COMMIT, before the next batch: the record is always the predecessor's by then. Two
-// connections on one token may see the other's push as the last one: their follower fails
-// and is pushed again (never runs out of order). Bounded: past the bound the record starts
-// over, and a follower whose predecessor it forgot fails the same safe way.
-class PushChains {
- public:
-  // The push `id` of `token` reaches the writer: whether it may run.
-  bool arrive(const std::string& token, std::int64_t id, std::optional<std::int64_t> after) {
-    std::lock_guard lock(mutex_);
-    auto it = last_.find(token);
-    bool ok = !after || (it != last_.end() && it->second.id == *after && !it->second.failed);
-    if (it == last_.end()) {
-      if (last_.size() >= kBound) last_.clear();
-      it = last_.emplace(token, Last{}).first;
-    }
-    it->second = Last{id, !ok};
-    return ok;
-  }
-  void failed(const std::string& token, std::int64_t id) {
-    std::lock_guard lock(mutex_);
-    if (auto it = last_.find(token); it != last_.end() && it->second.id == id) it->second.failed = true;
-  }
-
- private:
-  struct Last {
-    std::int64_t id = 0;
-    bool failed = false;
-  };
-  static constexpr std::size_t kBound = 1 << 16;
-  std::mutex mutex_;
-  std::unordered_map<std::string, Last> last_;
-};
-
-PushChains& push_chains() {
-  static PushChains chains;
-  return chains;
-}
-
 void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {
   auto ops = read_ops(req.body);
   if (!ops) return reply.fail(ops.error());
@@ -132,8 +86,8 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
   bool ack_early = svc.config.unsafe_ack_before_commit;  // the fault harness's control run only
   svc.db.writer().submit(
       [actor, ops = std::move(*ops), outcome, to_mail, poke, settings, remote = ctx.remote_address, ack_early,
-       reply, after, token = ctx.token_hash, id = req.id](soci::session& sql) -> Status {
-        if (!push_chains().arrive(token, id, after))
+       reply, after, &chains = svc.push_chains, token = ctx.token_hash, id = req.id](soci::session& sql) -> Status {
+        if (!chains.arrive(token, id, after))
           return Status(ErrorCode::internal, "the push this one follows failed; push both again");
         // A storage failure throws: the writer rolls this item back (nothing recorded) and
         // answers `internal`; the device pushes the same ops again. The pushes sent behind this
@@ -141,7 +95,7 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
         try {
           *outcome = server::sync::run_push(sql, actor, ops, now_utc(), settings);
         } catch (...) {
-          push_chains().failed(token, id);
+          chains.failed(token, id);
           throw;
         }
         // A retried op (same user and op_id) is answered from its record and ran nothing now: it
@@ -177,7 +131,7 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
        id = req.id](Status st) {
         // Failed after it ran (its batch's COMMIT, the connection lost): the pushes behind it
         // that come in later batches fail too. Called before the writer's next batch begins.
-        if (!st) push_chains().failed(token, id);
+        if (!st) svc.push_chains.failed(token, id);
         if (!st && ack_early) return;  // already answered
         if (!st) {
           log::error("push_failed", {{"user_id", user_id}, {"message", st.error().message}});
