@@ -272,6 +272,7 @@ async function workerProfiler(port) {
 // TRACE=1: a Chromium trace of the timed round (Tracing over the browser's own CDP target, which
 // enables no Network domain on the page nor the Worker), to see what each of the renderer's threads
 // runs: its top-level tasks by where they were posted from, and the events nested in them.
+const traced = {}; // traces written so far, by part: each run's files numbered
 async function browserTracer(port) {
   const version = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json();
   const ws = new WebSocket(version.webSocketDebuggerUrl);
@@ -472,6 +473,26 @@ function cpuSince(before, after) {
   return { worker_s: after.worker_s - before.worker_s, renderer_s: after.renderer_s - before.renderer_s, all_s: after.all_s - before.all_s, renderer_threads: threads, threads: all };
 }
 
+// A freshly launched Chromium keeps working for a few seconds after its first page has loaded:
+// it starts a spare renderer for the next tab and a WebUI renderer (their main threads used
+// 0.02-0.39 s of CPU inside the timed pulls of 2026-12-07, on the same 2 cores as the Worker).
+// That is the browser's own start, which a user's browser has long finished when its first sync
+// starts, not the page's work: so before the page opens the core (nothing of ours runs yet, so
+// nothing of ours is warmed), wait until all of Chromium is idle (under 25 ms of CPU in each of
+// two 250 ms windows, at most 15 s). SETTLE=0 leaves it out (the runs before web-main's pass).
+async function settle(pgid) {
+  const t0 = performance.now();
+  let last = chromiumCpu(pgid).all_s;
+  let quiet = 0;
+  while (performance.now() - t0 < 15000 && quiet < 2) {
+    await sleep(250);
+    const now = chromiumCpu(pgid).all_s;
+    quiet = now - last < 0.025 ? quiet + 1 : 0;
+    last = now;
+  }
+  return { waited_s: Math.round(performance.now() - t0) / 1000, quiet: quiet >= 2 };
+}
+
 // One browser device in a fresh Chromium profile: its pull from 0 (part 'pull') or its push
 // round of PUSH_OPS queued ops (part 'push'), timed in the page, with Chromium's and the
 // server's CPU over the timed round; with `profiled`, the Worker's CPU profile too (an extra
@@ -483,6 +504,8 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
   try {
     const page = context.pages()[0] || (await context.newPage());
     await page.goto(origin + '/');
+    const settled = env.SETTLE === '0' ? null : await settle(chromium.child.pid);
+    if (settled && !settled.quiet) log(`(Chromium was still busy after ${settled.waited_s} s: timed anyway)`);
     const opened = await page.evaluate(async () => {
       const { open } = await import('/passerelle.mjs');
       window.db = await open();
@@ -539,8 +562,9 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
       if (tracer) {
         const events = await tracer.stop();
         const dir = path.dirname(env.OUT);
-        fs.writeFileSync(path.join(dir, `browser-${part}-trace.json`), JSON.stringify({ traceEvents: events }));
-        fs.writeFileSync(path.join(dir, `browser-${part}-trace-summary.json`), JSON.stringify(traceSummary(events), null, 1));
+        const n = (traced[part] = (traced[part] || 0) + 1);
+        fs.writeFileSync(path.join(dir, `browser-${part}-${n}-trace.json`), JSON.stringify({ traceEvents: events }));
+        fs.writeFileSync(path.join(dir, `browser-${part}-${n}-trace-summary.json`), JSON.stringify(traceSummary(events), null, 1));
       }
       if (c1.workers !== 1) log(`(${c1.workers} dedicated Worker threads found in Chromium's processes: its CPU figure is theirs)`);
       return { seconds, cpu: cpuSince(c0, c1), server_cpu_s: serverCpu() - s0, profile };
@@ -550,7 +574,7 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
       await detach();
       const m = await measured();
       const messages = await inPage(async () => (await window.db.rows('messages')).length);
-      result = { messages, seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s };
+      result = { messages, seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s, settled };
       if (m.profile) {
         fs.writeFileSync(path.join(path.dirname(env.OUT), 'browser-pull.cpuprofile'), JSON.stringify(m.profile));
         result.profile = buckets(m.profile);
@@ -567,7 +591,7 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
       }, { n: PUSH_OPS, newIdSource: newId.toString() });
       await detach();
       const m = await measured();
-      result = { ops: PUSH_OPS, queue_seconds: queued, round_seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s };
+      result = { ops: PUSH_OPS, queue_seconds: queued, round_seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s, settled };
       if (m.profile) {
         fs.writeFileSync(path.join(path.dirname(env.OUT), 'browser-push.cpuprofile'), JSON.stringify(m.profile));
         result.profile = buckets(m.profile);
