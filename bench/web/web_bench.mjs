@@ -13,7 +13,9 @@
 // (passerelle-bench: the native pull and push against this run's server), OUT (the JSON
 // written), PULL_ROWS, PUSH_OPS, CHROMIUM, REPS (alternated repetitions, default 3), PROFILE (0:
 // no profiled browser runs), PROBES (0: no round-trip and OPFS probes), DEVTOOLS (1: Playwright
-// stays connected through the timed rounds, reporting every WebSocket frame: pageEvaluator).
+// stays connected through the timed rounds, reporting every WebSocket frame: pageEvaluator),
+// SETTLE (0: time without letting a just-launched Chromium settle first: settle), TRACE (1: a
+// Chromium trace of each timed round: browserTracer), TRACE_CATEGORIES.
 //
 // The figures compared are the alternated ones: REPS times, native then browser (or browser
 // then native, every other time, so a drift of the load falls on both), each against this run's
@@ -305,7 +307,7 @@ async function browserTracer(port) {
   };
 }
 
-// A trace's threads (process type/thread name) with, for each, its complete events' self time
+// A trace's threads (thread name (pid/tid)) with, for each, its complete events' self time
 // by name (and a top-level task's by where it was posted from), the largest first.
 function traceSummary(events) {
   const names = new Map();
