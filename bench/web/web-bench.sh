@@ -10,7 +10,10 @@
 # server first (the figures of the subsections before the alternated pairs); PROFILE=0 and
 # PROBES=0 leave out the profiled runs and the round-trip and OPFS probes; DEVTOOLS=1 keeps
 # Playwright's CDP connection (which has Chromium report every WebSocket frame's payload to it)
-# through the timed rounds, as the runs before 2026-12-07's branch web-pull did. Needs node >= 20, npm
+# through the timed rounds, as the runs before 2026-12-07's branch web-pull did. SETTLE=0 times the
+# rounds without first waiting for the just-launched Chromium to go idle (its spare and WebUI
+# renderers' start-up); TRACE=1 writes a Chromium trace of each timed round and its per-thread
+# summary (browser-<part>-<n>-trace*.json in OUT_DIR). Needs node >= 20, npm
 # (playwright-core, pinned by tests/web/package-lock.json, installed into OUT_DIR/node_modules),
 # Debian's chromium, and Linux's /proc for the CPU times.
 set -euo pipefail

@@ -13,7 +13,9 @@
 // (passerelle-bench: the native pull and push against this run's server), OUT (the JSON
 // written), PULL_ROWS, PUSH_OPS, CHROMIUM, REPS (alternated repetitions, default 3), PROFILE (0:
 // no profiled browser runs), PROBES (0: no round-trip and OPFS probes), DEVTOOLS (1: Playwright
-// stays connected through the timed rounds, reporting every WebSocket frame: pageEvaluator).
+// stays connected through the timed rounds, reporting every WebSocket frame: pageEvaluator),
+// SETTLE (0: time without letting a just-launched Chromium settle first: settle), TRACE (1: a
+// Chromium trace of each timed round: browserTracer), TRACE_CATEGORIES.
 //
 // The figures compared are the alternated ones: REPS times, native then browser (or browser
 // then native, every other time, so a drift of the load falls on both), each against this run's
@@ -269,6 +271,88 @@ async function workerProfiler(port) {
   };
 }
 
+// TRACE=1: a Chromium trace of the timed round (Tracing over the browser's own CDP target, which
+// enables no Network domain on the page nor the Worker), to see what each of the renderer's threads
+// runs: its top-level tasks by where they were posted from, and the events nested in them.
+const traced = {}; // traces written so far, by part: each run's files numbered
+async function browserTracer(port) {
+  const version = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json();
+  const ws = new WebSocket(version.webSocketDebuggerUrl);
+  await new Promise((r) => (ws.onopen = r));
+  let next = 1;
+  const waiting = new Map();
+  const events = [];
+  let complete = null;
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.id && waiting.has(msg.id)) { waiting.get(msg.id)(msg); waiting.delete(msg.id); return; }
+    if (msg.method === 'Tracing.dataCollected') events.push(...msg.params.value);
+    if (msg.method === 'Tracing.tracingComplete' && complete) complete();
+  };
+  const send = (method, params = {}) => new Promise((resolve, reject) => {
+    const id = next++;
+    waiting.set(id, (m) => (m.error ? reject(new Error(method + ': ' + m.error.message)) : resolve(m.result)));
+    ws.send(JSON.stringify({ id, method, params }));
+  });
+  return {
+    start: () => send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: {
+      includedCategories: (env.TRACE_CATEGORIES || 'toplevel,toplevel.flow,v8,blink,devtools.timeline,disabled-by-default-devtools.timeline,ipc,mojom,disabled-by-default-v8.gc,v8.wasm,disabled-by-default-v8.wasm.detailed,loading,renderer.scheduler').split(',') } }),
+    stop: async () => {
+      const done = new Promise((r) => (complete = r));
+      await send('Tracing.end');
+      await done;
+      ws.close();
+      return events;
+    },
+  };
+}
+
+// A trace's threads (thread name (pid/tid)) with, for each, its complete events' self time
+// by name (and a top-level task's by where it was posted from), the largest first.
+function traceSummary(events) {
+  const names = new Map();
+  for (const e of events)
+    if (e.ph === 'M' && e.name === 'thread_name') names.set(`${e.pid}/${e.tid}`, e.args.name);
+  const byThread = new Map();
+  for (const e of events) {
+    if (e.ph !== 'X' || typeof e.dur !== 'number') continue;
+    const k = `${e.pid}/${e.tid}`;
+    if (!byThread.has(k)) byThread.set(k, []);
+    byThread.get(k).push(e);
+  }
+  const out = {};
+  for (const [k, list] of byThread) {
+    list.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
+    const self = {};
+    const stack = [];
+    const label = (e) => {
+      const src = e.args?.src_func || e.args?.task?.posted_from?.function_name || e.args?.posted_from?.function_name;
+      const file = e.args?.src_file || e.args?.task?.posted_from?.file_name || e.args?.posted_from?.file_name;
+      return src ? `${e.name} <- ${file ? path.basename(String(file)) + ':' : ''}${src}` : e.name;
+    };
+    const tdur = (e) => (typeof e.tdur === 'number' ? e.tdur : e.dur);
+    let wall = 0, cpu = 0;
+    for (const e of list) {
+      while (stack.length && stack[stack.length - 1].ts + stack[stack.length - 1].dur <= e.ts) stack.pop();
+      if (stack.length) { const p = stack[stack.length - 1]; p.childWall += e.dur; p.childCpu += tdur(e); }
+      else { wall += e.dur; cpu += tdur(e); }
+      e.childWall = 0; e.childCpu = 0;
+      stack.push(e);
+    }
+    for (const e of list) {
+      const l = label(e);
+      const s = self[l] || (self[l] = { n: 0, self_wall_ms: 0, self_cpu_ms: 0 });
+      s.n++;
+      s.self_wall_ms += (e.dur - e.childWall) / 1000;
+      s.self_cpu_ms += (tdur(e) - e.childCpu) / 1000;
+    }
+    const top = Object.entries(self).sort((a, b) => b[1].self_cpu_ms - a[1].self_cpu_ms).slice(0, 25)
+      .map(([name, s]) => ({ name, n: s.n, self_cpu_ms: Math.round(s.self_cpu_ms), self_wall_ms: Math.round(s.self_wall_ms) }));
+    out[`${names.get(k) || '?'} (${k})`] = { top_level_wall_ms: Math.round(wall / 1000), top_level_cpu_ms: Math.round(cpu / 1000), events: list.length, self: top };
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1].top_level_cpu_ms - a[1].top_level_cpu_ms));
+}
+
 // Self time per bucket, from the samples. Functions without a script are the browser's own:
 // the OPFS handle's read/write/flush/getSize/truncate (the VFS's file I/O), JSON, postMessage,
 // the WebSocket's; they are split by name, and the hottest listed.
@@ -329,6 +413,12 @@ function serverCpu() {
 // Chromium's CPU so far (it runs in a process group of its own, harness.mjs): the dedicated
 // Workers' threads (the core's; schedstat, in nanoseconds), the renderer processes, all of its
 // processes (the browser, the network service, the GPU process...).
+// Every thread of every renderer process is named after the executable ("chromium") until it
+// names itself, and the main threads never do, so threads are told apart by process: the
+// renderer that hosts the Worker (the page's: 'renderer', its main thread 'renderer/main') and
+// the others ('renderer-other': Chromium's spare renderer, kept ready for the next tab, and its
+// WebUI renderer), which run nothing of the page's. Until 2026-12-07's web-main pass the three
+// renderers' main threads were summed as "the page's main thread" (docs/benchmarks.md).
 function chromiumCpu(pgid) {
   const out = { worker_s: 0, renderer_s: 0, all_s: 0, workers: 0, renderer_threads: {}, threads: {} };
   for (const d of fs.readdirSync('/proc')) {
@@ -339,35 +429,36 @@ function chromiumCpu(pgid) {
     out.all_s += st.cpu_s;
     let cmd = '';
     try { cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8'); } catch { continue; }
+    const isRenderer = cmd.includes('--type=renderer');
     // Every process's threads by "process type/thread name" (the network service, the browser
     // process's IO thread...), to say which of Chromium's threads a pull keeps busy.
-    const type = (/--type=([a-z-]+)/.exec(cmd) || [, 'browser'])[1]
+    let type = (/--type=([a-z-]+)/.exec(cmd) || [, 'browser'])[1]
       + ((/--utility-sub-type=network/.test(cmd)) ? '-network' : (/--utility-sub-type=storage/.test(cmd) ? '-storage' : ''));
+    const threads = [];
     try {
       for (const t of fs.readdirSync(`/proc/${d}/task`)) {
         try {
-          const comm = fs.readFileSync(`/proc/${d}/task/${t}/comm`, 'utf8').trim();
-          const cpu = Number(fs.readFileSync(`/proc/${d}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-          const key = `${type}/${comm}`;
-          out.threads[key] = (out.threads[key] || 0) + cpu;
+          let comm = fs.readFileSync(`/proc/${d}/task/${t}/comm`, 'utf8').trim();
+          if (t === d && isRenderer) comm = 'main';
+          threads.push({ comm, cpu: Number(fs.readFileSync(`/proc/${d}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e9 });
         } catch { /* the thread ended */ }
       }
     } catch { /* the process ended */ }
-    if (!cmd.includes('--type=renderer')) continue;
+    const hostsWorker = threads.some((t) => t.comm.startsWith('DedicatedWorker'));
+    if (isRenderer && !hostsWorker) type = 'renderer-other';
+    for (const { comm, cpu } of threads) {
+      const key = `${type}/${comm}`;
+      out.threads[key] = (out.threads[key] || 0) + cpu;
+    }
+    if (!isRenderer || !hostsWorker) continue;
     out.renderer_s += st.cpu_s;
-    let tasks = [];
-    try { tasks = fs.readdirSync(`/proc/${d}/task`); } catch { continue; }
-    for (const t of tasks) {
-      try {
-        const comm = fs.readFileSync(`/proc/${d}/task/${t}/comm`, 'utf8').trim();
-        const cpu = Number(fs.readFileSync(`/proc/${d}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
-        // by thread name: the main thread, the IO thread (the WebSocket's frames, postMessage),
-        // the thread pool (V8's background compiles of the module, GC)...
-        out.renderer_threads[comm] = (out.renderer_threads[comm] || 0) + cpu;
-        if (!comm.startsWith('DedicatedWorker')) continue;
-        out.worker_s += cpu;
-        out.workers++;
-      } catch { /* the thread ended */ }
+    // by thread name: the main thread, the IO thread (the WebSocket's frames, postMessage),
+    // the thread pool (V8's background compiles of the module, GC)...
+    for (const { comm, cpu } of threads) {
+      out.renderer_threads[comm] = (out.renderer_threads[comm] || 0) + cpu;
+      if (!comm.startsWith('DedicatedWorker')) continue;
+      out.worker_s += cpu;
+      out.workers++;
     }
   }
   return out;
@@ -384,6 +475,26 @@ function cpuSince(before, after) {
   return { worker_s: after.worker_s - before.worker_s, renderer_s: after.renderer_s - before.renderer_s, all_s: after.all_s - before.all_s, renderer_threads: threads, threads: all };
 }
 
+// A freshly launched Chromium keeps working for a few seconds after its first page has loaded:
+// it starts a spare renderer for the next tab and a WebUI renderer (their main threads used
+// 0.02-0.39 s of CPU inside the timed pulls of 2026-12-07, on the same 2 cores as the Worker).
+// That is the browser's own start, which a user's browser has long finished when its first sync
+// starts, not the page's work: so before the page opens the core (nothing of ours runs yet, so
+// nothing of ours is warmed), wait until all of Chromium is idle (under 25 ms of CPU in each of
+// two 250 ms windows, at most 15 s). SETTLE=0 leaves it out (the runs before web-main's pass).
+async function settle(pgid) {
+  const t0 = performance.now();
+  let last = chromiumCpu(pgid).all_s;
+  let quiet = 0;
+  while (performance.now() - t0 < 15000 && quiet < 2) {
+    await sleep(250);
+    const now = chromiumCpu(pgid).all_s;
+    quiet = now - last < 0.025 ? quiet + 1 : 0;
+    last = now;
+  }
+  return { waited_s: Math.round(performance.now() - t0) / 1000, quiet: quiet >= 2 };
+}
+
 // One browser device in a fresh Chromium profile: its pull from 0 (part 'pull') or its push
 // round of PUSH_OPS queued ops (part 'push'), timed in the page, with Chromium's and the
 // server's CPU over the timed round; with `profiled`, the Worker's CPU profile too (an extra
@@ -395,6 +506,8 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
   try {
     const page = context.pages()[0] || (await context.newPage());
     await page.goto(origin + '/');
+    const settled = env.SETTLE === '0' ? null : await settle(chromium.child.pid);
+    if (settled && !settled.quiet) log(`(Chromium was still busy after ${settled.waited_s} s: timed anyway)`);
     const opened = await page.evaluate(async () => {
       const { open } = await import('/passerelle.mjs');
       window.db = await open();
@@ -438,10 +551,23 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
       if (Number(env.BROWSER_WAIT_MS || 0) > 0) await sleep(Number(env.BROWSER_WAIT_MS));
       const c0 = chromiumCpu(chromium.child.pid);
       const s0 = serverCpu();
+      let tracer = null;
+      if (env.TRACE === '1') {
+        const port = fs.readFileSync(path.join(profileDir, 'DevToolsActivePort'), 'utf8').split('\n')[0].trim();
+        tracer = await browserTracer(port);
+        await tracer.start();
+      }
       if (profiler) await profiler.start();
       const seconds = await round();
       const profile = profiler ? await profiler.stop() : null;
       const c1 = chromiumCpu(chromium.child.pid);
+      if (tracer) {
+        const events = await tracer.stop();
+        const dir = path.dirname(env.OUT);
+        const n = (traced[part] = (traced[part] || 0) + 1);
+        fs.writeFileSync(path.join(dir, `browser-${part}-${n}-trace.json`), JSON.stringify({ traceEvents: events }));
+        fs.writeFileSync(path.join(dir, `browser-${part}-${n}-trace-summary.json`), JSON.stringify(traceSummary(events), null, 1));
+      }
       if (c1.workers !== 1) log(`(${c1.workers} dedicated Worker threads found in Chromium's processes: its CPU figure is theirs)`);
       return { seconds, cpu: cpuSince(c0, c1), server_cpu_s: serverCpu() - s0, profile };
     };
@@ -450,7 +576,7 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
       await detach();
       const m = await measured();
       const messages = await inPage(async () => (await window.db.rows('messages')).length);
-      result = { messages, seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s };
+      result = { messages, seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s, settled };
       if (m.profile) {
         fs.writeFileSync(path.join(path.dirname(env.OUT), 'browser-pull.cpuprofile'), JSON.stringify(m.profile));
         result.profile = buckets(m.profile);
@@ -467,7 +593,7 @@ async function browserFigures(url, origin, profileDir, part, profiled = false) {
       }, { n: PUSH_OPS, newIdSource: newId.toString() });
       await detach();
       const m = await measured();
-      result = { ops: PUSH_OPS, queue_seconds: queued, round_seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s };
+      result = { ops: PUSH_OPS, queue_seconds: queued, round_seconds: m.seconds, cpu: m.cpu, server_cpu_s: m.server_cpu_s, settled };
       if (m.profile) {
         fs.writeFileSync(path.join(path.dirname(env.OUT), 'browser-push.cpuprofile'), JSON.stringify(m.profile));
         result.profile = buckets(m.profile);
