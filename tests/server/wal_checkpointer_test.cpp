@@ -66,3 +66,32 @@ TEST(WalCheckpointer, CommitsAreCopiedBackOffTheWriterAndTheWalStaysBounded) {
   EXPECT_EQ(n, rows);
   EXPECT_EQ(last, std::string(3000, static_cast<char>('a' + (rows - 1) % 26)));
 }
+
+// A stream of commits that rewrite the same pages: a checkpoint copies them back once per `wake_pages` frames appended, not after every
+// commit once the WAL is `wake_pages` long (docs/benchmarks.md, "Tenth pass").
+TEST(WalCheckpointer, ACommitWakesTheThreadOncePerWakePagesFramesAppended) {
+  TempDb tmp;
+  Database::Options options;
+  options.checkpoints.wake_pages = 64;
+  options.checkpoints.writer_pages = 1'000'000;
+  auto db = Database::open(tmp.url(), options);
+  ASSERT_TRUE(db.ok()) << db.error().message;
+  ASSERT_TRUE((*db)->writer().run([](soci::session& sql) {
+    sql << "CREATE TABLE bulk (n INTEGER PRIMARY KEY, payload TEXT NOT NULL)";
+    return Status::Ok();
+  }).ok());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(insert_row(**db, i).ok());
+  const int commits = 400;
+  for (int i = 0; i < commits; ++i) {
+    ASSERT_TRUE((*db)->writer().run([i](soci::session& sql) {
+      std::string payload(3000, static_cast<char>('a' + i % 26));
+      sql << "UPDATE bulk SET payload = :p WHERE n = :n", soci::use(payload), soci::use(i % 4);
+      return Status::Ok();
+    }).ok());
+  }
+  // Each commit appends a few frames; one wake per 64 of them is a few dozen checkpoints. Woken
+  // by every commit past the first 64 frames, the thread ran hundreds.
+  auto stats = (*db)->checkpointer()->stats();
+  EXPECT_GT(stats.background, 0u);
+  EXPECT_LT(stats.background, static_cast<std::uint64_t>(commits / 4));
+}

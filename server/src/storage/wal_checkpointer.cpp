@@ -45,12 +45,19 @@ WalCheckpointer::Stats WalCheckpointer::stats() const { return Stats{background_
 // On the writer's thread, after each commit, with the WAL's size in pages.
 int WalCheckpointer::on_commit(void* self, void* db, const char* name, int pages) {
   auto* c = static_cast<WalCheckpointer*>(self);
+  // The WAL started over since the last commit: nothing of it is copied back yet. (A checkpoint
+  // that finished just before may still store its larger count: hence the second check.)
+  if (pages < c->last_pages_) c->backfilled_.store(0);
+  c->last_pages_ = pages;
+  int backfilled = c->backfilled_.load();
+  if (backfilled > pages) backfilled = 0;
   if (pages >= c->options_.writer_pages) {
     int frames = 0, copied = 0;
-    sqlite_api::sqlite3_wal_checkpoint_v2(static_cast<sqlite_api::sqlite3*>(db), name, SQLITE_CHECKPOINT_PASSIVE,
-                                          &frames, &copied);
+    if (sqlite_api::sqlite3_wal_checkpoint_v2(static_cast<sqlite_api::sqlite3*>(db), name, SQLITE_CHECKPOINT_PASSIVE,
+                                              &frames, &copied) == SQLITE_OK)
+      c->backfilled_.store(copied);
     c->by_writer_.fetch_add(1);
-  } else if (pages >= c->options_.wake_pages) {
+  } else if (pages - backfilled >= c->options_.wake_pages) {
     {
       std::lock_guard lock(c->mutex_);
       c->wanted_ = true;
@@ -70,7 +77,10 @@ void WalCheckpointer::run() {
     lock.unlock();
     int frames = 0, copied = 0;
     int rc = sqlite_api::sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied);
-    if (rc == SQLITE_OK) background_.fetch_add(1);
+    if (rc == SQLITE_OK) {
+      backfilled_.store(copied);
+      background_.fetch_add(1);
+    }
     else if (rc != SQLITE_BUSY)  // BUSY: another checkpoint is running; the next commit wakes us again
       log::warn("wal_checkpoint_failed", {{"message", sqlite_api::sqlite3_errmsg(db)}});
     lock.lock();

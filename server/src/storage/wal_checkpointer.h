@@ -9,6 +9,13 @@
 // appended to, so if the WAL still reaches `writer_pages` the writer checkpoints itself,
 // as it did before, and the WAL starts over: its size stays bounded whatever the load.
 //
+// A commit wakes the thread once `wake_pages` frames have been appended since the last
+// checkpoint, not whenever the WAL is `wake_pages` long: under a steady stream of commits a
+// PASSIVE checkpoint never lets the WAL start over, so the old rule checkpointed after every
+// commit, each copying that commit's pages alone. A page written by many commits (a reader's
+// inbox, a thread's row) is now copied back once per `wake_pages` frames (docs/benchmarks.md,
+// "Tenth pass").
+//
 // Durability is unchanged: a commit is durable once in the WAL (synchronous=FULL), and a
 // checkpoint only moves committed pages.
 #pragma once
@@ -30,8 +37,8 @@ namespace passerelle::server::storage {
 class WalCheckpointer {
  public:
   struct Options {
-    int wake_pages = 1000;    // the WAL size (pages) at which a commit wakes the checkpointer
-    int writer_pages = 8000;  // ...and at which the writer checkpoints itself (~32 MiB)
+    int wake_pages = 4000;     // frames appended since the last checkpoint at which a commit wakes the thread
+    int writer_pages = 16000;  // the WAL size (frames) at which the writer checkpoints itself (~64 MiB)
   };
   struct Stats {
     std::uint64_t background = 0;  // checkpoints run by the checkpointer thread
@@ -61,6 +68,8 @@ class WalCheckpointer {
   std::condition_variable cv_;
   bool wanted_ = false, stopping_ = false;
   std::atomic<std::uint64_t> background_{0}, by_writer_{0};
+  std::atomic<int> backfilled_{0};  // the WAL's frames the last checkpoint had copied back
+  int last_pages_ = 0;               // the WAL's size at the writer's last commit (its thread only)
   std::thread thread_;
 };
 
