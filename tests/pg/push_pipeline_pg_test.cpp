@@ -9,6 +9,8 @@
 #include <soci/soci.h>
 
 #include <future>
+#include <set>
+#include <thread>
 
 #include "passerelle/shared/ids.h"
 #include "passerelle/shared/sync/collections.h"
@@ -164,6 +166,56 @@ TEST_F(PushPipelineTest, AnOpIdTwiceInOnePushAndAgainLaterIsRecordedOnce) {
   EXPECT_EQ(first[1].error->code, first[0].error->code);
   EXPECT_EQ(again[0].error->code, first[0].error->code);
   EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE user_id = 'pipeline-user'"), 1);
+}
+
+// The op ledger's read probes (user, op_id) once per id, also before PostgreSQL has statistics
+// for sync_ops (a burst of pushes: the bench's case). Written as a plain LATERAL join it was
+// planned as a hash join over every op the user had pushed, so each push's read grew with the
+// user's history (storage/dialect.cpp, op_outcomes_sql; docs/benchmarks.md, "PostgreSQL").
+TEST_F(PushPipelineTest, TheOpLedgersReadProbesEachIdWithoutStatistics) {
+  static constexpr int kOps = 5000;
+  Status s = db->writer().run([](soci::session& sql) -> Status {
+    sql << "INSERT INTO sync_ops (user_id, op_id, name, status, error_code, error_message, seq, applied_at_ms)"
+           " SELECT 'ledger-user', 'op' || i, 'message.send', 'applied', NULL, NULL, i, 0"
+           " FROM generate_series(1, " << kOps << ") AS i";
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  auto index_reads = [&] {
+    return db->read([](soci::session& sql) {
+      long long n = 0;
+      sql << "SELECT pg_stat_clear_snapshot()";
+      sql << "SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'sync_ops_pkey'", soci::into(n);
+      return n;
+    });
+  };
+  const long long before = index_reads();
+  // A push's worth of ids (100 ops), half of them recorded: a handful is planned as probes anyway.
+  std::vector<std::string> ids;
+  std::set<std::string> expected, found;
+  for (int i = 1; i <= 50; ++i) {
+    ids.push_back("op" + std::to_string(i * 97));
+    expected.insert(ids.back());
+    ids.push_back("missing" + std::to_string(i));
+  }
+  s = db->writer().run([&](soci::session& sql) -> Status {
+    std::string arr = st::text_array(ids), user = "ledger-user";
+    soci::rowset<soci::row> rows = (sql.prepare << st::op_outcomes_sql(), soci::use(arr, "ids"), soci::use(user, "u"));
+    for (const auto& r : rows)
+      if (r.get_indicator(0) == soci::i_ok) found.insert(r.get<std::string>(0));
+    sql << "SELECT pg_stat_force_next_flush()";
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s) << s.error().message;
+  EXPECT_EQ(found, expected);
+  long long read = 0;
+  for (int i = 0; i < 50 && read == 0; ++i) {
+    if (i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    read = index_reads() - before;
+  }
+  EXPECT_GT(read, 0);
+  EXPECT_LE(read, 2 * static_cast<long long>(ids.size())) << "the ledger's read went through " << read
+                                                          << " entries of sync_ops' key, not one per id";
 }
 
 TEST_F(PushPipelineTest, FlushAndReadSendsTheQueueThenEachReadInOrder) {

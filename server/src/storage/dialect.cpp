@@ -230,8 +230,12 @@ const char* readers_latest_sql() {
 }
 
 const char* op_outcomes_sql() {
+  // LIMIT 1 (the key is unique) keeps the lookup a probe of the primary key per id: without it
+  // PostgreSQL flattens the LATERAL into a join, and before it has statistics for sync_ops (a
+  // burst of pushes) it plans a hash join over every op the user ever pushed, so a push's read
+  // grew with the user's history (9-23 ms at 10,000 ops, against 0.2 ms; docs/benchmarks.md).
   return "SELECT o.op_id, o.status, o.error_code, o.error_message FROM unnest(CAST(:ids AS text[])) AS k(i)"
-         " CROSS JOIN LATERAL (SELECT * FROM sync_ops s WHERE s.user_id = :u AND s.op_id = k.i) o"
+         " CROSS JOIN LATERAL (SELECT * FROM sync_ops s WHERE s.user_id = :u AND s.op_id = k.i LIMIT 1) o"
          " UNION ALL SELECT NULL, NULL, NULL, CAST(value AS text) FROM sync_meta WHERE key = 'seq'";
 }
 
