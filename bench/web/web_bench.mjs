@@ -200,25 +200,32 @@ async function nodeFigures(url) {
 // pulled pages serialized by the Worker's thread, passed to the browser process, converted to
 // JSON there and sent to Node. A user's browser does none of that, so the timed round runs with
 // Playwright disconnected (DEVTOOLS=1 keeps it connected, as before 2026-12-07's web-pull).
-// A raw CDP connection to the browser, attached to the app's page: `send` a command, and
-// `events`, every event the browser sent (Target.attachedToTarget among them).
-async function cdpPageSession(port) {
+// A raw CDP connection to the browser: `send` a command (to a session, or to the browser), and
+// each event the browser sent goes to `onEvent`.
+async function cdpBrowser(port, onEvent) {
   const version = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json();
   const ws = new WebSocket(version.webSocketDebuggerUrl);
   await new Promise((r) => (ws.onopen = r));
   let next = 1;
   const waiting = new Map();
-  const events = [];
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
     if (msg.id && waiting.has(msg.id)) { waiting.get(msg.id)(msg); waiting.delete(msg.id); return; }
-    if (msg.method) events.push(msg);
+    if (msg.method) onEvent(msg);
   };
   const send = (method, params = {}, sessionId) => new Promise((resolve, reject) => {
     const id = next++;
     waiting.set(id, (m) => (m.error ? reject(new Error(method + ': ' + m.error.message)) : resolve(m.result)));
     ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
   });
+  return { ws, send };
+}
+
+// A raw CDP connection attached to the app's page, with every event the browser sent in
+// `events` (Target.attachedToTarget among them).
+async function cdpPageSession(port) {
+  const events = [];
+  const { ws, send } = await cdpBrowser(port, (msg) => events.push(msg));
   const { targetInfos } = await send('Target.getTargets');
   const page = targetInfos.find((t) => t.type === 'page' && t.url.startsWith('http'));
   const { sessionId } = await send('Target.attachToTarget', { targetId: page.targetId, flatten: true });
@@ -276,23 +283,11 @@ async function workerProfiler(port) {
 // runs: its top-level tasks by where they were posted from, and the events nested in them.
 const traced = {}; // traces written so far, by part: each run's files numbered
 async function browserTracer(port) {
-  const version = await (await fetch(`http://127.0.0.1:${port}/json/version`)).json();
-  const ws = new WebSocket(version.webSocketDebuggerUrl);
-  await new Promise((r) => (ws.onopen = r));
-  let next = 1;
-  const waiting = new Map();
   const events = [];
   let complete = null;
-  ws.onmessage = (m) => {
-    const msg = JSON.parse(m.data);
-    if (msg.id && waiting.has(msg.id)) { waiting.get(msg.id)(msg); waiting.delete(msg.id); return; }
+  const { ws, send } = await cdpBrowser(port, (msg) => {
     if (msg.method === 'Tracing.dataCollected') events.push(...msg.params.value);
     if (msg.method === 'Tracing.tracingComplete' && complete) complete();
-  };
-  const send = (method, params = {}) => new Promise((resolve, reject) => {
-    const id = next++;
-    waiting.set(id, (m) => (m.error ? reject(new Error(method + ': ' + m.error.message)) : resolve(m.result)));
-    ws.send(JSON.stringify({ id, method, params }));
   });
   return {
     start: () => send('Tracing.start', { transferMode: 'ReportEvents', traceConfig: {
