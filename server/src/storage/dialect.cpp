@@ -239,6 +239,59 @@ const char* op_outcomes_sql() {
          " UNION ALL SELECT NULL, NULL, NULL, CAST(value AS text) FROM sync_meta WHERE key = 'seq'";
 }
 
+namespace {
+// Each reader (the user, the role group) is read in seq order from its index and cut at the
+// page size BEFORE the parts are merged and joined to the rows. A plain `user_id IN (:u, :g)`
+// made SQLite join and sort every remaining change on each page, so a fresh device's pull
+// of N rows cost O(N^2) (50,000 rows took 42 s; docs/benchmarks.md). A reader's part is its
+// own entries and its scopes' rows (docs/sync.md, "Scopes"), each cut at the page size.
+//
+// On SQLite (reader_part) the scopes' rows are cut together after the join (it has no
+// LATERAL): every scoped row above the cursor is read for each page, which did not show at
+// 50,000 rows. A reader's scopes are cut at the page size each on PostgreSQL (reader_part_pg: a
+// LATERAL read of each scope's `(scope, seq)` range): joined and then cut, as SQLite must,
+// PostgreSQL read every scoped row above the cursor for every page, and a device's pull of one
+// long thread slowed from 62,468 to about 46,000 rows/s (docs/benchmarks.md, "PostgreSQL").
+std::string reader_part(const std::string& u, const std::string& n) {
+  return "SELECT * FROM (SELECT collection, row_id, seq, visible FROM sync_audience WHERE user_id = :" + u +
+         " AND seq > :c" + n + " ORDER BY seq LIMIT :n" + n + ") AS own" + u +
+         " UNION ALL SELECT * FROM (SELECT x.collection, x.id, x.seq, 1 FROM sync_scope_members m JOIN sync_rows x ON"
+         " x.scope = m.scope WHERE m.user_id = :s" + u + " AND x.scope IS NOT NULL AND x.seq > :sc" + n +
+         " ORDER BY x.seq LIMIT :sn" + n + ") AS scoped" + u;
+}
+const std::string kColumns = "SELECT a.collection, a.row_id, a.seq, a.visible, r.deleted, r.data FROM (";
+const std::string kJoin =
+    ") AS a LEFT JOIN sync_rows r ON r.collection = a.collection AND r.id = a.row_id ORDER BY a.seq LIMIT :take";
+
+// PostgreSQL: a scoped row is read from sync_rows itself (its scope's range), so it carries its
+// data from there; only a reader's own entries (sync_audience) look their row up, and only
+// those on the page (the lookup is a subquery evaluated above the merge, below the LIMIT).
+// Joining every row of the page to sync_rows again by (collection, id) was half of a page's
+// time in the database (docs/benchmarks.md, "PostgreSQL", sixth pass). `data` is NULL for a
+// change the reader must see as deleted: a tombstone entry, a deleted row, a row compacted away.
+std::string reader_part_pg(const std::string& u, const std::string& n) {
+  return "SELECT * FROM (SELECT collection, row_id, seq, visible, 1 AS own, CAST(NULL AS TEXT) AS data FROM"
+         " sync_audience WHERE user_id = :" + u + " AND seq > :c" + n + " ORDER BY seq LIMIT :n" + n + ") AS own" + u +
+         " UNION ALL SELECT * FROM (SELECT x.collection, x.id, x.seq, 1, 0, x.data FROM (SELECT scope FROM"
+         " sync_scope_members WHERE user_id = :s" + u + ") AS m CROSS JOIN LATERAL (SELECT collection, id, seq,"
+         " CASE WHEN deleted = 0 THEN data END AS data FROM sync_rows WHERE scope = m.scope AND scope IS NOT NULL"
+         " AND seq > :sc" + n + " ORDER BY seq LIMIT :sn" + n + ") AS x) AS scoped" + u;
+}
+const std::string kColumnsPg =
+    "SELECT a.collection, a.row_id, a.seq, a.visible, 0, CASE WHEN a.visible = 0 THEN NULL WHEN a.own = 0 THEN a.data"
+    " ELSE (SELECT r.data FROM sync_rows r WHERE r.collection = a.collection AND r.id = a.row_id AND r.deleted = 0)"
+    " END FROM (";
+const std::string kOrderPg = ") AS a ORDER BY a.seq LIMIT :take";
+}  // namespace
+
+std::string pull_page_sql(soci::session& sql, int readers) {
+  const bool pg = is_postgresql(sql);
+  auto part = [pg](const std::string& u, const std::string& n) { return pg ? reader_part_pg(u, n) : reader_part(u, n); };
+  std::string parts = part("u", "");
+  if (readers == 2) parts += " UNION ALL " + part("g", "2");
+  return pg ? kColumnsPg + parts + kOrderPg : kColumns + parts + kJoin;
+}
+
 const char* live_sessions_of_tokens_sql() {
   return "SELECT s.token_hash, u.id, u.email, u.name, u.role, u.locale, s.expires_at, s.id, s.last_seen_at"
          " FROM sessions s JOIN users u ON u.id = s.user_id"

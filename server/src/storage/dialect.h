@@ -93,6 +93,13 @@ const char* op_outcomes_sql();
 //    named '' with the compaction horizon: a live poke's `prev` (sync/live.h), read in a push's
 //    last pipeline instead of a round trip of its own.
 const char* readers_latest_sql();
+// A pull page's statement (sync/pull.cpp) for one reader (the user) or two (the user and their
+// role group): each reader's own entries and its scopes' rows above the cursor, merged in seq
+// order and cut at the page size. Binds, per reader: (:u user, :c cursor, :n page size, :su user,
+// :sc cursor, :sn page size), then :take (the page size). Answers (collection, row_id, seq,
+// visible, deleted, data) in seq order; SQLite reports `deleted` from the row, PostgreSQL gives 0
+// and a NULL `data` for a change the reader must see as deleted.
+std::string pull_page_sql(soci::session& sql, int readers);
 // PostgreSQL only: the live sessions of several token hashes in one query (auth.resume: the
 // resumes that arrive together are looked up together, one round trip for all of them instead
 // of one each; SQLite runs its one-row lookup per token, a function call). Binds (:tokens as
