@@ -58,6 +58,17 @@ for attempt in 1 2 3 4 5; do
 done
 [ -n "$port" ] || { cat "$dir/log/"*.log >&2; echo "PostgreSQL did not start" >&2; exit 1; }
 
+# The trap cannot run when this script is killed outright (ctest's timeout sends SIGKILL), and
+# pg_ctl's server is not our child, so it would outlive us. A watchdog, detached from us (its
+# parent exits at once) and from our output, waits for this script to be gone and then stops a
+# cluster still running (postmaster.pid still there: the trap did not run) and removes it.
+keep="${PASSERELLE_KEEP_TEST_DIRS:-}"
+( setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 2; done
+                  [ -e "$2/data/postmaster.pid" ] || exit 0
+                  "${@:4}" -D "$2/data" -m immediate -w stop
+                  [ -n "$3" ] || rm -rf "$2"' \
+    watchdog $$ "$dir" "$keep" "${as_pg[@]}" "$bindir/pg_ctl" </dev/null >/dev/null 2>&1 & )
+
 # For the fault tests: `ctl stop|start|restart` (pg_ctl -m fast, waiting; same port and settings).
 pg_opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir/sock -c fsync=off"
 pg_opts+=" -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=32MB"
