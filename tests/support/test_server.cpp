@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #ifndef PASSERELLE_SERVER_BINARY
@@ -232,8 +233,11 @@ bool TestServer::create_user(const std::string& email, const std::string& name, 
   auto r = run_process({server_binary(), "admin", "create", "--db", db_url(), "--email", email, "--name", name,
                         "--role", role, "--locale", locale, "--scrypt-log2n", "10"},
                        password + "\n");
-  if (r.exit_code != 0) error_ = "admin create failed (" + std::to_string(r.exit_code) + "): " + r.err;
-  return r.exit_code == 0;
+  if (r.exit_code == 0) return true;
+  static std::mutex error_mutex;  // see the header: callers may run concurrently
+  std::lock_guard lock(error_mutex);
+  error_ = "admin create " + email + " failed (" + std::to_string(r.exit_code) + "): " + r.err;
+  return false;
 }
 
 std::vector<std::string> TestServer::mails() const {

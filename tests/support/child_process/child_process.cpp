@@ -45,7 +45,10 @@ ProcessResult run_process(const std::vector<std::string>& argv_in, const std::st
                           std::chrono::milliseconds timeout, const EnvOverrides& env) {
   ProcessResult result;
   int in_pipe[2], out_pipe[2], err_pipe[2];
-  if (::pipe(in_pipe) || ::pipe(out_pipe) || ::pipe(err_pipe)) return result;
+  // Close-on-exec: a test that runs processes from two threads must not hand one child's pipe
+  // ends to the other (its reader would wait for that other child's exit to see end of file).
+  // dup2 below clears the flag on the child's own 0, 1 and 2.
+  if (::pipe2(in_pipe, O_CLOEXEC) || ::pipe2(out_pipe, O_CLOEXEC) || ::pipe2(err_pipe, O_CLOEXEC)) return result;
   std::vector<std::string> args = argv_in;
   auto argv = to_argv(args);
   pid_t pid = ::fork();

@@ -103,6 +103,8 @@ class TestServer {
   const std::string& last_error() const { return error_; }
 
   // Runs `passerelle-server admin create` on this server's database. True on exit code 0.
+  // Several threads may call it at once (only it, of this class's members); last_error() then
+  // holds one of the failures, read after they all returned.
   bool create_user(const std::string& email, const std::string& name, const std::string& role,
                    const std::string& password, const std::string& locale = "fr");
   // The e-mails written to mail_dir(), oldest first (file contents).
