@@ -3,9 +3,11 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "storage/database.h"
+#include "storage/dialect.h"
 #include "storage/migrations.h"
 #include "sync/change_log.h"
 #include "sync/pull.h"
@@ -56,6 +58,28 @@ TEST(Migrations, RefusesNewerSchema) {
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, ErrorCode::unsupported);
   EXPECT_NE(db.error().message.find("999"), std::string::npos) << db.error().message;
+  std::filesystem::remove_all(dir);
+}
+
+// What the scopes' migration and `migrate-db` ask the catalog (pg_tests' MigrateDb and the
+// migration tests ask it of PostgreSQL).
+TEST(Migrations, TheCatalogAnswersWhichTablesAndColumnsExist) {
+  auto dir = fresh_dir("pmig-catalog");
+  auto path = dir / "db.sqlite";
+  { ASSERT_TRUE(Database::open("sqlite:" + path.string(), {}).ok()); }
+  soci::session sql(soci::sqlite3, path.string());
+  EXPECT_TRUE(has_column(sql, "sync_rows", "scope"));
+  EXPECT_FALSE(has_column(sql, "sync_rows", "no_such_column"));
+  EXPECT_FALSE(has_column(sql, "no_such_table", "scope"));
+  auto url = parse_db_url("sqlite:" + path.string());
+  ASSERT_TRUE(url.ok());
+  std::vector<std::string> names;
+  soci::rowset<std::string> rs = (sql.prepare << table_names_sql(*url));
+  for (const auto& n : rs) names.push_back(n);
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+  EXPECT_NE(std::find(names.begin(), names.end(), "sync_rows"), names.end());
+  EXPECT_NE(std::find(names.begin(), names.end(), "users"), names.end());
+  for (const auto& n : names) EXPECT_NE(n.rfind("sqlite_", 0), 0u) << n;
   std::filesystem::remove_all(dir);
 }
 

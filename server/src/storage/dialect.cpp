@@ -202,6 +202,25 @@ const char* begin_write_batch_sql(const DbUrl& url) {
 
 bool is_postgresql(soci::session& sql) { return sql.get_backend() && sql.get_backend_name() == "postgresql"; }
 
+const char* table_names_sql(const DbUrl& url) {
+  return url.is_postgresql()
+             ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+               " AND table_type = 'BASE TABLE' ORDER BY table_name"
+             : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
+}
+
+bool has_column(soci::session& sql, const std::string& table, const std::string& column) {
+  long long n = 0;
+  if (is_postgresql(sql))
+    sql << "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema()"
+           " AND table_name = :t AND column_name = :c",
+        soci::use(table), soci::use(column), soci::into(n);
+  else
+    sql << "SELECT COUNT(*) FROM pragma_table_info(:t) WHERE name = :c", soci::use(table), soci::use(column),
+        soci::into(n);
+  return n > 0;
+}
+
 const char* row_and_audience_sql() {
   return "WITH k AS (SELECT CAST(:c AS text) AS c, CAST(:i AS text) AS i)"
          " SELECT (SELECT r.data FROM sync_rows r, k WHERE r.collection = k.c AND r.id = k.i AND r.deleted = 0),"

@@ -71,6 +71,13 @@ const char* begin_write_batch_sql(const DbUrl& url);
 // True when `sql` is a PostgreSQL connection.
 bool is_postgresql(soci::session& sql);
 
+// The catalog, as migrations and `migrate-db` read it.
+//  - table_names_sql: no binds; answers the names of the database's own tables (not the
+//    engine's), one column, sorted.
+//  - has_column: whether `table` has a column named `column` (both plain identifiers).
+const char* table_names_sql(const DbUrl& url);
+bool has_column(soci::session& sql, const std::string& table, const std::string& column);
+
 // PostgreSQL only: the statements of the push path that take the place of several round trips
 // (docs/benchmarks.md, "PostgreSQL"). SQLite runs the one-row statements: its calls are cheap.
 //  - row_and_audience_sql: binds (:collection, :id), always answers one row: the live row's

@@ -20,11 +20,7 @@ namespace {
 
 std::vector<std::string> list_tables(soci::session& sql, const DbUrl& url) {
   std::vector<std::string> names;
-  const char* q = url.is_postgresql()
-                      ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-                        " AND table_type = 'BASE TABLE' ORDER BY table_name"
-                      : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name";
-  soci::rowset<std::string> rs = (sql.prepare << q);
+  soci::rowset<std::string> rs = (sql.prepare << table_names_sql(url));
   for (const auto& n : rs) names.push_back(n);
   // Parents before children (sessions and invitations refer to users).
   std::stable_partition(names.begin(), names.end(), [](const std::string& n) { return n == "users"; });

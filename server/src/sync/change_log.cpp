@@ -510,14 +510,7 @@ std::string scope_key(const std::vector<std::string>& sorted_readers) {
 }
 
 void migrate_to_scopes(soci::session& sql) {
-  long long has_scope = 0;
-  if (storage::is_postgresql(sql))
-    sql << "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema()"
-           " AND table_name = 'sync_rows' AND column_name = 'scope'",
-        soci::into(has_scope);
-  else
-    sql << "SELECT COUNT(*) FROM pragma_table_info('sync_rows') WHERE name = 'scope'", soci::into(has_scope);
-  if (has_scope == 0) sql << kScopeColumnSql;
+  if (!storage::has_column(sql, "sync_rows", "scope")) sql << kScopeColumnSql;
   for (const char* stmt : kScopesSql) sql << stmt;
   scope_existing_rows(sql);
 }
