@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <iostream>
 #include <condition_variable>
 #include <mutex>
@@ -229,6 +230,13 @@ int serve(ps::ServeConfig config) {
   }
   compaction.stop();
   (*db)->writer().stop();
+  // The last pushes' answers and pokes go out on the hub's delivery thread (Hub::after_commit):
+  // they are sent before the server stops, as when the writer sent them itself.
+  {
+    std::promise<void> delivered;
+    hub.after_commit([&delivered] { delivered.set_value(); });
+    delivered.get_future().wait();
+  }
   server.stop();
   ps::log::info("shutdown_complete", {});
   return 0;

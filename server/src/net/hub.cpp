@@ -2,9 +2,51 @@
 
 #include <string_view>
 
+#include "../log.h"
 #include "passerelle/shared/protocol.h"
 
 namespace passerelle::server::net {
+
+Hub::~Hub() {
+  {
+    std::lock_guard lock(tasks_mutex_);
+    tasks_stopping_ = true;
+  }
+  tasks_cv_.notify_all();
+  if (delivery_.joinable()) delivery_.join();
+}
+
+void Hub::after_commit(std::function<void()> task) {
+  {
+    std::lock_guard lock(tasks_mutex_);
+    if (!tasks_stopping_) {
+      if (!delivery_.joinable()) delivery_ = std::thread([this] { deliver_tasks(); });
+      tasks_.push_back(std::move(task));
+      tasks_cv_.notify_one();
+      return;
+    }
+  }
+  task();
+}
+
+void Hub::deliver_tasks() {
+  std::unique_lock lock(tasks_mutex_);
+  for (;;) {
+    tasks_cv_.wait(lock, [&] { return tasks_stopping_ || !tasks_.empty(); });
+    if (tasks_.empty()) return;  // stopping and drained
+    auto task = std::move(tasks_.front());
+    tasks_.pop_front();
+    lock.unlock();
+    try {
+      task();
+    } catch (const std::exception& e) {
+      log::error("after_commit_failed", {{"what", e.what()}});
+    } catch (...) {
+      log::error("after_commit_failed", {{"what", "unknown exception"}});
+    }
+    lock.lock();
+  }
+}
 
 void Hub::add(const std::shared_ptr<Connection>& conn) {
   std::lock_guard lock(mutex_);

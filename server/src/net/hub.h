@@ -7,12 +7,15 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -24,6 +27,11 @@ namespace passerelle::server::net {
 
 class Hub {
  public:
+  Hub() = default;
+  ~Hub();  // runs what after_commit() queued, then joins its thread
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
   void add(const std::shared_ptr<Connection>& conn);
   void remove(Connection* conn);
   // Moves `conn` to `user_id` (empty: signed out), signed in with the token of this hash.
@@ -58,6 +66,12 @@ class Hub {
   // the other instances get a notice of the commit's seqs and rebuild the same frames with the
   // loader, reading each row once. Returns the sessions poked here.
   std::size_t send_poke(const sync::LivePoke& poke);
+  // Runs `task` on the hub's delivery thread (started on first use), after every task given
+  // before it: the work that follows a commit (a push's answer and its pokes) leaves the
+  // writer's thread, which begins its next batch meanwhile, and still goes out in commit order.
+  // A task that throws is logged and dropped. Thread-safe; after the destructor began, the
+  // task runs on the caller's thread.
+  void after_commit(std::function<void()> task);
   // Rebuilds a relayed poke from the database (several instances): set with the relay.
   using PokeLoader = std::function<sync::LivePoke(std::int64_t first, std::int64_t last,
                                                   const std::map<std::string, std::int64_t>& prevs)>;
@@ -91,6 +105,14 @@ class Hub {
   PokeLoader loader_;
 
   std::size_t deliver_poke(const sync::LivePoke& poke);
+
+  // after_commit's queue and thread, apart from mutex_ (the registry's).
+  std::mutex tasks_mutex_;
+  std::condition_variable tasks_cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool tasks_stopping_ = false;
+  std::thread delivery_;
+  void deliver_tasks();
 
   std::size_t end_sessions_here(const std::string& user_id, const std::string& token_hash, const std::string& reason);
 

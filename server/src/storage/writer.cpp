@@ -4,6 +4,8 @@
 
 #include <exception>
 #include <future>
+#include <optional>
+#include <string>
 #include <stdexcept>
 #include <vector>
 
@@ -14,6 +16,28 @@
 #include "dialect.h"
 
 namespace passerelle::server::storage {
+
+namespace {
+// The batch's and items' own statements where each runs alone (SQLite: no next_item_sql nor
+// begin_batch_sql), prepared once per connection: `sql << "SAVEPOINT item"` compiled the
+// statement again for every item, and the RELEASE with it, about 5 % of the writer thread's
+// samples under the chat workload (docs/benchmarks.md, "Eleventh pass").
+struct BatchStatements {
+  explicit BatchStatements(soci::session& sql)
+      : sql(sql),
+        savepoint((sql.prepare << "SAVEPOINT item")),
+        release((sql.prepare << "RELEASE SAVEPOINT item")),
+        commit((sql.prepare << "COMMIT")) {}
+  soci::statement& begin(const char* text) {
+    if (!begin_stmt || begin_text != text) begin_stmt.emplace((sql.prepare << text)), begin_text = text;
+    return *begin_stmt;
+  }
+  soci::session& sql;
+  soci::statement savepoint, release, commit;
+  std::optional<soci::statement> begin_stmt;
+  std::string begin_text;
+};
+}  // namespace
 
 Writer::Writer(soci::session& sql, Options options) : sql_(sql), options_(options) {
   thread_ = std::thread([this] { run(); });
@@ -76,13 +100,19 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
   bool item_ready = false;  // the first item's savepoint came with the BEGIN (begin_batch_sql)
   const char* unavailable = "storage is unavailable";
   lock.unlock();
+  BatchStatements* own = nullptr;  // the connection's prepared ones (see BatchStatements), taken after ready()
   if (options_.ready && !options_.ready(sql_)) {
     unavailable = "the database is unavailable; retry shortly";
   } else {
+    if (!options_.next_item_sql && !options_.begin_batch_sql)
+      if (auto* cache = ConnectionCache::of(sql_)) own = &cache->get<BatchStatements>();
     try {
       if (options_.begin_batch_sql) {
         run_statements(sql_, options_.begin_batch_sql);
         item_ready = true;
+      } else if (own) {
+        own->begin(options_.begin_sql).execute(true);
+        if (options_.lock_sql) sql_ << options_.lock_sql;
       } else {
         sql_ << options_.begin_sql;
         if (options_.lock_sql) sql_ << options_.lock_sql;
@@ -143,9 +173,13 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
           else deferred->lead_with({"SAVEPOINT item"});
           lead = true;
         } else if (!item_open) {
-          sql_ << "SAVEPOINT item";
+          if (own) own->savepoint.execute(true);
+          else sql_ << "SAVEPOINT item";
         } else if (options_.next_item_sql) {
           run_statements(sql_, options_.next_item_sql);
+        } else if (own) {
+          own->release.execute(true);
+          own->savepoint.execute(true);
         } else {
           sql_ << "RELEASE SAVEPOINT item";
           sql_ << "SAVEPOINT item";
@@ -203,7 +237,8 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
     try {
       // COMMIT of an aborted PostgreSQL transaction rolls back without an error.
       if (transaction_failed(sql_)) throw std::runtime_error("the batch's transaction is aborted");
-      sql_ << "COMMIT";
+      if (own) own->commit.execute(true);
+      else sql_ << "COMMIT";
     } catch (const std::exception& e) {
       auto fields = failure_fields(e);
       fields["items"] = results.size();
