@@ -601,6 +601,123 @@ TEST_F(PushPipelineTest, AOneMessagePushSendsItsRowWritesAsOneStatement) {
   EXPECT_EQ(sent.back(), 6u);
 }
 
+// Pushes queued behind each other in one writer batch, as the handler submits them: each push
+// reads the next one's op ledger, seq counter and rows after its own writes, in its last
+// pipeline (sync/push.h, PushReadAhead), so every push after the batch's first sends ONE
+// pipeline (its savepoints, its writes, the release, the readers' latest, the next one's
+// reads) instead of two. `fail`: items that return an error after their push ran (rolled back
+// to their savepoint alone); `ops` and `threads`: each item's op id and thread.
+struct QueuedPushes {
+  std::vector<Status> status;
+  std::vector<std::uint64_t> pipelines;  // DeferredWrites::sends() during each item
+  std::vector<sy::PushOutcome> out;
+};
+QueuedPushes push_queued(st::Database& db, const ChatPair& p, const std::vector<std::string>& ops,
+                         const std::vector<std::string>& ids, const std::vector<std::string>& threads,
+                         const std::set<int>& fail) {
+  const std::size_t n = ops.size();
+  QueuedPushes r;
+  r.status.resize(n), r.pipelines.resize(n), r.out.resize(n);
+  std::promise<void> release;
+  auto gate = release.get_future().share();
+  std::vector<std::promise<Status>> done(n);
+  const passerelle::sync::Actor actor{p.cand, passerelle::protocol::Role::candidate};
+  for (std::size_t k = 0; k < n; ++k) {
+    std::vector<passerelle::sync::Op> push{
+        {ops[k], "message.send", {{"id", ids[k]}, {"thread_id", threads[k]}, {"body", "Bonjour"}}}};
+    auto ahead = sy::read_ahead_of(actor.user_id, push);
+    db.writer().submit(
+        [&, k, actor, push](soci::session& sql) -> Status {
+          if (k == 0) gate.wait();
+          st::Cached<st::DeferredWrites> w(sql);
+          const std::uint64_t before = w->sends();
+          r.out[k] = sy::run_push(sql, actor, push, passerelle::now_utc());
+          r.pipelines[k] = w->sends() - before;
+          if (fail.count(static_cast<int>(k))) return Status(passerelle::ErrorCode::conflict, "refused after its writes");
+          return Status::Ok();
+        },
+        [&done, k](Status s) { done[k].set_value(std::move(s)); }, true, std::move(ahead));
+  }
+  release.set_value();
+  for (std::size_t k = 0; k < n; ++k) r.status[k] = done[k].get_future().get();
+  return r;
+}
+
+TEST_F(PushPipelineTest, PushesQueuedInOneBatchSendOnePipelineEach) {
+  ChatPair pair = make_chat_pair(*db);
+  // The connection learns what message.send reads (ReadHints).
+  ASSERT_TRUE(db->writer().run([&](soci::session& sql) -> Status {
+    send_message(sql, pair, passerelle::new_id(), passerelle::new_id());
+    return Status::Ok();
+  }));
+  std::vector<std::string> ops, ids;
+  for (int k = 0; k < 6; ++k) ops.push_back(passerelle::new_id()), ids.push_back(passerelle::new_id());
+  auto r = push_queued(*db, pair, ops, ids, std::vector<std::string>(6, pair.thread), {});
+  EXPECT_EQ(r.pipelines[0], 2u);  // nothing ran before it in its batch
+  for (int k = 1; k < 6; ++k) {
+    ASSERT_TRUE(r.status[k]) << k;
+    EXPECT_EQ(r.pipelines[k], 1u) << k;  // 2 without the read ahead
+    EXPECT_EQ(r.out[k].results.at(0).status, passerelle::sync::OpStatus::applied) << k;
+    EXPECT_FALSE(r.out[k].replayed.at(0)) << k;
+    EXPECT_GT(r.out[k].last_seq, r.out[k - 1].last_seq) << k;  // the counter read after the push before's writes
+  }
+  for (int k = 0; k < 6; ++k) {
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND id = '" + ids[k] + "'"), 1) << k;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE op_id = '" + ops[k] + "' AND status = 'applied'"), 1) << k;
+  }
+  EXPECT_EQ(count("SELECT value FROM sync_meta WHERE key = 'seq'"), count("SELECT MAX(seq) FROM sync_rows"));
+}
+
+// What a push read ahead for the next one was read after its writes: when that push is rolled
+// back, the next one reads again. Here the next one is the same op pushed again (a retry that
+// arrived in the same batch): read ahead, the ledger held the op as applied, and the retry
+// would have been answered "applied" from a record that was rolled back: the op lost.
+TEST_F(PushPipelineTest, APushAfterOneRolledBackInItsBatchReadsAgain) {
+  ChatPair pair = make_chat_pair(*db);
+  ASSERT_TRUE(db->writer().run([&](soci::session& sql) -> Status {
+    send_message(sql, pair, passerelle::new_id(), passerelle::new_id());
+    return Status::Ok();
+  }));
+  const std::string op = passerelle::new_id(), id = passerelle::new_id(), other = passerelle::new_id();
+  const std::string other_id = passerelle::new_id(), last = passerelle::new_id(), last_id = passerelle::new_id();
+  auto r = push_queued(*db, pair, {other, op, op, last}, {other_id, id, id, last_id},
+                       std::vector<std::string>(4, pair.thread), {1});
+  EXPECT_TRUE(r.status[0]);
+  EXPECT_FALSE(r.status[1]);
+  ASSERT_TRUE(r.status[2]) << r.status[2].error().message;
+  EXPECT_FALSE(r.out[2].replayed.at(0));  // ran, not answered from the undone record
+  EXPECT_EQ(r.pipelines[2], 2u);          // read for itself
+  EXPECT_EQ(r.pipelines[3], 1u);          // read ahead by the push before, which stood
+  EXPECT_TRUE(r.status[3]);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE op_id = '" + op + "' AND status = 'applied'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND id = '" + id + "'"), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND id = '" + last_id + "'"), 1);
+  EXPECT_EQ(count("SELECT value FROM sync_meta WHERE key = 'seq'"), count("SELECT MAX(seq) FROM sync_rows"));
+}
+
+// A push read ahead sent nothing before its op was rejected, not even its savepoints: it sends
+// them before it runs again with a savepoint per op. Its rejection is recorded; the push
+// before it and the one after stand.
+TEST_F(PushPipelineTest, ARejectedOpInAPushReadAheadIsRecordedAndLeavesTheOthers) {
+  ChatPair pair = make_chat_pair(*db);
+  ASSERT_TRUE(db->writer().run([&](soci::session& sql) -> Status {
+    send_message(sql, pair, passerelle::new_id(), passerelle::new_id());
+    return Status::Ok();
+  }));
+  std::vector<std::string> ops, ids;
+  for (int k = 0; k < 3; ++k) ops.push_back(passerelle::new_id()), ids.push_back(passerelle::new_id());
+  auto r = push_queued(*db, pair, ops, ids, {pair.thread, passerelle::new_id(), pair.thread}, {});
+  for (int k = 0; k < 3; ++k) ASSERT_TRUE(r.status[k]) << k << ": " << r.status[k].error().message;
+  EXPECT_EQ(r.out[1].results.at(0).status, passerelle::sync::OpStatus::rejected);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_ops WHERE op_id = '" + ops[1] + "' AND status = 'rejected'"), 1);
+  for (int k : {0, 2}) {
+    EXPECT_EQ(r.out[k].results.at(0).status, passerelle::sync::OpStatus::applied) << k;
+    EXPECT_EQ(count("SELECT COUNT(*) FROM sync_rows WHERE collection = 'messages' AND id = '" + ids[k] + "'"), 1) << k;
+  }
+  EXPECT_EQ(count("SELECT COUNT(*) FROM sync_rows WHERE id = '" + ids[1] + "'"), 0);
+  EXPECT_EQ(count("SELECT value FROM sync_meta WHERE key = 'seq'"), count("SELECT MAX(seq) FROM sync_rows"));
+}
+
 }  // namespace
 
 // auth.resume's batched lookup (auth::find_sessions): one statement for every token on

@@ -84,6 +84,8 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
   auto poke = std::make_shared<server::sync::LivePoke>();
   ws::MutationSettings settings{std::chrono::hours(svc.config.meeting_notice_hours), svc.config.video_base_url};
   bool ack_early = svc.config.unsafe_ack_before_commit;  // the fault harness's control run only
+  // PostgreSQL: the push before this one in its batch reads this one's ledger, counter and rows.
+  auto ahead = svc.db.url().is_postgresql() ? server::sync::read_ahead_of(actor.user_id, *ops) : nullptr;
   svc.db.writer().submit(
       [actor, ops = std::move(*ops), outcome, to_mail, poke, settings, remote = ctx.remote_address, ack_early,
        reply, after, &chains = svc.push_chains, token = ctx.token_hash, id = req.id](soci::session& sql) -> Status {
@@ -165,7 +167,7 @@ void push(Services& svc, const Context& ctx, const protocol::Request& req, Reply
           if (!poke->users.empty()) metrics.pokes_sent(hub.send_poke(*poke));
         });
       },
-      /*flushes_first=*/true);  // run_push's first statement is a pipeline (storage/writer.h)
+      /*flushes_first=*/true, std::move(ahead));  // run_push's first statement is a pipeline (storage/writer.h)
 }
 
 void pull(Services& svc, const Context& ctx, const protocol::Request& req, Reply reply) {

@@ -29,7 +29,9 @@
 #include "dialect.h"
 
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +46,16 @@ namespace passerelle::server::storage {
 // statements after the failed one do not run. On SQLite, where a statement costs a function
 // call, each runs through SOCI in turn.
 void run_statements(soci::session& sql, const char* statements);
+
+// What a writer item lets the item before it read on its behalf, in that item's last pipeline
+// (PostgreSQL; storage/writer.h, Writer::submit): a push's op ledger, seq counter and rows
+// (sync/push.h, PushReadAhead). The next item's first statement is then its writes: one round
+// trip per push instead of two. Whoever reads ahead sets `filled` and `filled_at`.
+struct ReadAhead {
+  virtual ~ReadAhead() = default;
+  bool filled = false;
+  std::uint64_t filled_at = 0;  // DeferredWrites::sends() just after the answers came back
+};
 
 class DeferredWrites {
  public:
@@ -85,6 +97,18 @@ class DeferredWrites {
   // what it queued went out.
   std::uint64_t sends() const { return sends_; }
   void drop_lead() { lead_.clear(); }
+  // The writer's items around the one that runs (storage/writer.h), on the writer's connection.
+  // this_item(): the running item's ReadAhead when the item before it in this transaction
+  // returned ok, so that what it read ahead was read after its writes and they stand (null
+  // otherwise). The reader of it still checks `filled_at == sends()`: nothing was sent since.
+  // next_item(): the ReadAhead of the item that runs right after this one in the same
+  // transaction (null: none queued yet, none offered, or the batch ends first).
+  void set_items(std::shared_ptr<ReadAhead> current, std::function<std::shared_ptr<ReadAhead>()> next) {
+    current_ = std::move(current);
+    next_ = std::move(next);
+  }
+  const std::shared_ptr<ReadAhead>& this_item() const { return current_; }
+  std::shared_ptr<ReadAhead> next_item() const { return next_ ? next_() : nullptr; }
   // How many statements were sent on this connection (the row writes of one table, or of
   // several tables, between two other statements go as one: see send()). For tests and
   // profiles.
@@ -102,6 +126,8 @@ class DeferredWrites {
   bool named_ = false;  // a Database connection's cache: statements prepared once, by name
   std::vector<Entry> entries_;
   std::vector<const char*> lead_;
+  std::shared_ptr<ReadAhead> current_;
+  std::function<std::shared_ptr<ReadAhead>()> next_;
   std::uint64_t sends_ = 0;
   std::vector<std::string> values_;
   std::vector<bool> nulls_;

@@ -45,11 +45,11 @@ Writer::Writer(soci::session& sql, Options options) : sql_(sql), options_(option
 
 Writer::~Writer() { stop(); }
 
-void Writer::submit(Work work, Done done, bool flushes_first) {
+void Writer::submit(Work work, Done done, bool flushes_first, std::shared_ptr<ReadAhead> ahead) {
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
-      queue_.push_back(Item{std::move(work), std::move(done), flushes_first});
+      queue_.push_back(Item{std::move(work), std::move(done), flushes_first, std::move(ahead)});
       cv_.notify_one();
       return;
     }
@@ -150,6 +150,8 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
   // An item's savepoint is released when the next item opens its own (one statement where the
   // dialect allows) or by the COMMIT, which ends every savepoint: not by a statement of its own.
   bool item_open = false;
+  // The previous item of this batch returned ok: what it read ahead for this one stands.
+  bool previous_ok = false;
   while (results.size() < options_.max_batch) {
     if (queue_.empty()) {
       // Linger briefly so concurrent clients share this batch's fsync.
@@ -159,6 +161,16 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
     queue_.pop_front();
     lock.unlock();
     Status st;
+    bool this_ok = false;
+    if (begun && deferred && item.flushes_first) {
+      const std::size_t index = results.size();
+      deferred->set_items(previous_ok ? item.ahead : nullptr, [this, index]() -> std::shared_ptr<ReadAhead> {
+        // Only this thread pops the queue: its front runs next, in this batch unless it is full.
+        std::lock_guard next_lock(mutex_);
+        if (index + 1 >= options_.max_batch || queue_.empty() || !queue_.front().flushes_first) return nullptr;
+        return queue_.front().ahead;
+      });
+    }
     if (!begun) {
       st = Status(ErrorCode::internal, unavailable);
     } else {
@@ -213,6 +225,7 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
         if (!st && deferred) deferred->discard();  // what a failed item queued and never sent
         if (!st) note_rollback();
         if (!st && !sent_nothing) sql_ << "ROLLBACK TO SAVEPOINT item";
+        this_ok = static_cast<bool>(st);
       } catch (const std::exception& e) {
         if (deferred) deferred->drop_lead(), deferred->discard();  // nothing of it may ride later
         note_rollback();
@@ -228,6 +241,8 @@ void Writer::run_batch(std::deque<Item>& batch, std::unique_lock<std::mutex>& lo
         }
       }
     }
+    if (deferred) deferred->set_items(nullptr, nullptr);
+    previous_ok = this_ok;
     results.emplace_back(std::move(item.done), std::move(st));
     lock.lock();
   }

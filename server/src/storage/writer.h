@@ -39,12 +39,15 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "passerelle/shared/error.h"
 
 namespace passerelle::server::storage {
+
+struct ReadAhead;  // deferred_writes.h
 
 class Writer {
  public:
@@ -79,7 +82,14 @@ class Writer {
   // a push's is). On PostgreSQL its `SAVEPOINT item` then rides at the head of that flush
   // (DeferredWrites::lead_with) instead of costing a round trip of its own; an item that sent
   // nothing has no savepoint to roll back to, and the previous item's stays open.
-  void submit(Work work, Done done, bool flushes_first = false);
+  //
+  // `ahead` (PostgreSQL, with flushes_first): what the item before this one in the same batch
+  // may read on its behalf in its own last pipeline (DeferredWrites::next_item, this_item). The
+  // writer offers it to this item only when that item returned ok; an item that ran anything
+  // after its last pipeline must leave untouched what it read ahead (a push's post-steps write
+  // neither the op ledger, the seq counter nor sync rows), and the reader checks that no
+  // pipeline was sent since. The savepoint still opens in this item's own first pipeline.
+  void submit(Work work, Done done, bool flushes_first = false, std::shared_ptr<ReadAhead> ahead = nullptr);
   // submit() and wait for the durable outcome: for commands and start-up work, never from a
   // thread that serves connections. Also waits behind a running server's batch on the same file.
   Status run(Work work);
@@ -97,6 +107,7 @@ class Writer {
     Work work;
     Done done;
     bool flushes_first = false;
+    std::shared_ptr<ReadAhead> ahead;
   };
   void run();
   void run_batch(std::deque<Item>& first, std::unique_lock<std::mutex>& lock);

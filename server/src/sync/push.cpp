@@ -70,29 +70,31 @@ struct ReadHints {
   std::unordered_map<std::string, std::set<std::string, std::less<>>> by_name;
 };
 
-// The ledger's lookup of a whole push, the seq counter and the rows its ops will read
-// (PostgreSQL), sent in one pipeline after what the deferred writes hold (the push's
-// savepoint): one round trip, two statements.
-void preload(soci::session& sql, storage::DeferredWrites& deferred, ChangeLog& log, KnownOutcomes& known,
-             const std::string& user, const std::vector<Op>& ops) {
-  std::vector<std::string> ids;
-  ids.reserve(ops.size());
-  for (const Op& op : ops) ids.push_back(op.op_id);
+// The ledger's lookup of a whole push with the seq counter, and the rows its ops will read
+// (PostgreSQL): the reads of its first pipeline. `collections` gets the collections read.
+std::vector<storage::DeferredWrites::Read> first_reads(soci::session& sql, const std::string& user,
+                                                       const std::vector<std::string>& op_ids,
+                                                       const std::vector<std::string>& names,
+                                                       const std::string& expected,
+                                                       std::vector<std::string>& collections) {
   std::vector<storage::DeferredWrites::Read> reads;
   // With the seq counter, which the first change of the push would read in a statement of its own.
-  reads.push_back({storage::op_outcomes_sql(), {storage::text_array(ids), user}});
+  reads.push_back({storage::op_outcomes_sql(), {storage::text_array(op_ids), user}});
   storage::Cached<ReadHints> hints(sql);
-  std::set<std::string, std::less<>> collections;
-  for (const Op& op : ops)
-    if (auto it = hints->by_name.find(op.name); it != hints->by_name.end())
-      collections.insert(it->second.begin(), it->second.end());
-  const std::string expected = log.expected_ids_text();
-  const bool read_rows = expected != "{}" && !collections.empty();
-  if (read_rows)
-    reads.push_back({storage::rows_and_audiences_of_sql(),
-                     {storage::text_array(std::vector<std::string>(collections.begin(), collections.end())), expected}});
+  std::set<std::string, std::less<>> asked;
+  for (const auto& name : names)
+    if (auto it = hints->by_name.find(name); it != hints->by_name.end()) asked.insert(it->second.begin(), it->second.end());
+  collections.clear();
+  if (expected == "{}" || asked.empty()) return reads;
+  collections.assign(asked.begin(), asked.end());
+  reads.push_back({storage::rows_and_audiences_of_sql(), {storage::text_array(collections), expected}});
+  return reads;
+}
 
-  auto rows = deferred.flush_and_read(reads);
+// What first_reads' statements answered, into the push's ledger outcomes and change log.
+void take_first_reads(ChangeLog& log, KnownOutcomes& known, const std::vector<std::string>& collections,
+                      std::vector<storage::DeferredWrites::Rows>& rows) {
+  if (rows.size() != (collections.empty() ? 1u : 2u)) throw std::runtime_error("sync_ops: an unexpected answer");
   bool counted = false;
   for (const auto& row : rows.front()) {
     if (row.size() != 4) throw std::runtime_error("sync_ops: an unexpected outcome row");
@@ -110,7 +112,7 @@ void preload(soci::session& sql, storage::DeferredWrites& deferred, ChangeLog& l
   }
   if (!counted) throw std::runtime_error("sync_meta has no 'seq' counter");
   known.preloaded = true;
-  if (!read_rows) return;
+  if (collections.empty()) return;
   std::map<std::string, storage::DeferredWrites::Rows, std::less<>> by_collection;
   for (const auto& c : collections) by_collection[c];
   for (auto& row : rows[1]) {
@@ -120,6 +122,47 @@ void preload(soci::session& sql, storage::DeferredWrites& deferred, ChangeLog& l
     it->second.push_back({std::move(row[1]), std::move(row[2]), std::move(row[3])});
   }
   for (const auto& [c, of_c] : by_collection) log.take_expected(c, of_c);
+}
+
+std::vector<std::string> op_ids_of(const std::vector<Op>& ops) {
+  std::vector<std::string> ids;
+  ids.reserve(ops.size());
+  for (const Op& op : ops) ids.push_back(op.op_id);
+  return ids;
+}
+
+std::vector<std::string> names_of(const std::vector<Op>& ops) {
+  std::vector<std::string> names;
+  for (const Op& op : ops)
+    if (std::find(names.begin(), names.end(), op.name) == names.end()) names.push_back(op.name);
+  return names;
+}
+
+// What the push before this one read ahead for it (see PushReadAhead), if it holds: the same
+// user and ops, read after that push's writes, and nothing sent on the connection since.
+PushReadAhead* read_ahead_for(storage::DeferredWrites& deferred, const ChangeLog& log, const std::string& user,
+                              const std::vector<Op>& ops) {
+  auto* ahead = dynamic_cast<PushReadAhead*>(deferred.this_item().get());
+  if (!ahead || !ahead->filled || ahead->filled_at != deferred.sends()) return nullptr;
+  if (ahead->user != user || ahead->op_ids != op_ids_of(ops) || ahead->expected != log.expected_ids_text())
+    return nullptr;
+  return ahead;
+}
+
+// The push's first pipeline: what the deferred writes hold (the push's savepoint) and its
+// reads, one round trip; or nothing at all when the push before it read them ahead (the
+// savepoints then ride with this push's writes).
+void preload(soci::session& sql, storage::DeferredWrites& deferred, ChangeLog& log, KnownOutcomes& known,
+             const std::string& user, const std::vector<Op>& ops) {
+  if (auto* ahead = read_ahead_for(deferred, log, user, ops)) {
+    ahead->filled = false;  // its answers are this push's once
+    take_first_reads(log, known, ahead->collections, ahead->rows);
+    return;
+  }
+  std::vector<std::string> collections;
+  auto reads = first_reads(sql, user, op_ids_of(ops), names_of(ops), log.expected_ids_text(), collections);
+  auto rows = deferred.flush_and_read(reads);
+  take_first_reads(log, known, collections, rows);
 }
 
 // What this push's ops read, for the next push on this connection (see ReadHints).
@@ -251,17 +294,34 @@ std::optional<PushOutcome> run_ops(soci::session& sql, const passerelle::sync::A
     out.replayed.push_back(false);
   }
   try {
-    // The readers' latest changes for the live poke (sync/live.h), in the writes' pipeline.
+    // The readers' latest changes for the live poke (sync/live.h), in the writes' pipeline;
+    // then what the next push in this batch reads first, after these writes (PushReadAhead).
+    std::shared_ptr<PushReadAhead> next;
+    if (deferred) next = std::dynamic_pointer_cast<PushReadAhead>(deferred->next_item());
+    bool latest_asked = false;
     auto rows = log.flush_and_read(release_sql, [&] {
       std::vector<storage::DeferredWrites::Read> reads;
-      auto names = poke_reader_names(out.written);
-      if (names.empty()) return reads;
-      std::int64_t first = out.written.front().seq;
-      for (const auto& w : out.written) first = std::min(first, w.seq);
-      reads.push_back({storage::readers_latest_sql(),
-                       {std::to_string(first), std::to_string(first), storage::text_array(names)}});
+      if (auto names = poke_reader_names(out.written); !names.empty()) {
+        std::int64_t first = out.written.front().seq;
+        for (const auto& w : out.written) first = std::min(first, w.seq);
+        reads.push_back({storage::readers_latest_sql(),
+                         {std::to_string(first), std::to_string(first), storage::text_array(names)}});
+        latest_asked = true;
+      }
+      if (next) {
+        next->filled = false;
+        auto ahead = first_reads(sql, next->user, next->op_ids, next->names, next->expected, next->collections);
+        reads.insert(reads.end(), std::make_move_iterator(ahead.begin()), std::make_move_iterator(ahead.end()));
+      }
       return reads;
     });
+    if (next && !rows.empty()) {
+      const std::size_t own = latest_asked ? 1 : 0;
+      next->rows.assign(std::make_move_iterator(rows.begin() + own), std::make_move_iterator(rows.end()));
+      rows.resize(own);
+      next->filled = true;
+      next->filled_at = deferred->sends();
+    }
     if (!rows.empty()) {
       auto& latest = out.readers_latest.emplace();
       for (const auto& row : rows.front())
@@ -289,6 +349,18 @@ struct PushSavepoint {
 
 }  // namespace
 
+std::shared_ptr<PushReadAhead> read_ahead_of(const std::string& user, const std::vector<Op>& ops) {
+  auto ahead = std::make_shared<PushReadAhead>();
+  ahead->user = user;
+  ahead->op_ids = op_ids_of(ops);
+  ahead->names = names_of(ops);
+  auto ids = argument_ids(ops);  // as ChangeLog::expect_reads keeps them
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  ahead->expected = storage::text_array(ids);
+  return ahead;
+}
+
 PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, const std::vector<Op>& ops,
                      Timestamp now, const passerelle::sync::MutationSettings& settings) {
   storage::Cached<storage::DeferredWrites> deferred(sql);
@@ -314,7 +386,15 @@ PushOutcome run_push(soci::session& sql, const passerelle::sync::Actor& actor, c
   try {
     auto out = run_ops(sql, actor, ops, now, settings, false, release);
     if (!out) {
-      sql << "ROLLBACK TO SAVEPOINT passerelle_push";
+      if (queued && deferred->sends() == sends_before) {
+        // Read ahead (PushReadAhead), the push sent nothing yet, not even its savepoints: they
+        // go now, ahead of the run with a savepoint per op, which reads again for itself.
+        deferred->discard();
+        deferred->add(kSavepoint, {});
+        deferred->flush();
+      } else {
+        sql << "ROLLBACK TO SAVEPOINT passerelle_push";
+      }
       out = run_ops(sql, actor, ops, now, settings, true, release);
     }
     if (savepoint) (*savepoint)->release.execute(true);
