@@ -519,6 +519,14 @@ sy::PushOutcome send_message(soci::session& sql, const ChatPair& p, const std::s
                       passerelle::now_utc());
 }
 
+// One message in its own batch: the connection then knows what message.send reads (ReadHints).
+bool send_a_first_message(st::Database& db, const ChatPair& p) {
+  return static_cast<bool>(db.writer().run([&](soci::session& sql) -> Status {
+    send_message(sql, p, passerelle::new_id(), passerelle::new_id());
+    return Status::Ok();
+  }));
+}
+
 // Several one-message pushes in one writer batch, each pipeline's row writes as one statement:
 // a push refused after its writes, and one whose item failed on a later statement, leave
 // nothing (no message, no reader, no inbox entry, no op record); the others commit.
@@ -645,11 +653,7 @@ QueuedPushes push_queued(st::Database& db, const ChatPair& p, const std::vector<
 
 TEST_F(PushPipelineTest, PushesQueuedInOneBatchSendOnePipelineEach) {
   ChatPair pair = make_chat_pair(*db);
-  // The connection learns what message.send reads (ReadHints).
-  ASSERT_TRUE(db->writer().run([&](soci::session& sql) -> Status {
-    send_message(sql, pair, passerelle::new_id(), passerelle::new_id());
-    return Status::Ok();
-  }));
+  ASSERT_TRUE(send_a_first_message(*db, pair));
   std::vector<std::string> ops, ids;
   for (int k = 0; k < 6; ++k) ops.push_back(passerelle::new_id()), ids.push_back(passerelle::new_id());
   auto r = push_queued(*db, pair, ops, ids, std::vector<std::string>(6, pair.thread), {});
@@ -674,10 +678,7 @@ TEST_F(PushPipelineTest, PushesQueuedInOneBatchSendOnePipelineEach) {
 // would have been answered "applied" from a record that was rolled back: the op lost.
 TEST_F(PushPipelineTest, APushAfterOneRolledBackInItsBatchReadsAgain) {
   ChatPair pair = make_chat_pair(*db);
-  ASSERT_TRUE(db->writer().run([&](soci::session& sql) -> Status {
-    send_message(sql, pair, passerelle::new_id(), passerelle::new_id());
-    return Status::Ok();
-  }));
+  ASSERT_TRUE(send_a_first_message(*db, pair));
   const std::string op = passerelle::new_id(), id = passerelle::new_id(), other = passerelle::new_id();
   const std::string other_id = passerelle::new_id(), last = passerelle::new_id(), last_id = passerelle::new_id();
   auto r = push_queued(*db, pair, {other, op, op, last}, {other_id, id, id, last_id},
@@ -700,10 +701,7 @@ TEST_F(PushPipelineTest, APushAfterOneRolledBackInItsBatchReadsAgain) {
 // before it and the one after stand.
 TEST_F(PushPipelineTest, ARejectedOpInAPushReadAheadIsRecordedAndLeavesTheOthers) {
   ChatPair pair = make_chat_pair(*db);
-  ASSERT_TRUE(db->writer().run([&](soci::session& sql) -> Status {
-    send_message(sql, pair, passerelle::new_id(), passerelle::new_id());
-    return Status::Ok();
-  }));
+  ASSERT_TRUE(send_a_first_message(*db, pair));
   std::vector<std::string> ops, ids;
   for (int k = 0; k < 3; ++k) ops.push_back(passerelle::new_id()), ids.push_back(passerelle::new_id());
   auto r = push_queued(*db, pair, ops, ids, {pair.thread, passerelle::new_id(), pair.thread}, {});
