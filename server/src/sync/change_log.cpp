@@ -198,10 +198,17 @@ ChangeLog::Statements& ChangeLog::statements() {
   return **statements_;
 }
 
-void ChangeLog::expect_reads(std::vector<std::string> ids) {
+namespace {
+// Expected ids are kept sorted and once each: the text the reads bind and a read ahead compare.
+std::vector<std::string> sorted_once(std::vector<std::string> ids) {
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  expected_ids_ = std::move(ids);
+  return ids;
+}
+}  // namespace
+
+void ChangeLog::expect_reads(std::vector<std::string> ids) {
+  expected_ids_ = sorted_once(std::move(ids));
   expected_read_.clear();
 }
 
@@ -220,6 +227,10 @@ void ChangeLog::read_expected(std::string_view collection) {
 }
 
 std::string ChangeLog::expected_ids_text() const { return storage::text_array(expected_ids_); }
+
+std::string ChangeLog::expected_ids_text_of(std::vector<std::string> ids) {
+  return storage::text_array(sorted_once(std::move(ids)));
+}
 
 void ChangeLog::take_expected(std::string_view collection, const storage::DeferredWrites::Rows& rows) {
   expected_read_.emplace(collection);

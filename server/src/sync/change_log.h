@@ -75,6 +75,9 @@ class ChangeLog : public passerelle::sync::RowStore {
   // ledger's read): `rows` is what storage::rows_and_audiences_sql() returned for `collection`
   // and expected_ids_text(); that collection is not read again.
   std::string expected_ids_text() const;
+  // What expected_ids_text() gives once expect_reads(ids) ran, without a ChangeLog (a push
+  // read ahead by the push before it: sync/push.h, PushReadAhead).
+  static std::string expected_ids_text_of(std::vector<std::string> ids);
   void take_expected(std::string_view collection, const storage::DeferredWrites::Rows& rows);
   // The seq counter read by the caller in a pipeline of its own (a push's, with the ledger:
   // storage::op_outcomes_sql()), inside this transaction: the first change then does not read

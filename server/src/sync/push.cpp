@@ -354,10 +354,7 @@ std::shared_ptr<PushReadAhead> read_ahead_of(const std::string& user, const std:
   ahead->user = user;
   ahead->op_ids = op_ids_of(ops);
   ahead->names = names_of(ops);
-  auto ids = argument_ids(ops);  // as ChangeLog::expect_reads keeps them
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  ahead->expected = storage::text_array(ids);
+  ahead->expected = ChangeLog::expected_ids_text_of(argument_ids(ops));
   return ahead;
 }
 
