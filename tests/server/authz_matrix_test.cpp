@@ -16,7 +16,8 @@
 // calendar feed. Actors belong to program 1: the candidate C1, the mentor M1, the coach K1 and
 // the admin. Relation own/assigned names program 1's objects, other names program 2's,
 // missing names fresh ids. Refused cases change nothing, so they share one world; each allowed
-// case gets a fresh world of its own, so no case sees another's effects.
+// case gets a fresh world of its own, so no case sees another's effects. The process builds one
+// world and gives each use a copy of it (see "Worlds, built once and copied" below).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -174,8 +175,7 @@ class Program {
   // A fresh world (its candidates and mentors are new accounts); nullptr after a failure,
   // which the test reports.
   // The two sides share nothing but the server, so they are built at the same time: a world is
-  // about sixty requests and six processes, each waiting on a commit, and ~90 cases build
-  // ~250 worlds (most of the suite's time on PostgreSQL).
+  // about sixty requests and six processes, each waiting on a commit.
   std::unique_ptr<World> make_world() {
     auto w = std::make_unique<World>();
     w->admin = passerelle::test::sign_in(server_, "admin@example.org");
@@ -304,6 +304,87 @@ class Program {
   std::atomic<int> counter_ = 0;
 };
 
+// --- worlds, built once and copied ----------------------------------------------------------
+//
+// A world is about sixty requests and six processes to build, and a case needs one to four of
+// them: built for every use, they made the matrix the longest entry of the suite (~300 worlds,
+// 9 minutes on PostgreSQL). So a process builds one world, on a server it then stops, and each
+// use gets a server of its own on a copy of that database and its files (TestServer::copy_of: a
+// file copy on SQLite, CREATE DATABASE ... TEMPLATE on PostgreSQL), where the world's accounts
+// resume their sessions. A copy is as fresh as a new build: nothing one use does reaches another.
+
+const std::vector<std::string> kServerArgs = {"--meeting-notice-hours", "24"};
+
+struct BuiltWorld {
+  std::unique_ptr<TestServer> server;  // stopped once the world is built
+  std::unique_ptr<Program::World> world;
+  std::string failure;                 // why there is no world
+};
+
+const BuiltWorld& the_built_world() {
+  static const BuiltWorld built = [] {
+    BuiltWorld b;
+    TestServer::Options options;
+    options.extra_args = kServerArgs;
+    b.server = std::make_unique<TestServer>(options);
+    if (!b.server->ok()) {
+      b.failure = "server: " + b.server->last_error();
+      return b;
+    }
+    Program program(*b.server);
+    if (!program.start()) {
+      b.failure = "staff: " + b.server->last_error();
+      return b;
+    }
+    b.world = program.make_world();
+    if (!b.world) b.failure = program.failure;
+    b.server->stop();
+    return b;
+  }();
+  return built;
+}
+
+// A fresh copy of the built world, on a server of its own.
+struct FreshWorld {
+  std::unique_ptr<TestServer> server;
+  std::unique_ptr<Program::World> world;  // nullptr after a failure (`failure` says why)
+  std::string failure;
+};
+
+FreshWorld fresh_world() {
+  FreshWorld f;
+  const BuiltWorld& built = the_built_world();
+  if (!built.world) {
+    f.failure = "the world could not be built: " + built.failure;
+    return f;
+  }
+  TestServer::Options options;
+  options.extra_args = kServerArgs;
+  options.copy_of = built.server.get();
+  f.server = std::make_unique<TestServer>(options);
+  if (!f.server->ok()) {
+    f.failure = "a server on a copy of the world: " + f.server->last_error();
+    return f;
+  }
+  const Program::World& from = *built.world;
+  auto w = std::make_unique<Program::World>();
+  auto again = [&](const Peer& p) { return passerelle::test::resume(*f.server, p.id, p.token); };
+  for (auto [a, b] : {std::pair{&from.one, &w->one}, {&from.two, &w->two}}) {
+    b->vars = a->vars;
+    b->candidate_email = a->candidate_email;
+    b->mentor_email = a->mentor_email;
+    b->employer_email = a->employer_email;
+    b->candidate = again(a->candidate);
+    b->mentor = again(a->mentor);
+    b->coach = again(a->coach);
+    b->employer = again(a->employer);
+  }
+  w->admin = again(from.admin);
+  w->missing = from.missing;
+  f.world = std::move(w);
+  return f;
+}
+
 // --- running one case ----------------------------------------------------------------------
 
 struct Outcome {
@@ -409,17 +490,13 @@ class AuthzMatrixTest : public ::testing::TestWithParam<Entry> {};
 
 TEST_P(AuthzMatrixTest, EveryCaseAnswersAsTheTableSays) {
   const Entry& e = GetParam();
-  TestServer::Options options;
-  options.extra_args = {"--meeting-notice-hours", "24"};
-  TestServer server(options);
-  ASSERT_TRUE(server.ok()) << server.last_error();
-  Program program(server);
-  ASSERT_TRUE(program.start()) << server.last_error();
   const json::object& expect = e.spec.at("expect").as_object();
 
   // Refused cases first, in one world; "missing" for every role, to compare with "other".
-  auto shared = program.make_world();
-  ASSERT_TRUE(shared) << program.failure;
+  auto refused = fresh_world();
+  ASSERT_TRUE(refused.world) << refused.failure;
+  TestServer& server = *refused.server;
+  auto& shared = refused.world;
   std::map<std::string, Outcome> other_answers;
   for (const char* role : kRoles) {
     ASSERT_TRUE(expect.contains(role)) << e.name << ": the table has no line for " << role;
@@ -450,9 +527,9 @@ TEST_P(AuthzMatrixTest, EveryCaseAnswersAsTheTableSays) {
   for (const char* role : kRoles)
     for (const auto& [relation, want] : expect.at(role).as_object()) {
       if (want != "ok") continue;
-      auto world = program.make_world();
-      ASSERT_TRUE(world) << program.failure;
-      auto got = run_case(server, *world, e, role, relation);
+      auto fresh = fresh_world();
+      ASSERT_TRUE(fresh.world) << fresh.failure;
+      auto got = run_case(*fresh.server, *fresh.world, e, role, relation);
       EXPECT_EQ(got.result, "ok") << e.name << " as " << role << " on " << relation << "'s object: " << got.message
                                   << "\n  " << got.detail;
     }
@@ -508,12 +585,10 @@ TEST(AuthzMatrixCoverage, TheTableListsEveryMutatorRequestTypeAndRouteAndNothing
 // Pull hands nobody outside a row's audience another person's messages, career profile
 // (immigration stage) or files.
 TEST(AuthzMatrixPull, PrivateRowsReachOnlyTheirAudience) {
-  TestServer server;
-  ASSERT_TRUE(server.ok()) << server.last_error();
-  Program program(server);
-  ASSERT_TRUE(program.start());
-  auto w = program.make_world();
-  ASSERT_TRUE(w) << program.failure;
+  auto fresh = fresh_world();
+  ASSERT_TRUE(fresh.world) << fresh.failure;
+  TestServer& server = *fresh.server;
+  auto& w = fresh.world;
   const Vars& one = w->one.vars;
   struct Reader {
     const char* who;

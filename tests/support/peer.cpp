@@ -32,6 +32,16 @@ Peer sign_in(TestServer& s, const std::string& email, const std::string& passwor
   return p;
 }
 
+Peer resume(TestServer& s, const std::string& id, const std::string& token) {
+  Peer p;
+  p.ws = connect_hello(s);
+  auto a = p.ws->call(2, "auth.resume", {{"token", token}}, 10s);
+  EXPECT_EQ(a["ok"], true) << id << " " << json::serialize(a);
+  p.id = id;
+  p.token = token;
+  return p;
+}
+
 json::object op(const std::string& name, json::object args, std::string op_id) {
   if (op_id.empty()) op_id = new_id();
   return {{"op_id", op_id}, {"name", name}, {"args", std::move(args)}};

@@ -66,9 +66,26 @@ std::optional<std::string> pg_exec(const std::string& url, const std::string& sq
   PQfinish(conn);
   return out;
 }
+// postgresql://user@host:port/DB[?params]: the database's name, and the URL with another.
+std::string database_of(const std::string& url) {
+  std::string base = url.substr(0, url.find('?'));
+  auto slash = base.find('/', base.find("://") + 3);
+  return slash == std::string::npos ? std::string() : base.substr(slash + 1);
+}
+
+std::string with_database(const std::string& url, const std::string& name) {
+  auto q = url.find('?');
+  std::string params = q == std::string::npos ? "" : url.substr(q);
+  std::string base = url.substr(0, q);
+  auto slash = base.find('/', base.find("://") + 3);
+  return (slash == std::string::npos ? base : base.substr(0, slash)) + "/" + name + params;
+}
+
+// The SQLite file behind a sqlite: URL.
+std::string sqlite_file_of(const std::string& url) { return url.substr(url.find(':') + 1); }
 }  // namespace
 
-std::string create_postgresql_database(std::string* error) {
+std::string create_postgresql_database(std::string* error, const std::string& template_url) {
   auto admin = test_postgresql_url();
   if (!admin) {
     if (error) *error = "PASSERELLE_TEST_PG is not set (run the test through tests/pg/run-pg.sh)";
@@ -77,14 +94,10 @@ std::string create_postgresql_database(std::string* error) {
   static std::atomic<int> counter{0};
   std::string name = "t_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
                      std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
-  if (!pg_exec(*admin, "CREATE DATABASE " + name, error)) return {};
-  // postgresql://user@host:port/DB[?params]: swap the database name.
-  std::string url = *admin;
-  auto q = url.find('?');
-  std::string params = q == std::string::npos ? "" : url.substr(q);
-  std::string base = url.substr(0, q);
-  auto slash = base.find('/', base.find("://") + 3);
-  return (slash == std::string::npos ? base : base.substr(0, slash)) + "/" + name + params;
+  std::string create = "CREATE DATABASE " + name;
+  if (!template_url.empty()) create += " TEMPLATE " + database_of(template_url);
+  if (!pg_exec(*admin, create, error)) return {};
+  return with_database(*admin, name);
 }
 
 long long postgresql_count(const std::string& url, const std::string& query) {
@@ -103,7 +116,10 @@ TestServer::TestServer(Options options) : options_(std::move(options)) {
       return;  // not ok(); start() refuses (no database URL yet)
     }
   }
-  if (!options_.db.empty()) {
+  if (options_.copy_of) {
+    copy_fixture(*options_.copy_of);
+    if (db_url_.empty()) return;  // not ok(); last_error() says why
+  } else if (!options_.db.empty()) {
     db_url_ = options_.db;
   } else if (tests_use_postgresql()) {
     db_url_ = create_postgresql_database(&error_);
@@ -112,6 +128,32 @@ TestServer::TestServer(Options options) : options_(std::move(options)) {
     db_url_ = "sqlite:" + db_path();
   }
   if (options_.start) start();
+}
+
+void TestServer::copy_fixture(const TestServer& from) {
+  if (from.running()) {
+    error_ = "copy_of: the server to copy is still running";
+    return;
+  }
+  std::error_code ec;
+  if (fs::exists(from.files_dir())) fs::copy(from.files_dir(), files_dir(), fs::copy_options::recursive, ec);
+  if (ec) {
+    error_ = "copy_of: cannot copy " + from.files_dir() + ": " + ec.message();
+    return;
+  }
+  if (from.on_postgresql()) {
+    db_url_ = create_postgresql_database(&error_, from.db_url());
+    return;
+  }
+  // A stopped server left no WAL behind; a killed one may have, and it belongs to the copy.
+  std::string source = sqlite_file_of(from.db_url());
+  for (const char* suffix : {"", "-wal"})
+    if (fs::exists(source + suffix)) fs::copy_file(source + suffix, db_path() + suffix, ec);
+  if (ec) {
+    error_ = "copy_of: cannot copy " + source + ": " + ec.message();
+    return;
+  }
+  db_url_ = "sqlite:" + db_path();
 }
 
 TestServer::~TestServer() {
@@ -153,6 +195,7 @@ bool TestServer::execute(const std::string& sql) {
 }
 
 std::string TestServer::mail_dir() const { return data_dir() + "/outbox"; }
+std::string TestServer::files_dir() const { return data_dir() + "/files"; }
 std::string TestServer::log_path() const { return data_dir() + "/server.log"; }
 std::string TestServer::log() const { return read_file(log_path()); }
 
@@ -182,7 +225,7 @@ bool TestServer::start() {
   if (on_postgresql() && std::find(options_.extra_args.begin(), options_.extra_args.end(), "--files-dir") ==
                              options_.extra_args.end()) {
     args.push_back("--files-dir");
-    args.push_back(data_dir() + "/files");  // where the SQLite default would put them
+    args.push_back(files_dir());  // where the SQLite default would put them
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
   pid_ = spawn_logged(args, log_path());

@@ -30,6 +30,9 @@ struct Peer {
 // A connection that said hello (protocol 1).
 std::unique_ptr<RawWsClient> connect_hello(TestServer& server);
 Peer sign_in(TestServer& server, const std::string& email, const std::string& password = kTestPassword);
+// The same account on a new connection: hello, then auth.resume with a token it signed in with
+// (on this server, or on the one a TestServer::Options::copy_of server was copied from).
+Peer resume(TestServer& server, const std::string& id, const std::string& token);
 
 boost::json::object op(const std::string& name, boost::json::object args, std::string op_id = {});
 boost::json::object send_op(const std::string& thread_id, const std::string& body, std::string message_id = {});

@@ -45,9 +45,10 @@ long long sqlite_count(const std::string& db_path, const std::string& query);
 std::optional<std::string> test_postgresql_url();
 // True when PASSERELLE_TEST_DB asks integration tests to run on PostgreSQL.
 bool tests_use_postgresql();
-// Creates a fresh, empty database on the test cluster and returns its URL; empty on failure
-// (`error` says why).
-std::string create_postgresql_database(std::string* error = nullptr);
+// Creates a fresh database on the test cluster and returns its URL; empty on failure (`error`
+// says why). Empty, or a copy of the database named by `template_url` (nobody may be connected
+// to it).
+std::string create_postgresql_database(std::string* error = nullptr, const std::string& template_url = {});
 // A COUNT(*)-style query on a PostgreSQL database; -1 when the connection or query fails.
 long long postgresql_count(const std::string& url, const std::string& query);
 
@@ -64,6 +65,12 @@ class TestServer {
     // for devices that must reconnect to the same address after a restart; false: a new
     // ephemeral port each start.
     bool keep_port = false;
+    // Start on a copy of another server's database and uploaded files, on the same engine: a
+    // fixture built once (accounts, sessions, rows) and then given fresh to each case. That
+    // server must be stopped (PostgreSQL copies a database only when nobody is connected to it)
+    // and outlive the construction of this one. Sessions are in the database, so the tokens
+    // signed in there resume here (auth.resume).
+    const TestServer* copy_of = nullptr;
   };
 
   TestServer();
@@ -98,6 +105,7 @@ class TestServer {
   // session, for instance). False with last_error() on failure.
   bool execute(const std::string& sql);
   std::string mail_dir() const;   // <dir>/outbox
+  std::string files_dir() const;  // <dir>/files: uploaded files, on either engine
   std::string log_path() const;   // <dir>/server.log
   std::string log() const;        // contents of server.log
   const std::string& last_error() const { return error_; }
@@ -111,6 +119,8 @@ class TestServer {
   std::vector<std::string> mails() const;
 
  private:
+  void copy_fixture(const TestServer& from);  // sets db_url_, or error_
+
   Options options_;
   std::unique_ptr<ReservedPort> reserved_port_;  // with Options::keep_port
   TempDir dir_;
