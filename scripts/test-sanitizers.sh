@@ -24,12 +24,15 @@ export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 # instrument and the runs are long), the browser test (Chromium, not our code), Java and Swift
 # (a JVM cannot load an ASan library late; no Swift toolchain), tests/faults (kill -9 loops:
 # long, and about durability rather than memory), the WebAssembly cross-check (wasm.*: its
-# native half is the unit-tested store, its other half runs in Node).
+# native half is the unit-tested store, its other half runs in Node), the authorization matrix
+# (server_security.*: the server's request paths it drives are the ones server_integration_tests
+# drives here, and it is 400 server starts), testssl (its cost is testssl's own openssl runs; the
+# TLS paths of our code run here in tls_test).
 default_targets="unit_tests server_sync_tests sync_model_tests server_unit_tests server_integration_tests
   client_unit_tests client_integration_tests e2e_tests fuzz_corpus_replay
   passerelle-server passerelle capi_launcher capi_test capi_exceptions_test capi_transport_test passerelle_c passerelle-bench"
 read -r -a targets <<<"$(echo ${SANITIZE_TARGETS:-$default_targets})"
-exclude='_NOT_BUILT$|^pg\.|^web_|^capi_(swift|java|jni_exports)$|^faults|^wasm\.'
+exclude='_NOT_BUILT$|^pg\.|^web_|^capi_(swift|java|jni_exports)$|^faults|^wasm\.|^server_security\.|^tls\.testssl'
 
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPASSERELLE_SANITIZE=ON >/dev/null
 ninja -C "$build_dir" -j "${JOBS:-$(nproc)}" "${targets[@]}"
