@@ -211,3 +211,19 @@ TEST_F(ActivitiesServerTest, ARetriedStaffOpIsAuditedOnceAndAttendanceIsRecorded
                                                     {"attended", true}})),
             "this candidate is not registered to this activity");
 }
+
+// An activity open to every candidate is read through the candidates' role audience: a
+// candidate who is online, on nobody's list, is poked when it is announced (she learnt of it
+// only at her next pull before), and her pull then has it.
+TEST_F(ActivitiesServerTest, AnActivityOpenToEveryCandidateIsPokedToCandidatesOnline) {
+  ASSERT_TRUE(server.create_user("outsider@example.org", "Olga", "candidate", kTestPassword));
+  Peer outsider = sign_in(server, "outsider@example.org");
+  auto announced = coach.call("push", {{"ops", json::array{op("activity.create",
+      {{"id", activity}, {"kind", "conference"}, {"title", "Conférence TI"}, {"start", hour_in(72h)},
+       {"end", hour_in(74h)}, {"time_zone", "America/Toronto"}, {"place", "Montréal"}, {"capacity", 30},
+       {"audience", "all"}})}}});
+  ASSERT_EQ(announced["ok"], true) << json::serialize(announced);
+  auto poke = read_poke(*outsider.ws, 10s);
+  ASSERT_TRUE(poke) << "a candidate online was not told of an activity open to every candidate";
+  EXPECT_TRUE(pulled_row(pull_all(outsider, 0), "activities", activity).has_value());
+}

@@ -1,5 +1,6 @@
 #include "hub.h"
 
+#include <algorithm>
 #include <string_view>
 
 #include "../log.h"
@@ -58,18 +59,53 @@ void Hub::remove(Connection* conn) {
   auto it = all_.find(conn);
   if (it == all_.end()) return;
   if (!it->second.user_id.empty()) leave(conn, it->second.user_id);
+  leave_role(conn, it->second.role_audience);
   all_.erase(it);
 }
 
-void Hub::set_user(Connection* conn, const std::string& user_id, const std::string& token_hash) {
+void Hub::set_user(Connection* conn, const std::string& user_id, const std::string& token_hash,
+                   const std::string& role_audience) {
   std::lock_guard lock(mutex_);
   auto it = all_.find(conn);
   if (it == all_.end()) return;
   it->second.token_hash = user_id.empty() ? std::string() : token_hash;
+  std::string role = user_id.empty() ? std::string() : role_audience;
+  if (it->second.role_audience != role) {
+    leave_role(conn, it->second.role_audience);
+    it->second.role_audience = role;
+    if (!role.empty()) by_role_[role].insert(conn);
+  }
   if (it->second.user_id == user_id) return;
   if (!it->second.user_id.empty()) leave(conn, it->second.user_id);
   it->second.user_id = user_id;
   if (!user_id.empty()) by_user_[user_id].insert(conn);
+}
+
+void Hub::leave_role(Connection* conn, const std::string& role_audience) {
+  if (role_audience.empty()) return;
+  auto r = by_role_.find(role_audience);
+  if (r == by_role_.end()) return;
+  r->second.erase(conn);
+  if (r->second.empty()) by_role_.erase(r);
+}
+
+std::vector<std::pair<std::shared_ptr<Connection>, const std::string*>> Hub::reached(
+    const std::vector<std::string>& names) {
+  auto is_role = [](const std::string& name) { return name.rfind("role:", 0) == 0; };
+  // Only a role audience can reach a connection twice (a user's names are distinct): the set is
+  // kept off the chat's path, where every push pokes two users.
+  bool any_role = std::any_of(names.begin(), names.end(), is_role);
+  std::vector<std::pair<std::shared_ptr<Connection>, const std::string*>> out;
+  std::unordered_set<Connection*> seen;
+  for (const auto& name : names) {
+    const auto& index = is_role(name) ? by_role_ : by_user_;
+    auto u = index.find(name);
+    if (u == index.end()) continue;
+    for (Connection* c : u->second)
+      if (!any_role || seen.insert(c).second)
+        if (auto sp = all_[c].conn.lock()) out.emplace_back(std::move(sp), &name);
+  }
+  return out;
 }
 
 std::size_t Hub::connections_of(const std::string& user_id) const {
@@ -210,12 +246,7 @@ std::size_t Hub::deliver_poke(const sync::LivePoke& poke) {
   std::vector<std::pair<std::shared_ptr<Connection>, const std::string*>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& uid : poke.users) {
-      auto u = by_user_.find(uid);
-      if (u == by_user_.end()) continue;
-      for (Connection* c : u->second)
-        if (auto sp = all_[c].conn.lock()) targets.emplace_back(std::move(sp), &uid);
-    }
+    targets = reached(poke.users);
   }
   // One frame per user (its changes and its prev), copied to each of the user's sessions.
   // The targets come grouped by user: the frame is moved into the last session of its user
@@ -275,18 +306,13 @@ std::size_t Hub::deliver_local(const std::vector<std::string>& user_ids, const s
     for (const auto& uid : user_ids) n += end_sessions_here(uid, token_hash, reason);
     return n;
   }
-  std::vector<std::shared_ptr<Connection>> targets;
+  std::vector<std::pair<std::shared_ptr<Connection>, const std::string*>> targets;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& uid : user_ids) {
-      auto u = by_user_.find(uid);
-      if (u == by_user_.end()) continue;
-      for (Connection* c : u->second)
-        if (auto sp = all_[c].conn.lock()) targets.push_back(std::move(sp));
-    }
+    targets = reached(user_ids);
   }
   // Outside the lock: deliver() only posts, but keep the critical section minimal anyway.
-  for (auto& t : targets) t->send_event(text);
+  for (auto& [t, _] : targets) t->send_event(text);
   return targets.size();
 }
 

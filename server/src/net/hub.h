@@ -34,8 +34,11 @@ class Hub {
 
   void add(const std::shared_ptr<Connection>& conn);
   void remove(Connection* conn);
-  // Moves `conn` to `user_id` (empty: signed out), signed in with the token of this hash.
-  void set_user(Connection* conn, const std::string& user_id, const std::string& token_hash = {});
+  // Moves `conn` to `user_id` (empty: signed out), signed in with the token of this hash, as a
+  // member of this role audience ("role:coach": sync::role_audience of the user's role).
+  // Pokes and events addressed to a role audience reach every connection signed in with it.
+  void set_user(Connection* conn, const std::string& user_id, const std::string& token_hash = {},
+                const std::string& role_audience = {});
   // Signed-in connections of this user on this instance (--max-connections-per-user).
   std::size_t connections_of(const std::string& user_id) const;
 
@@ -54,7 +57,8 @@ class Hub {
   bool admit_address(const std::string& address, std::size_t limit);
   void release_address(const std::string& address);
 
-  // Queues `text` on every connection of these users; returns how many connections got it.
+  // Queues `text` on every connection of these users (user ids or role audiences: a
+  // connection both names reach gets it once); returns how many connections got it.
   // With a relay set (several instances: cluster/pg_bus.h), the event also goes to it, for the
   // users' connections on the other instances.
   std::size_t send_event(const std::vector<std::string>& user_ids, const std::string& text);
@@ -95,10 +99,14 @@ class Hub {
     std::weak_ptr<Connection> conn;
     std::string user_id;
     std::string token_hash;
+    std::string role_audience;
   };
   mutable std::mutex mutex_;
   std::unordered_map<Connection*, Entry> all_;
   std::unordered_map<std::string, std::unordered_set<Connection*>> by_user_;
+  // Role audiences ("role:coach") apart from users: presence, per-user limits and session
+  // endings are by user only.
+  std::unordered_map<std::string, std::unordered_set<Connection*>> by_role_;
   std::unordered_map<std::string, std::chrono::system_clock::time_point> last_seen_;
   std::unordered_map<std::string, std::size_t> per_address_;
   Relay relay_;
@@ -117,6 +125,11 @@ class Hub {
   std::size_t end_sessions_here(const std::string& user_id, const std::string& token_hash, const std::string& reason);
 
   void leave(Connection* conn, const std::string& user_id);  // under mutex_
+  void leave_role(Connection* conn, const std::string& role_audience);  // under mutex_
+  // The connections `names` reach (user ids and role audiences), each once, in the order of
+  // `names`, with the name that reached it. Under mutex_.
+  std::vector<std::pair<std::shared_ptr<Connection>, const std::string*>> reached(
+      const std::vector<std::string>& names);
 };
 
 }  // namespace passerelle::server::net

@@ -33,6 +33,7 @@
 #include <type_traits>
 
 #include "../log.h"
+#include "passerelle/shared/sync/collections.h"
 
 namespace passerelle::server::net {
 namespace {
@@ -364,7 +365,8 @@ class WsSession : public Connection, public std::enable_shared_from_this<WsSessi
         change(self->state_);
         std::string after = self->state_.user ? self->state_.user->id : "";
         if ((before != after || token_before != self->state_.token_hash) && self->registered_)
-          self->shared_.hub.set_user(self.get(), after, self->state_.token_hash);
+          self->shared_.hub.set_user(self.get(), after, self->state_.token_hash,
+                                     self->state_.user ? passerelle::sync::role_audience(self->state_.user->role) : "");
       }
       self->enqueue(std::move(text));
     });

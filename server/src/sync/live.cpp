@@ -292,7 +292,8 @@ LivePoke build_live_poke(soci::session& sql, const std::vector<WrittenRow>& writ
   poke.first = written.front().seq;
   for (const auto& w : written) {
     poke.first = std::min(poke.first, w.seq);
-    // A role audience's readers are not known here (and are not poked): their devices pull.
+    // A role audience's readers are not known here: the hub gives every session of that role
+    // the plain poke (Hub::set_user), and their devices pull.
     for (const auto* list : {&w.readers, &w.lost})
       if (std::any_of(list->begin(), list->end(), is_group)) return poke;
   }
