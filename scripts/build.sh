@@ -4,8 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${PASSERELLE_BUILD_DIR:-build}"
-# Compile with paths relative to the checkout so ccache hits across clones (CI builds a fresh one).
-export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 build_type="${PASSERELLE_BUILD_TYPE:-RelWithDebInfo}"
 if [ ! -f "$build_dir/build.ninja" ]; then
   cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" "$@" >/dev/null

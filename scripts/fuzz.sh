@@ -29,7 +29,6 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DPASSERELLE_SANITIZE=ON -DPASSERELLE_FUZZ=ON >/dev/null
 ninja -C "$build_dir" -j "${JOBS:-$(nproc)}" "${targets[@]/#/fuzz_}"

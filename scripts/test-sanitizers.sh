@@ -16,8 +16,6 @@ if [ "${PASSERELLE_SKIP_SANITIZERS:-0}" = 1 ]; then
   exit 0
 fi
 build_dir=${BUILD_DIR:-build-asan}
-# Same base dir for every checkout: a clean clone's build hits the objects cached by an earlier one.
-export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
 
 # unit, sync, server, client, e2e and the C API (with its leak-checked *_asan runs). Not here:
 # PostgreSQL (pg.*: the same tests on another engine; the SOCI/libpq side is not ours to
